@@ -1,0 +1,17 @@
+//! The only paths that macro-generated code names. Not public API: no stability promise.
+
+pub use std::{boxed::Box, result::Result, sync::Arc, vec::Vec};
+
+pub use futures::future::{BoxFuture, LocalBoxFuture};
+
+pub use crate::{
+    activity::ActivityContext,
+    context::WorkflowContext,
+    definition::{
+        Activity, ActivityDefinition, ActivityGroup, FreeActivity, MethodActivity,
+        WorkflowDefinition,
+    },
+    error::{ActivityError, WorkflowResult},
+    payload::{Payload, PayloadError, decode_arg, encode},
+    registry::Registry,
+};

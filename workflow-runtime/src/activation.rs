@@ -1,0 +1,272 @@
+//! One workflow run: applies core's activation jobs to the run's state and executor and turns
+//! the commands the workflow produced into the activation's completion.
+
+use std::{cell::RefCell, rc::Rc, time::SystemTime};
+
+use temporalio_common::protos::{
+    coresdk::{
+        workflow_activation::{
+            InitializeWorkflow, WorkflowActivation, WorkflowActivationJob, workflow_activation_job,
+        },
+        workflow_commands::{
+            CancelWorkflowExecution, CompleteWorkflowExecution, FailWorkflowExecution,
+            QueryResult, UpdateResponse, query_result, update_response,
+            workflow_command,
+        },
+        workflow_completion::WorkflowActivationCompletion,
+    },
+    temporal::api::failure::v1::Failure,
+};
+use tracing::Dispatch;
+
+use crate::{
+    context::{RunShared, WorkflowContext, WorkflowInfo},
+    definition::WorkflowDefinition,
+    error::application_failure,
+    executor::{Executor, ExecutorFault},
+    payload::encode,
+};
+
+/// A run held in a workflow thread's cache.
+pub(crate) struct RunInstance {
+    shared: Rc<RefCell<RunShared>>,
+    executor: Executor,
+    /// Set after a fault: the executor's state is unknown, so every later activation fails
+    /// until core evicts the run and replays it.
+    fault: Option<String>,
+}
+
+/// What a workflow thread needs to start a run, besides the job itself.
+pub(crate) struct RunStart<'a> {
+    pub(crate) run_id: &'a str,
+    pub(crate) namespace: &'a str,
+    pub(crate) task_queue: &'a str,
+    pub(crate) timestamp: SystemTime,
+    pub(crate) init: &'a InitializeWorkflow,
+}
+
+pub(crate) fn proto_time(ts: Option<&prost_wkt_types::Timestamp>) -> Option<SystemTime> {
+    let ts = ts?;
+    let secs = u64::try_from(ts.seconds).ok()?;
+    let nanos = u32::try_from(ts.nanos).ok()?;
+    Some(SystemTime::UNIX_EPOCH + std::time::Duration::new(secs, nanos))
+}
+
+pub(crate) fn activation_time(activation: &WorkflowActivation) -> SystemTime {
+    proto_time(activation.timestamp.as_ref()).unwrap_or(SystemTime::UNIX_EPOCH)
+}
+
+/// Starts a run of workflow `W`: builds its state and spawns its `#[run]` future. An input that
+/// does not decode fails the workflow (not the task) with an error naming the expected type.
+pub(crate) fn start_run<W: WorkflowDefinition>(start: RunStart<'_>) -> RunInstance {
+    let info = WorkflowInfo {
+        workflow_type: start.init.workflow_type.clone(),
+        workflow_id: start.init.workflow_id.clone(),
+        run_id: start.run_id.to_owned(),
+        first_execution_run_id: start.init.first_execution_run_id.clone(),
+        namespace: start.namespace.to_owned(),
+        task_queue: start.task_queue.to_owned(),
+        attempt: start.init.attempt,
+        start_time: proto_time(start.init.start_time.as_ref()),
+    };
+    let shared = Rc::new(RefCell::new(RunShared::new(
+        info,
+        start.timestamp,
+        start.init.randomness_seed,
+    )));
+    let mut executor = Executor::new();
+    let input = W::decode_input(&start.init.arguments);
+    let state = Rc::new(RefCell::new(W::initial_state()));
+    let ctx = WorkflowContext::new(Rc::clone(&shared), state);
+    let task_shared = Rc::clone(&shared);
+    executor.spawn(async move {
+        let command = match input {
+            Ok(input) => match W::run(ctx, input).await {
+                Ok(output) => match encode(&output) {
+                    Ok(result) => {
+                        workflow_command::Variant::CompleteWorkflowExecution(CompleteWorkflowExecution {
+                            result: Some(result),
+                        })
+                    }
+                    Err(e) => fail_command(application_failure("PayloadError", &e.to_string(), true, None)),
+                },
+                Err(error) => fail_command(error.failure),
+            },
+            Err(e) => fail_command(application_failure(
+                "PayloadError",
+                &format!("workflow `{}` received an input it cannot decode: {e}", W::NAME),
+                true,
+                None,
+            )),
+        };
+        let mut shared = task_shared.borrow_mut();
+        shared.commands.push(command);
+        shared.finished = true;
+    });
+    RunInstance {
+        shared,
+        executor,
+        fault: None,
+    }
+}
+
+fn fail_command(failure: Failure) -> workflow_command::Variant {
+    workflow_command::Variant::FailWorkflowExecution(FailWorkflowExecution {
+        failure: Some(failure),
+    })
+}
+
+/// A failed activation: core records a workflow task failure with this message and retries
+/// the task, so a fixed worker picks the run up again.
+pub(crate) fn task_failure(run_id: &str, message: &str) -> WorkflowActivationCompletion {
+    WorkflowActivationCompletion::fail(
+        run_id,
+        application_failure("WorkflowTaskFailed", message, false, None),
+        None,
+    )
+}
+
+impl RunInstance {
+    /// Applies the jobs, runs the workflow until it blocks, and returns the completion.
+    pub(crate) fn activate(&mut self, activation: WorkflowActivation) -> WorkflowActivationCompletion {
+        let run_id = activation.run_id.clone();
+        if let Some(fault) = &self.fault {
+            return task_failure(&run_id, fault);
+        }
+        {
+            let mut shared = self.shared.borrow_mut();
+            shared.now = activation_time(&activation);
+            shared.replaying = activation.is_replaying;
+        }
+        for job in activation.jobs {
+            if let Err(message) = self.apply(job) {
+                return task_failure(&run_id, &message);
+            }
+        }
+        let finished = self.shared.borrow().finished;
+        if !finished && let Err(fault) = self.run_until_stalled() {
+            let message = fault.describe();
+            tracing::warn!(run_id = %run_id, "workflow task failed: {message}");
+            self.fault = Some(message.clone());
+            return task_failure(&run_id, &message);
+        }
+        let mut shared = self.shared.borrow_mut();
+        let commands = std::mem::take(&mut shared.commands);
+        let finished = shared.finished;
+        drop(shared);
+        if finished {
+            // Nothing may run after the final command; dropping the tasks now keeps their
+            // drop-time cancellations out of this and later completions.
+            self.executor.clear();
+        }
+        WorkflowActivationCompletion::from_cmds(run_id, commands)
+    }
+
+    fn run_until_stalled(&mut self) -> Result<(), ExecutorFault> {
+        let (replaying, span) = {
+            let shared = self.shared.borrow();
+            let info = &shared.info;
+            (
+                shared.replaying,
+                tracing::info_span!(
+                    "workflow",
+                    workflow_type = %info.workflow_type,
+                    workflow_id = %info.workflow_id,
+                    run_id = %info.run_id
+                ),
+            )
+        };
+        if replaying {
+            // Replay-aware logging: workflow code's log lines were already emitted when this
+            // history was first produced, so they are muted while it replays.
+            tracing::dispatcher::with_default(&Dispatch::none(), || self.executor.run_until_stalled())
+        } else {
+            span.in_scope(|| self.executor.run_until_stalled())
+        }
+    }
+
+    fn apply(&mut self, job: WorkflowActivationJob) -> Result<(), String> {
+        use workflow_activation_job::Variant;
+        let Some(variant) = job.variant else {
+            return Ok(());
+        };
+        match variant {
+            Variant::InitializeWorkflow(_) => {}
+            Variant::FireTimer(fire) => {
+                if !RunShared::fire_timer(&self.shared, fire.seq) {
+                    tracing::debug!(seq = fire.seq, "timer fired after it was cancelled");
+                }
+            }
+            Variant::ResolveActivity(resolve) => {
+                let resolution = resolve.result.unwrap_or_default();
+                if !RunShared::resolve_activity(&self.shared, resolve.seq, resolution) {
+                    tracing::debug!(seq = resolve.seq, "activity resolved after it was cancelled");
+                }
+            }
+            Variant::UpdateRandomSeed(update) => {
+                self.shared.borrow_mut().rng = crate::context::WorkflowRng::new(update.randomness_seed);
+            }
+            Variant::QueryWorkflow(query) => {
+                let failure = application_failure(
+                    "QueryNotFound",
+                    &format!(
+                        "workflow `{}` has no query handler named `{}`",
+                        self.shared.borrow().info.workflow_type,
+                        query.query_type
+                    ),
+                    true,
+                    None,
+                );
+                self.push(workflow_command::Variant::RespondToQuery(QueryResult {
+                    query_id: query.query_id,
+                    variant: Some(query_result::Variant::Failed(failure)),
+                }));
+            }
+            Variant::SignalWorkflow(signal) => {
+                tracing::warn!(
+                    signal = %signal.signal_name,
+                    workflow_type = %self.shared.borrow().info.workflow_type,
+                    "signal ignored: the workflow has no signal handler with this name"
+                );
+            }
+            Variant::DoUpdate(update) => {
+                let failure = application_failure(
+                    "UpdateNotFound",
+                    &format!(
+                        "workflow `{}` has no update handler named `{}`",
+                        self.shared.borrow().info.workflow_type,
+                        update.name
+                    ),
+                    true,
+                    None,
+                );
+                self.push(workflow_command::Variant::UpdateResponse(UpdateResponse {
+                    protocol_instance_id: update.protocol_instance_id,
+                    response: Some(update_response::Response::Rejected(failure)),
+                }));
+            }
+            Variant::CancelWorkflow(_) => {
+                let mut shared = self.shared.borrow_mut();
+                if !shared.finished {
+                    shared.finished = true;
+                    shared
+                        .commands
+                        .push(workflow_command::Variant::CancelWorkflowExecution(
+                            CancelWorkflowExecution::default(),
+                        ));
+                }
+            }
+            Variant::RemoveFromCache(_) => {}
+            other => {
+                return Err(format!(
+                    "this version of workflow-runtime cannot handle the activation job {other:?}"
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    fn push(&self, command: workflow_command::Variant) {
+        self.shared.borrow_mut().commands.push(command);
+    }
+}

@@ -1,0 +1,642 @@
+//! The client: connect to a Temporal server, start workflows by their `#[run]` method and read
+//! typed results.
+
+use std::{marker::PhantomData, time::Duration};
+
+use temporalio_client::{
+    ConnectionOptions, TlsOptions, ClientTlsOptions, grpc::WorkflowService, tonic,
+};
+use temporalio_common::protos::temporal::api::{
+    common::v1::{Payloads, WorkflowExecution, WorkflowType},
+    enums::v1::{HistoryEventFilterType, TaskQueueKind},
+    history::v1::history_event::Attributes,
+    taskqueue::v1::TaskQueue,
+    workflowservice::v1::{
+        GetWorkflowExecutionHistoryRequest, RequestCancelWorkflowExecutionRequest,
+        StartWorkflowExecutionRequest, TerminateWorkflowExecutionRequest,
+    },
+};
+
+use crate::{
+    definition::{WorkflowDefinition, WorkflowRunFn},
+    error::WorkflowFailed,
+    options::{RetryPolicy, proto_duration},
+    payload::{Payload, PayloadError, decode_result},
+};
+
+/// Where and how to connect.
+///
+/// ```
+/// use workflow_runtime::ClientOptions;
+/// let options = ClientOptions::new("127.0.0.1:7233").namespace("default");
+/// assert_eq!(options.get_namespace(), "default");
+/// ```
+#[derive(Debug, Clone)]
+pub struct ClientOptions {
+    address: String,
+    namespace: String,
+    identity: Option<String>,
+    api_key: Option<String>,
+    tls: Option<TlsOptions>,
+}
+
+impl Default for ClientOptions {
+    /// The local dev server: `localhost:7233`, namespace `default`.
+    fn default() -> Self {
+        Self::new("localhost:7233")
+    }
+}
+
+impl ClientOptions {
+    /// Connects to `address` (`host:port`, or a URL) in namespace `default`, without TLS.
+    pub fn new(address: impl Into<String>) -> Self {
+        Self {
+            address: address.into(),
+            namespace: "default".to_owned(),
+            identity: None,
+            api_key: None,
+            tls: None,
+        }
+    }
+
+    /// Reads the standard Temporal client configuration: the environment variables
+    /// `TEMPORAL_ADDRESS`, `TEMPORAL_NAMESPACE`, `TEMPORAL_API_KEY`, `TEMPORAL_TLS`,
+    /// `TEMPORAL_TLS_CLIENT_CERT_PATH`, `TEMPORAL_TLS_CLIENT_KEY_PATH`,
+    /// `TEMPORAL_TLS_SERVER_CA_CERT_PATH`, `TEMPORAL_TLS_SERVER_NAME`, `TEMPORAL_PROFILE`, and
+    /// the profile file (`TEMPORAL_CONFIG_FILE`, by default `~/.config/temporalio/temporal.toml`),
+    /// as every Temporal SDK and the CLI do. Unset values default to the local dev server.
+    pub fn from_env() -> Result<Self, ClientError> {
+        let (connection, client) = temporalio_client::ClientOptions::load_from_config(
+            Default::default(),
+        )
+        .map_err(|e| ClientError::Config(e.to_string()))?;
+        Ok(Self {
+            address: connection.target.to_string(),
+            namespace: client.namespace.clone(),
+            identity: None,
+            api_key: connection.api_key,
+            tls: connection.tls_options,
+        })
+    }
+
+    /// Sets the namespace.
+    pub fn namespace(mut self, namespace: impl Into<String>) -> Self {
+        self.namespace = namespace.into();
+        self
+    }
+
+    /// The namespace.
+    pub fn get_namespace(&self) -> &str {
+        &self.namespace
+    }
+
+    /// Sets the identity shown in workflow histories (default `pid@hostname`).
+    pub fn identity(mut self, identity: impl Into<String>) -> Self {
+        self.identity = Some(identity.into());
+        self
+    }
+
+    /// Authenticates with an API key (Temporal Cloud); turns TLS on.
+    pub fn api_key(mut self, api_key: impl Into<String>) -> Self {
+        self.api_key = Some(api_key.into());
+        self.tls.get_or_insert_with(TlsOptions::default);
+        self
+    }
+
+    /// Turns TLS on; `server_ca_pem` overrides the system roots, `domain` the server name.
+    pub fn tls(mut self, server_ca_pem: Option<Vec<u8>>, domain: Option<String>) -> Self {
+        let tls = self.tls.get_or_insert_with(TlsOptions::default);
+        tls.server_root_ca_cert = server_ca_pem;
+        tls.domain = domain;
+        self
+    }
+
+    /// Adds a client certificate and key (PEM) for mutual TLS; turns TLS on.
+    pub fn client_certificate(mut self, cert_pem: Vec<u8>, key_pem: Vec<u8>) -> Self {
+        let tls = self.tls.get_or_insert_with(TlsOptions::default);
+        tls.client_tls_options = Some(
+            ClientTlsOptions::builder()
+                .client_cert(cert_pem)
+                .client_private_key(key_pem)
+                .build(),
+        );
+        self
+    }
+
+    fn url(&self) -> Result<url::Url, ClientError> {
+        let scheme = if self.tls.is_some() { "https" } else { "http" };
+        let with_scheme = if self.address.contains("://") {
+            self.address.clone()
+        } else {
+            format!("{scheme}://{}", self.address)
+        };
+        url::Url::parse(&with_scheme).map_err(|e| {
+            ClientError::Config(format!(
+                "invalid server address `{}`: {e} (expected host:port, e.g. 127.0.0.1:7233)",
+                self.address
+            ))
+        })
+    }
+}
+
+pub(crate) fn default_identity() -> String {
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .unwrap_or_else(|| "localhost".to_owned());
+    format!("{}@{}", std::process::id(), host.trim())
+}
+
+/// Errors from client calls.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ClientError {
+    /// The configuration is invalid.
+    #[error("invalid client configuration: {0}")]
+    Config(String),
+    /// The server could not be reached.
+    #[error("cannot connect to the Temporal server at {address}: {message}")]
+    Connect {
+        /// The address tried.
+        address: String,
+        /// What went wrong.
+        message: String,
+    },
+    /// A workflow with this id is already running.
+    #[error("workflow `{workflow_id}` is already running; pick another id or wait for it to close")]
+    AlreadyStarted {
+        /// The workflow id.
+        workflow_id: String,
+    },
+    /// No such workflow.
+    #[error("workflow `{workflow_id}` not found: {message}")]
+    NotFound {
+        /// The workflow id.
+        workflow_id: String,
+        /// The server's message.
+        message: String,
+    },
+    /// An input or result did not convert.
+    #[error(transparent)]
+    Payload(#[from] PayloadError),
+    /// The workflow failed.
+    #[error(transparent)]
+    Failed(#[from] WorkflowFailed),
+    /// The workflow was cancelled.
+    #[error("workflow `{workflow_id}` was cancelled")]
+    Cancelled {
+        /// The workflow id.
+        workflow_id: String,
+    },
+    /// The workflow was terminated.
+    #[error("workflow `{workflow_id}` was terminated: {reason}")]
+    Terminated {
+        /// The workflow id.
+        workflow_id: String,
+        /// The reason given.
+        reason: String,
+    },
+    /// The workflow exceeded its execution or run timeout.
+    #[error("workflow `{workflow_id}` timed out")]
+    TimedOut {
+        /// The workflow id.
+        workflow_id: String,
+    },
+    /// Any other server error.
+    #[error("Temporal server error ({code:?}): {message}")]
+    Rpc {
+        /// The gRPC status code.
+        code: tonic::Code,
+        /// The server's message.
+        message: String,
+    },
+}
+
+impl ClientError {
+    fn rpc(status: tonic::Status) -> Self {
+        Self::Rpc {
+            code: status.code(),
+            message: status.message().to_owned(),
+        }
+    }
+}
+
+/// How to start a workflow: its id and task queue, plus optional timeouts and retry policy.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StartOptions {
+    workflow_id: String,
+    task_queue: String,
+    execution_timeout: Option<Duration>,
+    run_timeout: Option<Duration>,
+    task_timeout: Option<Duration>,
+    retry: Option<RetryPolicy>,
+}
+
+impl StartOptions {
+    /// Starts workflow `workflow_id` on `task_queue`.
+    pub fn new(workflow_id: impl Into<String>, task_queue: impl Into<String>) -> Self {
+        Self {
+            workflow_id: workflow_id.into(),
+            task_queue: task_queue.into(),
+            execution_timeout: None,
+            run_timeout: None,
+            task_timeout: None,
+            retry: None,
+        }
+    }
+
+    /// Limits the whole execution, retries and continue-as-new included.
+    pub fn execution_timeout(mut self, timeout: Duration) -> Self {
+        self.execution_timeout = Some(timeout);
+        self
+    }
+
+    /// Limits one run.
+    pub fn run_timeout(mut self, timeout: Duration) -> Self {
+        self.run_timeout = Some(timeout);
+        self
+    }
+
+    /// Limits one workflow task (server default 10 s).
+    pub fn task_timeout(mut self, timeout: Duration) -> Self {
+        self.task_timeout = Some(timeout);
+        self
+    }
+
+    /// Retries the whole workflow on failure.
+    pub fn retry(mut self, policy: RetryPolicy) -> Self {
+        self.retry = Some(policy);
+        self
+    }
+}
+
+/// A connection to a Temporal namespace. Cheap to clone.
+#[derive(Clone)]
+pub struct Client {
+    connection: temporalio_client::Connection,
+    namespace: String,
+    identity: String,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("namespace", &self.namespace)
+            .field("identity", &self.identity)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Client {
+    /// Connects and checks that the server answers.
+    ///
+    /// ```no_run
+    /// # async fn demo() -> Result<(), workflow_runtime::ClientError> {
+    /// use workflow_runtime::{Client, ClientOptions};
+    /// let client = Client::connect(ClientOptions::from_env()?).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn connect(options: ClientOptions) -> Result<Self, ClientError> {
+        let url = options.url()?;
+        let identity = options.identity.clone().unwrap_or_else(default_identity);
+        let connection_options = ConnectionOptions::new(url.clone())
+            .identity(identity.clone())
+            .maybe_api_key(options.api_key.clone())
+            .maybe_tls_options(options.tls.clone())
+            .build();
+        let connection = temporalio_client::Connection::connect(connection_options)
+            .await
+            .map_err(|e| ClientError::Connect {
+                address: url.to_string(),
+                message: e.to_string(),
+            })?;
+        Ok(Self {
+            connection,
+            namespace: options.namespace,
+            identity,
+        })
+    }
+
+    /// The namespace this client works in.
+    pub fn namespace(&self) -> &str {
+        &self.namespace
+    }
+
+    pub(crate) fn connection(&self) -> &temporalio_client::Connection {
+        &self.connection
+    }
+
+    pub(crate) fn identity(&self) -> &str {
+        &self.identity
+    }
+
+    fn service(&self) -> Box<dyn WorkflowService> {
+        self.connection.workflow_service()
+    }
+
+    /// Starts a workflow by its `#[run]` method; the input type is checked at compile time.
+    ///
+    /// ```ignore
+    /// let handle = client.start(OrderWorkflow::run, order, StartOptions::new("order-42", "orders")).await?;
+    /// let result = handle.result().await?;
+    /// ```
+    pub async fn start<F, Args>(
+        &self,
+        _run: F,
+        input: <F::Workflow as WorkflowDefinition>::Input,
+        options: StartOptions,
+    ) -> Result<WorkflowHandle<F::Workflow>, ClientError>
+    where
+        F: WorkflowRunFn<Args>,
+    {
+        let arguments = <F::Workflow as WorkflowDefinition>::encode_input(&input)?;
+        let untyped = self
+            .start_untyped(<F::Workflow as WorkflowDefinition>::NAME, arguments, options)
+            .await?;
+        Ok(WorkflowHandle {
+            untyped,
+            _workflow: PhantomData,
+        })
+    }
+
+    /// Starts a workflow and waits for its result.
+    pub async fn execute<F, Args>(
+        &self,
+        run: F,
+        input: <F::Workflow as WorkflowDefinition>::Input,
+        options: StartOptions,
+    ) -> Result<<F::Workflow as WorkflowDefinition>::Output, ClientError>
+    where
+        F: WorkflowRunFn<Args>,
+    {
+        self.start(run, input, options).await?.result().await
+    }
+
+    /// Starts a workflow by type name with raw payloads (for workflows written in other
+    /// languages, or unknown at compile time).
+    pub async fn start_untyped(
+        &self,
+        workflow_type: &str,
+        arguments: Vec<Payload>,
+        options: StartOptions,
+    ) -> Result<UntypedWorkflowHandle, ClientError> {
+        let request = StartWorkflowExecutionRequest {
+            namespace: self.namespace.clone(),
+            workflow_id: options.workflow_id.clone(),
+            workflow_type: Some(WorkflowType {
+                name: workflow_type.to_owned(),
+            }),
+            task_queue: Some(TaskQueue {
+                name: options.task_queue.clone(),
+                kind: TaskQueueKind::Normal as i32,
+                ..Default::default()
+            }),
+            input: Some(Payloads {
+                payloads: arguments,
+            }),
+            workflow_execution_timeout: options.execution_timeout.map(proto_duration),
+            workflow_run_timeout: options.run_timeout.map(proto_duration),
+            workflow_task_timeout: options.task_timeout.map(proto_duration),
+            retry_policy: options.retry.as_ref().map(RetryPolicy::to_proto),
+            identity: self.identity.clone(),
+            request_id: uuid::Uuid::new_v4().to_string(),
+            ..Default::default()
+        };
+        let response = self
+            .service()
+            .start_workflow_execution(tonic::Request::new(request))
+            .await
+            .map_err(|status| match status.code() {
+                tonic::Code::AlreadyExists => ClientError::AlreadyStarted {
+                    workflow_id: options.workflow_id.clone(),
+                },
+                _ => ClientError::rpc(status),
+            })?
+            .into_inner();
+        Ok(UntypedWorkflowHandle {
+            client: self.clone(),
+            workflow_id: options.workflow_id,
+            run_id: Some(response.run_id),
+        })
+    }
+
+    /// A handle to an existing workflow, by id (its latest run).
+    pub fn handle<W: WorkflowDefinition>(&self, workflow_id: impl Into<String>) -> WorkflowHandle<W> {
+        WorkflowHandle {
+            untyped: self.untyped_handle(workflow_id, None),
+            _workflow: PhantomData,
+        }
+    }
+
+    /// An untyped handle to an existing workflow, by id and optionally run id.
+    pub fn untyped_handle(
+        &self,
+        workflow_id: impl Into<String>,
+        run_id: Option<String>,
+    ) -> UntypedWorkflowHandle {
+        UntypedWorkflowHandle {
+            client: self.clone(),
+            workflow_id: workflow_id.into(),
+            run_id,
+        }
+    }
+}
+
+/// A workflow execution with a known type: typed result, cancel, terminate.
+pub struct WorkflowHandle<W> {
+    untyped: UntypedWorkflowHandle,
+    _workflow: PhantomData<fn() -> W>,
+}
+
+impl<W> std::fmt::Debug for WorkflowHandle<W> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.untyped.fmt(f)
+    }
+}
+
+impl<W> Clone for WorkflowHandle<W> {
+    fn clone(&self) -> Self {
+        Self {
+            untyped: self.untyped.clone(),
+            _workflow: PhantomData,
+        }
+    }
+}
+
+impl<W: WorkflowDefinition> WorkflowHandle<W> {
+    /// Waits for the workflow to close and returns its typed result.
+    pub async fn result(&self) -> Result<W::Output, ClientError> {
+        let payloads = self.untyped.result_payloads().await?;
+        Ok(decode_result(payloads.first())?)
+    }
+
+    /// The workflow id.
+    pub fn workflow_id(&self) -> &str {
+        self.untyped.workflow_id()
+    }
+
+    /// The run id, when known.
+    pub fn run_id(&self) -> Option<&str> {
+        self.untyped.run_id()
+    }
+
+    /// The untyped handle.
+    pub fn untyped(&self) -> &UntypedWorkflowHandle {
+        &self.untyped
+    }
+
+    /// Requests cancellation.
+    pub async fn cancel(&self) -> Result<(), ClientError> {
+        self.untyped.cancel().await
+    }
+
+    /// Terminates the workflow immediately.
+    pub async fn terminate(&self, reason: &str) -> Result<(), ClientError> {
+        self.untyped.terminate(reason).await
+    }
+}
+
+/// A workflow execution addressed by id, with raw payloads.
+#[derive(Debug, Clone)]
+pub struct UntypedWorkflowHandle {
+    client: Client,
+    workflow_id: String,
+    run_id: Option<String>,
+}
+
+impl UntypedWorkflowHandle {
+    /// The workflow id.
+    pub fn workflow_id(&self) -> &str {
+        &self.workflow_id
+    }
+
+    /// The run id, when known.
+    pub fn run_id(&self) -> Option<&str> {
+        self.run_id.as_deref()
+    }
+
+    fn execution(&self, run_id: Option<&str>) -> WorkflowExecution {
+        WorkflowExecution {
+            workflow_id: self.workflow_id.clone(),
+            run_id: run_id.unwrap_or_default().to_owned(),
+        }
+    }
+
+    /// Waits for the workflow to close (following continue-as-new and retries) and returns
+    /// its result payloads.
+    pub async fn result_payloads(&self) -> Result<Vec<Payload>, ClientError> {
+        let mut run_id = self.run_id.clone();
+        let mut page_token = Vec::new();
+        loop {
+            let request = GetWorkflowExecutionHistoryRequest {
+                namespace: self.client.namespace.clone(),
+                execution: Some(self.execution(run_id.as_deref())),
+                wait_new_event: true,
+                history_event_filter_type: HistoryEventFilterType::CloseEvent as i32,
+                skip_archival: true,
+                next_page_token: page_token.clone(),
+                ..Default::default()
+            };
+            let response = self
+                .client
+                .service()
+                .get_workflow_execution_history(tonic::Request::new(request))
+                .await
+                .map_err(|status| match status.code() {
+                    tonic::Code::NotFound => ClientError::NotFound {
+                        workflow_id: self.workflow_id.clone(),
+                        message: status.message().to_owned(),
+                    },
+                    _ => ClientError::rpc(status),
+                })?
+                .into_inner();
+            let close = response
+                .history
+                .and_then(|h| h.events.into_iter().next())
+                .and_then(|e| e.attributes);
+            let Some(close) = close else {
+                // The long poll expired before the workflow closed: poll again.
+                page_token = response.next_page_token;
+                continue;
+            };
+            page_token.clear();
+            let workflow_id = self.workflow_id.clone();
+            return match close {
+                Attributes::WorkflowExecutionCompletedEventAttributes(done) => {
+                    if !done.new_execution_run_id.is_empty() {
+                        run_id = Some(done.new_execution_run_id);
+                        continue;
+                    }
+                    Ok(done.result.map(|p| p.payloads).unwrap_or_default())
+                }
+                Attributes::WorkflowExecutionFailedEventAttributes(failed) => {
+                    if !failed.new_execution_run_id.is_empty() {
+                        run_id = Some(failed.new_execution_run_id);
+                        continue;
+                    }
+                    Err(ClientError::Failed(WorkflowFailed {
+                        failure: failed.failure.unwrap_or_default(),
+                    }))
+                }
+                Attributes::WorkflowExecutionTimedOutEventAttributes(timed_out) => {
+                    if !timed_out.new_execution_run_id.is_empty() {
+                        run_id = Some(timed_out.new_execution_run_id);
+                        continue;
+                    }
+                    Err(ClientError::TimedOut { workflow_id })
+                }
+                Attributes::WorkflowExecutionContinuedAsNewEventAttributes(next) => {
+                    run_id = Some(next.new_execution_run_id);
+                    continue;
+                }
+                Attributes::WorkflowExecutionCanceledEventAttributes(_) => {
+                    Err(ClientError::Cancelled { workflow_id })
+                }
+                Attributes::WorkflowExecutionTerminatedEventAttributes(terminated) => {
+                    Err(ClientError::Terminated {
+                        workflow_id,
+                        reason: terminated.reason,
+                    })
+                }
+                other => Err(ClientError::Rpc {
+                    code: tonic::Code::Internal,
+                    message: format!("unexpected close event {other:?}"),
+                }),
+            };
+        }
+    }
+
+    /// Requests cancellation.
+    pub async fn cancel(&self) -> Result<(), ClientError> {
+        let request = RequestCancelWorkflowExecutionRequest {
+            namespace: self.client.namespace.clone(),
+            workflow_execution: Some(self.execution(None)),
+            identity: self.client.identity.clone(),
+            request_id: uuid::Uuid::new_v4().to_string(),
+            ..Default::default()
+        };
+        self.client
+            .service()
+            .request_cancel_workflow_execution(tonic::Request::new(request))
+            .await
+            .map_err(ClientError::rpc)?;
+        Ok(())
+    }
+
+    /// Terminates the workflow immediately.
+    pub async fn terminate(&self, reason: &str) -> Result<(), ClientError> {
+        let request = TerminateWorkflowExecutionRequest {
+            namespace: self.client.namespace.clone(),
+            workflow_execution: Some(self.execution(None)),
+            reason: reason.to_owned(),
+            identity: self.client.identity.clone(),
+            ..Default::default()
+        };
+        self.client
+            .service()
+            .terminate_workflow_execution(tonic::Request::new(request))
+            .await
+            .map_err(ClientError::rpc)?;
+        Ok(())
+    }
+}

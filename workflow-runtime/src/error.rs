@@ -1,0 +1,381 @@
+//! Public error types and their conversion to and from Temporal's `Failure` protos.
+//!
+//! Failures travel as Temporal `Failure` messages with `ApplicationFailureInfo`, so the type and
+//! message of an error raised in Rust reach a Python or Go caller unchanged, and the other way
+//! round.
+
+use std::fmt;
+
+use serde::Serialize;
+use temporalio_common::protos::temporal::api::{
+    common::v1::Payloads,
+    failure::v1::{ApplicationFailureInfo, Failure, failure::FailureInfo},
+};
+
+use crate::payload::{PayloadError, encode};
+
+/// The `source` recorded in failures raised by this runtime.
+pub(crate) const FAILURE_SOURCE: &str = "workflow-runtime";
+
+/// Builds an application failure with a type and a message.
+pub(crate) fn application_failure(
+    error_type: &str,
+    message: &str,
+    non_retryable: bool,
+    details: Option<Payloads>,
+) -> Failure {
+    Failure {
+        message: message.to_owned(),
+        source: FAILURE_SOURCE.to_owned(),
+        failure_info: Some(FailureInfo::ApplicationFailureInfo(ApplicationFailureInfo {
+            r#type: error_type.to_owned(),
+            non_retryable,
+            details,
+            ..Default::default()
+        })),
+        ..Default::default()
+    }
+}
+
+/// The last segment of a Rust type path, used as the failure type of converted errors
+/// (`std::io::Error` becomes `Error`, `my_app::PaymentDeclined` becomes `PaymentDeclined`).
+fn short_type_name<T: ?Sized>() -> &'static str {
+    let full = std::any::type_name::<T>();
+    let base = full.split('<').next().unwrap_or(full);
+    base.rsplit("::").next().unwrap_or(base)
+}
+
+/// Walks `failure` and its causes; returns the innermost application failure, if any.
+fn root_application(failure: &Failure) -> Option<(&Failure, &ApplicationFailureInfo)> {
+    let mut found = None;
+    let mut current = Some(failure);
+    while let Some(f) = current {
+        if let Some(FailureInfo::ApplicationFailureInfo(info)) = &f.failure_info {
+            found = Some((f, info));
+        }
+        current = f.cause.as_deref();
+    }
+    found
+}
+
+/// Common accessors over a failure chain, shared by [`ActivityFailed`] and [`WorkflowFailed`].
+macro_rules! failure_accessors {
+    () => {
+        /// The application error type of the innermost application failure (for example
+        /// `"PaymentDeclined"`), if the failure came from an application error.
+        pub fn error_type(&self) -> Option<&str> {
+            root_application(&self.failure).map(|(_, info)| info.r#type.as_str())
+        }
+
+        /// The message of the innermost application failure, or the top-level message.
+        pub fn message(&self) -> &str {
+            root_application(&self.failure)
+                .map(|(f, _)| f.message.as_str())
+                .unwrap_or(&self.failure.message)
+        }
+
+        /// Whether the innermost application failure was marked non-retryable.
+        pub fn is_non_retryable(&self) -> bool {
+            root_application(&self.failure).is_some_and(|(_, info)| info.non_retryable)
+        }
+
+        /// Decodes the first detail payload of the innermost application failure.
+        pub fn details<T: serde::de::DeserializeOwned>(&self) -> Option<Result<T, PayloadError>> {
+            let (_, info) = root_application(&self.failure)?;
+            let payload = info.details.as_ref()?.payloads.first()?;
+            Some(crate::payload::decode(payload))
+        }
+
+        /// Whether the failure chain contains a cancellation.
+        pub fn is_cancelled(&self) -> bool {
+            chain(&self.failure).any(|f| matches!(f.failure_info, Some(FailureInfo::CanceledFailureInfo(_))))
+        }
+
+        /// Whether the failure chain contains a timeout.
+        pub fn is_timeout(&self) -> bool {
+            chain(&self.failure).any(|f| matches!(f.failure_info, Some(FailureInfo::TimeoutFailureInfo(_))))
+        }
+
+        /// The raw Temporal failure.
+        pub fn failure(&self) -> &Failure {
+            &self.failure
+        }
+    };
+}
+
+fn chain(failure: &Failure) -> impl Iterator<Item = &Failure> {
+    std::iter::successors(Some(failure), |f| f.cause.as_deref())
+}
+
+/// Renders a failure chain as `outer: inner: innermost (type X)`.
+fn describe_chain(failure: &Failure, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    let mut first = true;
+    for link in chain(failure) {
+        if link.message.is_empty() {
+            continue;
+        }
+        if !first {
+            f.write_str(": ")?;
+        }
+        first = false;
+        f.write_str(&link.message)?;
+        if let Some(FailureInfo::ApplicationFailureInfo(info)) = &link.failure_info
+            && !info.r#type.is_empty()
+        {
+            write!(f, " (type {})", info.r#type)?;
+        }
+    }
+    Ok(())
+}
+
+/// An error returned by an activity implementation.
+///
+/// Errors are retryable by default: the server retries the activity according to its retry
+/// policy. Any `std::error::Error` converts into a retryable `ActivityError` with `?`, its type
+/// name as the failure type.
+///
+/// ```
+/// use workflow_runtime::ActivityError;
+/// let declined = ActivityError::non_retryable("PaymentDeclined", "card declined");
+/// assert_eq!(declined.error_type(), "PaymentDeclined");
+/// assert!(!declined.is_retryable());
+/// ```
+#[derive(Debug)]
+pub struct ActivityError {
+    kind: ActivityErrorKind,
+    error_type: String,
+    message: String,
+    details: Option<Payloads>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ActivityErrorKind {
+    Retryable,
+    NonRetryable,
+    Cancelled,
+}
+
+impl ActivityError {
+    /// A failure the server retries according to the activity's retry policy.
+    pub fn retryable(error_type: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::new(ActivityErrorKind::Retryable, error_type, message)
+    }
+
+    /// A failure that is never retried, whatever the retry policy says.
+    pub fn non_retryable(error_type: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::new(ActivityErrorKind::NonRetryable, error_type, message)
+    }
+
+    /// The activity stopped because its cancellation was requested.
+    pub fn cancelled() -> Self {
+        Self::new(ActivityErrorKind::Cancelled, "Cancelled", "activity cancelled")
+    }
+
+    fn new(kind: ActivityErrorKind, error_type: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            kind,
+            error_type: error_type.into(),
+            message: message.into(),
+            details: None,
+        }
+    }
+
+    /// Attaches a serializable detail value, readable by the caller with `details()`.
+    pub fn with_details<T: Serialize>(mut self, details: &T) -> Result<Self, PayloadError> {
+        self.details = Some(Payloads {
+            payloads: vec![encode(details)?],
+        });
+        Ok(self)
+    }
+
+    /// The application error type.
+    pub fn error_type(&self) -> &str {
+        &self.error_type
+    }
+
+    /// The message.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// Whether the server may retry the activity after this error.
+    pub fn is_retryable(&self) -> bool {
+        self.kind == ActivityErrorKind::Retryable
+    }
+
+    /// Whether this error reports a cancellation.
+    pub fn is_cancelled(&self) -> bool {
+        self.kind == ActivityErrorKind::Cancelled
+    }
+
+    pub(crate) fn into_failure(self) -> Failure {
+        if self.kind == ActivityErrorKind::Cancelled {
+            return Failure {
+                message: self.message,
+                source: FAILURE_SOURCE.to_owned(),
+                failure_info: Some(FailureInfo::CanceledFailureInfo(Default::default())),
+                ..Default::default()
+            };
+        }
+        application_failure(
+            &self.error_type,
+            &self.message,
+            self.kind == ActivityErrorKind::NonRetryable,
+            self.details,
+        )
+    }
+}
+
+impl fmt::Display for ActivityError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} (type {})", self.message, self.error_type)
+    }
+}
+
+impl<E: std::error::Error + Send + Sync + 'static> From<E> for ActivityError {
+    fn from(error: E) -> Self {
+        Self::retryable(short_type_name::<E>(), error.to_string())
+    }
+}
+
+/// An activity called from workflow code did not complete successfully: it failed after its
+/// retries, timed out, or was cancelled.
+#[derive(Debug, Clone, thiserror::Error)]
+pub struct ActivityFailed {
+    pub(crate) activity_type: String,
+    pub(crate) failure: Failure,
+}
+
+impl ActivityFailed {
+    /// The activity type that failed.
+    pub fn activity_type(&self) -> &str {
+        &self.activity_type
+    }
+
+    failure_accessors!();
+}
+
+impl fmt::Display for ActivityFailed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "activity `{}` failed: ", self.activity_type)?;
+        describe_chain(&self.failure, f)
+    }
+}
+
+/// The error a workflow returns to fail its execution.
+///
+/// `?` converts activity failures (kept whole, so the caller sees the activity's error type and
+/// message in the cause chain) and any `std::error::Error`.
+///
+/// ```
+/// use workflow_runtime::WorkflowError;
+/// let e = WorkflowError::application("OutOfStock", "item 7 is out of stock");
+/// assert_eq!(e.to_string(), "item 7 is out of stock (type OutOfStock)");
+/// ```
+#[derive(Debug, Clone)]
+pub struct WorkflowError {
+    pub(crate) failure: Failure,
+}
+
+impl WorkflowError {
+    /// An application error with a type and a message.
+    pub fn application(error_type: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            failure: application_failure(&error_type.into(), &message.into(), false, None),
+        }
+    }
+
+    /// An application error that a workflow retry policy must not retry.
+    pub fn non_retryable(error_type: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            failure: application_failure(&error_type.into(), &message.into(), true, None),
+        }
+    }
+
+    /// Attaches a serializable detail value to an application error.
+    pub fn with_details<T: Serialize>(mut self, details: &T) -> Result<Self, PayloadError> {
+        if let Some(FailureInfo::ApplicationFailureInfo(info)) = &mut self.failure.failure_info {
+            info.details = Some(Payloads {
+                payloads: vec![encode(details)?],
+            });
+        }
+        Ok(self)
+    }
+
+    failure_accessors!();
+}
+
+impl fmt::Display for WorkflowError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        describe_chain(&self.failure, f)
+    }
+}
+
+impl<E: std::error::Error + Send + Sync + 'static> From<E> for WorkflowError {
+    fn from(error: E) -> Self {
+        // An activity failure is kept whole so the caller sees the activity's own error type
+        // and message in the cause chain, as with the other SDKs.
+        let any: Box<dyn std::any::Any> = Box::new(error);
+        match any.downcast::<ActivityFailed>() {
+            Ok(failed) => Self {
+                failure: failed.failure,
+            },
+            Err(other) => match other.downcast::<E>() {
+                Ok(error) => Self::application(short_type_name::<E>(), error.to_string()),
+                Err(_) => unreachable!("the box holds an E"),
+            },
+        }
+    }
+}
+
+/// The result type of workflow code.
+pub type WorkflowResult<T> = Result<T, WorkflowError>;
+
+/// A workflow execution ended in failure; returned to the client that waits for its result.
+#[derive(Debug, Clone, thiserror::Error)]
+pub struct WorkflowFailed {
+    pub(crate) failure: Failure,
+}
+
+impl WorkflowFailed {
+    failure_accessors!();
+}
+
+impl fmt::Display for WorkflowFailed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("workflow failed: ")?;
+        describe_chain(&self.failure, f)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn activity_failure_keeps_inner_type_through_workflow_error() {
+        let inner = ActivityError::non_retryable("PaymentDeclined", "card declined").into_failure();
+        let failed = ActivityFailed {
+            activity_type: "charge_payment".into(),
+            failure: Failure {
+                message: "Activity task failed".into(),
+                cause: Some(Box::new(inner)),
+                ..Default::default()
+            },
+        };
+        let wf: WorkflowError = failed.into();
+        assert_eq!(wf.error_type(), Some("PaymentDeclined"));
+        assert_eq!(wf.message(), "card declined");
+        assert!(wf.is_non_retryable());
+    }
+
+    #[test]
+    fn std_errors_convert_with_their_type_name() {
+        let io = std::io::Error::other("disk on fire");
+        let a: ActivityError = io.into();
+        assert_eq!(a.error_type(), "Error");
+        assert!(a.is_retryable());
+        let w: WorkflowError = std::fmt::Error.into();
+        assert_eq!(w.error_type(), Some("Error"));
+    }
+}

@@ -1,0 +1,263 @@
+//! The deterministic single-threaded executor that runs one workflow run's futures.
+//!
+//! Tasks get increasing ids and are polled from a FIFO ready queue, so the order of polls is a
+//! pure function of the order of wakes, which the activation jobs determine. There is no tokio
+//! and no clock in here: workflow code that reaches for either fails loudly instead of silently
+//! working differently on replay.
+
+use std::{
+    collections::{BTreeMap, BTreeSet, VecDeque},
+    future::Future,
+    panic::AssertUnwindSafe,
+    pin::Pin,
+    sync::{
+        Arc, Mutex,
+        atomic::{AtomicBool, Ordering},
+    },
+    task::{Context, Poll, Wake, Waker},
+    thread::{self, ThreadId},
+};
+
+type Task = Pin<Box<dyn Future<Output = ()>>>;
+
+/// Why a workflow task could not make progress.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum ExecutorFault {
+    /// Workflow code panicked; the message says where and why.
+    Panic(String),
+    /// A future was woken from another thread: something outside the executor (a thread, a
+    /// foreign runtime's timer or channel) drives workflow code, which breaks replay.
+    ForeignWake,
+}
+
+impl ExecutorFault {
+    /// A message for the workflow task failure that names the deterministic replacement.
+    pub(crate) fn describe(&self) -> String {
+        match self {
+            ExecutorFault::Panic(message) if is_tokio_context_panic(message) => format!(
+                "workflow code used a tokio API (tokio::spawn, tokio::time::sleep, tokio::time::timeout, \
+                 tokio I/O...), which cannot run on the deterministic workflow executor: \
+                 use ctx.sleep() for timers, ctx.join()/ctx.select() for concurrency and an \
+                 activity for I/O (panic: {message})"
+            ),
+            ExecutorFault::Panic(message) => format!("workflow code panicked: {message}"),
+            ExecutorFault::ForeignWake => "a workflow future was woken from outside the workflow \
+                 executor (another thread, a tokio timer or channel): workflow code must wait only \
+                 on the workflow context (ctx.sleep(), ctx.activity(), ctx.join()...); move other \
+                 work into an activity"
+                .to_owned(),
+        }
+    }
+}
+
+fn is_tokio_context_panic(message: &str) -> bool {
+    message.contains("no reactor running") || message.contains("Tokio 1.x runtime")
+}
+
+/// Extracts the message of a caught panic.
+pub(crate) fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    if let Some(s) = payload.downcast_ref::<&str>() {
+        (*s).to_owned()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "non-string panic payload".to_owned()
+    }
+}
+
+#[derive(Debug)]
+struct ReadyQueue {
+    owner: ThreadId,
+    ready: Mutex<(VecDeque<u64>, BTreeSet<u64>)>,
+    foreign_wake: AtomicBool,
+}
+
+impl ReadyQueue {
+    fn push(&self, id: u64) {
+        // A poisoned lock can only come from a panic while pushing ids, which cannot happen.
+        let mut guard = self.ready.lock().unwrap_or_else(|e| e.into_inner());
+        let (queue, queued) = &mut *guard;
+        if queued.insert(id) {
+            queue.push_back(id);
+        }
+    }
+
+    fn pop(&self) -> Option<u64> {
+        let mut guard = self.ready.lock().unwrap_or_else(|e| e.into_inner());
+        let (queue, queued) = &mut *guard;
+        let id = queue.pop_front()?;
+        queued.remove(&id);
+        Some(id)
+    }
+}
+
+struct TaskWaker {
+    id: u64,
+    queue: Arc<ReadyQueue>,
+}
+
+impl Wake for TaskWaker {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        if thread::current().id() != self.queue.owner {
+            self.queue.foreign_wake.store(true, Ordering::SeqCst);
+        }
+        self.queue.push(self.id);
+    }
+}
+
+/// One executor per workflow run; it must stay on the thread that created it (`!Send`).
+pub(crate) struct Executor {
+    tasks: BTreeMap<u64, Task>,
+    wakers: BTreeMap<u64, Waker>,
+    next_id: u64,
+    queue: Arc<ReadyQueue>,
+}
+
+impl Executor {
+    pub(crate) fn new() -> Self {
+        Self {
+            tasks: BTreeMap::new(),
+            wakers: BTreeMap::new(),
+            next_id: 0,
+            queue: Arc::new(ReadyQueue {
+                owner: thread::current().id(),
+                ready: Mutex::new((VecDeque::new(), BTreeSet::new())),
+                foreign_wake: AtomicBool::new(false),
+            }),
+        }
+    }
+
+    /// Adds a task; it is polled on the next `run_until_stalled`, after the tasks already ready.
+    pub(crate) fn spawn(&mut self, task: impl Future<Output = ()> + 'static) {
+        let id = self.next_id;
+        self.next_id += 1;
+        self.tasks.insert(id, Box::pin(task));
+        self.queue.push(id);
+    }
+
+    /// Polls ready tasks in FIFO order until none is ready. Wakes during a poll re-queue the
+    /// task instead of recursing.
+    pub(crate) fn run_until_stalled(&mut self) -> Result<(), ExecutorFault> {
+        while let Some(id) = self.queue.pop() {
+            let Some(task) = self.tasks.get_mut(&id) else {
+                continue;
+            };
+            let queue = &self.queue;
+            let waker = self
+                .wakers
+                .entry(id)
+                .or_insert_with(|| {
+                    Waker::from(Arc::new(TaskWaker {
+                        id,
+                        queue: Arc::clone(queue),
+                    }))
+                })
+                .clone();
+            let mut cx = Context::from_waker(&waker);
+            let polled = std::panic::catch_unwind(AssertUnwindSafe(|| task.as_mut().poll(&mut cx)));
+            match polled {
+                Ok(Poll::Ready(())) => {
+                    self.tasks.remove(&id);
+                    self.wakers.remove(&id);
+                }
+                Ok(Poll::Pending) => {}
+                Err(payload) => return Err(ExecutorFault::Panic(panic_message(&*payload))),
+            }
+        }
+        if self.queue.foreign_wake.swap(false, Ordering::SeqCst) {
+            return Err(ExecutorFault::ForeignWake);
+        }
+        Ok(())
+    }
+
+    /// Drops every task (their futures cancel what they started).
+    pub(crate) fn clear(&mut self) {
+        let tasks = std::mem::take(&mut self.tasks);
+        drop(tasks);
+        self.wakers.clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::{cell::RefCell, rc::Rc};
+
+    #[test]
+    fn tasks_run_in_spawn_order_until_stalled() {
+        let log = Rc::new(RefCell::new(Vec::new()));
+        let mut ex = Executor::new();
+        for i in 0..3 {
+            let log = log.clone();
+            ex.spawn(async move { log.borrow_mut().push(i) });
+        }
+        ex.run_until_stalled().unwrap();
+        assert_eq!(*log.borrow(), vec![0, 1, 2]);
+    }
+
+    #[test]
+    fn pending_task_resumes_after_wake() {
+        let slot: Rc<RefCell<Option<Waker>>> = Rc::default();
+        let done = Rc::new(RefCell::new(false));
+        let mut ex = Executor::new();
+        {
+            let slot = slot.clone();
+            let done = done.clone();
+            let mut first = true;
+            ex.spawn(async move {
+                std::future::poll_fn(|cx| {
+                    if first {
+                        first = false;
+                        *slot.borrow_mut() = Some(cx.waker().clone());
+                        Poll::Pending
+                    } else {
+                        Poll::Ready(())
+                    }
+                })
+                .await;
+                *done.borrow_mut() = true;
+            });
+        }
+        ex.run_until_stalled().unwrap();
+        assert!(!*done.borrow());
+        slot.borrow_mut().take().unwrap().wake();
+        ex.run_until_stalled().unwrap();
+        assert!(*done.borrow());
+    }
+
+    #[test]
+    fn panic_is_reported_not_propagated() {
+        let mut ex = Executor::new();
+        ex.spawn(async { panic!("boom") });
+        assert_eq!(ex.run_until_stalled(), Err(ExecutorFault::Panic("boom".into())));
+    }
+
+    #[test]
+    fn wake_from_another_thread_is_detected() {
+        let slot: Rc<RefCell<Option<Waker>>> = Rc::default();
+        let mut ex = Executor::new();
+        {
+            let slot = slot.clone();
+            ex.spawn(std::future::poll_fn(move |cx| {
+                *slot.borrow_mut() = Some(cx.waker().clone());
+                Poll::<()>::Pending
+            }));
+        }
+        ex.run_until_stalled().unwrap();
+        let waker = slot.borrow_mut().take().unwrap();
+        std::thread::spawn(move || waker.wake()).join().unwrap();
+        assert_eq!(ex.run_until_stalled(), Err(ExecutorFault::ForeignWake));
+    }
+
+    #[test]
+    fn tokio_panics_name_the_replacement() {
+        let fault = ExecutorFault::Panic(
+            "there is no reactor running, must be called from the context of a Tokio 1.x runtime".into(),
+        );
+        assert!(fault.describe().contains("use ctx.sleep()"));
+    }
+}

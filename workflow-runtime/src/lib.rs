@@ -1,0 +1,88 @@
+//! Deterministic Temporal workflows in plain Rust.
+//!
+//! Annotate an impl block with `#[workflow]` and async functions with `#[activity]`; register
+//! them on a [`Worker`]; start workflows with a [`Client`]. Workers run on Temporal's core
+//! engine (`temporalio-sdk-core`) and talk to any Temporal server: the local dev server
+//! ([`testing::DevServer`]), a self-hosted cluster or Temporal Cloud
+//! ([`ClientOptions::from_env`]).
+//!
+//! ```no_run
+//! use std::time::Duration;
+//! use workflow_runtime::prelude::*;
+//!
+//! #[activity]
+//! async fn greet(_ctx: ActivityContext, name: String) -> Result<String, ActivityError> {
+//!     Ok(format!("Hello, {name}!"))
+//! }
+//!
+//! #[derive(Default)]
+//! pub struct Greeting;
+//!
+//! #[workflow]
+//! impl Greeting {
+//!     #[run]
+//!     async fn run(ctx: WorkflowContext<Self>, name: String) -> WorkflowResult<String> {
+//!         ctx.sleep(Duration::from_secs(1)).await;
+//!         let greeting = ctx
+//!             .activity(greet, name)
+//!             .options(ActivityOptions::start_to_close(Duration::from_secs(10)))
+//!             .await?;
+//!         Ok(greeting)
+//!     }
+//! }
+//!
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! let client = Client::connect(ClientOptions::from_env()?).await?;
+//! let worker = Worker::new(&client, "greetings").workflow::<Greeting>().activity(greet);
+//! let shutdown = worker.shutdown_handle();
+//! let running = tokio::spawn(worker.run());
+//! let greeting = client
+//!     .execute(Greeting::run, "Temporal".into(), StartOptions::new("greet-1", "greetings"))
+//!     .await?;
+//! assert_eq!(greeting, "Hello, Temporal!");
+//! shutdown.shutdown();
+//! running.await??;
+//! # Ok(()) }
+//! ```
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+#[doc(hidden)]
+pub mod __private;
+mod activation;
+mod activity;
+mod client;
+mod context;
+mod definition;
+mod error;
+mod executor;
+mod options;
+pub mod payload;
+mod registry;
+pub mod testing;
+mod worker;
+
+pub use activity::{ActivityContext, ActivityInfo};
+pub use client::{
+    Client, ClientError, ClientOptions, StartOptions, UntypedWorkflowHandle, WorkflowHandle,
+};
+pub use context::{ActivityCall, ActivityFuture, Timer, WorkflowContext, WorkflowInfo};
+pub use definition::{
+    Activity, ActivityDefinition, ActivityFn, ActivityGroup, FreeActivity, MethodActivity,
+    WorkflowDefinition, WorkflowRunFn,
+};
+pub use error::{ActivityError, ActivityFailed, WorkflowError, WorkflowFailed, WorkflowResult};
+pub use futures::future::Either;
+pub use options::{ActivityOptions, RetryPolicy};
+pub use registry::Registry;
+pub use worker::{ShutdownHandle, Worker, WorkerError};
+pub use workflow_macros::{activities, activity, run, workflow};
+
+/// Everything a workflow or activity module needs: `use workflow_runtime::prelude::*;`.
+pub mod prelude {
+    pub use crate::{
+        ActivityContext, ActivityError, ActivityFailed, ActivityOptions, Client, ClientOptions,
+        Either, RetryPolicy, StartOptions, Worker, WorkerError, WorkflowContext, WorkflowError,
+        WorkflowResult, activities, activity, run, workflow,
+    };
+}
