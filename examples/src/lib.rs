@@ -1,0 +1,4 @@
+//! Example workflows, shared by the runnable examples and the integration tests.
+
+pub mod order;
+pub mod reminders;

@@ -1,9 +1,95 @@
+//! Procedural macros of `workflow-runtime`: `#[workflow]`, `#[run]`, `#[activity]` and
+//! `#[activities]`. Use them through `workflow_runtime::prelude`.
+#![forbid(unsafe_code)]
+
+mod ctxt;
+mod entry;
+mod expand;
+mod model;
+mod parse;
+
 use proc_macro::TokenStream;
+
+/// Makes an impl block a Temporal workflow.
+///
+/// The impl holds one `#[run] async fn run(ctx: WorkflowContext<Self>, input..) ->
+/// WorkflowResult<T>`; the type itself is the workflow's state and must implement `Default`.
+/// The workflow type name defaults to the type's name; `#[workflow(name = "Orders")]`
+/// overrides it.
+///
+/// ```
+/// use workflow_runtime::prelude::*;
+///
+/// #[derive(Default)]
+/// pub struct Countdown { remaining: u32 }
+///
+/// #[workflow]
+/// impl Countdown {
+///     #[run]
+///     async fn run(ctx: WorkflowContext<Self>, from: u32) -> WorkflowResult<u32> {
+///         for _ in 0..from {
+///             ctx.sleep(std::time::Duration::from_secs(1)).await;
+///             ctx.state_mut(|s| s.remaining += 1);
+///         }
+///         Ok(ctx.state(|s| s.remaining))
+///     }
+/// }
+/// ```
 #[proc_macro_attribute]
-pub fn workflow(_a: TokenStream, i: TokenStream) -> TokenStream { i }
+pub fn workflow(args: TokenStream, item: TokenStream) -> TokenStream {
+    entry::workflow(args.into(), item.into()).into()
+}
+
+/// Marks the entry point of a `#[workflow]` impl. Only valid inside one.
 #[proc_macro_attribute]
-pub fn run(_a: TokenStream, i: TokenStream) -> TokenStream { i }
+pub fn run(args: TokenStream, item: TokenStream) -> TokenStream {
+    entry::misplaced("run", "an impl annotated with #[workflow]", args.into(), item.into()).into()
+}
+
+/// Makes an `async fn` a Temporal activity.
+///
+/// The first parameter is `ctx: ActivityContext`, the others are the activity's arguments, and
+/// the result is `Result<T, ActivityError>`. The function stays callable as plain Rust (it
+/// returns a future of its result), and workflow code passes the function itself to
+/// `ctx.activity(..)`. The activity type name defaults to the function's name;
+/// `#[activity(name = "charge")]` overrides it.
+///
+/// ```
+/// use workflow_runtime::prelude::*;
+///
+/// #[activity]
+/// async fn double(_ctx: ActivityContext, x: u64) -> Result<u64, ActivityError> {
+///     Ok(x * 2)
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// let ctx = ActivityContext::detached(Default::default());
+/// assert_eq!(double(ctx, 21).await.unwrap(), 42);
+/// # }
+/// ```
 #[proc_macro_attribute]
-pub fn activity(_a: TokenStream, i: TokenStream) -> TokenStream { i }
+pub fn activity(args: TokenStream, item: TokenStream) -> TokenStream {
+    entry::activity(args.into(), item.into()).into()
+}
+
+/// Makes the `#[activity]` methods of an impl block activities of a struct that holds their
+/// dependencies (a connection pool, an HTTP client). Register an instance with
+/// `Worker::activities(instance)`.
+///
+/// ```
+/// use workflow_runtime::prelude::*;
+///
+/// pub struct Payments { fee: u64 }
+///
+/// #[activities]
+/// impl Payments {
+///     #[activity]
+///     async fn charge(&self, _ctx: ActivityContext, amount: u64) -> Result<u64, ActivityError> {
+///         Ok(amount + self.fee)
+///     }
+/// }
+/// ```
 #[proc_macro_attribute]
-pub fn activities(_a: TokenStream, i: TokenStream) -> TokenStream { i }
+pub fn activities(args: TokenStream, item: TokenStream) -> TokenStream {
+    entry::activities(args.into(), item.into()).into()
+}

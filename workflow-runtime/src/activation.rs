@@ -81,7 +81,7 @@ pub(crate) fn start_run<W: WorkflowDefinition>(start: RunStart<'_>) -> RunInstan
     let task_shared = Rc::clone(&shared);
     executor.spawn(async move {
         let command = match input {
-            Ok(input) => match W::run(ctx, input).await {
+            Ok(input) => match W::execute(ctx, input).await {
                 Ok(output) => match encode(&output) {
                     Ok(result) => {
                         workflow_command::Variant::CompleteWorkflowExecution(CompleteWorkflowExecution {

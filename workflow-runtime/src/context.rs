@@ -275,42 +275,47 @@ impl<W> WorkflowContext<W> {
         }
     }
 
-    /// Waits for two futures, polling them in argument order (deterministic).
-    pub fn join<A: Future, B: Future>(
+    /// Waits for two futures (or activity calls), polling them in argument order, so the
+    /// commands they produce come out in the same order on every replay.
+    pub fn join<A: IntoFuture, B: IntoFuture>(
         &self,
         a: A,
         b: B,
     ) -> impl Future<Output = (A::Output, B::Output)> + use<W, A, B> {
-        futures::future::join(a, b)
+        futures::future::join(a.into_future(), b.into_future())
     }
 
-    /// Waits for three futures, polling them in argument order (deterministic).
-    pub fn join3<A: Future, B: Future, C: Future>(
+    /// Waits for three futures, polling them in argument order.
+    pub fn join3<A: IntoFuture, B: IntoFuture, C: IntoFuture>(
         &self,
         a: A,
         b: B,
         c: C,
     ) -> impl Future<Output = (A::Output, B::Output, C::Output)> + use<W, A, B, C> {
-        futures::future::join3(a, b, c)
+        futures::future::join3(a.into_future(), b.into_future(), c.into_future())
     }
 
     /// Waits for all futures; results come back in input order.
     pub fn join_all<I>(
         &self,
         futures: I,
-    ) -> impl Future<Output = Vec<<I::Item as Future>::Output>> + use<W, I>
+    ) -> impl Future<Output = Vec<<I::Item as IntoFuture>::Output>> + use<W, I>
     where
         I: IntoIterator,
-        I::Item: Future,
+        I::Item: IntoFuture,
     {
-        futures::future::join_all(futures)
+        futures::future::join_all(futures.into_iter().map(IntoFuture::into_future))
     }
 
     /// Waits for the first of two futures and drops (cancels) the other. When both are ready
     /// in the same activation, `a` wins, so the choice replays identically.
-    pub async fn select<A: Future, B: Future>(&self, a: A, b: B) -> Either<A::Output, B::Output> {
-        let mut a = std::pin::pin!(a);
-        let mut b = std::pin::pin!(b);
+    pub async fn select<A: IntoFuture, B: IntoFuture>(
+        &self,
+        a: A,
+        b: B,
+    ) -> Either<A::Output, B::Output> {
+        let mut a = std::pin::pin!(a.into_future());
+        let mut b = std::pin::pin!(b.into_future());
         std::future::poll_fn(|cx| {
             if let Poll::Ready(out) = a.as_mut().poll(cx) {
                 return Poll::Ready(Either::Left(out));

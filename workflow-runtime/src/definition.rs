@@ -33,7 +33,7 @@ pub trait WorkflowDefinition: Sized + 'static {
     /// Decodes the argument payloads; errors name the expected Rust type.
     fn decode_input(payloads: &[Payload]) -> Result<Self::Input, PayloadError>;
     /// Runs the workflow's `#[run]` method.
-    fn run(
+    fn execute(
         ctx: WorkflowContext<Self>,
         input: Self::Input,
     ) -> LocalBoxFuture<'static, WorkflowResult<Self::Output>>;

@@ -1,0 +1,36 @@
+//! A durable timer loop: a reminder every 500 ms, five times, on a dev server this example
+//! starts itself.
+//!
+//! ```text
+//! cargo run --example reminders
+//! ```
+
+use examples::reminders::{ReminderPlan, ReminderWorkflow, TASK_QUEUE, send_reminder};
+use workflow_runtime::{prelude::*, testing::DevServer};
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn,examples=info".into()),
+        )
+        .init();
+    let server = DevServer::start().await?;
+    let client = server.client().await?;
+    let worker = Worker::new(&client, TASK_QUEUE)
+        .workflow::<ReminderWorkflow>()
+        .activity(send_reminder);
+    let shutdown = worker.shutdown_handle();
+    let worker = tokio::spawn(worker.run());
+
+    let plan = ReminderPlan { recipient: "alice".into(), interval_ms: 500, count: 5 };
+    let started = std::time::Instant::now();
+    let sent = client
+        .execute(ReminderWorkflow::run, plan, StartOptions::new("reminders-demo", TASK_QUEUE))
+        .await?;
+    println!("{} reminders sent in {:.1?}: {sent:?}", sent.len(), started.elapsed());
+
+    shutdown.shutdown();
+    worker.await??;
+    Ok(())
+}

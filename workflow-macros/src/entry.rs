@@ -1,0 +1,140 @@
+//! The macro pipelines: parse arguments and item, build the model, check, expand. On errors
+//! the user's item is still emitted, so the IDE and the type checker keep seeing it.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use crate::{
+    ctxt::{Ctxt, with_errors},
+    expand,
+    parse::{self, ACTIVITY_ATTR, RUN_ATTR, args},
+};
+
+pub(crate) fn workflow(args: TokenStream, item: TokenStream) -> TokenStream {
+    let mut item_impl: syn::ItemImpl = match syn::parse2(item.clone()) {
+        Ok(item) => item,
+        Err(e) => {
+            let error = syn::Error::new(
+                e.span(),
+                "#[workflow] goes on an impl block: `#[workflow] impl MyWorkflow { #[run] async fn run(..) .. }`",
+            );
+            return with_errors(item, error);
+        }
+    };
+    let cx = Ctxt::new();
+    let args = args::parse_args(&cx, "workflow", args, &[args::NAME, args::CRATE]);
+    let definition = {
+        let model = parse::workflow(&cx, &item_impl, &args);
+        expand::workflow::definition(&model)
+    };
+    for impl_item in &mut item_impl.items {
+        if let syn::ImplItem::Fn(method) = impl_item {
+            parse::strip_attr(&mut method.attrs, RUN_ATTR);
+        }
+    }
+    match cx.check() {
+        Ok(()) => quote!(#item_impl #definition),
+        Err(error) => with_errors(quote!(#item_impl), error),
+    }
+}
+
+pub(crate) fn activity(args: TokenStream, item: TokenStream) -> TokenStream {
+    let item_fn: syn::ItemFn = match syn::parse2(item.clone()) {
+        Ok(item) => item,
+        Err(e) => {
+            let error = syn::Error::new(
+                e.span(),
+                "#[activity] goes on an `async fn`, or on methods inside an impl annotated with #[activities]",
+            );
+            return with_errors(item, error);
+        }
+    };
+    let cx = Ctxt::new();
+    let args = args::parse_args(&cx, "activity", args, &[args::NAME, args::CRATE]);
+    let expanded = parse::activity(&cx, &item_fn.vis, &item_fn.sig, None, &args).map(|model| {
+        let function = expand::activity::rewrite_fn(&model, &item_fn.attrs, &item_fn.sig, &item_fn.block);
+        let definition = expand::activity::definition(&model);
+        quote!(#function #definition)
+    });
+    match (cx.check(), expanded) {
+        (Ok(()), Some(expanded)) => expanded,
+        (Err(error), _) => with_errors(quote!(#item_fn), error),
+        (Ok(()), None) => quote!(#item_fn),
+    }
+}
+
+pub(crate) fn activities(args: TokenStream, item: TokenStream) -> TokenStream {
+    let item_impl: syn::ItemImpl = match syn::parse2(item.clone()) {
+        Ok(item) => item,
+        Err(e) => {
+            let error = syn::Error::new(e.span(), "#[activities] goes on an impl block of a struct");
+            return with_errors(item, error);
+        }
+    };
+    let cx = Ctxt::new();
+    let args = args::parse_args(&cx, "activities", args, &[args::CRATE]);
+    if !item_impl.generics.params.is_empty() {
+        cx.error_spanned_by(&item_impl.generics, "an #[activities] impl cannot be generic");
+    }
+    if let Some((_, path, _)) = &item_impl.trait_ {
+        cx.error_spanned_by(path, "#[activities] goes on an inherent impl, not a trait impl");
+    }
+    let mut items = Vec::new();
+    let mut definitions = Vec::new();
+    let mut models = Vec::new();
+    for impl_item in &item_impl.items {
+        let syn::ImplItem::Fn(method) = impl_item else {
+            items.push(quote!(#impl_item));
+            continue;
+        };
+        let Some(attr) = method.attrs.iter().find(|a| a.path().is_ident(ACTIVITY_ATTR)) else {
+            items.push(quote!(#method));
+            continue;
+        };
+        let attr_args = match &attr.meta {
+            syn::Meta::List(list) => list.tokens.clone(),
+            _ => TokenStream::new(),
+        };
+        let mut method_args = args::parse_args(&cx, "activity", attr_args, &[args::NAME]);
+        method_args.krate = args.krate.clone();
+        let mut attrs = method.attrs.clone();
+        parse::strip_attr(&mut attrs, ACTIVITY_ATTR);
+        match parse::activity(&cx, &method.vis, &method.sig, Some(&item_impl.self_ty), &method_args) {
+            Some(model) => {
+                items.push(expand::activity::rewrite_fn(&model, &attrs, &method.sig, &method.block));
+                definitions.push(expand::activity::definition(&model));
+                models.push(model);
+            }
+            None => {
+                let mut plain = method.clone();
+                plain.attrs = attrs;
+                items.push(quote!(#plain));
+            }
+        }
+    }
+    if models.is_empty() && item_impl.items.iter().all(|i| !matches!(i, syn::ImplItem::Fn(m) if parse::has_attr(&m.attrs, ACTIVITY_ATTR))) {
+        cx.error_spanned_by(&item_impl.self_ty, "an #[activities] impl needs at least one method marked #[activity]");
+    }
+    let group = expand::activity::group(&args.krate(), &item_impl.self_ty, &models);
+    let attrs = &item_impl.attrs;
+    let self_ty = &item_impl.self_ty;
+    let rebuilt = quote! {
+        #(#attrs)*
+        impl #self_ty {
+            #(#items)*
+        }
+    };
+    match cx.check() {
+        Ok(()) => quote!(#rebuilt #(#definitions)* #group),
+        Err(error) => with_errors(rebuilt, error),
+    }
+}
+
+/// A handler attribute used outside the impl it belongs to.
+pub(crate) fn misplaced(attribute: &str, home: &str, _args: TokenStream, item: TokenStream) -> TokenStream {
+    let error = syn::Error::new(
+        proc_macro2::Span::call_site(),
+        format!("#[{attribute}] must be inside {home}"),
+    );
+    with_errors(item, error)
+}

@@ -1,0 +1,69 @@
+//! model -> tokens. Generated code is thin: trait impls whose bodies call generic functions in
+//! `workflow_runtime::__private`.
+
+pub(crate) mod activity;
+pub(crate) mod workflow;
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+
+/// The Rust type of the input: `()`, the single argument's type, or a tuple.
+pub(crate) fn input_type(inputs: &[&syn::Type]) -> TokenStream {
+    match inputs {
+        [single] => quote!(#single),
+        many => quote!((#(#many,)*)),
+    }
+}
+
+/// Body of `encode_input(input: &Self::Input)`.
+pub(crate) fn encode_body(krate: &syn::Path, inputs: &[&syn::Type]) -> TokenStream {
+    let p = quote!(#krate::__private);
+    match inputs.len() {
+        0 => quote!(#p::Result::Ok(#p::Vec::new())),
+        1 => quote!(#p::Result::Ok(::std::vec![#p::encode(input)?])),
+        n => {
+            let fields = (0..n).map(syn::Index::from);
+            quote!(#p::Result::Ok(::std::vec![#(#p::encode(&input.#fields)?),*]))
+        }
+    }
+}
+
+/// Body of `decode_input(payloads: &[Payload])`; `what` names the call in errors.
+pub(crate) fn decode_body(krate: &syn::Path, inputs: &[&syn::Type], what: &str) -> TokenStream {
+    let p = quote!(#krate::__private);
+    match inputs {
+        [] => quote!({ let _ = payloads; #p::Result::Ok(()) }),
+        [single] => quote!(#p::decode_arg::<#single>(payloads, 0, #what)),
+        many => {
+            let decoded = many
+                .iter()
+                .enumerate()
+                .map(|(i, ty)| quote!(#p::decode_arg::<#ty>(payloads, #i, #what)?));
+            quote!(#p::Result::Ok((#(#decoded,)*)))
+        }
+    }
+}
+
+/// The arguments that spread `input` back into a call.
+pub(crate) fn spread_input(inputs: &[&syn::Type]) -> TokenStream {
+    match inputs.len() {
+        0 => quote!(),
+        1 => quote!(, input),
+        n => {
+            let fields = (0..n).map(syn::Index::from);
+            quote!(#(, input.#fields)*)
+        }
+    }
+}
+
+/// Name of the generated marker type of an activity.
+pub(crate) fn activity_marker(receiver: Option<&syn::Type>, ident: &syn::Ident) -> syn::Ident {
+    let owner = receiver
+        .and_then(|ty| match ty {
+            syn::Type::Path(p) => p.path.segments.last().map(|s| s.ident.to_string()),
+            _ => None,
+        })
+        .map(|owner| format!("{owner}_"))
+        .unwrap_or_default();
+    format_ident!("__activity_{}{}", owner, ident)
+}

@@ -1,0 +1,121 @@
+//! Attribute arguments: `name = "..."` and `crate = path`, with did-you-mean for unknown keys.
+
+use syn::{Token, parse::Parser, punctuated::Punctuated};
+
+use crate::ctxt::Ctxt;
+
+pub(crate) const NAME: &str = "name";
+pub(crate) const CRATE: &str = "crate";
+
+/// Parsed arguments of `#[workflow(..)]`, `#[activity(..)]` and `#[activities(..)]`.
+#[derive(Default)]
+pub(crate) struct ItemArgs {
+    pub(crate) name: Option<String>,
+    pub(crate) krate: Option<syn::Path>,
+}
+
+impl ItemArgs {
+    pub(crate) fn krate(&self) -> syn::Path {
+        self.krate
+            .clone()
+            .unwrap_or_else(|| syn::parse_quote!(::workflow_runtime))
+    }
+}
+
+/// Parses `key = value` pairs; `accepted` lists the keys this attribute takes.
+pub(crate) fn parse_args(
+    cx: &Ctxt,
+    attribute: &str,
+    tokens: proc_macro2::TokenStream,
+    accepted: &[&str],
+) -> ItemArgs {
+    let mut args = ItemArgs::default();
+    let metas = match Punctuated::<syn::MetaNameValue, Token![,]>::parse_terminated.parse2(tokens) {
+        Ok(metas) => metas,
+        Err(e) => {
+            cx.syn_error(syn::Error::new(
+                e.span(),
+                format!(
+                    "expected `key = value` arguments in #[{attribute}(..)]; accepted keys: {}",
+                    accepted.join(", ")
+                ),
+            ));
+            return args;
+        }
+    };
+    for meta in metas {
+        let key = meta
+            .path
+            .get_ident()
+            .map(|i| i.to_string())
+            .unwrap_or_default();
+        if !accepted.contains(&key.as_str()) {
+            let hint = did_you_mean(&key, accepted)
+                .map(|k| format!("did you mean `{k}`? "))
+                .unwrap_or_default();
+            cx.error_spanned_by(
+                &meta.path,
+                format!(
+                    "unknown argument `{key}` for #[{attribute}]: {hint}accepted: {}",
+                    accepted.join(", ")
+                ),
+            );
+            continue;
+        }
+        match key.as_str() {
+            NAME => match &meta.value {
+                syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(s), .. }) if !s.value().is_empty() => {
+                    if args.name.replace(s.value()).is_some() {
+                        cx.error_spanned_by(&meta.path, "duplicate argument `name`");
+                    }
+                }
+                other => cx.error_spanned_by(other, "`name` takes a non-empty string literal, e.g. name = \"charge\""),
+            },
+            CRATE => match &meta.value {
+                syn::Expr::Path(p) => args.krate = Some(p.path.clone()),
+                other => cx.error_spanned_by(other, "`crate` takes a path, e.g. crate = ::workflow_runtime"),
+            },
+            _ => {}
+        }
+    }
+    args
+}
+
+fn did_you_mean<'a>(key: &str, accepted: &[&'a str]) -> Option<&'a str> {
+    accepted
+        .iter()
+        .map(|candidate| (edit_distance(key, candidate), *candidate))
+        .filter(|(distance, _)| *distance <= 2)
+        .min()
+        .map(|(_, candidate)| candidate)
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut previous = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let current = row[j + 1];
+            row[j + 1] = if ca == *cb {
+                previous
+            } else {
+                1 + previous.min(row[j]).min(row[j + 1])
+            };
+            previous = current;
+        }
+    }
+    row[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn suggests_close_keys() {
+        assert_eq!(did_you_mean("nmae", &[NAME, CRATE]), Some(NAME));
+        assert_eq!(did_you_mean("timeout", &[NAME, CRATE]), None);
+    }
+}

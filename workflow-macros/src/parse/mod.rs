@@ -1,0 +1,218 @@
+//! syn -> model. Every problem is reported to the `Ctxt` and parsing goes on, so one compile
+//! shows all of them.
+
+pub(crate) mod args;
+
+use syn::{FnArg, ReturnType, Type};
+
+use crate::{
+    ctxt::Ctxt,
+    model::{Activity, RunMethod, Workflow},
+};
+
+pub(crate) const RUN_ATTR: &str = "run";
+pub(crate) const ACTIVITY_ATTR: &str = "activity";
+
+pub(crate) fn has_attr(attrs: &[syn::Attribute], name: &str) -> bool {
+    attrs.iter().any(|a| a.path().is_ident(name))
+}
+
+pub(crate) fn strip_attr(attrs: &mut Vec<syn::Attribute>, name: &str) {
+    attrs.retain(|a| !a.path().is_ident(name));
+}
+
+/// The last segment's name of a type path (`WorkflowContext` for
+/// `workflow_runtime::WorkflowContext<Self>`).
+fn last_segment(ty: &Type) -> Option<&syn::PathSegment> {
+    match ty {
+        Type::Path(p) if p.qself.is_none() => p.path.segments.last(),
+        _ => None,
+    }
+}
+
+/// The first type argument of the last path segment: `T` in `WorkflowResult<T>` or
+/// `Result<T, ActivityError>`.
+fn first_type_argument(ty: &Type) -> Option<&Type> {
+    let segment = last_segment(ty)?;
+    match &segment.arguments {
+        syn::PathArguments::AngleBracketed(args) => args.args.iter().find_map(|arg| match arg {
+            syn::GenericArgument::Type(t) => Some(t),
+            _ => None,
+        }),
+        _ => None,
+    }
+}
+
+fn typed_inputs<'a>(
+    inputs: impl Iterator<Item = &'a FnArg>,
+) -> impl Iterator<Item = &'a syn::PatType> {
+    inputs.filter_map(|arg| match arg {
+        FnArg::Typed(t) => Some(t),
+        FnArg::Receiver(_) => None,
+    })
+}
+
+pub(crate) fn workflow<'a>(
+    cx: &Ctxt,
+    item: &'a syn::ItemImpl,
+    args: &args::ItemArgs,
+) -> Workflow<'a> {
+    if let Some((_, path, _)) = &item.trait_ {
+        cx.error_spanned_by(path, "#[workflow] goes on an inherent impl (`impl MyWorkflow { .. }`), not a trait impl");
+    }
+    if !item.generics.params.is_empty() {
+        cx.error_spanned_by(&item.generics, "workflows cannot be generic: the worker must know one concrete type per workflow name");
+    }
+    let default_name = last_segment(&item.self_ty)
+        .map(|s| s.ident.to_string())
+        .unwrap_or_default();
+    let mut runs = Vec::new();
+    for impl_item in &item.items {
+        if let syn::ImplItem::Fn(method) = impl_item
+            && has_attr(&method.attrs, RUN_ATTR)
+        {
+            runs.push(method);
+        }
+    }
+    if runs.is_empty() {
+        cx.error_spanned_by(
+            &item.self_ty,
+            "a #[workflow] impl needs exactly one `#[run] async fn run(ctx: WorkflowContext<Self>, ..) -> WorkflowResult<T>`",
+        );
+    }
+    for extra in runs.iter().skip(1) {
+        cx.error_spanned_by(&extra.sig.ident, "only one #[run] method per workflow; this is a second one");
+    }
+    let run = runs.first().and_then(|method| run_method(cx, method));
+    Workflow {
+        self_ty: &item.self_ty,
+        wire_name: args.name.clone().unwrap_or(default_name),
+        krate: args.krate(),
+        run,
+    }
+}
+
+fn run_method<'a>(cx: &Ctxt, method: &'a syn::ImplItemFn) -> Option<RunMethod<'a>> {
+    let sig = &method.sig;
+    let mut ok = true;
+    if sig.asyncness.is_none() {
+        cx.error_spanned_by(&sig.fn_token, "the #[run] method must be `async fn`");
+        ok = false;
+    }
+    if let Some(receiver) = sig.receiver() {
+        cx.error_spanned_by(
+            receiver,
+            "the #[run] method takes `ctx: WorkflowContext<Self>` instead of `self`; read and change state with ctx.state(..) / ctx.state_mut(..)",
+        );
+        ok = false;
+    }
+    if !sig.generics.params.is_empty() {
+        cx.error_spanned_by(&sig.generics, "the #[run] method cannot be generic");
+        ok = false;
+    }
+    let mut inputs = typed_inputs(sig.inputs.iter());
+    match inputs.next() {
+        Some(first) if last_segment(&first.ty).is_some_and(|s| s.ident == "WorkflowContext") => {}
+        Some(first) => {
+            cx.error_spanned_by(&first.ty, "the first parameter of the #[run] method must be `ctx: WorkflowContext<Self>`");
+            ok = false;
+        }
+        None if sig.receiver().is_none() => {
+            cx.error_spanned_by(&sig.ident, "the #[run] method must take `ctx: WorkflowContext<Self>` as its first parameter");
+            ok = false;
+        }
+        None => {}
+    }
+    let inputs: Vec<&Type> = inputs.map(|p| &*p.ty).collect();
+    let output = match &sig.output {
+        ReturnType::Type(_, ty) => match first_type_argument(ty) {
+            Some(output) => Some(output),
+            None => {
+                cx.error_spanned_by(ty, "the #[run] method must return `WorkflowResult<T>`");
+                None
+            }
+        },
+        ReturnType::Default => {
+            cx.error_spanned_by(&sig.ident, "the #[run] method must return `WorkflowResult<T>` (use `WorkflowResult<()>` for no value)");
+            None
+        }
+    };
+    let output = output?;
+    ok.then_some(RunMethod {
+        ident: &sig.ident,
+        inputs,
+        output,
+    })
+}
+
+/// An activity from a free function (`receiver` None) or a method of `receiver`.
+pub(crate) fn activity<'a>(
+    cx: &Ctxt,
+    vis: &'a syn::Visibility,
+    sig: &'a syn::Signature,
+    receiver: Option<&'a Type>,
+    args: &args::ItemArgs,
+) -> Option<Activity<'a>> {
+    let mut ok = true;
+    if sig.asyncness.is_none() {
+        cx.error_spanned_by(&sig.fn_token, "activities must be `async fn`");
+        ok = false;
+    }
+    if !sig.generics.params.is_empty() {
+        cx.error_spanned_by(&sig.generics, "activities cannot be generic: each activity name needs one concrete signature");
+        ok = false;
+    }
+    match (sig.receiver(), receiver) {
+        (Some(r), None) => {
+            cx.error_spanned_by(r, "an #[activity] method must be in an impl annotated with #[activities]");
+            ok = false;
+        }
+        (Some(r), Some(_)) if r.reference.is_none() || r.mutability.is_some() => {
+            cx.error_spanned_by(r, "activity methods take `&self`: one instance serves concurrent activities");
+            ok = false;
+        }
+        (None, Some(_)) => {
+            cx.error_spanned_by(&sig.ident, "an #[activity] in an #[activities] impl must take `&self`; move a function without `self` out of the impl");
+            ok = false;
+        }
+        _ => {}
+    }
+    let mut inputs = typed_inputs(sig.inputs.iter());
+    match inputs.next() {
+        Some(first) if last_segment(&first.ty).is_some_and(|s| s.ident == "ActivityContext") => {}
+        Some(first) => {
+            cx.error_spanned_by(&first.ty, "the first parameter of an activity must be `ctx: ActivityContext`");
+            ok = false;
+        }
+        None => {
+            cx.error_spanned_by(&sig.ident, "an activity must take `ctx: ActivityContext` as its first parameter");
+            ok = false;
+        }
+    }
+    let inputs: Vec<&Type> = inputs.map(|p| &*p.ty).collect();
+    let output = match &sig.output {
+        ReturnType::Type(_, ty)
+            if last_segment(ty).is_some_and(|s| s.ident == "Result") =>
+        {
+            first_type_argument(ty)
+        }
+        ReturnType::Type(_, ty) => {
+            cx.error_spanned_by(ty, "activities must return `Result<T, ActivityError>`");
+            None
+        }
+        ReturnType::Default => {
+            cx.error_spanned_by(&sig.ident, "activities must return `Result<T, ActivityError>` (use `Result<(), ActivityError>` for no value)");
+            None
+        }
+    };
+    let output = output?;
+    ok.then(|| Activity {
+        ident: &sig.ident,
+        vis,
+        wire_name: args.name.clone().unwrap_or_else(|| sig.ident.to_string()),
+        krate: args.krate(),
+        receiver,
+        inputs,
+        output,
+    })
+}
