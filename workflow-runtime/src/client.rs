@@ -9,7 +9,7 @@ use temporalio_client::{
 use temporalio_common::protos::temporal::api::{
     common::v1::{Payloads, WorkflowExecution, WorkflowType},
     enums::v1::{HistoryEventFilterType, TaskQueueKind},
-    history::v1::history_event::Attributes,
+    history::v1::{HistoryEvent, history_event::Attributes},
     taskqueue::v1::TaskQueue,
     workflowservice::v1::{
         GetWorkflowExecutionHistoryRequest, RequestCancelWorkflowExecutionRequest,
@@ -485,6 +485,11 @@ impl<W: WorkflowDefinition> WorkflowHandle<W> {
         &self.untyped
     }
 
+    /// The run's full event history.
+    pub async fn history(&self) -> Result<Vec<HistoryEvent>, ClientError> {
+        self.untyped.history().await
+    }
+
     /// Requests cancellation.
     pub async fn cancel(&self) -> Result<(), ClientError> {
         self.untyped.cancel().await
@@ -603,6 +608,33 @@ impl UntypedWorkflowHandle {
                     message: format!("unexpected close event {other:?}"),
                 }),
             };
+        }
+    }
+
+    /// The run's full event history, as recorded by the server (for checks in tests, and
+    /// for saving histories to replay).
+    pub async fn history(&self) -> Result<Vec<HistoryEvent>, ClientError> {
+        let mut events = Vec::new();
+        let mut page_token = Vec::new();
+        loop {
+            let request = GetWorkflowExecutionHistoryRequest {
+                namespace: self.client.namespace.clone(),
+                execution: Some(self.execution(self.run_id.as_deref())),
+                next_page_token: page_token,
+                ..Default::default()
+            };
+            let response = self
+                .client
+                .service()
+                .get_workflow_execution_history(tonic::Request::new(request))
+                .await
+                .map_err(ClientError::rpc)?
+                .into_inner();
+            events.extend(response.history.map(|h| h.events).unwrap_or_default());
+            if response.next_page_token.is_empty() {
+                return Ok(events);
+            }
+            page_token = response.next_page_token;
         }
     }
 

@@ -73,6 +73,8 @@ pub use definition::{
 };
 pub use error::{ActivityError, ActivityFailed, WorkflowError, WorkflowFailed, WorkflowResult};
 pub use futures::future::Either;
+/// Temporal's protobuf types (payloads, failures, history events), for advanced uses.
+pub use temporalio_common::protos;
 pub use options::{ActivityOptions, RetryPolicy};
 pub use registry::Registry;
 pub use worker::{ShutdownHandle, Worker, WorkerError};

@@ -121,7 +121,11 @@ impl DevServerBuilder {
             command.arg("--db-filename").arg(db);
         }
         command.args(&self.extra_args);
-        command.stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::piped());
+        // A file, not a pipe: the server must never write into a closed pipe (SIGPIPE).
+        let log_path = std::env::temp_dir().join(format!("temporal-dev-server-{port}.log"));
+        let log = std::fs::File::create(&log_path)
+            .map_err(|e| DevServerError::Start(format!("cannot create {}: {e}", log_path.display())))?;
+        command.stdin(Stdio::null()).stdout(Stdio::null()).stderr(log);
         let child = command
             .spawn()
             .map_err(|e| DevServerError::Start(format!("cannot run {}: {e}", cli.display())))?;
@@ -131,6 +135,7 @@ impl DevServerBuilder {
             watchdog,
             address,
             ui_url,
+            log_path,
         };
         server.wait_ready().await?;
         Ok(server)
@@ -144,6 +149,7 @@ pub struct DevServer {
     watchdog: Option<Child>,
     address: String,
     ui_url: Option<String>,
+    log_path: PathBuf,
 }
 
 impl DevServer {
@@ -177,6 +183,11 @@ impl DevServer {
         Client::connect(self.client_options()).await
     }
 
+    /// The server's log file (warnings and errors).
+    pub fn log_path(&self) -> &Path {
+        &self.log_path
+    }
+
     /// The server process id (for measuring its CPU).
     pub fn pid(&self) -> u32 {
         self.child.id()
@@ -187,19 +198,11 @@ impl DevServer {
         let mut last_error = String::from("no answer yet");
         while Instant::now() < deadline {
             if let Ok(Some(status)) = self.child.try_wait() {
-                let mut stderr = String::new();
-                if let Some(mut pipe) = self.child.stderr.take() {
-                    use std::io::Read;
-                    let _ = pipe.read_to_string(&mut stderr);
-                }
-                return Err(DevServerError::Start(format!("the server exited with {status}: {stderr}")));
+                let log = std::fs::read_to_string(&self.log_path).unwrap_or_default();
+                return Err(DevServerError::Start(format!("the server exited with {status}: {log}")));
             }
             match self.namespace_ready().await {
-                Ok(()) => {
-                    // Nothing reads the server's stderr from now on; it logs at warn level only.
-                    self.child.stderr.take();
-                    return Ok(());
-                }
+                Ok(()) => return Ok(()),
                 Err(e) => last_error = e,
             }
             tokio::time::sleep(Duration::from_millis(100)).await;

@@ -139,8 +139,14 @@ impl Worker {
     }
 
     /// Registers every activity method of a struct whose impl carries `#[activities]`.
-    pub fn activities<G: ActivityGroup>(mut self, group: G) -> Self {
-        Arc::new(group).register(&mut self.registry);
+    pub fn activities<G: ActivityGroup>(self, group: G) -> Self {
+        self.shared_activities(Arc::new(group))
+    }
+
+    /// Registers the activity methods of an instance the caller keeps a handle to (to read
+    /// its state, or to share it between workers).
+    pub fn shared_activities<G: ActivityGroup>(mut self, group: Arc<G>) -> Self {
+        group.register(&mut self.registry);
         self
     }
 

@@ -1,0 +1,140 @@
+//! Shared set-up for the integration tests: one dev server per test binary, unique task
+//! queues, a worker running in the background, and the project-local Python environment for
+//! the interoperability tests.
+
+use std::{
+    path::PathBuf,
+    process::Command,
+    sync::{Mutex, OnceLock},
+    time::Duration,
+};
+
+use workflow_runtime::{
+    Client, ShutdownHandle, Worker, WorkerError,
+    testing::{DevServer, tools_dir},
+};
+
+/// The dev server shared by all tests of this binary. It is started once; a watchdog stops it
+/// when the test process exits.
+pub fn server_address() -> &'static str {
+    static SERVER: OnceLock<DevServer> = OnceLock::new();
+    SERVER
+        .get_or_init(|| {
+            // Started on its own runtime: the tests' runtimes come and go.
+            std::thread::spawn(|| {
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .expect("a tokio runtime for the dev server start");
+                runtime
+                    .block_on(DevServer::start())
+                    .unwrap_or_else(|e| panic!("the integration tests need a dev server: {e}"))
+            })
+            .join()
+            .expect("dev server start thread")
+        })
+        .address()
+}
+
+/// A client for the shared server, bound to the calling test's runtime.
+pub async fn client() -> Client {
+    init_tracing();
+    let address = server_address();
+    Client::connect(workflow_runtime::ClientOptions::new(address))
+        .await
+        .expect("connect to the dev server")
+}
+
+/// A task queue no other test uses.
+pub fn task_queue(test: &str) -> String {
+    format!("{test}-{}", uuid::Uuid::new_v4())
+}
+
+/// A worker running in the background until the guard is dropped or `stop` is awaited.
+#[derive(Debug)]
+pub struct RunningWorker {
+    shutdown: ShutdownHandle,
+    task: Option<tokio::task::JoinHandle<Result<(), WorkerError>>>,
+}
+
+impl RunningWorker {
+    /// Starts `worker` in the background.
+    pub fn start(worker: Worker) -> Self {
+        let shutdown = worker.shutdown_handle();
+        let worker = worker.shutdown_on_ctrl_c(false);
+        Self {
+            shutdown,
+            task: Some(tokio::spawn(worker.run())),
+        }
+    }
+
+    /// Shuts the worker down gracefully and returns how its run ended.
+    pub async fn stop(mut self) -> Result<(), WorkerError> {
+        self.shutdown.shutdown();
+        let task = self.task.take().expect("worker task");
+        tokio::time::timeout(Duration::from_secs(60), task)
+            .await
+            .expect("worker stops within 60 s")
+            .expect("worker task did not panic")
+    }
+}
+
+impl Drop for RunningWorker {
+    fn drop(&mut self) {
+        self.shutdown.shutdown();
+    }
+}
+
+fn init_tracing() {
+    static INIT: OnceLock<()> = OnceLock::new();
+    INIT.get_or_init(|| {
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(
+                tracing_subscriber::EnvFilter::try_from_default_env()
+                    .unwrap_or_else(|_| "warn".into()),
+            )
+            .with_test_writer()
+            .try_init();
+    });
+}
+
+/// The pinned Python SDK, the peer of the interoperability tests.
+pub const PINNED_TEMPORALIO: &str = "1.35.0";
+
+/// A project-local virtual environment with the Python SDK, created on first use.
+pub fn python() -> PathBuf {
+    static PYTHON: Mutex<Option<PathBuf>> = Mutex::new(None);
+    let mut guard = PYTHON.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(python) = guard.as_ref() {
+        return python.clone();
+    }
+    let venv = tools_dir().join(format!("py-temporalio-{PINNED_TEMPORALIO}"));
+    let python = venv.join("bin").join("python");
+    let ready = venv.join(".installed");
+    if !ready.is_file() {
+        let status = Command::new("python3")
+            .args(["-m", "venv"])
+            .arg(&venv)
+            .status()
+            .expect("run python3 -m venv");
+        assert!(status.success(), "python3 -m venv {} failed", venv.display());
+        let output = Command::new(&python)
+            .args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check"])
+            .arg(format!("temporalio=={PINNED_TEMPORALIO}"))
+            .output()
+            .expect("run pip");
+        assert!(
+            output.status.success(),
+            "pip install temporalio failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        std::fs::write(&ready, PINNED_TEMPORALIO).expect("mark the venv ready");
+    }
+    *guard = Some(python.clone());
+    python
+}
+
+/// The folder of the Python scripts the tests run.
+pub fn python_scripts() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("python")
+}

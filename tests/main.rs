@@ -1,0 +1,10 @@
+//! Integration tests against a real Temporal dev server that the tests start themselves.
+
+mod workflows;
+
+mod activities;
+mod bad_input;
+mod cache;
+mod order;
+mod python;
+mod timers;

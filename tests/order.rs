@@ -1,0 +1,51 @@
+//! The order workflow of the main demo, end to end.
+
+use examples::order::{LineItem, OrderActivities, OrderInput, OrderStatus, OrderWorkflow};
+use tests::{RunningWorker, client, task_queue};
+use workflow_runtime::{ClientError, StartOptions, Worker};
+
+fn order(id: &str, quantity: u32) -> OrderInput {
+    OrderInput {
+        order_id: id.to_owned(),
+        customer_id: "alice".to_owned(),
+        items: vec![LineItem {
+            sku: "WIDGET".to_owned(),
+            quantity,
+            unit_price_cents: 1_000,
+        }],
+    }
+}
+
+#[tokio::test]
+async fn order_workflow_completes_and_declines() {
+    let client = client().await;
+    let queue = task_queue("order");
+    let worker = RunningWorker::start(
+        Worker::new(&client, &queue)
+            .workflow::<OrderWorkflow>()
+            .activities(OrderActivities::new(20_000, [("WIDGET".to_owned(), 50)])),
+    );
+
+    let id = format!("{queue}-ok");
+    let result = client
+        .execute(OrderWorkflow::run, order(&id, 3), StartOptions::new(&id, &queue))
+        .await
+        .expect("order completes");
+    assert_eq!(result.order_id, id);
+    assert_eq!(result.status, OrderStatus::Completed);
+    assert_eq!(result.total_cents, 3_000);
+    assert!(result.transaction_id.starts_with("txn-"));
+    assert!(result.reservation_id.starts_with("rsv-"));
+
+    let id = format!("{queue}-declined");
+    let error = client
+        .execute(OrderWorkflow::run, order(&id, 30), StartOptions::new(&id, &queue))
+        .await
+        .expect_err("payment above the limit is declined");
+    let ClientError::Failed(failure) = error else {
+        panic!("expected a workflow failure, got {error:?}");
+    };
+    assert_eq!(failure.error_type(), Some("PaymentDeclined"));
+    assert!(failure.message().contains("declined for 30000 cents"), "{failure}");
+    worker.stop().await.expect("clean shutdown");
+}

@@ -1,0 +1,246 @@
+//! Workflows and activities used by the integration tests.
+
+use std::{
+    sync::{
+        Arc,
+        atomic::{AtomicU32, Ordering},
+    },
+    time::Duration,
+};
+
+use serde::{Deserialize, Serialize};
+use workflow_runtime::prelude::*;
+
+fn quick_retries(attempts: u32) -> ActivityOptions {
+    ActivityOptions::start_to_close(Duration::from_secs(10)).retry(
+        RetryPolicy::exponential()
+            .initial_interval(Duration::from_millis(50))
+            .backoff_coefficient(1.0)
+            .maximum_attempts(attempts),
+    )
+}
+
+/// Fails with a retryable error on attempts 1 and 2, succeeds on attempt 3.
+#[activity]
+pub async fn flaky(ctx: ActivityContext, label: String) -> Result<String, ActivityError> {
+    let attempt = ctx.info().attempt;
+    if attempt < 3 {
+        return Err(ActivityError::retryable("Flaky", format!("attempt {attempt} of {label} failed")));
+    }
+    Ok(format!("{label} succeeded on attempt {attempt}"))
+}
+
+#[derive(Default)]
+pub struct FlakyWorkflow;
+
+#[workflow]
+impl FlakyWorkflow {
+    #[run]
+    pub async fn run(ctx: WorkflowContext<Self>, label: String) -> WorkflowResult<String> {
+        Ok(ctx.activity(flaky, label).options(quick_retries(5)).await?)
+    }
+}
+
+/// Counts its calls and always declines, non-retryably.
+#[derive(Default)]
+pub struct DecliningPayments {
+    pub calls: AtomicU32,
+}
+
+#[activities]
+impl DecliningPayments {
+    #[activity(name = "decline_payment")]
+    pub async fn decline(&self, _ctx: ActivityContext, amount: u64) -> Result<u64, ActivityError> {
+        self.calls.fetch_add(1, Ordering::SeqCst);
+        Err(ActivityError::non_retryable(
+            "PaymentDeclined",
+            format!("card declined for {amount} cents"),
+        ))
+    }
+}
+
+#[derive(Default)]
+pub struct DeclinedWorkflow;
+
+#[workflow]
+impl DeclinedWorkflow {
+    #[run]
+    pub async fn run(ctx: WorkflowContext<Self>, amount: u64) -> WorkflowResult<u64> {
+        Ok(ctx
+            .activity(DecliningPayments::decline, amount)
+            .options(quick_retries(5))
+            .await?)
+    }
+}
+
+/// Sleeps `count` times for `interval_ms` and reports how much workflow time passed.
+#[derive(Default)]
+pub struct TimerWorkflow {
+    fired: u32,
+}
+
+#[workflow]
+impl TimerWorkflow {
+    #[run]
+    pub async fn run(ctx: WorkflowContext<Self>, interval_ms: u64, count: u32) -> WorkflowResult<(u32, u64)> {
+        let start = ctx.now();
+        for _ in 0..count {
+            ctx.sleep(Duration::from_millis(interval_ms)).await;
+            ctx.state_mut(|s| s.fired += 1);
+        }
+        let elapsed = ctx.now().duration_since(start).unwrap_or_default();
+        Ok((ctx.state(|s| s.fired), elapsed.as_millis() as u64))
+    }
+}
+
+/// Both activities must be running at the same time to pass the barrier.
+pub struct Rendezvous {
+    pub barrier: tokio::sync::Barrier,
+}
+
+#[activities]
+impl Rendezvous {
+    #[activity]
+    pub async fn meet(&self, _ctx: ActivityContext, who: String) -> Result<String, ActivityError> {
+        tokio::time::timeout(Duration::from_secs(20), self.barrier.wait())
+            .await
+            .map_err(|_| ActivityError::non_retryable("Alone", format!("{who} waited 20 s alone")))?;
+        Ok(format!("{who} met"))
+    }
+}
+
+#[derive(Default)]
+pub struct ParallelWorkflow;
+
+#[workflow]
+impl ParallelWorkflow {
+    #[run]
+    pub async fn run(ctx: WorkflowContext<Self>) -> WorkflowResult<Vec<String>> {
+        let options = ActivityOptions::start_to_close(Duration::from_secs(30));
+        let (a, b) = ctx
+            .join(
+                ctx.activity(Rendezvous::meet, "left".to_owned()).options(options.clone()),
+                ctx.activity(Rendezvous::meet, "right".to_owned()).options(options.clone()),
+            )
+            .await;
+        // A select between a long timer and a quick activity: the activity wins and the
+        // timer is cancelled.
+        let raced = ctx
+            .select(
+                ctx.sleep(Duration::from_secs(3600)),
+                ctx.activity(echo, "quick".to_owned()).options(options),
+            )
+            .await;
+        let quick = match raced {
+            Either::Left(()) => "timer".to_owned(),
+            Either::Right(result) => result?,
+        };
+        Ok(vec![a?, b?, quick])
+    }
+}
+
+/// Returns its input.
+#[activity]
+pub async fn echo(_ctx: ActivityContext, value: String) -> Result<String, ActivityError> {
+    Ok(value)
+}
+
+/// Draws random numbers, UUIDs and times around timers and activities, so that a replay after
+/// eviction that drew differently would show.
+#[derive(Default)]
+pub struct ReplayProbe {
+    steps: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProbeReport {
+    pub steps: Vec<String>,
+    pub randoms: Vec<u64>,
+    pub uuid: String,
+    pub info_id: String,
+}
+
+pub static PROBE_ECHOES: AtomicU32 = AtomicU32::new(0);
+
+#[activity]
+pub async fn counted_echo(_ctx: ActivityContext, value: String) -> Result<String, ActivityError> {
+    PROBE_ECHOES.fetch_add(1, Ordering::SeqCst);
+    Ok(value)
+}
+
+#[workflow]
+impl ReplayProbe {
+    #[run]
+    pub async fn run(ctx: WorkflowContext<Self>, rounds: u32) -> WorkflowResult<ProbeReport> {
+        let mut randoms = vec![ctx.random()];
+        let uuid = ctx.uuid4().to_string();
+        for round in 0..rounds {
+            ctx.sleep(Duration::from_millis(30)).await;
+            let echoed = ctx
+                .activity(counted_echo, format!("round {round}"))
+                .options(ActivityOptions::start_to_close(Duration::from_secs(10)))
+                .await?;
+            randoms.push(ctx.random());
+            ctx.state_mut(|s| s.steps.push(echoed));
+        }
+        Ok(ProbeReport {
+            steps: ctx.state(|s| s.steps.clone()),
+            randoms,
+            uuid,
+            info_id: ctx.info().workflow_id,
+        })
+    }
+}
+
+/// Panics when told to, to show that a panic fails only the workflow task.
+#[derive(Default)]
+pub struct PanickyWorkflow;
+
+#[workflow]
+impl PanickyWorkflow {
+    #[run]
+    pub async fn run(_ctx: WorkflowContext<Self>, explode: bool) -> WorkflowResult<String> {
+        if explode {
+            panic!("the reactor core is overheating");
+        }
+        Ok("calm".to_owned())
+    }
+}
+
+/// Registered on no worker: calling it exercises the unknown-activity path.
+#[activity]
+pub async fn unregistered(_ctx: ActivityContext) -> Result<(), ActivityError> {
+    Ok(())
+}
+
+#[derive(Default)]
+pub struct CallsUnregistered;
+
+#[workflow]
+impl CallsUnregistered {
+    #[run]
+    pub async fn run(ctx: WorkflowContext<Self>) -> WorkflowResult<()> {
+        ctx.activity(unregistered, ())
+            .options(quick_retries(1))
+            .await?;
+        Ok(())
+    }
+}
+
+/// Calls `tokio::time::sleep` from workflow code, which the executor must refuse.
+#[derive(Default)]
+pub struct TokioSleeper;
+
+#[workflow]
+impl TokioSleeper {
+    #[run]
+    pub async fn run(_ctx: WorkflowContext<Self>) -> WorkflowResult<()> {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        Ok(())
+    }
+}
+
+/// Keeps shared counters alive for method activities in tests.
+pub fn declining() -> Arc<DecliningPayments> {
+    Arc::new(DecliningPayments::default())
+}
