@@ -57,3 +57,25 @@ async fn evicted_workflows_replay_to_the_same_result() {
     let echoes = PROBE_ECHOES.load(Ordering::SeqCst) - before;
     assert_eq!(echoes, 2 * 6 * 4, "replays never run activities again");
 }
+
+#[tokio::test]
+async fn workflow_log_lines_are_not_repeated_on_replay() {
+    use crate::workflows::ChattyWorkflow;
+    let client = client().await;
+    let queue = task_queue("chatty");
+    let worker = RunningWorker::start(
+        Worker::new(&client, &queue)
+            .workflow::<ChattyWorkflow>()
+            .max_cached_workflows(0),
+    );
+    let steps = client
+        .execute(ChattyWorkflow::run, 4, StartOptions::new(&queue, &queue))
+        .await
+        .expect("workflow result");
+    assert_eq!(steps, 4);
+    for step in 0..4 {
+        let line = format!("{queue} step {step}");
+        assert_eq!(tests::logged(&line), 1, "`{line}` logged once although replayed");
+    }
+    worker.stop().await.expect("clean shutdown");
+}

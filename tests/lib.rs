@@ -85,15 +85,54 @@ impl Drop for RunningWorker {
     }
 }
 
+/// The target that [`logged`] counts.
+pub const COUNTED_TARGET: &str = "counted_log";
+
+static COUNTED_LINES: Mutex<Vec<String>> = Mutex::new(Vec::new());
+
+/// How many times `message` was logged with target [`COUNTED_TARGET`], by any thread.
+pub fn logged(message: &str) -> usize {
+    COUNTED_LINES
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .iter()
+        .filter(|line| *line == message)
+        .count()
+}
+
+/// Records the messages of events with target [`COUNTED_TARGET`].
+struct LineCounter;
+
+impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for LineCounter {
+    fn on_event(&self, event: &tracing::Event<'_>, _ctx: tracing_subscriber::layer::Context<'_, S>) {
+        struct Message(String);
+        impl tracing::field::Visit for Message {
+            fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
+                if field.name() == "message" {
+                    self.0 = format!("{value:?}");
+                }
+            }
+        }
+        if event.metadata().target() == COUNTED_TARGET {
+            let mut message = Message(String::new());
+            event.record(&mut message);
+            COUNTED_LINES
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push(message.0);
+        }
+    }
+}
+
 fn init_tracing() {
+    use tracing_subscriber::{Layer, layer::SubscriberExt, util::SubscriberInitExt};
     static INIT: OnceLock<()> = OnceLock::new();
     INIT.get_or_init(|| {
-        let _ = tracing_subscriber::fmt()
-            .with_env_filter(
-                tracing_subscriber::EnvFilter::try_from_default_env()
-                    .unwrap_or_else(|_| "warn".into()),
-            )
-            .with_test_writer()
+        let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+            .unwrap_or_else(|_| "warn".into());
+        let _ = tracing_subscriber::registry()
+            .with(tracing_subscriber::fmt::layer().with_test_writer().with_filter(filter))
+            .with(LineCounter)
             .try_init();
     });
 }

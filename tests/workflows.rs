@@ -244,3 +244,20 @@ impl TokioSleeper {
 pub fn declining() -> Arc<DecliningPayments> {
     Arc::new(DecliningPayments::default())
 }
+
+/// Logs one line per step around timers; with no cache every task replays the steps before.
+#[derive(Default)]
+pub struct ChattyWorkflow;
+
+#[workflow]
+impl ChattyWorkflow {
+    #[run]
+    pub async fn run(ctx: WorkflowContext<Self>, steps: u32) -> WorkflowResult<u32> {
+        let id = ctx.info().workflow_id;
+        for step in 0..steps {
+            tracing::info!(target: "counted_log", "{id} step {step}");
+            ctx.sleep(Duration::from_millis(20)).await;
+        }
+        Ok(steps)
+    }
+}
