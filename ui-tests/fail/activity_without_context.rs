@@ -1,0 +1,8 @@
+use workflow_runtime::prelude::*;
+
+#[activity]
+async fn greet(name: String) -> Result<String, ActivityError> {
+    Ok(name)
+}
+
+fn main() {}
