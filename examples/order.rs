@@ -53,26 +53,46 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             order_id: format!("order-{run_tag}-1"),
             customer_id: "alice".into(),
             items: vec![
-                LineItem { sku: "WIDGET".into(), quantity: 3, unit_price_cents: 1_250 },
-                LineItem { sku: "GADGET".into(), quantity: 1, unit_price_cents: 9_900 },
+                LineItem {
+                    sku: "WIDGET".into(),
+                    quantity: 3,
+                    unit_price_cents: 1_250,
+                },
+                LineItem {
+                    sku: "GADGET".into(),
+                    quantity: 1,
+                    unit_price_cents: 9_900,
+                },
             ],
         },
         OrderInput {
             order_id: format!("order-{run_tag}-2"),
             customer_id: "bob".into(),
-            items: vec![LineItem { sku: "GADGET".into(), quantity: 8, unit_price_cents: 9_900 }],
+            items: vec![LineItem {
+                sku: "GADGET".into(),
+                quantity: 8,
+                unit_price_cents: 9_900,
+            }],
         },
     ];
     for order in orders {
         let workflow_id = order.order_id.clone();
         println!("\nStarting OrderWorkflow `{workflow_id}` on task queue `{TASK_QUEUE}`");
         let handle = client
-            .start(OrderWorkflow::run, order, StartOptions::new(&workflow_id, TASK_QUEUE))
+            .start(
+                OrderWorkflow::run,
+                order,
+                StartOptions::new(&workflow_id, TASK_QUEUE),
+            )
             .await?;
         match handle.result().await {
             Ok(result) => println!(
                 "Order {} {:?}: {} cents charged (transaction {}), stock reserved ({})",
-                result.order_id, result.status, result.total_cents, result.transaction_id, result.reservation_id
+                result.order_id,
+                result.status,
+                result.total_cents,
+                result.transaction_id,
+                result.reservation_id
             ),
             Err(ClientError::Failed(failure)) => println!(
                 "Order {workflow_id} failed: {} (error type {})",

@@ -12,7 +12,8 @@ use workflow_runtime::{prelude::*, testing::DevServer};
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn,examples=info".into()),
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "warn,examples=info".into()),
         )
         .init();
     let server = DevServer::start().await?;
@@ -23,12 +24,24 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let shutdown = worker.shutdown_handle();
     let worker = tokio::spawn(worker.run());
 
-    let plan = ReminderPlan { recipient: "alice".into(), interval_ms: 500, count: 5 };
+    let plan = ReminderPlan {
+        recipient: "alice".into(),
+        interval_ms: 500,
+        count: 5,
+    };
     let started = std::time::Instant::now();
     let sent = client
-        .execute(ReminderWorkflow::run, plan, StartOptions::new("reminders-demo", TASK_QUEUE))
+        .execute(
+            ReminderWorkflow::run,
+            plan,
+            StartOptions::new("reminders-demo", TASK_QUEUE),
+        )
         .await?;
-    println!("{} reminders sent in {:.1?}: {sent:?}", sent.len(), started.elapsed());
+    println!(
+        "{} reminders sent in {:.1?}: {sent:?}",
+        sent.len(),
+        started.elapsed()
+    );
 
     shutdown.shutdown();
     worker.await??;

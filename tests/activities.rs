@@ -17,7 +17,11 @@ async fn activity_that_fails_twice_succeeds_on_attempt_three() {
             .activity(flaky),
     );
     let result = client
-        .execute(FlakyWorkflow::run, "charge".into(), StartOptions::new(&queue, &queue))
+        .execute(
+            FlakyWorkflow::run,
+            "charge".into(),
+            StartOptions::new(&queue, &queue),
+        )
         .await
         .expect("workflow result");
     assert_eq!(result, "charge succeeded on attempt 3");
@@ -35,7 +39,11 @@ async fn non_retryable_error_fails_the_workflow_with_its_type_and_message() {
             .shared_activities(Arc::clone(&payments)),
     );
     let error = client
-        .execute(DeclinedWorkflow::run, 4200, StartOptions::new(&queue, &queue))
+        .execute(
+            DeclinedWorkflow::run,
+            4200,
+            StartOptions::new(&queue, &queue),
+        )
         .await
         .expect_err("the workflow fails");
     let ClientError::Failed(failure) = error else {
@@ -44,7 +52,11 @@ async fn non_retryable_error_fails_the_workflow_with_its_type_and_message() {
     assert_eq!(failure.error_type(), Some("PaymentDeclined"));
     assert_eq!(failure.message(), "card declined for 4200 cents");
     assert!(failure.is_non_retryable());
-    assert_eq!(payments.calls.load(Ordering::SeqCst), 1, "a non-retryable error is not retried");
+    assert_eq!(
+        payments.calls.load(Ordering::SeqCst),
+        1,
+        "a non-retryable error is not retried"
+    );
     worker.stop().await.expect("clean shutdown");
 }
 

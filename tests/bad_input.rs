@@ -4,8 +4,7 @@ use std::time::{Duration, Instant};
 
 use tests::{RunningWorker, client, task_queue};
 use workflow_runtime::{
-    ClientError, StartOptions, UntypedWorkflowHandle, Worker,
-    payload::encode,
+    ClientError, StartOptions, UntypedWorkflowHandle, Worker, payload::encode,
     protos::temporal::api::history::v1::history_event::Attributes,
 };
 
@@ -21,7 +20,10 @@ async fn workflow_task_failure(handle: &UntypedWorkflowHandle) -> String {
                 return failed.failure.map(|f| f.message).unwrap_or_default();
             }
         }
-        assert!(Instant::now() < deadline, "no workflow task failure within 30 s");
+        assert!(
+            Instant::now() < deadline,
+            "no workflow task failure within 30 s"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
@@ -45,8 +47,16 @@ async fn unknown_workflow_type_fails_the_task_listing_registered_types() {
         .await
         .expect("start");
     let message = workflow_task_failure(&handle).await;
-    assert!(message.contains("unknown workflow type `NoSuchWorkflow`"), "{message}");
-    for registered in ["`PanickyWorkflow`", "`TimerWorkflow`", "`CallsUnregistered`", "`TokioSleeper`"] {
+    assert!(
+        message.contains("unknown workflow type `NoSuchWorkflow`"),
+        "{message}"
+    );
+    for registered in [
+        "`PanickyWorkflow`",
+        "`TimerWorkflow`",
+        "`CallsUnregistered`",
+        "`TokioSleeper`",
+    ] {
         assert!(message.contains(registered), "{message}");
     }
     handle.terminate("test over").await.expect("terminate");
@@ -61,12 +71,18 @@ async fn undecodable_input_fails_the_workflow_naming_the_expected_type() {
     let handle = client
         .start_untyped(
             "TimerWorkflow",
-            vec![encode("three hundred").expect("encode"), encode(&3).expect("encode")],
+            vec![
+                encode("three hundred").expect("encode"),
+                encode(&3).expect("encode"),
+            ],
             StartOptions::new(&queue, &queue),
         )
         .await
         .expect("start");
-    let error = handle.result_payloads().await.expect_err("the workflow fails");
+    let error = handle
+        .result_payloads()
+        .await
+        .expect_err("the workflow fails");
     let ClientError::Failed(failure) = error else {
         panic!("expected a workflow failure, got {error:?}");
     };
@@ -74,7 +90,10 @@ async fn undecodable_input_fails_the_workflow_naming_the_expected_type() {
     let message = failure.message();
     assert!(message.contains("workflow `TimerWorkflow`"), "{message}");
     assert!(message.contains("`u64`"), "{message}");
-    assert!(message.contains("invalid type: string \"three hundred\""), "{message}");
+    assert!(
+        message.contains("invalid type: string \"three hundred\""),
+        "{message}"
+    );
     worker.stop().await.expect("clean shutdown");
 }
 
@@ -84,14 +103,25 @@ async fn panic_fails_the_workflow_task_and_the_worker_keeps_serving() {
     let queue = task_queue("panic");
     let worker = RunningWorker::start(worker(&client, &queue));
     let exploding = client
-        .start(PanickyWorkflow::run, true, StartOptions::new(format!("{queue}-boom"), &queue))
+        .start(
+            PanickyWorkflow::run,
+            true,
+            StartOptions::new(format!("{queue}-boom"), &queue),
+        )
         .await
         .expect("start");
     let message = workflow_task_failure(exploding.untyped()).await;
-    assert!(message.contains("workflow code panicked: the reactor core is overheating"), "{message}");
+    assert!(
+        message.contains("workflow code panicked: the reactor core is overheating"),
+        "{message}"
+    );
 
     let calm = client
-        .execute(PanickyWorkflow::run, false, StartOptions::new(format!("{queue}-calm"), &queue))
+        .execute(
+            PanickyWorkflow::run,
+            false,
+            StartOptions::new(format!("{queue}-calm"), &queue),
+        )
         .await
         .expect("the same worker still serves other workflows");
     assert_eq!(calm, "calm");
@@ -105,7 +135,11 @@ async fn unknown_activity_type_fails_the_activity_listing_registered_ones() {
     let queue = task_queue("unknown-activity");
     let worker = RunningWorker::start(worker(&client, &queue));
     let error = client
-        .execute(CallsUnregistered::run, (), StartOptions::new(&queue, &queue))
+        .execute(
+            CallsUnregistered::run,
+            (),
+            StartOptions::new(&queue, &queue),
+        )
         .await
         .expect_err("the activity cannot run");
     let ClientError::Failed(failure) = error else {
@@ -113,7 +147,10 @@ async fn unknown_activity_type_fails_the_activity_listing_registered_ones() {
     };
     assert_eq!(failure.error_type(), Some("ActivityNotRegistered"));
     let message = failure.message();
-    assert!(message.contains("unknown activity type `unregistered`"), "{message}");
+    assert!(
+        message.contains("unknown activity type `unregistered`"),
+        "{message}"
+    );
     assert!(message.contains("`echo`"), "{message}");
     worker.stop().await.expect("clean shutdown");
 }

@@ -29,9 +29,17 @@ async fn run_probes(cache_size: usize, label: &str) {
         );
     }
     for handle in &handles {
-        let report = handle.result().await.expect("probe completes after replays");
+        let report = handle
+            .result()
+            .await
+            .expect("probe completes after replays");
         assert_eq!(report.info_id, handle.workflow_id());
-        assert_eq!(report.steps, (0..rounds).map(|r| format!("round {r}")).collect::<Vec<_>>());
+        assert_eq!(
+            report.steps,
+            (0..rounds)
+                .map(|r| format!("round {r}"))
+                .collect::<Vec<_>>()
+        );
         assert_eq!(report.randoms.len(), rounds as usize + 1);
         // The history holds the one true run: every random number and the UUID the client
         // sees came from that run's seed, whatever replays happened in between.
@@ -75,7 +83,11 @@ async fn workflow_log_lines_are_not_repeated_on_replay() {
     assert_eq!(steps, 4);
     for step in 0..4 {
         let line = format!("{queue} step {step}");
-        assert_eq!(tests::logged(&line), 1, "`{line}` logged once although replayed");
+        assert_eq!(
+            tests::logged(&line),
+            1,
+            "`{line}` logged once although replayed"
+        );
     }
     worker.stop().await.expect("clean shutdown");
 }

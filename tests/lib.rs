@@ -104,7 +104,11 @@ pub fn logged(message: &str) -> usize {
 struct LineCounter;
 
 impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for LineCounter {
-    fn on_event(&self, event: &tracing::Event<'_>, _ctx: tracing_subscriber::layer::Context<'_, S>) {
+    fn on_event(
+        &self,
+        event: &tracing::Event<'_>,
+        _ctx: tracing_subscriber::layer::Context<'_, S>,
+    ) {
         struct Message(String);
         impl tracing::field::Visit for Message {
             fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
@@ -128,10 +132,14 @@ fn init_tracing() {
     use tracing_subscriber::{Layer, layer::SubscriberExt, util::SubscriberInitExt};
     static INIT: OnceLock<()> = OnceLock::new();
     INIT.get_or_init(|| {
-        let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-            .unwrap_or_else(|_| "warn".into());
+        let filter =
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into());
         let _ = tracing_subscriber::registry()
-            .with(tracing_subscriber::fmt::layer().with_test_writer().with_filter(filter))
+            .with(
+                tracing_subscriber::fmt::layer()
+                    .with_test_writer()
+                    .with_filter(filter),
+            )
             .with(LineCounter)
             .try_init();
     });
@@ -156,9 +164,19 @@ pub fn python() -> PathBuf {
             .arg(&venv)
             .status()
             .expect("run python3 -m venv");
-        assert!(status.success(), "python3 -m venv {} failed", venv.display());
+        assert!(
+            status.success(),
+            "python3 -m venv {} failed",
+            venv.display()
+        );
         let output = Command::new(&python)
-            .args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check"])
+            .args([
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "--disable-pip-version-check",
+            ])
             .arg(format!("temporalio=={PINNED_TEMPORALIO}"))
             .output()
             .expect("run pip");

@@ -28,7 +28,11 @@ async fn order_workflow_completes_and_declines() {
 
     let id = format!("{queue}-ok");
     let result = client
-        .execute(OrderWorkflow::run, order(&id, 3), StartOptions::new(&id, &queue))
+        .execute(
+            OrderWorkflow::run,
+            order(&id, 3),
+            StartOptions::new(&id, &queue),
+        )
         .await
         .expect("order completes");
     assert_eq!(result.order_id, id);
@@ -39,13 +43,20 @@ async fn order_workflow_completes_and_declines() {
 
     let id = format!("{queue}-declined");
     let error = client
-        .execute(OrderWorkflow::run, order(&id, 30), StartOptions::new(&id, &queue))
+        .execute(
+            OrderWorkflow::run,
+            order(&id, 30),
+            StartOptions::new(&id, &queue),
+        )
         .await
         .expect_err("payment above the limit is declined");
     let ClientError::Failed(failure) = error else {
         panic!("expected a workflow failure, got {error:?}");
     };
     assert_eq!(failure.error_type(), Some("PaymentDeclined"));
-    assert!(failure.message().contains("declined for 30000 cents"), "{failure}");
+    assert!(
+        failure.message().contains("declined for 30000 cents"),
+        "{failure}"
+    );
     worker.stop().await.expect("clean shutdown");
 }

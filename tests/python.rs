@@ -16,7 +16,9 @@ async fn python_client_drives_a_rust_worker() {
             .workflow::<OrderWorkflow>()
             .activities(OrderActivities::new(20_000, [("WIDGET".to_owned(), 50)])),
     );
-    let python = tokio::task::spawn_blocking(python).await.expect("python set-up");
+    let python = tokio::task::spawn_blocking(python)
+        .await
+        .expect("python set-up");
     let output = tokio::task::spawn_blocking(move || {
         Command::new(python)
             .arg(python_scripts().join("order_client.py"))

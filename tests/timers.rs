@@ -15,11 +15,18 @@ async fn timers_fire_after_their_duration_in_workflow_time() {
     let worker = RunningWorker::start(Worker::new(&client, &queue).workflow::<TimerWorkflow>());
     let started = Instant::now();
     let (fired, workflow_elapsed_ms) = client
-        .execute(TimerWorkflow::run, (300, 3), StartOptions::new(&queue, &queue))
+        .execute(
+            TimerWorkflow::run,
+            (300, 3),
+            StartOptions::new(&queue, &queue),
+        )
         .await
         .expect("workflow result");
     assert_eq!(fired, 3);
-    assert!(workflow_elapsed_ms >= 900, "workflow time advanced {workflow_elapsed_ms} ms");
+    assert!(
+        workflow_elapsed_ms >= 900,
+        "workflow time advanced {workflow_elapsed_ms} ms"
+    );
     assert!(started.elapsed() >= Duration::from_millis(900));
     worker.stop().await.expect("clean shutdown");
 }
@@ -39,9 +46,20 @@ async fn reminder_example_loops_over_durable_timers() {
         count: 3,
     };
     let sent = client
-        .execute(ReminderWorkflow::run, plan, StartOptions::new(&queue, &queue))
+        .execute(
+            ReminderWorkflow::run,
+            plan,
+            StartOptions::new(&queue, &queue),
+        )
         .await
         .expect("workflow result");
-    assert_eq!(sent, vec!["reminder 1 for alice", "reminder 2 for alice", "reminder 3 for alice"]);
+    assert_eq!(
+        sent,
+        vec![
+            "reminder 1 for alice",
+            "reminder 2 for alice",
+            "reminder 3 for alice"
+        ]
+    );
     worker.stop().await.expect("clean shutdown");
 }

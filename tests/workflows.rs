@@ -25,7 +25,10 @@ fn quick_retries(attempts: u32) -> ActivityOptions {
 pub async fn flaky(ctx: ActivityContext, label: String) -> Result<String, ActivityError> {
     let attempt = ctx.info().attempt;
     if attempt < 3 {
-        return Err(ActivityError::retryable("Flaky", format!("attempt {attempt} of {label} failed")));
+        return Err(ActivityError::retryable(
+            "Flaky",
+            format!("attempt {attempt} of {label} failed"),
+        ));
     }
     Ok(format!("{label} succeeded on attempt {attempt}"))
 }
@@ -82,7 +85,11 @@ pub struct TimerWorkflow {
 #[workflow]
 impl TimerWorkflow {
     #[run]
-    pub async fn run(ctx: WorkflowContext<Self>, interval_ms: u64, count: u32) -> WorkflowResult<(u32, u64)> {
+    pub async fn run(
+        ctx: WorkflowContext<Self>,
+        interval_ms: u64,
+        count: u32,
+    ) -> WorkflowResult<(u32, u64)> {
         let start = ctx.now();
         for _ in 0..count {
             ctx.sleep(Duration::from_millis(interval_ms)).await;
@@ -104,7 +111,9 @@ impl Rendezvous {
     pub async fn meet(&self, _ctx: ActivityContext, who: String) -> Result<String, ActivityError> {
         tokio::time::timeout(Duration::from_secs(20), self.barrier.wait())
             .await
-            .map_err(|_| ActivityError::non_retryable("Alone", format!("{who} waited 20 s alone")))?;
+            .map_err(|_| {
+                ActivityError::non_retryable("Alone", format!("{who} waited 20 s alone"))
+            })?;
         Ok(format!("{who} met"))
     }
 }
@@ -119,8 +128,10 @@ impl ParallelWorkflow {
         let options = ActivityOptions::start_to_close(Duration::from_secs(30));
         let (a, b) = ctx
             .join(
-                ctx.activity(Rendezvous::meet, "left".to_owned()).options(options.clone()),
-                ctx.activity(Rendezvous::meet, "right".to_owned()).options(options.clone()),
+                ctx.activity(Rendezvous::meet, "left".to_owned())
+                    .options(options.clone()),
+                ctx.activity(Rendezvous::meet, "right".to_owned())
+                    .options(options.clone()),
             )
             .await;
         // A select between a long timer and a quick activity: the activity wins and the

@@ -224,14 +224,20 @@ impl OrderActivities {
         order: OrderInput,
     ) -> Result<OrderRecord, ActivityError> {
         if order.items.is_empty() {
-            return Err(ActivityError::non_retryable("InvalidOrder", "an order needs at least one item"));
+            return Err(ActivityError::non_retryable(
+                "InvalidOrder",
+                "an order needs at least one item",
+            ));
         }
         let total_cents = order
             .items
             .iter()
             .map(|i| u64::from(i.quantity) * i.unit_price_cents)
             .sum();
-        self.say(format!("create_order {}: total {} cents", order.order_id, total_cents));
+        self.say(format!(
+            "create_order {}: total {} cents",
+            order.order_id, total_cents
+        ));
         Ok(OrderRecord {
             order_id: order.order_id,
             total_cents,
@@ -276,13 +282,19 @@ impl OrderActivities {
         _ctx: ActivityContext,
         request: ReservationRequest,
     ) -> Result<Reservation, ActivityError> {
-        let mut stock = self.stock.lock().map_err(|_| ActivityError::retryable("StockUnavailable", "stock table poisoned"))?;
+        let mut stock = self
+            .stock
+            .lock()
+            .map_err(|_| ActivityError::retryable("StockUnavailable", "stock table poisoned"))?;
         for item in &request.items {
             let available = stock.get(&item.sku).copied().unwrap_or(0);
             if available < item.quantity {
                 return Err(ActivityError::non_retryable(
                     "OutOfStock",
-                    format!("{} units of {} requested, {available} in stock", item.quantity, item.sku),
+                    format!(
+                        "{} units of {} requested, {available} in stock",
+                        item.quantity, item.sku
+                    ),
                 ));
             }
         }
@@ -293,13 +305,20 @@ impl OrderActivities {
         }
         drop(stock);
         let reservation_id = self.next_id("rsv");
-        self.say(format!("reserve_inventory {}: reservation {reservation_id}", request.order_id));
+        self.say(format!(
+            "reserve_inventory {}: reservation {reservation_id}",
+            request.order_id
+        ));
         Ok(Reservation { reservation_id })
     }
 
     /// Marks the order complete.
     #[activity]
-    pub async fn complete_order(&self, _ctx: ActivityContext, order_id: String) -> Result<(), ActivityError> {
+    pub async fn complete_order(
+        &self,
+        _ctx: ActivityContext,
+        order_id: String,
+    ) -> Result<(), ActivityError> {
         self.say(format!("complete_order {order_id}"));
         Ok(())
     }

@@ -41,7 +41,10 @@ pub struct ReminderWorkflow {
 #[workflow]
 impl ReminderWorkflow {
     #[run]
-    pub async fn run(ctx: WorkflowContext<Self>, plan: ReminderPlan) -> WorkflowResult<Vec<String>> {
+    pub async fn run(
+        ctx: WorkflowContext<Self>,
+        plan: ReminderPlan,
+    ) -> WorkflowResult<Vec<String>> {
         for number in 1..=plan.count {
             ctx.sleep(Duration::from_millis(plan.interval_ms)).await;
             let line = ctx

@@ -52,7 +52,8 @@ pub(crate) fn activity(args: TokenStream, item: TokenStream) -> TokenStream {
     let cx = Ctxt::new();
     let args = args::parse_args(&cx, "activity", args, &[args::NAME, args::CRATE]);
     let expanded = parse::activity(&cx, &item_fn.vis, &item_fn.sig, None, &args).map(|model| {
-        let function = expand::activity::rewrite_fn(&model, &item_fn.attrs, &item_fn.sig, &item_fn.block);
+        let function =
+            expand::activity::rewrite_fn(&model, &item_fn.attrs, &item_fn.sig, &item_fn.block);
         let definition = expand::activity::definition(&model);
         quote!(#function #definition)
     });
@@ -67,17 +68,24 @@ pub(crate) fn activities(args: TokenStream, item: TokenStream) -> TokenStream {
     let item_impl: syn::ItemImpl = match syn::parse2(item.clone()) {
         Ok(item) => item,
         Err(e) => {
-            let error = syn::Error::new(e.span(), "#[activities] goes on an impl block of a struct");
+            let error =
+                syn::Error::new(e.span(), "#[activities] goes on an impl block of a struct");
             return with_errors(item, error);
         }
     };
     let cx = Ctxt::new();
     let args = args::parse_args(&cx, "activities", args, &[args::CRATE]);
     if !item_impl.generics.params.is_empty() {
-        cx.error_spanned_by(&item_impl.generics, "an #[activities] impl cannot be generic");
+        cx.error_spanned_by(
+            &item_impl.generics,
+            "an #[activities] impl cannot be generic",
+        );
     }
     if let Some((_, path, _)) = &item_impl.trait_ {
-        cx.error_spanned_by(path, "#[activities] goes on an inherent impl, not a trait impl");
+        cx.error_spanned_by(
+            path,
+            "#[activities] goes on an inherent impl, not a trait impl",
+        );
     }
     let mut items = Vec::new();
     let mut definitions = Vec::new();
@@ -87,7 +95,11 @@ pub(crate) fn activities(args: TokenStream, item: TokenStream) -> TokenStream {
             items.push(quote!(#impl_item));
             continue;
         };
-        let Some(attr) = method.attrs.iter().find(|a| a.path().is_ident(ACTIVITY_ATTR)) else {
+        let Some(attr) = method
+            .attrs
+            .iter()
+            .find(|a| a.path().is_ident(ACTIVITY_ATTR))
+        else {
             items.push(quote!(#method));
             continue;
         };
@@ -99,9 +111,20 @@ pub(crate) fn activities(args: TokenStream, item: TokenStream) -> TokenStream {
         method_args.krate = args.krate.clone();
         let mut attrs = method.attrs.clone();
         parse::strip_attr(&mut attrs, ACTIVITY_ATTR);
-        match parse::activity(&cx, &method.vis, &method.sig, Some(&item_impl.self_ty), &method_args) {
+        match parse::activity(
+            &cx,
+            &method.vis,
+            &method.sig,
+            Some(&item_impl.self_ty),
+            &method_args,
+        ) {
             Some(model) => {
-                items.push(expand::activity::rewrite_fn(&model, &attrs, &method.sig, &method.block));
+                items.push(expand::activity::rewrite_fn(
+                    &model,
+                    &attrs,
+                    &method.sig,
+                    &method.block,
+                ));
                 definitions.push(expand::activity::definition(&model));
                 models.push(model);
             }
@@ -112,8 +135,16 @@ pub(crate) fn activities(args: TokenStream, item: TokenStream) -> TokenStream {
             }
         }
     }
-    if models.is_empty() && item_impl.items.iter().all(|i| !matches!(i, syn::ImplItem::Fn(m) if parse::has_attr(&m.attrs, ACTIVITY_ATTR))) {
-        cx.error_spanned_by(&item_impl.self_ty, "an #[activities] impl needs at least one method marked #[activity]");
+    if models.is_empty()
+        && item_impl
+            .items
+            .iter()
+            .all(|i| !matches!(i, syn::ImplItem::Fn(m) if parse::has_attr(&m.attrs, ACTIVITY_ATTR)))
+    {
+        cx.error_spanned_by(
+            &item_impl.self_ty,
+            "an #[activities] impl needs at least one method marked #[activity]",
+        );
     }
     let group = expand::activity::group(&args.krate(), &item_impl.self_ty, &models);
     let attrs = &item_impl.attrs;
@@ -131,7 +162,12 @@ pub(crate) fn activities(args: TokenStream, item: TokenStream) -> TokenStream {
 }
 
 /// A handler attribute used outside the impl it belongs to.
-pub(crate) fn misplaced(attribute: &str, home: &str, _args: TokenStream, item: TokenStream) -> TokenStream {
+pub(crate) fn misplaced(
+    attribute: &str,
+    home: &str,
+    _args: TokenStream,
+    item: TokenStream,
+) -> TokenStream {
     let error = syn::Error::new(
         proc_macro2::Span::call_site(),
         format!("#[{attribute}] must be inside {home}"),

@@ -43,7 +43,13 @@ pub fn workflow(args: TokenStream, item: TokenStream) -> TokenStream {
 /// Marks the entry point of a `#[workflow]` impl. Only valid inside one.
 #[proc_macro_attribute]
 pub fn run(args: TokenStream, item: TokenStream) -> TokenStream {
-    entry::misplaced("run", "an impl annotated with #[workflow]", args.into(), item.into()).into()
+    entry::misplaced(
+        "run",
+        "an impl annotated with #[workflow]",
+        args.into(),
+        item.into(),
+    )
+    .into()
 }
 
 /// Makes an `async fn` a Temporal activity.

@@ -9,9 +9,8 @@ use temporalio_common::protos::{
             InitializeWorkflow, WorkflowActivation, WorkflowActivationJob, workflow_activation_job,
         },
         workflow_commands::{
-            CancelWorkflowExecution, CompleteWorkflowExecution, FailWorkflowExecution,
-            QueryResult, UpdateResponse, query_result, update_response,
-            workflow_command,
+            CancelWorkflowExecution, CompleteWorkflowExecution, FailWorkflowExecution, QueryResult,
+            UpdateResponse, query_result, update_response, workflow_command,
         },
         workflow_completion::WorkflowActivationCompletion,
     },
@@ -83,18 +82,26 @@ pub(crate) fn start_run<W: WorkflowDefinition>(start: RunStart<'_>) -> RunInstan
         let command = match input {
             Ok(input) => match W::execute(ctx, input).await {
                 Ok(output) => match encode(&output) {
-                    Ok(result) => {
-                        workflow_command::Variant::CompleteWorkflowExecution(CompleteWorkflowExecution {
+                    Ok(result) => workflow_command::Variant::CompleteWorkflowExecution(
+                        CompleteWorkflowExecution {
                             result: Some(result),
-                        })
-                    }
-                    Err(e) => fail_command(application_failure("PayloadError", &e.to_string(), true, None)),
+                        },
+                    ),
+                    Err(e) => fail_command(application_failure(
+                        "PayloadError",
+                        &e.to_string(),
+                        true,
+                        None,
+                    )),
                 },
-                Err(error) => fail_command(error.failure),
+                Err(error) => fail_command(*error.failure),
             },
             Err(e) => fail_command(application_failure(
                 "PayloadError",
-                &format!("workflow `{}` received an input it cannot decode: {e}", W::NAME),
+                &format!(
+                    "workflow `{}` received an input it cannot decode: {e}",
+                    W::NAME
+                ),
                 true,
                 None,
             )),
@@ -128,7 +135,10 @@ pub(crate) fn task_failure(run_id: &str, message: &str) -> WorkflowActivationCom
 
 impl RunInstance {
     /// Applies the jobs, runs the workflow until it blocks, and returns the completion.
-    pub(crate) fn activate(&mut self, activation: WorkflowActivation) -> WorkflowActivationCompletion {
+    pub(crate) fn activate(
+        &mut self,
+        activation: WorkflowActivation,
+    ) -> WorkflowActivationCompletion {
         let run_id = activation.run_id.clone();
         if let Some(fault) = &self.fault {
             return task_failure(&run_id, fault);
@@ -179,7 +189,9 @@ impl RunInstance {
         if replaying {
             // Replay-aware logging: workflow code's log lines were already emitted when this
             // history was first produced, so they are muted while it replays.
-            tracing::dispatcher::with_default(&Dispatch::none(), || self.executor.run_until_stalled())
+            tracing::dispatcher::with_default(&Dispatch::none(), || {
+                self.executor.run_until_stalled()
+            })
         } else {
             span.in_scope(|| self.executor.run_until_stalled())
         }
@@ -200,11 +212,15 @@ impl RunInstance {
             Variant::ResolveActivity(resolve) => {
                 let resolution = resolve.result.unwrap_or_default();
                 if !RunShared::resolve_activity(&self.shared, resolve.seq, resolution) {
-                    tracing::debug!(seq = resolve.seq, "activity resolved after it was cancelled");
+                    tracing::debug!(
+                        seq = resolve.seq,
+                        "activity resolved after it was cancelled"
+                    );
                 }
             }
             Variant::UpdateRandomSeed(update) => {
-                self.shared.borrow_mut().rng = crate::context::WorkflowRng::new(update.randomness_seed);
+                self.shared.borrow_mut().rng =
+                    crate::context::WorkflowRng::new(update.randomness_seed);
             }
             Variant::QueryWorkflow(query) => {
                 let failure = application_failure(

@@ -11,9 +11,7 @@ use std::{
 use futures::FutureExt;
 use serde::Serialize;
 use temporalio_common::protos::coresdk::{
-    ActivityHeartbeat,
-    activity_result::ActivityExecutionResult,
-    activity_task::Start,
+    ActivityHeartbeat, activity_result::ActivityExecutionResult, activity_task::Start,
 };
 use tokio::sync::watch;
 
@@ -21,7 +19,7 @@ use crate::{
     activation::proto_time,
     error::{ActivityError, application_failure},
     executor::panic_message,
-    payload::{encode, Payload},
+    payload::{Payload, encode},
     registry::Registry,
 };
 

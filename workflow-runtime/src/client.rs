@@ -4,7 +4,7 @@
 use std::{marker::PhantomData, time::Duration};
 
 use temporalio_client::{
-    ConnectionOptions, TlsOptions, ClientTlsOptions, grpc::WorkflowService, tonic,
+    ClientTlsOptions, ConnectionOptions, TlsOptions, grpc::WorkflowService, tonic,
 };
 use temporalio_common::protos::temporal::api::{
     common::v1::{Payloads, WorkflowExecution, WorkflowType},
@@ -66,10 +66,9 @@ impl ClientOptions {
     /// the profile file (`TEMPORAL_CONFIG_FILE`, by default `~/.config/temporalio/temporal.toml`),
     /// as every Temporal SDK and the CLI do. Unset values default to the local dev server.
     pub fn from_env() -> Result<Self, ClientError> {
-        let (connection, client) = temporalio_client::ClientOptions::load_from_config(
-            Default::default(),
-        )
-        .map_err(|e| ClientError::Config(e.to_string()))?;
+        let (connection, client) =
+            temporalio_client::ClientOptions::load_from_config(Default::default())
+                .map_err(|e| ClientError::Config(e.to_string()))?;
         Ok(Self {
             address: connection.target.to_string(),
             namespace: client.namespace.clone(),
@@ -351,7 +350,11 @@ impl Client {
     {
         let arguments = <F::Workflow as WorkflowDefinition>::encode_input(&input)?;
         let untyped = self
-            .start_untyped(<F::Workflow as WorkflowDefinition>::NAME, arguments, options)
+            .start_untyped(
+                <F::Workflow as WorkflowDefinition>::NAME,
+                arguments,
+                options,
+            )
             .await?;
         Ok(WorkflowHandle {
             untyped,
@@ -421,7 +424,10 @@ impl Client {
     }
 
     /// A handle to an existing workflow, by id (its latest run).
-    pub fn handle<W: WorkflowDefinition>(&self, workflow_id: impl Into<String>) -> WorkflowHandle<W> {
+    pub fn handle<W: WorkflowDefinition>(
+        &self,
+        workflow_id: impl Into<String>,
+    ) -> WorkflowHandle<W> {
         WorkflowHandle {
             untyped: self.untyped_handle(workflow_id, None),
             _workflow: PhantomData,
@@ -580,7 +586,7 @@ impl UntypedWorkflowHandle {
                         continue;
                     }
                     Err(ClientError::Failed(WorkflowFailed {
-                        failure: failed.failure.unwrap_or_default(),
+                        failure: Box::new(failed.failure.unwrap_or_default()),
                     }))
                 }
                 Attributes::WorkflowExecutionTimedOutEventAttributes(timed_out) => {

@@ -16,8 +16,8 @@ use futures::future::Either;
 use temporalio_common::protos::coresdk::{
     activity_result::{ActivityResolution, activity_resolution},
     workflow_commands::{
-        ActivityCancellationType, CancelTimer, RequestCancelActivity, ScheduleActivity,
-        StartTimer, workflow_command,
+        ActivityCancellationType, CancelTimer, RequestCancelActivity, ScheduleActivity, StartTimer,
+        workflow_command,
     },
 };
 
@@ -451,7 +451,7 @@ impl<A: ActivityDefinition> Unpin for ActivityFuture<A> {}
 fn local_failure(activity_type: &str, error_type: &str, message: String) -> ActivityFailed {
     ActivityFailed {
         activity_type: activity_type.to_owned(),
-        failure: application_failure(error_type, &message, true, None),
+        failure: Box::new(application_failure(error_type, &message, true, None)),
     }
 }
 
@@ -472,20 +472,22 @@ impl<A: ActivityDefinition> ActivityFuture<A> {
             .unwrap_or_else(|| shared.info.task_queue.clone());
         shared
             .commands
-            .push(workflow_command::Variant::ScheduleActivity(ScheduleActivity {
-                seq,
-                activity_id: seq.to_string(),
-                activity_type: A::NAME.to_owned(),
-                task_queue,
-                arguments,
-                schedule_to_close_timeout: options.schedule_to_close.map(proto_duration),
-                schedule_to_start_timeout: options.schedule_to_start.map(proto_duration),
-                start_to_close_timeout: options.start_to_close.map(proto_duration),
-                heartbeat_timeout: options.heartbeat.map(proto_duration),
-                retry_policy: options.retry.as_ref().map(|r| r.to_proto()),
-                cancellation_type: ActivityCancellationType::TryCancel as i32,
-                ..Default::default()
-            }));
+            .push(workflow_command::Variant::ScheduleActivity(
+                ScheduleActivity {
+                    seq,
+                    activity_id: seq.to_string(),
+                    activity_type: A::NAME.to_owned(),
+                    task_queue,
+                    arguments,
+                    schedule_to_close_timeout: options.schedule_to_close.map(proto_duration),
+                    schedule_to_start_timeout: options.schedule_to_start.map(proto_duration),
+                    start_to_close_timeout: options.start_to_close.map(proto_duration),
+                    heartbeat_timeout: options.heartbeat.map(proto_duration),
+                    retry_policy: options.retry.as_ref().map(|r| r.to_proto()),
+                    cancellation_type: ActivityCancellationType::TryCancel as i32,
+                    ..Default::default()
+                },
+            ));
         drop(shared);
         self.scheduled = Some((seq, slot));
         Ok(())
@@ -516,13 +518,26 @@ fn activity_outcome<A: ActivityDefinition>(
 ) -> Result<A::Output, ActivityFailed> {
     let failed = |failure: Option<_>, fallback: &str| ActivityFailed {
         activity_type: A::NAME.to_owned(),
-        failure: failure.unwrap_or_else(|| application_failure("ActivityFailed", fallback, true, None)),
+        failure: Box::new(
+            failure.unwrap_or_else(|| application_failure("ActivityFailed", fallback, true, None)),
+        ),
     };
     match resolution.status {
-        Some(activity_resolution::Status::Completed(success)) => decode_result(success.result.as_ref())
-            .map_err(|e| local_failure(A::NAME, "PayloadError", format!("result of activity `{}`: {e}", A::NAME))),
-        Some(activity_resolution::Status::Failed(failure)) => Err(failed(failure.failure, "activity failed")),
-        Some(activity_resolution::Status::Cancelled(cancel)) => Err(failed(cancel.failure, "activity cancelled")),
+        Some(activity_resolution::Status::Completed(success)) => {
+            decode_result(success.result.as_ref()).map_err(|e| {
+                local_failure(
+                    A::NAME,
+                    "PayloadError",
+                    format!("result of activity `{}`: {e}", A::NAME),
+                )
+            })
+        }
+        Some(activity_resolution::Status::Failed(failure)) => {
+            Err(failed(failure.failure, "activity failed"))
+        }
+        Some(activity_resolution::Status::Cancelled(cancel)) => {
+            Err(failed(cancel.failure, "activity cancelled"))
+        }
         Some(activity_resolution::Status::Backoff(_)) | None => Err(failed(
             None,
             "core sent an activity resolution without an outcome",

@@ -27,12 +27,14 @@ pub(crate) fn application_failure(
     Failure {
         message: message.to_owned(),
         source: FAILURE_SOURCE.to_owned(),
-        failure_info: Some(FailureInfo::ApplicationFailureInfo(ApplicationFailureInfo {
-            r#type: error_type.to_owned(),
-            non_retryable,
-            details,
-            ..Default::default()
-        })),
+        failure_info: Some(FailureInfo::ApplicationFailureInfo(
+            ApplicationFailureInfo {
+                r#type: error_type.to_owned(),
+                non_retryable,
+                details,
+                ..Default::default()
+            },
+        )),
         ..Default::default()
     }
 }
@@ -88,12 +90,14 @@ macro_rules! failure_accessors {
 
         /// Whether the failure chain contains a cancellation.
         pub fn is_cancelled(&self) -> bool {
-            chain(&self.failure).any(|f| matches!(f.failure_info, Some(FailureInfo::CanceledFailureInfo(_))))
+            chain(&self.failure)
+                .any(|f| matches!(f.failure_info, Some(FailureInfo::CanceledFailureInfo(_))))
         }
 
         /// Whether the failure chain contains a timeout.
         pub fn is_timeout(&self) -> bool {
-            chain(&self.failure).any(|f| matches!(f.failure_info, Some(FailureInfo::TimeoutFailureInfo(_))))
+            chain(&self.failure)
+                .any(|f| matches!(f.failure_info, Some(FailureInfo::TimeoutFailureInfo(_))))
         }
 
         /// The raw Temporal failure.
@@ -168,10 +172,18 @@ impl ActivityError {
 
     /// The activity stopped because its cancellation was requested.
     pub fn cancelled() -> Self {
-        Self::new(ActivityErrorKind::Cancelled, "Cancelled", "activity cancelled")
+        Self::new(
+            ActivityErrorKind::Cancelled,
+            "Cancelled",
+            "activity cancelled",
+        )
     }
 
-    fn new(kind: ActivityErrorKind, error_type: impl Into<String>, message: impl Into<String>) -> Self {
+    fn new(
+        kind: ActivityErrorKind,
+        error_type: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
         Self {
             kind,
             error_type: error_type.into(),
@@ -243,7 +255,7 @@ impl<E: std::error::Error + Send + Sync + 'static> From<E> for ActivityError {
 #[derive(Debug, Clone, thiserror::Error)]
 pub struct ActivityFailed {
     pub(crate) activity_type: String,
-    pub(crate) failure: Failure,
+    pub(crate) failure: Box<Failure>,
 }
 
 impl ActivityFailed {
@@ -274,21 +286,31 @@ impl fmt::Display for ActivityFailed {
 /// ```
 #[derive(Debug, Clone)]
 pub struct WorkflowError {
-    pub(crate) failure: Failure,
+    pub(crate) failure: Box<Failure>,
 }
 
 impl WorkflowError {
     /// An application error with a type and a message.
     pub fn application(error_type: impl Into<String>, message: impl Into<String>) -> Self {
         Self {
-            failure: application_failure(&error_type.into(), &message.into(), false, None),
+            failure: Box::new(application_failure(
+                &error_type.into(),
+                &message.into(),
+                false,
+                None,
+            )),
         }
     }
 
     /// An application error that a workflow retry policy must not retry.
     pub fn non_retryable(error_type: impl Into<String>, message: impl Into<String>) -> Self {
         Self {
-            failure: application_failure(&error_type.into(), &message.into(), true, None),
+            failure: Box::new(application_failure(
+                &error_type.into(),
+                &message.into(),
+                true,
+                None,
+            )),
         }
     }
 
@@ -334,7 +356,7 @@ pub type WorkflowResult<T> = Result<T, WorkflowError>;
 /// A workflow execution ended in failure; returned to the client that waits for its result.
 #[derive(Debug, Clone, thiserror::Error)]
 pub struct WorkflowFailed {
-    pub(crate) failure: Failure,
+    pub(crate) failure: Box<Failure>,
 }
 
 impl WorkflowFailed {
@@ -357,11 +379,11 @@ mod tests {
         let inner = ActivityError::non_retryable("PaymentDeclined", "card declined").into_failure();
         let failed = ActivityFailed {
             activity_type: "charge_payment".into(),
-            failure: Failure {
+            failure: Box::new(Failure {
                 message: "Activity task failed".into(),
                 cause: Some(Box::new(inner)),
                 ..Default::default()
-            },
+            }),
         };
         let wf: WorkflowError = failed.into();
         assert_eq!(wf.error_type(), Some("PaymentDeclined"));

@@ -233,7 +233,10 @@ mod tests {
     fn panic_is_reported_not_propagated() {
         let mut ex = Executor::new();
         ex.spawn(async { panic!("boom") });
-        assert_eq!(ex.run_until_stalled(), Err(ExecutorFault::Panic("boom".into())));
+        assert_eq!(
+            ex.run_until_stalled(),
+            Err(ExecutorFault::Panic("boom".into()))
+        );
     }
 
     #[test]
@@ -256,7 +259,8 @@ mod tests {
     #[test]
     fn tokio_panics_name_the_replacement() {
         let fault = ExecutorFault::Panic(
-            "there is no reactor running, must be called from the context of a Tokio 1.x runtime".into(),
+            "there is no reactor running, must be called from the context of a Tokio 1.x runtime"
+                .into(),
         );
         assert!(fault.describe().contains("use ctx.sleep()"));
     }

@@ -73,10 +73,10 @@ pub use definition::{
 };
 pub use error::{ActivityError, ActivityFailed, WorkflowError, WorkflowFailed, WorkflowResult};
 pub use futures::future::Either;
-/// Temporal's protobuf types (payloads, failures, history events), for advanced uses.
-pub use temporalio_common::protos;
 pub use options::{ActivityOptions, RetryPolicy};
 pub use registry::Registry;
+/// Temporal's protobuf types (payloads, failures, history events), for advanced uses.
+pub use temporalio_common::protos;
 pub use worker::{ShutdownHandle, Worker, WorkerError};
 pub use workflow_macros::{activities, activity, run, workflow};
 

@@ -157,7 +157,10 @@ mod tests {
         let err = decode_arg::<u32>(&[], 0, "activity `charge`")
             .unwrap_err()
             .to_string();
-        assert!(err.contains("activity `charge` expects argument 0 of type `u32`"), "{err}");
+        assert!(
+            err.contains("activity `charge` expects argument 0 of type `u32`"),
+            "{err}"
+        );
         assert_eq!(decode_arg::<Option<u32>>(&[], 0, "x").unwrap(), None);
     }
 
@@ -165,6 +168,9 @@ mod tests {
     fn unknown_encoding_is_refused() {
         let p = payload_with_encoding(b"binary/protobuf", vec![1]);
         let err = decode::<u32>(&p).unwrap_err().to_string();
-        assert!(err.contains("unsupported encoding `binary/protobuf`"), "{err}");
+        assert!(
+            err.contains("unsupported encoding `binary/protobuf`"),
+            "{err}"
+        );
     }
 }

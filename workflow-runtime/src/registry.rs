@@ -72,7 +72,9 @@ impl Registry {
     pub fn add_activity<A: FreeActivity>(&mut self) {
         self.add_activity_handler(
             A::NAME,
-            Arc::new(|ctx, payloads| decode_and_run::<A>(&payloads, |input| A::execute(ctx, input))),
+            Arc::new(|ctx, payloads| {
+                decode_and_run::<A>(&payloads, |input| A::execute(ctx, input))
+            }),
         );
     }
 

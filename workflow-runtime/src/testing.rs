@@ -102,7 +102,14 @@ impl DevServerBuilder {
         let port = free_port()?;
         let address = format!("127.0.0.1:{port}");
         let mut command = Command::new(&cli);
-        command.args(["server", "start-dev", "--ip", "127.0.0.1", "--port", &port.to_string()]);
+        command.args([
+            "server",
+            "start-dev",
+            "--ip",
+            "127.0.0.1",
+            "--port",
+            &port.to_string(),
+        ]);
         command.args(["--log-level", "warn"]);
         let ui_url = if self.ui {
             let ui_port = free_port()?;
@@ -123,9 +130,13 @@ impl DevServerBuilder {
         command.args(&self.extra_args);
         // A file, not a pipe: the server must never write into a closed pipe (SIGPIPE).
         let log_path = std::env::temp_dir().join(format!("temporal-dev-server-{port}.log"));
-        let log = std::fs::File::create(&log_path)
-            .map_err(|e| DevServerError::Start(format!("cannot create {}: {e}", log_path.display())))?;
-        command.stdin(Stdio::null()).stdout(Stdio::null()).stderr(log);
+        let log = std::fs::File::create(&log_path).map_err(|e| {
+            DevServerError::Start(format!("cannot create {}: {e}", log_path.display()))
+        })?;
+        command
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(log);
         let child = command
             .spawn()
             .map_err(|e| DevServerError::Start(format!("cannot run {}: {e}", cli.display())))?;
@@ -199,7 +210,9 @@ impl DevServer {
         while Instant::now() < deadline {
             if let Ok(Some(status)) = self.child.try_wait() {
                 let log = std::fs::read_to_string(&self.log_path).unwrap_or_default();
-                return Err(DevServerError::Start(format!("the server exited with {status}: {log}")));
+                return Err(DevServerError::Start(format!(
+                    "the server exited with {status}: {log}"
+                )));
             }
             match self.namespace_ready().await {
                 Ok(()) => return Ok(()),
@@ -322,17 +335,28 @@ pub fn tools_dir() -> PathBuf {
 /// renamed, so parallel installers and interrupted installs never leave a half folder.
 fn pip_install(requirement: &str, target: &Path) -> Result<(), DevServerError> {
     let parent = target.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(parent)
-        .map_err(|e| DevServerError::Provision(format!("cannot create {}: {e}", parent.display())))?;
+    std::fs::create_dir_all(parent).map_err(|e| {
+        DevServerError::Provision(format!("cannot create {}: {e}", parent.display()))
+    })?;
     let scratch = parent.join(format!(
         ".{}-{}",
-        target.file_name().and_then(|n| n.to_str()).unwrap_or("install"),
+        target
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or("install"),
         std::process::id()
     ));
     let _ = std::fs::remove_dir_all(&scratch);
     let python = std::env::var("PYTHON").unwrap_or_else(|_| "python3".to_owned());
     let output = Command::new(&python)
-        .args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--target"])
+        .args([
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            "--target",
+        ])
         .arg(&scratch)
         .arg(requirement)
         .output()

@@ -308,7 +308,10 @@ impl Worker {
     }
 }
 
-type ActivationJob = (WorkflowActivation, oneshot::Sender<WorkflowActivationCompletion>);
+type ActivationJob = (
+    WorkflowActivation,
+    oneshot::Sender<WorkflowActivationCompletion>,
+);
 
 /// Workflow code runs on plain OS threads, never on tokio's: a stray tokio call inside a
 /// workflow then fails loudly instead of silently working. Runs are sharded by run id, and
@@ -334,11 +337,20 @@ impl WorkflowThreads {
                     while let Ok((activation, reply)) = receiver.recv() {
                         let run_id = activation.run_id.clone();
                         let completion = std::panic::catch_unwind(AssertUnwindSafe(|| {
-                            handle_activation(&mut runs, &registry, &namespace, &task_queue, activation)
+                            handle_activation(
+                                &mut runs,
+                                &registry,
+                                &namespace,
+                                &task_queue,
+                                activation,
+                            )
                         }))
                         .unwrap_or_else(|panic| {
                             runs.remove(&run_id);
-                            task_failure(&run_id, &format!("workflow thread panicked: {}", panic_message(&*panic)))
+                            task_failure(
+                                &run_id,
+                                &format!("workflow thread panicked: {}", panic_message(&*panic)),
+                            )
                         });
                         // The receiver is gone only when the worker is stopping.
                         let _ = reply.send(completion);
@@ -355,7 +367,10 @@ impl WorkflowThreads {
         Self { senders, handles }
     }
 
-    fn dispatch(&self, activation: WorkflowActivation) -> oneshot::Receiver<WorkflowActivationCompletion> {
+    fn dispatch(
+        &self,
+        activation: WorkflowActivation,
+    ) -> oneshot::Receiver<WorkflowActivationCompletion> {
         let (reply, receiver) = oneshot::channel();
         let run_id = activation.run_id.clone();
         let mut hasher = DefaultHasher::new();
@@ -433,7 +448,10 @@ fn handle_activation(
     }
 }
 
-async fn workflow_loop(core: &Arc<CoreWorker>, threads: &WorkflowThreads) -> Result<(), WorkerError> {
+async fn workflow_loop(
+    core: &Arc<CoreWorker>,
+    threads: &WorkflowThreads,
+) -> Result<(), WorkerError> {
     let mut completions = JoinSet::new();
     let result = loop {
         let activation = match core.poll_workflow_activation().await {
@@ -460,7 +478,10 @@ async fn workflow_loop(core: &Arc<CoreWorker>, threads: &WorkflowThreads) -> Res
 
 type RunningActivities = Arc<Mutex<HashMap<Vec<u8>, watch::Sender<bool>>>>;
 
-async fn activity_loop(core: &Arc<CoreWorker>, registry: &Arc<Registry>) -> Result<(), WorkerError> {
+async fn activity_loop(
+    core: &Arc<CoreWorker>,
+    registry: &Arc<Registry>,
+) -> Result<(), WorkerError> {
     let running: RunningActivities = Arc::default();
     let mut tasks = JoinSet::new();
     let result = loop {
@@ -485,7 +506,8 @@ async fn activity_loop(core: &Arc<CoreWorker>, registry: &Arc<Registry>) -> Resu
                 let running = Arc::clone(&running);
                 tasks.spawn(async move {
                     let result =
-                        activity::execute(&registry, token.clone(), start, heartbeat, cancelled).await;
+                        activity::execute(&registry, token.clone(), start, heartbeat, cancelled)
+                            .await;
                     lock(&running).remove(&token);
                     let completion = ActivityTaskCompletion {
                         task_token: token,

@@ -119,7 +119,11 @@ pub(crate) fn definition(activity: &Activity<'_>) -> TokenStream {
 }
 
 /// `ActivityGroup` for an `#[activities]` struct: registers each method's marker.
-pub(crate) fn group(krate: &syn::Path, self_ty: &syn::Type, activities: &[Activity<'_>]) -> TokenStream {
+pub(crate) fn group(
+    krate: &syn::Path,
+    self_ty: &syn::Type,
+    activities: &[Activity<'_>],
+) -> TokenStream {
     let p = quote!(#krate::__private);
     let markers = activities
         .iter()

@@ -23,7 +23,8 @@ pub(crate) fn definition(workflow: &Workflow<'_>) -> TokenStream {
     let decode = decode_body(krate, &run.inputs, &what);
     let spread = spread_input(&run.inputs);
     // Spanned at the state type, so a missing `Default` is reported there.
-    let initial = quote_spanned!(self_ty.span()=> <#self_ty as ::core::default::Default>::default());
+    let initial =
+        quote_spanned!(self_ty.span()=> <#self_ty as ::core::default::Default>::default());
     quote! {
         #[automatically_derived]
         impl #p::WorkflowDefinition for #self_ty {

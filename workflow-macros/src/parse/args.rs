@@ -64,16 +64,25 @@ pub(crate) fn parse_args(
         }
         match key.as_str() {
             NAME => match &meta.value {
-                syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(s), .. }) if !s.value().is_empty() => {
+                syn::Expr::Lit(syn::ExprLit {
+                    lit: syn::Lit::Str(s),
+                    ..
+                }) if !s.value().is_empty() => {
                     if args.name.replace(s.value()).is_some() {
                         cx.error_spanned_by(&meta.path, "duplicate argument `name`");
                     }
                 }
-                other => cx.error_spanned_by(other, "`name` takes a non-empty string literal, e.g. name = \"charge\""),
+                other => cx.error_spanned_by(
+                    other,
+                    "`name` takes a non-empty string literal, e.g. name = \"charge\"",
+                ),
             },
             CRATE => match &meta.value {
                 syn::Expr::Path(p) => args.krate = Some(p.path.clone()),
-                other => cx.error_spanned_by(other, "`crate` takes a path, e.g. crate = ::workflow_runtime"),
+                other => cx.error_spanned_by(
+                    other,
+                    "`crate` takes a path, e.g. crate = ::workflow_runtime",
+                ),
             },
             _ => {}
         }

@@ -58,10 +58,16 @@ pub(crate) fn workflow<'a>(
     args: &args::ItemArgs,
 ) -> Workflow<'a> {
     if let Some((_, path, _)) = &item.trait_ {
-        cx.error_spanned_by(path, "#[workflow] goes on an inherent impl (`impl MyWorkflow { .. }`), not a trait impl");
+        cx.error_spanned_by(
+            path,
+            "#[workflow] goes on an inherent impl (`impl MyWorkflow { .. }`), not a trait impl",
+        );
     }
     if !item.generics.params.is_empty() {
-        cx.error_spanned_by(&item.generics, "workflows cannot be generic: the worker must know one concrete type per workflow name");
+        cx.error_spanned_by(
+            &item.generics,
+            "workflows cannot be generic: the worker must know one concrete type per workflow name",
+        );
     }
     let default_name = last_segment(&item.self_ty)
         .map(|s| s.ident.to_string())
@@ -81,7 +87,10 @@ pub(crate) fn workflow<'a>(
         );
     }
     for extra in runs.iter().skip(1) {
-        cx.error_spanned_by(&extra.sig.ident, "only one #[run] method per workflow; this is a second one");
+        cx.error_spanned_by(
+            &extra.sig.ident,
+            "only one #[run] method per workflow; this is a second one",
+        );
     }
     let run = runs.first().and_then(|method| run_method(cx, method));
     Workflow {
@@ -96,7 +105,7 @@ fn run_method<'a>(cx: &Ctxt, method: &'a syn::ImplItemFn) -> Option<RunMethod<'a
     let sig = &method.sig;
     let mut ok = true;
     if sig.asyncness.is_none() {
-        cx.error_spanned_by(&sig.fn_token, "the #[run] method must be `async fn`");
+        cx.error_spanned_by(sig.fn_token, "the #[run] method must be `async fn`");
         ok = false;
     }
     if let Some(receiver) = sig.receiver() {
@@ -114,11 +123,17 @@ fn run_method<'a>(cx: &Ctxt, method: &'a syn::ImplItemFn) -> Option<RunMethod<'a
     match inputs.next() {
         Some(first) if last_segment(&first.ty).is_some_and(|s| s.ident == "WorkflowContext") => {}
         Some(first) => {
-            cx.error_spanned_by(&first.ty, "the first parameter of the #[run] method must be `ctx: WorkflowContext<Self>`");
+            cx.error_spanned_by(
+                &first.ty,
+                "the first parameter of the #[run] method must be `ctx: WorkflowContext<Self>`",
+            );
             ok = false;
         }
         None if sig.receiver().is_none() => {
-            cx.error_spanned_by(&sig.ident, "the #[run] method must take `ctx: WorkflowContext<Self>` as its first parameter");
+            cx.error_spanned_by(
+                &sig.ident,
+                "the #[run] method must take `ctx: WorkflowContext<Self>` as its first parameter",
+            );
             ok = false;
         }
         None => {}
@@ -155,20 +170,29 @@ pub(crate) fn activity<'a>(
 ) -> Option<Activity<'a>> {
     let mut ok = true;
     if sig.asyncness.is_none() {
-        cx.error_spanned_by(&sig.fn_token, "activities must be `async fn`");
+        cx.error_spanned_by(sig.fn_token, "activities must be `async fn`");
         ok = false;
     }
     if !sig.generics.params.is_empty() {
-        cx.error_spanned_by(&sig.generics, "activities cannot be generic: each activity name needs one concrete signature");
+        cx.error_spanned_by(
+            &sig.generics,
+            "activities cannot be generic: each activity name needs one concrete signature",
+        );
         ok = false;
     }
     match (sig.receiver(), receiver) {
         (Some(r), None) => {
-            cx.error_spanned_by(r, "an #[activity] method must be in an impl annotated with #[activities]");
+            cx.error_spanned_by(
+                r,
+                "an #[activity] method must be in an impl annotated with #[activities]",
+            );
             ok = false;
         }
         (Some(r), Some(_)) if r.reference.is_none() || r.mutability.is_some() => {
-            cx.error_spanned_by(r, "activity methods take `&self`: one instance serves concurrent activities");
+            cx.error_spanned_by(
+                r,
+                "activity methods take `&self`: one instance serves concurrent activities",
+            );
             ok = false;
         }
         (None, Some(_)) => {
@@ -181,19 +205,23 @@ pub(crate) fn activity<'a>(
     match inputs.next() {
         Some(first) if last_segment(&first.ty).is_some_and(|s| s.ident == "ActivityContext") => {}
         Some(first) => {
-            cx.error_spanned_by(&first.ty, "the first parameter of an activity must be `ctx: ActivityContext`");
+            cx.error_spanned_by(
+                &first.ty,
+                "the first parameter of an activity must be `ctx: ActivityContext`",
+            );
             ok = false;
         }
         None => {
-            cx.error_spanned_by(&sig.ident, "an activity must take `ctx: ActivityContext` as its first parameter");
+            cx.error_spanned_by(
+                &sig.ident,
+                "an activity must take `ctx: ActivityContext` as its first parameter",
+            );
             ok = false;
         }
     }
     let inputs: Vec<&Type> = inputs.map(|p| &*p.ty).collect();
     let output = match &sig.output {
-        ReturnType::Type(_, ty)
-            if last_segment(ty).is_some_and(|s| s.ident == "Result") =>
-        {
+        ReturnType::Type(_, ty) if last_segment(ty).is_some_and(|s| s.ident == "Result") => {
             first_type_argument(ty)
         }
         ReturnType::Type(_, ty) => {
