@@ -7,4 +7,5 @@ mod bad_input;
 mod cache;
 mod order;
 mod python;
+mod replay;
 mod timers;

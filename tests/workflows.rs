@@ -272,3 +272,23 @@ impl ChattyWorkflow {
         Ok(steps)
     }
 }
+
+/// Claims to be `TimerWorkflow` but calls an activity where the original starts a timer: a
+/// code change that breaks old histories.
+#[derive(Default)]
+pub struct ChangedTimerWorkflow;
+
+#[workflow(name = "TimerWorkflow")]
+impl ChangedTimerWorkflow {
+    #[run]
+    pub async fn run(
+        ctx: WorkflowContext<Self>,
+        _interval_ms: u64,
+        _count: u32,
+    ) -> WorkflowResult<(u32, u64)> {
+        ctx.activity(echo, "changed".to_owned())
+            .options(ActivityOptions::start_to_close(Duration::from_secs(5)))
+            .await?;
+        Ok((0, 0))
+    }
+}

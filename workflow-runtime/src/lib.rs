@@ -59,6 +59,7 @@ mod executor;
 mod options;
 pub mod payload;
 mod registry;
+pub mod replay;
 pub mod testing;
 mod worker;
 

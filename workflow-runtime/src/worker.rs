@@ -316,13 +316,18 @@ type ActivationJob = (
 /// Workflow code runs on plain OS threads, never on tokio's: a stray tokio call inside a
 /// workflow then fails loudly instead of silently working. Runs are sharded by run id, and
 /// each thread keeps its runs' state in its own cache.
-struct WorkflowThreads {
+pub(crate) struct WorkflowThreads {
     senders: Vec<mpsc::Sender<ActivationJob>>,
     handles: Vec<thread::JoinHandle<()>>,
 }
 
 impl WorkflowThreads {
-    fn start(count: usize, registry: Arc<Registry>, namespace: String, task_queue: String) -> Self {
+    pub(crate) fn start(
+        count: usize,
+        registry: Arc<Registry>,
+        namespace: String,
+        task_queue: String,
+    ) -> Self {
         let mut senders = Vec::with_capacity(count);
         let mut handles = Vec::with_capacity(count);
         for index in 0..count {
@@ -367,7 +372,7 @@ impl WorkflowThreads {
         Self { senders, handles }
     }
 
-    fn dispatch(
+    pub(crate) fn dispatch(
         &self,
         activation: WorkflowActivation,
     ) -> oneshot::Receiver<WorkflowActivationCompletion> {
