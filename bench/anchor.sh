@@ -1,0 +1,15 @@
+# Our project in the benchmark run of shared/bench: source this file through the anchors'
+# EXTRA_ANCHOR hook, so our figures print in the same table as the official SDKs':
+#
+#   EXTRA_ANCHOR=$PWD/bench/anchor.sh ../shared/bench/anchors/run.sh
+#
+# run.sh provides load_run, idle_gate, $RESULTS, $HISTORY_PB, N1 C1 N2 C2 REPLAY_ITERS.
+OURS_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+log "building workflow-bench (release)"
+(cd "$OURS_ROOT" && cargo build --release --locked -q -p bench)
+OURS_BIN="${CARGO_TARGET_DIR:-$OURS_ROOT/target}/release/workflow-bench"
+[[ -x "$OURS_BIN" ]] || { echo "missing $OURS_BIN" >&2; exit 1; }
+load_run ours-w1 "$OURS_BIN" load --workload one --n "$N1" --concurrency "$C1"
+load_run ours-w2 "$OURS_BIN" load --workload ten --n "$N2" --concurrency "$C2"
+idle_gate
+"$OURS_BIN" replay --history-pb "$HISTORY_PB" --iters "$REPLAY_ITERS" | tee -a "$RESULTS" >&2

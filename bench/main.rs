@@ -1,0 +1,373 @@
+//! The benchmark workloads (W1 one activity, W2 ten activities, W3 replay of a 500-activity
+//! history) with the same command line and JSON output as the official SDKs' anchors, so all
+//! of them print into one table.
+//!
+//! ```text
+//! workflow-bench load   --addr H:P --workload one|ten --n N --concurrency C [--warmup W] [--server-pid PID]
+//! workflow-bench long   --addr H:P --workflow-id ID
+//! workflow-bench replay --history-pb FILE [--iters K]
+//! ```
+
+use std::{collections::HashMap, error::Error, time::Duration, time::Instant};
+
+use futures::StreamExt;
+use prost::Message;
+use workflow_runtime::{
+    ActivityContext, ActivityError, ActivityOptions, Client, ClientOptions, StartOptions, Worker,
+    WorkflowContext, WorkflowResult, activity, protos::temporal::api::history::v1::History,
+    replay::Replayer, workflow,
+};
+
+type AnyResult<T> = Result<T, Box<dyn Error + Send + Sync>>;
+
+const TASK_QUEUE: &str = "bench";
+const SDK: &str = "workflow-runtime";
+
+/// Returns its input unchanged.
+#[activity]
+async fn echo(_ctx: ActivityContext, s: String) -> Result<String, ActivityError> {
+    Ok(s)
+}
+
+async fn echo_chain<W>(
+    ctx: &WorkflowContext<W>,
+    input: String,
+    steps: usize,
+) -> WorkflowResult<String> {
+    let options = ActivityOptions::start_to_close(Duration::from_secs(10));
+    let mut value = input;
+    for _ in 0..steps {
+        value = ctx.activity(echo, value).options(options.clone()).await?;
+    }
+    Ok(value)
+}
+
+/// W1: one echo activity.
+#[derive(Default)]
+struct BenchOne;
+
+#[workflow]
+impl BenchOne {
+    #[run]
+    async fn run(ctx: WorkflowContext<Self>, input: String) -> WorkflowResult<String> {
+        echo_chain(&ctx, input, 1).await
+    }
+}
+
+/// W2: ten sequential echo activities.
+#[derive(Default)]
+struct BenchTen;
+
+#[workflow]
+impl BenchTen {
+    #[run]
+    async fn run(ctx: WorkflowContext<Self>, input: String) -> WorkflowResult<String> {
+        echo_chain(&ctx, input, 10).await
+    }
+}
+
+/// W3's history source: 500 sequential echo activities.
+#[derive(Default)]
+struct BenchLong;
+
+#[workflow]
+impl BenchLong {
+    #[run]
+    async fn run(ctx: WorkflowContext<Self>, input: String) -> WorkflowResult<String> {
+        echo_chain(&ctx, input, 500).await
+    }
+}
+
+fn parse_args() -> (String, HashMap<String, String>) {
+    let mut args = std::env::args().skip(1);
+    let mode = args.next().unwrap_or_default();
+    let mut map = HashMap::new();
+    while let Some(key) = args.next() {
+        map.insert(
+            key.trim_start_matches("--").to_owned(),
+            args.next().unwrap_or_default(),
+        );
+    }
+    (mode, map)
+}
+
+fn arg<T: std::str::FromStr>(
+    m: &HashMap<String, String>,
+    key: &str,
+    default: Option<T>,
+) -> AnyResult<T> {
+    match (m.get(key), default) {
+        (Some(v), _) => v
+            .parse()
+            .map_err(|_| format!("bad value for --{key}: {v}").into()),
+        (None, Some(d)) => Ok(d),
+        (None, None) => Err(format!("missing --{key}").into()),
+    }
+}
+
+/// Peak resident set size of this process in MiB (VmHWM).
+fn peak_rss_mb() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|kb| kb.parse::<f64>().ok())
+        })
+        .map_or(f64::NAN, |kb| kb / 1024.0)
+}
+
+/// User + system CPU seconds of process `pid` ("self" allowed), at 100 ticks per second.
+fn cpu_seconds(pid: &str) -> f64 {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .ok()
+        .and_then(|s| {
+            let rest = &s[s.rfind(')')? + 2..];
+            let fields: Vec<&str> = rest.split_whitespace().collect();
+            let user: f64 = fields.get(11)?.parse().ok()?;
+            let system: f64 = fields.get(12)?.parse().ok()?;
+            Some((user + system) / 100.0)
+        })
+        .unwrap_or(f64::NAN)
+}
+
+/// Busy CPU seconds of the whole host (user, nice, system, irq, softirq, steal).
+fn host_busy_seconds() -> f64 {
+    std::fs::read_to_string("/proc/stat")
+        .ok()
+        .and_then(|s| {
+            let f: Vec<f64> = s
+                .lines()
+                .next()?
+                .split_whitespace()
+                .skip(1)
+                .filter_map(|x| x.parse().ok())
+                .collect();
+            Some(
+                (f.first()?
+                    + f.get(1)?
+                    + f.get(2)?
+                    + f.get(5)?
+                    + f.get(6)?
+                    + f.get(7).copied().unwrap_or(0.0))
+                    / 100.0,
+            )
+        })
+        .unwrap_or(f64::NAN)
+}
+
+/// Nearest-rank percentile of sorted values.
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
+    sorted[rank.clamp(1, sorted.len()) - 1]
+}
+
+/// Starts one workflow and waits for its result; returns the latency in ms.
+async fn run_one(client: Client, workload: String, id: String) -> AnyResult<f64> {
+    let options = StartOptions::new(id.clone(), TASK_QUEUE);
+    let started = Instant::now();
+    let out = match workload.as_str() {
+        "one" => client.execute(BenchOne::run, id.clone(), options).await?,
+        "ten" => client.execute(BenchTen::run, id.clone(), options).await?,
+        "long" => client.execute(BenchLong::run, id.clone(), options).await?,
+        other => return Err(format!("unknown workload {other}").into()),
+    };
+    let ms = started.elapsed().as_secs_f64() * 1000.0;
+    if out != id {
+        return Err(format!("unexpected result {out:?} for {id}").into());
+    }
+    Ok(ms)
+}
+
+/// Runs `n` workflows with `concurrency` in flight; returns the latencies in ms.
+async fn drive(
+    client: &Client,
+    workload: &str,
+    prefix: &str,
+    n: usize,
+    concurrency: usize,
+) -> AnyResult<Vec<f64>> {
+    let mut latencies = Vec::with_capacity(n);
+    let mut stream = futures::stream::iter(0..n)
+        .map(|i| {
+            tokio::spawn(run_one(
+                client.clone(),
+                workload.to_owned(),
+                format!("{prefix}-{i}"),
+            ))
+        })
+        .buffer_unordered(concurrency);
+    while let Some(result) = stream.next().await {
+        latencies.push(result??);
+    }
+    Ok(latencies)
+}
+
+fn worker(client: &Client) -> Worker {
+    // The contract's tuning: 100 workflow-task slots, 100 activity slots, 1,000 cached runs
+    // (this runtime's defaults).
+    Worker::new(client, TASK_QUEUE)
+        .workflow::<BenchOne>()
+        .workflow::<BenchTen>()
+        .workflow::<BenchLong>()
+        .activity(echo)
+        .shutdown_on_ctrl_c(false)
+}
+
+async fn connect(addr: &str) -> AnyResult<Client> {
+    Ok(Client::connect(
+        ClientOptions::new(addr).identity(format!("workflow-bench@{}", std::process::id())),
+    )
+    .await?)
+}
+
+async fn cmd_load(m: &HashMap<String, String>) -> AnyResult<()> {
+    let addr: String = arg(m, "addr", None)?;
+    let workload: String = arg(m, "workload", None)?;
+    let n: usize = arg(m, "n", None)?;
+    let concurrency: usize = arg(m, "concurrency", None)?;
+    let warmup: usize = arg(m, "warmup", Some(20))?;
+    let server_pid: String = arg(m, "server-pid", Some(String::new()))?;
+    let client = connect(&addr).await?;
+    let worker = worker(&client);
+    let shutdown = worker.shutdown_handle();
+    let running = tokio::spawn(worker.run());
+    let stamp = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)?
+        .as_millis();
+    let prefix = format!("ours-{workload}-{stamp}");
+
+    let measured = async {
+        drive(
+            &client,
+            &workload,
+            &format!("{prefix}-warm"),
+            warmup,
+            concurrency,
+        )
+        .await?;
+        let server0 = if server_pid.is_empty() {
+            f64::NAN
+        } else {
+            cpu_seconds(&server_pid)
+        };
+        let cpu0 = cpu_seconds("self");
+        let host0 = host_busy_seconds();
+        let started = Instant::now();
+        let mut latencies = drive(&client, &workload, &prefix, n, concurrency).await?;
+        let wall = started.elapsed().as_secs_f64();
+        let cpu = cpu_seconds("self") - cpu0;
+        let server = if server_pid.is_empty() {
+            f64::NAN
+        } else {
+            cpu_seconds(&server_pid) - server0
+        };
+        let host = host_busy_seconds() - host0;
+        latencies.sort_by(f64::total_cmp);
+        AnyResult::Ok((wall, latencies, cpu, server, host))
+    }
+    .await;
+    shutdown.shutdown();
+    running.await??;
+    let (wall, latencies, cpu, server, host) = measured?;
+    let name = if workload == "one" {
+        "W1 one-activity"
+    } else {
+        "W2 ten-activities"
+    };
+    println!(
+        "{}",
+        serde_json::json!({
+            "sdk": SDK,
+            "workload": name,
+            "n": n,
+            "concurrency": concurrency,
+            "wall_s": wall,
+            "wf_per_s": n as f64 / wall,
+            "p50_ms": percentile(&latencies, 50.0),
+            "p99_ms": percentile(&latencies, 99.0),
+            "peak_rss_mb": peak_rss_mb(),
+            "proc_cpu_s": cpu,
+            "proc_cpu_ms_per_wf": cpu * 1000.0 / n as f64,
+            "server_cpu_s": server,
+            "host_busy_cpu_s": host,
+        })
+    );
+    Ok(())
+}
+
+async fn cmd_long(m: &HashMap<String, String>) -> AnyResult<()> {
+    let addr: String = arg(m, "addr", None)?;
+    let id: String = arg(m, "workflow-id", None)?;
+    let client = connect(&addr).await?;
+    let worker = worker(&client);
+    let shutdown = worker.shutdown_handle();
+    let running = tokio::spawn(worker.run());
+    let result = run_one(client.clone(), "long".into(), id.clone()).await;
+    shutdown.shutdown();
+    running.await??;
+    eprintln!("BenchLong {id} completed in {:.0} ms", result?);
+    Ok(())
+}
+
+async fn cmd_replay(m: &HashMap<String, String>) -> AnyResult<()> {
+    let path: String = arg(m, "history-pb", None)?;
+    let iters: usize = arg(m, "iters", Some(20))?;
+    let bytes = std::fs::read(&path)?;
+    // Parsed once, outside the timing, like the anchors.
+    let history = History::decode(bytes.as_slice())?;
+    let events = history.events.len();
+    let replayer = Replayer::new()
+        .workflow::<BenchOne>()
+        .workflow::<BenchTen>()
+        .workflow::<BenchLong>();
+    let mut times = Vec::with_capacity(iters);
+    let cpu0 = cpu_seconds("self");
+    let host0 = host_busy_seconds();
+    let all = Instant::now();
+    for _ in 0..iters {
+        let started = Instant::now();
+        replayer.replay_events(history.events.clone()).await?;
+        times.push(started.elapsed().as_secs_f64() * 1000.0);
+    }
+    let total = all.elapsed();
+    let cpu = cpu_seconds("self") - cpu0;
+    let host = host_busy_seconds() - host0;
+    let mut sorted = times.clone();
+    sorted.sort_by(f64::total_cmp);
+    println!(
+        "{}",
+        serde_json::json!({
+            "sdk": SDK,
+            "workload": "W3 replay-500",
+            "events": events,
+            "iters": iters,
+            "replay_ms_mean": total.as_secs_f64() * 1000.0 / iters as f64,
+            "replay_ms_min": sorted.first(),
+            "replay_ms_p50": percentile(&sorted, 50.0),
+            "first_ms": times.first(),
+            "peak_rss_mb": peak_rss_mb(),
+            "proc_cpu_s": cpu,
+            "host_busy_cpu_s": host,
+        })
+    );
+    Ok(())
+}
+
+#[tokio::main]
+async fn main() -> AnyResult<()> {
+    let (mode, m) = parse_args();
+    match mode.as_str() {
+        "load" => cmd_load(&m).await,
+        "long" => cmd_long(&m).await,
+        "replay" => cmd_replay(&m).await,
+        _ => {
+            eprintln!("usage: workflow-bench load|long|replay ... (see bench/main.rs)");
+            std::process::exit(2);
+        }
+    }
+}
