@@ -86,3 +86,99 @@ async fn activities_run_in_parallel_and_select_cancels_the_loser() {
     assert_eq!(cancelled_timers, 1, "the losing timer is cancelled");
     worker.stop().await.expect("clean shutdown");
 }
+
+#[tokio::test]
+async fn panicking_activity_is_retried_and_the_worker_keeps_running() {
+    let client = client().await;
+    let queue = task_queue("activity-panic");
+    let worker = RunningWorker::start(
+        Worker::new(&client, &queue)
+            .workflow::<PanicRecovery>()
+            .activity(panics_once),
+    );
+    let result = client
+        .execute(PanicRecovery::run, (), StartOptions::new(&queue, &queue))
+        .await
+        .expect("the retry succeeds");
+    assert_eq!(result, "recovered on attempt 2");
+    worker.stop().await.expect("clean shutdown");
+}
+
+#[tokio::test]
+async fn cancellation_reaches_a_heartbeating_activity() {
+    let client = client().await;
+    let queue = task_queue("activity-cancel");
+    let before = CANCELLATION_SEEN.load(Ordering::SeqCst);
+    let worker = RunningWorker::start(
+        Worker::new(&client, &queue)
+            .workflow::<CancelsActivity>()
+            .activity(heartbeat_until_cancelled),
+    );
+    let winner = client
+        .execute(CancelsActivity::run, (), StartOptions::new(&queue, &queue))
+        .await
+        .expect("workflow result");
+    assert_eq!(winner, "timer");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while CANCELLATION_SEEN.load(Ordering::SeqCst) == before {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the activity never saw its cancellation"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    worker.stop().await.expect("clean shutdown");
+}
+
+#[tokio::test]
+async fn graceful_shutdown_lets_running_activities_finish() {
+    let client = client().await;
+    let queue = task_queue("graceful");
+    let before = SLOW_DONE.load(Ordering::SeqCst);
+    let worker = RunningWorker::start(
+        Worker::new(&client, &queue)
+            .workflow::<SlowWorkflow>()
+            .activity(slow),
+    );
+    let handle = client
+        .start(SlowWorkflow::run, 1_500, StartOptions::new(&queue, &queue))
+        .await
+        .expect("start");
+    // Shut down while the activity runs: it still completes.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let history = handle.history().await.expect("history");
+        if history.iter().any(|e| matches!(
+            e.attributes,
+            Some(workflow_runtime::protos::temporal::api::history::v1::history_event::Attributes::ActivityTaskScheduledEventAttributes(_))
+        )) {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the activity was never scheduled"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    worker.stop().await.expect("clean shutdown");
+    assert_eq!(
+        SLOW_DONE.load(Ordering::SeqCst),
+        before + 1,
+        "the running activity finished before the worker stopped"
+    );
+
+    // A new worker picks the workflow up where the old one left it.
+    let worker = RunningWorker::start(
+        Worker::new(&client, &queue)
+            .workflow::<SlowWorkflow>()
+            .activity(slow),
+    );
+    assert_eq!(handle.result().await.expect("workflow result"), 1_500);
+    assert_eq!(
+        SLOW_DONE.load(Ordering::SeqCst),
+        before + 1,
+        "the activity ran once"
+    );
+    worker.stop().await.expect("clean shutdown");
+}

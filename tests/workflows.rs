@@ -292,3 +292,96 @@ impl ChangedTimerWorkflow {
         Ok((0, 0))
     }
 }
+
+/// Panics on its first attempt, succeeds on the next.
+#[activity]
+pub async fn panics_once(ctx: ActivityContext) -> Result<String, ActivityError> {
+    let attempt = ctx.info().attempt;
+    if attempt == 1 {
+        panic!("activity exploded on attempt {attempt}");
+    }
+    Ok(format!("recovered on attempt {attempt}"))
+}
+
+#[derive(Default)]
+pub struct PanicRecovery;
+
+#[workflow]
+impl PanicRecovery {
+    #[run]
+    pub async fn run(ctx: WorkflowContext<Self>) -> WorkflowResult<String> {
+        Ok(ctx
+            .activity(panics_once, ())
+            .options(quick_retries(3))
+            .await?)
+    }
+}
+
+/// What the cancellable activity saw.
+pub static CANCELLATION_SEEN: AtomicU32 = AtomicU32::new(0);
+
+/// Heartbeats until cancelled; counts the cancellations it observes.
+#[activity]
+pub async fn heartbeat_until_cancelled(ctx: ActivityContext) -> Result<(), ActivityError> {
+    loop {
+        if let Err(error) = ctx.heartbeat(&"working") {
+            CANCELLATION_SEEN.fetch_add(1, Ordering::SeqCst);
+            return Err(error);
+        }
+        tokio::select! {
+            _ = ctx.cancelled() => {}
+            _ = tokio::time::sleep(Duration::from_millis(100)) => {}
+        }
+    }
+}
+
+/// Races a short timer against a long heartbeating activity; the timer wins and the activity
+/// is cancelled.
+#[derive(Default)]
+pub struct CancelsActivity;
+
+#[workflow]
+impl CancelsActivity {
+    #[run]
+    pub async fn run(ctx: WorkflowContext<Self>) -> WorkflowResult<String> {
+        let long = ctx.activity(heartbeat_until_cancelled, ()).options(
+            ActivityOptions::start_to_close(Duration::from_secs(60))
+                .heartbeat_timeout(Duration::from_secs(1)),
+        );
+        let winner = match ctx
+            .select(ctx.sleep(Duration::from_millis(500)), long)
+            .await
+        {
+            Either::Left(()) => "timer",
+            Either::Right(_) => "activity",
+        };
+        // Give the cancellation time to reach the activity before the run ends.
+        ctx.sleep(Duration::from_secs(2)).await;
+        Ok(winner.to_owned())
+    }
+}
+
+/// Counts the completions of a slow activity.
+pub static SLOW_DONE: AtomicU32 = AtomicU32::new(0);
+
+/// Takes `ms` milliseconds.
+#[activity]
+pub async fn slow(_ctx: ActivityContext, ms: u64) -> Result<u64, ActivityError> {
+    tokio::time::sleep(Duration::from_millis(ms)).await;
+    SLOW_DONE.fetch_add(1, Ordering::SeqCst);
+    Ok(ms)
+}
+
+#[derive(Default)]
+pub struct SlowWorkflow;
+
+#[workflow]
+impl SlowWorkflow {
+    #[run]
+    pub async fn run(ctx: WorkflowContext<Self>, ms: u64) -> WorkflowResult<u64> {
+        Ok(ctx
+            .activity(slow, ms)
+            .options(ActivityOptions::start_to_close(Duration::from_secs(30)))
+            .await?)
+    }
+}

@@ -53,6 +53,25 @@ pub struct ActivityInfo {
     pub started_time: Option<SystemTime>,
 }
 
+impl ActivityInfo {
+    /// When this attempt times out: the earlier of start-to-close after this attempt's start
+    /// and schedule-to-close after the first schedule. `None` when neither is set.
+    pub fn deadline(&self) -> Option<SystemTime> {
+        let attempt_end = self
+            .started_time
+            .zip(self.start_to_close_timeout)
+            .map(|(start, timeout)| start + timeout);
+        let overall_end = self
+            .scheduled_time
+            .zip(self.schedule_to_close_timeout)
+            .map(|(scheduled, timeout)| scheduled + timeout);
+        match (attempt_end, overall_end) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+}
+
 type HeartbeatSink = Arc<dyn Fn(Vec<Payload>) + Send + Sync>;
 
 /// What an activity receives: its info, heartbeats and cancellation.
@@ -62,6 +81,8 @@ pub struct ActivityContext {
     heartbeat_details: Arc<Vec<Payload>>,
     heartbeat: HeartbeatSink,
     cancelled: watch::Receiver<bool>,
+    /// Keeps the channel open for detached contexts, so `cancelled()` waits forever.
+    _cancel_sender: Option<Arc<watch::Sender<bool>>>,
 }
 
 impl fmt::Debug for ActivityContext {
@@ -84,13 +105,12 @@ impl ActivityContext {
     /// ```
     pub fn detached(info: ActivityInfo) -> Self {
         let (sender, cancelled) = watch::channel(false);
-        // Keep the sender alive so `cancelled()` waits forever instead of resolving.
-        std::mem::forget(sender);
         Self {
             info: Arc::new(info),
             heartbeat_details: Arc::new(Vec::new()),
             heartbeat: Arc::new(|_| {}),
             cancelled,
+            _cancel_sender: Some(Arc::new(sender)),
         }
     }
 
@@ -186,6 +206,7 @@ pub(crate) async fn execute(
             })
         }),
         cancelled: cancelled.clone(),
+        _cancel_sender: None,
     };
     let outcome = AssertUnwindSafe(async move { handler(ctx, start.input).await })
         .catch_unwind()

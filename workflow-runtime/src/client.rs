@@ -335,9 +335,17 @@ impl Client {
 
     /// Starts a workflow by its `#[run]` method; the input type is checked at compile time.
     ///
-    /// ```ignore
-    /// let handle = client.start(OrderWorkflow::run, order, StartOptions::new("order-42", "orders")).await?;
-    /// let result = handle.result().await?;
+    /// ```no_run
+    /// # use workflow_runtime::prelude::*;
+    /// # #[derive(Default)] pub struct OrderWorkflow;
+    /// # #[workflow] impl OrderWorkflow {
+    /// #     #[run] pub async fn run(_ctx: WorkflowContext<Self>, id: String) -> WorkflowResult<String> { Ok(id) }
+    /// # }
+    /// # async fn demo(client: Client) -> Result<(), workflow_runtime::ClientError> {
+    /// let options = StartOptions::new("order-42", "orders");
+    /// let handle = client.start(OrderWorkflow::run, "order-42".to_owned(), options).await?;
+    /// let result: String = handle.result().await?;
+    /// # Ok(()) }
     /// ```
     pub async fn start<F, Args>(
         &self,

@@ -255,10 +255,28 @@ impl<W> WorkflowContext<W> {
     /// Calls an activity by its `#[activity]` function or method; `.options(..)` sets timeouts
     /// and retries, `.await` runs it.
     ///
-    /// ```ignore
-    /// let payment = ctx.activity(charge_payment, input)
-    ///     .options(ActivityOptions::start_to_close(Duration::from_secs(30)))
-    ///     .await?;
+    /// ```
+    /// # use std::time::Duration;
+    /// # use workflow_runtime::prelude::*;
+    /// #[activity]
+    /// async fn charge_payment(_ctx: ActivityContext, cents: u64) -> Result<String, ActivityError> {
+    ///     Ok(format!("txn-{cents}"))
+    /// }
+    ///
+    /// #[derive(Default)]
+    /// pub struct Checkout;
+    ///
+    /// #[workflow]
+    /// impl Checkout {
+    ///     #[run]
+    ///     async fn run(ctx: WorkflowContext<Self>, cents: u64) -> WorkflowResult<String> {
+    ///         let transaction = ctx
+    ///             .activity(charge_payment, cents)
+    ///             .options(ActivityOptions::start_to_close(Duration::from_secs(30)))
+    ///             .await?;
+    ///         Ok(transaction)
+    ///     }
+    /// }
     /// ```
     pub fn activity<F, Args>(
         &self,
@@ -566,6 +584,107 @@ impl<A: ActivityDefinition> Drop for ActivityFuture<A> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::{
+        definition::Activity,
+        payload::{Payload, PayloadError, encode},
+    };
+
+    struct Charge;
+
+    impl ActivityDefinition for Charge {
+        const NAME: &'static str = "charge";
+        type Input = u64;
+        type Output = u64;
+
+        fn encode_input(input: &u64) -> Result<Vec<Payload>, PayloadError> {
+            Ok(vec![encode(input)?])
+        }
+
+        fn decode_input(payloads: &[Payload]) -> Result<u64, PayloadError> {
+            crate::payload::decode_arg(payloads, 0, "charge")
+        }
+    }
+
+    fn charge(_ctx: crate::ActivityContext, cents: u64) -> Activity<'static, Charge> {
+        Activity::new(async move { Ok(cents) })
+    }
+
+    fn context() -> WorkflowContext<()> {
+        let info = WorkflowInfo {
+            workflow_type: "Test".into(),
+            workflow_id: "wf".into(),
+            run_id: "run".into(),
+            first_execution_run_id: "run".into(),
+            namespace: "default".into(),
+            task_queue: "queue".into(),
+            attempt: 1,
+            start_time: None,
+        };
+        let shared = RunShared::new(info, SystemTime::UNIX_EPOCH, 7);
+        WorkflowContext::new(Rc::new(RefCell::new(shared)), Rc::new(RefCell::new(())))
+    }
+
+    fn poll_once<F: Future>(future: Pin<&mut F>) -> Poll<F::Output> {
+        future.poll(&mut Context::from_waker(Waker::noop()))
+    }
+
+    #[test]
+    fn unset_activity_options_stay_unset_and_queue_defaults_to_the_workflows() {
+        let ctx = context();
+        let mut future = std::pin::pin!(
+            ctx.activity(charge, 5)
+                .options(ActivityOptions::start_to_close(Duration::from_secs(3)))
+                .into_future()
+        );
+        assert!(poll_once(future.as_mut()).is_pending());
+        let commands = std::mem::take(&mut ctx.shared.borrow_mut().commands);
+        let [workflow_command::Variant::ScheduleActivity(schedule)] = commands.as_slice() else {
+            panic!("expected one ScheduleActivity, got {commands:?}");
+        };
+        assert_eq!(schedule.activity_type, "charge");
+        assert_eq!(schedule.activity_id, "1");
+        assert_eq!(schedule.task_queue, "queue");
+        assert_eq!(
+            schedule.start_to_close_timeout,
+            Some(proto_duration(Duration::from_secs(3)))
+        );
+        assert_eq!(schedule.schedule_to_close_timeout, None);
+        assert_eq!(schedule.schedule_to_start_timeout, None);
+        assert_eq!(schedule.heartbeat_timeout, None);
+        assert_eq!(schedule.retry_policy, None);
+    }
+
+    #[test]
+    fn dropping_a_pending_timer_cancels_it() {
+        let ctx = context();
+        {
+            let mut timer = std::pin::pin!(ctx.sleep(Duration::from_secs(60)));
+            assert!(poll_once(timer.as_mut()).is_pending());
+        }
+        let commands = std::mem::take(&mut ctx.shared.borrow_mut().commands);
+        assert!(
+            matches!(
+                commands.as_slice(),
+                [
+                    workflow_command::Variant::StartTimer(StartTimer { seq: 1, .. }),
+                    workflow_command::Variant::CancelTimer(CancelTimer { seq: 1 })
+                ]
+            ),
+            "{commands:?}"
+        );
+    }
+
+    #[test]
+    fn fired_timer_completes_and_random_values_follow_the_seed() {
+        let ctx = context();
+        let mut timer = std::pin::pin!(ctx.sleep(Duration::from_millis(10)));
+        assert!(poll_once(timer.as_mut()).is_pending());
+        assert!(RunShared::fire_timer(&ctx.shared, 1));
+        assert!(poll_once(timer.as_mut()).is_ready());
+        let again = context();
+        assert_eq!(ctx.random(), again.random());
+        assert_eq!(ctx.uuid4().get_version_num(), 4);
+    }
 
     #[test]
     fn rng_is_deterministic_per_seed() {
