@@ -135,6 +135,7 @@ async fn graceful_shutdown_lets_running_activities_finish() {
     let client = client().await;
     let queue = task_queue("graceful");
     let before = SLOW_DONE.load(Ordering::SeqCst);
+    let started_before = SLOW_STARTED.load(Ordering::SeqCst);
     let worker = RunningWorker::start(
         Worker::new(&client, &queue)
             .workflow::<SlowWorkflow>()
@@ -146,21 +147,10 @@ async fn graceful_shutdown_lets_running_activities_finish() {
         .expect("start");
     // Shut down while the activity runs: it still completes.
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-    loop {
-        let history = handle.history().await.expect("history");
-        if history.iter().any(|e| matches!(
-            e.attributes,
-            Some(workflow_runtime::protos::temporal::api::history::v1::history_event::Attributes::ActivityTaskScheduledEventAttributes(_))
-        )) {
-            break;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the activity was never scheduled"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    while SLOW_STARTED.load(Ordering::SeqCst) == started_before {
+        assert!(std::time::Instant::now() < deadline, "the activity never started");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     worker.stop().await.expect("clean shutdown");
     assert_eq!(
         SLOW_DONE.load(Ordering::SeqCst),
