@@ -148,7 +148,10 @@ async fn graceful_shutdown_lets_running_activities_finish() {
     // Shut down while the activity runs: it still completes.
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
     while SLOW_STARTED.load(Ordering::SeqCst) == started_before {
-        assert!(std::time::Instant::now() < deadline, "the activity never started");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the activity never started"
+        );
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
     worker.stop().await.expect("clean shutdown");

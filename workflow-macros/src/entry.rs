@@ -8,6 +8,7 @@ use crate::{
     ctxt::{Ctxt, with_errors},
     expand,
     parse::{self, ACTIVITY_ATTR, RUN_ATTR, args},
+    validate::determinism,
 };
 
 pub(crate) fn workflow(args: TokenStream, item: TokenStream) -> TokenStream {
@@ -27,14 +28,60 @@ pub(crate) fn workflow(args: TokenStream, item: TokenStream) -> TokenStream {
         let model = parse::workflow(&cx, &item_impl, &args);
         expand::workflow::definition(&model)
     };
+    let methods = item_impl.items.iter().filter_map(|item| match item {
+        syn::ImplItem::Fn(method) => Some(method),
+        _ => None,
+    });
+    let warnings = determinism::emit_warnings(&determinism::check(&cx, methods));
     for impl_item in &mut item_impl.items {
         if let syn::ImplItem::Fn(method) = impl_item {
             parse::strip_attr(&mut method.attrs, RUN_ATTR);
+            parse::strip_attr(&mut method.attrs, determinism::ALLOW);
+            determinism::strip_allows(&mut method.block);
         }
     }
     match cx.check() {
-        Ok(()) => quote!(#item_impl #definition),
-        Err(error) => with_errors(quote!(#item_impl), error),
+        Ok(()) => quote!(#item_impl #definition #warnings),
+        Err(error) => with_errors(quote!(#item_impl #warnings), error),
+    }
+}
+
+/// `#[deterministic]` on a helper function or impl that workflow code calls: the same
+/// determinism check as workflow bodies.
+pub(crate) fn deterministic(args: TokenStream, item: TokenStream) -> TokenStream {
+    let cx = Ctxt::new();
+    if !args.is_empty() {
+        cx.error_spanned_by(&args, "#[deterministic] takes no arguments");
+    }
+    let (output, warnings) = if let Ok(mut item_fn) = syn::parse2::<syn::ItemFn>(item.clone()) {
+        let warnings = determinism::check_fn(&cx, &item_fn);
+        parse::strip_attr(&mut item_fn.attrs, determinism::ALLOW);
+        determinism::strip_allows(&mut item_fn.block);
+        (quote!(#item_fn), warnings)
+    } else if let Ok(mut item_impl) = syn::parse2::<syn::ItemImpl>(item.clone()) {
+        let methods = item_impl.items.iter().filter_map(|item| match item {
+            syn::ImplItem::Fn(method) => Some(method),
+            _ => None,
+        });
+        let warnings = determinism::check(&cx, methods);
+        for impl_item in &mut item_impl.items {
+            if let syn::ImplItem::Fn(method) = impl_item {
+                parse::strip_attr(&mut method.attrs, determinism::ALLOW);
+                determinism::strip_allows(&mut method.block);
+            }
+        }
+        (quote!(#item_impl), warnings)
+    } else {
+        cx.error_spanned_by(
+            &item,
+            "#[deterministic] goes on a function or an impl block",
+        );
+        (item, Vec::new())
+    };
+    let warnings = determinism::emit_warnings(&warnings);
+    match cx.check() {
+        Ok(()) => quote!(#output #warnings),
+        Err(error) => with_errors(quote!(#output #warnings), error),
     }
 }
 

@@ -7,6 +7,7 @@ mod entry;
 mod expand;
 mod model;
 mod parse;
+mod validate;
 
 use proc_macro::TokenStream;
 
@@ -98,4 +99,36 @@ pub fn activity(args: TokenStream, item: TokenStream) -> TokenStream {
 #[proc_macro_attribute]
 pub fn activities(args: TokenStream, item: TokenStream) -> TokenStream {
     entry::activities(args.into(), item.into()).into()
+}
+
+/// Applies the workflow determinism check to a helper function or impl block that workflow code
+/// calls: the same compile errors and warnings as inside a `#[workflow]` impl.
+///
+/// ```
+/// use workflow_runtime::prelude::*;
+///
+/// #[deterministic]
+/// fn total_cents(prices: &[u64]) -> u64 {
+///     prices.iter().sum()
+/// }
+/// # fn main() { assert_eq!(total_cents(&[1, 2]), 3); }
+/// ```
+#[proc_macro_attribute]
+pub fn deterministic(args: TokenStream, item: TokenStream) -> TokenStream {
+    entry::deterministic(args.into(), item.into()).into()
+}
+
+/// Allows one non-deterministic call, statement, block or function inside workflow code, with
+/// a mandatory reason: `#[allow_nondeterminism(reason = "only logged, never drives commands")]`.
+/// An optional category (`time`, `random`, `concurrency`, `io`, `env`, `global_state`,
+/// `ordering`, `logging`) narrows it. Only valid inside `#[workflow]` or `#[deterministic]` code.
+#[proc_macro_attribute]
+pub fn allow_nondeterminism(args: TokenStream, item: TokenStream) -> TokenStream {
+    entry::misplaced(
+        "allow_nondeterminism",
+        "code checked by #[workflow] or #[deterministic]",
+        args.into(),
+        item.into(),
+    )
+    .into()
 }

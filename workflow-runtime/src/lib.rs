@@ -79,13 +79,15 @@ pub use registry::Registry;
 /// Temporal's protobuf types (payloads, failures, history events), for advanced uses.
 pub use temporalio_common::protos;
 pub use worker::{ShutdownHandle, Worker, WorkerError};
-pub use workflow_macros::{activities, activity, run, workflow};
+pub use workflow_macros::{
+    activities, activity, allow_nondeterminism, deterministic, run, workflow,
+};
 
 /// Everything a workflow or activity module needs: `use workflow_runtime::prelude::*;`.
 pub mod prelude {
     pub use crate::{
         ActivityContext, ActivityError, ActivityFailed, ActivityOptions, Client, ClientOptions,
         Either, RetryPolicy, StartOptions, Worker, WorkerError, WorkflowContext, WorkflowError,
-        WorkflowResult, activities, activity, run, workflow,
+        WorkflowResult, activities, activity, allow_nondeterminism, deterministic, run, workflow,
     };
 }

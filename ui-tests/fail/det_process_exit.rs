@@ -1,0 +1,18 @@
+#![allow(unused)]
+use std::time::Duration;
+
+use workflow_runtime::prelude::*;
+
+#[derive(Default)]
+pub struct Checked;
+
+#[workflow]
+impl Checked {
+    #[run]
+    pub async fn run(ctx: WorkflowContext<Self>) -> WorkflowResult<()> {
+        std::process::exit(1);
+        Ok(())
+    }
+}
+
+fn main() {}
