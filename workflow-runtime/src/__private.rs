@@ -15,3 +15,7 @@ pub use crate::{
     payload::{Payload, PayloadError, decode_arg, encode},
     registry::Registry,
 };
+
+/// Fails to compile, at the user's type, when a workflow or activity argument or result cannot
+/// travel as a payload.
+pub fn assert_payload_type<T: serde::Serialize + serde::de::DeserializeOwned>() {}

@@ -4,7 +4,9 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::{activity_marker, decode_body, encode_body, input_type, spread_input};
+use super::{
+    activity_marker, decode_body, encode_body, input_type, payload_type_checks, spread_input,
+};
 use crate::model::Activity;
 
 /// Rewrites `async fn f(..) -> R { body }` into `fn f(..) -> Activity<'_, Marker>` whose future
@@ -93,7 +95,12 @@ pub(crate) fn definition(activity: &Activity<'_>) -> TokenStream {
             }
         },
     };
+    let mut types = activity.inputs.clone();
+    types.push(output);
+    let type_checks = payload_type_checks(krate, &types);
     quote! {
+        #type_checks
+
         #[doc = #doc]
         #[doc(hidden)]
         #[allow(non_camel_case_types)]

@@ -15,15 +15,23 @@ pub(crate) fn input_type(inputs: &[&syn::Type]) -> TokenStream {
     }
 }
 
-/// Body of `encode_input(input: &Self::Input)`.
+/// Body of `encode_input(input: &Self::Input)`. Each `encode` call is spanned at its
+/// argument's type, so a type that cannot be serialized is reported there.
 pub(crate) fn encode_body(krate: &syn::Path, inputs: &[&syn::Type]) -> TokenStream {
+    use syn::spanned::Spanned;
     let p = quote!(#krate::__private);
-    match inputs.len() {
-        0 => quote!(#p::Result::Ok(#p::Vec::new())),
-        1 => quote!(#p::Result::Ok(::std::vec![#p::encode(input)?])),
-        n => {
-            let fields = (0..n).map(syn::Index::from);
-            quote!(#p::Result::Ok(::std::vec![#(#p::encode(&input.#fields)?),*]))
+    match inputs {
+        [] => quote!(#p::Result::Ok(#p::Vec::new())),
+        [single] => {
+            let encode = quote::quote_spanned!(single.span()=> #p::encode(input)?);
+            quote!(#p::Result::Ok(::std::vec![#encode]))
+        }
+        many => {
+            let encoded = many.iter().enumerate().map(|(i, ty)| {
+                let field = syn::Index::from(i);
+                quote::quote_spanned!(ty.span()=> #p::encode(&input.#field)?)
+            });
+            quote!(#p::Result::Ok(::std::vec![#(#encoded),*]))
         }
     }
 }
@@ -33,12 +41,13 @@ pub(crate) fn decode_body(krate: &syn::Path, inputs: &[&syn::Type], what: &str) 
     let p = quote!(#krate::__private);
     match inputs {
         [] => quote!({ let _ = payloads; #p::Result::Ok(()) }),
-        [single] => quote!(#p::decode_arg::<#single>(payloads, 0, #what)),
+        [single] => {
+            quote::quote_spanned!(syn::spanned::Spanned::span(single)=> #p::decode_arg::<#single>(payloads, 0, #what))
+        }
         many => {
-            let decoded = many
-                .iter()
-                .enumerate()
-                .map(|(i, ty)| quote!(#p::decode_arg::<#ty>(payloads, #i, #what)?));
+            let decoded = many.iter().enumerate().map(|(i, ty)| {
+                quote::quote_spanned!(syn::spanned::Spanned::span(ty)=> #p::decode_arg::<#ty>(payloads, #i, #what)?)
+            });
             quote!(#p::Result::Ok((#(#decoded,)*)))
         }
     }
@@ -66,4 +75,18 @@ pub(crate) fn activity_marker(receiver: Option<&syn::Type>, ident: &syn::Ident) 
         .map(|owner| format!("{owner}_"))
         .unwrap_or_default();
     format_ident!("__activity_{}{}", owner, ident)
+}
+
+/// A never-called function that asks rustc to check that every argument and result type is a
+/// payload type; spanned at each type, so a missing serde derive is reported on the type.
+pub(crate) fn payload_type_checks(krate: &syn::Path, types: &[&syn::Type]) -> TokenStream {
+    use syn::spanned::Spanned;
+    let checks = types.iter().map(
+        |ty| quote::quote_spanned!(ty.span()=> #krate::__private::assert_payload_type::<#ty>();),
+    );
+    quote! {
+        const _: fn() = || {
+            #(#checks)*
+        };
+    }
 }

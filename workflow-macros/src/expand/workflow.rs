@@ -4,7 +4,7 @@ use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
 
-use super::{decode_body, encode_body, input_type, spread_input};
+use super::{decode_body, encode_body, input_type, payload_type_checks, spread_input};
 use crate::model::Workflow;
 
 pub(crate) fn definition(workflow: &Workflow<'_>) -> TokenStream {
@@ -25,7 +25,12 @@ pub(crate) fn definition(workflow: &Workflow<'_>) -> TokenStream {
     // Spanned at the state type, so a missing `Default` is reported there.
     let initial =
         quote_spanned!(self_ty.span()=> <#self_ty as ::core::default::Default>::default());
+    let mut types = run.inputs.clone();
+    types.push(output);
+    let type_checks = payload_type_checks(krate, &types);
     quote! {
+        #type_checks
+
         #[automatically_derived]
         impl #p::WorkflowDefinition for #self_ty {
             const NAME: &'static str = #name;
