@@ -1,6 +1,8 @@
 //! The main demo: provisions and starts a Temporal dev server (with its web UI), runs a worker
-//! with the order workflow and its activities, and runs two orders end to end: one that
-//! completes and one whose payment is declined.
+//! with the order workflow and its activities, and runs three orders end to end: one that
+//! ships (its status queried and its address changed by an update while it waits), one whose
+//! payment is declined, and one cancelled by a signal (refund and stock release run as
+//! compensating activities).
 //!
 //! ```text
 //! cargo run --example order                 # stop the server at the end
@@ -10,7 +12,10 @@
 
 use std::time::Duration;
 
-use examples::order::{LineItem, OrderActivities, OrderInput, OrderWorkflow, TASK_QUEUE};
+use examples::order::{
+    Address, LineItem, OrderActivities, OrderInput, OrderResult, OrderStatus, OrderWorkflow,
+    TASK_QUEUE,
+};
 use workflow_runtime::{ClientError, prelude::*, testing::DevServer};
 
 #[tokio::main]
@@ -48,63 +53,130 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let run_tag = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)?
         .as_secs();
-    let orders = [
-        OrderInput {
-            order_id: format!("order-{run_tag}-1"),
-            customer_id: "alice".into(),
-            items: vec![
-                LineItem {
-                    sku: "WIDGET".into(),
-                    quantity: 3,
-                    unit_price_cents: 1_250,
-                },
-                LineItem {
-                    sku: "GADGET".into(),
-                    quantity: 1,
-                    unit_price_cents: 9_900,
-                },
-            ],
-        },
-        OrderInput {
-            order_id: format!("order-{run_tag}-2"),
-            customer_id: "bob".into(),
-            items: vec![LineItem {
-                sku: "GADGET".into(),
-                quantity: 8,
-                unit_price_cents: 9_900,
-            }],
-        },
-    ];
-    for order in orders {
-        let workflow_id = order.order_id.clone();
-        println!("\nStarting OrderWorkflow `{workflow_id}` on task queue `{TASK_QUEUE}`");
-        let handle = client
-            .start(
-                OrderWorkflow::run,
-                order,
-                StartOptions::new(&workflow_id, TASK_QUEUE),
-            )
-            .await?;
-        match handle.result().await {
-            Ok(result) => println!(
-                "Order {} {:?}: {} cents charged (transaction {}), stock reserved ({})",
-                result.order_id,
-                result.status,
-                result.total_cents,
-                result.transaction_id,
-                result.reservation_id
-            ),
-            Err(ClientError::Failed(failure)) => println!(
-                "Order {workflow_id} failed: {} (error type {})",
-                failure.message(),
-                failure.error_type().unwrap_or("unknown")
-            ),
-            Err(other) => return Err(other.into()),
-        }
+    let address = |street: &str, city: &str| Address {
+        street: street.into(),
+        city: city.into(),
+    };
+    let widgets = |quantity| LineItem {
+        sku: "WIDGET".into(),
+        quantity,
+        unit_price_cents: 1_250,
+    };
+    let history = |workflow_id: &str| {
         if let Some(ui) = server.as_ref().and_then(|s| s.ui_url()) {
             println!("History: {ui}/namespaces/default/workflows/{workflow_id}");
         }
+    };
+
+    // 1. An order that ships; while it waits, its status is queried and its address updated.
+    let workflow_id = format!("order-{run_tag}-1");
+    println!("\nStarting OrderWorkflow `{workflow_id}` on task queue `{TASK_QUEUE}`");
+    let order = OrderInput {
+        order_id: workflow_id.clone(),
+        customer_id: "alice".into(),
+        items: vec![
+            widgets(3),
+            LineItem {
+                sku: "GADGET".into(),
+                quantity: 1,
+                unit_price_cents: 9_900,
+            },
+        ],
+        shipping_address: address("1 Old Road", "Lyon"),
+        hold_seconds: 2,
+    };
+    let handle = client
+        .start(
+            OrderWorkflow::run,
+            order,
+            StartOptions::new(&workflow_id, TASK_QUEUE),
+        )
+        .await?;
+    wait_for_payment(&handle).await?;
+    println!(
+        "Query get_status: {:?}",
+        handle.query(OrderWorkflow::get_status, ()).await?
+    );
+    let previous = handle
+        .update(
+            OrderWorkflow::update_shipping_address,
+            address("5 New Street", "Paris"),
+        )
+        .await?;
+    println!(
+        "Update update_shipping_address: accepted (was {}, {})",
+        previous.street, previous.city
+    );
+    match handle
+        .update(OrderWorkflow::update_shipping_address, address("", ""))
+        .await
+    {
+        Err(ClientError::UpdateFailed(refused)) => {
+            println!("Update with an empty address: rejected ({})", refused.message())
+        }
+        other => println!("Update with an empty address: unexpected {other:?}"),
     }
+    print_result(&workflow_id, handle.result().await)?;
+    match handle
+        .update(
+            OrderWorkflow::update_shipping_address,
+            address("9 Late Lane", "Nice"),
+        )
+        .await
+    {
+        Err(error) => println!("Update after shipping: refused ({error})"),
+        Ok(_) => println!("Update after shipping: unexpectedly accepted"),
+    }
+    history(&workflow_id);
+
+    // 2. A payment above the limit: declined, not retried.
+    let workflow_id = format!("order-{run_tag}-2");
+    println!("\nStarting OrderWorkflow `{workflow_id}`");
+    let order = OrderInput {
+        order_id: workflow_id.clone(),
+        customer_id: "bob".into(),
+        items: vec![LineItem {
+            sku: "GADGET".into(),
+            quantity: 8,
+            unit_price_cents: 9_900,
+        }],
+        shipping_address: address("2 Side Street", "Lille"),
+        hold_seconds: 0,
+    };
+    let handle = client
+        .start(
+            OrderWorkflow::run,
+            order,
+            StartOptions::new(&workflow_id, TASK_QUEUE),
+        )
+        .await?;
+    print_result(&workflow_id, handle.result().await)?;
+    history(&workflow_id);
+
+    // 3. An order cancelled by a signal while it waits: refund and stock release.
+    let workflow_id = format!("order-{run_tag}-3");
+    println!("\nStarting OrderWorkflow `{workflow_id}`");
+    let order = OrderInput {
+        order_id: workflow_id.clone(),
+        customer_id: "carol".into(),
+        items: vec![widgets(2)],
+        shipping_address: address("3 Quay", "Nantes"),
+        hold_seconds: 60,
+    };
+    let handle = client
+        .start(
+            OrderWorkflow::run,
+            order,
+            StartOptions::new(&workflow_id, TASK_QUEUE),
+        )
+        .await?;
+    wait_for_payment(&handle).await?;
+    handle
+        .signal(OrderWorkflow::cancel_order, "changed my mind".to_owned())
+        .await?;
+    println!("Signal cancel_order sent");
+    print_result(&workflow_id, handle.result().await)?;
+    history(&workflow_id);
 
     if keep_server && server.is_some() {
         println!("\nThe dev server stays up; press Ctrl-C to stop it.");
@@ -113,5 +185,51 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     shutdown.shutdown();
     tokio::time::timeout(Duration::from_secs(30), worker).await???;
     println!("\nWorker stopped.");
+    Ok(())
+}
+
+/// Polls the `get_status` query until the order is paid (the demo's point to interact).
+async fn wait_for_payment(
+    handle: &WorkflowHandle<OrderWorkflow>,
+) -> Result<(), Box<dyn std::error::Error>> {
+    for _ in 0..200 {
+        let status = handle.query(OrderWorkflow::get_status, ()).await?;
+        if !matches!(status, OrderStatus::Pending | OrderStatus::Processing) {
+            return Ok(());
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    Err("the order was not paid within 10 s".into())
+}
+
+fn print_result(
+    workflow_id: &str,
+    result: Result<OrderResult, ClientError>,
+) -> Result<(), Box<dyn std::error::Error>> {
+    match result {
+        Ok(result) if result.cancellation_reason.is_some() => println!(
+            "Order {} {:?} ({}): payment {} refunded, reservation {} released",
+            result.order_id,
+            result.status,
+            result.cancellation_reason.unwrap_or_default(),
+            result.transaction_id,
+            result.reservation_id
+        ),
+        Ok(result) => println!(
+            "Order {} {:?}: {} cents charged (transaction {}), stock reserved ({}), shipped (tracking {})",
+            result.order_id,
+            result.status,
+            result.total_cents,
+            result.transaction_id,
+            result.reservation_id,
+            result.tracking_number.unwrap_or_default()
+        ),
+        Err(ClientError::Failed(failure)) => println!(
+            "Order {workflow_id} failed: {} (error type {})",
+            failure.message(),
+            failure.error_type().unwrap_or("unknown")
+        ),
+        Err(other) => return Err(other.into()),
+    }
     Ok(())
 }

@@ -36,6 +36,9 @@ pub(crate) fn workflow(args: TokenStream, item: TokenStream) -> TokenStream {
     for impl_item in &mut item_impl.items {
         if let syn::ImplItem::Fn(method) = impl_item {
             parse::strip_attr(&mut method.attrs, RUN_ATTR);
+            for kind in parse::handler::KINDS {
+                parse::strip_attr(&mut method.attrs, kind.attr());
+            }
             parse::strip_attr(&mut method.attrs, determinism::ALLOW);
             determinism::strip_allows(&mut method.block);
         }

@@ -53,6 +53,49 @@ pub fn run(args: TokenStream, item: TokenStream) -> TokenStream {
     .into()
 }
 
+/// Marks a signal handler in a `#[workflow]` impl: `fn(&mut self, args..)`, or
+/// `async fn(ctx: WorkflowContext<Self>, args..)` for one that runs activities or timers.
+/// `#[signal(name = "..")]` sets the wire name; `#[signal(dynamic)]` receives every signal
+/// without a handler of its own as `(name: String, args: Vec<Payload>)`.
+#[proc_macro_attribute]
+pub fn signal(args: TokenStream, item: TokenStream) -> TokenStream {
+    entry::misplaced(
+        "signal",
+        "an impl annotated with #[workflow]",
+        args.into(),
+        item.into(),
+    )
+    .into()
+}
+
+/// Marks a query handler in a `#[workflow]` impl: `fn(&self, args..) -> T`, answered from the
+/// current state without changing it. `name` and `dynamic` as for `#[signal]`.
+#[proc_macro_attribute]
+pub fn query(args: TokenStream, item: TokenStream) -> TokenStream {
+    entry::misplaced(
+        "query",
+        "an impl annotated with #[workflow]",
+        args.into(),
+        item.into(),
+    )
+    .into()
+}
+
+/// Marks an update handler in a `#[workflow]` impl: `fn(&mut self, args..) -> Result<T, E>`, or
+/// `async fn(ctx: WorkflowContext<Self>, args..) -> Result<T, E>`. `validator = Self::check`
+/// names a `fn check(&self, &args..) -> Result<(), E>` that can reject the update before it is
+/// recorded; `name` and `dynamic` as for `#[signal]`.
+#[proc_macro_attribute]
+pub fn update(args: TokenStream, item: TokenStream) -> TokenStream {
+    entry::misplaced(
+        "update",
+        "an impl annotated with #[workflow]",
+        args.into(),
+        item.into(),
+    )
+    .into()
+}
+
 /// Makes an `async fn` a Temporal activity.
 ///
 /// The first parameter is `ctx: ActivityContext`, the others are the activity's arguments, and

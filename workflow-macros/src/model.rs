@@ -7,6 +7,47 @@ pub(crate) struct Workflow<'a> {
     pub(crate) wire_name: String,
     pub(crate) krate: syn::Path,
     pub(crate) run: Option<RunMethod<'a>>,
+    pub(crate) handlers: Vec<Handler<'a>>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum HandlerKind {
+    Signal,
+    Query,
+    Update,
+}
+
+impl HandlerKind {
+    pub(crate) fn attr(self) -> &'static str {
+        match self {
+            HandlerKind::Signal => "signal",
+            HandlerKind::Query => "query",
+            HandlerKind::Update => "update",
+        }
+    }
+}
+
+/// A `#[signal]`, `#[query]` or `#[update]` method.
+pub(crate) struct Handler<'a> {
+    pub(crate) kind: HandlerKind,
+    pub(crate) ident: &'a syn::Ident,
+    /// `None` for the dynamic handler of its kind.
+    pub(crate) wire_name: Option<String>,
+    /// Async handlers take `ctx: WorkflowContext<Self>` instead of `self`.
+    pub(crate) is_async: bool,
+    /// The arguments after `self` or `ctx`.
+    pub(crate) inputs: Vec<&'a syn::Type>,
+    /// The result type sent back (queries: the return type; updates: `T` of `Result<T, E>`).
+    pub(crate) output: Option<&'a syn::Type>,
+    /// An update's validator method and its parameter types.
+    pub(crate) validator: Option<Validator<'a>>,
+}
+
+/// The method named by `#[update(validator = ..)]`.
+pub(crate) struct Validator<'a> {
+    pub(crate) ident: &'a syn::Ident,
+    /// Its parameter types after `&self`, each `&T`.
+    pub(crate) inputs: Vec<&'a syn::Type>,
 }
 
 /// The `#[run]` method.

@@ -1,6 +1,13 @@
 //! The only paths that macro-generated code names. Not public API: no stability promise.
 
-pub use std::{boxed::Box, result::Result, sync::Arc, vec::Vec};
+pub use std::{
+    boxed::Box,
+    option::Option,
+    result::Result,
+    string::String,
+    sync::{Arc, OnceLock},
+    vec::Vec,
+};
 
 pub use futures::future::{BoxFuture, LocalBoxFuture};
 
@@ -11,7 +18,11 @@ pub use crate::{
         Activity, ActivityDefinition, ActivityGroup, FreeActivity, MethodActivity,
         WorkflowDefinition,
     },
-    error::{ActivityError, WorkflowResult},
+    error::{ActivityError, WorkflowError, WorkflowResult},
+    handlers::{
+        Handlers, SignalHandler, UpdateHandler, signal_future, type_id_of, update_future,
+        update_outcome, validator_outcome,
+    },
     payload::{Payload, PayloadError, decode_arg, encode},
     registry::Registry,
 };

@@ -1,16 +1,19 @@
 //! One workflow run: applies core's activation jobs to the run's state and executor and turns
 //! the commands the workflow produced into the activation's completion.
 
-use std::{cell::RefCell, rc::Rc, time::SystemTime};
+use std::{cell::RefCell, future::Future, panic::AssertUnwindSafe, rc::Rc, time::SystemTime};
+
+use futures::FutureExt;
 
 use temporalio_common::protos::{
     coresdk::{
         workflow_activation::{
-            InitializeWorkflow, WorkflowActivation, WorkflowActivationJob, workflow_activation_job,
+            DoUpdate, InitializeWorkflow, QueryWorkflow, SignalWorkflow, WorkflowActivation,
+            WorkflowActivationJob, workflow_activation_job,
         },
         workflow_commands::{
             CancelWorkflowExecution, CompleteWorkflowExecution, FailWorkflowExecution, QueryResult,
-            UpdateResponse, query_result, update_response, workflow_command,
+            QuerySuccess, UpdateResponse, query_result, update_response, workflow_command,
         },
         workflow_completion::WorkflowActivationCompletion,
     },
@@ -21,8 +24,9 @@ use tracing::Dispatch;
 use crate::{
     context::{RunShared, WorkflowContext, WorkflowInfo},
     definition::WorkflowDefinition,
-    error::application_failure,
-    executor::{Executor, ExecutorFault},
+    error::{WorkflowError, application_failure},
+    executor::{Executor, ExecutorFault, panic_message},
+    handlers::{HandlerKind, Handlers, SignalHandler, UpdateHandler},
     payload::encode,
 };
 
@@ -30,6 +34,7 @@ use crate::{
 pub(crate) struct RunInstance {
     shared: Rc<RefCell<RunShared>>,
     executor: Executor,
+    handlers: Box<dyn RunHandlers>,
     /// Set after a fault: the executor's state is unknown, so every later activation fails
     /// until core evicts the run and replays it.
     fault: Option<String>,
@@ -77,6 +82,10 @@ pub(crate) fn start_run<W: WorkflowDefinition>(start: RunStart<'_>) -> RunInstan
     let input = W::decode_input(&start.init.arguments);
     let state = Rc::new(RefCell::new(W::initial_state()));
     let ctx = WorkflowContext::new(Rc::clone(&shared), state);
+    let handlers = Box::new(TypedHandlers {
+        ctx: ctx.clone(),
+        table: W::handlers(),
+    });
     let task_shared = Rc::clone(&shared);
     executor.spawn(async move {
         let command = match input {
@@ -113,6 +122,7 @@ pub(crate) fn start_run<W: WorkflowDefinition>(start: RunStart<'_>) -> RunInstan
     RunInstance {
         shared,
         executor,
+        handlers,
         fault: None,
     }
 }
@@ -165,6 +175,14 @@ impl RunInstance {
         let finished = shared.finished;
         drop(shared);
         if finished {
+            let running = self.shared.borrow().running_handlers;
+            if running > 0 && !self.shared.borrow().replaying {
+                tracing::warn!(
+                    run_id = %run_id,
+                    "the workflow finished while {running} signal or update handler(s) were still running; \
+                     await ctx.all_handlers_finished() before returning so their callers get results"
+                );
+            }
             // Nothing may run after the final command; dropping the tasks now keeps their
             // drop-time cancellations out of this and later completions.
             self.executor.clear();
@@ -186,14 +204,22 @@ impl RunInstance {
                 ),
             )
         };
+        let shared = Rc::clone(&self.shared);
+        let executor = &mut self.executor;
+        // Wait conditions are checked again after each round in which the state may have
+        // changed, until a round changes nothing.
+        let run = || loop {
+            executor.run_until_stalled()?;
+            if !RunShared::wake_condition_waiters(&shared) {
+                return Ok(());
+            }
+        };
         if replaying {
             // Replay-aware logging: workflow code's log lines were already emitted when this
             // history was first produced, so they are muted while it replays.
-            tracing::dispatcher::with_default(&Dispatch::none(), || {
-                self.executor.run_until_stalled()
-            })
+            tracing::dispatcher::with_default(&Dispatch::none(), run)
         } else {
-            span.in_scope(|| self.executor.run_until_stalled())
+            span.in_scope(run)
         }
     }
 
@@ -223,43 +249,14 @@ impl RunInstance {
                     crate::context::WorkflowRng::new(update.randomness_seed);
             }
             Variant::QueryWorkflow(query) => {
-                let failure = application_failure(
-                    "QueryNotFound",
-                    &format!(
-                        "workflow `{}` has no query handler named `{}`",
-                        self.shared.borrow().info.workflow_type,
-                        query.query_type
-                    ),
-                    true,
-                    None,
-                );
-                self.push(workflow_command::Variant::RespondToQuery(QueryResult {
-                    query_id: query.query_id,
-                    variant: Some(query_result::Variant::Failed(failure)),
-                }));
+                let command = self.handlers.query(query);
+                self.push(command);
             }
             Variant::SignalWorkflow(signal) => {
-                tracing::warn!(
-                    signal = %signal.signal_name,
-                    workflow_type = %self.shared.borrow().info.workflow_type,
-                    "signal ignored: the workflow has no signal handler with this name"
-                );
+                self.handlers.signal(&mut self.executor, signal)?;
             }
             Variant::DoUpdate(update) => {
-                let failure = application_failure(
-                    "UpdateNotFound",
-                    &format!(
-                        "workflow `{}` has no update handler named `{}`",
-                        self.shared.borrow().info.workflow_type,
-                        update.name
-                    ),
-                    true,
-                    None,
-                );
-                self.push(workflow_command::Variant::UpdateResponse(UpdateResponse {
-                    protocol_instance_id: update.protocol_instance_id,
-                    response: Some(update_response::Response::Rejected(failure)),
-                }));
+                self.handlers.update(&mut self.executor, update);
             }
             Variant::CancelWorkflow(_) => {
                 let mut shared = self.shared.borrow_mut();
@@ -285,4 +282,273 @@ impl RunInstance {
     fn push(&self, command: workflow_command::Variant) {
         self.shared.borrow_mut().commands.push(command);
     }
+}
+
+/// The signal, query and update handlers of one run, with the workflow type erased.
+trait RunHandlers {
+    /// Runs a sync signal now or spawns an async one; `Err` fails the workflow task (a panic).
+    fn signal(&self, executor: &mut Executor, signal: SignalWorkflow) -> Result<(), String>;
+    /// Answers a query from the current state.
+    fn query(&self, query: QueryWorkflow) -> workflow_command::Variant;
+    /// Validates, accepts and runs an update (a sync one now, an async one as a task).
+    fn update(&self, executor: &mut Executor, update: DoUpdate);
+}
+
+struct TypedHandlers<W: 'static> {
+    ctx: WorkflowContext<W>,
+    table: &'static Handlers<W>,
+}
+
+fn failure_of(error: WorkflowError) -> Failure {
+    *error.failure
+}
+
+fn panic_failure(what: &str, payload: &(dyn std::any::Any + Send)) -> Failure {
+    application_failure(
+        "Panic",
+        &format!("{what} panicked: {}", panic_message(payload)),
+        true,
+        None,
+    )
+}
+
+impl<W: WorkflowDefinition> TypedHandlers<W> {
+    fn shared(&self) -> &Rc<RefCell<RunShared>> {
+        self.ctx.shared()
+    }
+
+    fn workflow_type(&self) -> String {
+        self.shared().borrow().info.workflow_type.clone()
+    }
+
+    fn not_found(&self, kind: HandlerKind, name: &str) -> String {
+        format!(
+            "workflow `{}` has no {} handler named `{name}`; its {} are: {}",
+            self.workflow_type(),
+            kind.attribute(),
+            kind.plural(),
+            self.table.names(kind)
+        )
+    }
+
+    fn push(&self, command: workflow_command::Variant) {
+        self.shared().borrow_mut().commands.push(command);
+    }
+
+    /// Spawns an async handler; the run counts it until it ends, for `all_handlers_finished`.
+    fn spawn_handler(&self, executor: &mut Executor, future: impl Future<Output = ()> + 'static) {
+        let shared = Rc::clone(self.shared());
+        shared.borrow_mut().running_handlers += 1;
+        executor.spawn(async move {
+            future.await;
+            let mut shared = shared.borrow_mut();
+            shared.running_handlers -= 1;
+            shared.state_version += 1;
+        });
+    }
+
+    fn respond_to_update(&self, protocol_instance_id: &str, response: update_response::Response) {
+        self.push(workflow_command::Variant::UpdateResponse(UpdateResponse {
+            protocol_instance_id: protocol_instance_id.to_owned(),
+            response: Some(response),
+        }));
+    }
+}
+
+
+impl<W: WorkflowDefinition> RunHandlers for TypedHandlers<W> {
+    fn signal(&self, executor: &mut Executor, signal: SignalWorkflow) -> Result<(), String> {
+        let name = signal.signal_name.as_str();
+        let replaying = self.shared().borrow().replaying;
+        let Some(handler) = self.table.find_signal(name) else {
+            if !replaying {
+                tracing::warn!(
+                    "signal dropped: {}",
+                    self.not_found(HandlerKind::Signal, name)
+                );
+            }
+            return Ok(());
+        };
+        let decoded = match handler {
+            SignalHandler::Sync(handler) => {
+                let state = self.ctx.state_cell();
+                let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| {
+                    handler(&mut state.borrow_mut(), name, &signal.input)
+                }));
+                self.shared().borrow_mut().state_version += 1;
+                match outcome {
+                    Ok(decoded) => decoded,
+                    Err(payload) => {
+                        return Err(format!(
+                            "signal handler `{name}` panicked: {}",
+                            panic_message(&*payload)
+                        ));
+                    }
+                }
+            }
+            SignalHandler::Async(handler) => {
+                handler(self.ctx.clone(), name, &signal.input).map(|future| {
+                    let shared = Rc::clone(self.shared());
+                    self.spawn_handler(executor, async move {
+                        if let Err(error) = future.await {
+                            // An error from a signal handler fails the workflow, as an error
+                            // from `run` does.
+                            let mut shared = shared.borrow_mut();
+                            if !shared.finished {
+                                shared.finished = true;
+                                shared.commands.push(fail_command(failure_of(error)));
+                            }
+                        }
+                    });
+                })
+            }
+        };
+        if let Err(error) = decoded
+            && !replaying
+        {
+            tracing::warn!(
+                signal = name,
+                workflow_type = %self.workflow_type(),
+                "signal dropped: {error}"
+            );
+        }
+        Ok(())
+    }
+
+    fn query(&self, query: QueryWorkflow) -> workflow_command::Variant {
+        let name = query.query_type.as_str();
+        let variant = match self.table.find_query(name) {
+            None => query_result::Variant::Failed(application_failure(
+                "QueryNotFound",
+                &self.not_found(HandlerKind::Query, name),
+                true,
+                None,
+            )),
+            Some(handler) => {
+                let state = self.ctx.state_cell();
+                let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| {
+                    handler(&state.borrow(), name, &query.arguments)
+                }));
+                match outcome {
+                    Ok(Ok(response)) => query_result::Variant::Succeeded(QuerySuccess {
+                        response: Some(response),
+                    }),
+                    Ok(Err(error)) => query_result::Variant::Failed(application_failure(
+                        "PayloadError",
+                        &format!("query `{name}`: {error}"),
+                        true,
+                        None,
+                    )),
+                    Err(payload) => query_result::Variant::Failed(panic_failure(
+                        &format!("query handler `{name}`"),
+                        &*payload,
+                    )),
+                }
+            }
+        };
+        workflow_command::Variant::RespondToQuery(QueryResult {
+            query_id: query.query_id,
+            variant: Some(variant),
+        })
+    }
+
+    fn update(&self, executor: &mut Executor, update: DoUpdate) {
+        use update_response::Response;
+        let name = update.name.as_str();
+        let id = update.protocol_instance_id.as_str();
+        let Some(entry) = self.table.find_update(name) else {
+            let failure = application_failure(
+                "UpdateNotFound",
+                &self.not_found(HandlerKind::Update, name),
+                true,
+                None,
+            );
+            self.respond_to_update(id, Response::Rejected(failure));
+            return;
+        };
+        let state = self.ctx.state_cell();
+        // Validators run only when the update is new: on replay the history already says it
+        // was accepted, so a validator changed since then cannot break the replay.
+        if update.run_validator
+            && let Some(validator) = entry.validator
+        {
+            let verdict = std::panic::catch_unwind(AssertUnwindSafe(|| {
+                validator(&state.borrow(), name, &update.input)
+            }));
+            let rejection = match verdict {
+                Ok(Ok(())) => None,
+                Ok(Err(error)) => Some(failure_of(error)),
+                Err(payload) => Some(panic_failure(
+                    &format!("validator of update `{name}`"),
+                    &*payload,
+                )),
+            };
+            if let Some(failure) = rejection {
+                self.respond_to_update(id, Response::Rejected(failure));
+                return;
+            }
+        }
+        match &entry.handler {
+            UpdateHandler::Sync(handler) => {
+                let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| {
+                    handler(&mut state.borrow_mut(), name, &update.input)
+                }));
+                let response = match outcome {
+                    Ok(Err(decode)) => {
+                        self.respond_to_update(
+                            id,
+                            Response::Rejected(failure_of(decode_error(name, decode))),
+                        );
+                        return;
+                    }
+                    Ok(Ok(Ok(result))) => Response::Completed(result),
+                    Ok(Ok(Err(error))) => Response::Rejected(failure_of(error)),
+                    Err(payload) => Response::Rejected(panic_failure(
+                        &format!("update handler `{name}`"),
+                        &*payload,
+                    )),
+                };
+                self.shared().borrow_mut().state_version += 1;
+                self.respond_to_update(id, Response::Accepted(()));
+                self.respond_to_update(id, response);
+            }
+            UpdateHandler::Async(handler) => {
+                match handler(self.ctx.clone(), name, &update.input) {
+                    Err(decode) => {
+                        self.respond_to_update(
+                            id,
+                            Response::Rejected(failure_of(decode_error(name, decode))),
+                        );
+                    }
+                    Ok(future) => {
+                        self.respond_to_update(id, Response::Accepted(()));
+                        let shared = Rc::clone(self.shared());
+                        let id = id.to_owned();
+                        let what = format!("update handler `{name}`");
+                        self.spawn_handler(executor, async move {
+                            let outcome = AssertUnwindSafe(future).catch_unwind().await;
+                            let response = match outcome {
+                                Ok(Ok(result)) => Response::Completed(result),
+                                Ok(Err(error)) => Response::Rejected(failure_of(error)),
+                                Err(payload) => Response::Rejected(panic_failure(&what, &*payload)),
+                            };
+                            let mut shared = shared.borrow_mut();
+                            if !shared.finished {
+                                shared.commands.push(workflow_command::Variant::UpdateResponse(
+                                    UpdateResponse {
+                                        protocol_instance_id: id,
+                                        response: Some(response),
+                                    },
+                                ));
+                            }
+                        });
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn decode_error(name: &str, error: crate::payload::PayloadError) -> WorkflowError {
+    WorkflowError::non_retryable("PayloadError", format!("update `{name}`: {error}"))
 }

@@ -1,25 +1,36 @@
 //! The client: connect to a Temporal server, start workflows by their `#[run]` method and read
 //! typed results.
 
-use std::{marker::PhantomData, time::Duration};
+use std::{any::TypeId, marker::PhantomData, time::Duration};
 
 use temporalio_client::{
     ClientTlsOptions, ConnectionOptions, TlsOptions, grpc::WorkflowService, tonic,
 };
 use temporalio_common::protos::temporal::api::{
     common::v1::{Payloads, WorkflowExecution, WorkflowType},
-    enums::v1::{HistoryEventFilterType, TaskQueueKind},
+    enums::v1::{
+        HistoryEventFilterType, TaskQueueKind, UpdateWorkflowExecutionLifecycleStage,
+        WorkflowIdConflictPolicy,
+    },
     history::v1::{HistoryEvent, history_event::Attributes},
+    query::v1::WorkflowQuery,
     taskqueue::v1::TaskQueue,
+    update::v1::{Input, Meta, Outcome, Request, UpdateRef, WaitPolicy, outcome},
     workflowservice::v1::{
-        GetWorkflowExecutionHistoryRequest, RequestCancelWorkflowExecutionRequest,
-        StartWorkflowExecutionRequest, TerminateWorkflowExecutionRequest,
+        ExecuteMultiOperationRequest, GetWorkflowExecutionHistoryRequest,
+        PollWorkflowExecutionUpdateRequest, QueryWorkflowRequest,
+        RequestCancelWorkflowExecutionRequest, SignalWithStartWorkflowExecutionRequest,
+        SignalWorkflowExecutionRequest, StartWorkflowExecutionRequest,
+        TerminateWorkflowExecutionRequest, UpdateWorkflowExecutionRequest,
+        UpdateWorkflowExecutionResponse, execute_multi_operation_request,
+        execute_multi_operation_response,
     },
 };
 
 use crate::{
     definition::{WorkflowDefinition, WorkflowRunFn},
-    error::WorkflowFailed,
+    error::{UpdateFailed, WorkflowFailed},
+    handlers::{HandlerArgs, HandlerKind, QueryFn, SignalFn, UpdateFn},
     options::{RetryPolicy, proto_duration},
     payload::{Payload, PayloadError, decode_result},
 };
@@ -201,6 +212,21 @@ pub enum ClientError {
         /// The workflow id.
         workflow_id: String,
     },
+    /// An update was rejected by its validator or failed in its handler.
+    #[error(transparent)]
+    UpdateFailed(#[from] UpdateFailed),
+    /// A query failed: no such query, an argument that does not decode, or a panic in the
+    /// handler.
+    #[error("query `{query}` failed: {message}")]
+    QueryFailed {
+        /// The query's name.
+        query: String,
+        /// What the worker or the server said.
+        message: String,
+    },
+    /// The method passed to a typed call is not a handler of that kind on this workflow.
+    #[error("{0}")]
+    NotAHandler(String),
     /// Any other server error.
     #[error("Temporal server error ({code:?}): {message}")]
     Rpc {
@@ -218,6 +244,78 @@ impl ClientError {
             message: status.message().to_owned(),
         }
     }
+
+    /// Maps a status from a call on an existing workflow.
+    fn on_workflow(workflow_id: &str, status: tonic::Status) -> Self {
+        match status.code() {
+            tonic::Code::NotFound => ClientError::NotFound {
+                workflow_id: workflow_id.to_owned(),
+                message: status.message().to_owned(),
+            },
+            _ => ClientError::rpc(status),
+        }
+    }
+}
+
+/// How long `start_update` waits before it returns the update's handle.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum UpdateStage {
+    /// Until the workflow accepted the update (its validator passed).
+    #[default]
+    Accepted,
+    /// Until the update's handler finished.
+    Completed,
+}
+
+/// Options of an update call.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UpdateOptions {
+    update_id: Option<String>,
+    wait_for: UpdateStage,
+}
+
+impl UpdateOptions {
+    /// Default options: a random update id, wait until accepted.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Sets the update id. Updates with the same id run once per workflow run: a retried
+    /// call gets the first call's outcome.
+    pub fn update_id(mut self, update_id: impl Into<String>) -> Self {
+        self.update_id = Some(update_id.into());
+        self
+    }
+
+    /// Sets how long `start_update` waits.
+    pub fn wait_for(mut self, stage: UpdateStage) -> Self {
+        self.wait_for = stage;
+        self
+    }
+}
+
+fn lifecycle_stage(stage: UpdateStage) -> i32 {
+    match stage {
+        UpdateStage::Accepted => UpdateWorkflowExecutionLifecycleStage::Accepted as i32,
+        UpdateStage::Completed => UpdateWorkflowExecutionLifecycleStage::Completed as i32,
+    }
+}
+
+/// The wire name of handler method `F` of workflow `W`.
+fn handler_name<W: WorkflowDefinition, F: 'static>(kind: HandlerKind) -> Result<&'static str, ClientError> {
+    W::handlers()
+        .name_of(kind, TypeId::of::<F>())
+        .ok_or_else(|| {
+            ClientError::NotAHandler(format!(
+                "`{}` is not a {} handler of workflow `{}`; its {} are: {}",
+                std::any::type_name::<F>(),
+                kind.attribute(),
+                W::NAME,
+                kind.plural(),
+                W::handlers().names(kind)
+            ))
+        })
 }
 
 /// How to start a workflow: its id and task queue, plus optional timeouts and retry policy.
@@ -383,25 +481,19 @@ impl Client {
         self.start(run, input, options).await?.result().await
     }
 
-    /// Starts a workflow by type name with raw payloads (for workflows written in other
-    /// languages, or unknown at compile time).
-    pub async fn start_untyped(
+    fn start_request(
         &self,
         workflow_type: &str,
         arguments: Vec<Payload>,
-        options: StartOptions,
-    ) -> Result<UntypedWorkflowHandle, ClientError> {
-        let request = StartWorkflowExecutionRequest {
+        options: &StartOptions,
+    ) -> StartWorkflowExecutionRequest {
+        StartWorkflowExecutionRequest {
             namespace: self.namespace.clone(),
             workflow_id: options.workflow_id.clone(),
             workflow_type: Some(WorkflowType {
                 name: workflow_type.to_owned(),
             }),
-            task_queue: Some(TaskQueue {
-                name: options.task_queue.clone(),
-                kind: TaskQueueKind::Normal as i32,
-                ..Default::default()
-            }),
+            task_queue: Some(task_queue(&options.task_queue)),
             input: Some(Payloads {
                 payloads: arguments,
             }),
@@ -412,7 +504,18 @@ impl Client {
             identity: self.identity.clone(),
             request_id: uuid::Uuid::new_v4().to_string(),
             ..Default::default()
-        };
+        }
+    }
+
+    /// Starts a workflow by type name with raw payloads (for workflows written in other
+    /// languages, or unknown at compile time).
+    pub async fn start_untyped(
+        &self,
+        workflow_type: &str,
+        arguments: Vec<Payload>,
+        options: StartOptions,
+    ) -> Result<UntypedWorkflowHandle, ClientError> {
+        let request = self.start_request(workflow_type, arguments, &options);
         let response = self
             .service()
             .start_workflow_execution(tonic::Request::new(request))
@@ -429,6 +532,149 @@ impl Client {
             workflow_id: options.workflow_id,
             run_id: Some(response.run_id),
         })
+    }
+
+    /// Sends a signal to a workflow, starting the workflow first if it is not running; the
+    /// signal is delivered before the workflow's first task either way.
+    ///
+    /// ```no_run
+    /// # use workflow_runtime::prelude::*;
+    /// # #[derive(Default)] pub struct Cart { items: Vec<String> }
+    /// # #[workflow] impl Cart {
+    /// #     #[run] async fn run(ctx: WorkflowContext<Self>, owner: String) -> WorkflowResult<usize> {
+    /// #         ctx.wait_condition(|s| s.items.len() >= 3).await; Ok(3) }
+    /// #     #[signal] fn add(&mut self, item: String) { self.items.push(item); }
+    /// # }
+    /// # async fn demo(client: Client) -> Result<(), workflow_runtime::ClientError> {
+    /// let options = StartOptions::new("cart-7", "carts");
+    /// let cart = client
+    ///     .signal_with_start(Cart::run, "ana".to_owned(), options, Cart::add, "book".to_owned())
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn signal_with_start<R, RunArgs, S, Sig>(
+        &self,
+        _run: R,
+        input: <R::Workflow as WorkflowDefinition>::Input,
+        options: StartOptions,
+        _signal: S,
+        signal_input: <S::Args as HandlerArgs>::Input,
+    ) -> Result<WorkflowHandle<R::Workflow>, ClientError>
+    where
+        R: WorkflowRunFn<RunArgs>,
+        S: SignalFn<R::Workflow, Sig> + 'static,
+    {
+        let signal_name = handler_name::<R::Workflow, S>(HandlerKind::Signal)?;
+        let arguments = <R::Workflow as WorkflowDefinition>::encode_input(&input)?;
+        let signal_arguments = S::Args::encode(&signal_input)?;
+        let start = self.start_request(<R::Workflow as WorkflowDefinition>::NAME, arguments, &options);
+        let request = SignalWithStartWorkflowExecutionRequest {
+            namespace: start.namespace,
+            workflow_id: start.workflow_id,
+            workflow_type: start.workflow_type,
+            task_queue: start.task_queue,
+            input: start.input,
+            workflow_execution_timeout: start.workflow_execution_timeout,
+            workflow_run_timeout: start.workflow_run_timeout,
+            workflow_task_timeout: start.workflow_task_timeout,
+            identity: start.identity,
+            request_id: start.request_id,
+            retry_policy: start.retry_policy,
+            signal_name: signal_name.to_owned(),
+            signal_input: Some(Payloads {
+                payloads: signal_arguments,
+            }),
+            ..Default::default()
+        };
+        let response = self
+            .service()
+            .signal_with_start_workflow_execution(tonic::Request::new(request))
+            .await
+            .map_err(ClientError::rpc)?
+            .into_inner();
+        Ok(WorkflowHandle {
+            untyped: UntypedWorkflowHandle {
+                client: self.clone(),
+                workflow_id: options.workflow_id,
+                run_id: Some(response.run_id),
+            },
+            _workflow: PhantomData,
+        })
+    }
+
+    /// Sends an update to a workflow, starting the workflow first if it is not running, and
+    /// waits for the update's result. A running workflow with the same id receives the update
+    /// (its run is not restarted).
+    pub async fn update_with_start<R, RunArgs, U, Sig>(
+        &self,
+        _run: R,
+        input: <R::Workflow as WorkflowDefinition>::Input,
+        options: StartOptions,
+        _update: U,
+        update_input: <U::Args as HandlerArgs>::Input,
+    ) -> Result<(WorkflowHandle<R::Workflow>, U::Output), ClientError>
+    where
+        R: WorkflowRunFn<RunArgs>,
+        U: UpdateFn<R::Workflow, Sig> + 'static,
+    {
+        let update_name = handler_name::<R::Workflow, U>(HandlerKind::Update)?;
+        let arguments = <R::Workflow as WorkflowDefinition>::encode_input(&input)?;
+        let update_arguments = U::Args::encode(&update_input)?;
+        let mut start =
+            self.start_request(<R::Workflow as WorkflowDefinition>::NAME, arguments, &options);
+        start.workflow_id_conflict_policy = WorkflowIdConflictPolicy::UseExisting as i32;
+        let handle = self.untyped_handle(options.workflow_id.clone(), None);
+        let update = handle.update_request(
+            update_name,
+            update_arguments,
+            &UpdateOptions::new().wait_for(UpdateStage::Completed),
+        );
+        let request = ExecuteMultiOperationRequest {
+            namespace: self.namespace.clone(),
+            operations: vec![
+                execute_multi_operation_request::Operation {
+                    operation: Some(
+                        execute_multi_operation_request::operation::Operation::StartWorkflow(start),
+                    ),
+                },
+                execute_multi_operation_request::Operation {
+                    operation: Some(
+                        execute_multi_operation_request::operation::Operation::UpdateWorkflow(
+                            update,
+                        ),
+                    ),
+                },
+            ],
+            ..Default::default()
+        };
+        let response = self
+            .service()
+            .execute_multi_operation(tonic::Request::new(request))
+            .await
+            .map_err(ClientError::rpc)?
+            .into_inner();
+        let mut run_id = None;
+        let mut update_response = None;
+        for response in response.responses {
+            use execute_multi_operation_response::response::Response;
+            match response.response {
+                Some(Response::StartWorkflow(started)) => run_id = Some(started.run_id),
+                Some(Response::UpdateWorkflow(updated)) => update_response = Some(updated),
+                None => {}
+            }
+        }
+        let update_response = update_response.ok_or_else(|| ClientError::Rpc {
+            code: tonic::Code::Internal,
+            message: "the server's update-with-start response has no update result".to_owned(),
+        })?;
+        let update_handle = handle.update_handle(update_name, update_response);
+        let payloads = update_handle.result_payloads().await?;
+        let output = decode_result(payloads.first())?;
+        let workflow = WorkflowHandle {
+            untyped: UntypedWorkflowHandle { run_id, ..handle },
+            _workflow: PhantomData,
+        };
+        Ok((workflow, output))
     }
 
     /// A handle to an existing workflow, by id (its latest run).
@@ -507,6 +753,75 @@ impl<W: WorkflowDefinition> WorkflowHandle<W> {
     /// Requests cancellation.
     pub async fn cancel(&self) -> Result<(), ClientError> {
         self.untyped.cancel().await
+    }
+
+    /// Sends a signal, naming its `#[signal]` method: `handle.signal(OrderWorkflow::approve,
+    /// true)`. Returns once the server recorded it.
+    pub async fn signal<F, Sig>(
+        &self,
+        _signal: F,
+        input: <F::Args as HandlerArgs>::Input,
+    ) -> Result<(), ClientError>
+    where
+        F: SignalFn<W, Sig> + 'static,
+    {
+        let name = handler_name::<W, F>(HandlerKind::Signal)?;
+        self.untyped.signal(name, F::Args::encode(&input)?).await
+    }
+
+    /// Queries the workflow's state through a `#[query]` method:
+    /// `handle.query(OrderWorkflow::status, ())`. Answered from the workflow's current state,
+    /// also while it waits on an activity or a timer, and after it closed.
+    pub async fn query<F, Sig>(
+        &self,
+        _query: F,
+        input: <F::Args as HandlerArgs>::Input,
+    ) -> Result<F::Output, ClientError>
+    where
+        F: QueryFn<W, Sig> + 'static,
+    {
+        let name = handler_name::<W, F>(HandlerKind::Query)?;
+        let payloads = self.untyped.query(name, F::Args::encode(&input)?).await?;
+        Ok(decode_result(payloads.first())?)
+    }
+
+    /// Sends an update through an `#[update]` method and waits for its result. A rejection by
+    /// the validator or an error from the handler comes back as
+    /// [`ClientError::UpdateFailed`].
+    pub async fn update<F, Sig>(
+        &self,
+        update: F,
+        input: <F::Args as HandlerArgs>::Input,
+    ) -> Result<F::Output, ClientError>
+    where
+        F: UpdateFn<W, Sig> + 'static,
+    {
+        self.start_update(update, input, UpdateOptions::new())
+            .await?
+            .result()
+            .await
+    }
+
+    /// Sends an update and returns its handle once the stage in `options` is reached
+    /// (accepted, by default).
+    pub async fn start_update<F, Sig>(
+        &self,
+        _update: F,
+        input: <F::Args as HandlerArgs>::Input,
+        options: UpdateOptions,
+    ) -> Result<UpdateHandle<F::Output>, ClientError>
+    where
+        F: UpdateFn<W, Sig> + 'static,
+    {
+        let name = handler_name::<W, F>(HandlerKind::Update)?;
+        let untyped = self
+            .untyped
+            .start_update(name, F::Args::encode(&input)?, options)
+            .await?;
+        Ok(UpdateHandle {
+            untyped,
+            _output: PhantomData,
+        })
     }
 
     /// Terminates the workflow immediately.
@@ -652,6 +967,162 @@ impl UntypedWorkflowHandle {
         }
     }
 
+    /// Sends a signal by name with raw payloads.
+    pub async fn signal(&self, name: &str, arguments: Vec<Payload>) -> Result<(), ClientError> {
+        let request = SignalWorkflowExecutionRequest {
+            namespace: self.client.namespace.clone(),
+            workflow_execution: Some(self.execution(None)),
+            signal_name: name.to_owned(),
+            input: Some(Payloads {
+                payloads: arguments,
+            }),
+            identity: self.client.identity.clone(),
+            request_id: uuid::Uuid::new_v4().to_string(),
+            ..Default::default()
+        };
+        self.client
+            .service()
+            .signal_workflow_execution(tonic::Request::new(request))
+            .await
+            .map_err(|status| ClientError::on_workflow(&self.workflow_id, status))?;
+        Ok(())
+    }
+
+    /// Queries by name with raw payloads; returns the result payloads.
+    pub async fn query(
+        &self,
+        name: &str,
+        arguments: Vec<Payload>,
+    ) -> Result<Vec<Payload>, ClientError> {
+        let request = QueryWorkflowRequest {
+            namespace: self.client.namespace.clone(),
+            execution: Some(self.execution(None)),
+            query: Some(WorkflowQuery {
+                query_type: name.to_owned(),
+                query_args: Some(Payloads {
+                    payloads: arguments,
+                }),
+                header: None,
+            }),
+            ..Default::default()
+        };
+        let response = self
+            .client
+            .service()
+            .query_workflow(tonic::Request::new(request))
+            .await
+            .map_err(|status| match status.code() {
+                tonic::Code::NotFound => ClientError::on_workflow(&self.workflow_id, status),
+                tonic::Code::InvalidArgument | tonic::Code::Unknown | tonic::Code::Internal => {
+                    ClientError::QueryFailed {
+                        query: name.to_owned(),
+                        message: status.message().to_owned(),
+                    }
+                }
+                _ => ClientError::rpc(status),
+            })?
+            .into_inner();
+        if let Some(rejected) = response.query_rejected {
+            return Err(ClientError::QueryFailed {
+                query: name.to_owned(),
+                message: format!("rejected: the workflow is in status {}", rejected.status),
+            });
+        }
+        Ok(response
+            .query_result
+            .map(|p| p.payloads)
+            .unwrap_or_default())
+    }
+
+    fn update_request(
+        &self,
+        name: &str,
+        arguments: Vec<Payload>,
+        options: &UpdateOptions,
+    ) -> UpdateWorkflowExecutionRequest {
+        UpdateWorkflowExecutionRequest {
+            namespace: self.client.namespace.clone(),
+            workflow_execution: Some(self.execution(None)),
+            wait_policy: Some(WaitPolicy {
+                lifecycle_stage: lifecycle_stage(options.wait_for),
+            }),
+            request: Some(Request {
+                meta: Some(Meta {
+                    update_id: options
+                        .update_id
+                        .clone()
+                        .unwrap_or_else(|| uuid::Uuid::new_v4().to_string()),
+                    identity: self.client.identity.clone(),
+                }),
+                input: Some(Input {
+                    header: None,
+                    name: name.to_owned(),
+                    args: Some(Payloads {
+                        payloads: arguments,
+                    }),
+                }),
+                ..Default::default()
+            }),
+            ..Default::default()
+        }
+    }
+
+    fn update_handle(
+        &self,
+        name: &str,
+        response: UpdateWorkflowExecutionResponse,
+    ) -> UntypedUpdateHandle {
+        let update_ref = response.update_ref.unwrap_or_else(|| UpdateRef {
+            workflow_execution: Some(self.execution(None)),
+            update_id: String::new(),
+        });
+        UntypedUpdateHandle {
+            client: self.client.clone(),
+            workflow_id: self.workflow_id.clone(),
+            name: name.to_owned(),
+            update_ref,
+            outcome: response.outcome,
+        }
+    }
+
+    /// Sends an update by name with raw payloads and returns its handle once the stage in
+    /// `options` is reached.
+    pub async fn start_update(
+        &self,
+        name: &str,
+        arguments: Vec<Payload>,
+        options: UpdateOptions,
+    ) -> Result<UntypedUpdateHandle, ClientError> {
+        let request = self.update_request(name, arguments, &options);
+        let wanted = lifecycle_stage(options.wait_for);
+        loop {
+            let response = self
+                .client
+                .service()
+                .update_workflow_execution(tonic::Request::new(request.clone()))
+                .await
+                .map_err(|status| ClientError::on_workflow(&self.workflow_id, status))?
+                .into_inner();
+            // The server returns early when its long poll expires; ask again until the stage
+            // is reached. The same update id makes the retry idempotent.
+            if response.outcome.is_some() || response.stage >= wanted {
+                return Ok(self.update_handle(name, response));
+            }
+        }
+    }
+
+    /// Sends an update by name with raw payloads and waits for its result payloads.
+    pub async fn update(
+        &self,
+        name: &str,
+        arguments: Vec<Payload>,
+    ) -> Result<Vec<Payload>, ClientError> {
+        self.start_update(name, arguments, UpdateOptions::new())
+            .await?
+            .result_payloads()
+            .await
+    }
+
     /// Requests cancellation.
     pub async fn cancel(&self) -> Result<(), ClientError> {
         let request = RequestCancelWorkflowExecutionRequest {
@@ -684,5 +1155,84 @@ impl UntypedWorkflowHandle {
             .await
             .map_err(ClientError::rpc)?;
         Ok(())
+    }
+}
+
+/// An update that was sent; `result()` waits for its typed outcome.
+#[derive(Debug)]
+pub struct UpdateHandle<T> {
+    untyped: UntypedUpdateHandle,
+    _output: PhantomData<fn() -> T>,
+}
+
+impl<T: serde::de::DeserializeOwned> UpdateHandle<T> {
+    /// The update id.
+    pub fn update_id(&self) -> &str {
+        self.untyped.update_id()
+    }
+
+    /// Waits for the update's handler to finish and returns its result.
+    pub async fn result(self) -> Result<T, ClientError> {
+        let payloads = self.untyped.result_payloads().await?;
+        Ok(decode_result(payloads.first())?)
+    }
+}
+
+/// An update addressed by id, with raw payloads.
+#[derive(Debug)]
+pub struct UntypedUpdateHandle {
+    client: Client,
+    workflow_id: String,
+    name: String,
+    update_ref: UpdateRef,
+    outcome: Option<Outcome>,
+}
+
+impl UntypedUpdateHandle {
+    /// The update id.
+    pub fn update_id(&self) -> &str {
+        &self.update_ref.update_id
+    }
+
+    /// Waits for the update's handler to finish and returns its result payloads.
+    pub async fn result_payloads(mut self) -> Result<Vec<Payload>, ClientError> {
+        loop {
+            if let Some(outcome) = self.outcome.take() {
+                return match outcome.value {
+                    Some(outcome::Value::Success(payloads)) => Ok(payloads.payloads),
+                    Some(outcome::Value::Failure(failure)) => {
+                        Err(ClientError::UpdateFailed(UpdateFailed {
+                            update: self.name,
+                            failure: Box::new(failure),
+                        }))
+                    }
+                    None => Ok(Vec::new()),
+                };
+            }
+            let request = PollWorkflowExecutionUpdateRequest {
+                namespace: self.client.namespace.clone(),
+                update_ref: Some(self.update_ref.clone()),
+                identity: self.client.identity.clone(),
+                wait_policy: Some(WaitPolicy {
+                    lifecycle_stage: UpdateWorkflowExecutionLifecycleStage::Completed as i32,
+                }),
+            };
+            let response = self
+                .client
+                .service()
+                .poll_workflow_execution_update(tonic::Request::new(request))
+                .await
+                .map_err(|status| ClientError::on_workflow(&self.workflow_id, status))?
+                .into_inner();
+            self.outcome = response.outcome;
+        }
+    }
+}
+
+fn task_queue(name: &str) -> TaskQueue {
+    TaskQueue {
+        name: name.to_owned(),
+        kind: TaskQueueKind::Normal as i32,
+        ..Default::default()
     }
 }

@@ -115,6 +115,14 @@ pub(crate) struct RunShared {
     pub(crate) commands: Vec<workflow_command::Variant>,
     /// Set once the run has produced its final command; later drops must not add commands.
     pub(crate) finished: bool,
+    /// Bumped whenever the workflow's state may have changed, so wait conditions are checked
+    /// again only then.
+    pub(crate) state_version: u64,
+    checked_version: u64,
+    /// Tasks blocked in `wait_condition`; woken to check their condition again.
+    condition_waiters: Vec<Waker>,
+    /// Async signal and update handlers that have not finished.
+    pub(crate) running_handlers: usize,
     next_timer_seq: u32,
     next_activity_seq: u32,
     timers: HashMap<u32, SlotRef<()>>,
@@ -130,11 +138,33 @@ impl RunShared {
             rng: WorkflowRng::new(seed),
             commands: Vec::new(),
             finished: false,
+            state_version: 0,
+            checked_version: 0,
+            condition_waiters: Vec::new(),
+            running_handlers: 0,
             next_timer_seq: 1,
             next_activity_seq: 1,
             timers: HashMap::new(),
             activities: HashMap::new(),
         }
+    }
+
+    /// Wakes the tasks waiting on a condition if the state changed since they last checked;
+    /// returns whether any was woken.
+    pub(crate) fn wake_condition_waiters(this: &RefCell<Self>) -> bool {
+        let waiters = {
+            let mut shared = this.borrow_mut();
+            if shared.state_version == shared.checked_version {
+                return false;
+            }
+            shared.checked_version = shared.state_version;
+            std::mem::take(&mut shared.condition_waiters)
+        };
+        let woken = !waiters.is_empty();
+        for waker in waiters {
+            waker.wake();
+        }
+        woken
     }
 
     /// Delivers a fired timer; returns false for an unknown sequence number.
@@ -197,6 +227,14 @@ impl<W> WorkflowContext<W> {
         Self { shared, state }
     }
 
+    pub(crate) fn shared(&self) -> &Rc<RefCell<RunShared>> {
+        &self.shared
+    }
+
+    pub(crate) fn state_cell(&self) -> &Rc<RefCell<W>> {
+        &self.state
+    }
+
     /// Reads the workflow's state. The closure cannot hold the borrow across an `.await`.
     pub fn state<R>(&self, read: impl FnOnce(&W) -> R) -> R {
         read(&self.state.borrow())
@@ -204,7 +242,76 @@ impl<W> WorkflowContext<W> {
 
     /// Changes the workflow's state. The closure cannot hold the borrow across an `.await`.
     pub fn state_mut<R>(&self, change: impl FnOnce(&mut W) -> R) -> R {
+        self.shared.borrow_mut().state_version += 1;
         change(&mut self.state.borrow_mut())
+    }
+
+    /// Waits until `condition` holds for the workflow's state. It is checked now and again
+    /// whenever the state may have changed (a signal, an update, `state_mut`), never on a
+    /// clock, so it replays identically.
+    ///
+    /// ```
+    /// # use workflow_runtime::prelude::*;
+    /// #[derive(Default)]
+    /// pub struct Approval { approved: Option<bool> }
+    ///
+    /// #[workflow]
+    /// impl Approval {
+    ///     #[run]
+    ///     async fn run(ctx: WorkflowContext<Self>) -> WorkflowResult<bool> {
+    ///         ctx.wait_condition(|s| s.approved.is_some()).await;
+    ///         Ok(ctx.state(|s| s.approved == Some(true)))
+    ///     }
+    ///
+    ///     #[signal]
+    ///     fn approve(&mut self, approved: bool) {
+    ///         self.approved = Some(approved);
+    ///     }
+    /// }
+    /// ```
+    pub async fn wait_condition(&self, mut condition: impl FnMut(&W) -> bool) {
+        std::future::poll_fn(|cx| {
+            if condition(&self.state.borrow()) {
+                return Poll::Ready(());
+            }
+            self.shared
+                .borrow_mut()
+                .condition_waiters
+                .push(cx.waker().clone());
+            Poll::Pending
+        })
+        .await
+    }
+
+    /// Waits until `condition` holds or `timeout` of workflow time passes, whichever comes
+    /// first; returns whether the condition held. A durable timer backs the timeout (started
+    /// only if the condition does not already hold, cancelled if the condition wins).
+    pub async fn wait_condition_for(
+        &self,
+        timeout: Duration,
+        condition: impl FnMut(&W) -> bool,
+    ) -> bool {
+        match self
+            .select(self.wait_condition(condition), self.sleep(timeout))
+            .await
+        {
+            Either::Left(()) => true,
+            Either::Right(()) => false,
+        }
+    }
+
+    /// Waits until no async signal or update handler is running. Await it before returning
+    /// from `run` so that in-flight handlers finish and their callers get their results.
+    pub async fn all_handlers_finished(&self) {
+        std::future::poll_fn(|cx| {
+            let mut shared = self.shared.borrow_mut();
+            if shared.running_handlers == 0 {
+                return Poll::Ready(());
+            }
+            shared.condition_waiters.push(cx.waker().clone());
+            Poll::Pending
+        })
+        .await
     }
 
     /// Facts about this run: ids, type, task queue, attempt.

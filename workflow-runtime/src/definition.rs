@@ -10,6 +10,7 @@ use crate::{
     activity::ActivityContext,
     context::WorkflowContext,
     error::{ActivityError, WorkflowResult},
+    handlers::Handlers,
     payload::{Payload, PayloadError},
 };
 
@@ -37,6 +38,8 @@ pub trait WorkflowDefinition: Sized + 'static {
         ctx: WorkflowContext<Self>,
         input: Self::Input,
     ) -> LocalBoxFuture<'static, WorkflowResult<Self::Output>>;
+    /// The workflow's `#[signal]`, `#[query]` and `#[update]` handlers.
+    fn handlers() -> &'static Handlers<Self>;
 }
 
 /// An activity type: implemented by `#[activity]` on a marker type generated beside the

@@ -370,6 +370,30 @@ impl fmt::Display for WorkflowFailed {
     }
 }
 
+/// An update was rejected by its validator or failed in its handler; returned to the client
+/// that sent it.
+#[derive(Debug, Clone, thiserror::Error)]
+pub struct UpdateFailed {
+    pub(crate) update: String,
+    pub(crate) failure: Box<Failure>,
+}
+
+impl UpdateFailed {
+    /// The update's name.
+    pub fn update_name(&self) -> &str {
+        &self.update
+    }
+
+    failure_accessors!();
+}
+
+impl fmt::Display for UpdateFailed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "update `{}` failed: ", self.update)?;
+        describe_chain(&self.failure, f)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

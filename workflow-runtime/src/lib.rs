@@ -56,6 +56,7 @@ mod context;
 mod definition;
 mod error;
 mod executor;
+mod handlers;
 mod options;
 pub mod payload;
 mod registry;
@@ -65,14 +66,18 @@ mod worker;
 
 pub use activity::{ActivityContext, ActivityInfo};
 pub use client::{
-    Client, ClientError, ClientOptions, StartOptions, UntypedWorkflowHandle, WorkflowHandle,
+    Client, ClientError, ClientOptions, StartOptions, UntypedUpdateHandle, UntypedWorkflowHandle,
+    UpdateHandle, UpdateOptions, UpdateStage, WorkflowHandle,
 };
 pub use context::{ActivityCall, ActivityFuture, Timer, WorkflowContext, WorkflowInfo};
 pub use definition::{
     Activity, ActivityDefinition, ActivityFn, ActivityGroup, FreeActivity, MethodActivity,
     WorkflowDefinition, WorkflowRunFn,
 };
-pub use error::{ActivityError, ActivityFailed, WorkflowError, WorkflowFailed, WorkflowResult};
+pub use error::{
+    ActivityError, ActivityFailed, UpdateFailed, WorkflowError, WorkflowFailed, WorkflowResult,
+};
+pub use handlers::{HandlerArgs, HandlerKind, QueryFn, SignalFn, SignalOutput, UpdateFn};
 pub use futures::future::Either;
 pub use options::{ActivityOptions, RetryPolicy};
 pub use registry::Registry;
@@ -80,14 +85,16 @@ pub use registry::Registry;
 pub use temporalio_common::protos;
 pub use worker::{ShutdownHandle, Worker, WorkerError};
 pub use workflow_macros::{
-    activities, activity, allow_nondeterminism, deterministic, run, workflow,
+    activities, activity, allow_nondeterminism, deterministic, query, run, signal, update,
+    workflow,
 };
 
 /// Everything a workflow or activity module needs: `use workflow_runtime::prelude::*;`.
 pub mod prelude {
     pub use crate::{
         ActivityContext, ActivityError, ActivityFailed, ActivityOptions, Client, ClientOptions,
-        Either, RetryPolicy, StartOptions, Worker, WorkerError, WorkflowContext, WorkflowError,
-        WorkflowResult, activities, activity, allow_nondeterminism, deterministic, run, workflow,
+        Either, RetryPolicy, StartOptions, UpdateOptions, UpdateStage, Worker, WorkerError,
+        WorkflowContext, WorkflowError, WorkflowHandle, WorkflowResult, activities, activity,
+        allow_nondeterminism, deterministic, query, run, signal, update, workflow,
     };
 }

@@ -5,7 +5,7 @@ use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
 
 use super::{decode_body, encode_body, input_type, payload_type_checks, spread_input};
-use crate::model::Workflow;
+use crate::model::{Handler, HandlerKind, Workflow};
 
 pub(crate) fn definition(workflow: &Workflow<'_>) -> TokenStream {
     let Some(run) = &workflow.run else {
@@ -27,7 +27,15 @@ pub(crate) fn definition(workflow: &Workflow<'_>) -> TokenStream {
         quote_spanned!(self_ty.span()=> <#self_ty as ::core::default::Default>::default());
     let mut types = run.inputs.clone();
     types.push(output);
+    for handler in workflow.handlers.iter().filter(|h| h.wire_name.is_some()) {
+        types.extend(handler.inputs.iter().copied());
+        types.extend(handler.output);
+    }
     let type_checks = payload_type_checks(krate, &types);
+    let handlers = workflow
+        .handlers
+        .iter()
+        .map(|handler| handler_entry(krate, self_ty, name, handler));
     quote! {
         #type_checks
 
@@ -55,6 +63,136 @@ pub(crate) fn definition(workflow: &Workflow<'_>) -> TokenStream {
             ) -> #p::LocalBoxFuture<'static, #p::WorkflowResult<Self::Output>> {
                 #p::Box::pin(Self::#run_ident(ctx #spread))
             }
+
+            fn handlers() -> &'static #p::Handlers<Self> {
+                static HANDLERS: #p::OnceLock<#p::Handlers<#self_ty>> = #p::OnceLock::new();
+                HANDLERS.get_or_init(|| #p::Handlers::default() #(#handlers)*)
+            }
+        }
+    }
+}
+
+/// One `.signal(..)` / `.query(..)` / `.update(..)` call that adds a handler to the table: a
+/// non-capturing closure (a plain function pointer) that decodes the arguments and calls the
+/// method.
+fn handler_entry(
+    krate: &syn::Path,
+    self_ty: &syn::Type,
+    workflow_name: &str,
+    handler: &Handler<'_>,
+) -> TokenStream {
+    let p = quote!(#krate::__private);
+    let ident = handler.ident;
+    let name = match &handler.wire_name {
+        Some(name) => quote!(#p::Option::Some(#name)),
+        None => quote!(#p::Option::None),
+    };
+    let type_id = quote!(#p::type_id_of(&<#self_ty>::#ident));
+    let what = format!(
+        "{} `{}` of workflow `{workflow_name}`",
+        handler.kind.attr(),
+        handler.wire_name.as_deref().unwrap_or("(dynamic)")
+    );
+    // `input` holds the decoded arguments; `args` spreads them into the call.
+    let (decode, args) = if handler.wire_name.is_none() {
+        (
+            quote!(),
+            quote!(, #p::String::from(handler_name), payloads.to_vec()),
+        )
+    } else {
+        let input = input_type(&handler.inputs);
+        let decode = decode_body(krate, &handler.inputs, &what);
+        (
+            quote!(let input: #input = { #decode }?;),
+            spread_input(&handler.inputs),
+        )
+    };
+    let receiver = if handler.is_async {
+        quote!(ctx: #p::WorkflowContext<#self_ty>)
+    } else if handler.kind == HandlerKind::Query {
+        quote!(state: &#self_ty)
+    } else {
+        quote!(state: &mut #self_ty)
+    };
+    let target = if handler.is_async {
+        quote!(ctx)
+    } else {
+        quote!(state)
+    };
+    let params = quote!(|#receiver, handler_name: &str, payloads: &[#p::Payload]|);
+    let call = quote!(<#self_ty>::#ident(#target #args));
+    let silence = quote!(let _ = handler_name;);
+    match (handler.kind, handler.is_async) {
+        (HandlerKind::Signal, false) => quote! {
+            .signal(#name, #type_id, #p::SignalHandler::Sync(
+                #params -> #p::Result<(), #p::PayloadError> {
+                    #silence #decode #call; #p::Result::Ok(())
+                }
+            ))
+        },
+        (HandlerKind::Signal, true) => quote! {
+            .signal(#name, #type_id, #p::SignalHandler::Async(
+                #params -> #p::Result<#p::LocalBoxFuture<'static, #p::WorkflowResult<()>>, #p::PayloadError> {
+                    #silence #decode #p::Result::Ok(#p::signal_future(#call))
+                }
+            ))
+        },
+        (HandlerKind::Query, _) => quote! {
+            .query(#name, #type_id,
+                #params -> #p::Result<#p::Payload, #p::PayloadError> {
+                    #silence #decode #p::encode(&#call)
+                }
+            )
+        },
+        (HandlerKind::Update, is_async) => {
+            let run = if is_async {
+                quote! {
+                    #p::UpdateHandler::Async(
+                        #params -> #p::Result<#p::LocalBoxFuture<'static, #p::Result<#p::Payload, #p::WorkflowError>>, #p::PayloadError> {
+                            #silence #decode #p::Result::Ok(#p::update_future(#call))
+                        }
+                    )
+                }
+            } else {
+                quote! {
+                    #p::UpdateHandler::Sync(
+                        #params -> #p::Result<#p::Result<#p::Payload, #p::WorkflowError>, #p::PayloadError> {
+                            #silence #decode #p::Result::Ok(#p::update_outcome(#call))
+                        }
+                    )
+                }
+            };
+            let validator = match &handler.validator {
+                None => quote!(#p::Option::None),
+                Some(validator) => {
+                    let validator_ident = validator.ident;
+                    let input = input_type(&handler.inputs);
+                    let decode = decode_body(krate, &handler.inputs, &what);
+                    // Each borrow is spanned at the validator's parameter, so a type that does
+                    // not match the update's argument is reported there.
+                    let borrows = validator.inputs.iter().enumerate().map(|(i, ty)| {
+                        let field = if handler.inputs.len() == 1 {
+                            quote!(input)
+                        } else {
+                            let index = syn::Index::from(i);
+                            quote!(input.#index)
+                        };
+                        quote_spanned!(ty.span()=> &#field)
+                    });
+                    quote! {
+                        #p::Option::Some(|state: &#self_ty, handler_name: &str, payloads: &[#p::Payload]| -> #p::Result<(), #p::WorkflowError> {
+                            #silence
+                            let input: #input = match { #decode } {
+                                #p::Result::Ok(input) => input,
+                                #p::Result::Err(error) => return #p::Result::Err(#p::WorkflowError::from(error)),
+                            };
+                            let _ = &input;
+                            #p::validator_outcome(<#self_ty>::#validator_ident(state #(, #borrows)*))
+                        })
+                    }
+                }
+            };
+            quote!(.update(#name, #type_id, #run, #validator))
         }
     }
 }

@@ -6,12 +6,19 @@ use crate::ctxt::Ctxt;
 
 pub(crate) const NAME: &str = "name";
 pub(crate) const CRATE: &str = "crate";
+pub(crate) const DYNAMIC: &str = "dynamic";
+pub(crate) const VALIDATOR: &str = "validator";
 
-/// Parsed arguments of `#[workflow(..)]`, `#[activity(..)]` and `#[activities(..)]`.
+/// Parsed arguments of `#[workflow(..)]`, `#[activity(..)]`, `#[activities(..)]` and the
+/// handler attributes.
 #[derive(Default)]
 pub(crate) struct ItemArgs {
     pub(crate) name: Option<String>,
     pub(crate) krate: Option<syn::Path>,
+    /// `dynamic`: the handler receives every name without a handler of its own.
+    pub(crate) dynamic: Option<syn::Path>,
+    /// `validator = Self::check`
+    pub(crate) validator: Option<syn::Path>,
 }
 
 impl ItemArgs {
@@ -30,13 +37,13 @@ pub(crate) fn parse_args(
     accepted: &[&str],
 ) -> ItemArgs {
     let mut args = ItemArgs::default();
-    let metas = match Punctuated::<syn::MetaNameValue, Token![,]>::parse_terminated.parse2(tokens) {
+    let metas = match Punctuated::<syn::Meta, Token![,]>::parse_terminated.parse2(tokens) {
         Ok(metas) => metas,
         Err(e) => {
             cx.syn_error(syn::Error::new(
                 e.span(),
                 format!(
-                    "expected `key = value` arguments in #[{attribute}(..)]; accepted keys: {}",
+                    "expected `key = value` arguments in #[{attribute}(..)]; accepted: {}",
                     accepted.join(", ")
                 ),
             ));
@@ -45,7 +52,7 @@ pub(crate) fn parse_args(
     };
     for meta in metas {
         let key = meta
-            .path
+            .path()
             .get_ident()
             .map(|i| i.to_string())
             .unwrap_or_default();
@@ -54,7 +61,7 @@ pub(crate) fn parse_args(
                 .map(|k| format!("did you mean `{k}`? "))
                 .unwrap_or_default();
             cx.error_spanned_by(
-                &meta.path,
+                meta.path(),
                 format!(
                     "unknown argument `{key}` for #[{attribute}]: {hint}accepted: {}",
                     accepted.join(", ")
@@ -62,6 +69,23 @@ pub(crate) fn parse_args(
             );
             continue;
         }
+        if key == DYNAMIC {
+            match &meta {
+                syn::Meta::Path(path) => args.dynamic = Some(path.clone()),
+                other => cx.error_spanned_by(other, "`dynamic` takes no value: #[signal(dynamic)]"),
+            }
+            continue;
+        }
+        let meta = match meta {
+            syn::Meta::NameValue(meta) => meta,
+            other => {
+                cx.error_spanned_by(
+                    &other,
+                    format!("expected `{key} = ..` in #[{attribute}(..)]"),
+                );
+                continue;
+            }
+        };
         match key.as_str() {
             NAME => match &meta.value {
                 syn::Expr::Lit(syn::ExprLit {
@@ -75,6 +99,13 @@ pub(crate) fn parse_args(
                 other => cx.error_spanned_by(
                     other,
                     "`name` takes a non-empty string literal, e.g. name = \"charge\"",
+                ),
+            },
+            VALIDATOR => match &meta.value {
+                syn::Expr::Path(p) if p.qself.is_none() => args.validator = Some(p.path.clone()),
+                other => cx.error_spanned_by(
+                    other,
+                    "`validator` takes the path of a method of this impl, e.g. validator = Self::check_address",
                 ),
             },
             CRATE => match &meta.value {

@@ -2,6 +2,7 @@
 //! shows all of them.
 
 pub(crate) mod args;
+pub(crate) mod handler;
 
 use syn::{FnArg, ReturnType, Type};
 
@@ -93,11 +94,13 @@ pub(crate) fn workflow<'a>(
         );
     }
     let run = runs.first().and_then(|method| run_method(cx, method));
+    let handlers = handler::handlers(cx, item);
     Workflow {
         self_ty: &item.self_ty,
         wire_name: args.name.clone().unwrap_or(default_name),
         krate: args.krate(),
         run,
+        handlers,
     }
 }
 
