@@ -89,6 +89,18 @@ impl Drop for RunningWorker {
 pub const COUNTED_TARGET: &str = "counted_log";
 
 static COUNTED_LINES: Mutex<Vec<String>> = Mutex::new(Vec::new());
+static WARNINGS: Mutex<Vec<String>> = Mutex::new(Vec::new());
+
+/// The warnings logged so far (any target, any thread) that contain `needle`.
+pub fn warnings_containing(needle: &str) -> Vec<String> {
+    WARNINGS
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .iter()
+        .filter(|line| line.contains(needle))
+        .cloned()
+        .collect()
+}
 
 /// How many times `message` was logged with target [`COUNTED_TARGET`], by any thread.
 pub fn logged(message: &str) -> usize {
@@ -117,10 +129,13 @@ impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for LineCounter {
                 }
             }
         }
-        if event.metadata().target() == COUNTED_TARGET {
+        let counted = event.metadata().target() == COUNTED_TARGET;
+        let warning = *event.metadata().level() == tracing::Level::WARN;
+        if counted || warning {
             let mut message = Message(String::new());
             event.record(&mut message);
-            COUNTED_LINES
+            let lines = if counted { &COUNTED_LINES } else { &WARNINGS };
+            lines
                 .lock()
                 .unwrap_or_else(|e| e.into_inner())
                 .push(message.0);

@@ -13,6 +13,8 @@ fn order(id: &str, quantity: u32) -> OrderInput {
             quantity,
             unit_price_cents: 1_000,
         }],
+        shipping_address: Default::default(),
+        hold_seconds: 0,
     }
 }
 

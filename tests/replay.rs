@@ -40,6 +40,8 @@ async fn recorded_histories_replay_and_changed_code_is_caught() {
             quantity: 2,
             unit_price_cents: 100,
         }],
+        shipping_address: Default::default(),
+        hold_seconds: 0,
     };
     let probe = client
         .start(

@@ -393,3 +393,218 @@ impl SlowWorkflow {
             .await?)
     }
 }
+
+/// Returns its input; lets async handlers wait on a real activity.
+#[activity]
+pub async fn echo_number(_ctx: ActivityContext, n: i64) -> Result<i64, ActivityError> {
+    Ok(n)
+}
+
+/// Signals, queries and updates of every shape.
+#[derive(Default)]
+pub struct Counter {
+    total: i64,
+    seen: Vec<i64>,
+    done: bool,
+    updates_run: u32,
+}
+
+#[workflow]
+impl Counter {
+    /// Runs until `target` is reached or `finish` is signalled; returns the values seen.
+    #[run]
+    pub async fn run(ctx: WorkflowContext<Self>, target: i64) -> WorkflowResult<Vec<i64>> {
+        ctx.wait_condition(|s| s.done || s.total >= target).await;
+        ctx.all_handlers_finished().await;
+        Ok(ctx.state(|s| s.seen.clone()))
+    }
+
+    #[signal]
+    pub fn add(&mut self, n: i64) {
+        self.total += n;
+        self.seen.push(n);
+    }
+
+    #[signal]
+    pub fn finish(&mut self) {
+        self.done = true;
+    }
+
+    /// Adds `n` after an activity round trip.
+    #[signal(name = "add-later")]
+    pub async fn add_later(ctx: WorkflowContext<Self>, n: i64) -> WorkflowResult<()> {
+        let n = ctx
+            .activity(echo_number, n)
+            .options(ActivityOptions::start_to_close(Duration::from_secs(10)))
+            .await?;
+        ctx.state_mut(|s| {
+            s.total += n;
+            s.seen.push(n);
+        });
+        Ok(())
+    }
+
+    #[query]
+    pub fn total(&self) -> i64 {
+        self.total
+    }
+
+    #[query]
+    pub fn seen_since(&self, index: usize) -> Vec<i64> {
+        self.seen.get(index..).unwrap_or_default().to_vec()
+    }
+
+    #[query]
+    pub fn updates_run(&self) -> u32 {
+        self.updates_run
+    }
+
+    #[query]
+    pub fn crash(&self) -> i64 {
+        panic!("query exploded")
+    }
+
+    /// Sets the total; returns the previous one. Negative values are rejected.
+    #[update(validator = Self::check_set)]
+    pub fn set(&mut self, value: i64) -> WorkflowResult<i64> {
+        self.updates_run += 1;
+        Ok(std::mem::replace(&mut self.total, value))
+    }
+
+    fn check_set(&self, value: &i64) -> WorkflowResult<()> {
+        if *value < 0 {
+            return Err(WorkflowError::application(
+                "Negative",
+                format!("{value} is negative"),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Adds `n` after a durable timer of `delay_ms`; returns the new total.
+    #[update]
+    pub async fn add_slowly(
+        ctx: WorkflowContext<Self>,
+        n: i64,
+        delay_ms: u64,
+    ) -> WorkflowResult<i64> {
+        ctx.sleep(Duration::from_millis(delay_ms)).await;
+        Ok(ctx.state_mut(|s| {
+            s.updates_run += 1;
+            s.total += n;
+            s.seen.push(n);
+            s.total
+        }))
+    }
+
+    #[update]
+    pub fn refuse(&mut self) -> WorkflowResult<()> {
+        Err(WorkflowError::application("Refused", "not today"))
+    }
+
+    #[update]
+    pub fn explode(&mut self) -> WorkflowResult<()> {
+        panic!("update exploded")
+    }
+
+    #[update(validator = Self::validator_explodes)]
+    pub fn guarded(&mut self) -> WorkflowResult<()> {
+        Ok(())
+    }
+
+    fn validator_explodes(&self) -> WorkflowResult<()> {
+        panic!("validator exploded")
+    }
+}
+
+/// Dynamic handlers: receive every name without a handler of its own.
+#[derive(Default)]
+pub struct Catchall {
+    received: Vec<String>,
+}
+
+#[workflow]
+impl Catchall {
+    #[run]
+    pub async fn run(ctx: WorkflowContext<Self>) -> WorkflowResult<Vec<String>> {
+        ctx.wait_condition(|s| s.received.iter().any(|r| r == "stop")).await;
+        Ok(ctx.state(|s| s.received.clone()))
+    }
+
+    #[signal(dynamic)]
+    pub fn any_signal(&mut self, name: String, args: Vec<workflow_runtime::payload::Payload>) {
+        self.received.push(format!("{name}/{}", args.len()));
+        if name == "stop" {
+            self.received.push("stop".to_owned());
+        }
+    }
+
+    #[query(dynamic)]
+    pub fn any_query(&self, name: String, _args: Vec<workflow_runtime::payload::Payload>) -> String {
+        format!("{name}: {} received", self.received.len())
+    }
+
+    #[update(dynamic)]
+    pub fn any_update(
+        &mut self,
+        name: String,
+        args: Vec<workflow_runtime::payload::Payload>,
+    ) -> WorkflowResult<usize> {
+        self.received.push(format!("update {name}"));
+        Ok(args.len())
+    }
+}
+
+/// An update whose validator later becomes stricter (see [`StrictAccount`]).
+#[derive(Default)]
+pub struct Account {
+    balance: u64,
+}
+
+#[workflow]
+impl Account {
+    #[run]
+    pub async fn run(ctx: WorkflowContext<Self>) -> WorkflowResult<u64> {
+        ctx.wait_condition(|s| s.balance >= 100).await;
+        Ok(ctx.state(|s| s.balance))
+    }
+
+    #[update(validator = Self::check_deposit)]
+    pub fn deposit(&mut self, amount: u64) -> WorkflowResult<u64> {
+        self.balance += amount;
+        Ok(self.balance)
+    }
+
+    fn check_deposit(&self, amount: &u64) -> WorkflowResult<()> {
+        if *amount == 0 {
+            return Err(WorkflowError::application("Empty", "deposit something"));
+        }
+        Ok(())
+    }
+}
+
+/// The same workflow type with a validator that rejects every deposit: replaying an old
+/// history must not run it.
+#[derive(Default)]
+pub struct StrictAccount {
+    balance: u64,
+}
+
+#[workflow(name = "Account")]
+impl StrictAccount {
+    #[run]
+    pub async fn run(ctx: WorkflowContext<Self>) -> WorkflowResult<u64> {
+        ctx.wait_condition(|s| s.balance >= 100).await;
+        Ok(ctx.state(|s| s.balance))
+    }
+
+    #[update(validator = Self::check_deposit)]
+    pub fn deposit(&mut self, amount: u64) -> WorkflowResult<u64> {
+        self.balance += amount;
+        Ok(self.balance)
+    }
+
+    fn check_deposit(&self, _amount: &u64) -> WorkflowResult<()> {
+        Err(WorkflowError::application("Closed", "deposits are closed"))
+    }
+}

@@ -1,4 +1,6 @@
-//! Example workflows, shared by the runnable examples and the integration tests.
+//! Example workflows: the order workflow of the main demo, the approval workflow and a durable
+//! timer loop.
 
+pub mod approval;
 pub mod order;
 pub mod reminders;

@@ -40,7 +40,7 @@ pub(crate) fn encode_body(krate: &syn::Path, inputs: &[&syn::Type]) -> TokenStre
 pub(crate) fn decode_body(krate: &syn::Path, inputs: &[&syn::Type], what: &str) -> TokenStream {
     let p = quote!(#krate::__private);
     match inputs {
-        [] => quote!({ let _ = payloads; #p::Result::Ok(()) }),
+        [] => quote!({ let _ = payloads; #p::Result::<(), #p::PayloadError>::Ok(()) }),
         [single] => {
             quote::quote_spanned!(syn::spanned::Spanned::span(single)=> #p::decode_arg::<#single>(payloads, 0, #what))
         }

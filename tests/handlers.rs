@@ -1,0 +1,553 @@
+//! Signals, queries, updates and wait conditions against the dev server: typed client calls,
+//! delivery order, validators, panics, bad input, restarts and evictions.
+
+use std::time::Duration;
+
+use examples::{
+    approval::{ApprovalDecision, ApprovalRequest, ApprovalWorkflow, DecidedBy},
+    order::{
+        Address, LineItem, OrderActivities, OrderInput, OrderStatus, OrderWorkflow,
+    },
+};
+use tests::{RunningWorker, client, task_queue, warnings_containing};
+use workflow_runtime::{
+    Client, ClientError, StartOptions, UpdateOptions, UpdateStage, Worker, WorkflowHandle,
+    payload::encode,
+    protos::temporal::api::{enums::v1::EventType, history::v1::HistoryEvent},
+    replay::Replayer,
+};
+
+use crate::workflows::{Account, Catchall, Counter, StrictAccount, echo_number};
+
+fn counter_worker(client: &Client, queue: &str) -> Worker {
+    Worker::new(client, queue)
+        .workflow::<Counter>()
+        .activity(echo_number)
+}
+
+fn count_events(history: &[HistoryEvent], kind: EventType) -> usize {
+    history
+        .iter()
+        .filter(|e| e.event_type == kind as i32)
+        .count()
+}
+
+/// Queries until `done` holds for the answer (signals are recorded before the workflow has
+/// necessarily processed them).
+async fn eventually_total(handle: &WorkflowHandle<Counter>, expected: i64) {
+    for _ in 0..200 {
+        if handle.query(Counter::total, ()).await.expect("query total") == expected {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    panic!("total never reached {expected}");
+}
+
+#[tokio::test]
+async fn signals_queries_and_updates_round_trip() {
+    let client = client().await;
+    let queue = task_queue("handlers");
+    let worker = RunningWorker::start(counter_worker(&client, &queue));
+    let handle = client
+        .start(Counter::run, 1_000, StartOptions::new(&queue, &queue))
+        .await
+        .expect("start");
+
+    for n in [1, 2, 3] {
+        handle.signal(Counter::add, n).await.expect("signal");
+    }
+    eventually_total(&handle, 6).await;
+    assert_eq!(
+        handle.query(Counter::seen_since, 1).await.expect("query"),
+        vec![2, 3]
+    );
+
+    // Sync update with a validator: accepted, then rejected.
+    assert_eq!(handle.update(Counter::set, 10).await.expect("update"), 6);
+    let rejected = handle.update(Counter::set, -5).await.expect_err("rejected");
+    let ClientError::UpdateFailed(failure) = &rejected else {
+        panic!("expected UpdateFailed, got {rejected:?}");
+    };
+    assert_eq!(failure.error_type(), Some("Negative"));
+    assert_eq!(failure.message(), "-5 is negative");
+    assert_eq!(handle.query(Counter::total, ()).await.expect("query"), 10);
+
+    // Async update: waits on a durable timer, then answers.
+    assert_eq!(
+        handle
+            .update(Counter::add_slowly, (5, 200))
+            .await
+            .expect("async update"),
+        15
+    );
+
+    // A handler error, a handler panic and a validator panic all reach the caller; the
+    // workflow goes on.
+    let refused = handle.update(Counter::refuse, ()).await.expect_err("refused");
+    assert!(
+        matches!(&refused, ClientError::UpdateFailed(f) if f.error_type() == Some("Refused") && f.message() == "not today"),
+        "{refused:?}"
+    );
+    let exploded = handle.update(Counter::explode, ()).await.expect_err("panic");
+    assert!(exploded.to_string().contains("update exploded"), "{exploded}");
+    let guarded = handle.update(Counter::guarded, ()).await.expect_err("panic");
+    assert!(guarded.to_string().contains("validator exploded"), "{guarded}");
+
+    // A panicking query fails that query only.
+    let crashed = handle.query(Counter::crash, ()).await.expect_err("panic");
+    assert!(
+        matches!(&crashed, ClientError::QueryFailed { message, .. } if message.contains("query exploded")),
+        "{crashed:?}"
+    );
+    assert_eq!(handle.query(Counter::total, ()).await.expect("query"), 15);
+
+    // Async signal that runs an activity.
+    handle
+        .signal(Counter::add_later, 7)
+        .await
+        .expect("async signal");
+    eventually_total(&handle, 22).await;
+
+    handle.signal(Counter::finish, ()).await.expect("finish");
+    assert_eq!(handle.result().await.expect("result"), vec![1, 2, 3, 5, 7]);
+    // Queries still answer after the workflow closed.
+    assert_eq!(handle.query(Counter::total, ()).await.expect("query"), 22);
+
+    // Rejected updates (validator failures and the validator panic) left no trace in the
+    // history; the accepted ones did, failures included.
+    let history = handle.history().await.expect("history");
+    assert_eq!(
+        count_events(&history, EventType::WorkflowExecutionUpdateAccepted),
+        4,
+        "set(10), add_slowly, refuse, explode"
+    );
+    assert_eq!(
+        count_events(&history, EventType::WorkflowExecutionUpdateCompleted),
+        4
+    );
+    worker.stop().await.expect("clean shutdown");
+}
+
+#[tokio::test]
+async fn signals_sent_before_the_worker_starts_are_all_delivered_in_order() {
+    let client = client().await;
+    let queue = task_queue("early-signals");
+    // Signal-with-start, then more signals, all before any worker polls.
+    let handle = client
+        .signal_with_start(
+            Counter::run,
+            210,
+            StartOptions::new(&queue, &queue),
+            Counter::add,
+            1,
+        )
+        .await
+        .expect("signal with start");
+    for n in 2..=20 {
+        handle.signal(Counter::add, n).await.expect("signal");
+    }
+    let worker = RunningWorker::start(counter_worker(&client, &queue));
+    let seen = handle.result().await.expect("result");
+    assert_eq!(seen, (1..=20).collect::<Vec<i64>>());
+    worker.stop().await.expect("clean shutdown");
+}
+
+#[tokio::test]
+async fn signals_racing_the_completion_are_handled_before_the_workflow_closes() {
+    let client = client().await;
+    let queue = task_queue("racing-signals");
+    let worker = RunningWorker::start(counter_worker(&client, &queue));
+    let handle = client
+        .start(Counter::run, 1, StartOptions::new(&queue, &queue))
+        .await
+        .expect("start");
+    // The first signal completes the workflow; the others race its completion. Each one the
+    // server accepted must be in the result.
+    let mut sends = tokio::task::JoinSet::new();
+    for _ in 0..30 {
+        let handle = handle.clone();
+        sends.spawn(async move { handle.signal(Counter::add, 1).await.is_ok() });
+    }
+    let accepted = sends
+        .join_all()
+        .await
+        .into_iter()
+        .filter(|ok| *ok)
+        .count();
+    let seen = handle.result().await.expect("result");
+    assert!(accepted >= 1);
+    assert_eq!(seen.len(), accepted, "every accepted signal was handled");
+    worker.stop().await.expect("clean shutdown");
+}
+
+#[tokio::test]
+async fn an_update_id_runs_once() {
+    let client = client().await;
+    let queue = task_queue("update-id");
+    let worker = RunningWorker::start(counter_worker(&client, &queue));
+    let handle = client
+        .start(Counter::run, 1_000, StartOptions::new(&queue, &queue))
+        .await
+        .expect("start");
+    let options = UpdateOptions::new()
+        .update_id("set-once")
+        .wait_for(UpdateStage::Completed);
+    let first = handle
+        .start_update(Counter::set, 40, options.clone())
+        .await
+        .expect("update")
+        .result()
+        .await
+        .expect("result");
+    let again = handle
+        .start_update(Counter::set, 40, options)
+        .await
+        .expect("update")
+        .result()
+        .await
+        .expect("result");
+    assert_eq!((first, again), (0, 0), "the retry gets the first outcome");
+    assert_eq!(handle.query(Counter::updates_run, ()).await.expect("q"), 1);
+    handle.signal(Counter::finish, ()).await.expect("finish");
+    handle.result().await.expect("result");
+    worker.stop().await.expect("clean shutdown");
+}
+
+#[tokio::test]
+async fn an_update_in_flight_survives_a_worker_restart_and_evictions() {
+    let client = client().await;
+    let queue = task_queue("update-restart");
+    let worker = RunningWorker::start(counter_worker(&client, &queue));
+    let handle = client
+        .start(Counter::run, 1_000, StartOptions::new(&queue, &queue))
+        .await
+        .expect("start");
+    // Accepted, then its handler waits on a 2 s timer while the worker goes away.
+    let update = handle
+        .start_update(Counter::add_slowly, (9, 2_000), UpdateOptions::new())
+        .await
+        .expect("accepted");
+    worker.stop().await.expect("clean shutdown");
+    // The new worker keeps no runs cached: every activation replays the history, so the
+    // update's handler is rebuilt from it.
+    let worker =
+        RunningWorker::start(counter_worker(&client, &queue).max_cached_workflows(0));
+    assert_eq!(update.result().await.expect("update result"), 9);
+    assert_eq!(
+        handle
+            .update(Counter::add_slowly, (1, 10))
+            .await
+            .expect("update"),
+        10
+    );
+    handle.signal(Counter::finish, ()).await.expect("finish");
+    assert_eq!(handle.result().await.expect("result"), vec![9, 1]);
+    let history = handle.history().await.expect("history");
+    assert_eq!(
+        count_events(&history, EventType::WorkflowTaskFailed),
+        0,
+        "replays matched the history"
+    );
+    worker.stop().await.expect("clean shutdown");
+}
+
+#[tokio::test]
+async fn unknown_names_and_bad_arguments_fail_only_that_call() {
+    let client = client().await;
+    let queue = task_queue("handler-bad-input");
+    let worker = RunningWorker::start(counter_worker(&client, &queue));
+    let handle = client
+        .start(Counter::run, 1_000, StartOptions::new(&queue, &queue))
+        .await
+        .expect("start");
+    let untyped = handle.untyped();
+
+    let error = untyped.query("totl", Vec::new()).await.expect_err("unknown");
+    let message = error.to_string();
+    assert!(
+        message.contains("no #[query] handler named `totl`")
+            && message.contains("`total`")
+            && message.contains("`seen_since`"),
+        "{message}"
+    );
+    let error = untyped
+        .update("sett", vec![encode(&1).expect("encode")])
+        .await
+        .expect_err("unknown");
+    let ClientError::UpdateFailed(failure) = &error else {
+        panic!("expected UpdateFailed, got {error:?}");
+    };
+    assert_eq!(failure.error_type(), Some("UpdateNotFound"));
+    assert!(failure.message().contains("`set`"), "{error}");
+
+    // An unknown signal is logged with the known names; the workflow goes on.
+    untyped
+        .signal("ad", vec![encode(&1).expect("encode")])
+        .await
+        .expect("signal");
+    // Arguments that do not decode: the signal is dropped, the query and update fail.
+    untyped
+        .signal("add", vec![encode(&"one").expect("encode")])
+        .await
+        .expect("signal");
+    let error = untyped
+        .query("seen_since", vec![encode(&"zero").expect("encode")])
+        .await
+        .expect_err("bad argument");
+    assert!(error.to_string().contains("usize"), "{error}");
+    let error = untyped
+        .update("set", vec![encode(&"ten").expect("encode")])
+        .await
+        .expect_err("bad argument");
+    assert!(error.to_string().contains("i64"), "{error}");
+
+    handle.signal(Counter::add, 4).await.expect("signal");
+    eventually_total(&handle, 4).await;
+    let unknown = warnings_containing("no #[signal] handler named `ad`");
+    assert!(
+        unknown.iter().any(|w| w.contains("`add`") && w.contains("`finish`")),
+        "{unknown:?}"
+    );
+    assert!(
+        !warnings_containing("signal `add` of workflow `Counter`").is_empty(),
+        "the undecodable signal is logged with the expected type"
+    );
+    handle.signal(Counter::finish, ()).await.expect("finish");
+    assert_eq!(handle.result().await.expect("result"), vec![4]);
+    worker.stop().await.expect("clean shutdown");
+}
+
+#[tokio::test]
+async fn dynamic_handlers_receive_any_name() {
+    let client = client().await;
+    let queue = task_queue("dynamic");
+    let worker = RunningWorker::start(Worker::new(&client, &queue).workflow::<Catchall>());
+    let handle = client
+        .start(Catchall::run, (), StartOptions::new(&queue, &queue))
+        .await
+        .expect("start");
+    let untyped = handle.untyped();
+    untyped
+        .signal("ping", vec![encode(&1).expect("encode"), encode(&2).expect("encode")])
+        .await
+        .expect("signal");
+    let answer = untyped.query("anything", Vec::new()).await.expect("query");
+    let answer: String = workflow_runtime::payload::decode(&answer[0]).expect("string");
+    assert!(answer.starts_with("anything: "), "{answer}");
+    let counted = untyped
+        .update("bump", vec![encode(&1).expect("encode")])
+        .await
+        .expect("update");
+    let counted: usize = workflow_runtime::payload::decode(&counted[0]).expect("usize");
+    assert_eq!(counted, 1);
+    untyped.signal("stop", Vec::new()).await.expect("signal");
+    assert_eq!(
+        handle.result().await.expect("result"),
+        vec!["ping/2", "update bump", "stop/0", "stop"]
+    );
+    worker.stop().await.expect("clean shutdown");
+}
+
+#[tokio::test]
+async fn update_with_start_starts_once_and_validators_do_not_run_on_replay() {
+    let client = client().await;
+    let queue = task_queue("account");
+    let worker = RunningWorker::start(Worker::new(&client, &queue).workflow::<Account>());
+    let options = StartOptions::new(&queue, &queue);
+    let (handle, balance) = client
+        .update_with_start(Account::run, (), options.clone(), Account::deposit, 40)
+        .await
+        .expect("update with start");
+    assert_eq!(balance, 40);
+    // The workflow is running: the second call updates the same run.
+    let (again, balance) = client
+        .update_with_start(Account::run, (), options, Account::deposit, 60)
+        .await
+        .expect("update with start");
+    assert_eq!(balance, 100);
+    assert_eq!(again.workflow_id(), handle.workflow_id());
+    assert_eq!(handle.result().await.expect("result"), 100);
+    worker.stop().await.expect("clean shutdown");
+
+    // A stricter validator deployed later rejects every new deposit, but old histories still
+    // replay: validators only run for new updates.
+    let history = handle.history().await.expect("history");
+    Replayer::new()
+        .workflow::<StrictAccount>()
+        .replay_events(history)
+        .await
+        .expect("replays without nondeterminism");
+}
+
+#[tokio::test]
+async fn approval_waits_for_a_signal_or_times_out() {
+    let client = client().await;
+    let queue = task_queue("approval");
+    let worker =
+        RunningWorker::start(Worker::new(&client, &queue).workflow::<ApprovalWorkflow>());
+    let request = |timeout_seconds| ApprovalRequest {
+        description: "new laptop".to_owned(),
+        timeout_seconds,
+    };
+
+    let approved = client
+        .start(
+            ApprovalWorkflow::run,
+            request(3_600),
+            StartOptions::new(format!("{queue}-yes"), &queue),
+        )
+        .await
+        .expect("start");
+    assert_eq!(
+        approved.query(ApprovalWorkflow::decision, ()).await.expect("query"),
+        None
+    );
+    approved
+        .signal(ApprovalWorkflow::approve, true)
+        .await
+        .expect("signal");
+    assert_eq!(
+        approved.result().await.expect("result"),
+        ApprovalDecision {
+            approved: true,
+            decided_by: DecidedBy::Reviewer
+        }
+    );
+    let history = approved.history().await.expect("history");
+    assert_eq!(
+        count_events(&history, EventType::TimerCanceled),
+        1,
+        "the signal cancelled the timeout timer"
+    );
+
+    let timed_out = client
+        .execute(
+            ApprovalWorkflow::run,
+            request(1),
+            StartOptions::new(format!("{queue}-timeout"), &queue),
+        )
+        .await
+        .expect("result");
+    assert_eq!(
+        timed_out,
+        ApprovalDecision {
+            approved: false,
+            decided_by: DecidedBy::Timeout
+        }
+    );
+    worker.stop().await.expect("clean shutdown");
+}
+
+fn order(id: &str, hold_seconds: u64) -> OrderInput {
+    OrderInput {
+        order_id: id.to_owned(),
+        customer_id: "dana".to_owned(),
+        items: vec![LineItem {
+            sku: "WIDGET".to_owned(),
+            quantity: 2,
+            unit_price_cents: 1_000,
+        }],
+        shipping_address: Address {
+            street: "1 Old Road".to_owned(),
+            city: "Lyon".to_owned(),
+        },
+        hold_seconds,
+    }
+}
+
+async fn wait_until_paid(handle: &WorkflowHandle<OrderWorkflow>) {
+    for _ in 0..400 {
+        let status = handle
+            .query(OrderWorkflow::get_status, ())
+            .await
+            .expect("query");
+        if status == OrderStatus::Paid {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    panic!("the order was never paid");
+}
+
+#[tokio::test]
+async fn order_address_changes_until_shipped_and_cancellation_compensates() {
+    let client = client().await;
+    let queue = task_queue("order-interactive");
+    let activities =
+        std::sync::Arc::new(OrderActivities::new(20_000, [("WIDGET".to_owned(), 50)]));
+    let worker = RunningWorker::start(
+        Worker::new(&client, &queue)
+            .workflow::<OrderWorkflow>()
+            .shared_activities(std::sync::Arc::clone(&activities)),
+    );
+
+    let shipped_id = format!("{queue}-shipped");
+    let shipped = client
+        .start(
+            OrderWorkflow::run,
+            order(&shipped_id, 1),
+            StartOptions::new(&shipped_id, &queue),
+        )
+        .await
+        .expect("start");
+    wait_until_paid(&shipped).await;
+    let previous = shipped
+        .update(
+            OrderWorkflow::update_shipping_address,
+            Address {
+                street: "5 New Street".to_owned(),
+                city: "Paris".to_owned(),
+            },
+        )
+        .await
+        .expect("address change accepted");
+    assert_eq!(previous.city, "Lyon");
+    let result = shipped.result().await.expect("ships");
+    assert_eq!(result.status, OrderStatus::Completed);
+    assert!(result.tracking_number.is_some());
+
+    let cancelled_id = format!("{queue}-cancelled");
+    let cancelled = client
+        .start(
+            OrderWorkflow::run,
+            order(&cancelled_id, 600),
+            StartOptions::new(&cancelled_id, &queue),
+        )
+        .await
+        .expect("start");
+    wait_until_paid(&cancelled).await;
+    cancelled
+        .signal(OrderWorkflow::cancel_order, "changed my mind".to_owned())
+        .await
+        .expect("signal");
+    let result = cancelled.result().await.expect("cancelled result");
+    assert_eq!(result.status, OrderStatus::Cancelled);
+    assert_eq!(result.cancellation_reason.as_deref(), Some("changed my mind"));
+    let refused = cancelled
+        .update(
+            OrderWorkflow::update_shipping_address,
+            Address {
+                street: "x".to_owned(),
+                city: "y".to_owned(),
+            },
+        )
+        .await;
+    assert!(refused.is_err(), "no address change after cancellation");
+
+    let journal = activities.journal();
+    assert_eq!(
+        journal,
+        vec![
+            format!("ship {shipped_id} Paris"),
+            format!("refund {}", result.transaction_id),
+            format!("release {cancelled_id}"),
+        ]
+    );
+    assert_eq!(
+        activities.stock.lock().expect("stock")["WIDGET"],
+        48,
+        "the shipped order keeps its 2 units, the cancelled one gave them back"
+    );
+    worker.stop().await.expect("clean shutdown");
+}
