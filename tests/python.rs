@@ -1,7 +1,9 @@
 //! Interoperability: the official Python SDK's client starts the Rust order workflow by name,
-//! reads its typed result, and sees a Rust failure's type and message.
+//! reads its typed result, sees a Rust failure's type and message, and drives the workflow's
+//! signal, query and update handlers (a rejected update reaches Python with the validator's
+//! message).
 
-use std::process::Command;
+use std::{path::PathBuf, process::Command};
 
 use examples::order::{OrderActivities, OrderWorkflow};
 use tests::{RunningWorker, client, python, python_scripts, server_address, task_queue};
@@ -16,24 +18,7 @@ async fn python_client_drives_a_rust_worker() {
             .workflow::<OrderWorkflow>()
             .activities(OrderActivities::new(20_000, [("WIDGET".to_owned(), 50)])),
     );
-    let python = tokio::task::spawn_blocking(python)
-        .await
-        .expect("python set-up");
-    let output = tokio::task::spawn_blocking(move || {
-        Command::new(python)
-            .arg(python_scripts().join("order_client.py"))
-            .args([server_address(), queue.as_str()])
-            .output()
-            .expect("run the Python client")
-    })
-    .await
-    .expect("python client");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        output.status.success(),
-        "python client failed:\n{stdout}\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let stdout = run_python("order_client.py", &queue).await;
     let lines: Vec<serde_json::Value> = stdout
         .lines()
         .map(|l| serde_json::from_str(l).expect("one JSON object per line"))
@@ -46,6 +31,60 @@ async fn python_client_drives_a_rust_worker() {
         lines[1]["error"]["message"]
             .as_str()
             .is_some_and(|m| m.contains("declined for 30000 cents")),
+        "{stdout}"
+    );
+    worker.stop().await.expect("clean shutdown");
+}
+
+/// Runs one of the Python client scripts against the shared server and returns its stdout.
+async fn run_python(script: &'static str, queue: &str) -> String {
+    let python: PathBuf = tokio::task::spawn_blocking(python)
+        .await
+        .expect("python set-up");
+    let queue = queue.to_owned();
+    let output = tokio::task::spawn_blocking(move || {
+        Command::new(python)
+            .arg(python_scripts().join(script))
+            .args([server_address(), queue.as_str()])
+            .output()
+            .expect("run the Python client")
+    })
+    .await
+    .expect("python client");
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(
+        output.status.success(),
+        "python client {script} failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    stdout
+}
+
+#[tokio::test]
+async fn python_client_signals_queries_and_updates_a_rust_workflow() {
+    let client = client().await;
+    let queue = task_queue("python-interactive");
+    let worker = RunningWorker::start(
+        Worker::new(&client, &queue)
+            .workflow::<OrderWorkflow>()
+            .activities(OrderActivities::new(20_000, [("WIDGET".to_owned(), 50)])),
+    );
+    let stdout = run_python("interactive_client.py", &queue).await;
+    let lines: Vec<serde_json::Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("one JSON object per line"))
+        .collect();
+    assert_eq!(lines.len(), 4, "{stdout}");
+    assert_eq!(lines[0]["status"], "Paid", "{stdout}");
+    assert_eq!(lines[1]["previous"]["city"], "Lyon", "{stdout}");
+    assert_eq!(lines[2]["rejected"]["type"], "InvalidAddress", "{stdout}");
+    assert_eq!(
+        lines[2]["rejected"]["message"], "an address needs a street and a city",
+        "{stdout}"
+    );
+    assert_eq!(lines[3]["result"]["status"], "Cancelled", "{stdout}");
+    assert_eq!(
+        lines[3]["result"]["cancellation_reason"], "changed my mind",
         "{stdout}"
     );
     worker.stop().await.expect("clean shutdown");
