@@ -112,7 +112,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .await
     {
         Err(ClientError::UpdateFailed(refused)) => {
-            println!("Update with an empty address: rejected ({})", refused.message())
+            println!(
+                "Update with an empty address: rejected ({})",
+                refused.message()
+            )
         }
         other => println!("Update with an empty address: unexpected {other:?}"),
     }

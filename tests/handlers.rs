@@ -5,9 +5,7 @@ use std::time::Duration;
 
 use examples::{
     approval::{ApprovalDecision, ApprovalRequest, ApprovalWorkflow, DecidedBy},
-    order::{
-        Address, LineItem, OrderActivities, OrderInput, OrderStatus, OrderWorkflow,
-    },
+    order::{Address, LineItem, OrderActivities, OrderInput, OrderStatus, OrderWorkflow},
 };
 use tests::{RunningWorker, client, task_queue, warnings_containing};
 use workflow_runtime::{
@@ -84,15 +82,30 @@ async fn signals_queries_and_updates_round_trip() {
 
     // A handler error, a handler panic and a validator panic all reach the caller; the
     // workflow goes on.
-    let refused = handle.update(Counter::refuse, ()).await.expect_err("refused");
+    let refused = handle
+        .update(Counter::refuse, ())
+        .await
+        .expect_err("refused");
     assert!(
         matches!(&refused, ClientError::UpdateFailed(f) if f.error_type() == Some("Refused") && f.message() == "not today"),
         "{refused:?}"
     );
-    let exploded = handle.update(Counter::explode, ()).await.expect_err("panic");
-    assert!(exploded.to_string().contains("update exploded"), "{exploded}");
-    let guarded = handle.update(Counter::guarded, ()).await.expect_err("panic");
-    assert!(guarded.to_string().contains("validator exploded"), "{guarded}");
+    let exploded = handle
+        .update(Counter::explode, ())
+        .await
+        .expect_err("panic");
+    assert!(
+        exploded.to_string().contains("update exploded"),
+        "{exploded}"
+    );
+    let guarded = handle
+        .update(Counter::guarded, ())
+        .await
+        .expect_err("panic");
+    assert!(
+        guarded.to_string().contains("validator exploded"),
+        "{guarded}"
+    );
 
     // A panicking query fails that query only.
     let crashed = handle.query(Counter::crash, ()).await.expect_err("panic");
@@ -169,12 +182,7 @@ async fn signals_racing_the_completion_are_handled_before_the_workflow_closes() 
         let handle = handle.clone();
         sends.spawn(async move { handle.signal(Counter::add, 1).await.is_ok() });
     }
-    let accepted = sends
-        .join_all()
-        .await
-        .into_iter()
-        .filter(|ok| *ok)
-        .count();
+    let accepted = sends.join_all().await.into_iter().filter(|ok| *ok).count();
     let seen = handle.result().await.expect("result");
     assert!(accepted >= 1);
     assert_eq!(seen.len(), accepted, "every accepted signal was handled");
@@ -231,8 +239,7 @@ async fn an_update_in_flight_survives_a_worker_restart_and_evictions() {
     worker.stop().await.expect("clean shutdown");
     // The new worker keeps no runs cached: every activation replays the history, so the
     // update's handler is rebuilt from it.
-    let worker =
-        RunningWorker::start(counter_worker(&client, &queue).max_cached_workflows(0));
+    let worker = RunningWorker::start(counter_worker(&client, &queue).max_cached_workflows(0));
     assert_eq!(update.result().await.expect("update result"), 9);
     assert_eq!(
         handle
@@ -263,7 +270,10 @@ async fn unknown_names_and_bad_arguments_fail_only_that_call() {
         .expect("start");
     let untyped = handle.untyped();
 
-    let error = untyped.query("totl", Vec::new()).await.expect_err("unknown");
+    let error = untyped
+        .query("totl", Vec::new())
+        .await
+        .expect_err("unknown");
     let message = error.to_string();
     assert!(
         message.contains("no #[query] handler named `totl`")
@@ -306,7 +316,9 @@ async fn unknown_names_and_bad_arguments_fail_only_that_call() {
     eventually_total(&handle, 4).await;
     let unknown = warnings_containing("no #[signal] handler named `ad`");
     assert!(
-        unknown.iter().any(|w| w.contains("`add`") && w.contains("`finish`")),
+        unknown
+            .iter()
+            .any(|w| w.contains("`add`") && w.contains("`finish`")),
         "{unknown:?}"
     );
     assert!(
@@ -329,7 +341,10 @@ async fn dynamic_handlers_receive_any_name() {
         .expect("start");
     let untyped = handle.untyped();
     untyped
-        .signal("ping", vec![encode(&1).expect("encode"), encode(&2).expect("encode")])
+        .signal(
+            "ping",
+            vec![encode(&1).expect("encode"), encode(&2).expect("encode")],
+        )
         .await
         .expect("signal");
     let answer = untyped.query("anything", Vec::new()).await.expect("query");
@@ -384,8 +399,7 @@ async fn update_with_start_starts_once_and_validators_do_not_run_on_replay() {
 async fn approval_waits_for_a_signal_or_times_out() {
     let client = client().await;
     let queue = task_queue("approval");
-    let worker =
-        RunningWorker::start(Worker::new(&client, &queue).workflow::<ApprovalWorkflow>());
+    let worker = RunningWorker::start(Worker::new(&client, &queue).workflow::<ApprovalWorkflow>());
     let request = |timeout_seconds| ApprovalRequest {
         description: "new laptop".to_owned(),
         timeout_seconds,
@@ -400,7 +414,10 @@ async fn approval_waits_for_a_signal_or_times_out() {
         .await
         .expect("start");
     assert_eq!(
-        approved.query(ApprovalWorkflow::decision, ()).await.expect("query"),
+        approved
+            .query(ApprovalWorkflow::decision, ())
+            .await
+            .expect("query"),
         None
     );
     approved
@@ -474,8 +491,7 @@ async fn wait_until_paid(handle: &WorkflowHandle<OrderWorkflow>) {
 async fn order_address_changes_until_shipped_and_cancellation_compensates() {
     let client = client().await;
     let queue = task_queue("order-interactive");
-    let activities =
-        std::sync::Arc::new(OrderActivities::new(20_000, [("WIDGET".to_owned(), 50)]));
+    let activities = std::sync::Arc::new(OrderActivities::new(20_000, [("WIDGET".to_owned(), 50)]));
     let worker = RunningWorker::start(
         Worker::new(&client, &queue)
             .workflow::<OrderWorkflow>()
@@ -523,7 +539,10 @@ async fn order_address_changes_until_shipped_and_cancellation_compensates() {
         .expect("signal");
     let result = cancelled.result().await.expect("cancelled result");
     assert_eq!(result.status, OrderStatus::Cancelled);
-    assert_eq!(result.cancellation_reason.as_deref(), Some("changed my mind"));
+    assert_eq!(
+        result.cancellation_reason.as_deref(),
+        Some("changed my mind")
+    );
     let refused = cancelled
         .update(
             OrderWorkflow::update_shipping_address,

@@ -527,7 +527,8 @@ pub struct Catchall {
 impl Catchall {
     #[run]
     pub async fn run(ctx: WorkflowContext<Self>) -> WorkflowResult<Vec<String>> {
-        ctx.wait_condition(|s| s.received.iter().any(|r| r == "stop")).await;
+        ctx.wait_condition(|s| s.received.iter().any(|r| r == "stop"))
+            .await;
         Ok(ctx.state(|s| s.received.clone()))
     }
 
@@ -540,7 +541,11 @@ impl Catchall {
     }
 
     #[query(dynamic)]
-    pub fn any_query(&self, name: String, _args: Vec<workflow_runtime::payload::Payload>) -> String {
+    pub fn any_query(
+        &self,
+        name: String,
+        _args: Vec<workflow_runtime::payload::Payload>,
+    ) -> String {
         format!("{name}: {} received", self.received.len())
     }
 

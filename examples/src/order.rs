@@ -330,7 +330,10 @@ impl OrderWorkflow {
     #[signal]
     pub async fn cancel_order(ctx: WorkflowContext<Self>, reason: String) -> WorkflowResult<()> {
         if !ctx.state(|s| s.status.can_change()) || ctx.state(|s| s.cancel_requested.is_some()) {
-            tracing::warn!(reason, "cancellation ignored: the order has shipped or is already being cancelled");
+            tracing::warn!(
+                reason,
+                "cancellation ignored: the order has shipped or is already being cancelled"
+            );
             return Ok(());
         }
         ctx.state_mut(|s| s.cancel_requested = Some(reason));
@@ -385,7 +388,10 @@ impl OrderWorkflow {
         if !self.status.can_change() || self.cancel_requested.is_some() {
             return Err(WorkflowError::application(
                 "AddressChangeRefused",
-                format!("the order is {:?}: its address can no longer change", self.status),
+                format!(
+                    "the order is {:?}: its address can no longer change",
+                    self.status
+                ),
             ));
         }
         if address.street.trim().is_empty() || address.city.trim().is_empty() {
@@ -557,7 +563,10 @@ impl OrderActivities {
             "ship_order {} to {}, {}: tracking {tracking}",
             shipment.order_id, shipment.address.street, shipment.address.city
         ));
-        self.record(format!("ship {} {}", shipment.order_id, shipment.address.city));
+        self.record(format!(
+            "ship {} {}",
+            shipment.order_id, shipment.address.city
+        ));
         Ok(tracking)
     }
 

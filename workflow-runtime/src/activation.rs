@@ -355,7 +355,6 @@ impl<W: WorkflowDefinition> TypedHandlers<W> {
     }
 }
 
-
 impl<W: WorkflowDefinition> RunHandlers for TypedHandlers<W> {
     fn signal(&self, executor: &mut Executor, signal: SignalWorkflow) -> Result<(), String> {
         let name = signal.signal_name.as_str();
@@ -512,39 +511,37 @@ impl<W: WorkflowDefinition> RunHandlers for TypedHandlers<W> {
                 self.respond_to_update(id, Response::Accepted(()));
                 self.respond_to_update(id, response);
             }
-            UpdateHandler::Async(handler) => {
-                match handler(self.ctx.clone(), name, &update.input) {
-                    Err(decode) => {
-                        self.respond_to_update(
-                            id,
-                            Response::Rejected(failure_of(decode_error(name, decode))),
-                        );
-                    }
-                    Ok(future) => {
-                        self.respond_to_update(id, Response::Accepted(()));
-                        let shared = Rc::clone(self.shared());
-                        let id = id.to_owned();
-                        let what = format!("update handler `{name}`");
-                        self.spawn_handler(executor, async move {
-                            let outcome = AssertUnwindSafe(future).catch_unwind().await;
-                            let response = match outcome {
-                                Ok(Ok(result)) => Response::Completed(result),
-                                Ok(Err(error)) => Response::Rejected(failure_of(error)),
-                                Err(payload) => Response::Rejected(panic_failure(&what, &*payload)),
-                            };
-                            let mut shared = shared.borrow_mut();
-                            if !shared.finished {
-                                shared.commands.push(workflow_command::Variant::UpdateResponse(
-                                    UpdateResponse {
-                                        protocol_instance_id: id,
-                                        response: Some(response),
-                                    },
-                                ));
-                            }
-                        });
-                    }
+            UpdateHandler::Async(handler) => match handler(self.ctx.clone(), name, &update.input) {
+                Err(decode) => {
+                    self.respond_to_update(
+                        id,
+                        Response::Rejected(failure_of(decode_error(name, decode))),
+                    );
                 }
-            }
+                Ok(future) => {
+                    self.respond_to_update(id, Response::Accepted(()));
+                    let shared = Rc::clone(self.shared());
+                    let id = id.to_owned();
+                    let what = format!("update handler `{name}`");
+                    self.spawn_handler(executor, async move {
+                        let outcome = AssertUnwindSafe(future).catch_unwind().await;
+                        let response = match outcome {
+                            Ok(Ok(result)) => Response::Completed(result),
+                            Ok(Err(error)) => Response::Rejected(failure_of(error)),
+                            Err(payload) => Response::Rejected(panic_failure(&what, &*payload)),
+                        };
+                        let mut shared = shared.borrow_mut();
+                        if !shared.finished {
+                            shared
+                                .commands
+                                .push(workflow_command::Variant::UpdateResponse(UpdateResponse {
+                                    protocol_instance_id: id,
+                                    response: Some(response),
+                                }));
+                        }
+                    });
+                }
+            },
         }
     }
 }

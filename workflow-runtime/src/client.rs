@@ -303,7 +303,9 @@ fn lifecycle_stage(stage: UpdateStage) -> i32 {
 }
 
 /// The wire name of handler method `F` of workflow `W`.
-fn handler_name<W: WorkflowDefinition, F: 'static>(kind: HandlerKind) -> Result<&'static str, ClientError> {
+fn handler_name<W: WorkflowDefinition, F: 'static>(
+    kind: HandlerKind,
+) -> Result<&'static str, ClientError> {
     W::handlers()
         .name_of(kind, TypeId::of::<F>())
         .ok_or_else(|| {
@@ -567,7 +569,11 @@ impl Client {
         let signal_name = handler_name::<R::Workflow, S>(HandlerKind::Signal)?;
         let arguments = <R::Workflow as WorkflowDefinition>::encode_input(&input)?;
         let signal_arguments = S::Args::encode(&signal_input)?;
-        let start = self.start_request(<R::Workflow as WorkflowDefinition>::NAME, arguments, &options);
+        let start = self.start_request(
+            <R::Workflow as WorkflowDefinition>::NAME,
+            arguments,
+            &options,
+        );
         let request = SignalWithStartWorkflowExecutionRequest {
             namespace: start.namespace,
             workflow_id: start.workflow_id,
@@ -620,8 +626,11 @@ impl Client {
         let update_name = handler_name::<R::Workflow, U>(HandlerKind::Update)?;
         let arguments = <R::Workflow as WorkflowDefinition>::encode_input(&input)?;
         let update_arguments = U::Args::encode(&update_input)?;
-        let mut start =
-            self.start_request(<R::Workflow as WorkflowDefinition>::NAME, arguments, &options);
+        let mut start = self.start_request(
+            <R::Workflow as WorkflowDefinition>::NAME,
+            arguments,
+            &options,
+        );
         start.workflow_id_conflict_policy = WorkflowIdConflictPolicy::UseExisting as i32;
         let handle = self.untyped_handle(options.workflow_id.clone(), None);
         let update = handle.update_request(

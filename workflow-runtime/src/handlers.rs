@@ -65,11 +65,12 @@ pub type Validator<W> = fn(&W, &str, &[Payload]) -> Result<(), WorkflowError>;
 pub type SyncUpdate<W> =
     fn(&mut W, &str, &[Payload]) -> Result<Result<Payload, WorkflowError>, PayloadError>;
 /// An async update: decodes the arguments and returns the handler's future.
-pub type AsyncUpdate<W> = fn(
-    WorkflowContext<W>,
-    &str,
-    &[Payload],
-) -> Result<LocalBoxFuture<'static, Result<Payload, WorkflowError>>, PayloadError>;
+pub type AsyncUpdate<W> =
+    fn(
+        WorkflowContext<W>,
+        &str,
+        &[Payload],
+    ) -> Result<LocalBoxFuture<'static, Result<Payload, WorkflowError>>, PayloadError>;
 
 /// How a signal runs.
 pub enum SignalHandler<W> {
@@ -290,7 +291,9 @@ pub fn update_outcome<T: Serialize, E: Into<WorkflowError>>(
 }
 
 /// Boxes an async update handler's future.
-pub fn update_future<Fut, T, E>(future: Fut) -> LocalBoxFuture<'static, Result<Payload, WorkflowError>>
+pub fn update_future<Fut, T, E>(
+    future: Fut,
+) -> LocalBoxFuture<'static, Result<Payload, WorkflowError>>
 where
     Fut: Future<Output = Result<T, E>> + 'static,
     T: Serialize,

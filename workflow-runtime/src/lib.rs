@@ -77,16 +77,15 @@ pub use definition::{
 pub use error::{
     ActivityError, ActivityFailed, UpdateFailed, WorkflowError, WorkflowFailed, WorkflowResult,
 };
-pub use handlers::{HandlerArgs, HandlerKind, QueryFn, SignalFn, SignalOutput, UpdateFn};
 pub use futures::future::Either;
+pub use handlers::{HandlerArgs, HandlerKind, QueryFn, SignalFn, SignalOutput, UpdateFn};
 pub use options::{ActivityOptions, RetryPolicy};
 pub use registry::Registry;
 /// Temporal's protobuf types (payloads, failures, history events), for advanced uses.
 pub use temporalio_common::protos;
 pub use worker::{ShutdownHandle, Worker, WorkerError};
 pub use workflow_macros::{
-    activities, activity, allow_nondeterminism, deterministic, query, run, signal, update,
-    workflow,
+    activities, activity, allow_nondeterminism, deterministic, query, run, signal, update, workflow,
 };
 
 /// Everything a workflow or activity module needs: `use workflow_runtime::prelude::*;`.

@@ -186,15 +186,16 @@ fn handler<'a>(
         },
         (receiver, false) => {
             let wants_mut = kind != HandlerKind::Query;
-            let good = receiver.is_some_and(|r| {
-                r.reference.is_some() && (r.mutability.is_some() == wants_mut)
-            });
+            let good = receiver
+                .is_some_and(|r| r.reference.is_some() && (r.mutability.is_some() == wants_mut));
             if !good {
                 let message = match kind {
                     HandlerKind::Query => {
                         "queries read state and never change it: take `&self`".to_owned()
                     }
-                    _ => format!("a sync #[{attr}] changes state: take `&mut self` (or make it `async` and take `ctx: WorkflowContext<Self>`)"),
+                    _ => format!(
+                        "a sync #[{attr}] changes state: take `&mut self` (or make it `async` and take `ctx: WorkflowContext<Self>`)"
+                    ),
                 };
                 match receiver {
                     Some(r) => cx.error_spanned_by(r, message),
@@ -230,7 +231,10 @@ fn handler<'a>(
             None
         }
         (HandlerKind::Query, ReturnType::Default) => {
-            cx.error_spanned_by(&sig.ident, "a query must return a value: `fn status(&self) -> Status`");
+            cx.error_spanned_by(
+                &sig.ident,
+                "a query must return a value: `fn status(&self) -> Status`",
+            );
             ok = false;
             None
         }
@@ -242,7 +246,10 @@ fn handler<'a>(
             None
         }
         (HandlerKind::Update, ReturnType::Default) => {
-            cx.error_spanned_by(&sig.ident, "an update returns `Result<T, E>` (use `WorkflowResult<()>` for no value)");
+            cx.error_spanned_by(
+                &sig.ident,
+                "an update returns `Result<T, E>` (use `WorkflowResult<()>` for no value)",
+            );
             ok = false;
             None
         }
@@ -297,7 +304,10 @@ fn validator<'a>(
         );
         ok = false;
     }
-    if !sig.receiver().is_some_and(|r| r.reference.is_some() && r.mutability.is_none()) {
+    if !sig
+        .receiver()
+        .is_some_and(|r| r.reference.is_some() && r.mutability.is_none())
+    {
         let message = "a validator reads state and never changes it: take `&self`";
         match sig.receiver() {
             Some(r) => cx.error_spanned_by(r, message),
