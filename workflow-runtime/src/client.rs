@@ -1,7 +1,7 @@
 //! The client: connect to a Temporal server, start workflows by their `#[run]` method and read
 //! typed results.
 
-use std::{any::TypeId, marker::PhantomData, time::Duration};
+use std::{any::TypeId, future::Future, marker::PhantomData, time::Duration};
 
 use temporalio_client::{
     ClientTlsOptions, ConnectionOptions, TlsOptions, grpc::WorkflowService, tonic,
@@ -764,78 +764,83 @@ impl<W: WorkflowDefinition> WorkflowHandle<W> {
         self.untyped.cancel().await
     }
 
+    /// Terminates the workflow immediately.
+    pub async fn terminate(&self, reason: &str) -> Result<(), ClientError> {
+        self.untyped.terminate(reason).await
+    }
+
     /// Sends a signal, naming its `#[signal]` method: `handle.signal(OrderWorkflow::approve,
     /// true)`. Returns once the server recorded it.
-    pub async fn signal<F, Sig>(
+    pub fn signal<F, Sig>(
         &self,
         _signal: F,
         input: <F::Args as HandlerArgs>::Input,
-    ) -> Result<(), ClientError>
+    ) -> impl Future<Output = Result<(), ClientError>> + '_
     where
         F: SignalFn<W, Sig> + 'static,
     {
-        let name = handler_name::<W, F>(HandlerKind::Signal)?;
-        self.untyped.signal(name, F::Args::encode(&input)?).await
+        let name = handler_name::<W, F>(HandlerKind::Signal);
+        let arguments = F::Args::encode(&input);
+        async move { self.untyped.signal(name?, arguments?).await }
     }
 
     /// Queries the workflow's state through a `#[query]` method:
     /// `handle.query(OrderWorkflow::status, ())`. Answered from the workflow's current state,
     /// also while it waits on an activity or a timer, and after it closed.
-    pub async fn query<F, Sig>(
+    pub fn query<F, Sig>(
         &self,
         _query: F,
         input: <F::Args as HandlerArgs>::Input,
-    ) -> Result<F::Output, ClientError>
+    ) -> impl Future<Output = Result<F::Output, ClientError>> + '_
     where
         F: QueryFn<W, Sig> + 'static,
     {
-        let name = handler_name::<W, F>(HandlerKind::Query)?;
-        let payloads = self.untyped.query(name, F::Args::encode(&input)?).await?;
-        Ok(decode_result(payloads.first())?)
+        let name = handler_name::<W, F>(HandlerKind::Query);
+        let arguments = F::Args::encode(&input);
+        async move {
+            let payloads = self.untyped.query(name?, arguments?).await?;
+            Ok(decode_result(payloads.first())?)
+        }
     }
 
     /// Sends an update through an `#[update]` method and waits for its result. A rejection by
     /// the validator or an error from the handler comes back as
     /// [`ClientError::UpdateFailed`].
-    pub async fn update<F, Sig>(
+    pub fn update<F, Sig>(
         &self,
         update: F,
         input: <F::Args as HandlerArgs>::Input,
-    ) -> Result<F::Output, ClientError>
+    ) -> impl Future<Output = Result<F::Output, ClientError>> + '_
     where
         F: UpdateFn<W, Sig> + 'static,
     {
-        self.start_update(update, input, UpdateOptions::new())
-            .await?
-            .result()
-            .await
+        let started = self.start_update(update, input, UpdateOptions::new());
+        async move { started.await?.result().await }
     }
 
     /// Sends an update and returns its handle once the stage in `options` is reached
     /// (accepted, by default).
-    pub async fn start_update<F, Sig>(
+    pub fn start_update<F, Sig>(
         &self,
         _update: F,
         input: <F::Args as HandlerArgs>::Input,
         options: UpdateOptions,
-    ) -> Result<UpdateHandle<F::Output>, ClientError>
+    ) -> impl Future<Output = Result<UpdateHandle<F::Output>, ClientError>> + '_
     where
         F: UpdateFn<W, Sig> + 'static,
     {
-        let name = handler_name::<W, F>(HandlerKind::Update)?;
-        let untyped = self
-            .untyped
-            .start_update(name, F::Args::encode(&input)?, options)
-            .await?;
-        Ok(UpdateHandle {
-            untyped,
-            _output: PhantomData,
-        })
-    }
-
-    /// Terminates the workflow immediately.
-    pub async fn terminate(&self, reason: &str) -> Result<(), ClientError> {
-        self.untyped.terminate(reason).await
+        let name = handler_name::<W, F>(HandlerKind::Update);
+        let arguments = F::Args::encode(&input);
+        async move {
+            let untyped = self
+                .untyped
+                .start_update(name?, arguments?, options)
+                .await?;
+            Ok(UpdateHandle {
+                untyped,
+                _output: PhantomData,
+            })
+        }
     }
 }
 

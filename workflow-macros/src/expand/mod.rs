@@ -48,7 +48,7 @@ pub(crate) fn decode_body(krate: &syn::Path, inputs: &[&syn::Type], what: &str) 
             let decoded = many.iter().enumerate().map(|(i, ty)| {
                 quote::quote_spanned!(syn::spanned::Spanned::span(ty)=> #p::decode_arg::<#ty>(payloads, #i, #what)?)
             });
-            quote!(#p::Result::Ok((#(#decoded,)*)))
+            quote!(#p::Result::<_, #p::PayloadError>::Ok((#(#decoded,)*)))
         }
     }
 }

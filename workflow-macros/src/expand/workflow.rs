@@ -170,14 +170,15 @@ fn handler_entry(
                     let decode = decode_body(krate, &handler.inputs, &what);
                     // Each borrow is spanned at the validator's parameter, so a type that does
                     // not match the update's argument is reported there.
+                    let single = handler.inputs.len() == 1;
                     let borrows = validator.inputs.iter().enumerate().map(|(i, ty)| {
-                        let field = if handler.inputs.len() == 1 {
-                            quote!(input)
+                        let span = ty.span();
+                        if single {
+                            quote_spanned!(span=> &input)
                         } else {
-                            let index = syn::Index::from(i);
-                            quote!(input.#index)
-                        };
-                        quote_spanned!(ty.span()=> &#field)
+                            let index = syn::Index { index: i as u32, span };
+                            quote_spanned!(span=> &input.#index)
+                        }
                     });
                     quote! {
                         #p::Option::Some(|state: &#self_ty, handler_name: &str, payloads: &[#p::Payload]| -> #p::Result<(), #p::WorkflowError> {

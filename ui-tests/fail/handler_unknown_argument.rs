@@ -1,0 +1,26 @@
+use workflow_runtime::prelude::*;
+
+#[derive(Default)]
+pub struct Approval {
+    approved: Option<bool>,
+}
+
+#[workflow]
+impl Approval {
+    #[run]
+    pub async fn run(_ctx: WorkflowContext<Self>) -> WorkflowResult<bool> {
+        Ok(true)
+    }
+
+    #[signal(nmae = "ok", dynamic = true)]
+    pub fn approve(&mut self, approved: bool) {
+        self.approved = Some(approved);
+    }
+
+    #[query(name = "x", dynamic)]
+    pub fn any(&self, name: String, args: Vec<workflow_runtime::payload::Payload>) -> usize {
+        name.len() + args.len()
+    }
+}
+
+fn main() {}

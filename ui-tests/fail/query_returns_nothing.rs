@@ -1,0 +1,21 @@
+use workflow_runtime::prelude::*;
+
+#[derive(Default)]
+pub struct Approval {
+    approved: Option<bool>,
+}
+
+#[workflow]
+impl Approval {
+    #[run]
+    pub async fn run(_ctx: WorkflowContext<Self>) -> WorkflowResult<bool> {
+        Ok(true)
+    }
+
+    #[query]
+    pub fn approved(&self) {
+        let _ = self.approved;
+    }
+}
+
+fn main() {}

@@ -1,0 +1,112 @@
+use std::time::Duration;
+
+use workflow_runtime::{payload::Payload, prelude::*};
+
+#[activity]
+async fn notify(_ctx: ActivityContext, who: String) -> Result<(), ActivityError> {
+    let _ = who;
+    Ok(())
+}
+
+#[derive(Default)]
+pub struct Review {
+    approved: Option<bool>,
+    notes: Vec<String>,
+}
+
+#[workflow]
+impl Review {
+    #[run]
+    pub async fn run(ctx: WorkflowContext<Self>) -> WorkflowResult<bool> {
+        let answered = ctx
+            .wait_condition_for(Duration::from_secs(3600), |s| s.approved.is_some())
+            .await;
+        ctx.all_handlers_finished().await;
+        Ok(answered && ctx.state(|s| s.approved == Some(true)))
+    }
+
+    #[signal]
+    pub fn approve(&mut self, approved: bool) {
+        self.approved = Some(approved);
+    }
+
+    #[signal(name = "remind")]
+    pub async fn remind(ctx: WorkflowContext<Self>, who: String) -> WorkflowResult<()> {
+        ctx.activity(notify, who).await?;
+        Ok(())
+    }
+
+    #[signal]
+    pub async fn note_later(ctx: WorkflowContext<Self>, note: String, delay_ms: u64) {
+        ctx.sleep(Duration::from_millis(delay_ms)).await;
+        ctx.state_mut(|s| s.notes.push(note));
+    }
+
+    #[signal(dynamic)]
+    pub fn other(&mut self, name: String, args: Vec<Payload>) {
+        self.notes.push(format!("{name}: {}", args.len()));
+    }
+
+    #[query]
+    pub fn approved(&self) -> Option<bool> {
+        self.approved
+    }
+
+    #[query]
+    pub fn note(&self, index: usize) -> Option<String> {
+        self.notes.get(index).cloned()
+    }
+
+    #[update(validator = Self::check_note)]
+    pub fn add_note(&mut self, note: String) -> WorkflowResult<usize> {
+        self.notes.push(note);
+        Ok(self.notes.len())
+    }
+
+    fn check_note(&self, note: &String) -> WorkflowResult<()> {
+        if note.is_empty() {
+            return Err(WorkflowError::application("EmptyNote", "say something"));
+        }
+        Ok(())
+    }
+
+    #[update(name = "decide", validator = Self::check_decision)]
+    pub async fn decide(
+        ctx: WorkflowContext<Self>,
+        approved: bool,
+        reviewer: String,
+    ) -> Result<bool, WorkflowError> {
+        ctx.activity(notify, reviewer).await?;
+        ctx.state_mut(|s| s.approved = Some(approved));
+        Ok(approved)
+    }
+
+    fn check_decision(&self, _approved: &bool, reviewer: &String) -> Result<(), WorkflowError> {
+        if reviewer.is_empty() {
+            return Err(WorkflowError::application("NoReviewer", "who decides?"));
+        }
+        Ok(())
+    }
+}
+
+#[allow(dead_code)]
+async fn drive(client: Client) -> Result<(), workflow_runtime::ClientError> {
+    let handle = client
+        .signal_with_start(Review::run, (), StartOptions::new("r", "q"), Review::approve, true)
+        .await?;
+    handle.signal(Review::remind, "ana".to_owned()).await?;
+    handle.signal(Review::note_later, ("later".to_owned(), 5)).await?;
+    let _: Option<bool> = handle.query(Review::approved, ()).await?;
+    let _: Option<String> = handle.query(Review::note, 0).await?;
+    let _: usize = handle.update(Review::add_note, "fine".to_owned()).await?;
+    let pending = handle
+        .start_update(Review::decide, (true, "bo".to_owned()), UpdateOptions::new())
+        .await?;
+    let _: bool = pending.result().await?;
+    let (_handle, _count): (WorkflowHandle<Review>, usize) = client
+        .update_with_start(Review::run, (), StartOptions::new("r2", "q"), Review::add_note, "x".to_owned())
+        .await?;
+    Ok(())
+}
+
+fn main() {}
