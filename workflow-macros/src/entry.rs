@@ -43,9 +43,11 @@ pub(crate) fn workflow(args: TokenStream, item: TokenStream) -> TokenStream {
             determinism::strip_allows(&mut method.block);
         }
     }
+    // The definition is emitted even with errors (it holds only the parts that parsed), so
+    // code that registers or starts the workflow does not add errors of its own.
     match cx.check() {
         Ok(()) => quote!(#item_impl #definition #warnings),
-        Err(error) => with_errors(quote!(#item_impl #warnings), error),
+        Err(error) => with_errors(quote!(#item_impl #definition #warnings), error),
     }
 }
 

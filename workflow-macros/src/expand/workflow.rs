@@ -176,7 +176,10 @@ fn handler_entry(
                         if single {
                             quote_spanned!(span=> &input)
                         } else {
-                            let index = syn::Index { index: i as u32, span };
+                            let index = syn::Index {
+                                index: i as u32,
+                                span,
+                            };
                             quote_spanned!(span=> &input.#index)
                         }
                     });

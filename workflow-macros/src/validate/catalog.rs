@@ -204,6 +204,14 @@ pub(crate) const STATIC_MUT: (&str, &str, &str) = (
     "keep state in fields of the workflow struct",
 );
 
+/// A static with interior mutability (`static COUNT: AtomicU64`, `Mutex`, `RwLock`...)
+/// declared in workflow code, or a mutating call on a global (`COUNT.fetch_add(1)`).
+pub(crate) const GLOBAL_MUTATION: (&str, &str, &str) = (
+    "global mutable state",
+    "a global is shared by every workflow run on the worker and starts over on another worker, so a replay sees a different value",
+    "keep state in fields of the workflow struct (ctx.state_mut); read shared configuration through an activity",
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -249,25 +257,31 @@ mod tests {
                 rule.help
             ));
         }
-        for (what, why, help, rule_category) in [
+        for ((what, why, help), rule_category, matches) in [
             (
-                HASH_ITERATION.0,
-                HASH_ITERATION.1,
-                HASH_ITERATION.2,
+                HASH_ITERATION,
                 Category::Ordering,
+                "a `for` loop or `.iter()`/`.keys()`/`.values()`/`.drain()`... over a binding built with `HashMap::new()`/`HashSet::new()` or typed `HashMap`/`HashSet`",
             ),
             (
-                STATIC_MUT.0,
-                STATIC_MUT.1,
-                STATIC_MUT.2,
+                STATIC_MUT,
                 Category::GlobalState,
+                "a `static mut` declaration",
+            ),
+            (
+                GLOBAL_MUTATION,
+                Category::GlobalState,
+                "a `static` whose type holds an `Atomic*`, `Mutex`, `RwLock`, `Cell` or `RefCell`; `.fetch_add()`/`.store()`/`.swap()`/`.lock()`/`.write()`... on a SCREAMING_CASE global",
             ),
         ] {
             table.push_str(&format!(
-                "| {what} | error | {} | a `for` loop or `.iter()`/`.keys()`/`.values()`/`.drain()`... over a binding built with `HashMap::new()`/`HashSet::new()` or typed `HashMap`/`HashSet` (for `static mut`: its declaration) | {why} | {help} |\n",
+                "| {what} | error | {} | {matches} | {why} | {help} |\n",
                 category(rule_category)
             ));
         }
+        table.push_str(
+            "| methods of typed bindings | as the rule it maps to | | `start.elapsed()` with `start: Instant` or `let start = Instant::now()`: checked as `Instant::elapsed()` | the receiver's type is known from its annotation or constructor | as the rule it maps to |\n",
+        );
         table
     }
 

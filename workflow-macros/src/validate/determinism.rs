@@ -8,7 +8,9 @@ use proc_macro2::{Span, TokenStream, TokenTree};
 use quote::{ToTokens, format_ident, quote_spanned};
 use syn::{Attribute, Expr, Token, parse::Parser, punctuated::Punctuated, visit::Visit};
 
-use super::catalog::{Category, HASH_ITERATION, Kind, Level, RULES, Rule, STATIC_MUT, message};
+use super::catalog::{
+    Category, GLOBAL_MUTATION, HASH_ITERATION, Kind, Level, RULES, Rule, STATIC_MUT, message,
+};
 use crate::ctxt::Ctxt;
 
 /// The opt-out attribute.
@@ -30,19 +32,13 @@ pub(crate) fn check<'a>(
     for method in items.clone() {
         scope.collect_block(&method.block);
     }
-    let mut checker = Checker {
-        cx,
-        scope: &scope,
-        allowed: Vec::new(),
-        warnings: Vec::new(),
-        hash_bindings: BTreeSet::new(),
-    };
+    let mut checker = Checker::new(cx, &scope);
     for method in items {
-        if checker.enter_allow(&method.attrs) {
-            checker.visit_block(&method.block);
-            checker.allowed.pop();
-        } else {
-            checker.visit_block(&method.block);
+        let allowed = checker.enter_allow(&method.attrs);
+        checker.bind_params(method.sig.inputs.iter());
+        checker.visit_block(&method.block);
+        if allowed {
+            checker.leave_allow();
         }
     }
     checker.warnings
@@ -52,13 +48,8 @@ pub(crate) fn check<'a>(
 pub(crate) fn check_fn(cx: &Ctxt, item: &syn::ItemFn) -> Vec<Warning> {
     let mut scope = Scope::default();
     scope.collect_block(&item.block);
-    let mut checker = Checker {
-        cx,
-        scope: &scope,
-        allowed: Vec::new(),
-        warnings: Vec::new(),
-        hash_bindings: BTreeSet::new(),
-    };
+    let mut checker = Checker::new(cx, &scope);
+    checker.bind_params(item.sig.inputs.iter());
     checker.visit_block(&item.block);
     checker.warnings
 }
@@ -311,21 +302,206 @@ const UNEVALUATED_MACROS: &[&str] = &[
     "compile_error",
 ];
 
+/// An enclosing `#[allow_nondeterminism]`.
+struct AllowFrame {
+    /// The categories it allows (empty: all).
+    categories: Vec<Category>,
+    /// Where it is, for the warning when it allows nothing.
+    span: Span,
+    /// Whether it suppressed a finding.
+    used: bool,
+}
+
 struct Checker<'a> {
     cx: &'a Ctxt,
     scope: &'a Scope,
-    /// The categories allowed by enclosing `#[allow_nondeterminism]` (empty list: all).
-    allowed: Vec<Vec<Category>>,
+    allowed: Vec<AllowFrame>,
     warnings: Vec<Warning>,
     /// Local bindings initialised with a `HashMap`/`HashSet` constructor.
     hash_bindings: BTreeSet<String>,
+    /// Bindings whose type is known from an annotation or a constructor call
+    /// (`start: Instant`, `let t = Instant::now()`), so their method calls can be checked as
+    /// `Type::method`.
+    typed_bindings: BTreeMap<String, syn::Path>,
 }
 
-impl Checker<'_> {
-    fn is_allowed(&self, category: Category) -> bool {
-        self.allowed
-            .iter()
-            .any(|c| c.is_empty() || c.contains(&category))
+/// Methods that change an atomic or a lock: called on a global (`COUNTER.fetch_add(1)`), they
+/// share state between workflow runs and replays.
+const GLOBAL_MUTATORS: &[&str] = &[
+    "fetch_add",
+    "fetch_sub",
+    "fetch_and",
+    "fetch_or",
+    "fetch_xor",
+    "fetch_nand",
+    "fetch_max",
+    "fetch_min",
+    "fetch_update",
+    "store",
+    "swap",
+    "compare_exchange",
+    "compare_exchange_weak",
+    "lock",
+    "try_lock",
+    "write",
+    "try_write",
+    "borrow_mut",
+];
+
+/// A static or global named in SCREAMING_CASE (`COUNTER`, `config::CACHE`).
+fn names_global(expr: &Expr) -> bool {
+    let Expr::Path(p) = expr else { return false };
+    p.path.segments.last().is_some_and(|s| {
+        let name = s.ident.to_string();
+        name.len() > 1
+            && name.chars().any(|c| c.is_ascii_uppercase())
+            && name
+                .chars()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+    })
+}
+
+/// Whether a static's type lets it change behind a shared reference.
+fn has_interior_mutability(ty: &syn::Type) -> bool {
+    const MUTABLE: &[&str] = &["Mutex", "RwLock", "RefCell", "Cell", "UnsafeCell"];
+    let mut found = false;
+    let mut visit = |ident: &syn::Ident| {
+        let name = ident.to_string();
+        found |= name.starts_with("Atomic") || MUTABLE.contains(&name.as_str());
+    };
+    struct Idents<'f>(&'f mut dyn FnMut(&syn::Ident));
+    impl<'ast> Visit<'ast> for Idents<'_> {
+        fn visit_path_segment(&mut self, segment: &'ast syn::PathSegment) {
+            (self.0)(&segment.ident);
+            syn::visit::visit_path_segment(self, segment);
+        }
+    }
+    Idents(&mut visit).visit_type(ty);
+    found
+}
+
+impl<'a> Checker<'a> {
+    fn new(cx: &'a Ctxt, scope: &'a Scope) -> Self {
+        Self {
+            cx,
+            scope,
+            allowed: Vec::new(),
+            warnings: Vec::new(),
+            hash_bindings: BTreeSet::new(),
+            typed_bindings: BTreeMap::new(),
+        }
+    }
+
+    /// Records the types of a function's parameters.
+    fn bind_params<'p>(&mut self, params: impl Iterator<Item = &'p syn::FnArg>) {
+        for param in params {
+            if let syn::FnArg::Typed(typed) = param {
+                self.bind_typed_pattern(typed);
+            }
+        }
+    }
+
+    fn bind_typed_pattern(&mut self, typed: &syn::PatType) {
+        let syn::Pat::Ident(ident) = &*typed.pat else {
+            return;
+        };
+        let name = ident.ident.to_string();
+        if type_is_hash(&typed.ty) {
+            self.hash_bindings.insert(name.clone());
+        }
+        let ty = match &*typed.ty {
+            syn::Type::Reference(r) => &*r.elem,
+            ty => ty,
+        };
+        match ty {
+            syn::Type::Path(p) if p.qself.is_none() => {
+                let mut path = p.path.clone();
+                if let Some(last) = path.segments.last_mut() {
+                    last.arguments = syn::PathArguments::None;
+                }
+                self.typed_bindings.insert(name, path);
+            }
+            _ => {
+                self.typed_bindings.remove(&name);
+            }
+        }
+    }
+
+    /// Whether an enclosing allow covers `category`; marks the innermost one that does as used.
+    fn is_allowed(&mut self, category: Category) -> bool {
+        match self
+            .allowed
+            .iter_mut()
+            .rev()
+            .find(|f| f.categories.is_empty() || f.categories.contains(&category))
+        {
+            Some(frame) => {
+                frame.used = true;
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Leaves an allow; one that suppressed nothing is reported, so stale allows do not hide
+    /// future mistakes.
+    fn leave_allow(&mut self) {
+        if let Some(frame) = self.allowed.pop()
+            && !frame.used
+        {
+            self.warnings.push(Warning {
+                span: frame.span,
+                message: "this #[allow_nondeterminism] allows nothing: no non-deterministic call \
+                          is under it; remove it"
+                    .to_owned(),
+            });
+        }
+    }
+
+    /// `receiver.method()` where the receiver's type is known: checked as `Type::method`.
+    fn check_typed_method(&mut self, method: &syn::ExprMethodCall) {
+        let Expr::Path(receiver) = &*method.receiver else {
+            return;
+        };
+        let Some(binding) = receiver.path.get_ident().map(ToString::to_string) else {
+            return;
+        };
+        let Some(ty) = self.typed_bindings.get(&binding) else {
+            return;
+        };
+        let mut path = ty.clone();
+        path.segments
+            .push(syn::PathSegment::from(method.method.clone()));
+        if let Some(rule) = lookup(self.scope, &path, Kind::Path) {
+            let spelled = format!("{binding}.{}()", method.method);
+            let (receiver, dot, name) = (&method.receiver, &method.dot_token, &method.method);
+            self.report_rule(rule, &spelled, &quote::quote!(#receiver #dot #name));
+        }
+    }
+
+    /// The type a `let` initialiser produces when it is a constructor call (`Instant::now()`,
+    /// `HashMap::new()`): the path without its last segment.
+    fn constructed_type(init: &Expr) -> Option<syn::Path> {
+        let Expr::Call(call) = init else { return None };
+        let Expr::Path(func) = &*call.func else {
+            return None;
+        };
+        let constructor = func.path.segments.last()?.ident.to_string();
+        if !matches!(
+            constructor.as_str(),
+            "now" | "new" | "default" | "with_capacity" | "thread_rng" | "rng"
+        ) || func.path.segments.len() < 2
+        {
+            return None;
+        }
+        let mut ty = func.path.clone();
+        ty.segments.pop();
+        let last = ty.segments.pop()?.into_value();
+        ty.segments.push(syn::PathSegment {
+            ident: last.ident,
+            arguments: syn::PathArguments::None,
+        });
+        Some(ty)
     }
 
     /// Reports a finding spanning `tokens` (errors underline all of them; warnings can only
@@ -411,7 +587,11 @@ impl Checker<'_> {
                 "#[allow_nondeterminism] requires a reason: #[allow_nondeterminism(reason = \"why this cannot break replay\")]",
             );
         }
-        self.allowed.push(categories);
+        self.allowed.push(AllowFrame {
+            categories,
+            span: attr.pound_token.span,
+            used: false,
+        });
         true
     }
 
@@ -596,6 +776,29 @@ impl<'ast> Visit<'ast> for Checker<'_> {
                     "retain",
                     "for_each",
                 ];
+                self.check_typed_method(method);
+                if GLOBAL_MUTATORS.contains(&method.method.to_string().as_str())
+                    && names_global(&method.receiver)
+                {
+                    let (what, why, help) = GLOBAL_MUTATION;
+                    let spelled = format!(
+                        "{}.{}()",
+                        method
+                            .receiver
+                            .to_token_stream()
+                            .to_string()
+                            .replace(' ', ""),
+                        method.method
+                    );
+                    let (receiver, dot, name) =
+                        (&method.receiver, &method.dot_token, &method.method);
+                    self.report(
+                        Level::Error,
+                        Category::GlobalState,
+                        &quote::quote!(#receiver #dot #name),
+                        message(&format!("{spelled} ({what})"), why, help),
+                    );
+                }
                 if ITERATION.contains(&method.method.to_string().as_str())
                     && self.names_hash_binding(&method.receiver)
                 {
@@ -622,7 +825,7 @@ impl<'ast> Visit<'ast> for Checker<'_> {
             _ => syn::visit::visit_expr(self, expr),
         }
         if allowed {
-            self.allowed.pop();
+            self.leave_allow();
         }
     }
 
@@ -649,15 +852,30 @@ impl<'ast> Visit<'ast> for Checker<'_> {
             };
             if let Some(name) = name {
                 if is_hash {
-                    self.hash_bindings.insert(name);
+                    self.hash_bindings.insert(name.clone());
                 } else {
                     self.hash_bindings.remove(&name);
                 }
+                match local
+                    .init
+                    .as_ref()
+                    .and_then(|i| Self::constructed_type(&i.expr))
+                {
+                    Some(ty) => {
+                        self.typed_bindings.insert(name, ty);
+                    }
+                    None => {
+                        self.typed_bindings.remove(&name);
+                    }
+                }
+            }
+            if let syn::Pat::Type(typed) = &local.pat {
+                self.bind_typed_pattern(typed);
             }
         }
         syn::visit::visit_stmt(self, stmt);
         if allowed {
-            self.allowed.pop();
+            self.leave_allow();
         }
     }
 
@@ -665,7 +883,28 @@ impl<'ast> Visit<'ast> for Checker<'_> {
         self.check_macro(mac);
     }
 
+    fn visit_expr_closure(&mut self, closure: &'ast syn::ExprClosure) {
+        for input in &closure.inputs {
+            if let syn::Pat::Type(typed) = input {
+                self.bind_typed_pattern(typed);
+            }
+        }
+        syn::visit::visit_expr_closure(self, closure);
+    }
+
     fn visit_item_static(&mut self, item: &'ast syn::ItemStatic) {
+        if !matches!(item.mutability, syn::StaticMutability::Mut(_))
+            && has_interior_mutability(&item.ty)
+        {
+            let (what, why, help) = GLOBAL_MUTATION;
+            let (token, ident, ty) = (&item.static_token, &item.ident, &item.ty);
+            self.report(
+                Level::Error,
+                Category::GlobalState,
+                &quote::quote!(#token #ident: #ty),
+                message(&format!("static {ident} ({what})"), why, help),
+            );
+        }
         if matches!(item.mutability, syn::StaticMutability::Mut(_)) {
             let (what, why, help) = STATIC_MUT;
             let (token, mutability, ident) = (&item.static_token, &item.mutability, &item.ident);
@@ -683,7 +922,7 @@ impl<'ast> Visit<'ast> for Checker<'_> {
         let allowed = self.enter_allow(&item.attrs);
         syn::visit::visit_item_fn(self, item);
         if allowed {
-            self.allowed.pop();
+            self.leave_allow();
         }
     }
 }
@@ -843,5 +1082,63 @@ mod tests {
             let b = var("X");
         });
         assert_eq!(errors.len(), 2, "{errors:?}");
+    }
+
+    #[test]
+    fn methods_of_typed_bindings_are_checked_as_their_type() {
+        let (errors, _) = findings(quote::quote! {
+            use std::time::Instant;
+            #[allow_nondeterminism(reason = "measured for a log line only")]
+            let start = Instant::now();
+            let spent = start.elapsed();
+        });
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert!(errors[0].starts_with("start.elapsed()"), "{errors:?}");
+        let item: syn::ItemFn = syn::parse_quote! {
+            fn age(created: std::time::SystemTime) -> bool { created.elapsed().is_ok() }
+        };
+        let cx = Ctxt::new();
+        check_fn(&cx, &item);
+        assert!(cx.check().is_err(), "a parameter typed SystemTime");
+        // A user type that only shares the name is not the clock.
+        let (errors, _) = findings(quote::quote! {
+            mod clock { pub struct Instant; impl Instant { pub fn now() -> Self { Instant } pub fn elapsed(&self) -> u32 { 0 } } }
+            let t = clock::Instant::now();
+            let e = t.elapsed();
+        });
+        assert!(errors.is_empty(), "{errors:?}");
+    }
+
+    #[test]
+    fn global_mutable_state_is_reported() {
+        let (errors, _) = findings(quote::quote! {
+            static CALLS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+            static NAMES: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+            static GREETING: &str = "hello";
+            CALLS.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            crate::config::CACHE.lock();
+            let local = std::sync::Mutex::new(1);
+            let guard = local.lock();
+        });
+        assert_eq!(errors.len(), 4, "{errors:?}");
+        assert!(
+            errors.iter().any(|e| e.starts_with("CALLS.fetch_add()")),
+            "{errors:?}"
+        );
+    }
+
+    #[test]
+    fn an_allow_that_allows_nothing_is_a_warning() {
+        let (errors, warnings) = findings(quote::quote! {
+            #[allow_nondeterminism(reason = "left over from a refactor")]
+            let a = 1 + 1;
+        });
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(warnings, 1);
+        let (_, warnings) = findings(quote::quote! {
+            #[allow_nondeterminism(reason = "logged only")]
+            let a = std::time::SystemTime::now();
+        });
+        assert_eq!(warnings, 0);
     }
 }
