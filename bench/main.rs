@@ -6,7 +6,12 @@
 //! workflow-bench load   --addr H:P --workload one|ten --n N --concurrency C [--warmup W] [--server-pid PID]
 //! workflow-bench long   --addr H:P --workflow-id ID
 //! workflow-bench replay --history-pb FILE [--iters K]
+//! workflow-bench interactive --addr H:P [--signals N] [--concurrency C] [--queries Q]
 //! ```
+//!
+//! `interactive` measures signals per second into one workflow (N signals, C in flight, each
+//! adding one entry to its state) and then the latency of Q sequential queries against that
+//! N-entry state: a small one (`summary`) and one returning the whole state (`entries`).
 
 use std::{collections::HashMap, error::Error, time::Duration, time::Instant};
 
@@ -75,6 +80,52 @@ impl BenchLong {
     #[run]
     async fn run(ctx: WorkflowContext<Self>, input: String) -> WorkflowResult<String> {
         echo_chain(&ctx, input, 500).await
+    }
+}
+
+/// A mailbox that signals fill and queries read.
+#[derive(Default)]
+struct BenchMailbox {
+    entries: Vec<String>,
+    closed: bool,
+}
+
+/// What the small query returns.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct MailboxSummary {
+    count: usize,
+    last: Option<String>,
+}
+
+#[workflow]
+impl BenchMailbox {
+    #[run]
+    async fn run(ctx: WorkflowContext<Self>) -> WorkflowResult<usize> {
+        ctx.wait_condition(|s| s.closed).await;
+        Ok(ctx.state(|s| s.entries.len()))
+    }
+
+    #[signal]
+    fn push(&mut self, entry: String) {
+        self.entries.push(entry);
+    }
+
+    #[signal]
+    fn close(&mut self) {
+        self.closed = true;
+    }
+
+    #[query]
+    fn summary(&self) -> MailboxSummary {
+        MailboxSummary {
+            count: self.entries.len(),
+            last: self.entries.last().cloned(),
+        }
+    }
+
+    #[query]
+    fn entries(&self) -> Vec<String> {
+        self.entries.clone()
     }
 }
 
@@ -214,6 +265,7 @@ fn worker(client: &Client) -> Worker {
         .workflow::<BenchOne>()
         .workflow::<BenchTen>()
         .workflow::<BenchLong>()
+        .workflow::<BenchMailbox>()
         .activity(echo)
         .shutdown_on_ctrl_c(false)
 }
@@ -358,6 +410,84 @@ async fn cmd_replay(m: &HashMap<String, String>) -> AnyResult<()> {
     Ok(())
 }
 
+/// Latency in ms of `rounds` sequential calls of `call`, sorted.
+async fn timed<F, Fut, T>(rounds: usize, mut call: F) -> AnyResult<Vec<f64>>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, workflow_runtime::ClientError>>,
+{
+    let mut latencies = Vec::with_capacity(rounds);
+    for _ in 0..rounds {
+        let started = Instant::now();
+        call().await?;
+        latencies.push(started.elapsed().as_secs_f64() * 1000.0);
+    }
+    latencies.sort_by(f64::total_cmp);
+    Ok(latencies)
+}
+
+async fn cmd_interactive(m: &HashMap<String, String>) -> AnyResult<()> {
+    let addr: String = arg(m, "addr", None)?;
+    let signals: usize = arg(m, "signals", Some(1000))?;
+    let concurrency: usize = arg(m, "concurrency", Some(50))?;
+    let queries: usize = arg(m, "queries", Some(500))?;
+    let client = connect(&addr).await?;
+    let worker = worker(&client);
+    let shutdown = worker.shutdown_handle();
+    let running = tokio::spawn(worker.run());
+    let id = format!("bench-mailbox-{}", std::process::id());
+    let handle = client
+        .start(BenchMailbox::run, (), StartOptions::new(&id, TASK_QUEUE))
+        .await?;
+    handle.query(BenchMailbox::summary, ()).await?;
+
+    let started = Instant::now();
+    let mut sends = futures::stream::iter(0..signals)
+        .map(|i| {
+            let handle = handle.clone();
+            async move {
+                handle
+                    .signal(BenchMailbox::push, format!("entry-{i:05}"))
+                    .await
+            }
+        })
+        .buffer_unordered(concurrency);
+    while let Some(sent) = sends.next().await {
+        sent?;
+    }
+    let accepted_s = started.elapsed().as_secs_f64();
+    while handle.query(BenchMailbox::summary, ()).await?.count < signals {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let processed_s = started.elapsed().as_secs_f64();
+
+    let small = timed(queries, || handle.query(BenchMailbox::summary, ())).await?;
+    let full = timed(queries, || handle.query(BenchMailbox::entries, ())).await?;
+    handle.signal(BenchMailbox::close, ()).await?;
+    let count = handle.result().await?;
+    shutdown.shutdown();
+    running.await??;
+    println!(
+        "{}",
+        serde_json::json!({
+            "sdk": SDK,
+            "workload": "interactive",
+            "signals": signals,
+            "signal_concurrency": concurrency,
+            "signals_per_s_accepted": signals as f64 / accepted_s,
+            "signals_per_s_processed": signals as f64 / processed_s,
+            "state_entries": count,
+            "queries": queries,
+            "query_small_p50_ms": percentile(&small, 50.0),
+            "query_small_p99_ms": percentile(&small, 99.0),
+            "query_full_state_p50_ms": percentile(&full, 50.0),
+            "query_full_state_p99_ms": percentile(&full, 99.0),
+            "peak_rss_mb": peak_rss_mb(),
+        })
+    );
+    Ok(())
+}
+
 #[tokio::main]
 async fn main() -> AnyResult<()> {
     let (mode, m) = parse_args();
@@ -365,8 +495,9 @@ async fn main() -> AnyResult<()> {
         "load" => cmd_load(&m).await,
         "long" => cmd_long(&m).await,
         "replay" => cmd_replay(&m).await,
+        "interactive" => cmd_interactive(&m).await,
         _ => {
-            eprintln!("usage: workflow-bench load|long|replay ... (see bench/main.rs)");
+            eprintln!("usage: workflow-bench load|long|replay|interactive ... (see bench/main.rs)");
             std::process::exit(2);
         }
     }
