@@ -107,6 +107,34 @@ async fn signals_queries_and_updates_round_trip() {
         "{guarded}"
     );
 
+    // The built-in queries of the Temporal UI and CLI.
+    let metadata = handle
+        .untyped()
+        .query("__temporal_workflow_metadata", Vec::new())
+        .await
+        .expect("metadata query");
+    let metadata: serde_json::Value =
+        serde_json::from_slice(&metadata[0].data).expect("json/protobuf");
+    assert_eq!(metadata["definition"]["type"], "Counter");
+    let queries = metadata["definition"]["queryDefinitions"].to_string();
+    assert!(
+        queries.contains("\"total\"") && queries.contains("\"seen_since\""),
+        "{queries}"
+    );
+    assert!(
+        metadata["definition"]["signalDefinitions"]
+            .to_string()
+            .contains("\"add-later\""),
+        "{metadata}"
+    );
+    let trace = handle
+        .untyped()
+        .query("__stack_trace", Vec::new())
+        .await
+        .expect("stack trace query");
+    let trace: String = workflow_runtime::payload::decode(&trace[0]).expect("string");
+    assert!(trace.contains("is waiting on"), "{trace}");
+
     // A panicking query fails that query only.
     let crashed = handle.query(Counter::crash, ()).await.expect_err("panic");
     assert!(

@@ -347,6 +347,76 @@ impl<W: WorkflowDefinition> TypedHandlers<W> {
         });
     }
 
+    fn user_query(
+        &self,
+        name: &str,
+        handler: Option<&crate::handlers::Query<W>>,
+        arguments: &[crate::payload::Payload],
+    ) -> query_result::Variant {
+        match handler {
+            None => query_result::Variant::Failed(application_failure(
+                "QueryNotFound",
+                &self.not_found(HandlerKind::Query, name),
+                true,
+                None,
+            )),
+            Some(handler) => {
+                let state = self.ctx.state_cell();
+                let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| {
+                    handler(&state.borrow(), name, arguments)
+                }));
+                match outcome {
+                    Ok(Ok(response)) => query_result::Variant::Succeeded(QuerySuccess {
+                        response: Some(response),
+                    }),
+                    Ok(Err(error)) => query_result::Variant::Failed(application_failure(
+                        "PayloadError",
+                        &format!("query `{name}`: {error}"),
+                        true,
+                        None,
+                    )),
+                    Err(payload) => query_result::Variant::Failed(panic_failure(
+                        &format!("query handler `{name}`"),
+                        &*payload,
+                    )),
+                }
+            }
+        }
+    }
+
+    /// `__temporal_workflow_metadata`: the workflow's handlers, as the Temporal UI and CLI
+    /// read them.
+    fn metadata(&self) -> crate::payload::Payload {
+        let definitions = |kind| {
+            self.table
+                .wire_names(kind)
+                .into_iter()
+                .map(|name| serde_json::json!({ "name": name }))
+                .collect::<Vec<_>>()
+        };
+        crate::payload::json_protobuf(
+            "temporal.api.sdk.v1.WorkflowMetadata",
+            &serde_json::json!({
+                "definition": {
+                    "type": W::NAME,
+                    "queryDefinitions": definitions(HandlerKind::Query),
+                    "signalDefinitions": definitions(HandlerKind::Signal),
+                    "updateDefinitions": definitions(HandlerKind::Update),
+                }
+            }),
+        )
+    }
+
+    /// `__stack_trace`: async Rust has no stack to show, so this lists what the run waits on.
+    fn pending_work(&self) -> String {
+        let shared = self.shared().borrow();
+        let (timers, activities) = shared.pending();
+        format!(
+            "workflow `{}` is waiting on timers {timers:?}, activities {activities:?} (by sequence number) and {} running signal or update handler(s)",
+            shared.info.workflow_type, shared.running_handlers
+        )
+    }
+
     fn respond_to_update(&self, protocol_instance_id: &str, response: update_response::Response) {
         self.push(workflow_command::Variant::UpdateResponse(UpdateResponse {
             protocol_instance_id: protocol_instance_id.to_owned(),
@@ -416,34 +486,16 @@ impl<W: WorkflowDefinition> RunHandlers for TypedHandlers<W> {
 
     fn query(&self, query: QueryWorkflow) -> workflow_command::Variant {
         let name = query.query_type.as_str();
-        let variant = match self.table.find_query(name) {
-            None => query_result::Variant::Failed(application_failure(
-                "QueryNotFound",
-                &self.not_found(HandlerKind::Query, name),
-                true,
-                None,
-            )),
-            Some(handler) => {
-                let state = self.ctx.state_cell();
-                let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| {
-                    handler(&state.borrow(), name, &query.arguments)
-                }));
-                match outcome {
-                    Ok(Ok(response)) => query_result::Variant::Succeeded(QuerySuccess {
-                        response: Some(response),
-                    }),
-                    Ok(Err(error)) => query_result::Variant::Failed(application_failure(
-                        "PayloadError",
-                        &format!("query `{name}`: {error}"),
-                        true,
-                        None,
-                    )),
-                    Err(payload) => query_result::Variant::Failed(panic_failure(
-                        &format!("query handler `{name}`"),
-                        &*payload,
-                    )),
-                }
-            }
+        let builtin = match name {
+            WORKFLOW_METADATA_QUERY => Some(self.metadata()),
+            STACK_TRACE_QUERY => encode(&self.pending_work()).ok(),
+            _ => None,
+        };
+        let variant = match (builtin, self.table.find_query(name)) {
+            (Some(response), _) => query_result::Variant::Succeeded(QuerySuccess {
+                response: Some(response),
+            }),
+            (None, found) => self.user_query(name, found, &query.arguments),
         };
         workflow_command::Variant::RespondToQuery(QueryResult {
             query_id: query.query_id,
@@ -545,6 +597,10 @@ impl<W: WorkflowDefinition> RunHandlers for TypedHandlers<W> {
         }
     }
 }
+
+/// Built-in query names every Temporal SDK answers.
+const WORKFLOW_METADATA_QUERY: &str = "__temporal_workflow_metadata";
+const STACK_TRACE_QUERY: &str = "__stack_trace";
 
 fn decode_error(name: &str, error: crate::payload::PayloadError) -> WorkflowError {
     WorkflowError::non_retryable("PayloadError", format!("update `{name}`: {error}"))

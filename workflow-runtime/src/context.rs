@@ -167,6 +167,15 @@ impl RunShared {
         woken
     }
 
+    /// The sequence numbers of the timers and activities the run waits on, sorted.
+    pub(crate) fn pending(&self) -> (Vec<u32>, Vec<u32>) {
+        let mut timers: Vec<u32> = self.timers.keys().copied().collect();
+        let mut activities: Vec<u32> = self.activities.keys().copied().collect();
+        timers.sort_unstable();
+        activities.sort_unstable();
+        (timers, activities)
+    }
+
     /// Delivers a fired timer; returns false for an unknown sequence number.
     pub(crate) fn fire_timer(this: &RefCell<Self>, seq: u32) -> bool {
         let slot = this.borrow_mut().timers.remove(&seq);

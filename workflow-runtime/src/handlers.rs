@@ -226,6 +226,20 @@ impl<W> Handlers<W> {
         find(&self.updates, name)
     }
 
+    /// The wire names of one kind, sorted (the dynamic handler has none).
+    pub(crate) fn wire_names(&self, kind: HandlerKind) -> Vec<&'static str> {
+        fn of<H>(entries: &[Entry<H>]) -> Vec<&'static str> {
+            let mut names: Vec<&'static str> = entries.iter().filter_map(|e| e.name).collect();
+            names.sort_unstable();
+            names
+        }
+        match kind {
+            HandlerKind::Signal => of(&self.signals),
+            HandlerKind::Query => of(&self.queries),
+            HandlerKind::Update => of(&self.updates),
+        }
+    }
+
     /// The registered names of one kind, for error messages.
     pub(crate) fn names(&self, kind: HandlerKind) -> String {
         match kind {

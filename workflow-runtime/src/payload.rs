@@ -58,6 +58,16 @@ pub fn encode<T: Serialize + ?Sized>(value: &T) -> Result<Payload, PayloadError>
     Ok(payload_with_encoding(JSON_PLAIN, data))
 }
 
+/// A protobuf message in its JSON form (`json/protobuf`), as the SDKs encode the answers of
+/// built-in queries such as `__temporal_workflow_metadata`.
+pub(crate) fn json_protobuf(message_type: &str, json: &serde_json::Value) -> Payload {
+    let mut payload = payload_with_encoding(b"json/protobuf", json.to_string().into_bytes());
+    payload
+        .metadata
+        .insert("messageType".to_owned(), message_type.as_bytes().to_vec());
+    payload
+}
+
 fn payload_with_encoding(encoding: &[u8], data: Vec<u8>) -> Payload {
     Payload {
         metadata: HashMap::from([(ENCODING_KEY.to_owned(), encoding.to_vec())]),
