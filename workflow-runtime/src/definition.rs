@@ -38,7 +38,9 @@ pub trait WorkflowDefinition: Sized + 'static {
         ctx: WorkflowContext<Self>,
         input: Self::Input,
     ) -> LocalBoxFuture<'static, WorkflowResult<Self::Output>>;
-    /// The workflow's `#[signal]`, `#[query]` and `#[update]` handlers.
+    /// The workflow's `#[signal]`, `#[query]` and `#[update]` handlers (generated; the worker
+    /// and the typed client calls read it).
+    #[doc(hidden)]
     fn handlers() -> &'static Handlers<Self>;
 }
 
