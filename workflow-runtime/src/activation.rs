@@ -115,9 +115,7 @@ pub(crate) fn start_run<W: WorkflowDefinition>(start: RunStart<'_>) -> RunInstan
                 None,
             )),
         };
-        let mut shared = task_shared.borrow_mut();
-        shared.commands.push(command);
-        shared.finished = true;
+        task_shared.borrow_mut().finish(command);
     });
     RunInstance {
         shared,
@@ -259,15 +257,11 @@ impl RunInstance {
                 self.handlers.update(&mut self.executor, update);
             }
             Variant::CancelWorkflow(_) => {
-                let mut shared = self.shared.borrow_mut();
-                if !shared.finished {
-                    shared.finished = true;
-                    shared
-                        .commands
-                        .push(workflow_command::Variant::CancelWorkflowExecution(
-                            CancelWorkflowExecution::default(),
-                        ));
-                }
+                self.shared.borrow_mut().finish(
+                    workflow_command::Variant::CancelWorkflowExecution(
+                        CancelWorkflowExecution::default(),
+                    ),
+                );
             }
             Variant::RemoveFromCache(_) => {}
             other => {
@@ -303,13 +297,22 @@ fn failure_of(error: WorkflowError) -> Failure {
     *error.failure
 }
 
+fn panicked(what: &str, payload: &(dyn std::any::Any + Send)) -> String {
+    format!("{what} panicked: {}", panic_message(payload))
+}
+
 fn panic_failure(what: &str, payload: &(dyn std::any::Any + Send)) -> Failure {
-    application_failure(
-        "Panic",
-        &format!("{what} panicked: {}", panic_message(payload)),
-        true,
-        None,
-    )
+    application_failure("Panic", &panicked(what, payload), true, None)
+}
+
+fn update_response(
+    protocol_instance_id: String,
+    response: update_response::Response,
+) -> workflow_command::Variant {
+    workflow_command::Variant::UpdateResponse(UpdateResponse {
+        protocol_instance_id,
+        response: Some(response),
+    })
 }
 
 impl<W: WorkflowDefinition> TypedHandlers<W> {
@@ -350,10 +353,9 @@ impl<W: WorkflowDefinition> TypedHandlers<W> {
     fn user_query(
         &self,
         name: &str,
-        handler: Option<&crate::handlers::Query<W>>,
         arguments: &[crate::payload::Payload],
     ) -> query_result::Variant {
-        match handler {
+        match self.table.find_query(name) {
             None => query_result::Variant::Failed(application_failure(
                 "QueryNotFound",
                 &self.not_found(HandlerKind::Query, name),
@@ -418,10 +420,7 @@ impl<W: WorkflowDefinition> TypedHandlers<W> {
     }
 
     fn respond_to_update(&self, protocol_instance_id: &str, response: update_response::Response) {
-        self.push(workflow_command::Variant::UpdateResponse(UpdateResponse {
-            protocol_instance_id: protocol_instance_id.to_owned(),
-            response: Some(response),
-        }));
+        self.push(update_response(protocol_instance_id.to_owned(), response));
     }
 }
 
@@ -448,10 +447,7 @@ impl<W: WorkflowDefinition> RunHandlers for TypedHandlers<W> {
                 match outcome {
                     Ok(decoded) => decoded,
                     Err(payload) => {
-                        return Err(format!(
-                            "signal handler `{name}` panicked: {}",
-                            panic_message(&*payload)
-                        ));
+                        return Err(panicked(&format!("signal handler `{name}`"), &*payload));
                     }
                 }
             }
@@ -462,11 +458,7 @@ impl<W: WorkflowDefinition> RunHandlers for TypedHandlers<W> {
                         if let Err(error) = future.await {
                             // An error from a signal handler fails the workflow, as an error
                             // from `run` does.
-                            let mut shared = shared.borrow_mut();
-                            if !shared.finished {
-                                shared.finished = true;
-                                shared.commands.push(fail_command(failure_of(error)));
-                            }
+                            shared.borrow_mut().finish(fail_command(failure_of(error)));
                         }
                     });
                 })
@@ -491,11 +483,11 @@ impl<W: WorkflowDefinition> RunHandlers for TypedHandlers<W> {
             STACK_TRACE_QUERY => encode(&self.pending_work()).ok(),
             _ => None,
         };
-        let variant = match (builtin, self.table.find_query(name)) {
-            (Some(response), _) => query_result::Variant::Succeeded(QuerySuccess {
+        let variant = match builtin {
+            Some(response) => query_result::Variant::Succeeded(QuerySuccess {
                 response: Some(response),
             }),
-            (None, found) => self.user_query(name, found, &query.arguments),
+            None => self.user_query(name, &query.arguments),
         };
         workflow_command::Variant::RespondToQuery(QueryResult {
             query_id: query.query_id,
@@ -546,10 +538,7 @@ impl<W: WorkflowDefinition> RunHandlers for TypedHandlers<W> {
                 }));
                 let response = match outcome {
                     Ok(Err(decode)) => {
-                        self.respond_to_update(
-                            id,
-                            Response::Rejected(failure_of(decode_error(name, decode))),
-                        );
+                        self.respond_to_update(id, decode_rejection(name, decode));
                         return;
                     }
                     Ok(Ok(Ok(result))) => Response::Completed(result),
@@ -564,12 +553,7 @@ impl<W: WorkflowDefinition> RunHandlers for TypedHandlers<W> {
                 self.respond_to_update(id, response);
             }
             UpdateHandler::Async(handler) => match handler(self.ctx.clone(), name, &update.input) {
-                Err(decode) => {
-                    self.respond_to_update(
-                        id,
-                        Response::Rejected(failure_of(decode_error(name, decode))),
-                    );
-                }
+                Err(decode) => self.respond_to_update(id, decode_rejection(name, decode)),
                 Ok(future) => {
                     self.respond_to_update(id, Response::Accepted(()));
                     let shared = Rc::clone(self.shared());
@@ -584,12 +568,7 @@ impl<W: WorkflowDefinition> RunHandlers for TypedHandlers<W> {
                         };
                         let mut shared = shared.borrow_mut();
                         if !shared.finished {
-                            shared
-                                .commands
-                                .push(workflow_command::Variant::UpdateResponse(UpdateResponse {
-                                    protocol_instance_id: id,
-                                    response: Some(response),
-                                }));
+                            shared.commands.push(update_response(id, response));
                         }
                     });
                 }
@@ -602,6 +581,12 @@ impl<W: WorkflowDefinition> RunHandlers for TypedHandlers<W> {
 const WORKFLOW_METADATA_QUERY: &str = "__temporal_workflow_metadata";
 const STACK_TRACE_QUERY: &str = "__stack_trace";
 
-fn decode_error(name: &str, error: crate::payload::PayloadError) -> WorkflowError {
-    WorkflowError::non_retryable("PayloadError", format!("update `{name}`: {error}"))
+/// An update whose arguments do not decode is rejected before it is accepted.
+fn decode_rejection(name: &str, error: crate::payload::PayloadError) -> update_response::Response {
+    update_response::Response::Rejected(application_failure(
+        "PayloadError",
+        &format!("update `{name}`: {error}"),
+        true,
+        None,
+    ))
 }

@@ -149,6 +149,16 @@ impl RunShared {
         }
     }
 
+    /// Records the run's final command (complete, fail, cancel) unless one was recorded
+    /// already: whichever of `run`, a failing signal handler or a cancellation comes first
+    /// ends the run.
+    pub(crate) fn finish(&mut self, command: workflow_command::Variant) {
+        if !self.finished {
+            self.finished = true;
+            self.commands.push(command);
+        }
+    }
+
     /// Wakes the tasks waiting on a condition if the state changed since they last checked;
     /// returns whether any was woken.
     pub(crate) fn wake_condition_waiters(this: &RefCell<Self>) -> bool {
@@ -279,8 +289,13 @@ impl<W> WorkflowContext<W> {
     /// }
     /// ```
     pub async fn wait_condition(&self, mut condition: impl FnMut(&W) -> bool) {
+        self.wait_until(|| condition(&self.state.borrow())).await
+    }
+
+    /// Waits until `ready` holds, checked now and whenever the run's state may have changed.
+    async fn wait_until(&self, mut ready: impl FnMut() -> bool) {
         std::future::poll_fn(|cx| {
-            if condition(&self.state.borrow()) {
+            if ready() {
                 return Poll::Ready(());
             }
             self.shared
@@ -312,15 +327,8 @@ impl<W> WorkflowContext<W> {
     /// Waits until no async signal or update handler is running. Await it before returning
     /// from `run` so that in-flight handlers finish and their callers get their results.
     pub async fn all_handlers_finished(&self) {
-        std::future::poll_fn(|cx| {
-            let mut shared = self.shared.borrow_mut();
-            if shared.running_handlers == 0 {
-                return Poll::Ready(());
-            }
-            shared.condition_waiters.push(cx.waker().clone());
-            Poll::Pending
-        })
-        .await
+        self.wait_until(|| self.shared.borrow().running_handlers == 0)
+            .await
     }
 
     /// Facts about this run: ids, type, task queue, attempt.
@@ -800,6 +808,27 @@ mod tests {
         let again = context();
         assert_eq!(ctx.random(), again.random());
         assert_eq!(ctx.uuid4().get_version_num(), 4);
+    }
+
+    #[test]
+    fn only_the_first_final_command_ends_the_run() {
+        let ctx = context();
+        let mut shared = ctx.shared.borrow_mut();
+        shared.finish(workflow_command::Variant::CancelWorkflowExecution(
+            Default::default(),
+        ));
+        shared.finish(workflow_command::Variant::CompleteWorkflowExecution(
+            Default::default(),
+        ));
+        assert!(shared.finished);
+        assert!(
+            matches!(
+                shared.commands.as_slice(),
+                [workflow_command::Variant::CancelWorkflowExecution(_)]
+            ),
+            "{:?}",
+            shared.commands
+        );
     }
 
     #[test]

@@ -159,19 +159,6 @@ fn find<'a, H>(entries: &'a [Entry<H>], name: &str) -> Option<&'a H> {
         .map(|e| &e.handler)
 }
 
-fn names<H>(entries: &[Entry<H>]) -> String {
-    let mut names: Vec<String> = entries
-        .iter()
-        .filter_map(|e| e.name.map(|n| format!("`{n}`")))
-        .collect();
-    names.sort();
-    if names.is_empty() {
-        "none".to_owned()
-    } else {
-        names.join(", ")
-    }
-}
-
 impl<W> Handlers<W> {
     /// Adds a signal; `name` is `None` for the dynamic handler.
     pub fn signal(
@@ -240,13 +227,9 @@ impl<W> Handlers<W> {
         }
     }
 
-    /// The registered names of one kind, for error messages.
+    /// The registered names of one kind, for error messages: "`a`, `b`" or "none".
     pub(crate) fn names(&self, kind: HandlerKind) -> String {
-        match kind {
-            HandlerKind::Signal => names(&self.signals),
-            HandlerKind::Query => names(&self.queries),
-            HandlerKind::Update => names(&self.updates),
-        }
+        crate::registry::list(self.wire_names(kind).iter())
     }
 
     /// The wire name of the handler method whose function type is `type_id`.

@@ -127,7 +127,8 @@ impl Registry {
     }
 }
 
-fn list<'a>(names: impl Iterator<Item = &'a &'static str>) -> String {
+/// Names for error messages: "`a`, `b`", or "none".
+pub(crate) fn list<'a>(names: impl Iterator<Item = &'a &'static str>) -> String {
     let names: Vec<String> = names.map(|n| format!("`{n}`")).collect();
     if names.is_empty() {
         "none".to_owned()
