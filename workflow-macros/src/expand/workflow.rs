@@ -94,18 +94,19 @@ fn handler_entry(
         handler.wire_name.as_deref().unwrap_or("(dynamic)")
     );
     // `input` holds the decoded arguments; `args` spreads them into the call.
+    let decode_inputs = {
+        let input = input_type(&handler.inputs);
+        let decode = decode_body(krate, &handler.inputs, &what);
+        quote!(let input: #input = { #decode }?;)
+    };
+    // A dynamic handler gets the name and the raw payloads instead.
     let (decode, args) = if handler.wire_name.is_none() {
         (
             quote!(),
             quote!(, #p::String::from(handler_name), payloads.to_vec()),
         )
     } else {
-        let input = input_type(&handler.inputs);
-        let decode = decode_body(krate, &handler.inputs, &what);
-        (
-            quote!(let input: #input = { #decode }?;),
-            spread_input(&handler.inputs),
-        )
+        (decode_inputs.clone(), spread_input(&handler.inputs))
     };
     let receiver = if handler.is_async {
         quote!(ctx: #p::WorkflowContext<#self_ty>)
@@ -166,8 +167,6 @@ fn handler_entry(
                 None => quote!(#p::Option::None),
                 Some(validator) => {
                     let validator_ident = validator.ident;
-                    let input = input_type(&handler.inputs);
-                    let decode = decode_body(krate, &handler.inputs, &what);
                     // Each borrow is spanned at the validator's parameter, so a type that does
                     // not match the update's argument is reported there.
                     let single = handler.inputs.len() == 1;
@@ -186,10 +185,7 @@ fn handler_entry(
                     quote! {
                         #p::Option::Some(|state: &#self_ty, handler_name: &str, payloads: &[#p::Payload]| -> #p::Result<(), #p::WorkflowError> {
                             #silence
-                            let input: #input = match { #decode } {
-                                #p::Result::Ok(input) => input,
-                                #p::Result::Err(error) => return #p::Result::Err(#p::WorkflowError::from(error)),
-                            };
+                            #decode_inputs
                             let _ = &input;
                             #p::validator_outcome(<#self_ty>::#validator_ident(state #(, #borrows)*))
                         })

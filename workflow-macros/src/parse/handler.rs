@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use syn::{ReturnType, Type};
 
-use super::{args, first_type_argument, has_attr, last_segment, typed_inputs};
+use super::{args, context_param, first_type_argument, has_attr, last_segment, typed_inputs};
 use crate::{
     ctxt::Ctxt,
     model::{Handler, HandlerKind, Validator},
@@ -157,7 +157,7 @@ fn handler<'a>(
     }
     // The receiver: `&self` for queries, `&mut self` for sync signals and updates, none (a
     // `WorkflowContext<Self>` first parameter) for async handlers.
-    let mut typed = typed_inputs(sig.inputs.iter()).peekable();
+    let mut typed = typed_inputs(sig.inputs.iter());
     match (sig.receiver(), is_async) {
         (Some(receiver), true) => {
             cx.error_spanned_by(
@@ -166,24 +166,17 @@ fn handler<'a>(
             );
             ok = false;
         }
-        (None, true) => match typed.next() {
-            Some(first)
-                if last_segment(&first.ty).is_some_and(|s| s.ident == "WorkflowContext") => {}
-            Some(first) => {
-                cx.error_spanned_by(
-                    &first.ty,
-                    format!("the first parameter of an async #[{attr}] must be `ctx: WorkflowContext<Self>`"),
-                );
-                ok = false;
-            }
-            None => {
-                cx.error_spanned_by(
-                    &sig.ident,
-                    format!("an async #[{attr}] must take `ctx: WorkflowContext<Self>` as its first parameter"),
-                );
-                ok = false;
-            }
-        },
+        (None, true) => {
+            ok &= context_param(
+                cx,
+                sig,
+                &mut typed,
+                "WorkflowContext",
+                "ctx: WorkflowContext<Self>",
+                &format!("an async #[{attr}]"),
+                true,
+            );
+        }
         (receiver, false) => {
             let wants_mut = kind != HandlerKind::Query;
             let good = receiver

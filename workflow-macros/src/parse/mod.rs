@@ -53,6 +53,39 @@ fn typed_inputs<'a>(
     })
 }
 
+/// Takes the first typed parameter off `inputs` and checks that its type is `context`
+/// (`WorkflowContext`, `ActivityContext`), spelled `param` in the errors; `what` names the
+/// function. A missing parameter is reported only when `report_missing` (a receiver error may
+/// already cover it). Returns whether the parameter is right.
+fn context_param<'a>(
+    cx: &Ctxt,
+    sig: &syn::Signature,
+    inputs: &mut impl Iterator<Item = &'a syn::PatType>,
+    context: &str,
+    param: &str,
+    what: &str,
+    report_missing: bool,
+) -> bool {
+    match inputs.next() {
+        Some(first) if last_segment(&first.ty).is_some_and(|s| s.ident == context) => true,
+        Some(first) => {
+            cx.error_spanned_by(
+                &first.ty,
+                format!("the first parameter of {what} must be `{param}`"),
+            );
+            false
+        }
+        None if report_missing => {
+            cx.error_spanned_by(
+                &sig.ident,
+                format!("{what} must take `{param}` as its first parameter"),
+            );
+            false
+        }
+        None => true,
+    }
+}
+
 pub(crate) fn workflow<'a>(
     cx: &Ctxt,
     item: &'a syn::ItemImpl,
@@ -123,24 +156,15 @@ fn run_method<'a>(cx: &Ctxt, method: &'a syn::ImplItemFn) -> Option<RunMethod<'a
         ok = false;
     }
     let mut inputs = typed_inputs(sig.inputs.iter());
-    match inputs.next() {
-        Some(first) if last_segment(&first.ty).is_some_and(|s| s.ident == "WorkflowContext") => {}
-        Some(first) => {
-            cx.error_spanned_by(
-                &first.ty,
-                "the first parameter of the #[run] method must be `ctx: WorkflowContext<Self>`",
-            );
-            ok = false;
-        }
-        None if sig.receiver().is_none() => {
-            cx.error_spanned_by(
-                &sig.ident,
-                "the #[run] method must take `ctx: WorkflowContext<Self>` as its first parameter",
-            );
-            ok = false;
-        }
-        None => {}
-    }
+    ok &= context_param(
+        cx,
+        sig,
+        &mut inputs,
+        "WorkflowContext",
+        "ctx: WorkflowContext<Self>",
+        "the #[run] method",
+        sig.receiver().is_none(),
+    );
     let inputs: Vec<&Type> = inputs.map(|p| &*p.ty).collect();
     let output = match &sig.output {
         ReturnType::Type(_, ty) => match first_type_argument(ty) {
@@ -205,23 +229,15 @@ pub(crate) fn activity<'a>(
         _ => {}
     }
     let mut inputs = typed_inputs(sig.inputs.iter());
-    match inputs.next() {
-        Some(first) if last_segment(&first.ty).is_some_and(|s| s.ident == "ActivityContext") => {}
-        Some(first) => {
-            cx.error_spanned_by(
-                &first.ty,
-                "the first parameter of an activity must be `ctx: ActivityContext`",
-            );
-            ok = false;
-        }
-        None => {
-            cx.error_spanned_by(
-                &sig.ident,
-                "an activity must take `ctx: ActivityContext` as its first parameter",
-            );
-            ok = false;
-        }
-    }
+    ok &= context_param(
+        cx,
+        sig,
+        &mut inputs,
+        "ActivityContext",
+        "ctx: ActivityContext",
+        "an activity",
+        true,
+    );
     let inputs: Vec<&Type> = inputs.map(|p| &*p.ty).collect();
     let output = match &sig.output {
         ReturnType::Type(_, ty) if last_segment(ty).is_some_and(|s| s.ident == "Result") => {

@@ -363,21 +363,18 @@ fn names_global(expr: &Expr) -> bool {
 
 /// Whether a static's type lets it change behind a shared reference.
 fn has_interior_mutability(ty: &syn::Type) -> bool {
-    const MUTABLE: &[&str] = &["Mutex", "RwLock", "RefCell", "Cell", "UnsafeCell"];
-    let mut found = false;
-    let mut visit = |ident: &syn::Ident| {
-        let name = ident.to_string();
-        found |= name.starts_with("Atomic") || MUTABLE.contains(&name.as_str());
-    };
-    struct Idents<'f>(&'f mut dyn FnMut(&syn::Ident));
-    impl<'ast> Visit<'ast> for Idents<'_> {
+    struct Finder(bool);
+    impl<'ast> Visit<'ast> for Finder {
         fn visit_path_segment(&mut self, segment: &'ast syn::PathSegment) {
-            (self.0)(&segment.ident);
+            let name = segment.ident.to_string();
+            self.0 |= name.starts_with("Atomic")
+                || ["Mutex", "RwLock", "RefCell", "Cell", "UnsafeCell"].contains(&name.as_str());
             syn::visit::visit_path_segment(self, segment);
         }
     }
-    Idents(&mut visit).visit_type(ty);
-    found
+    let mut finder = Finder(false);
+    finder.visit_type(ty);
+    finder.0
 }
 
 impl<'a> Checker<'a> {
