@@ -85,13 +85,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         shipping_address: address("1 Old Road", "Lyon"),
         hold_seconds: 2,
     };
-    let handle = client
-        .start(
-            OrderWorkflow::run,
-            order,
-            StartOptions::new(&workflow_id, TASK_QUEUE),
-        )
-        .await?;
+    let handle = start_order(&client, order).await?;
     wait_for_payment(&handle).await?;
     println!(
         "Query get_status: {:?}",
@@ -146,13 +140,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         shipping_address: address("2 Side Street", "Lille"),
         hold_seconds: 0,
     };
-    let handle = client
-        .start(
-            OrderWorkflow::run,
-            order,
-            StartOptions::new(&workflow_id, TASK_QUEUE),
-        )
-        .await?;
+    let handle = start_order(&client, order).await?;
     print_result(&workflow_id, handle.result().await)?;
     history(&workflow_id);
 
@@ -166,13 +154,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         shipping_address: address("3 Quay", "Nantes"),
         hold_seconds: 60,
     };
-    let handle = client
-        .start(
-            OrderWorkflow::run,
-            order,
-            StartOptions::new(&workflow_id, TASK_QUEUE),
-        )
-        .await?;
+    let handle = start_order(&client, order).await?;
     wait_for_payment(&handle).await?;
     handle
         .signal(OrderWorkflow::cancel_order, "changed my mind".to_owned())
@@ -189,6 +171,15 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     tokio::time::timeout(Duration::from_secs(30), worker).await???;
     println!("\nWorker stopped.");
     Ok(())
+}
+
+/// Starts an order with its id as the workflow id.
+async fn start_order(
+    client: &Client,
+    order: OrderInput,
+) -> Result<WorkflowHandle<OrderWorkflow>, ClientError> {
+    let options = StartOptions::new(&order.order_id, TASK_QUEUE);
+    client.start(OrderWorkflow::run, order, options).await
 }
 
 /// Polls the `get_status` query until the order is paid (the demo's point to interact).
