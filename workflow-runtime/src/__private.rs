@@ -12,19 +12,19 @@ pub use std::{
 pub use futures::future::{BoxFuture, LocalBoxFuture};
 
 pub use crate::{
-    activity::ActivityContext,
-    context::WorkflowContext,
-    definition::{
-        Activity, ActivityDefinition, ActivityGroup, FreeActivity, MethodActivity,
-        WorkflowDefinition,
+    activity::{
+        Activity, ActivityContext, ActivityDefinition, ActivityGroup, ActivityRegistry,
+        FreeActivity, MethodActivity,
     },
     error::{ActivityError, WorkflowError, WorkflowResult},
-    handlers::{
-        Handlers, SignalHandler, UpdateHandler, signal_future, type_id_of, update_future,
-        update_outcome, validator_outcome,
-    },
     payload::{Payload, PayloadError, decode_arg, encode},
-    registry::Registry,
+    workflow::{
+        WorkflowContext, WorkflowDefinition,
+        handlers::{
+            Handlers, SignalHandler, UpdateHandler, signal_future, type_id_of, update_future,
+            update_outcome, validator_outcome,
+        },
+    },
 };
 
 /// Fails to compile, at the user's type, when a workflow or activity argument or result cannot

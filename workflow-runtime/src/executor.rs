@@ -18,6 +18,8 @@ use std::{
     thread::{self, ThreadId},
 };
 
+use crate::error::panic_message;
+
 type Task = Pin<Box<dyn Future<Output = ()>>>;
 
 /// Why a workflow task could not make progress.
@@ -52,17 +54,6 @@ impl ExecutorFault {
 
 fn is_tokio_context_panic(message: &str) -> bool {
     message.contains("no reactor running") || message.contains("Tokio 1.x runtime")
-}
-
-/// Extracts the message of a caught panic.
-pub(crate) fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
-    if let Some(s) = payload.downcast_ref::<&str>() {
-        (*s).to_owned()
-    } else if let Some(s) = payload.downcast_ref::<String>() {
-        s.clone()
-    } else {
-        "non-string panic payload".to_owned()
-    }
 }
 
 #[derive(Debug)]

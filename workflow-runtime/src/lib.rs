@@ -49,51 +49,55 @@
 
 #[doc(hidden)]
 pub mod __private;
-mod activation;
 mod activity;
 mod client;
-mod context;
-mod definition;
+mod convert;
 mod error;
 mod executor;
-mod handlers;
 mod options;
 pub mod payload;
-mod registry;
 pub mod replay;
 pub mod testing;
 mod worker;
+mod workflow;
 
-pub use activity::{ActivityContext, ActivityInfo};
-pub use client::{
-    Client, ClientError, ClientOptions, StartOptions, UntypedUpdateHandle, UntypedWorkflowHandle,
-    UpdateHandle, UpdateOptions, UpdateStage, WorkflowHandle,
+pub use activity::{
+    Activity, ActivityContext, ActivityDefinition, ActivityFn, ActivityGroup, ActivityInfo,
+    FreeActivity, MethodActivity,
 };
-pub use context::{ActivityCall, ActivityFuture, Timer, WorkflowContext, WorkflowInfo};
-pub use definition::{
-    Activity, ActivityDefinition, ActivityFn, ActivityGroup, FreeActivity, MethodActivity,
-    WorkflowDefinition, WorkflowRunFn,
+pub use client::{
+    Client, ClientError, ClientOptions, HandlerArgs, QueryFn, SignalFn, StartOptions,
+    UntypedUpdateHandle, UntypedWorkflowHandle, UpdateFn, UpdateHandle, UpdateOptions, UpdateStage,
+    WorkflowHandle,
 };
 pub use error::{
     ActivityError, ActivityFailed, UpdateFailed, WorkflowError, WorkflowFailed, WorkflowResult,
+    failure_type,
 };
 pub use futures::future::Either;
-pub use handlers::{HandlerArgs, HandlerKind, QueryFn, SignalFn, SignalOutput, UpdateFn};
 pub use options::{ActivityOptions, RetryPolicy};
-pub use registry::Registry;
 /// Temporal's protobuf types (payloads, failures, history events), for advanced uses.
 pub use temporalio_common::protos;
 pub use worker::{ShutdownHandle, Worker, WorkerError};
+pub use workflow::{
+    ActivityCall, ActivityFuture, SignalOutput, Timer, WorkflowContext, WorkflowDefinition,
+    WorkflowInfo, WorkflowRunFn,
+};
 pub use workflow_macros::{
     activities, activity, allow_nondeterminism, deterministic, query, run, signal, update, workflow,
 };
 
+// Lets the runtime's own unit tests use the macros, whose generated code names
+// `::workflow_runtime`.
+#[cfg(test)]
+extern crate self as workflow_runtime;
+
 /// Everything a workflow or activity module needs: `use workflow_runtime::prelude::*;`.
 pub mod prelude {
     pub use crate::{
-        ActivityContext, ActivityError, ActivityFailed, ActivityOptions, Client, ClientOptions,
-        Either, RetryPolicy, StartOptions, UpdateOptions, UpdateStage, Worker, WorkerError,
-        WorkflowContext, WorkflowError, WorkflowHandle, WorkflowResult, activities, activity,
-        allow_nondeterminism, deterministic, query, run, signal, update, workflow,
+        ActivityContext, ActivityError, ActivityFailed, ActivityOptions, Client, ClientError,
+        ClientOptions, Either, RetryPolicy, StartOptions, UpdateOptions, UpdateStage, Worker,
+        WorkerError, WorkflowContext, WorkflowError, WorkflowHandle, WorkflowResult, activities,
+        activity, allow_nondeterminism, deterministic, query, run, signal, update, workflow,
     };
 }

@@ -5,6 +5,8 @@ use std::time::Duration;
 
 use temporalio_common::protos::temporal::api::common::v1::RetryPolicy as RetryPolicyProto;
 
+use crate::convert::proto_duration;
+
 /// How an activity is scheduled: timeouts, task queue and retry policy.
 ///
 /// Temporal requires a start-to-close or a schedule-to-close timeout.
@@ -149,13 +151,5 @@ impl RetryPolicy {
             maximum_attempts: self.maximum_attempts.unwrap_or(0),
             non_retryable_error_types: self.non_retryable_error_types.clone(),
         }
-    }
-}
-
-/// Converts to the protobuf duration, saturating at its maximum.
-pub(crate) fn proto_duration(duration: Duration) -> prost_wkt_types::Duration {
-    prost_wkt_types::Duration {
-        seconds: i64::try_from(duration.as_secs()).unwrap_or(i64::MAX),
-        nanos: i32::try_from(duration.subsec_nanos()).unwrap_or(0),
     }
 }

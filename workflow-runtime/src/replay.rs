@@ -14,28 +14,38 @@
 //! # Ok(()) }
 //! ```
 
-use std::{path::Path, sync::Arc};
+use std::{
+    path::{Path, PathBuf},
+    sync::{Arc, Mutex, Weak},
+};
 
 use prost::Message;
-use temporalio_common::{
-    protos::{
-        coresdk::{
-            workflow_activation::{remove_from_cache::EvictionReason, workflow_activation_job},
-            workflow_completion::workflow_activation_completion,
-        },
-        temporal::api::history::v1::{History, HistoryEvent, history_event::Attributes},
+use temporalio_common::protos::{
+    coresdk::{
+        workflow_activation::{WorkflowActivation, remove_from_cache::EvictionReason},
+        workflow_completion::{WorkflowActivationCompletion, workflow_activation_completion},
     },
-    worker::WorkerTaskTypes,
+    temporal::api::history::v1::{History, HistoryEvent, history_event::Attributes},
 };
 use temporalio_sdk_core::{
-    PollError, WorkerConfig, WorkerVersioningStrategy, init_replay_worker,
+    Worker as CoreWorker, init_replay_worker,
     replay::{HistoryForReplay, ReplayWorkerInput},
 };
 
-use crate::{definition::WorkflowDefinition, registry::Registry, worker::WorkflowThreads};
+use crate::{
+    worker::{
+        core::{ActivationObserver, CoreSettings, workflow_loop},
+        registry::Registry,
+        threads::{RunPlace, WorkflowThreads},
+    },
+    workflow::{WorkflowDefinition, run::eviction},
+};
 
-/// A history did not replay cleanly.
-#[derive(Debug, Clone, thiserror::Error)]
+/// Errors core reports, kept whole as the source of a [`ReplayError`].
+type CoreError = Box<dyn std::error::Error + Send + Sync>;
+
+/// A history did not replay cleanly, or could not be replayed.
+#[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum ReplayError {
     /// The workflow code produced different commands than the history records.
@@ -54,9 +64,30 @@ pub enum ReplayError {
         /// The failure's message.
         message: String,
     },
-    /// The history could not be read or the replay worker not started.
-    #[error("cannot replay: {0}")]
-    Setup(String),
+    /// The history file could not be read.
+    #[error("cannot read the history file {}", path.display())]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The history file is not a binary protobuf `History`.
+    #[error("{} is not a binary protobuf History (temporal.api.history.v1.History)", path.display())]
+    Decode {
+        /// The file.
+        path: PathBuf,
+        /// The protobuf error.
+        #[source]
+        source: prost::DecodeError,
+    },
+    /// The events do not form a workflow history.
+    #[error("not a workflow history: {0}")]
+    InvalidHistory(String),
+    /// Core could not run the replay.
+    #[error("cannot run the replay")]
+    Core(#[source] CoreError),
 }
 
 /// Replays histories against registered workflows. One replayer serves any number of
@@ -81,13 +112,13 @@ impl Replayer {
     /// Replays a history saved as binary protobuf (`temporal.api.history.v1.History`).
     pub async fn replay_file(&self, path: impl AsRef<Path>) -> Result<(), ReplayError> {
         let path = path.as_ref();
-        let bytes = std::fs::read(path)
-            .map_err(|e| ReplayError::Setup(format!("cannot read {}: {e}", path.display())))?;
-        let history = History::decode(bytes.as_slice()).map_err(|e| {
-            ReplayError::Setup(format!(
-                "{} is not a binary protobuf History: {e}",
-                path.display()
-            ))
+        let bytes = std::fs::read(path).map_err(|source| ReplayError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        let history = History::decode(bytes.as_slice()).map_err(|source| ReplayError::Decode {
+            path: path.to_owned(),
+            source,
         })?;
         self.replay_events(history.events).await
     }
@@ -99,7 +130,7 @@ impl Replayer {
             _ => None,
         });
         let Some(started) = started else {
-            return Err(ReplayError::Setup(
+            return Err(ReplayError::InvalidHistory(
                 "the history does not start with WorkflowExecutionStarted".to_owned(),
             ));
         };
@@ -113,82 +144,111 @@ impl Replayer {
             .as_ref()
             .map(|q| q.name.clone())
             .unwrap_or_else(|| "replay".to_owned());
-        let config = WorkerConfig::builder()
-            .namespace("default")
-            .task_queue(task_queue.clone())
-            .client_identity_override("replayer".to_owned())
-            .task_types(WorkerTaskTypes::workflow_only())
-            .versioning_strategy(WorkerVersioningStrategy::None {
-                build_id: String::new(),
-            })
-            .max_cached_workflows(1_usize)
-            .max_outstanding_workflow_tasks(2_usize)
-            .build()
-            .map_err(ReplayError::Setup)?;
+        let settings = CoreSettings {
+            namespace: "default".to_owned(),
+            task_queue,
+            identity: "replayer".to_owned(),
+            workflows: true,
+            activities: false,
+            max_cached_workflows: 1,
+            max_concurrent_workflow_tasks: 2,
+            max_concurrent_activities: None,
+            graceful_shutdown: None,
+        };
+        let config = settings
+            .config()
+            .map_err(|message| ReplayError::Core(message.into()))?;
         let history = HistoryForReplay::new(History { events }, "replay");
         let core = init_replay_worker(ReplayWorkerInput::new(
             config,
             futures::stream::iter([history]),
         ))
-        .map_err(|e| ReplayError::Setup(e.to_string()))?;
+        .map_err(|e| ReplayError::Core(e.into()))?;
+        let core = Arc::new(core);
         let threads = WorkflowThreads::start(
             1,
             Arc::new(self.registry.clone()),
-            "default".to_owned(),
-            task_queue,
+            RunPlace {
+                namespace: settings.namespace,
+                task_queue: settings.task_queue,
+            },
         );
-        let mut outcome = Ok(());
-        loop {
-            let activation = match core.poll_workflow_activation().await {
-                Ok(activation) => activation,
-                Err(PollError::ShutDown) => break,
-                Err(e) => {
-                    outcome = outcome.and(Err(ReplayError::Setup(e.to_string())));
-                    break;
-                }
-            };
-            let eviction = activation.jobs.iter().find_map(|job| match &job.variant {
-                Some(workflow_activation_job::Variant::RemoveFromCache(evict)) => {
-                    Some(evict.clone())
-                }
-                _ => None,
-            });
-            if let Some(evict) = eviction
-                && outcome.is_ok()
-                && matches!(
-                    evict.reason(),
-                    EvictionReason::Nondeterminism | EvictionReason::Fatal
-                )
-            {
-                outcome = Err(ReplayError::Nondeterminism {
-                    workflow_type: workflow_type.clone(),
-                    message: evict.message,
-                });
-                core.initiate_shutdown();
-            }
-            let completion = threads
-                .dispatch(activation)
-                .await
-                .map_err(|_| ReplayError::Setup("workflow thread stopped".to_owned()))?;
-            if let Some(workflow_activation_completion::Status::Failed(failed)) = &completion.status
-                && outcome.is_ok()
-            {
-                outcome = Err(ReplayError::TaskFailed {
-                    workflow_type: workflow_type.clone(),
-                    message: failed
-                        .failure
-                        .as_ref()
-                        .map(|f| f.message.clone())
-                        .unwrap_or_default(),
-                });
-                core.initiate_shutdown();
-            }
-            if let Err(e) = core.complete_workflow_activation(completion).await {
-                outcome = outcome.and(Err(ReplayError::Setup(e.to_string())));
+        let verdict = Arc::new(Verdict {
+            workflow_type,
+            core: Arc::downgrade(&core),
+            first_problem: Mutex::new(None),
+        });
+        let polled = workflow_loop(&core, &threads, verdict.clone()).await;
+        drop(threads);
+        let problem = verdict.take();
+        drop(verdict);
+        core.shutdown().await;
+        match Arc::try_unwrap(core) {
+            Ok(core) => core.finalize_shutdown().await,
+            Err(_) => {
+                tracing::warn!("replay worker finalization skipped: core is still referenced")
             }
         }
-        core.shutdown().await;
-        core.finalize_shutdown().await;
-        outcome
+        match (problem, polled) {
+            (Some(problem), _) => Err(problem),
+            (None, Err(e)) => Err(ReplayError::Core(e.into())),
+            (None, Ok(())) => Ok(()),
+        }
+    }
+}
+
+/// Watches a replay for the first sign of trouble and stops it there.
+struct Verdict {
+    workflow_type: String,
+    core: Weak<CoreWorker>,
+    first_problem: Mutex<Option<ReplayError>>,
+}
+
+impl Verdict {
+    fn record(&self, problem: ReplayError) {
+        let mut first = self.first_problem.lock().unwrap_or_else(|e| e.into_inner());
+        if first.is_none() {
+            *first = Some(problem);
+            if let Some(core) = self.core.upgrade() {
+                core.initiate_shutdown();
+            }
+        }
+    }
+
+    fn take(&self) -> Option<ReplayError> {
+        self.first_problem
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take()
+    }
+}
+
+impl ActivationObserver for Verdict {
+    fn activation(&self, activation: &WorkflowActivation) {
+        // Core evicts a run whose replayed commands do not match the history.
+        if let Some(evict) = eviction(activation)
+            && matches!(
+                evict.reason(),
+                EvictionReason::Nondeterminism | EvictionReason::Fatal
+            )
+        {
+            self.record(ReplayError::Nondeterminism {
+                workflow_type: self.workflow_type.clone(),
+                message: evict.message.clone(),
+            });
+        }
+    }
+
+    fn completion(&self, completion: &WorkflowActivationCompletion) {
+        if let Some(workflow_activation_completion::Status::Failed(failed)) = &completion.status {
+            self.record(ReplayError::TaskFailed {
+                workflow_type: self.workflow_type.clone(),
+                message: failed
+                    .failure
+                    .as_ref()
+                    .map(|f| f.message.clone())
+                    .unwrap_or_default(),
+            });
+        }
     }
 }

@@ -138,8 +138,8 @@ pub(crate) fn group(
     quote! {
         #[automatically_derived]
         impl #p::ActivityGroup for #self_ty {
-            fn register(self: #p::Arc<Self>, registry: &mut #p::Registry) {
-                #(registry.add_method_activity::<#markers>(#p::Arc::clone(&self));)*
+            fn register(self: #p::Arc<Self>, registry: &mut #p::ActivityRegistry) {
+                #(registry.add_method::<#markers>(#p::Arc::clone(&self));)*
             }
         }
     }

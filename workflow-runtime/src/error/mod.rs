@@ -9,56 +9,18 @@ use std::fmt;
 use serde::Serialize;
 use temporalio_common::protos::temporal::api::{
     common::v1::Payloads,
-    failure::v1::{ApplicationFailureInfo, Failure, failure::FailureInfo},
+    failure::v1::{Failure, failure::FailureInfo},
 };
 
 use crate::payload::{PayloadError, encode};
 
-/// The `source` recorded in failures raised by this runtime.
-pub(crate) const FAILURE_SOURCE: &str = "workflow-runtime";
+pub(crate) mod failure;
 
-/// Builds an application failure with a type and a message.
-pub(crate) fn application_failure(
-    error_type: &str,
-    message: &str,
-    non_retryable: bool,
-    details: Option<Payloads>,
-) -> Failure {
-    Failure {
-        message: message.to_owned(),
-        source: FAILURE_SOURCE.to_owned(),
-        failure_info: Some(FailureInfo::ApplicationFailureInfo(
-            ApplicationFailureInfo {
-                r#type: error_type.to_owned(),
-                non_retryable,
-                details,
-                ..Default::default()
-            },
-        )),
-        ..Default::default()
-    }
-}
-
-/// The last segment of a Rust type path, used as the failure type of converted errors
-/// (`std::io::Error` becomes `Error`, `my_app::PaymentDeclined` becomes `PaymentDeclined`).
-fn short_type_name<T: ?Sized>() -> &'static str {
-    let full = std::any::type_name::<T>();
-    let base = full.split('<').next().unwrap_or(full);
-    base.rsplit("::").next().unwrap_or(base)
-}
-
-/// Walks `failure` and its causes; returns the innermost application failure, if any.
-fn root_application(failure: &Failure) -> Option<(&Failure, &ApplicationFailureInfo)> {
-    let mut found = None;
-    let mut current = Some(failure);
-    while let Some(f) = current {
-        if let Some(FailureInfo::ApplicationFailureInfo(info)) = &f.failure_info {
-            found = Some((f, info));
-        }
-        current = f.cause.as_deref();
-    }
-    found
-}
+pub use failure::failure_type;
+pub(crate) use failure::{
+    Retry, application_failure, cancelled_failure, chain, describe_chain, root_application,
+    short_type_name,
+};
 
 /// Common accessors over a failure chain, shared by [`ActivityFailed`] and [`WorkflowFailed`].
 macro_rules! failure_accessors {
@@ -107,31 +69,6 @@ macro_rules! failure_accessors {
     };
 }
 
-fn chain(failure: &Failure) -> impl Iterator<Item = &Failure> {
-    std::iter::successors(Some(failure), |f| f.cause.as_deref())
-}
-
-/// Renders a failure chain as `outer: inner: innermost (type X)`.
-fn describe_chain(failure: &Failure, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-    let mut first = true;
-    for link in chain(failure) {
-        if link.message.is_empty() {
-            continue;
-        }
-        if !first {
-            f.write_str(": ")?;
-        }
-        first = false;
-        f.write_str(&link.message)?;
-        if let Some(FailureInfo::ApplicationFailureInfo(info)) = &link.failure_info
-            && !info.r#type.is_empty()
-        {
-            write!(f, " (type {})", info.r#type)?;
-        }
-    }
-    Ok(())
-}
-
 /// An error returned by an activity implementation.
 ///
 /// Errors are retryable by default: the server retries the activity according to its retry
@@ -174,7 +111,7 @@ impl ActivityError {
     pub fn cancelled() -> Self {
         Self::new(
             ActivityErrorKind::Cancelled,
-            "Cancelled",
+            failure_type::CANCELLED,
             "activity cancelled",
         )
     }
@@ -221,20 +158,12 @@ impl ActivityError {
     }
 
     pub(crate) fn into_failure(self) -> Failure {
-        if self.kind == ActivityErrorKind::Cancelled {
-            return Failure {
-                message: self.message,
-                source: FAILURE_SOURCE.to_owned(),
-                failure_info: Some(FailureInfo::CanceledFailureInfo(Default::default())),
-                ..Default::default()
-            };
-        }
-        application_failure(
-            &self.error_type,
-            &self.message,
-            self.kind == ActivityErrorKind::NonRetryable,
-            self.details,
-        )
+        let retry = match self.kind {
+            ActivityErrorKind::Cancelled => return cancelled_failure(self.message),
+            ActivityErrorKind::Retryable => Retry::Retryable,
+            ActivityErrorKind::NonRetryable => Retry::NonRetryable,
+        };
+        application_failure(&self.error_type, &self.message, retry, self.details)
     }
 }
 
@@ -296,7 +225,7 @@ impl WorkflowError {
             failure: Box::new(application_failure(
                 &error_type.into(),
                 &message.into(),
-                false,
+                Retry::Retryable,
                 None,
             )),
         }
@@ -308,7 +237,7 @@ impl WorkflowError {
             failure: Box::new(application_failure(
                 &error_type.into(),
                 &message.into(),
-                true,
+                Retry::NonRetryable,
                 None,
             )),
         }
@@ -394,6 +323,27 @@ impl fmt::Display for UpdateFailed {
     }
 }
 
+/// Names for error messages: "`a`, `b`", or "none".
+pub(crate) fn name_list<'a>(names: impl IntoIterator<Item = &'a str>) -> String {
+    let names: Vec<String> = names.into_iter().map(|n| format!("`{n}`")).collect();
+    if names.is_empty() {
+        "none".to_owned()
+    } else {
+        names.join(", ")
+    }
+}
+
+/// Extracts the message of a caught panic.
+pub(crate) fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    if let Some(s) = payload.downcast_ref::<&str>() {
+        (*s).to_owned()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "non-string panic payload".to_owned()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -413,6 +363,17 @@ mod tests {
         assert_eq!(wf.error_type(), Some("PaymentDeclined"));
         assert_eq!(wf.message(), "card declined");
         assert!(wf.is_non_retryable());
+    }
+
+    #[test]
+    fn payload_errors_carry_the_documented_failure_type() {
+        // `?` on a payload error goes through the blanket conversion, which names the Rust type;
+        // the wire contract promises `failure_type::PAYLOAD_ERROR`.
+        let error = PayloadError::new("bad");
+        let a: ActivityError = error.clone().into();
+        assert_eq!(a.error_type(), failure_type::PAYLOAD_ERROR);
+        let w: WorkflowError = error.into();
+        assert_eq!(w.error_type(), Some(failure_type::PAYLOAD_ERROR));
     }
 
     #[test]

@@ -1,26 +1,17 @@
-//! Activity side: the context an activity receives, and the execution of one activity task
-//! (decode, run with panic isolation, report the outcome to core).
+//! What an activity receives: facts about its attempt, heartbeats and cancellation.
 
 use std::{
     fmt,
-    panic::AssertUnwindSafe,
     sync::Arc,
     time::{Duration, SystemTime},
 };
 
-use futures::FutureExt;
 use serde::Serialize;
-use temporalio_common::protos::coresdk::{
-    ActivityHeartbeat, activity_result::ActivityExecutionResult, activity_task::Start,
-};
 use tokio::sync::watch;
 
 use crate::{
-    activation::proto_time,
-    error::{ActivityError, application_failure},
-    executor::panic_message,
+    error::ActivityError,
     payload::{Payload, encode},
-    registry::Registry,
 };
 
 /// Facts about the running activity attempt.
@@ -72,7 +63,8 @@ impl ActivityInfo {
     }
 }
 
-type HeartbeatSink = Arc<dyn Fn(Vec<Payload>) + Send + Sync>;
+/// Where an attempt's heartbeat details go (core, or nowhere for a detached context).
+pub(crate) type HeartbeatSink = Arc<dyn Fn(Vec<Payload>) + Send + Sync>;
 
 /// What an activity receives: its info, heartbeats and cancellation.
 #[derive(Clone)]
@@ -114,6 +106,22 @@ impl ActivityContext {
         }
     }
 
+    /// The context of an attempt run by a worker.
+    pub(crate) fn for_attempt(
+        info: ActivityInfo,
+        heartbeat_details: Vec<Payload>,
+        heartbeat: HeartbeatSink,
+        cancelled: watch::Receiver<bool>,
+    ) -> Self {
+        Self {
+            info: Arc::new(info),
+            heartbeat_details: Arc::new(heartbeat_details),
+            heartbeat,
+            cancelled,
+            _cancel_sender: None,
+        }
+    }
+
     /// Facts about this attempt.
     pub fn info(&self) -> &ActivityInfo {
         &self.info
@@ -149,79 +157,5 @@ impl ActivityContext {
         let mut receiver = self.cancelled.clone();
         // An error means the sender is gone: the task is over, which also means stop.
         let _ = receiver.wait_for(|cancelled| *cancelled).await;
-    }
-}
-
-fn duration(d: Option<&prost_wkt_types::Duration>) -> Option<Duration> {
-    let d = d?;
-    Some(Duration::new(
-        u64::try_from(d.seconds).ok()?,
-        u32::try_from(d.nanos).ok()?,
-    ))
-}
-
-/// Runs one activity task and returns the result to report. Panics fail the attempt
-/// (retryable); unknown activity types fail it with the registered names.
-pub(crate) async fn execute(
-    registry: &Registry,
-    task_token: Vec<u8>,
-    start: Start,
-    heartbeat: Arc<dyn Fn(ActivityHeartbeat) + Send + Sync>,
-    cancelled: watch::Receiver<bool>,
-) -> ActivityExecutionResult {
-    let handler = match registry.activity(&start.activity_type) {
-        Ok(handler) => handler,
-        Err(message) => {
-            tracing::warn!("{message}");
-            return ActivityExecutionResult::fail(application_failure(
-                "ActivityNotRegistered",
-                &message,
-                false,
-                None,
-            ));
-        }
-    };
-    let execution = start.workflow_execution.clone().unwrap_or_default();
-    let info = ActivityInfo {
-        activity_type: start.activity_type.clone(),
-        activity_id: start.activity_id.clone(),
-        attempt: start.attempt,
-        workflow_id: execution.workflow_id,
-        workflow_run_id: execution.run_id,
-        workflow_type: start.workflow_type.clone(),
-        namespace: start.workflow_namespace.clone(),
-        heartbeat_timeout: duration(start.heartbeat_timeout.as_ref()),
-        start_to_close_timeout: duration(start.start_to_close_timeout.as_ref()),
-        schedule_to_close_timeout: duration(start.schedule_to_close_timeout.as_ref()),
-        scheduled_time: proto_time(start.scheduled_time.as_ref()),
-        started_time: proto_time(start.started_time.as_ref()),
-    };
-    let ctx = ActivityContext {
-        info: Arc::new(info),
-        heartbeat_details: Arc::new(start.heartbeat_details),
-        heartbeat: Arc::new(move |details| {
-            heartbeat(ActivityHeartbeat {
-                task_token: task_token.clone(),
-                details,
-            })
-        }),
-        cancelled: cancelled.clone(),
-        _cancel_sender: None,
-    };
-    let outcome = AssertUnwindSafe(async move { handler(ctx, start.input).await })
-        .catch_unwind()
-        .await;
-    match outcome {
-        Ok(Ok(payload)) => ActivityExecutionResult::ok(payload),
-        Ok(Err(error)) if error.is_cancelled() || *cancelled.borrow() => {
-            ActivityExecutionResult::cancel(error.into_failure())
-        }
-        Ok(Err(error)) => ActivityExecutionResult::fail(error.into_failure()),
-        Err(panic) => ActivityExecutionResult::fail(application_failure(
-            "ActivityPanic",
-            &format!("activity panicked: {}", panic_message(&*panic)),
-            false,
-            None,
-        )),
     }
 }

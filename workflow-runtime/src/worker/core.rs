@@ -1,0 +1,103 @@
+//! The bridge to core: one worker configuration and one workflow activation loop, shared by
+//! the worker and the replayer.
+
+use std::{sync::Arc, time::Duration};
+
+use temporalio_common::{
+    protos::coresdk::{
+        workflow_activation::WorkflowActivation, workflow_completion::WorkflowActivationCompletion,
+    },
+    worker::WorkerTaskTypes,
+};
+use temporalio_sdk_core::{
+    PollError, Worker as CoreWorker, WorkerConfig, WorkerVersioningStrategy,
+};
+use tokio::task::JoinSet;
+
+use crate::{worker::threads::WorkflowThreads, workflow::run::task_failure};
+
+/// What this runtime asks of core for one task queue.
+#[derive(Debug, Clone)]
+pub(crate) struct CoreSettings {
+    pub(crate) namespace: String,
+    pub(crate) task_queue: String,
+    pub(crate) identity: String,
+    pub(crate) workflows: bool,
+    pub(crate) activities: bool,
+    pub(crate) max_cached_workflows: usize,
+    pub(crate) max_concurrent_workflow_tasks: usize,
+    pub(crate) max_concurrent_activities: Option<usize>,
+    pub(crate) graceful_shutdown: Option<Duration>,
+}
+
+impl CoreSettings {
+    /// Core's worker configuration; core explains what it refuses.
+    pub(crate) fn config(&self) -> Result<WorkerConfig, String> {
+        WorkerConfig::builder()
+            .namespace(self.namespace.clone())
+            .task_queue(self.task_queue.clone())
+            .client_identity_override(self.identity.clone())
+            .task_types(WorkerTaskTypes {
+                enable_workflows: self.workflows,
+                enable_local_activities: false,
+                enable_remote_activities: self.activities,
+                enable_nexus: false,
+            })
+            .versioning_strategy(WorkerVersioningStrategy::None {
+                build_id: String::new(),
+            })
+            .max_cached_workflows(self.max_cached_workflows)
+            .max_outstanding_workflow_tasks(self.max_concurrent_workflow_tasks)
+            .maybe_max_outstanding_activities(self.max_concurrent_activities)
+            .maybe_graceful_shutdown_period(self.graceful_shutdown)
+            .build()
+    }
+}
+
+/// Sees each activation and its completion as they pass through the loop; the replayer uses
+/// it to stop at the first sign of nondeterminism.
+pub(crate) trait ActivationObserver: Send + Sync + 'static {
+    /// An activation core handed out, before it runs.
+    fn activation(&self, _activation: &WorkflowActivation) {}
+    /// The completion about to be sent back.
+    fn completion(&self, _completion: &WorkflowActivationCompletion) {}
+}
+
+/// Observes nothing: the worker's loop.
+pub(crate) struct Unobserved;
+
+impl ActivationObserver for Unobserved {}
+
+/// Polls workflow activations until core shuts down, runs each on its run's workflow thread,
+/// and completes them concurrently. Every activation is answered, evictions included.
+pub(crate) async fn workflow_loop(
+    core: &Arc<CoreWorker>,
+    threads: &WorkflowThreads,
+    observer: Arc<dyn ActivationObserver>,
+) -> Result<(), PollError> {
+    let mut completions = JoinSet::new();
+    let result = loop {
+        let activation = match core.poll_workflow_activation().await {
+            Ok(activation) => activation,
+            Err(PollError::ShutDown) => break Ok(()),
+            Err(e) => break Err(e),
+        };
+        observer.activation(&activation);
+        let run_id = activation.run_id.clone();
+        let reply = threads.dispatch(activation);
+        let core = Arc::clone(core);
+        let observer = Arc::clone(&observer);
+        completions.spawn(async move {
+            let completion = reply
+                .await
+                .unwrap_or_else(|_| task_failure(&run_id, "workflow thread stopped"));
+            observer.completion(&completion);
+            if let Err(e) = core.complete_workflow_activation(completion).await {
+                tracing::error!(run_id = %run_id, "cannot complete workflow activation: {e}");
+            }
+        });
+        while completions.try_join_next().is_some() {}
+    };
+    while completions.join_next().await.is_some() {}
+    result
+}

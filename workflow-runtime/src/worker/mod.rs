@@ -1,0 +1,315 @@
+//! The worker: registers workflows and activities, polls core, runs workflow activations on
+//! dedicated workflow threads and activities as tokio tasks, and shuts down gracefully.
+
+mod activities;
+pub(crate) mod core;
+pub(crate) mod registry;
+pub(crate) mod threads;
+
+use std::{sync::Arc, thread, time::Duration};
+
+use temporalio_common::telemetry::TelemetryOptions;
+use temporalio_sdk_core::{CoreRuntime, PollError, RuntimeOptions, init_worker};
+use tokio::sync::watch;
+
+use crate::{
+    activity::{ActivityFn, ActivityGroup, FreeActivity},
+    client::Client,
+    worker::{
+        activities::activity_loop,
+        core::{CoreSettings, Unobserved, workflow_loop},
+        registry::Registry,
+        threads::{RunPlace, WorkflowThreads},
+    },
+    workflow::WorkflowDefinition,
+};
+
+/// Errors core reports, kept whole as the source of a [`WorkerError`].
+type CoreError = Box<dyn std::error::Error + Send + Sync>;
+
+/// Errors that stop a worker.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum WorkerError {
+    /// The worker's registrations or limits are invalid; the message says which and what to
+    /// do.
+    #[error("invalid worker configuration: {0}")]
+    Config(String),
+    /// Core could not create the worker.
+    #[error("cannot start the worker for task queue `{task_queue}`")]
+    Start {
+        /// The task queue.
+        task_queue: String,
+        /// Core's error.
+        #[source]
+        source: CoreError,
+    },
+    /// The server refused the worker, for example because the namespace does not exist.
+    #[error("the server refused a worker for namespace `{namespace}`")]
+    Refused {
+        /// The namespace.
+        namespace: String,
+        /// Core's error, with the server's status.
+        #[source]
+        source: CoreError,
+    },
+    /// Polling failed for good.
+    #[error("worker polling failed")]
+    Poll(#[source] PollError),
+}
+
+/// Stops a running worker gracefully: polling stops, in-flight activations and activities
+/// finish (up to the graceful shutdown period), then `run()` returns.
+#[derive(Debug, Clone)]
+pub struct ShutdownHandle {
+    requested: Arc<watch::Sender<bool>>,
+}
+
+impl ShutdownHandle {
+    /// Requests shutdown; returns at once.
+    pub fn shutdown(&self) {
+        self.requested.send_replace(true);
+    }
+}
+
+/// A worker on one task queue.
+///
+/// ```no_run
+/// # use workflow_runtime::prelude::*;
+/// # #[activity] async fn charge(_ctx: ActivityContext, amount: u64) -> Result<u64, ActivityError> { Ok(amount) }
+/// # async fn demo(client: Client) -> Result<(), WorkerError> {
+/// let worker = Worker::new(&client, "orders")
+///     .activity(charge)
+///     .max_concurrent_activities(50);
+/// let shutdown = worker.shutdown_handle();
+/// worker.run().await?; // until shutdown.shutdown() or Ctrl-C
+/// # Ok(()) }
+/// ```
+pub struct Worker {
+    client: Client,
+    task_queue: String,
+    registry: Registry,
+    max_concurrent_workflow_tasks: usize,
+    max_concurrent_activities: usize,
+    max_cached_workflows: usize,
+    workflow_threads: usize,
+    graceful_shutdown: Option<Duration>,
+    shutdown_on_ctrl_c: bool,
+    shutdown: ShutdownHandle,
+}
+
+impl std::fmt::Debug for Worker {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Worker")
+            .field("task_queue", &self.task_queue)
+            .field("registry", &self.registry)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Worker {
+    /// A worker for `task_queue`, with the official SDKs' defaults: 100 concurrent workflow
+    /// tasks, 100 concurrent activities, 1,000 cached workflows.
+    pub fn new(client: &Client, task_queue: impl Into<String>) -> Self {
+        Self {
+            client: client.clone(),
+            task_queue: task_queue.into(),
+            registry: Registry::default(),
+            max_concurrent_workflow_tasks: 100,
+            max_concurrent_activities: 100,
+            max_cached_workflows: 1000,
+            workflow_threads: thread::available_parallelism().map_or(2, |n| n.get().clamp(1, 8)),
+            graceful_shutdown: None,
+            shutdown_on_ctrl_c: true,
+            shutdown: ShutdownHandle {
+                requested: Arc::new(watch::channel(false).0),
+            },
+        }
+    }
+
+    /// Registers a workflow type (its impl carries `#[workflow]`).
+    pub fn workflow<W: WorkflowDefinition>(mut self) -> Self {
+        self.registry.add_workflow::<W>();
+        self
+    }
+
+    /// Registers an `#[activity]` function.
+    pub fn activity<F, Args>(mut self, _activity: F) -> Self
+    where
+        F: ActivityFn<Args>,
+        F::Definition: FreeActivity,
+    {
+        self.registry.activities.add_free::<F::Definition>();
+        self
+    }
+
+    /// Registers every activity method of a struct whose impl carries `#[activities]`.
+    pub fn activities<G: ActivityGroup>(self, group: G) -> Self {
+        self.shared_activities(Arc::new(group))
+    }
+
+    /// Registers the activity methods of an instance the caller keeps a handle to (to read
+    /// its state, or to share it between workers).
+    pub fn shared_activities<G: ActivityGroup>(mut self, group: Arc<G>) -> Self {
+        group.register(&mut self.registry.activities);
+        self
+    }
+
+    /// Most workflow tasks processed at once (default 100, at least 2).
+    pub fn max_concurrent_workflow_tasks(mut self, n: usize) -> Self {
+        self.max_concurrent_workflow_tasks = n;
+        self
+    }
+
+    /// Most activities running at once (default 100).
+    pub fn max_concurrent_activities(mut self, n: usize) -> Self {
+        self.max_concurrent_activities = n;
+        self
+    }
+
+    /// Workflow runs kept in memory between tasks (default 1,000). An evicted run is rebuilt by
+    /// replaying its history; 0 replays every task from the start.
+    pub fn max_cached_workflows(mut self, n: usize) -> Self {
+        self.max_cached_workflows = n;
+        self
+    }
+
+    /// Threads that run workflow code (default: the number of cores, at most 8).
+    pub fn workflow_threads(mut self, n: usize) -> Self {
+        self.workflow_threads = n.max(1);
+        self
+    }
+
+    /// How long running activities may take to finish after shutdown starts before they are
+    /// cancelled (default: wait for them).
+    pub fn graceful_shutdown_period(mut self, period: Duration) -> Self {
+        self.graceful_shutdown = Some(period);
+        self
+    }
+
+    /// Whether Ctrl-C starts a graceful shutdown (default true).
+    pub fn shutdown_on_ctrl_c(mut self, enabled: bool) -> Self {
+        self.shutdown_on_ctrl_c = enabled;
+        self
+    }
+
+    /// A handle that stops this worker from anywhere.
+    pub fn shutdown_handle(&self) -> ShutdownHandle {
+        self.shutdown.clone()
+    }
+
+    /// The task queue.
+    pub fn task_queue(&self) -> &str {
+        &self.task_queue
+    }
+
+    fn core_settings(&self) -> CoreSettings {
+        CoreSettings {
+            namespace: self.client.namespace().to_owned(),
+            task_queue: self.task_queue.clone(),
+            identity: self.client.identity().to_owned(),
+            workflows: self.registry.has_workflows(),
+            activities: self.registry.has_activities(),
+            max_cached_workflows: self.max_cached_workflows,
+            max_concurrent_workflow_tasks: self.max_concurrent_workflow_tasks,
+            max_concurrent_activities: Some(self.max_concurrent_activities),
+            graceful_shutdown: self.graceful_shutdown,
+        }
+    }
+
+    /// Runs until shutdown is requested (handle or Ctrl-C) and in-flight work has finished.
+    pub async fn run(self) -> Result<(), WorkerError> {
+        self.registry.check().map_err(WorkerError::Config)?;
+        if !self.registry.has_workflows() && !self.registry.has_activities() {
+            return Err(WorkerError::Config(
+                "nothing registered: add workflows with .workflow::<W>() or activities with .activity(f)"
+                    .to_owned(),
+            ));
+        }
+        let config = self.core_settings().config().map_err(WorkerError::Config)?;
+        let start_error = |source: CoreError| WorkerError::Start {
+            task_queue: self.task_queue.clone(),
+            source,
+        };
+        let runtime_options = RuntimeOptions::builder()
+            .telemetry_options(TelemetryOptions::builder().build())
+            .heartbeat_interval(None)
+            .build()
+            .map_err(WorkerError::Config)?;
+        let runtime =
+            CoreRuntime::new_assume_tokio(runtime_options).map_err(|e| start_error(e.into()))?;
+        let core = init_worker(&runtime, config, self.client.connection().clone())
+            .map_err(|e| start_error(e.into()))?;
+        core.validate().await.map_err(|e| WorkerError::Refused {
+            namespace: self.client.namespace().to_owned(),
+            source: e.into(),
+        })?;
+        let core = Arc::new(core);
+        let registry = Arc::new(self.registry);
+        tracing::info!(task_queue = %self.task_queue, namespace = %self.client.namespace(), "worker started");
+
+        let stop_watch = {
+            let core = Arc::clone(&core);
+            let mut requested = self.shutdown.requested.subscribe();
+            let ctrl_c = self.shutdown_on_ctrl_c;
+            tokio::spawn(async move {
+                let ctrl_c_signal = async {
+                    if ctrl_c {
+                        if tokio::signal::ctrl_c().await.is_ok() {
+                            tracing::info!("Ctrl-C received: shutting down the worker gracefully");
+                        }
+                    } else {
+                        std::future::pending::<()>().await;
+                    }
+                };
+                tokio::select! {
+                    _ = requested.wait_for(|r| *r) => {}
+                    _ = ctrl_c_signal => {}
+                }
+                core.initiate_shutdown();
+            })
+        };
+
+        let threads = if registry.has_workflows() {
+            Some(WorkflowThreads::start(
+                self.workflow_threads,
+                Arc::clone(&registry),
+                RunPlace {
+                    namespace: self.client.namespace().to_owned(),
+                    task_queue: self.task_queue.clone(),
+                },
+            ))
+        } else {
+            None
+        };
+        let workflows = async {
+            match &threads {
+                Some(threads) => workflow_loop(&core, threads, Arc::new(Unobserved)).await,
+                None => Ok(()),
+            }
+        };
+        let activities = async {
+            if registry.has_activities() {
+                activity_loop(&core, &Arc::new(registry.activities.clone())).await
+            } else {
+                Ok(())
+            }
+        };
+        let (workflow_result, activity_result) = tokio::join!(workflows, activities);
+        if workflow_result.is_err() || activity_result.is_err() {
+            core.initiate_shutdown();
+        }
+        core.shutdown().await;
+        stop_watch.abort();
+        let _ = stop_watch.await;
+        drop(threads);
+        match Arc::try_unwrap(core) {
+            Ok(core) => core.finalize_shutdown().await,
+            Err(_) => tracing::warn!("worker finalization skipped: core is still referenced"),
+        }
+        tracing::info!(task_queue = %self.task_queue, "worker stopped");
+        workflow_result
+            .and(activity_result)
+            .map_err(WorkerError::Poll)
+    }
+}

@@ -1,0 +1,83 @@
+//! What a worker serves: workflow types and activities by wire name. Unknown names produce
+//! errors that list the registered ones.
+
+use std::collections::BTreeMap;
+
+use crate::{
+    activity::ActivityRegistry,
+    error::name_list,
+    workflow::{
+        definition::WorkflowDefinition,
+        run::{RunInstance, RunStart, start_run},
+    },
+};
+
+/// Builds a run of one workflow type from its start job.
+pub(crate) type WorkflowStarter = fn(RunStart<'_>) -> RunInstance;
+
+/// The workflows and activities a worker (or a replayer) serves.
+#[derive(Default, Clone)]
+pub(crate) struct Registry {
+    workflows: BTreeMap<&'static str, WorkflowStarter>,
+    duplicate_workflows: Vec<&'static str>,
+    pub(crate) activities: ActivityRegistry,
+}
+
+impl std::fmt::Debug for Registry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Registry")
+            .field("workflows", &self.workflows.keys().collect::<Vec<_>>())
+            .field("activities", &self.activities)
+            .finish()
+    }
+}
+
+impl Registry {
+    /// Adds a workflow type.
+    pub(crate) fn add_workflow<W: WorkflowDefinition>(&mut self) {
+        if self.workflows.insert(W::NAME, start_run::<W>).is_some() {
+            self.duplicate_workflows.push(W::NAME);
+        }
+    }
+
+    /// Fails when a wire name was registered twice.
+    pub(crate) fn check(&self) -> Result<(), String> {
+        let duplicates: Vec<String> = self
+            .duplicate_workflows
+            .iter()
+            .map(|name| format!("workflow `{name}`"))
+            .chain(
+                self.activities
+                    .duplicates()
+                    .iter()
+                    .map(|name| format!("activity `{name}`")),
+            )
+            .collect();
+        if duplicates.is_empty() {
+            Ok(())
+        } else {
+            Err(format!(
+                "registered twice: {} (each wire name must be unique per worker; rename one with `name = \"...\"`)",
+                duplicates.join(", ")
+            ))
+        }
+    }
+
+    pub(crate) fn has_workflows(&self) -> bool {
+        !self.workflows.is_empty()
+    }
+
+    pub(crate) fn has_activities(&self) -> bool {
+        !self.activities.is_empty()
+    }
+
+    /// The starter of workflow type `name`; the error lists the registered types.
+    pub(crate) fn workflow(&self, name: &str) -> Result<WorkflowStarter, String> {
+        self.workflows.get(name).copied().ok_or_else(|| {
+            format!(
+                "unknown workflow type `{name}`: this worker registers {}",
+                name_list(self.workflows.keys().copied())
+            )
+        })
+    }
+}

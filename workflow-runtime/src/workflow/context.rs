@@ -1,0 +1,292 @@
+//! The workflow context: the only door from workflow code to time, randomness, timers,
+//! activities and the workflow's state, all of them deterministic and replayed from history.
+
+use std::{
+    cell::RefCell,
+    fmt,
+    future::{Future, IntoFuture},
+    rc::Rc,
+    task::Poll,
+    time::{Duration, SystemTime},
+};
+
+use futures::future::Either;
+
+use crate::{
+    activity::definition::{ActivityDefinition, ActivityFn},
+    options::ActivityOptions,
+    workflow::{
+        futures::{ActivityCall, Timer},
+        shared::RunShared,
+    },
+};
+
+/// Facts about the running workflow, fixed for the run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct WorkflowInfo {
+    /// The workflow type name.
+    pub workflow_type: String,
+    /// The workflow id given by the starter.
+    pub workflow_id: String,
+    /// This run's id.
+    pub run_id: String,
+    /// The first run's id in a chain of retries or continue-as-new.
+    pub first_execution_run_id: String,
+    /// The namespace.
+    pub namespace: String,
+    /// The task queue the workflow runs on.
+    pub task_queue: String,
+    /// The attempt number, starting at 1.
+    pub attempt: i32,
+    /// When the run started, by the server's clock.
+    pub start_time: Option<SystemTime>,
+}
+
+/// The handle workflow code uses for everything that must replay identically: time,
+/// randomness, timers, activities and the workflow's state.
+///
+/// It is cheap to clone; clones share the run.
+pub struct WorkflowContext<W> {
+    shared: Rc<RefCell<RunShared>>,
+    state: Rc<RefCell<W>>,
+}
+
+impl<W> Clone for WorkflowContext<W> {
+    fn clone(&self) -> Self {
+        Self {
+            shared: Rc::clone(&self.shared),
+            state: Rc::clone(&self.state),
+        }
+    }
+}
+
+impl<W> fmt::Debug for WorkflowContext<W> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WorkflowContext")
+            .field("info", &self.shared.borrow().info)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<W> WorkflowContext<W> {
+    pub(crate) fn new(shared: Rc<RefCell<RunShared>>, state: Rc<RefCell<W>>) -> Self {
+        Self { shared, state }
+    }
+
+    pub(crate) fn shared(&self) -> &Rc<RefCell<RunShared>> {
+        &self.shared
+    }
+
+    pub(crate) fn state_cell(&self) -> &Rc<RefCell<W>> {
+        &self.state
+    }
+
+    /// Reads the workflow's state. The closure cannot hold the borrow across an `.await`.
+    pub fn state<R>(&self, read: impl FnOnce(&W) -> R) -> R {
+        read(&self.state.borrow())
+    }
+
+    /// Changes the workflow's state. The closure cannot hold the borrow across an `.await`.
+    pub fn state_mut<R>(&self, change: impl FnOnce(&mut W) -> R) -> R {
+        self.shared.borrow_mut().state_version += 1;
+        change(&mut self.state.borrow_mut())
+    }
+
+    /// Waits until `condition` holds for the workflow's state. It is checked now and again
+    /// whenever the state may have changed (a signal, an update, `state_mut`), never on a
+    /// clock, so it replays identically.
+    ///
+    /// ```
+    /// # use workflow_runtime::prelude::*;
+    /// #[derive(Default)]
+    /// pub struct Approval { approved: Option<bool> }
+    ///
+    /// #[workflow]
+    /// impl Approval {
+    ///     #[run]
+    ///     async fn run(ctx: WorkflowContext<Self>) -> WorkflowResult<bool> {
+    ///         ctx.wait_condition(|s| s.approved.is_some()).await;
+    ///         Ok(ctx.state(|s| s.approved == Some(true)))
+    ///     }
+    ///
+    ///     #[signal]
+    ///     fn approve(&mut self, approved: bool) {
+    ///         self.approved = Some(approved);
+    ///     }
+    /// }
+    /// ```
+    pub async fn wait_condition(&self, mut condition: impl FnMut(&W) -> bool) {
+        self.wait_until(|| condition(&self.state.borrow())).await
+    }
+
+    /// Waits until `ready` holds, checked now and whenever the run's state may have changed.
+    async fn wait_until(&self, mut ready: impl FnMut() -> bool) {
+        std::future::poll_fn(|cx| {
+            if ready() {
+                return Poll::Ready(());
+            }
+            self.shared
+                .borrow_mut()
+                .condition_waiters
+                .push(cx.waker().clone());
+            Poll::Pending
+        })
+        .await
+    }
+
+    /// Waits until `condition` holds or `timeout` of workflow time passes, whichever comes
+    /// first; returns whether the condition held. A durable timer backs the timeout (started
+    /// only if the condition does not already hold, cancelled if the condition wins).
+    pub async fn wait_condition_for(
+        &self,
+        timeout: Duration,
+        condition: impl FnMut(&W) -> bool,
+    ) -> bool {
+        match self
+            .select(self.wait_condition(condition), self.sleep(timeout))
+            .await
+        {
+            Either::Left(()) => true,
+            Either::Right(()) => false,
+        }
+    }
+
+    /// Waits until no async signal or update handler is running. Await it before returning
+    /// from `run` so that in-flight handlers finish and their callers get their results.
+    pub async fn all_handlers_finished(&self) {
+        self.wait_until(|| self.shared.borrow().running_handlers == 0)
+            .await
+    }
+
+    /// Facts about this run: ids, type, task queue, attempt.
+    pub fn info(&self) -> WorkflowInfo {
+        self.shared.borrow().info.clone()
+    }
+
+    /// Workflow time: the time of the current workflow task, identical on replay.
+    pub fn now(&self) -> SystemTime {
+        self.shared.borrow().now
+    }
+
+    /// Whether the current activation replays history (side effects such as logging are
+    /// suppressed while it does).
+    pub fn is_replaying(&self) -> bool {
+        self.shared.borrow().replaying
+    }
+
+    /// A deterministic random `u64`, seeded by the server and identical on replay.
+    pub fn random(&self) -> u64 {
+        self.shared.borrow_mut().rng.next_u64()
+    }
+
+    /// A deterministic random `f64` in `[0, 1)`.
+    pub fn random_f64(&self) -> f64 {
+        // 53 random bits fill an f64 mantissa exactly.
+        (self.random() >> 11) as f64 / (1u64 << 53) as f64
+    }
+
+    /// A deterministic version-4 UUID.
+    pub fn uuid4(&self) -> uuid::Uuid {
+        let mut bytes = [0u8; 16];
+        bytes[..8].copy_from_slice(&self.random().to_le_bytes());
+        bytes[8..].copy_from_slice(&self.random().to_le_bytes());
+        uuid::Builder::from_random_bytes(bytes).into_uuid()
+    }
+
+    /// A durable timer: completes after `duration` of workflow time, even across worker
+    /// restarts. Dropping it before it fires cancels it.
+    pub fn sleep(&self, duration: Duration) -> Timer {
+        Timer::new(Rc::clone(&self.shared), duration)
+    }
+
+    /// Calls an activity by its `#[activity]` function or method; `.options(..)` sets timeouts
+    /// and retries, `.await` runs it.
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// # use workflow_runtime::prelude::*;
+    /// #[activity]
+    /// async fn charge_payment(_ctx: ActivityContext, cents: u64) -> Result<String, ActivityError> {
+    ///     Ok(format!("txn-{cents}"))
+    /// }
+    ///
+    /// #[derive(Default)]
+    /// pub struct Checkout;
+    ///
+    /// #[workflow]
+    /// impl Checkout {
+    ///     #[run]
+    ///     async fn run(ctx: WorkflowContext<Self>, cents: u64) -> WorkflowResult<String> {
+    ///         let transaction = ctx
+    ///             .activity(charge_payment, cents)
+    ///             .options(ActivityOptions::start_to_close(Duration::from_secs(30)))
+    ///             .await?;
+    ///         Ok(transaction)
+    ///     }
+    /// }
+    /// ```
+    pub fn activity<F, Args>(
+        &self,
+        _activity: F,
+        input: <F::Definition as ActivityDefinition>::Input,
+    ) -> ActivityCall<F::Definition>
+    where
+        F: ActivityFn<Args>,
+    {
+        ActivityCall::new(Rc::clone(&self.shared), input, ActivityOptions::default())
+    }
+
+    /// Waits for two futures (or activity calls), polling them in argument order, so the
+    /// commands they produce come out in the same order on every replay.
+    pub fn join<A: IntoFuture, B: IntoFuture>(
+        &self,
+        a: A,
+        b: B,
+    ) -> impl Future<Output = (A::Output, B::Output)> + use<W, A, B> {
+        futures::future::join(a.into_future(), b.into_future())
+    }
+
+    /// Waits for three futures, polling them in argument order.
+    pub fn join3<A: IntoFuture, B: IntoFuture, C: IntoFuture>(
+        &self,
+        a: A,
+        b: B,
+        c: C,
+    ) -> impl Future<Output = (A::Output, B::Output, C::Output)> + use<W, A, B, C> {
+        futures::future::join3(a.into_future(), b.into_future(), c.into_future())
+    }
+
+    /// Waits for all futures; results come back in input order.
+    pub fn join_all<I>(
+        &self,
+        futures: I,
+    ) -> impl Future<Output = Vec<<I::Item as IntoFuture>::Output>> + use<W, I>
+    where
+        I: IntoIterator,
+        I::Item: IntoFuture,
+    {
+        futures::future::join_all(futures.into_iter().map(IntoFuture::into_future))
+    }
+
+    /// Waits for the first of two futures and drops (cancels) the other. When both are ready
+    /// in the same activation, `a` wins, so the choice replays identically.
+    pub async fn select<A: IntoFuture, B: IntoFuture>(
+        &self,
+        a: A,
+        b: B,
+    ) -> Either<A::Output, B::Output> {
+        let mut a = std::pin::pin!(a.into_future());
+        let mut b = std::pin::pin!(b.into_future());
+        std::future::poll_fn(|cx| {
+            if let Poll::Ready(out) = a.as_mut().poll(cx) {
+                return Poll::Ready(Either::Left(out));
+            }
+            if let Poll::Ready(out) = b.as_mut().poll(cx) {
+                return Poll::Ready(Either::Right(out));
+            }
+            Poll::Pending
+        })
+        .await
+    }
+}

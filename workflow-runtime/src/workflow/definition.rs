@@ -1,0 +1,70 @@
+//! The trait `#[workflow]` implements, and the trait that lets client code name a workflow by
+//! its `#[run]` method.
+
+use futures::future::LocalBoxFuture;
+use serde::{Serialize, de::DeserializeOwned};
+
+use crate::{
+    error::WorkflowResult,
+    payload::{Payload, PayloadError},
+    workflow::{context::WorkflowContext, handlers::Handlers},
+};
+
+/// A workflow type: implemented by `#[workflow]` on the workflow's impl block.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a workflow",
+    note = "add `#[workflow]` to the `impl {Self}` block that holds its `#[run]` method"
+)]
+pub trait WorkflowDefinition: Sized + 'static {
+    /// The workflow type name on the wire (defaults to the Rust type name).
+    const NAME: &'static str;
+    /// The `#[run]` method's arguments (one type, or a tuple for several).
+    type Input;
+    /// The workflow's result type.
+    type Output: Serialize + DeserializeOwned + 'static;
+
+    /// The workflow's state before `run` starts.
+    fn initial_state() -> Self;
+    /// Encodes the input as the workflow's argument payloads.
+    fn encode_input(input: &Self::Input) -> Result<Vec<Payload>, PayloadError>;
+    /// Decodes the argument payloads; errors name the expected Rust type.
+    fn decode_input(payloads: &[Payload]) -> Result<Self::Input, PayloadError>;
+    /// Runs the workflow's `#[run]` method.
+    fn execute(
+        ctx: WorkflowContext<Self>,
+        input: Self::Input,
+    ) -> LocalBoxFuture<'static, WorkflowResult<Self::Output>>;
+    /// The workflow's `#[signal]`, `#[query]` and `#[update]` handlers (generated; the worker
+    /// and the typed client calls read it).
+    #[doc(hidden)]
+    fn handlers() -> &'static Handlers<Self>;
+}
+
+/// A workflow's `#[run]` method, as passed to `client.start(OrderWorkflow::run, input, ..)`.
+/// `Args` is inferred; users never name it.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not the `#[run]` method of a workflow",
+    note = "pass the `#[run]` method of an impl annotated with `#[workflow]`, e.g. `OrderWorkflow::run`"
+)]
+pub trait WorkflowRunFn<Args> {
+    /// The workflow whose run method this is.
+    type Workflow: WorkflowDefinition;
+}
+
+macro_rules! workflow_run_fn_impls {
+    ($($arg:ident),*) => {
+        impl<F, W, Fut, $($arg,)*> WorkflowRunFn<(WorkflowContext<W>, $($arg,)*)> for F
+        where
+            F: Fn(WorkflowContext<W>, $($arg,)*) -> Fut,
+            W: WorkflowDefinition,
+        {
+            type Workflow = W;
+        }
+    };
+}
+
+workflow_run_fn_impls!();
+workflow_run_fn_impls!(I1);
+workflow_run_fn_impls!(I1, I2);
+workflow_run_fn_impls!(I1, I2, I3);
+workflow_run_fn_impls!(I1, I2, I3, I4);

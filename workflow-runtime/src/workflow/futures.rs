@@ -1,0 +1,437 @@
+//! The futures workflow code awaits: durable timers and activity calls. Each schedules its
+//! command on first poll, resolves from an activation job, and cancels itself when dropped
+//! early.
+
+use std::{
+    cell::RefCell,
+    fmt,
+    future::{Future, IntoFuture},
+    pin::Pin,
+    rc::Rc,
+    task::{Context, Poll},
+    time::Duration,
+};
+
+use temporalio_common::protos::coresdk::{
+    activity_result::{ActivityResolution, activity_resolution},
+    workflow_commands::{
+        ActivityCancellationType, CancelTimer, RequestCancelActivity, ScheduleActivity, StartTimer,
+        workflow_command,
+    },
+};
+
+use crate::{
+    activity::definition::ActivityDefinition,
+    convert::proto_duration,
+    error::{ActivityFailed, Retry, application_failure, failure_type},
+    options::ActivityOptions,
+    payload::decode_result,
+    workflow::shared::{RunShared, SlotRef, new_slot, poll_slot},
+};
+
+/// A durable timer started by [`WorkflowContext::sleep`].
+#[must_use = "a timer does nothing unless awaited"]
+pub struct Timer {
+    shared: Rc<RefCell<RunShared>>,
+    duration: Duration,
+    scheduled: Option<(u32, SlotRef<()>)>,
+}
+
+impl Timer {
+    pub(crate) fn new(shared: Rc<RefCell<RunShared>>, duration: Duration) -> Self {
+        Self {
+            shared,
+            duration,
+            scheduled: None,
+        }
+    }
+}
+
+impl fmt::Debug for Timer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Timer")
+            .field("duration", &self.duration)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Future for Timer {
+    type Output = ();
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        if self.duration.is_zero() {
+            return Poll::Ready(());
+        }
+        if self.scheduled.is_none() {
+            let slot = new_slot();
+            let mut shared = self.shared.borrow_mut();
+            let seq = shared.next_timer_seq();
+            shared.timers.insert(seq, Rc::clone(&slot));
+            shared
+                .commands
+                .push(workflow_command::Variant::StartTimer(StartTimer {
+                    seq,
+                    start_to_fire_timeout: Some(proto_duration(self.duration)),
+                }));
+            drop(shared);
+            self.scheduled = Some((seq, slot));
+        }
+        match &self.scheduled {
+            Some((_, slot)) => poll_slot(slot, cx),
+            None => Poll::Pending,
+        }
+    }
+}
+
+impl Drop for Timer {
+    fn drop(&mut self) {
+        let Some((seq, slot)) = self.scheduled.take() else {
+            return;
+        };
+        let fired = slot.borrow().value.is_some();
+        let Ok(mut shared) = self.shared.try_borrow_mut() else {
+            return;
+        };
+        if shared.timers.remove(&seq).is_some() && !fired && !shared.finished {
+            shared
+                .commands
+                .push(workflow_command::Variant::CancelTimer(CancelTimer { seq }));
+        }
+    }
+}
+
+/// An activity invocation being configured; `.await` schedules it.
+#[must_use = "an activity call does nothing unless awaited"]
+pub struct ActivityCall<A: ActivityDefinition> {
+    shared: Rc<RefCell<RunShared>>,
+    input: A::Input,
+    options: ActivityOptions,
+}
+
+impl<A: ActivityDefinition> fmt::Debug for ActivityCall<A> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ActivityCall")
+            .field("activity_type", &A::NAME)
+            .field("options", &self.options)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<A: ActivityDefinition> ActivityCall<A> {
+    pub(crate) fn new(
+        shared: Rc<RefCell<RunShared>>,
+        input: A::Input,
+        options: ActivityOptions,
+    ) -> Self {
+        Self {
+            shared,
+            input,
+            options,
+        }
+    }
+
+    /// Sets timeouts, task queue and retry policy.
+    pub fn options(mut self, options: ActivityOptions) -> Self {
+        self.options = options;
+        self
+    }
+}
+
+impl<A: ActivityDefinition> IntoFuture for ActivityCall<A> {
+    type Output = Result<A::Output, ActivityFailed>;
+    type IntoFuture = ActivityFuture<A>;
+
+    fn into_future(self) -> ActivityFuture<A> {
+        ActivityFuture {
+            shared: self.shared,
+            pending: Some((self.input, self.options)),
+            scheduled: None,
+        }
+    }
+}
+
+/// A scheduled activity; resolves when core reports its outcome. Dropping it before then
+/// requests cancellation.
+#[must_use = "an activity does nothing unless awaited"]
+pub struct ActivityFuture<A: ActivityDefinition> {
+    shared: Rc<RefCell<RunShared>>,
+    pending: Option<(A::Input, ActivityOptions)>,
+    scheduled: Option<(u32, SlotRef<ActivityResolution>)>,
+}
+
+impl<A: ActivityDefinition> fmt::Debug for ActivityFuture<A> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ActivityFuture")
+            .field("activity_type", &A::NAME)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<A: ActivityDefinition> Unpin for ActivityFuture<A> {}
+
+fn local_failure(activity_type: &str, error_type: &str, message: String) -> ActivityFailed {
+    ActivityFailed {
+        activity_type: activity_type.to_owned(),
+        failure: Box::new(application_failure(
+            error_type,
+            &message,
+            Retry::NonRetryable,
+            None,
+        )),
+    }
+}
+
+impl<A: ActivityDefinition> ActivityFuture<A> {
+    fn schedule(&mut self) -> Result<(), ActivityFailed> {
+        let Some((input, options)) = self.pending.take() else {
+            return Ok(());
+        };
+        let arguments = A::encode_input(&input)
+            .map_err(|e| local_failure(A::NAME, failure_type::PAYLOAD_ERROR, e.to_string()))?;
+        let slot = new_slot();
+        let mut shared = self.shared.borrow_mut();
+        let seq = shared.next_activity_seq();
+        shared.activities.insert(seq, Rc::clone(&slot));
+        let task_queue = options
+            .task_queue
+            .unwrap_or_else(|| shared.info.task_queue.clone());
+        shared
+            .commands
+            .push(workflow_command::Variant::ScheduleActivity(
+                ScheduleActivity {
+                    seq,
+                    activity_id: seq.to_string(),
+                    activity_type: A::NAME.to_owned(),
+                    task_queue,
+                    arguments,
+                    schedule_to_close_timeout: options.schedule_to_close.map(proto_duration),
+                    schedule_to_start_timeout: options.schedule_to_start.map(proto_duration),
+                    start_to_close_timeout: options.start_to_close.map(proto_duration),
+                    heartbeat_timeout: options.heartbeat.map(proto_duration),
+                    retry_policy: options.retry.as_ref().map(|r| r.to_proto()),
+                    cancellation_type: ActivityCancellationType::TryCancel as i32,
+                    ..Default::default()
+                },
+            ));
+        drop(shared);
+        self.scheduled = Some((seq, slot));
+        Ok(())
+    }
+}
+
+impl<A: ActivityDefinition> Future for ActivityFuture<A> {
+    type Output = Result<A::Output, ActivityFailed>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        if let Err(failed) = self.schedule() {
+            return Poll::Ready(Err(failed));
+        }
+        let Some((_, slot)) = &self.scheduled else {
+            return Poll::Pending;
+        };
+        let resolution = match poll_slot(slot, cx) {
+            Poll::Ready(resolution) => resolution,
+            Poll::Pending => return Poll::Pending,
+        };
+        self.scheduled = None;
+        Poll::Ready(activity_outcome::<A>(resolution))
+    }
+}
+
+fn activity_outcome<A: ActivityDefinition>(
+    resolution: ActivityResolution,
+) -> Result<A::Output, ActivityFailed> {
+    let failed = |failure: Option<_>, fallback: &str| ActivityFailed {
+        activity_type: A::NAME.to_owned(),
+        failure: Box::new(failure.unwrap_or_else(|| {
+            application_failure(
+                failure_type::ACTIVITY_FAILED,
+                fallback,
+                Retry::NonRetryable,
+                None,
+            )
+        })),
+    };
+    match resolution.status {
+        Some(activity_resolution::Status::Completed(success)) => {
+            decode_result(success.result.as_ref()).map_err(|e| {
+                local_failure(
+                    A::NAME,
+                    failure_type::PAYLOAD_ERROR,
+                    format!("result of activity `{}`: {e}", A::NAME),
+                )
+            })
+        }
+        Some(activity_resolution::Status::Failed(failure)) => {
+            Err(failed(failure.failure, "activity failed"))
+        }
+        Some(activity_resolution::Status::Cancelled(cancel)) => {
+            Err(failed(cancel.failure, "activity cancelled"))
+        }
+        Some(activity_resolution::Status::Backoff(_)) | None => Err(failed(
+            None,
+            "core sent an activity resolution without an outcome",
+        )),
+    }
+}
+
+impl<A: ActivityDefinition> Drop for ActivityFuture<A> {
+    fn drop(&mut self) {
+        let Some((seq, _)) = self.scheduled.take() else {
+            return;
+        };
+        let Ok(mut shared) = self.shared.try_borrow_mut() else {
+            return;
+        };
+        if shared.activities.remove(&seq).is_some() && !shared.finished {
+            shared
+                .commands
+                .push(workflow_command::Variant::RequestCancelActivity(
+                    RequestCancelActivity { seq },
+                ));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::{task::Waker, time::SystemTime};
+
+    use super::*;
+    use crate::{
+        activity::definition::Activity,
+        payload::{Payload, PayloadError, encode},
+        workflow::{
+            context::{WorkflowContext, WorkflowInfo},
+            shared::WorkflowRng,
+        },
+    };
+
+    struct Charge;
+
+    impl ActivityDefinition for Charge {
+        const NAME: &'static str = "charge";
+        type Input = u64;
+        type Output = u64;
+
+        fn encode_input(input: &u64) -> Result<Vec<Payload>, PayloadError> {
+            Ok(vec![encode(input)?])
+        }
+
+        fn decode_input(payloads: &[Payload]) -> Result<u64, PayloadError> {
+            crate::payload::decode_arg(payloads, 0, "charge")
+        }
+    }
+
+    fn charge(_ctx: crate::ActivityContext, cents: u64) -> Activity<'static, Charge> {
+        Activity::new(async move { Ok(cents) })
+    }
+
+    fn context() -> WorkflowContext<()> {
+        let info = WorkflowInfo {
+            workflow_type: "Test".into(),
+            workflow_id: "wf".into(),
+            run_id: "run".into(),
+            first_execution_run_id: "run".into(),
+            namespace: "default".into(),
+            task_queue: "queue".into(),
+            attempt: 1,
+            start_time: None,
+        };
+        let shared = RunShared::new(info, SystemTime::UNIX_EPOCH, 7);
+        WorkflowContext::new(Rc::new(RefCell::new(shared)), Rc::new(RefCell::new(())))
+    }
+
+    fn poll_once<F: Future>(future: Pin<&mut F>) -> Poll<F::Output> {
+        future.poll(&mut Context::from_waker(Waker::noop()))
+    }
+
+    #[test]
+    fn unset_activity_options_stay_unset_and_queue_defaults_to_the_workflows() {
+        let ctx = context();
+        let mut future = std::pin::pin!(
+            ctx.activity(charge, 5)
+                .options(ActivityOptions::start_to_close(Duration::from_secs(3)))
+                .into_future()
+        );
+        assert!(poll_once(future.as_mut()).is_pending());
+        let commands = std::mem::take(&mut ctx.shared().borrow_mut().commands);
+        let [workflow_command::Variant::ScheduleActivity(schedule)] = commands.as_slice() else {
+            panic!("expected one ScheduleActivity, got {commands:?}");
+        };
+        assert_eq!(schedule.activity_type, "charge");
+        assert_eq!(schedule.activity_id, "1");
+        assert_eq!(schedule.task_queue, "queue");
+        assert_eq!(
+            schedule.start_to_close_timeout,
+            Some(proto_duration(Duration::from_secs(3)))
+        );
+        assert_eq!(schedule.schedule_to_close_timeout, None);
+        assert_eq!(schedule.schedule_to_start_timeout, None);
+        assert_eq!(schedule.heartbeat_timeout, None);
+        assert_eq!(schedule.retry_policy, None);
+    }
+
+    #[test]
+    fn dropping_a_pending_timer_cancels_it() {
+        let ctx = context();
+        {
+            let mut timer = std::pin::pin!(ctx.sleep(Duration::from_secs(60)));
+            assert!(poll_once(timer.as_mut()).is_pending());
+        }
+        let commands = std::mem::take(&mut ctx.shared().borrow_mut().commands);
+        assert!(
+            matches!(
+                commands.as_slice(),
+                [
+                    workflow_command::Variant::StartTimer(StartTimer { seq: 1, .. }),
+                    workflow_command::Variant::CancelTimer(CancelTimer { seq: 1 })
+                ]
+            ),
+            "{commands:?}"
+        );
+    }
+
+    #[test]
+    fn fired_timer_completes_and_random_values_follow_the_seed() {
+        let ctx = context();
+        let mut timer = std::pin::pin!(ctx.sleep(Duration::from_millis(10)));
+        assert!(poll_once(timer.as_mut()).is_pending());
+        assert!(RunShared::fire_timer(ctx.shared(), 1));
+        assert!(poll_once(timer.as_mut()).is_ready());
+        let again = context();
+        assert_eq!(ctx.random(), again.random());
+        assert_eq!(ctx.uuid4().get_version_num(), 4);
+    }
+
+    #[test]
+    fn only_the_first_final_command_ends_the_run() {
+        let ctx = context();
+        let mut shared = ctx.shared().borrow_mut();
+        shared.finish(workflow_command::Variant::CancelWorkflowExecution(
+            Default::default(),
+        ));
+        shared.finish(workflow_command::Variant::CompleteWorkflowExecution(
+            Default::default(),
+        ));
+        assert!(shared.finished);
+        assert!(
+            matches!(
+                shared.commands.as_slice(),
+                [workflow_command::Variant::CancelWorkflowExecution(_)]
+            ),
+            "{:?}",
+            shared.commands
+        );
+    }
+
+    #[test]
+    fn rng_is_deterministic_per_seed() {
+        let mut a = WorkflowRng::new(42);
+        let mut b = WorkflowRng::new(42);
+        let xs: Vec<u64> = (0..4).map(|_| a.next_u64()).collect();
+        let ys: Vec<u64> = (0..4).map(|_| b.next_u64()).collect();
+        assert_eq!(xs, ys);
+        assert_ne!(xs[0], WorkflowRng::new(43).next_u64());
+    }
+}

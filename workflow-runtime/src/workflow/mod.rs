@@ -1,0 +1,20 @@
+//! The workflow side: the traits `#[workflow]` implements, the context workflow code uses, the
+//! futures it awaits, the handler table, and one run's state machine (activation jobs in,
+//! commands out).
+//!
+//! Builds on the activity side (a workflow schedules activities by their definition); the
+//! worker and the client build on it. Nothing here touches tokio or a clock: workflow code runs
+//! on the deterministic [`executor`](crate::executor) on a plain thread.
+
+pub(crate) mod context;
+pub(crate) mod definition;
+pub(crate) mod dispatch;
+pub(crate) mod futures;
+pub(crate) mod handlers;
+pub(crate) mod run;
+pub(crate) mod shared;
+
+pub use context::{WorkflowContext, WorkflowInfo};
+pub use definition::{WorkflowDefinition, WorkflowRunFn};
+pub use futures::{ActivityCall, ActivityFuture, Timer};
+pub use handlers::SignalOutput;

@@ -1,0 +1,282 @@
+//! One workflow run's state machine: activation jobs in, commands out. It applies core's jobs
+//! to the run's state and executor, runs the workflow until it blocks, and turns the commands
+//! the workflow produced into the activation's completion.
+
+use std::{cell::RefCell, rc::Rc, time::SystemTime};
+
+use temporalio_common::protos::coresdk::{
+    workflow_activation::{
+        InitializeWorkflow, RemoveFromCache, WorkflowActivation, WorkflowActivationJob,
+        workflow_activation_job,
+    },
+    workflow_commands::{CancelWorkflowExecution, CompleteWorkflowExecution, workflow_command},
+    workflow_completion::WorkflowActivationCompletion,
+};
+use tracing::Dispatch;
+
+use crate::{
+    convert::system_time,
+    error::{Retry, application_failure, failure_type},
+    executor::{Executor, ExecutorFault},
+    payload::encode,
+    workflow::{
+        context::{WorkflowContext, WorkflowInfo},
+        definition::WorkflowDefinition,
+        dispatch::{RunHandlers, TypedHandlers},
+        shared::{RunShared, WorkflowRng, fail_command},
+    },
+};
+
+/// A run held in a workflow thread's cache.
+pub(crate) struct RunInstance {
+    shared: Rc<RefCell<RunShared>>,
+    executor: Executor,
+    handlers: Box<dyn RunHandlers>,
+    /// Set after a fault: the executor's state is unknown, so every later activation fails
+    /// until core evicts the run and replays it.
+    fault: Option<String>,
+}
+
+/// What a workflow thread needs to start a run, besides the job itself.
+pub(crate) struct RunStart<'a> {
+    pub(crate) run_id: &'a str,
+    pub(crate) namespace: &'a str,
+    pub(crate) task_queue: &'a str,
+    pub(crate) timestamp: SystemTime,
+    pub(crate) init: &'a InitializeWorkflow,
+}
+
+/// Workflow time of an activation: the server's time for the workflow task.
+pub(crate) fn activation_time(activation: &WorkflowActivation) -> SystemTime {
+    system_time(activation.timestamp.as_ref()).unwrap_or(SystemTime::UNIX_EPOCH)
+}
+
+/// The eviction job of an activation; core sends evictions in an activation of their own.
+pub(crate) fn eviction(activation: &WorkflowActivation) -> Option<&RemoveFromCache> {
+    activation.jobs.iter().find_map(|job| match &job.variant {
+        Some(workflow_activation_job::Variant::RemoveFromCache(evict)) => Some(evict),
+        _ => None,
+    })
+}
+
+/// The start job of an activation, present when the run is new to this worker (first task,
+/// or rebuilt after an eviction).
+pub(crate) fn initialization(activation: &WorkflowActivation) -> Option<&InitializeWorkflow> {
+    activation.jobs.iter().find_map(|job| match &job.variant {
+        Some(workflow_activation_job::Variant::InitializeWorkflow(init)) => Some(init),
+        _ => None,
+    })
+}
+
+/// Starts a run of workflow `W`: builds its state and spawns its `#[run]` future. An input that
+/// does not decode fails the workflow (not the task) with an error naming the expected type.
+pub(crate) fn start_run<W: WorkflowDefinition>(start: RunStart<'_>) -> RunInstance {
+    let info = WorkflowInfo {
+        workflow_type: start.init.workflow_type.clone(),
+        workflow_id: start.init.workflow_id.clone(),
+        run_id: start.run_id.to_owned(),
+        first_execution_run_id: start.init.first_execution_run_id.clone(),
+        namespace: start.namespace.to_owned(),
+        task_queue: start.task_queue.to_owned(),
+        attempt: start.init.attempt,
+        start_time: system_time(start.init.start_time.as_ref()),
+    };
+    let shared = Rc::new(RefCell::new(RunShared::new(
+        info,
+        start.timestamp,
+        start.init.randomness_seed,
+    )));
+    let mut executor = Executor::new();
+    let input = W::decode_input(&start.init.arguments);
+    let state = Rc::new(RefCell::new(W::initial_state()));
+    let ctx = WorkflowContext::new(Rc::clone(&shared), state);
+    let handlers = Box::new(TypedHandlers::new(ctx.clone(), W::handlers()));
+    let task_shared = Rc::clone(&shared);
+    executor.spawn(async move {
+        let command = match input {
+            Ok(input) => match W::execute(ctx, input).await {
+                Ok(output) => match encode(&output) {
+                    Ok(result) => workflow_command::Variant::CompleteWorkflowExecution(
+                        CompleteWorkflowExecution {
+                            result: Some(result),
+                        },
+                    ),
+                    Err(e) => fail_command(application_failure(
+                        failure_type::PAYLOAD_ERROR,
+                        &e.to_string(),
+                        Retry::NonRetryable,
+                        None,
+                    )),
+                },
+                Err(error) => fail_command(*error.failure),
+            },
+            Err(e) => fail_command(application_failure(
+                failure_type::PAYLOAD_ERROR,
+                &format!(
+                    "workflow `{}` received an input it cannot decode: {e}",
+                    W::NAME
+                ),
+                Retry::NonRetryable,
+                None,
+            )),
+        };
+        task_shared.borrow_mut().finish(command);
+    });
+    RunInstance {
+        shared,
+        executor,
+        handlers,
+        fault: None,
+    }
+}
+
+/// A failed activation: core records a workflow task failure with this message and retries
+/// the task, so a fixed worker picks the run up again.
+pub(crate) fn task_failure(run_id: &str, message: &str) -> WorkflowActivationCompletion {
+    WorkflowActivationCompletion::fail(
+        run_id,
+        application_failure(
+            failure_type::WORKFLOW_TASK_FAILED,
+            message,
+            Retry::Retryable,
+            None,
+        ),
+        None,
+    )
+}
+
+impl RunInstance {
+    /// Applies the jobs, runs the workflow until it blocks, and returns the completion.
+    pub(crate) fn activate(
+        &mut self,
+        activation: WorkflowActivation,
+    ) -> WorkflowActivationCompletion {
+        let run_id = activation.run_id.clone();
+        if let Some(fault) = &self.fault {
+            return task_failure(&run_id, fault);
+        }
+        {
+            let mut shared = self.shared.borrow_mut();
+            shared.now = activation_time(&activation);
+            shared.replaying = activation.is_replaying;
+        }
+        for job in activation.jobs {
+            if let Err(message) = self.apply(job) {
+                return task_failure(&run_id, &message);
+            }
+        }
+        let finished = self.shared.borrow().finished;
+        if !finished && let Err(fault) = self.run_until_stalled() {
+            let message = fault.describe();
+            tracing::warn!(run_id = %run_id, "workflow task failed: {message}");
+            self.fault = Some(message.clone());
+            return task_failure(&run_id, &message);
+        }
+        let mut shared = self.shared.borrow_mut();
+        let commands = std::mem::take(&mut shared.commands);
+        let finished = shared.finished;
+        drop(shared);
+        if finished {
+            let running = self.shared.borrow().running_handlers;
+            if running > 0 && !self.shared.borrow().replaying {
+                tracing::warn!(
+                    run_id = %run_id,
+                    "the workflow finished while {running} signal or update handler(s) were still running; \
+                     await ctx.all_handlers_finished() before returning so their callers get results"
+                );
+            }
+            // Nothing may run after the final command; dropping the tasks now keeps their
+            // drop-time cancellations out of this and later completions.
+            self.executor.clear();
+        }
+        WorkflowActivationCompletion::from_cmds(run_id, commands)
+    }
+
+    fn run_until_stalled(&mut self) -> Result<(), ExecutorFault> {
+        let (replaying, span) = {
+            let shared = self.shared.borrow();
+            let info = &shared.info;
+            (
+                shared.replaying,
+                tracing::info_span!(
+                    "workflow",
+                    workflow_type = %info.workflow_type,
+                    workflow_id = %info.workflow_id,
+                    run_id = %info.run_id
+                ),
+            )
+        };
+        let shared = Rc::clone(&self.shared);
+        let executor = &mut self.executor;
+        // Wait conditions are checked again after each round in which the state may have
+        // changed, until a round changes nothing.
+        let run = || loop {
+            executor.run_until_stalled()?;
+            if !RunShared::wake_condition_waiters(&shared) {
+                return Ok(());
+            }
+        };
+        if replaying {
+            // Replay-aware logging: workflow code's log lines were already emitted when this
+            // history was first produced, so they are muted while it replays.
+            tracing::dispatcher::with_default(&Dispatch::none(), run)
+        } else {
+            span.in_scope(run)
+        }
+    }
+
+    fn apply(&mut self, job: WorkflowActivationJob) -> Result<(), String> {
+        use workflow_activation_job::Variant;
+        let Some(variant) = job.variant else {
+            return Ok(());
+        };
+        match variant {
+            Variant::InitializeWorkflow(_) => {}
+            Variant::FireTimer(fire) => {
+                if !RunShared::fire_timer(&self.shared, fire.seq) {
+                    tracing::debug!(seq = fire.seq, "timer fired after it was cancelled");
+                }
+            }
+            Variant::ResolveActivity(resolve) => {
+                let resolution = resolve.result.unwrap_or_default();
+                if !RunShared::resolve_activity(&self.shared, resolve.seq, resolution) {
+                    tracing::debug!(
+                        seq = resolve.seq,
+                        "activity resolved after it was cancelled"
+                    );
+                }
+            }
+            Variant::UpdateRandomSeed(update) => {
+                self.shared.borrow_mut().rng = WorkflowRng::new(update.randomness_seed);
+            }
+            Variant::QueryWorkflow(query) => {
+                let command = self.handlers.query(query);
+                self.push(command);
+            }
+            Variant::SignalWorkflow(signal) => {
+                self.handlers.signal(&mut self.executor, signal)?;
+            }
+            Variant::DoUpdate(update) => {
+                self.handlers.update(&mut self.executor, update);
+            }
+            Variant::CancelWorkflow(_) => {
+                self.shared.borrow_mut().finish(
+                    workflow_command::Variant::CancelWorkflowExecution(
+                        CancelWorkflowExecution::default(),
+                    ),
+                );
+            }
+            Variant::RemoveFromCache(_) => {}
+            other => {
+                return Err(format!(
+                    "this version of workflow-runtime cannot handle the activation job {other:?}"
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    fn push(&self, command: workflow_command::Variant) {
+        self.shared.borrow_mut().commands.push(command);
+    }
+}
