@@ -13,6 +13,8 @@ pub(crate) mod futures;
 pub(crate) mod handlers;
 pub(crate) mod run;
 pub(crate) mod shared;
+#[cfg(test)]
+mod tests;
 
 pub use context::{WorkflowContext, WorkflowInfo};
 pub use definition::{WorkflowDefinition, WorkflowRunFn};
