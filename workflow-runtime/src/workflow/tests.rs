@@ -122,6 +122,8 @@ impl Approval {
         Ok(self.notes.len())
     }
 
+    // A validator borrows the update's argument as declared, here `&String`.
+    #[allow(clippy::ptr_arg)]
     fn check_note(&self, note: &String) -> WorkflowResult<()> {
         if note.is_empty() {
             return Err(WorkflowError::application("EmptyNote", "say something"));
