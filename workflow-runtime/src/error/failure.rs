@@ -39,8 +39,18 @@ pub mod failure_type {
     pub const ACTIVITY_NOT_REGISTERED: &str = "ActivityNotRegistered";
     /// An activity resolution carried no failure of its own (core sent no outcome).
     pub const ACTIVITY_FAILED: &str = "ActivityFailed";
-    /// An activity stopped because its cancellation was requested.
-    pub const CANCELLED: &str = "Cancelled";
+
+    /// Every failure type above.
+    pub const ALL: [&str; 8] = [
+        PAYLOAD_ERROR,
+        PANIC,
+        ACTIVITY_PANIC,
+        WORKFLOW_TASK_FAILED,
+        QUERY_NOT_FOUND,
+        UPDATE_NOT_FOUND,
+        ACTIVITY_NOT_REGISTERED,
+        ACTIVITY_FAILED,
+    ];
 }
 
 /// Whether the server may retry after an application failure.
@@ -126,4 +136,25 @@ pub(crate) fn short_type_name<T: ?Sized>() -> &'static str {
     let full = std::any::type_name::<T>();
     let base = full.split('<').next().unwrap_or(full);
     base.rsplit("::").next().unwrap_or(base)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `docs/wire-contract.md` lists exactly the failure types this runtime writes.
+    #[test]
+    fn the_wire_contract_page_lists_every_failure_type() {
+        let page = include_str!("../../../docs/wire-contract.md");
+        let listed: Vec<&str> = page
+            .lines()
+            .filter_map(|line| line.strip_prefix("| `"))
+            .filter_map(|rest| rest.split('`').next())
+            .collect();
+        let mut expected = failure_type::ALL.to_vec();
+        expected.sort_unstable();
+        let mut listed_sorted = listed.clone();
+        listed_sorted.sort_unstable();
+        assert_eq!(listed_sorted, expected, "the table in docs/wire-contract.md");
+    }
 }

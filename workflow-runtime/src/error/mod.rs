@@ -111,7 +111,7 @@ impl ActivityError {
     pub fn cancelled() -> Self {
         Self::new(
             ActivityErrorKind::Cancelled,
-            failure_type::CANCELLED,
+            "Cancelled",
             "activity cancelled",
         )
     }
