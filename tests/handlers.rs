@@ -4,8 +4,8 @@
 use std::time::Duration;
 
 use examples::{
-    approval::{ApprovalDecision, ApprovalRequest, ApprovalWorkflow, DecidedBy},
-    order::{Address, LineItem, OrderActivities, OrderInput, OrderStatus, OrderWorkflow},
+    approval_workflow::{ApprovalDecision, ApprovalRequest, ApprovalWorkflow, DecidedBy},
+    order_workflow::{Address, LineItem, OrderActivities, OrderInput, OrderStatus, OrderWorkflow},
 };
 use tests::{RunningWorker, client, task_queue, warnings_containing};
 use workflow_runtime::{

@@ -1,6 +1,6 @@
 //! The order workflow of the main demo, end to end.
 
-use examples::order::{LineItem, OrderActivities, OrderInput, OrderStatus, OrderWorkflow};
+use examples::order_workflow::{LineItem, OrderActivities, OrderInput, OrderStatus, OrderWorkflow};
 use tests::{RunningWorker, client, task_queue};
 use workflow_runtime::{ClientError, StartOptions, Worker};
 

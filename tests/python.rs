@@ -5,7 +5,7 @@
 
 use std::{path::PathBuf, process::Command};
 
-use examples::order::{OrderActivities, OrderWorkflow};
+use examples::order_workflow::{OrderActivities, OrderWorkflow};
 use tests::{RunningWorker, client, python, python_scripts, server_address, task_queue};
 use workflow_runtime::Worker;
 

@@ -9,7 +9,7 @@ use workflow_runtime::{
     replay::{ReplayError, Replayer},
 };
 
-use examples::order::{LineItem, OrderActivities, OrderInput, OrderWorkflow};
+use examples::order_workflow::{LineItem, OrderActivities, OrderInput, OrderWorkflow};
 
 use crate::workflows::{ChangedTimerWorkflow, TimerWorkflow};
 
