@@ -1,18 +1,16 @@
 //! Signals, queries, updates and wait conditions against the dev server: typed client calls,
 //! delivery order, validators, panics, bad input, restarts and evictions.
 
-use std::time::Duration;
-
 use examples::{
     approval_workflow::{ApprovalDecision, ApprovalRequest, ApprovalWorkflow, DecidedBy},
     order_workflow::{Address, LineItem, OrderActivities, OrderInput, OrderStatus, OrderWorkflow},
 };
-use tests::{RunningWorker, client, task_queue, warnings_containing};
+use tests::{
+    PATIENCE, RunningWorker, client, eventually, history_events, task_queue, warnings_containing,
+};
 use workflow_runtime::{
     Client, ClientError, StartOptions, UpdateOptions, UpdateStage, Worker, WorkflowHandle,
-    payload::encode,
-    protos::temporal::api::{enums::v1::EventType, history::v1::HistoryEvent},
-    replay::Replayer,
+    payload::encode, protos::temporal::api::enums::v1::EventType, replay::Replayer,
 };
 
 use crate::workflows::{Account, Catchall, Counter, StrictAccount, echo_number};
@@ -23,23 +21,18 @@ fn counter_worker(client: &Client, queue: &str) -> Worker {
         .activity(echo_number)
 }
 
-fn count_events(history: &[HistoryEvent], kind: EventType) -> usize {
-    history
-        .iter()
-        .filter(|e| e.event_type == kind as i32)
-        .count()
-}
-
-/// Queries until `done` holds for the answer (signals are recorded before the workflow has
-/// necessarily processed them).
+/// Queries until the total is `expected` (the server records a signal before the workflow has
+/// necessarily processed it).
 async fn eventually_total(handle: &WorkflowHandle<Counter>, expected: i64) {
-    for _ in 0..200 {
-        if handle.query(Counter::total, ()).await.expect("query total") == expected {
-            return;
+    eventually(PATIENCE, &format!("the total {expected}"), || async {
+        let total = handle.query(Counter::total, ()).await.expect("query total");
+        if total == expected {
+            Ok(())
+        } else {
+            Err(total)
         }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
-    panic!("total never reached {expected}");
+    })
+    .await;
 }
 
 #[tokio::test]
@@ -157,16 +150,15 @@ async fn signals_queries_and_updates_round_trip() {
 
     // Rejected updates (validator failures and the validator panic) left no trace in the
     // history; the accepted ones did, failures included.
-    let history = handle.history().await.expect("history");
-    assert_eq!(
-        count_events(&history, EventType::WorkflowExecutionUpdateAccepted),
-        4,
-        "set(10), add_slowly, refuse, explode"
-    );
-    assert_eq!(
-        count_events(&history, EventType::WorkflowExecutionUpdateCompleted),
-        4
-    );
+    let accepted =
+        history_events(handle.untyped(), EventType::WorkflowExecutionUpdateAccepted).await;
+    assert_eq!(accepted.len(), 4, "set(10), add_slowly, refuse, explode");
+    let completed = history_events(
+        handle.untyped(),
+        EventType::WorkflowExecutionUpdateCompleted,
+    )
+    .await;
+    assert_eq!(completed.len(), 4);
     worker.stop().await.expect("clean shutdown");
 }
 
@@ -278,12 +270,8 @@ async fn an_update_in_flight_survives_a_worker_restart_and_evictions() {
     );
     handle.signal(Counter::finish, ()).await.expect("finish");
     assert_eq!(handle.result().await.expect("result"), vec![9, 1]);
-    let history = handle.history().await.expect("history");
-    assert_eq!(
-        count_events(&history, EventType::WorkflowTaskFailed),
-        0,
-        "replays matched the history"
-    );
+    let failed = history_events(handle.untyped(), EventType::WorkflowTaskFailed).await;
+    assert_eq!(failed.len(), 0, "replays matched the history");
     worker.stop().await.expect("clean shutdown");
 }
 
@@ -459,9 +447,9 @@ async fn approval_waits_for_a_signal_or_times_out() {
             decided_by: DecidedBy::Reviewer
         }
     );
-    let history = approved.history().await.expect("history");
+    let cancelled_timers = history_events(approved.untyped(), EventType::TimerCanceled).await;
     assert_eq!(
-        count_events(&history, EventType::TimerCanceled),
+        cancelled_timers.len(),
         1,
         "the signal cancelled the timeout timer"
     );
@@ -502,17 +490,18 @@ fn order(id: &str, hold_seconds: u64) -> OrderInput {
 }
 
 async fn wait_until_paid(handle: &WorkflowHandle<OrderWorkflow>) {
-    for _ in 0..400 {
+    eventually(PATIENCE, "the order to be paid", || async {
         let status = handle
             .query(OrderWorkflow::get_status, ())
             .await
             .expect("query");
         if status == OrderStatus::Paid {
-            return;
+            Ok(())
+        } else {
+            Err(status)
         }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
-    panic!("the order was never paid");
+    })
+    .await;
 }
 
 #[tokio::test]
