@@ -3,10 +3,12 @@
 
 use examples::{
     approval_workflow::{ApprovalDecision, ApprovalRequest, ApprovalWorkflow, DecidedBy},
-    order_workflow::{Address, LineItem, OrderActivities, OrderInput, OrderStatus, OrderWorkflow},
+    order_workflow::{Address, OrderInput, OrderStatus, OrderWorkflow},
 };
 use tests::{
-    PATIENCE, RunningWorker, client, eventually, history_events, task_queue, warnings_containing,
+    PATIENCE, RunningWorker, client, eventually,
+    fixtures::{order, order_activities, order_worker},
+    history_events, task_queue, warnings_containing,
 };
 use workflow_runtime::{
     Client, ClientError, StartOptions, UpdateOptions, UpdateStage, Worker, WorkflowHandle,
@@ -472,23 +474,6 @@ async fn approval_waits_for_a_signal_or_times_out() {
     worker.stop().await.expect("clean shutdown");
 }
 
-fn order(id: &str, hold_seconds: u64) -> OrderInput {
-    OrderInput {
-        order_id: id.to_owned(),
-        customer_id: "dana".to_owned(),
-        items: vec![LineItem {
-            sku: "WIDGET".to_owned(),
-            quantity: 2,
-            unit_price_cents: 1_000,
-        }],
-        shipping_address: Address {
-            street: "1 Old Road".to_owned(),
-            city: "Lyon".to_owned(),
-        },
-        hold_seconds,
-    }
-}
-
 async fn wait_until_paid(handle: &WorkflowHandle<OrderWorkflow>) {
     eventually(PATIENCE, "the order to be paid", || async {
         let status = handle
@@ -508,18 +493,17 @@ async fn wait_until_paid(handle: &WorkflowHandle<OrderWorkflow>) {
 async fn order_address_changes_until_shipped_and_cancellation_compensates() {
     let client = client().await;
     let queue = task_queue("order-interactive");
-    let activities = std::sync::Arc::new(OrderActivities::new(20_000, [("WIDGET".to_owned(), 50)]));
-    let worker = RunningWorker::start(
-        Worker::new(&client, &queue)
-            .workflow::<OrderWorkflow>()
-            .shared_activities(std::sync::Arc::clone(&activities)),
-    );
+    let activities = order_activities();
+    let worker = RunningWorker::start(order_worker(&client, &queue, &activities));
 
     let shipped_id = format!("{queue}-shipped");
     let shipped = client
         .start(
             OrderWorkflow::run,
-            order(&shipped_id, 1),
+            OrderInput {
+                hold_seconds: 1,
+                ..order(&shipped_id, 2)
+            },
             StartOptions::new(&shipped_id, &queue),
         )
         .await
@@ -544,7 +528,10 @@ async fn order_address_changes_until_shipped_and_cancellation_compensates() {
     let cancelled = client
         .start(
             OrderWorkflow::run,
-            order(&cancelled_id, 600),
+            OrderInput {
+                hold_seconds: 600,
+                ..order(&cancelled_id, 2)
+            },
             StartOptions::new(&cancelled_id, &queue),
         )
         .await

@@ -1,6 +1,9 @@
 //! Shared set-up for the integration tests: one dev server per test binary, unique task
 //! queues, a worker running in the background, waiting for a condition, reading a run's
-//! history, and the project-local Python environment for the interoperability tests.
+//! history, the order fixtures, and the project-local Python environment for the
+//! interoperability tests.
+
+pub mod fixtures;
 
 use std::{
     fmt::Debug,
