@@ -496,12 +496,14 @@ async fn order_address_changes_until_shipped_and_cancellation_compensates() {
     let activities = order_activities();
     let worker = RunningWorker::start(order_worker(&client, &queue, &activities));
 
+    // The address can change while the paid order is held; the window outlasts the query and
+    // the update on a loaded machine.
     let shipped_id = format!("{queue}-shipped");
     let shipped = client
         .start(
             OrderWorkflow::run,
             OrderInput {
-                hold_seconds: 1,
+                hold_seconds: 10,
                 ..order(&shipped_id, 2)
             },
             StartOptions::new(&shipped_id, &queue),
