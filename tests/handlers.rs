@@ -253,15 +253,16 @@ async fn an_update_in_flight_survives_a_worker_restart_and_evictions() {
         .start(Counter::run, 1_000, StartOptions::new(&queue, &queue))
         .await
         .expect("start");
-    // Accepted, then its handler waits on a 2 s timer while the worker goes away.
+    // Accepted, then its handler waits for a signal that comes only once the worker went away.
     let update = handle
-        .start_update(Counter::add_slowly, (9, 2_000), UpdateOptions::new())
+        .start_update(Counter::add_when_open, 9, UpdateOptions::new())
         .await
         .expect("accepted");
     worker.stop().await.expect("clean shutdown");
     // The new worker keeps no runs cached: every activation replays the history, so the
     // update's handler is rebuilt from it.
     let worker = RunningWorker::start(counter_worker(&client, &queue).max_cached_workflows(0));
+    handle.signal(Counter::open_gate, ()).await.expect("signal");
     assert_eq!(update.result().await.expect("update result"), 9);
     assert_eq!(
         handle

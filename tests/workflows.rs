@@ -453,6 +453,7 @@ pub struct Counter {
     seen: Vec<i64>,
     done: bool,
     updates_run: u32,
+    gate_open: bool,
 }
 
 #[workflow]
@@ -535,12 +536,19 @@ impl Counter {
         delay_ms: u64,
     ) -> WorkflowResult<i64> {
         ctx.sleep(Duration::from_millis(delay_ms)).await;
-        Ok(ctx.state_mut(|s| {
-            s.updates_run += 1;
-            s.total += n;
-            s.seen.push(n);
-            s.total
-        }))
+        Ok(ctx.state_mut(|s| s.add_by_update(n)))
+    }
+
+    /// Adds `n` once the `open_gate` signal came; returns the new total.
+    #[update]
+    pub async fn add_when_open(ctx: WorkflowContext<Self>, n: i64) -> WorkflowResult<i64> {
+        ctx.wait_condition(|s| s.gate_open).await;
+        Ok(ctx.state_mut(|s| s.add_by_update(n)))
+    }
+
+    #[signal]
+    pub fn open_gate(&mut self) {
+        self.gate_open = true;
     }
 
     #[update]
@@ -560,6 +568,13 @@ impl Counter {
 
     fn validator_explodes(&self) -> WorkflowResult<()> {
         panic!("validator exploded")
+    }
+
+    fn add_by_update(&mut self, n: i64) -> i64 {
+        self.updates_run += 1;
+        self.total += n;
+        self.seen.push(n);
+        self.total
     }
 }
 
