@@ -261,3 +261,44 @@ pub fn python() -> PathBuf {
 pub fn python_scripts() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("python")
 }
+
+#[cfg(test)]
+mod eventually_tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn returns_the_first_ok() {
+        let mut calls = 0;
+        let value = eventually(Duration::from_secs(5), "the third call", || {
+            calls += 1;
+            let observed = calls;
+            async move {
+                if observed == 3 {
+                    Ok(observed)
+                } else {
+                    Err(observed)
+                }
+            }
+        })
+        .await;
+        assert_eq!(value, 3);
+    }
+
+    #[tokio::test]
+    #[should_panic(expected = "for the impossible; last observed: \"still 1\"")]
+    async fn panics_with_what_was_awaited_and_the_last_observation() {
+        eventually(Duration::from_millis(200), "the impossible", || async {
+            Err::<(), _>("still 1")
+        })
+        .await;
+    }
+
+    #[tokio::test]
+    #[should_panic(expected = "for a hanging check; last observed: no check finished")]
+    async fn a_check_that_hangs_counts_against_the_budget() {
+        eventually(Duration::from_millis(200), "a hanging check", || {
+            std::future::pending::<Result<(), ()>>()
+        })
+        .await;
+    }
+}
