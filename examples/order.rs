@@ -9,10 +9,12 @@
 //! cargo run --example order -- --keep-server  # keep it (and the UI) up until Ctrl-C
 //! ```
 //! With `TEMPORAL_ADDRESS` set, the demo uses that server instead of starting one.
+//!
+//! The workflow, its activities and types are in `examples/src/order_workflow.rs`.
 
 use std::time::Duration;
 
-use examples::order::{
+use examples::order_workflow::{
     Address, LineItem, OrderActivities, OrderInput, OrderResult, OrderStatus, OrderWorkflow,
     TASK_QUEUE,
 };

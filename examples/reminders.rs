@@ -4,8 +4,10 @@
 //! ```text
 //! cargo run --example reminders
 //! ```
+//!
+//! The workflow and its activity are in `examples/src/reminders_workflow.rs`.
 
-use examples::reminders::{ReminderPlan, ReminderWorkflow, TASK_QUEUE, send_reminder};
+use examples::reminders_workflow::{ReminderPlan, ReminderWorkflow, TASK_QUEUE, send_reminder};
 use workflow_runtime::{prelude::*, testing::DevServer};
 
 #[tokio::main]

@@ -1,9 +1,14 @@
 //! Activities: retries, non-retryable errors, parallel execution.
 
-use std::sync::{Arc, atomic::Ordering};
+use std::sync::{
+    Arc,
+    atomic::{AtomicU32, Ordering},
+};
 
-use tests::{RunningWorker, client, task_queue};
-use workflow_runtime::{ClientError, StartOptions, Worker};
+use tests::{PATIENCE, RunningWorker, client, eventually, history_events, task_queue};
+use workflow_runtime::{
+    ClientError, StartOptions, Worker, protos::temporal::api::enums::v1::EventType,
+};
 
 use crate::workflows::*;
 
@@ -78,12 +83,8 @@ async fn activities_run_in_parallel_and_select_cancels_the_loser() {
         .expect("start");
     let result = handle.result().await.expect("workflow result");
     assert_eq!(result, vec!["left met", "right met", "quick"]);
-    let history = handle.history().await.expect("history");
-    let cancelled_timers = history
-        .iter()
-        .filter(|e| matches!(e.attributes, Some(workflow_runtime::protos::temporal::api::history::v1::history_event::Attributes::TimerCanceledEventAttributes(_))))
-        .count();
-    assert_eq!(cancelled_timers, 1, "the losing timer is cancelled");
+    let cancelled_timers = history_events(handle.untyped(), EventType::TimerCanceled).await;
+    assert_eq!(cancelled_timers.len(), 1, "the losing timer is cancelled");
     worker.stop().await.expect("clean shutdown");
 }
 
@@ -104,29 +105,44 @@ async fn panicking_activity_is_retried_and_the_worker_keeps_running() {
     worker.stop().await.expect("clean shutdown");
 }
 
+/// Waits until `counter` is above zero.
+async fn eventually_nonzero(counter: &AtomicU32, awaited: &str) {
+    eventually(PATIENCE, awaited, || async {
+        match counter.load(Ordering::SeqCst) {
+            0 => Err(0),
+            _ => Ok(()),
+        }
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn cancellation_reaches_a_heartbeating_activity() {
     let client = client().await;
     let queue = task_queue("activity-cancel");
-    let before = CANCELLATION_SEEN.load(Ordering::SeqCst);
+    let heartbeater = Arc::new(Heartbeater::default());
     let worker = RunningWorker::start(
         Worker::new(&client, &queue)
             .workflow::<CancelsActivity>()
-            .activity(heartbeat_until_cancelled),
+            .shared_activities(Arc::clone(&heartbeater)),
     );
-    let winner = client
-        .execute(CancelsActivity::run, (), StartOptions::new(&queue, &queue))
+    let handle = client
+        .start(CancelsActivity::run, (), StartOptions::new(&queue, &queue))
         .await
-        .expect("workflow result");
+        .expect("start");
+    // The run stays open until told to finish, so the cancellation reaches the activity
+    // through its heartbeats, not through the end of the run.
+    eventually_nonzero(
+        &heartbeater.cancellations_seen,
+        "the activity to see its cancellation",
+    )
+    .await;
+    handle
+        .signal(CancelsActivity::finish, ())
+        .await
+        .expect("signal");
+    let winner = handle.result().await.expect("workflow result");
     assert_eq!(winner, "timer");
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-    while CANCELLATION_SEEN.load(Ordering::SeqCst) == before {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the activity never saw its cancellation"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
     worker.stop().await.expect("clean shutdown");
 }
 
@@ -134,43 +150,38 @@ async fn cancellation_reaches_a_heartbeating_activity() {
 async fn graceful_shutdown_lets_running_activities_finish() {
     let client = client().await;
     let queue = task_queue("graceful");
-    let before = SLOW_DONE.load(Ordering::SeqCst);
-    let started_before = SLOW_STARTED.load(Ordering::SeqCst);
+    let held = Arc::new(HeldActivity::default());
     let worker = RunningWorker::start(
         Worker::new(&client, &queue)
-            .workflow::<SlowWorkflow>()
-            .activity(slow),
+            .workflow::<HoldsActivity>()
+            .shared_activities(Arc::clone(&held)),
     );
     let handle = client
-        .start(SlowWorkflow::run, 1_500, StartOptions::new(&queue, &queue))
+        .start(HoldsActivity::run, 1_500, StartOptions::new(&queue, &queue))
         .await
         .expect("start");
-    // Shut down while the activity runs: it still completes.
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-    while SLOW_STARTED.load(Ordering::SeqCst) == started_before {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the activity never started"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
-    worker.stop().await.expect("clean shutdown");
+    // Shut down while the activity runs (it is released only after the shutdown request):
+    // it still completes.
+    eventually_nonzero(&held.started, "the activity to start").await;
+    let stopped = worker.stop();
+    held.release();
+    stopped.await.expect("clean shutdown");
     assert_eq!(
-        SLOW_DONE.load(Ordering::SeqCst),
-        before + 1,
+        held.finished.load(Ordering::SeqCst),
+        1,
         "the running activity finished before the worker stopped"
     );
 
     // A new worker picks the workflow up where the old one left it.
     let worker = RunningWorker::start(
         Worker::new(&client, &queue)
-            .workflow::<SlowWorkflow>()
-            .activity(slow),
+            .workflow::<HoldsActivity>()
+            .shared_activities(Arc::clone(&held)),
     );
     assert_eq!(handle.result().await.expect("workflow result"), 1_500);
     assert_eq!(
-        SLOW_DONE.load(Ordering::SeqCst),
-        before + 1,
+        held.finished.load(Ordering::SeqCst),
+        1,
         "the activity ran once"
     );
     worker.stop().await.expect("clean shutdown");

@@ -1,18 +1,18 @@
 //! Signals, queries, updates and wait conditions against the dev server: typed client calls,
 //! delivery order, validators, panics, bad input, restarts and evictions.
 
-use std::time::Duration;
-
 use examples::{
-    approval::{ApprovalDecision, ApprovalRequest, ApprovalWorkflow, DecidedBy},
-    order::{Address, LineItem, OrderActivities, OrderInput, OrderStatus, OrderWorkflow},
+    approval_workflow::{ApprovalDecision, ApprovalRequest, ApprovalWorkflow, DecidedBy},
+    order_workflow::{Address, OrderInput, OrderStatus, OrderWorkflow},
 };
-use tests::{RunningWorker, client, task_queue, warnings_containing};
+use tests::{
+    PATIENCE, RunningWorker, client, eventually,
+    fixtures::{order, order_activities, order_worker},
+    history_events, task_queue, warnings_containing,
+};
 use workflow_runtime::{
     Client, ClientError, StartOptions, UpdateOptions, UpdateStage, Worker, WorkflowHandle,
-    payload::encode,
-    protos::temporal::api::{enums::v1::EventType, history::v1::HistoryEvent},
-    replay::Replayer,
+    payload::encode, protos::temporal::api::enums::v1::EventType, replay::Replayer,
 };
 
 use crate::workflows::{Account, Catchall, Counter, StrictAccount, echo_number};
@@ -23,23 +23,18 @@ fn counter_worker(client: &Client, queue: &str) -> Worker {
         .activity(echo_number)
 }
 
-fn count_events(history: &[HistoryEvent], kind: EventType) -> usize {
-    history
-        .iter()
-        .filter(|e| e.event_type == kind as i32)
-        .count()
-}
-
-/// Queries until `done` holds for the answer (signals are recorded before the workflow has
-/// necessarily processed them).
+/// Queries until the total is `expected` (the server records a signal before the workflow has
+/// necessarily processed it).
 async fn eventually_total(handle: &WorkflowHandle<Counter>, expected: i64) {
-    for _ in 0..200 {
-        if handle.query(Counter::total, ()).await.expect("query total") == expected {
-            return;
+    eventually(PATIENCE, &format!("the total {expected}"), || async {
+        let total = handle.query(Counter::total, ()).await.expect("query total");
+        if total == expected {
+            Ok(())
+        } else {
+            Err(total)
         }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
-    panic!("total never reached {expected}");
+    })
+    .await;
 }
 
 #[tokio::test]
@@ -157,16 +152,15 @@ async fn signals_queries_and_updates_round_trip() {
 
     // Rejected updates (validator failures and the validator panic) left no trace in the
     // history; the accepted ones did, failures included.
-    let history = handle.history().await.expect("history");
-    assert_eq!(
-        count_events(&history, EventType::WorkflowExecutionUpdateAccepted),
-        4,
-        "set(10), add_slowly, refuse, explode"
-    );
-    assert_eq!(
-        count_events(&history, EventType::WorkflowExecutionUpdateCompleted),
-        4
-    );
+    let accepted =
+        history_events(handle.untyped(), EventType::WorkflowExecutionUpdateAccepted).await;
+    assert_eq!(accepted.len(), 4, "set(10), add_slowly, refuse, explode");
+    let completed = history_events(
+        handle.untyped(),
+        EventType::WorkflowExecutionUpdateCompleted,
+    )
+    .await;
+    assert_eq!(completed.len(), 4);
     worker.stop().await.expect("clean shutdown");
 }
 
@@ -259,15 +253,16 @@ async fn an_update_in_flight_survives_a_worker_restart_and_evictions() {
         .start(Counter::run, 1_000, StartOptions::new(&queue, &queue))
         .await
         .expect("start");
-    // Accepted, then its handler waits on a 2 s timer while the worker goes away.
+    // Accepted, then its handler waits for a signal that comes only once the worker went away.
     let update = handle
-        .start_update(Counter::add_slowly, (9, 2_000), UpdateOptions::new())
+        .start_update(Counter::add_when_open, 9, UpdateOptions::new())
         .await
         .expect("accepted");
     worker.stop().await.expect("clean shutdown");
     // The new worker keeps no runs cached: every activation replays the history, so the
     // update's handler is rebuilt from it.
     let worker = RunningWorker::start(counter_worker(&client, &queue).max_cached_workflows(0));
+    handle.signal(Counter::open_gate, ()).await.expect("signal");
     assert_eq!(update.result().await.expect("update result"), 9);
     assert_eq!(
         handle
@@ -278,12 +273,8 @@ async fn an_update_in_flight_survives_a_worker_restart_and_evictions() {
     );
     handle.signal(Counter::finish, ()).await.expect("finish");
     assert_eq!(handle.result().await.expect("result"), vec![9, 1]);
-    let history = handle.history().await.expect("history");
-    assert_eq!(
-        count_events(&history, EventType::WorkflowTaskFailed),
-        0,
-        "replays matched the history"
-    );
+    let failed = history_events(handle.untyped(), EventType::WorkflowTaskFailed).await;
+    assert_eq!(failed.len(), 0, "replays matched the history");
     worker.stop().await.expect("clean shutdown");
 }
 
@@ -459,9 +450,9 @@ async fn approval_waits_for_a_signal_or_times_out() {
             decided_by: DecidedBy::Reviewer
         }
     );
-    let history = approved.history().await.expect("history");
+    let cancelled_timers = history_events(approved.untyped(), EventType::TimerCanceled).await;
     assert_eq!(
-        count_events(&history, EventType::TimerCanceled),
+        cancelled_timers.len(),
         1,
         "the signal cancelled the timeout timer"
     );
@@ -484,53 +475,38 @@ async fn approval_waits_for_a_signal_or_times_out() {
     worker.stop().await.expect("clean shutdown");
 }
 
-fn order(id: &str, hold_seconds: u64) -> OrderInput {
-    OrderInput {
-        order_id: id.to_owned(),
-        customer_id: "dana".to_owned(),
-        items: vec![LineItem {
-            sku: "WIDGET".to_owned(),
-            quantity: 2,
-            unit_price_cents: 1_000,
-        }],
-        shipping_address: Address {
-            street: "1 Old Road".to_owned(),
-            city: "Lyon".to_owned(),
-        },
-        hold_seconds,
-    }
-}
-
 async fn wait_until_paid(handle: &WorkflowHandle<OrderWorkflow>) {
-    for _ in 0..400 {
+    eventually(PATIENCE, "the order to be paid", || async {
         let status = handle
             .query(OrderWorkflow::get_status, ())
             .await
             .expect("query");
         if status == OrderStatus::Paid {
-            return;
+            Ok(())
+        } else {
+            Err(status)
         }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
-    panic!("the order was never paid");
+    })
+    .await;
 }
 
 #[tokio::test]
 async fn order_address_changes_until_shipped_and_cancellation_compensates() {
     let client = client().await;
     let queue = task_queue("order-interactive");
-    let activities = std::sync::Arc::new(OrderActivities::new(20_000, [("WIDGET".to_owned(), 50)]));
-    let worker = RunningWorker::start(
-        Worker::new(&client, &queue)
-            .workflow::<OrderWorkflow>()
-            .shared_activities(std::sync::Arc::clone(&activities)),
-    );
+    let activities = order_activities();
+    let worker = RunningWorker::start(order_worker(&client, &queue, &activities));
 
+    // The address can change while the paid order is held; the window outlasts the query and
+    // the update on a loaded machine.
     let shipped_id = format!("{queue}-shipped");
     let shipped = client
         .start(
             OrderWorkflow::run,
-            order(&shipped_id, 1),
+            OrderInput {
+                hold_seconds: 10,
+                ..order(&shipped_id, 2)
+            },
             StartOptions::new(&shipped_id, &queue),
         )
         .await
@@ -555,7 +531,10 @@ async fn order_address_changes_until_shipped_and_cancellation_compensates() {
     let cancelled = client
         .start(
             OrderWorkflow::run,
-            order(&cancelled_id, 600),
+            OrderInput {
+                hold_seconds: 600,
+                ..order(&cancelled_id, 2)
+            },
             StartOptions::new(&cancelled_id, &queue),
         )
         .await

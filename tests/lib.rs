@@ -1,8 +1,13 @@
 //! Shared set-up for the integration tests: one dev server per test binary, unique task
-//! queues, a worker running in the background, and the project-local Python environment for
-//! the interoperability tests.
+//! queues, a worker running in the background, waiting for a condition, reading a run's
+//! history, the order fixtures, and the project-local Python environment for the
+//! interoperability tests.
+
+pub mod fixtures;
 
 use std::{
+    fmt::Debug,
+    future::Future,
     path::PathBuf,
     process::Command,
     sync::{Mutex, OnceLock},
@@ -10,7 +15,8 @@ use std::{
 };
 
 use workflow_runtime::{
-    Client, ShutdownHandle, Worker, WorkerError,
+    Client, ShutdownHandle, UntypedWorkflowHandle, Worker, WorkerError,
+    protos::temporal::api::{enums::v1::EventType, history::v1::HistoryEvent},
     testing::{DevServer, tools_dir},
 };
 
@@ -50,7 +56,48 @@ pub fn task_queue(test: &str) -> String {
     format!("{test}-{}", uuid::Uuid::new_v4())
 }
 
-/// A worker running in the background until the guard is dropped or `stop` is awaited.
+/// The budget of [`eventually`] for what takes a second or two on an idle machine. A loaded
+/// 2-core machine can be ten times slower, and success returns early, so it is generous.
+pub const PATIENCE: Duration = Duration::from_secs(60);
+
+/// How often [`eventually`] checks again.
+const POLL_INTERVAL: Duration = Duration::from_millis(50);
+
+/// Runs `check` until it returns `Ok`, and returns that value. `Err` means "not yet" and
+/// carries what was observed. When `budget` runs out (a check that hangs counts), panics
+/// naming `awaited` and the last observation.
+pub async fn eventually<T, E, F, Fut>(budget: Duration, awaited: &str, mut check: F) -> T
+where
+    E: Debug,
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, E>>,
+{
+    let deadline = tokio::time::Instant::now() + budget;
+    let mut last = None;
+    loop {
+        match tokio::time::timeout_at(deadline, check()).await {
+            Ok(Ok(value)) => return value,
+            Ok(Err(observed)) => last = Some(observed),
+            Err(_) => {}
+        }
+        if tokio::time::Instant::now() + POLL_INTERVAL >= deadline {
+            let last = last.map_or_else(|| "no check finished".to_owned(), |e| format!("{e:?}"));
+            panic!("waited {budget:?} for {awaited}; last observed: {last}");
+        }
+        tokio::time::sleep(POLL_INTERVAL).await;
+    }
+}
+
+/// The events of `kind` in the run's history, oldest first.
+pub async fn history_events(handle: &UntypedWorkflowHandle, kind: EventType) -> Vec<HistoryEvent> {
+    let history = handle.history().await.expect("history");
+    history
+        .into_iter()
+        .filter(|event| event.event_type == kind as i32)
+        .collect()
+}
+
+/// A worker running in the background until the guard is dropped or `stop` is called.
 #[derive(Debug)]
 pub struct RunningWorker {
     shutdown: ShutdownHandle,
@@ -68,14 +115,18 @@ impl RunningWorker {
         }
     }
 
-    /// Shuts the worker down gracefully and returns how its run ended.
-    pub async fn stop(mut self) -> Result<(), WorkerError> {
+    /// Requests a graceful shutdown at once, and returns a future of how the worker's run
+    /// ended. The request does not wait for the first poll, so a test can act between the
+    /// request and the end (release an activity that must still be running).
+    pub fn stop(mut self) -> impl Future<Output = Result<(), WorkerError>> {
         self.shutdown.shutdown();
         let task = self.task.take().expect("worker task");
-        tokio::time::timeout(Duration::from_secs(60), task)
-            .await
-            .expect("worker stops within 60 s")
-            .expect("worker task did not panic")
+        async move {
+            tokio::time::timeout(Duration::from_secs(60), task)
+                .await
+                .expect("worker stops within 60 s")
+                .expect("worker task did not panic")
+        }
     }
 }
 
@@ -209,4 +260,45 @@ pub fn python() -> PathBuf {
 /// The folder of the Python scripts the tests run.
 pub fn python_scripts() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("python")
+}
+
+#[cfg(test)]
+mod eventually_tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn returns_the_first_ok() {
+        let mut calls = 0;
+        let value = eventually(Duration::from_secs(5), "the third call", || {
+            calls += 1;
+            let observed = calls;
+            async move {
+                if observed == 3 {
+                    Ok(observed)
+                } else {
+                    Err(observed)
+                }
+            }
+        })
+        .await;
+        assert_eq!(value, 3);
+    }
+
+    #[tokio::test]
+    #[should_panic(expected = "for the impossible; last observed: \"still 1\"")]
+    async fn panics_with_what_was_awaited_and_the_last_observation() {
+        eventually(Duration::from_millis(200), "the impossible", || async {
+            Err::<(), _>("still 1")
+        })
+        .await;
+    }
+
+    #[tokio::test]
+    #[should_panic(expected = "for a hanging check; last observed: no check finished")]
+    async fn a_check_that_hangs_counts_against_the_budget() {
+        eventually(Duration::from_millis(200), "a hanging check", || {
+            std::future::pending::<Result<(), ()>>()
+        })
+        .await;
+    }
 }

@@ -1,32 +1,18 @@
 //! The order workflow of the main demo, end to end.
 
-use examples::order::{LineItem, OrderActivities, OrderInput, OrderStatus, OrderWorkflow};
-use tests::{RunningWorker, client, task_queue};
-use workflow_runtime::{ClientError, StartOptions, Worker};
-
-fn order(id: &str, quantity: u32) -> OrderInput {
-    OrderInput {
-        order_id: id.to_owned(),
-        customer_id: "alice".to_owned(),
-        items: vec![LineItem {
-            sku: "WIDGET".to_owned(),
-            quantity,
-            unit_price_cents: 1_000,
-        }],
-        shipping_address: Default::default(),
-        hold_seconds: 0,
-    }
-}
+use examples::order_workflow::{OrderStatus, OrderWorkflow};
+use tests::{
+    RunningWorker, client,
+    fixtures::{order, order_activities, order_worker},
+    task_queue,
+};
+use workflow_runtime::{ClientError, StartOptions};
 
 #[tokio::test]
 async fn order_workflow_completes_and_declines() {
     let client = client().await;
     let queue = task_queue("order");
-    let worker = RunningWorker::start(
-        Worker::new(&client, &queue)
-            .workflow::<OrderWorkflow>()
-            .activities(OrderActivities::new(20_000, [("WIDGET".to_owned(), 50)])),
-    );
+    let worker = RunningWorker::start(order_worker(&client, &queue, &order_activities()));
 
     let id = format!("{queue}-ok");
     let result = client

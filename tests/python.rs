@@ -5,19 +5,17 @@
 
 use std::{path::PathBuf, process::Command};
 
-use examples::order::{OrderActivities, OrderWorkflow};
-use tests::{RunningWorker, client, python, python_scripts, server_address, task_queue};
-use workflow_runtime::Worker;
+use tests::{
+    RunningWorker, client,
+    fixtures::{order_activities, order_worker},
+    python, python_scripts, server_address, task_queue,
+};
 
 #[tokio::test]
 async fn python_client_drives_a_rust_worker() {
     let client = client().await;
     let queue = task_queue("python");
-    let worker = RunningWorker::start(
-        Worker::new(&client, &queue)
-            .workflow::<OrderWorkflow>()
-            .activities(OrderActivities::new(20_000, [("WIDGET".to_owned(), 50)])),
-    );
+    let worker = RunningWorker::start(order_worker(&client, &queue, &order_activities()));
     let stdout = run_python("order_client.py", &queue).await;
     let lines: Vec<serde_json::Value> = stdout
         .lines()
@@ -64,11 +62,7 @@ async fn run_python(script: &'static str, queue: &str) -> String {
 async fn python_client_signals_queries_and_updates_a_rust_workflow() {
     let client = client().await;
     let queue = task_queue("python-interactive");
-    let worker = RunningWorker::start(
-        Worker::new(&client, &queue)
-            .workflow::<OrderWorkflow>()
-            .activities(OrderActivities::new(20_000, [("WIDGET".to_owned(), 50)])),
-    );
+    let worker = RunningWorker::start(order_worker(&client, &queue, &order_activities()));
     let stdout = run_python("interactive_client.py", &queue).await;
     let lines: Vec<serde_json::Value> = stdout
         .lines()

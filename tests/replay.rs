@@ -2,14 +2,18 @@
 //! nondeterministic with core's description of the mismatch.
 
 use prost::Message;
-use tests::{RunningWorker, client, task_queue};
+use tests::{
+    RunningWorker, client,
+    fixtures::{order, order_activities, order_worker},
+    task_queue,
+};
 use workflow_runtime::{
-    StartOptions, Worker,
+    StartOptions,
     protos::temporal::api::history::v1::History,
     replay::{ReplayError, Replayer},
 };
 
-use examples::order::{LineItem, OrderActivities, OrderInput, OrderWorkflow};
+use examples::order_workflow::OrderWorkflow;
 
 use crate::workflows::{ChangedTimerWorkflow, TimerWorkflow};
 
@@ -18,10 +22,7 @@ async fn recorded_histories_replay_and_changed_code_is_caught() {
     let client = client().await;
     let queue = task_queue("replay");
     let worker = RunningWorker::start(
-        Worker::new(&client, &queue)
-            .workflow::<TimerWorkflow>()
-            .workflow::<OrderWorkflow>()
-            .activities(OrderActivities::new(10_000, [("WIDGET".to_owned(), 5)])),
+        order_worker(&client, &queue, &order_activities()).workflow::<TimerWorkflow>(),
     );
     let timers = client
         .start(
@@ -32,22 +33,12 @@ async fn recorded_histories_replay_and_changed_code_is_caught() {
         .await
         .expect("start");
     timers.result().await.expect("timer workflow completes");
-    let order = OrderInput {
-        order_id: format!("{queue}-order"),
-        customer_id: "ann".to_owned(),
-        items: vec![LineItem {
-            sku: "WIDGET".to_owned(),
-            quantity: 2,
-            unit_price_cents: 100,
-        }],
-        shipping_address: Default::default(),
-        hold_seconds: 0,
-    };
+    let order_id = format!("{queue}-order");
     let probe = client
         .start(
             OrderWorkflow::run,
-            order,
-            StartOptions::new(format!("{queue}-order"), &queue),
+            order(&order_id, 2),
+            StartOptions::new(&order_id, &queue),
         )
         .await
         .expect("start");

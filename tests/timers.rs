@@ -2,7 +2,7 @@
 
 use std::time::{Duration, Instant};
 
-use examples::reminders::{ReminderPlan, ReminderWorkflow, send_reminder};
+use examples::reminders_workflow::{ReminderPlan, ReminderWorkflow, send_reminder};
 use tests::{RunningWorker, client, task_queue};
 use workflow_runtime::{StartOptions, Worker};
 

@@ -171,12 +171,23 @@ pub struct ProbeReport {
     pub info_id: String,
 }
 
-pub static PROBE_ECHOES: AtomicU32 = AtomicU32::new(0);
+/// Returns its input and counts its calls; each test keeps its own.
+#[derive(Default)]
+pub struct CountedEcho {
+    pub calls: AtomicU32,
+}
 
-#[activity]
-pub async fn counted_echo(_ctx: ActivityContext, value: String) -> Result<String, ActivityError> {
-    PROBE_ECHOES.fetch_add(1, Ordering::SeqCst);
-    Ok(value)
+#[activities]
+impl CountedEcho {
+    #[activity]
+    pub async fn counted_echo(
+        &self,
+        _ctx: ActivityContext,
+        value: String,
+    ) -> Result<String, ActivityError> {
+        self.calls.fetch_add(1, Ordering::SeqCst);
+        Ok(value)
+    }
 }
 
 #[workflow]
@@ -188,7 +199,7 @@ impl ReplayProbe {
         for round in 0..rounds {
             ctx.sleep(Duration::from_millis(30)).await;
             let echoed = ctx
-                .activity(counted_echo, format!("round {round}"))
+                .activity(CountedEcho::counted_echo, format!("round {round}"))
                 .options(ActivityOptions::start_to_close(Duration::from_secs(10)))
                 .await?;
             randoms.push(ctx.random());
@@ -323,37 +334,52 @@ impl PanicRecovery {
     }
 }
 
-/// What the cancellable activity saw.
-pub static CANCELLATION_SEEN: AtomicU32 = AtomicU32::new(0);
+/// Heartbeats until cancelled and counts the cancellations it observes; each test keeps its
+/// own.
+#[derive(Default)]
+pub struct Heartbeater {
+    pub cancellations_seen: AtomicU32,
+}
 
-/// Heartbeats until cancelled; counts the cancellations it observes.
-#[activity]
-pub async fn heartbeat_until_cancelled(ctx: ActivityContext) -> Result<(), ActivityError> {
-    loop {
-        if let Err(error) = ctx.heartbeat(&"working") {
-            CANCELLATION_SEEN.fetch_add(1, Ordering::SeqCst);
-            return Err(error);
-        }
-        tokio::select! {
-            _ = ctx.cancelled() => {}
-            _ = tokio::time::sleep(Duration::from_millis(100)) => {}
+#[activities]
+impl Heartbeater {
+    #[activity]
+    pub async fn heartbeat_until_cancelled(
+        &self,
+        ctx: ActivityContext,
+    ) -> Result<(), ActivityError> {
+        loop {
+            if let Err(error) = ctx.heartbeat(&"working") {
+                self.cancellations_seen.fetch_add(1, Ordering::SeqCst);
+                return Err(error);
+            }
+            // Paces the heartbeats; a cancellation ends the wait at once.
+            tokio::select! {
+                _ = ctx.cancelled() => {}
+                _ = tokio::time::sleep(Duration::from_millis(100)) => {}
+            }
         }
     }
 }
 
 /// Races a short timer against a long heartbeating activity; the timer wins and the activity
-/// is cancelled.
+/// is cancelled. The run stays open until the `finish` signal, so the cancellation reaches the
+/// activity through its heartbeats, however long that takes.
 #[derive(Default)]
-pub struct CancelsActivity;
+pub struct CancelsActivity {
+    finished: bool,
+}
 
 #[workflow]
 impl CancelsActivity {
     #[run]
     pub async fn run(ctx: WorkflowContext<Self>) -> WorkflowResult<String> {
-        let long = ctx.activity(heartbeat_until_cancelled, ()).options(
-            ActivityOptions::start_to_close(Duration::from_secs(60))
-                .heartbeat_timeout(Duration::from_secs(1)),
-        );
+        let long = ctx
+            .activity(Heartbeater::heartbeat_until_cancelled, ())
+            .options(
+                ActivityOptions::start_to_close(Duration::from_secs(60))
+                    .heartbeat_timeout(Duration::from_secs(1)),
+            );
         let winner = match ctx
             .select(ctx.sleep(Duration::from_millis(500)), long)
             .await
@@ -361,35 +387,55 @@ impl CancelsActivity {
             Either::Left(()) => "timer",
             Either::Right(_) => "activity",
         };
-        // Give the cancellation time to reach the activity before the run ends.
-        ctx.sleep(Duration::from_secs(2)).await;
+        ctx.wait_condition(|s| s.finished).await;
         Ok(winner.to_owned())
+    }
+
+    #[signal]
+    pub fn finish(&mut self) {
+        self.finished = true;
     }
 }
 
-/// Counts the starts and completions of a slow activity.
-pub static SLOW_STARTED: AtomicU32 = AtomicU32::new(0);
-pub static SLOW_DONE: AtomicU32 = AtomicU32::new(0);
-
-/// Takes `ms` milliseconds.
-#[activity]
-pub async fn slow(_ctx: ActivityContext, ms: u64) -> Result<u64, ActivityError> {
-    SLOW_STARTED.fetch_add(1, Ordering::SeqCst);
-    tokio::time::sleep(Duration::from_millis(ms)).await;
-    SLOW_DONE.fetch_add(1, Ordering::SeqCst);
-    Ok(ms)
+/// An activity that runs until the test releases it, so that the test can act while it runs;
+/// counts its starts and completions. Each test keeps its own.
+#[derive(Default)]
+pub struct HeldActivity {
+    pub started: AtomicU32,
+    pub finished: AtomicU32,
+    release: tokio::sync::Notify,
 }
 
+impl HeldActivity {
+    /// Lets the running activity (or the next one to start) finish.
+    pub fn release(&self) {
+        self.release.notify_one();
+    }
+}
+
+#[activities]
+impl HeldActivity {
+    /// Returns `value` once released.
+    #[activity]
+    pub async fn hold(&self, _ctx: ActivityContext, value: u64) -> Result<u64, ActivityError> {
+        self.started.fetch_add(1, Ordering::SeqCst);
+        self.release.notified().await;
+        self.finished.fetch_add(1, Ordering::SeqCst);
+        Ok(value)
+    }
+}
+
+/// Runs one [`HeldActivity`] and returns its result.
 #[derive(Default)]
-pub struct SlowWorkflow;
+pub struct HoldsActivity;
 
 #[workflow]
-impl SlowWorkflow {
+impl HoldsActivity {
     #[run]
-    pub async fn run(ctx: WorkflowContext<Self>, ms: u64) -> WorkflowResult<u64> {
+    pub async fn run(ctx: WorkflowContext<Self>, value: u64) -> WorkflowResult<u64> {
         Ok(ctx
-            .activity(slow, ms)
-            .options(ActivityOptions::start_to_close(Duration::from_secs(30)))
+            .activity(HeldActivity::hold, value)
+            .options(ActivityOptions::start_to_close(Duration::from_secs(60)))
             .await?)
     }
 }
@@ -407,6 +453,7 @@ pub struct Counter {
     seen: Vec<i64>,
     done: bool,
     updates_run: u32,
+    gate_open: bool,
 }
 
 #[workflow]
@@ -489,12 +536,19 @@ impl Counter {
         delay_ms: u64,
     ) -> WorkflowResult<i64> {
         ctx.sleep(Duration::from_millis(delay_ms)).await;
-        Ok(ctx.state_mut(|s| {
-            s.updates_run += 1;
-            s.total += n;
-            s.seen.push(n);
-            s.total
-        }))
+        Ok(ctx.state_mut(|s| s.add_by_update(n)))
+    }
+
+    /// Adds `n` once the `open_gate` signal came; returns the new total.
+    #[update]
+    pub async fn add_when_open(ctx: WorkflowContext<Self>, n: i64) -> WorkflowResult<i64> {
+        ctx.wait_condition(|s| s.gate_open).await;
+        Ok(ctx.state_mut(|s| s.add_by_update(n)))
+    }
+
+    #[signal]
+    pub fn open_gate(&mut self) {
+        self.gate_open = true;
     }
 
     #[update]
@@ -514,6 +568,13 @@ impl Counter {
 
     fn validator_explodes(&self) -> WorkflowResult<()> {
         panic!("validator exploded")
+    }
+
+    fn add_by_update(&mut self, n: i64) -> i64 {
+        self.updates_run += 1;
+        self.total += n;
+        self.seen.push(n);
+        self.total
     }
 }
 

@@ -9,6 +9,8 @@
 //! Workflow type `OrderWorkflow`; activities `create_order`, `charge_payment`,
 //! `reserve_inventory`, `ship_order`, `complete_order`, `refund_payment` and
 //! `release_inventory`, so workers and clients in other languages can call them by name.
+//!
+//! The demo binary that runs it is `examples/order.rs` (`cargo run --example order`).
 
 use std::{
     collections::BTreeMap,

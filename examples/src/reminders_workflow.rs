@@ -1,5 +1,7 @@
 //! A durable timer loop: send a reminder every interval, a fixed number of times. The timers
 //! live on the server, so the loop survives worker restarts.
+//!
+//! The demo binary that runs it is `examples/reminders.rs` (`cargo run --example reminders`).
 
 use std::time::Duration;
 

@@ -1,6 +1,8 @@
 //! The approval workflow: a request waits up to 24 hours (by default) for a reviewer's
 //! `approve(bool)` signal and is rejected automatically when the time runs out. The wait is a
 //! durable timer: workers can restart in between.
+//!
+//! It has no demo binary: the integration tests run it (`tests/handlers.rs`).
 
 use std::time::Duration;
 
