@@ -29,7 +29,7 @@ use crate::{
     workflow::shared::{RunShared, SlotRef, new_slot, poll_slot},
 };
 
-/// A durable timer started by [`WorkflowContext::sleep`].
+/// A durable timer started by [`WorkflowContext::sleep`](crate::WorkflowContext::sleep).
 #[must_use = "a timer does nothing unless awaited"]
 pub struct Timer {
     shared: Rc<RefCell<RunShared>>,
