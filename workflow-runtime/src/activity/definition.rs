@@ -7,7 +7,7 @@ use futures::future::BoxFuture;
 use serde::{Serialize, de::DeserializeOwned};
 
 use crate::{
-    activity::{context::ActivityContext, registry::ActivityRegistry},
+    activity::context::ActivityContext,
     error::ActivityError,
     payload::{Payload, PayloadError},
 };
@@ -47,12 +47,6 @@ pub trait MethodActivity: ActivityDefinition {
         ctx: ActivityContext,
         input: Self::Input,
     ) -> BoxFuture<'static, Result<Self::Output, ActivityError>>;
-}
-
-/// A struct whose `#[activities]` impl registers all its activity methods on a worker.
-pub trait ActivityGroup: Send + Sync + Sized + 'static {
-    /// Adds every activity method of `self` to the registry.
-    fn register(self: Arc<Self>, registry: &mut ActivityRegistry);
 }
 
 /// What an `#[activity]` function returns when called: a future of its result, tagged with

@@ -10,7 +10,5 @@ pub(crate) mod execute;
 pub(crate) mod registry;
 
 pub use context::{ActivityContext, ActivityInfo};
-pub use definition::{
-    Activity, ActivityDefinition, ActivityFn, ActivityGroup, FreeActivity, MethodActivity,
-};
-pub use registry::ActivityRegistry;
+pub use definition::{Activity, ActivityDefinition, ActivityFn, FreeActivity, MethodActivity};
+pub use registry::{ActivityGroup, ActivityRegistry};

@@ -1,5 +1,6 @@
 //! The activities a worker serves, by wire name: each entry decodes the task's arguments, calls
-//! the user's function or method and encodes its result.
+//! the user's function or method and encodes its result. `#[activities]` structs register
+//! their methods here through [`ActivityGroup`].
 
 use std::{collections::BTreeMap, sync::Arc};
 
@@ -98,4 +99,10 @@ impl ActivityRegistry {
             )
         })
     }
+}
+
+/// A struct whose `#[activities]` impl registers all its activity methods on a worker.
+pub trait ActivityGroup: Send + Sync + Sized + 'static {
+    /// Adds every activity method of `self` to the registry.
+    fn register(self: Arc<Self>, registry: &mut ActivityRegistry);
 }

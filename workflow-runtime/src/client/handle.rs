@@ -9,10 +9,12 @@ use temporalio_common::protos::temporal::api::{
     enums::v1::HistoryEventFilterType,
     history::v1::{HistoryEvent, history_event::Attributes},
     query::v1::WorkflowQuery,
+    update::v1::{Input, Meta, Request, UpdateRef, WaitPolicy},
     workflowservice::v1::{
         GetWorkflowExecutionHistoryRequest, QueryWorkflowRequest,
         RequestCancelWorkflowExecutionRequest, SignalWorkflowExecutionRequest,
-        TerminateWorkflowExecutionRequest,
+        TerminateWorkflowExecutionRequest, UpdateWorkflowExecutionRequest,
+        UpdateWorkflowExecutionResponse,
     },
 };
 
@@ -21,7 +23,7 @@ use crate::{
         Client,
         error::ClientError,
         handler_fn::{HandlerArgs, QueryFn, SignalFn, UpdateFn},
-        update::{UpdateHandle, UpdateOptions},
+        update::{UntypedUpdateHandle, UpdateHandle, UpdateOptions, lifecycle_stage},
     },
     error::WorkflowFailed,
     payload::{Payload, decode_result},
@@ -416,5 +418,96 @@ impl UntypedWorkflowHandle {
             .await
             .map_err(ClientError::rpc)?;
         Ok(())
+    }
+}
+
+impl UntypedWorkflowHandle {
+    pub(crate) fn update_request(
+        &self,
+        name: &str,
+        arguments: Vec<Payload>,
+        options: &UpdateOptions,
+    ) -> UpdateWorkflowExecutionRequest {
+        UpdateWorkflowExecutionRequest {
+            namespace: self.client.namespace.clone(),
+            workflow_execution: Some(self.execution(None)),
+            wait_policy: Some(WaitPolicy {
+                lifecycle_stage: lifecycle_stage(options.wait_for),
+            }),
+            request: Some(Request {
+                meta: Some(Meta {
+                    update_id: options
+                        .update_id
+                        .clone()
+                        .unwrap_or_else(|| uuid::Uuid::new_v4().to_string()),
+                    identity: self.client.identity.clone(),
+                }),
+                input: Some(Input {
+                    header: None,
+                    name: name.to_owned(),
+                    args: Some(Payloads {
+                        payloads: arguments,
+                    }),
+                }),
+                ..Default::default()
+            }),
+            ..Default::default()
+        }
+    }
+
+    pub(crate) fn update_handle(
+        &self,
+        name: &str,
+        response: UpdateWorkflowExecutionResponse,
+    ) -> UntypedUpdateHandle {
+        let update_ref = response.update_ref.unwrap_or_else(|| UpdateRef {
+            workflow_execution: Some(self.execution(None)),
+            update_id: String::new(),
+        });
+        UntypedUpdateHandle {
+            client: self.client.clone(),
+            workflow_id: self.workflow_id.clone(),
+            name: name.to_owned(),
+            update_ref,
+            outcome: response.outcome,
+        }
+    }
+
+    /// Sends an update by name with raw payloads and returns its handle once the stage in
+    /// `options` is reached.
+    pub async fn start_update(
+        &self,
+        name: &str,
+        arguments: Vec<Payload>,
+        options: UpdateOptions,
+    ) -> Result<UntypedUpdateHandle, ClientError> {
+        let request = self.update_request(name, arguments, &options);
+        let wanted = lifecycle_stage(options.wait_for);
+        loop {
+            let response = self
+                .client
+                .service()
+                .update_workflow_execution(tonic::Request::new(request.clone()))
+                .await
+                .map_err(|status| ClientError::on_workflow(&self.workflow_id, status))?
+                .into_inner();
+            // The server returns early when its long poll expires; ask again until the stage
+            // is reached. The same update id makes the retry idempotent.
+            if response.outcome.is_some() || response.stage >= wanted {
+                return Ok(self.update_handle(name, response));
+            }
+        }
+    }
+
+    /// Sends an update by name with raw payloads and waits for its result payloads.
+    pub async fn update(
+        &self,
+        name: &str,
+        arguments: Vec<Payload>,
+    ) -> Result<Vec<Payload>, ClientError> {
+        self.start_update(name, arguments, UpdateOptions::new())
+            .await?
+            .result_payloads()
+            .await
     }
 }

@@ -5,17 +5,13 @@ use std::marker::PhantomData;
 
 use temporalio_client::tonic;
 use temporalio_common::protos::temporal::api::{
-    common::v1::Payloads,
     enums::v1::UpdateWorkflowExecutionLifecycleStage,
-    update::v1::{Input, Meta, Outcome, Request, UpdateRef, WaitPolicy, outcome},
-    workflowservice::v1::{
-        PollWorkflowExecutionUpdateRequest, UpdateWorkflowExecutionRequest,
-        UpdateWorkflowExecutionResponse,
-    },
+    update::v1::{Outcome, UpdateRef, WaitPolicy, outcome},
+    workflowservice::v1::PollWorkflowExecutionUpdateRequest,
 };
 
 use crate::{
-    client::{Client, error::ClientError, handle::UntypedWorkflowHandle},
+    client::{Client, error::ClientError},
     error::UpdateFailed,
     payload::{Payload, decode_result},
 };
@@ -34,8 +30,8 @@ pub enum UpdateStage {
 /// Options of an update call.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct UpdateOptions {
-    update_id: Option<String>,
-    wait_for: UpdateStage,
+    pub(crate) update_id: Option<String>,
+    pub(crate) wait_for: UpdateStage,
 }
 
 impl UpdateOptions {
@@ -62,97 +58,6 @@ pub(crate) fn lifecycle_stage(stage: UpdateStage) -> i32 {
     match stage {
         UpdateStage::Accepted => UpdateWorkflowExecutionLifecycleStage::Accepted as i32,
         UpdateStage::Completed => UpdateWorkflowExecutionLifecycleStage::Completed as i32,
-    }
-}
-
-impl UntypedWorkflowHandle {
-    pub(crate) fn update_request(
-        &self,
-        name: &str,
-        arguments: Vec<Payload>,
-        options: &UpdateOptions,
-    ) -> UpdateWorkflowExecutionRequest {
-        UpdateWorkflowExecutionRequest {
-            namespace: self.client.namespace.clone(),
-            workflow_execution: Some(self.execution(None)),
-            wait_policy: Some(WaitPolicy {
-                lifecycle_stage: lifecycle_stage(options.wait_for),
-            }),
-            request: Some(Request {
-                meta: Some(Meta {
-                    update_id: options
-                        .update_id
-                        .clone()
-                        .unwrap_or_else(|| uuid::Uuid::new_v4().to_string()),
-                    identity: self.client.identity.clone(),
-                }),
-                input: Some(Input {
-                    header: None,
-                    name: name.to_owned(),
-                    args: Some(Payloads {
-                        payloads: arguments,
-                    }),
-                }),
-                ..Default::default()
-            }),
-            ..Default::default()
-        }
-    }
-
-    pub(crate) fn update_handle(
-        &self,
-        name: &str,
-        response: UpdateWorkflowExecutionResponse,
-    ) -> UntypedUpdateHandle {
-        let update_ref = response.update_ref.unwrap_or_else(|| UpdateRef {
-            workflow_execution: Some(self.execution(None)),
-            update_id: String::new(),
-        });
-        UntypedUpdateHandle {
-            client: self.client.clone(),
-            workflow_id: self.workflow_id.clone(),
-            name: name.to_owned(),
-            update_ref,
-            outcome: response.outcome,
-        }
-    }
-
-    /// Sends an update by name with raw payloads and returns its handle once the stage in
-    /// `options` is reached.
-    pub async fn start_update(
-        &self,
-        name: &str,
-        arguments: Vec<Payload>,
-        options: UpdateOptions,
-    ) -> Result<UntypedUpdateHandle, ClientError> {
-        let request = self.update_request(name, arguments, &options);
-        let wanted = lifecycle_stage(options.wait_for);
-        loop {
-            let response = self
-                .client
-                .service()
-                .update_workflow_execution(tonic::Request::new(request.clone()))
-                .await
-                .map_err(|status| ClientError::on_workflow(&self.workflow_id, status))?
-                .into_inner();
-            // The server returns early when its long poll expires; ask again until the stage
-            // is reached. The same update id makes the retry idempotent.
-            if response.outcome.is_some() || response.stage >= wanted {
-                return Ok(self.update_handle(name, response));
-            }
-        }
-    }
-
-    /// Sends an update by name with raw payloads and waits for its result payloads.
-    pub async fn update(
-        &self,
-        name: &str,
-        arguments: Vec<Payload>,
-    ) -> Result<Vec<Payload>, ClientError> {
-        self.start_update(name, arguments, UpdateOptions::new())
-            .await?
-            .result_payloads()
-            .await
     }
 }
 
@@ -188,11 +93,11 @@ impl<T: serde::de::DeserializeOwned> UpdateHandle<T> {
 /// An update addressed by id, with raw payloads.
 #[derive(Debug)]
 pub struct UntypedUpdateHandle {
-    client: Client,
-    workflow_id: String,
-    name: String,
-    update_ref: UpdateRef,
-    outcome: Option<Outcome>,
+    pub(crate) client: Client,
+    pub(crate) workflow_id: String,
+    pub(crate) name: String,
+    pub(crate) update_ref: UpdateRef,
+    pub(crate) outcome: Option<Outcome>,
 }
 
 impl UntypedUpdateHandle {

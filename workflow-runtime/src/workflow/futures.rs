@@ -301,10 +301,7 @@ mod tests {
     use crate::{
         activity::definition::Activity,
         payload::{Payload, PayloadError, encode},
-        workflow::{
-            context::{WorkflowContext, WorkflowInfo},
-            shared::WorkflowRng,
-        },
+        workflow::{context::WorkflowContext, info::WorkflowInfo, shared::WorkflowRng},
     };
 
     struct Charge;

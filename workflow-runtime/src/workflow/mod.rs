@@ -11,12 +11,14 @@ pub(crate) mod definition;
 pub(crate) mod dispatch;
 pub(crate) mod futures;
 pub(crate) mod handlers;
+pub(crate) mod info;
 pub(crate) mod run;
 pub(crate) mod shared;
 #[cfg(test)]
 mod tests;
 
-pub use context::{WorkflowContext, WorkflowInfo};
+pub use context::WorkflowContext;
 pub use definition::{WorkflowDefinition, WorkflowRunFn};
 pub use futures::{ActivityCall, ActivityFuture, Timer};
 pub use handlers::SignalOutput;
+pub use info::WorkflowInfo;

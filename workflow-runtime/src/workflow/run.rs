@@ -20,9 +20,10 @@ use crate::{
     executor::{Executor, ExecutorFault},
     payload::encode,
     workflow::{
-        context::{WorkflowContext, WorkflowInfo},
+        context::WorkflowContext,
         definition::WorkflowDefinition,
         dispatch::{RunHandlers, TypedHandlers},
+        info::WorkflowInfo,
         shared::{RunShared, WorkflowRng, fail_command},
     },
 };

@@ -18,7 +18,7 @@ use temporalio_common::protos::{
     temporal::api::failure::v1::Failure,
 };
 
-use crate::workflow::context::WorkflowInfo;
+use crate::workflow::info::WorkflowInfo;
 
 /// A value that a future waits for and an activation job delivers.
 pub(crate) struct Slot<T> {
