@@ -1,6 +1,8 @@
 //! What the macros know about the user's items, independent of how it was parsed or how code
 //! is generated. Borrows from the syn tree so later passes can point at the user's tokens.
 
+use crate::symbol::{QUERY, SIGNAL, Symbol, UPDATE};
+
 /// A `#[workflow]` impl block.
 pub(crate) struct Workflow<'a> {
     pub(crate) self_ty: &'a syn::Type,
@@ -18,11 +20,16 @@ pub(crate) enum HandlerKind {
 }
 
 impl HandlerKind {
-    pub(crate) fn attr(self) -> &'static str {
+    /// Every kind, in the order a method's attributes are matched against them.
+    pub(crate) const ALL: [HandlerKind; 3] =
+        [HandlerKind::Signal, HandlerKind::Query, HandlerKind::Update];
+
+    /// The attribute that marks a handler of this kind; messages name the kind by it.
+    pub(crate) fn attr(self) -> Symbol {
         match self {
-            HandlerKind::Signal => "signal",
-            HandlerKind::Query => "query",
-            HandlerKind::Update => "update",
+            HandlerKind::Signal => SIGNAL,
+            HandlerKind::Query => QUERY,
+            HandlerKind::Update => UPDATE,
         }
     }
 }

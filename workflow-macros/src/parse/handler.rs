@@ -12,15 +12,13 @@ use super::{args, context_param, first_type_argument, has_attr, last_segment, ty
 use crate::{
     ctxt::Ctxt,
     model::{Handler, HandlerKind, Validator},
+    symbol::{DYNAMIC, NAME, RUN, Symbol, VALIDATOR},
 };
 
-pub(crate) const KINDS: [HandlerKind; 3] =
-    [HandlerKind::Signal, HandlerKind::Query, HandlerKind::Update];
-
-fn accepted_args(kind: HandlerKind) -> &'static [&'static str] {
+fn accepted_args(kind: HandlerKind) -> &'static [Symbol] {
     match kind {
-        HandlerKind::Update => &[args::NAME, args::DYNAMIC, args::VALIDATOR],
-        _ => &[args::NAME, args::DYNAMIC],
+        HandlerKind::Update => &[NAME, DYNAMIC, VALIDATOR],
+        _ => &[NAME, DYNAMIC],
     }
 }
 
@@ -45,13 +43,13 @@ pub(crate) fn handlers<'a>(cx: &Ctxt, item: &'a syn::ItemImpl) -> Vec<Handler<'a
         .collect();
     let mut handlers = Vec::new();
     for method in &methods {
-        let kinds: Vec<(HandlerKind, &syn::Attribute)> = KINDS
+        let kinds: Vec<(HandlerKind, &syn::Attribute)> = HandlerKind::ALL
             .iter()
             .flat_map(|kind| {
                 method
                     .attrs
                     .iter()
-                    .filter(|a| a.path().is_ident(kind.attr()))
+                    .filter(|a| a.path() == kind.attr())
                     .map(move |a| (*kind, a))
             })
             .collect();
@@ -65,7 +63,7 @@ pub(crate) fn handlers<'a>(cx: &Ctxt, item: &'a syn::ItemImpl) -> Vec<Handler<'a
                 ),
             );
         }
-        if has_attr(&method.attrs, super::RUN_ATTR) && !kinds.is_empty() {
+        if has_attr(&method.attrs, RUN) && !kinds.is_empty() {
             cx.error_spanned_by(
                 kinds[0].1,
                 "the #[run] method cannot also be a signal, query or update handler",
@@ -89,7 +87,7 @@ pub(crate) fn handlers<'a>(cx: &Ctxt, item: &'a syn::ItemImpl) -> Vec<Handler<'a
 }
 
 fn check_names(cx: &Ctxt, handlers: &[Handler<'_>]) {
-    for kind in KINDS {
+    for kind in HandlerKind::ALL {
         let mut seen: BTreeMap<&str, &syn::Ident> = BTreeMap::new();
         let mut dynamic: Option<&syn::Ident> = None;
         for handler in handlers.iter().filter(|h| h.kind == kind) {

@@ -9,17 +9,15 @@ use syn::{FnArg, ReturnType, Type};
 use crate::{
     ctxt::Ctxt,
     model::{Activity, RunMethod, Workflow},
+    symbol::{RUN, Symbol},
 };
 
-pub(crate) const RUN_ATTR: &str = "run";
-pub(crate) const ACTIVITY_ATTR: &str = "activity";
-
-pub(crate) fn has_attr(attrs: &[syn::Attribute], name: &str) -> bool {
-    attrs.iter().any(|a| a.path().is_ident(name))
+pub(crate) fn has_attr(attrs: &[syn::Attribute], name: Symbol) -> bool {
+    attrs.iter().any(|a| a.path() == name)
 }
 
-pub(crate) fn strip_attr(attrs: &mut Vec<syn::Attribute>, name: &str) {
-    attrs.retain(|a| !a.path().is_ident(name));
+pub(crate) fn strip_attr(attrs: &mut Vec<syn::Attribute>, name: Symbol) {
+    attrs.retain(|a| a.path() != name);
 }
 
 /// The last segment's name of a type path (`WorkflowContext` for
@@ -109,7 +107,7 @@ pub(crate) fn workflow<'a>(
     let mut runs = Vec::new();
     for impl_item in &item.items {
         if let syn::ImplItem::Fn(method) = impl_item
-            && has_attr(&method.attrs, RUN_ATTR)
+            && has_attr(&method.attrs, RUN)
         {
             runs.push(method);
         }

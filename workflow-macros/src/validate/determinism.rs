@@ -11,10 +11,10 @@ use syn::{Attribute, Expr, Token, parse::Parser, punctuated::Punctuated, visit::
 use super::catalog::{
     Category, GLOBAL_MUTATION, HASH_ITERATION, Kind, Level, RULES, Rule, STATIC_MUT, message,
 };
-use crate::ctxt::Ctxt;
-
-/// The opt-out attribute.
-pub(crate) const ALLOW: &str = "allow_nondeterminism";
+use crate::{
+    ctxt::Ctxt,
+    symbol::{ALLOW_NONDETERMINISM, REASON},
+};
 
 /// One finding that is not an error.
 pub(crate) struct Warning {
@@ -536,7 +536,7 @@ impl<'a> Checker<'a> {
     /// Validates `#[allow_nondeterminism(..)]` among `attrs`; returns true (and pushes the
     /// allowed categories) when one is present.
     fn enter_allow(&mut self, attrs: &[Attribute]) -> bool {
-        let Some(attr) = attrs.iter().find(|a| a.path().is_ident(ALLOW)) else {
+        let Some(attr) = attrs.iter().find(|a| a.path() == ALLOW_NONDETERMINISM) else {
             return false;
         };
         let mut categories = Vec::new();
@@ -546,7 +546,7 @@ impl<'a> Checker<'a> {
         if let Ok(metas) = parsed {
             for meta in metas {
                 match &meta {
-                    syn::Meta::NameValue(nv) if nv.path.is_ident("reason") => {
+                    syn::Meta::NameValue(nv) if nv.path == REASON => {
                         if let Expr::Lit(syn::ExprLit {
                             lit: syn::Lit::Str(s),
                             ..
@@ -940,7 +940,7 @@ pub(crate) fn strip_allows(block: &mut syn::Block) {
     struct Stripper;
     impl syn::visit_mut::VisitMut for Stripper {
         fn visit_attributes_mut(&mut self, attrs: &mut Vec<Attribute>) {
-            attrs.retain(|a| !a.path().is_ident(ALLOW));
+            attrs.retain(|a| a.path() != ALLOW_NONDETERMINISM);
         }
         fn visit_expr_mut(&mut self, expr: &mut Expr) {
             strip_expr_attrs(expr);
@@ -948,9 +948,11 @@ pub(crate) fn strip_allows(block: &mut syn::Block) {
         }
         fn visit_stmt_mut(&mut self, stmt: &mut syn::Stmt) {
             match stmt {
-                syn::Stmt::Local(l) => l.attrs.retain(|a| !a.path().is_ident(ALLOW)),
-                syn::Stmt::Macro(m) => m.attrs.retain(|a| !a.path().is_ident(ALLOW)),
-                syn::Stmt::Item(syn::Item::Fn(f)) => f.attrs.retain(|a| !a.path().is_ident(ALLOW)),
+                syn::Stmt::Local(l) => l.attrs.retain(|a| a.path() != ALLOW_NONDETERMINISM),
+                syn::Stmt::Macro(m) => m.attrs.retain(|a| a.path() != ALLOW_NONDETERMINISM),
+                syn::Stmt::Item(syn::Item::Fn(f)) => {
+                    f.attrs.retain(|a| a.path() != ALLOW_NONDETERMINISM)
+                }
                 _ => {}
             }
             syn::visit_mut::visit_stmt_mut(self, stmt);
@@ -973,7 +975,7 @@ fn strip_expr_attrs(expr: &mut Expr) {
         Expr::ForLoop(e) => &mut e.attrs,
         _ => return,
     };
-    attrs.retain(|a| !a.path().is_ident(ALLOW));
+    attrs.retain(|a| a.path() != ALLOW_NONDETERMINISM);
 }
 
 #[cfg(test)]
