@@ -9,7 +9,8 @@ use quote::{ToTokens, format_ident, quote_spanned};
 use syn::{Attribute, Expr, Token, parse::Parser, punctuated::Punctuated, visit::Visit};
 
 use super::catalog::{
-    Category, GLOBAL_MUTATION, HASH_ITERATION, Kind, Level, RULES, Rule, STATIC_MUT, message,
+    Category, Construct, GLOBAL_MUTATION, HASH_ITERATION, Kind, Level, RULES, Rule, RuleId,
+    STATIC_MUT, message,
 };
 use crate::{
     ctxt::Ctxt,
@@ -533,6 +534,16 @@ impl<'a> Checker<'a> {
         );
     }
 
+    /// Reports `construct`, named `what` in the message.
+    fn report_construct(&mut self, construct: &Construct, tokens: &dyn ToTokens, what: &str) {
+        self.report(
+            construct.level,
+            construct.category,
+            tokens,
+            message(what, construct.why, construct.help),
+        );
+    }
+
     /// Validates `#[allow_nondeterminism(..)]` among `attrs`; returns true (and pushes the
     /// allowed categories) when one is present.
     fn enter_allow(&mut self, attrs: &[Attribute]) -> bool {
@@ -560,13 +571,13 @@ impl<'a> Checker<'a> {
                     }
                     syn::Meta::Path(p) => {
                         let name = p.get_ident().map(|i| i.to_string()).unwrap_or_default();
-                        match Category::ALL.iter().find(|(n, _)| *n == name) {
-                            Some((_, category)) => categories.push(*category),
+                        match Category::ALL.into_iter().find(|c| c.name() == name) {
+                            Some(category) => categories.push(category),
                             None => self.cx.error_spanned_by(
                                 p,
                                 format!(
                                     "unknown category `{name}` in #[allow_nondeterminism]; accepted: {}",
-                                    Category::ALL.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ")
+                                    Category::ALL.map(Category::name).join(", ")
                                 ),
                             ),
                         }
@@ -612,7 +623,7 @@ impl<'a> Checker<'a> {
         let Expr::Path(func) = &*call.func else {
             return false;
         };
-        lookup(self.scope, &func.path, Kind::Path).is_some_and(|r| r.what == "HashMap::new()")
+        lookup(self.scope, &func.path, Kind::Path).is_some_and(|r| r.id == RuleId::HashMapNew)
     }
 
     fn names_hash_binding(&self, expr: &Expr) -> bool {
@@ -629,18 +640,14 @@ impl<'a> Checker<'a> {
 
     fn check_macro(&mut self, mac: &syn::Macro) {
         if let Some(rule) = lookup(self.scope, &mac.path, Kind::Macro) {
-            let biased = rule.what == "tokio::select!"
+            let biased = rule.id == RuleId::TokioSelect
                 && matches!(mac.tokens.clone().into_iter().next(), Some(TokenTree::Ident(i)) if i == "biased");
             if !biased {
+                // Named as the user spelled it (`futures::select!`), not as the catalog does.
                 let what = format!(
                     "{}!",
                     mac.path.to_token_stream().to_string().replace(' ', "")
                 );
-                let what = if rule.what.ends_with('!') {
-                    what
-                } else {
-                    rule.what.to_owned()
-                };
                 let path = &mac.path;
                 let bang = &mac.bang_token;
                 self.report(
@@ -777,7 +784,6 @@ impl<'ast> Visit<'ast> for Checker<'_> {
                 if GLOBAL_MUTATORS.contains(&method.method.to_string().as_str())
                     && names_global(&method.receiver)
                 {
-                    let (what, why, help) = GLOBAL_MUTATION;
                     let spelled = format!(
                         "{}.{}()",
                         method
@@ -789,34 +795,21 @@ impl<'ast> Visit<'ast> for Checker<'_> {
                     );
                     let (receiver, dot, name) =
                         (&method.receiver, &method.dot_token, &method.method);
-                    self.report(
-                        Level::Error,
-                        Category::GlobalState,
+                    self.report_construct(
+                        &GLOBAL_MUTATION,
                         &quote::quote!(#receiver #dot #name),
-                        message(&format!("{spelled} ({what})"), why, help),
+                        &format!("{spelled} ({})", GLOBAL_MUTATION.what),
                     );
                 }
                 if ITERATION.contains(&method.method.to_string().as_str())
                     && self.names_hash_binding(&method.receiver)
                 {
-                    let (what, why, help) = HASH_ITERATION;
-                    self.report(
-                        Level::Error,
-                        Category::Ordering,
-                        method,
-                        message(what, why, help),
-                    );
+                    self.report_construct(&HASH_ITERATION, method, HASH_ITERATION.what);
                 }
                 syn::visit::visit_expr(self, expr);
             }
             Expr::ForLoop(for_loop) if self.names_hash_binding(&for_loop.expr) => {
-                let (what, why, help) = HASH_ITERATION;
-                self.report(
-                    Level::Error,
-                    Category::Ordering,
-                    &for_loop.expr,
-                    message(what, why, help),
-                );
+                self.report_construct(&HASH_ITERATION, &for_loop.expr, HASH_ITERATION.what);
                 syn::visit::visit_expr(self, expr);
             }
             _ => syn::visit::visit_expr(self, expr),
@@ -893,23 +886,19 @@ impl<'ast> Visit<'ast> for Checker<'_> {
         if !matches!(item.mutability, syn::StaticMutability::Mut(_))
             && has_interior_mutability(&item.ty)
         {
-            let (what, why, help) = GLOBAL_MUTATION;
             let (token, ident, ty) = (&item.static_token, &item.ident, &item.ty);
-            self.report(
-                Level::Error,
-                Category::GlobalState,
+            self.report_construct(
+                &GLOBAL_MUTATION,
                 &quote::quote!(#token #ident: #ty),
-                message(&format!("static {ident} ({what})"), why, help),
+                &format!("static {ident} ({})", GLOBAL_MUTATION.what),
             );
         }
         if matches!(item.mutability, syn::StaticMutability::Mut(_)) {
-            let (what, why, help) = STATIC_MUT;
             let (token, mutability, ident) = (&item.static_token, &item.mutability, &item.ident);
-            self.report(
-                Level::Error,
-                Category::GlobalState,
+            self.report_construct(
+                &STATIC_MUT,
                 &quote::quote!(#token #mutability #ident),
-                message(what, why, help),
+                STATIC_MUT.what,
             );
         }
         syn::visit::visit_item_static(self, item);
