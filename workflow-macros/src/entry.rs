@@ -6,11 +6,10 @@ use quote::quote;
 
 use crate::{
     ctxt::{Ctxt, with_errors},
-    expand,
+    determinism, expand,
     model::HandlerKind,
     parse::{self, args},
     symbol::{ACTIVITIES, ACTIVITY, ALLOW_NONDETERMINISM, CRATE, NAME, RUN, Symbol, WORKFLOW},
-    validate::determinism,
 };
 
 pub(crate) fn workflow(args: TokenStream, item: TokenStream) -> TokenStream {

@@ -3,12 +3,12 @@
 #![forbid(unsafe_code)]
 
 mod ctxt;
+mod determinism;
 mod entry;
 mod expand;
 mod model;
 mod parse;
 mod symbol;
-mod validate;
 
 use proc_macro::TokenStream;
 

@@ -1,0 +1,160 @@
+//! `#[allow_nondeterminism(category.., reason = "..")]`: parsing and validating the opt-out,
+//! the stack of allows enclosing the code being checked, and stripping the attribute from the
+//! expansion.
+
+use proc_macro2::Span;
+use syn::{Attribute, Expr, Token, punctuated::Punctuated};
+
+use super::{catalog::Category, emit::Findings};
+use crate::symbol::{ALLOW_NONDETERMINISM, REASON};
+
+/// An enclosing `#[allow_nondeterminism]`.
+struct AllowFrame {
+    /// The categories it allows (empty: all).
+    categories: Vec<Category>,
+    /// Where it is, for the warning when it allows nothing.
+    span: Span,
+    /// Whether it suppressed a finding.
+    used: bool,
+}
+
+/// The allows enclosing the code being checked, innermost last.
+#[derive(Default)]
+pub(crate) struct Allows {
+    frames: Vec<AllowFrame>,
+}
+
+impl Allows {
+    /// Validates `#[allow_nondeterminism(..)]` among `attrs`; returns true (and pushes the
+    /// allowed categories) when one is present.
+    pub(crate) fn enter(&mut self, findings: &Findings<'_>, attrs: &[Attribute]) -> bool {
+        let Some(attr) = attrs.iter().find(|a| a.path() == ALLOW_NONDETERMINISM) else {
+            return false;
+        };
+        let mut categories = Vec::new();
+        let mut reason = None;
+        let parsed = attr.parse_args_with(Punctuated::<syn::Meta, Token![,]>::parse_terminated);
+        // Without parentheses there is no reason either; that is reported below.
+        if let Ok(metas) = parsed {
+            for meta in metas {
+                match &meta {
+                    syn::Meta::NameValue(nv) if nv.path == REASON => {
+                        if let Expr::Lit(syn::ExprLit {
+                            lit: syn::Lit::Str(s),
+                            ..
+                        }) = &nv.value
+                        {
+                            reason = Some(s.value());
+                        } else {
+                            findings.error(&nv.value, "`reason` takes a string literal");
+                        }
+                    }
+                    syn::Meta::Path(p) => {
+                        let name = p.get_ident().map(|i| i.to_string()).unwrap_or_default();
+                        match Category::ALL.into_iter().find(|c| c.name() == name) {
+                            Some(category) => categories.push(category),
+                            None => findings.error(
+                                p,
+                                format!(
+                                    "unknown category `{name}` in #[allow_nondeterminism]; accepted: {}",
+                                    Category::ALL.map(Category::name).join(", ")
+                                ),
+                            ),
+                        }
+                    }
+                    other => findings.error(
+                        other,
+                        "expected a category (time, random, ...) or reason = \"...\"",
+                    ),
+                }
+            }
+        }
+        if reason.as_deref().is_none_or(|r| r.trim().is_empty()) {
+            findings.error(
+                attr,
+                "#[allow_nondeterminism] requires a reason: #[allow_nondeterminism(reason = \"why this cannot break replay\")]",
+            );
+        }
+        self.frames.push(AllowFrame {
+            categories,
+            span: attr.pound_token.span,
+            used: false,
+        });
+        true
+    }
+
+    /// Whether an enclosing allow covers `category`; marks the innermost one that does as used.
+    pub(crate) fn covers(&mut self, category: Category) -> bool {
+        match self
+            .frames
+            .iter_mut()
+            .rev()
+            .find(|f| f.categories.is_empty() || f.categories.contains(&category))
+        {
+            Some(frame) => {
+                frame.used = true;
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Leaves an allow; one that suppressed nothing is reported, so stale allows do not hide
+    /// future mistakes.
+    pub(crate) fn leave(&mut self, findings: &mut Findings<'_>) {
+        if let Some(frame) = self.frames.pop()
+            && !frame.used
+        {
+            findings.warn(
+                frame.span,
+                "this #[allow_nondeterminism] allows nothing: no non-deterministic call \
+                 is under it; remove it"
+                    .to_owned(),
+            );
+        }
+    }
+}
+
+/// Removes `#[allow_nondeterminism]` attributes (rustc does not know them, and on expressions
+/// they would need an unstable feature).
+pub(crate) fn strip_allows(block: &mut syn::Block) {
+    struct Stripper;
+    impl syn::visit_mut::VisitMut for Stripper {
+        fn visit_attributes_mut(&mut self, attrs: &mut Vec<Attribute>) {
+            attrs.retain(|a| a.path() != ALLOW_NONDETERMINISM);
+        }
+        fn visit_expr_mut(&mut self, expr: &mut Expr) {
+            strip_expr_attrs(expr);
+            syn::visit_mut::visit_expr_mut(self, expr);
+        }
+        fn visit_stmt_mut(&mut self, stmt: &mut syn::Stmt) {
+            match stmt {
+                syn::Stmt::Local(l) => l.attrs.retain(|a| a.path() != ALLOW_NONDETERMINISM),
+                syn::Stmt::Macro(m) => m.attrs.retain(|a| a.path() != ALLOW_NONDETERMINISM),
+                syn::Stmt::Item(syn::Item::Fn(f)) => {
+                    f.attrs.retain(|a| a.path() != ALLOW_NONDETERMINISM)
+                }
+                _ => {}
+            }
+            syn::visit_mut::visit_stmt_mut(self, stmt);
+        }
+    }
+    syn::visit_mut::VisitMut::visit_block_mut(&mut Stripper, block);
+}
+
+fn strip_expr_attrs(expr: &mut Expr) {
+    let attrs = match expr {
+        Expr::Call(e) => &mut e.attrs,
+        Expr::MethodCall(e) => &mut e.attrs,
+        Expr::Path(e) => &mut e.attrs,
+        Expr::Block(e) => &mut e.attrs,
+        Expr::Closure(e) => &mut e.attrs,
+        Expr::Async(e) => &mut e.attrs,
+        Expr::Macro(e) => &mut e.attrs,
+        Expr::Tuple(e) => &mut e.attrs,
+        Expr::Unsafe(e) => &mut e.attrs,
+        Expr::ForLoop(e) => &mut e.attrs,
+        _ => return,
+    };
+    attrs.retain(|a| a.path() != ALLOW_NONDETERMINISM);
+}
