@@ -129,6 +129,15 @@ mod tests {
     }
 
     #[test]
+    fn call_shapes_in_macro_bodies_are_warnings() {
+        let (errors, warnings) = findings(quote::quote! {
+            my_macro!(std::env::var("X"), as::cast(1), self::local(2));
+        });
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(warnings, 1);
+    }
+
+    #[test]
     fn allow_needs_a_reason_and_suppresses_its_subtree_only() {
         let (errors, _) = findings(quote::quote! {
             #[allow_nondeterminism(reason = "logged only")]

@@ -238,7 +238,16 @@ impl<'a> Checker<'a> {
     /// as warnings (the tokens may not be Rust expressions at all).
     fn check_macro_tokens(&mut self, mac: &syn::Macro) {
         for segments in tokens::call_paths(mac.tokens.clone()) {
-            let path: syn::Path = syn::parse_quote!(#(#segments)::*);
+            // Built, not parsed: a keyword in the tokens (`as::x(..)`) is no path segment and
+            // would make parsing fail.
+            let path = syn::Path {
+                leading_colon: None,
+                segments: segments
+                    .iter()
+                    .cloned()
+                    .map(syn::PathSegment::from)
+                    .collect(),
+            };
             if let Some(rule) = lookup(self.scope, &path, Kind::Path)
                 && !self.allows.covers(rule.category)
             {
