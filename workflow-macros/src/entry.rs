@@ -9,7 +9,7 @@ use crate::{
     determinism, expand,
     model::HandlerKind,
     parse::{self, args},
-    symbol::{ACTIVITIES, ACTIVITY, ALLOW_NONDETERMINISM, CRATE, NAME, RUN, Symbol, WORKFLOW},
+    symbol::{ACTIVITIES, ACTIVITY, CRATE, NAME, RUN, Symbol, WORKFLOW},
 };
 
 pub(crate) fn workflow(args: TokenStream, item: TokenStream) -> TokenStream {
@@ -40,8 +40,7 @@ pub(crate) fn workflow(args: TokenStream, item: TokenStream) -> TokenStream {
             for kind in HandlerKind::ALL {
                 parse::strip_attr(&mut method.attrs, kind.attr());
             }
-            parse::strip_attr(&mut method.attrs, ALLOW_NONDETERMINISM);
-            determinism::strip_allows(&mut method.block);
+            determinism::strip_allows(&mut method.attrs, &mut method.block);
         }
     }
     // The definition is emitted even with errors (it holds only the parts that parsed), so
@@ -61,8 +60,7 @@ pub(crate) fn deterministic(args: TokenStream, item: TokenStream) -> TokenStream
     }
     let (output, warnings) = if let Ok(mut item_fn) = syn::parse2::<syn::ItemFn>(item.clone()) {
         let warnings = determinism::check_fn(&cx, &item_fn);
-        parse::strip_attr(&mut item_fn.attrs, ALLOW_NONDETERMINISM);
-        determinism::strip_allows(&mut item_fn.block);
+        determinism::strip_allows(&mut item_fn.attrs, &mut item_fn.block);
         (quote!(#item_fn), warnings)
     } else if let Ok(mut item_impl) = syn::parse2::<syn::ItemImpl>(item.clone()) {
         let methods = item_impl.items.iter().filter_map(|item| match item {
@@ -72,8 +70,7 @@ pub(crate) fn deterministic(args: TokenStream, item: TokenStream) -> TokenStream
         let warnings = determinism::check(&cx, methods);
         for impl_item in &mut item_impl.items {
             if let syn::ImplItem::Fn(method) = impl_item {
-                parse::strip_attr(&mut method.attrs, ALLOW_NONDETERMINISM);
-                determinism::strip_allows(&mut method.block);
+                determinism::strip_allows(&mut method.attrs, &mut method.block);
             }
         }
         (quote!(#item_impl), warnings)

@@ -115,46 +115,79 @@ impl Allows {
     }
 }
 
-/// Removes `#[allow_nondeterminism]` attributes (rustc does not know them, and on expressions
-/// they would need an unstable feature).
-pub(crate) fn strip_allows(block: &mut syn::Block) {
+/// The attributes of `expr` that the check reads for an allow: those of calls, paths, blocks,
+/// closures, async and unsafe blocks, macros, tuples and `for` loops.
+pub(crate) fn expr_attrs(expr: &Expr) -> &[Attribute] {
+    match expr {
+        Expr::Call(e) => &e.attrs,
+        Expr::MethodCall(e) => &e.attrs,
+        Expr::Path(e) => &e.attrs,
+        Expr::Block(e) => &e.attrs,
+        Expr::Closure(e) => &e.attrs,
+        Expr::Async(e) => &e.attrs,
+        Expr::Macro(e) => &e.attrs,
+        Expr::Tuple(e) => &e.attrs,
+        Expr::Unsafe(e) => &e.attrs,
+        Expr::ForLoop(e) => &e.attrs,
+        _ => &[],
+    }
+}
+
+/// The attributes of `stmt` that the check reads for an allow: those of `let` and macro
+/// statements (an item statement is read when the item is visited).
+pub(crate) fn stmt_attrs(stmt: &syn::Stmt) -> &[Attribute] {
+    match stmt {
+        syn::Stmt::Local(local) => &local.attrs,
+        syn::Stmt::Macro(mac) => &mac.attrs,
+        _ => &[],
+    }
+}
+
+/// Removes every `#[allow_nondeterminism]` from a checked function, from its own `attrs` and
+/// from its `body` (rustc does not know the attribute, and on expressions it would need an
+/// unstable feature). syn's `VisitMut` passes every attribute list of the body through
+/// `visit_attributes_mut`, so no kind of node is left out and none needs naming here.
+pub(crate) fn strip_allows(attrs: &mut Vec<Attribute>, body: &mut syn::Block) {
     struct Stripper;
     impl syn::visit_mut::VisitMut for Stripper {
         fn visit_attributes_mut(&mut self, attrs: &mut Vec<Attribute>) {
             attrs.retain(|a| a.path() != ALLOW_NONDETERMINISM);
         }
-        fn visit_expr_mut(&mut self, expr: &mut Expr) {
-            strip_expr_attrs(expr);
-            syn::visit_mut::visit_expr_mut(self, expr);
-        }
-        fn visit_stmt_mut(&mut self, stmt: &mut syn::Stmt) {
-            match stmt {
-                syn::Stmt::Local(l) => l.attrs.retain(|a| a.path() != ALLOW_NONDETERMINISM),
-                syn::Stmt::Macro(m) => m.attrs.retain(|a| a.path() != ALLOW_NONDETERMINISM),
-                syn::Stmt::Item(syn::Item::Fn(f)) => {
-                    f.attrs.retain(|a| a.path() != ALLOW_NONDETERMINISM)
-                }
-                _ => {}
-            }
-            syn::visit_mut::visit_stmt_mut(self, stmt);
-        }
     }
-    syn::visit_mut::VisitMut::visit_block_mut(&mut Stripper, block);
+    let mut stripper = Stripper;
+    syn::visit_mut::VisitMut::visit_attributes_mut(&mut stripper, attrs);
+    syn::visit_mut::VisitMut::visit_block_mut(&mut stripper, body);
 }
 
-fn strip_expr_attrs(expr: &mut Expr) {
-    let attrs = match expr {
-        Expr::Call(e) => &mut e.attrs,
-        Expr::MethodCall(e) => &mut e.attrs,
-        Expr::Path(e) => &mut e.attrs,
-        Expr::Block(e) => &mut e.attrs,
-        Expr::Closure(e) => &mut e.attrs,
-        Expr::Async(e) => &mut e.attrs,
-        Expr::Macro(e) => &mut e.attrs,
-        Expr::Tuple(e) => &mut e.attrs,
-        Expr::Unsafe(e) => &mut e.attrs,
-        Expr::ForLoop(e) => &mut e.attrs,
-        _ => return,
-    };
-    attrs.retain(|a| a.path() != ALLOW_NONDETERMINISM);
+#[cfg(test)]
+mod tests {
+    use quote::ToTokens;
+
+    use super::*;
+
+    #[test]
+    fn the_stripper_reaches_every_attribute_list() {
+        let mut item: syn::ItemFn = syn::parse_quote! {
+            #[allow_nondeterminism(reason = "fn")]
+            #[inline]
+            fn f() {
+                #[allow_nondeterminism(reason = "let")]
+                let a = 1;
+                #[allow_nondeterminism(reason = "if")]
+                if a == 1 {}
+                match a {
+                    #[allow_nondeterminism(reason = "arm")]
+                    _ => {}
+                }
+                mod inner {
+                    #[allow_nondeterminism(reason = "nested fn")]
+                    fn g() {}
+                }
+            }
+        };
+        strip_allows(&mut item.attrs, &mut item.block);
+        let stripped = item.to_token_stream().to_string();
+        assert!(!stripped.contains("allow_nondeterminism"), "{stripped}");
+        assert!(stripped.contains("inline"), "{stripped}");
+    }
 }

@@ -5,7 +5,7 @@ use quote::ToTokens;
 use syn::{Attribute, Expr, visit::Visit};
 
 use super::{
-    allow::Allows,
+    allow::{self, Allows},
     bindings::Bindings,
     catalog::{
         Category, Construct, GLOBAL_MUTATION, HASH_ITERATION, Kind, Level, Rule, RuleId,
@@ -271,20 +271,7 @@ impl<'a> Checker<'a> {
 
 impl<'ast> Visit<'ast> for Checker<'_> {
     fn visit_expr(&mut self, expr: &'ast Expr) {
-        let attrs: &[Attribute] = match expr {
-            Expr::Call(e) => &e.attrs,
-            Expr::MethodCall(e) => &e.attrs,
-            Expr::Path(e) => &e.attrs,
-            Expr::Block(e) => &e.attrs,
-            Expr::Closure(e) => &e.attrs,
-            Expr::Async(e) => &e.attrs,
-            Expr::Macro(e) => &e.attrs,
-            Expr::Tuple(e) => &e.attrs,
-            Expr::Unsafe(e) => &e.attrs,
-            Expr::ForLoop(e) => &e.attrs,
-            _ => &[],
-        };
-        let allowed = self.enter_allow(attrs);
+        let allowed = self.enter_allow(allow::expr_attrs(expr));
         match expr {
             Expr::Call(call) => {
                 let reported = match &*call.func {
@@ -344,12 +331,7 @@ impl<'ast> Visit<'ast> for Checker<'_> {
     }
 
     fn visit_stmt(&mut self, stmt: &'ast syn::Stmt) {
-        let attrs: &[Attribute] = match stmt {
-            syn::Stmt::Local(local) => &local.attrs,
-            syn::Stmt::Macro(mac) => &mac.attrs,
-            _ => &[],
-        };
-        let allowed = self.enter_allow(attrs);
+        let allowed = self.enter_allow(allow::stmt_attrs(stmt));
         if let syn::Stmt::Local(local) = stmt {
             let hash_constructor = local
                 .init
