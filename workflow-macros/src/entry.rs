@@ -5,6 +5,7 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use crate::{
+    check,
     ctxt::{Ctxt, with_errors},
     determinism, expand,
     model::HandlerKind,
@@ -26,14 +27,11 @@ pub(crate) fn workflow(args: TokenStream, item: TokenStream) -> TokenStream {
     let cx = Ctxt::new();
     let args = args::parse_args(&cx, WORKFLOW, args, &[NAME, CRATE]);
     let definition = {
-        let model = parse::workflow(&cx, &item_impl, &args);
+        let mut model = parse::workflow(&cx, &item_impl, &args);
+        check::workflow(&cx, &mut model);
         expand::workflow::definition(&model)
     };
-    let methods = item_impl.items.iter().filter_map(|item| match item {
-        syn::ImplItem::Fn(method) => Some(method),
-        _ => None,
-    });
-    let warnings = determinism::emit_warnings(&determinism::check(&cx, methods));
+    let warnings = determinism::emit_warnings(&determinism::check(&cx, parse::methods(&item_impl)));
     for impl_item in &mut item_impl.items {
         if let syn::ImplItem::Fn(method) = impl_item {
             parse::strip_attr(&mut method.attrs, RUN);
@@ -63,11 +61,7 @@ pub(crate) fn deterministic(args: TokenStream, item: TokenStream) -> TokenStream
         determinism::strip_allows(&mut item_fn.attrs, &mut item_fn.block);
         (quote!(#item_fn), warnings)
     } else if let Ok(mut item_impl) = syn::parse2::<syn::ItemImpl>(item.clone()) {
-        let methods = item_impl.items.iter().filter_map(|item| match item {
-            syn::ImplItem::Fn(method) => Some(method),
-            _ => None,
-        });
-        let warnings = determinism::check(&cx, methods);
+        let warnings = determinism::check(&cx, parse::methods(&item_impl));
         for impl_item in &mut item_impl.items {
             if let syn::ImplItem::Fn(method) = impl_item {
                 determinism::strip_allows(&mut method.attrs, &mut method.block);
@@ -181,17 +175,7 @@ pub(crate) fn activities(args: TokenStream, item: TokenStream) -> TokenStream {
             }
         }
     }
-    if models.is_empty()
-        && item_impl
-            .items
-            .iter()
-            .all(|i| !matches!(i, syn::ImplItem::Fn(m) if parse::has_attr(&m.attrs, ACTIVITY)))
-    {
-        cx.error_spanned_by(
-            &item_impl.self_ty,
-            "an #[activities] impl needs at least one method marked #[activity]",
-        );
-    }
+    check::activities(&cx, &item_impl);
     let group = expand::activity::group(&args.krate(), &item_impl.self_ty, &models);
     let attrs = &item_impl.attrs;
     let self_ty = &item_impl.self_ty;

@@ -2,6 +2,7 @@
 //! `#[activities]`. Use them through `workflow_runtime::prelude`.
 #![forbid(unsafe_code)]
 
+mod check;
 mod ctxt;
 mod determinism;
 mod entry;

@@ -5,6 +5,8 @@ use crate::symbol::{QUERY, SIGNAL, Symbol, UPDATE};
 
 /// A `#[workflow]` impl block.
 pub(crate) struct Workflow<'a> {
+    /// The impl block, for the checks that look at several of its methods.
+    pub(crate) original: &'a syn::ItemImpl,
     pub(crate) self_ty: &'a syn::Type,
     pub(crate) wire_name: String,
     pub(crate) krate: syn::Path,
@@ -46,7 +48,9 @@ pub(crate) struct Handler<'a> {
     pub(crate) inputs: Vec<&'a syn::Type>,
     /// The result type sent back (queries: the return type; updates: `T` of `Result<T, E>`).
     pub(crate) output: Option<&'a syn::Type>,
-    /// An update's validator method and its parameter types.
+    /// The path in an update's `#[update(validator = ..)]`.
+    pub(crate) validator_path: Option<syn::Path>,
+    /// The validator method that `validator_path` names, filled in by `check::workflow`.
     pub(crate) validator: Option<Validator<'a>>,
 }
 
