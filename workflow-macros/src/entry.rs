@@ -5,10 +5,12 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use crate::{
+    check,
     ctxt::{Ctxt, with_errors},
-    expand,
-    parse::{self, ACTIVITY_ATTR, RUN_ATTR, args},
-    validate::determinism,
+    determinism, expand,
+    model::HandlerKind,
+    parse::{self, args},
+    symbol::{ACTIVITIES, ACTIVITY, CRATE, NAME, RUN, Symbol, WORKFLOW},
 };
 
 pub(crate) fn workflow(args: TokenStream, item: TokenStream) -> TokenStream {
@@ -23,24 +25,20 @@ pub(crate) fn workflow(args: TokenStream, item: TokenStream) -> TokenStream {
         }
     };
     let cx = Ctxt::new();
-    let args = args::parse_args(&cx, "workflow", args, &[args::NAME, args::CRATE]);
+    let args = args::parse_args(&cx, WORKFLOW, args, &[NAME, CRATE]);
     let definition = {
-        let model = parse::workflow(&cx, &item_impl, &args);
+        let mut model = parse::workflow(&cx, &item_impl, &args);
+        check::workflow(&cx, &mut model);
         expand::workflow::definition(&model)
     };
-    let methods = item_impl.items.iter().filter_map(|item| match item {
-        syn::ImplItem::Fn(method) => Some(method),
-        _ => None,
-    });
-    let warnings = determinism::emit_warnings(&determinism::check(&cx, methods));
+    let warnings = determinism::emit_warnings(&determinism::check(&cx, parse::methods(&item_impl)));
     for impl_item in &mut item_impl.items {
         if let syn::ImplItem::Fn(method) = impl_item {
-            parse::strip_attr(&mut method.attrs, RUN_ATTR);
-            for kind in parse::handler::KINDS {
+            parse::strip_attr(&mut method.attrs, RUN);
+            for kind in HandlerKind::ALL {
                 parse::strip_attr(&mut method.attrs, kind.attr());
             }
-            parse::strip_attr(&mut method.attrs, determinism::ALLOW);
-            determinism::strip_allows(&mut method.block);
+            determinism::strip_allows(&mut method.attrs, &mut method.block);
         }
     }
     // The definition is emitted even with errors (it holds only the parts that parsed), so
@@ -60,19 +58,13 @@ pub(crate) fn deterministic(args: TokenStream, item: TokenStream) -> TokenStream
     }
     let (output, warnings) = if let Ok(mut item_fn) = syn::parse2::<syn::ItemFn>(item.clone()) {
         let warnings = determinism::check_fn(&cx, &item_fn);
-        parse::strip_attr(&mut item_fn.attrs, determinism::ALLOW);
-        determinism::strip_allows(&mut item_fn.block);
+        determinism::strip_allows(&mut item_fn.attrs, &mut item_fn.block);
         (quote!(#item_fn), warnings)
     } else if let Ok(mut item_impl) = syn::parse2::<syn::ItemImpl>(item.clone()) {
-        let methods = item_impl.items.iter().filter_map(|item| match item {
-            syn::ImplItem::Fn(method) => Some(method),
-            _ => None,
-        });
-        let warnings = determinism::check(&cx, methods);
+        let warnings = determinism::check(&cx, parse::methods(&item_impl));
         for impl_item in &mut item_impl.items {
             if let syn::ImplItem::Fn(method) = impl_item {
-                parse::strip_attr(&mut method.attrs, determinism::ALLOW);
-                determinism::strip_allows(&mut method.block);
+                determinism::strip_allows(&mut method.attrs, &mut method.block);
             }
         }
         (quote!(#item_impl), warnings)
@@ -102,7 +94,7 @@ pub(crate) fn activity(args: TokenStream, item: TokenStream) -> TokenStream {
         }
     };
     let cx = Ctxt::new();
-    let args = args::parse_args(&cx, "activity", args, &[args::NAME, args::CRATE]);
+    let args = args::parse_args(&cx, ACTIVITY, args, &[NAME, CRATE]);
     let expanded = parse::activity(&cx, &item_fn.vis, &item_fn.sig, None, &args).map(|model| {
         let function =
             expand::activity::rewrite_fn(&model, &item_fn.attrs, &item_fn.sig, &item_fn.block);
@@ -126,7 +118,7 @@ pub(crate) fn activities(args: TokenStream, item: TokenStream) -> TokenStream {
         }
     };
     let cx = Ctxt::new();
-    let args = args::parse_args(&cx, "activities", args, &[args::CRATE]);
+    let args = args::parse_args(&cx, ACTIVITIES, args, &[CRATE]);
     if !item_impl.generics.params.is_empty() {
         cx.error_spanned_by(
             &item_impl.generics,
@@ -147,11 +139,7 @@ pub(crate) fn activities(args: TokenStream, item: TokenStream) -> TokenStream {
             items.push(quote!(#impl_item));
             continue;
         };
-        let Some(attr) = method
-            .attrs
-            .iter()
-            .find(|a| a.path().is_ident(ACTIVITY_ATTR))
-        else {
+        let Some(attr) = method.attrs.iter().find(|a| a.path() == ACTIVITY) else {
             items.push(quote!(#method));
             continue;
         };
@@ -159,10 +147,10 @@ pub(crate) fn activities(args: TokenStream, item: TokenStream) -> TokenStream {
             syn::Meta::List(list) => list.tokens.clone(),
             _ => TokenStream::new(),
         };
-        let mut method_args = args::parse_args(&cx, "activity", attr_args, &[args::NAME]);
+        let mut method_args = args::parse_args(&cx, ACTIVITY, attr_args, &[NAME]);
         method_args.krate = args.krate.clone();
         let mut attrs = method.attrs.clone();
-        parse::strip_attr(&mut attrs, ACTIVITY_ATTR);
+        parse::strip_attr(&mut attrs, ACTIVITY);
         match parse::activity(
             &cx,
             &method.vis,
@@ -187,17 +175,7 @@ pub(crate) fn activities(args: TokenStream, item: TokenStream) -> TokenStream {
             }
         }
     }
-    if models.is_empty()
-        && item_impl
-            .items
-            .iter()
-            .all(|i| !matches!(i, syn::ImplItem::Fn(m) if parse::has_attr(&m.attrs, ACTIVITY_ATTR)))
-    {
-        cx.error_spanned_by(
-            &item_impl.self_ty,
-            "an #[activities] impl needs at least one method marked #[activity]",
-        );
-    }
+    check::activities(&cx, &item_impl);
     let group = expand::activity::group(&args.krate(), &item_impl.self_ty, &models);
     let attrs = &item_impl.attrs;
     let self_ty = &item_impl.self_ty;
@@ -215,7 +193,7 @@ pub(crate) fn activities(args: TokenStream, item: TokenStream) -> TokenStream {
 
 /// A handler attribute used outside the impl it belongs to.
 pub(crate) fn misplaced(
-    attribute: &str,
+    attribute: Symbol,
     home: &str,
     _args: TokenStream,
     item: TokenStream,

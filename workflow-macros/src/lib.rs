@@ -2,12 +2,14 @@
 //! `#[activities]`. Use them through `workflow_runtime::prelude`.
 #![forbid(unsafe_code)]
 
+mod check;
 mod ctxt;
+mod determinism;
 mod entry;
 mod expand;
 mod model;
 mod parse;
-mod validate;
+mod symbol;
 
 use proc_macro::TokenStream;
 
@@ -45,7 +47,7 @@ pub fn workflow(args: TokenStream, item: TokenStream) -> TokenStream {
 #[proc_macro_attribute]
 pub fn run(args: TokenStream, item: TokenStream) -> TokenStream {
     entry::misplaced(
-        "run",
+        symbol::RUN,
         "an impl annotated with #[workflow]",
         args.into(),
         item.into(),
@@ -60,7 +62,7 @@ pub fn run(args: TokenStream, item: TokenStream) -> TokenStream {
 #[proc_macro_attribute]
 pub fn signal(args: TokenStream, item: TokenStream) -> TokenStream {
     entry::misplaced(
-        "signal",
+        symbol::SIGNAL,
         "an impl annotated with #[workflow]",
         args.into(),
         item.into(),
@@ -73,7 +75,7 @@ pub fn signal(args: TokenStream, item: TokenStream) -> TokenStream {
 #[proc_macro_attribute]
 pub fn query(args: TokenStream, item: TokenStream) -> TokenStream {
     entry::misplaced(
-        "query",
+        symbol::QUERY,
         "an impl annotated with #[workflow]",
         args.into(),
         item.into(),
@@ -88,7 +90,7 @@ pub fn query(args: TokenStream, item: TokenStream) -> TokenStream {
 #[proc_macro_attribute]
 pub fn update(args: TokenStream, item: TokenStream) -> TokenStream {
     entry::misplaced(
-        "update",
+        symbol::UPDATE,
         "an impl annotated with #[workflow]",
         args.into(),
         item.into(),
@@ -168,7 +170,7 @@ pub fn deterministic(args: TokenStream, item: TokenStream) -> TokenStream {
 #[proc_macro_attribute]
 pub fn allow_nondeterminism(args: TokenStream, item: TokenStream) -> TokenStream {
     entry::misplaced(
-        "allow_nondeterminism",
+        symbol::ALLOW_NONDETERMINISM,
         "code checked by #[workflow] or #[deterministic]",
         args.into(),
         item.into(),

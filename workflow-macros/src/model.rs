@@ -1,8 +1,12 @@
 //! What the macros know about the user's items, independent of how it was parsed or how code
 //! is generated. Borrows from the syn tree so later passes can point at the user's tokens.
 
+use crate::symbol::{QUERY, SIGNAL, Symbol, UPDATE};
+
 /// A `#[workflow]` impl block.
 pub(crate) struct Workflow<'a> {
+    /// The impl block, for the checks that look at several of its methods.
+    pub(crate) original: &'a syn::ItemImpl,
     pub(crate) self_ty: &'a syn::Type,
     pub(crate) wire_name: String,
     pub(crate) krate: syn::Path,
@@ -18,11 +22,16 @@ pub(crate) enum HandlerKind {
 }
 
 impl HandlerKind {
-    pub(crate) fn attr(self) -> &'static str {
+    /// Every kind, in the order a method's attributes are matched against them.
+    pub(crate) const ALL: [HandlerKind; 3] =
+        [HandlerKind::Signal, HandlerKind::Query, HandlerKind::Update];
+
+    /// The attribute that marks a handler of this kind; messages name the kind by it.
+    pub(crate) fn attr(self) -> Symbol {
         match self {
-            HandlerKind::Signal => "signal",
-            HandlerKind::Query => "query",
-            HandlerKind::Update => "update",
+            HandlerKind::Signal => SIGNAL,
+            HandlerKind::Query => QUERY,
+            HandlerKind::Update => UPDATE,
         }
     }
 }
@@ -39,7 +48,9 @@ pub(crate) struct Handler<'a> {
     pub(crate) inputs: Vec<&'a syn::Type>,
     /// The result type sent back (queries: the return type; updates: `T` of `Result<T, E>`).
     pub(crate) output: Option<&'a syn::Type>,
-    /// An update's validator method and its parameter types.
+    /// The path in an update's `#[update(validator = ..)]`.
+    pub(crate) validator_path: Option<syn::Path>,
+    /// The validator method that `validator_path` names, filled in by `check::workflow`.
     pub(crate) validator: Option<Validator<'a>>,
 }
 

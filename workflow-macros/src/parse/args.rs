@@ -2,12 +2,10 @@
 
 use syn::{Token, parse::Parser, punctuated::Punctuated};
 
-use crate::ctxt::Ctxt;
-
-pub(crate) const NAME: &str = "name";
-pub(crate) const CRATE: &str = "crate";
-pub(crate) const DYNAMIC: &str = "dynamic";
-pub(crate) const VALIDATOR: &str = "validator";
+use crate::{
+    ctxt::Ctxt,
+    symbol::{CRATE, DYNAMIC, NAME, Symbol, VALIDATOR},
+};
 
 /// Parsed arguments of `#[workflow(..)]`, `#[activity(..)]`, `#[activities(..)]` and the
 /// handler attributes.
@@ -32,9 +30,9 @@ impl ItemArgs {
 /// Parses `key = value` pairs; `accepted` lists the keys this attribute takes.
 pub(crate) fn parse_args(
     cx: &Ctxt,
-    attribute: &str,
+    attribute: Symbol,
     tokens: proc_macro2::TokenStream,
-    accepted: &[&str],
+    accepted: &[Symbol],
 ) -> ItemArgs {
     let mut args = ItemArgs::default();
     let metas = match Punctuated::<syn::Meta, Token![,]>::parse_terminated.parse2(tokens) {
@@ -44,7 +42,7 @@ pub(crate) fn parse_args(
                 e.span(),
                 format!(
                     "expected `key = value` arguments in #[{attribute}(..)]; accepted: {}",
-                    accepted.join(", ")
+                    list(accepted)
                 ),
             ));
             return args;
@@ -56,7 +54,7 @@ pub(crate) fn parse_args(
             .get_ident()
             .map(|i| i.to_string())
             .unwrap_or_default();
-        if !accepted.contains(&key.as_str()) {
+        let Some(symbol) = accepted.iter().copied().find(|s| s.as_str() == key) else {
             let hint = did_you_mean(&key, accepted)
                 .map(|k| format!("did you mean `{k}`? "))
                 .unwrap_or_default();
@@ -64,12 +62,12 @@ pub(crate) fn parse_args(
                 meta.path(),
                 format!(
                     "unknown argument `{key}` for #[{attribute}]: {hint}accepted: {}",
-                    accepted.join(", ")
+                    list(accepted)
                 ),
             );
             continue;
-        }
-        if key == DYNAMIC {
+        };
+        if symbol == DYNAMIC {
             match &meta {
                 syn::Meta::Path(path) => args.dynamic = Some(path.clone()),
                 other => cx.error_spanned_by(other, "`dynamic` takes no value: #[signal(dynamic)]"),
@@ -86,7 +84,7 @@ pub(crate) fn parse_args(
                 continue;
             }
         };
-        match key.as_str() {
+        match symbol {
             NAME => match &meta.value {
                 syn::Expr::Lit(syn::ExprLit {
                     lit: syn::Lit::Str(s),
@@ -121,12 +119,18 @@ pub(crate) fn parse_args(
     args
 }
 
-fn did_you_mean<'a>(key: &str, accepted: &[&'a str]) -> Option<&'a str> {
+/// The accepted keys as the messages list them: `name, crate`.
+fn list(accepted: &[Symbol]) -> String {
+    let names: Vec<&str> = accepted.iter().map(|s| s.as_str()).collect();
+    names.join(", ")
+}
+
+fn did_you_mean(key: &str, accepted: &[Symbol]) -> Option<Symbol> {
     accepted
         .iter()
-        .map(|candidate| (edit_distance(key, candidate), *candidate))
+        .map(|candidate| (edit_distance(key, candidate.as_str()), *candidate))
         .filter(|(distance, _)| *distance <= 2)
-        .min()
+        .min_by_key(|(distance, candidate)| (*distance, candidate.as_str()))
         .map(|(_, candidate)| candidate)
 }
 

@@ -1,26 +1,22 @@
-//! `#[signal]`, `#[query]` and `#[update]` methods of a `#[workflow]` impl, and their rules:
-//! sync signals and updates take `&mut self`, async ones `ctx: WorkflowContext<Self>`; queries
-//! take `&self`, are not async and return a value; signals return nothing; updates return a
-//! `Result`; validators borrow the update's arguments and return a `Result`; names are unique
-//! per kind.
-
-use std::collections::BTreeMap;
+//! `#[signal]`, `#[query]` and `#[update]` methods of a `#[workflow]` impl, and the rules of
+//! each one's signature: sync signals and updates take `&mut self`, async ones
+//! `ctx: WorkflowContext<Self>`; queries take `&self`, are not async and return a value;
+//! signals return nothing; updates return a `Result`. Rules that relate several methods
+//! (validators, unique names) are in `check.rs`.
 
 use syn::{ReturnType, Type};
 
-use super::{args, context_param, first_type_argument, has_attr, last_segment, typed_inputs};
+use super::{args, context_param, first_type_argument, has_attr, is_result, typed_inputs};
 use crate::{
     ctxt::Ctxt,
-    model::{Handler, HandlerKind, Validator},
+    model::{Handler, HandlerKind},
+    symbol::{DYNAMIC, NAME, RUN, Symbol, VALIDATOR},
 };
 
-pub(crate) const KINDS: [HandlerKind; 3] =
-    [HandlerKind::Signal, HandlerKind::Query, HandlerKind::Update];
-
-fn accepted_args(kind: HandlerKind) -> &'static [&'static str] {
+fn accepted_args(kind: HandlerKind) -> &'static [Symbol] {
     match kind {
-        HandlerKind::Update => &[args::NAME, args::DYNAMIC, args::VALIDATOR],
-        _ => &[args::NAME, args::DYNAMIC],
+        HandlerKind::Update => &[NAME, DYNAMIC, VALIDATOR],
+        _ => &[NAME, DYNAMIC],
     }
 }
 
@@ -28,30 +24,17 @@ fn is_unit(ty: &Type) -> bool {
     matches!(ty, Type::Tuple(t) if t.elems.is_empty())
 }
 
-fn is_result(ty: &Type) -> bool {
-    last_segment(ty).is_some_and(|s| s.ident == "Result" || s.ident == "WorkflowResult")
-}
-
-/// Every handler method of the impl, checked; `validators` collects the methods named as
-/// validators so they are checked too.
+/// Every handler method of the impl whose attributes and signature are right.
 pub(crate) fn handlers<'a>(cx: &Ctxt, item: &'a syn::ItemImpl) -> Vec<Handler<'a>> {
-    let methods: Vec<&syn::ImplItemFn> = item
-        .items
-        .iter()
-        .filter_map(|i| match i {
-            syn::ImplItem::Fn(m) => Some(m),
-            _ => None,
-        })
-        .collect();
     let mut handlers = Vec::new();
-    for method in &methods {
-        let kinds: Vec<(HandlerKind, &syn::Attribute)> = KINDS
+    for method in super::methods(item) {
+        let kinds: Vec<(HandlerKind, &syn::Attribute)> = HandlerKind::ALL
             .iter()
             .flat_map(|kind| {
                 method
                     .attrs
                     .iter()
-                    .filter(|a| a.path().is_ident(kind.attr()))
+                    .filter(|a| a.path() == kind.attr())
                     .map(move |a| (*kind, a))
             })
             .collect();
@@ -65,7 +48,7 @@ pub(crate) fn handlers<'a>(cx: &Ctxt, item: &'a syn::ItemImpl) -> Vec<Handler<'a
                 ),
             );
         }
-        if has_attr(&method.attrs, super::RUN_ATTR) && !kinds.is_empty() {
+        if has_attr(&method.attrs, RUN) && !kinds.is_empty() {
             cx.error_spanned_by(
                 kinds[0].1,
                 "the #[run] method cannot also be a signal, query or update handler",
@@ -80,47 +63,11 @@ pub(crate) fn handlers<'a>(cx: &Ctxt, item: &'a syn::ItemImpl) -> Vec<Handler<'a
             _ => proc_macro2::TokenStream::new(),
         };
         let args = args::parse_args(cx, kind.attr(), tokens, accepted_args(*kind));
-        if let Some(handler) = handler(cx, *kind, method, &args, &methods) {
+        if let Some(handler) = handler(cx, *kind, method, &args) {
             handlers.push(handler);
         }
     }
-    check_names(cx, &handlers);
     handlers
-}
-
-fn check_names(cx: &Ctxt, handlers: &[Handler<'_>]) {
-    for kind in KINDS {
-        let mut seen: BTreeMap<&str, &syn::Ident> = BTreeMap::new();
-        let mut dynamic: Option<&syn::Ident> = None;
-        for handler in handlers.iter().filter(|h| h.kind == kind) {
-            match &handler.wire_name {
-                Some(name) => {
-                    if let Some(first) = seen.insert(name, handler.ident) {
-                        cx.error_spanned_by(
-                            handler.ident,
-                            format!(
-                                "two {} handlers are named `{name}` (`{first}` and `{}`); rename one with #[{}(name = \"...\")]",
-                                kind.attr(),
-                                handler.ident,
-                                kind.attr()
-                            ),
-                        );
-                    }
-                }
-                None => {
-                    if let Some(first) = dynamic.replace(handler.ident) {
-                        cx.error_spanned_by(
-                            handler.ident,
-                            format!(
-                                "only one dynamic {} handler per workflow; `{first}` is one already",
-                                kind.attr()
-                            ),
-                        );
-                    }
-                }
-            }
-        }
-    }
 }
 
 fn handler<'a>(
@@ -128,7 +75,6 @@ fn handler<'a>(
     kind: HandlerKind,
     method: &'a syn::ImplItemFn,
     args: &args::ItemArgs,
-    methods: &[&'a syn::ImplItemFn],
 ) -> Option<Handler<'a>> {
     let sig = &method.sig;
     let attr = kind.attr();
@@ -247,13 +193,6 @@ fn handler<'a>(
             None
         }
     };
-    let validator = match &args.validator {
-        Some(path) => validator(cx, path, &inputs, methods),
-        None => None,
-    };
-    if args.validator.is_some() && validator.is_none() {
-        ok = false;
-    }
     ok.then(|| Handler {
         kind,
         ident: &sig.ident,
@@ -264,84 +203,7 @@ fn handler<'a>(
         is_async,
         inputs,
         output,
-        validator,
-    })
-}
-
-fn validator<'a>(
-    cx: &Ctxt,
-    path: &syn::Path,
-    update_inputs: &[&Type],
-    methods: &[&'a syn::ImplItemFn],
-) -> Option<Validator<'a>> {
-    let in_this_impl = match path.segments.len() {
-        1 => true,
-        2 => path.segments[0].ident == "Self",
-        _ => false,
-    };
-    let name = path.segments.last()?.ident.to_string();
-    let method = methods.iter().find(|m| m.sig.ident == name);
-    let Some(method) = method.filter(|_| in_this_impl) else {
-        cx.error_spanned_by(
-            path,
-            format!("the validator must be a method of this #[workflow] impl, e.g. `validator = Self::{name}` with `fn {name}(&self, ..) -> Result<(), WorkflowError>`"),
-        );
-        return None;
-    };
-    let sig = &method.sig;
-    let mut ok = true;
-    if sig.asyncness.is_some() {
-        cx.error_spanned_by(
-            sig.asyncness,
-            "a validator decides at once whether to accept the update and cannot wait: remove `async`",
-        );
-        ok = false;
-    }
-    if !sig
-        .receiver()
-        .is_some_and(|r| r.reference.is_some() && r.mutability.is_none())
-    {
-        let message = "a validator reads state and never changes it: take `&self`";
-        match sig.receiver() {
-            Some(r) => cx.error_spanned_by(r, message),
-            None => cx.error_spanned_by(&sig.ident, message),
-        }
-        ok = false;
-    }
-    let inputs: Vec<&Type> = typed_inputs(sig.inputs.iter()).map(|p| &*p.ty).collect();
-    if inputs.len() != update_inputs.len() {
-        cx.error_spanned_by(
-            &sig.inputs,
-            format!(
-                "the validator takes the update's {} argument(s) by reference, after `&self`; it takes {}",
-                update_inputs.len(),
-                inputs.len()
-            ),
-        );
-        ok = false;
-    }
-    for ty in &inputs {
-        if !matches!(ty, Type::Reference(r) if r.mutability.is_none()) {
-            cx.error_spanned_by(
-                ty,
-                "validators borrow the update's arguments: take `&T` for an argument of type `T`",
-            );
-            ok = false;
-        }
-    }
-    match &sig.output {
-        ReturnType::Type(_, ty) if is_result(ty) => {}
-        other => {
-            let message = "a validator returns `Result<(), E>`: `Err` rejects the update and its caller gets the error";
-            match other {
-                ReturnType::Type(_, ty) => cx.error_spanned_by(ty, message),
-                ReturnType::Default => cx.error_spanned_by(&sig.ident, message),
-            }
-            ok = false;
-        }
-    }
-    ok.then_some(Validator {
-        ident: &sig.ident,
-        inputs,
+        validator_path: args.validator.clone(),
+        validator: None,
     })
 }

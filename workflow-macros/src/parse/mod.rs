@@ -9,17 +9,28 @@ use syn::{FnArg, ReturnType, Type};
 use crate::{
     ctxt::Ctxt,
     model::{Activity, RunMethod, Workflow},
+    symbol::{RUN, Symbol},
 };
 
-pub(crate) const RUN_ATTR: &str = "run";
-pub(crate) const ACTIVITY_ATTR: &str = "activity";
-
-pub(crate) fn has_attr(attrs: &[syn::Attribute], name: &str) -> bool {
-    attrs.iter().any(|a| a.path().is_ident(name))
+pub(crate) fn has_attr(attrs: &[syn::Attribute], name: Symbol) -> bool {
+    attrs.iter().any(|a| a.path() == name)
 }
 
-pub(crate) fn strip_attr(attrs: &mut Vec<syn::Attribute>, name: &str) {
-    attrs.retain(|a| !a.path().is_ident(name));
+pub(crate) fn strip_attr(attrs: &mut Vec<syn::Attribute>, name: Symbol) {
+    attrs.retain(|a| a.path() != name);
+}
+
+/// The methods of an impl block.
+pub(crate) fn methods(item: &syn::ItemImpl) -> impl Iterator<Item = &syn::ImplItemFn> + Clone {
+    item.items.iter().filter_map(|item| match item {
+        syn::ImplItem::Fn(method) => Some(method),
+        _ => None,
+    })
+}
+
+/// The methods of a `#[workflow]` impl marked `#[run]`.
+pub(crate) fn run_methods(item: &syn::ItemImpl) -> impl Iterator<Item = &syn::ImplItemFn> {
+    methods(item).filter(|method| has_attr(&method.attrs, RUN))
 }
 
 /// The last segment's name of a type path (`WorkflowContext` for
@@ -44,7 +55,13 @@ fn first_type_argument(ty: &Type) -> Option<&Type> {
     }
 }
 
-fn typed_inputs<'a>(
+/// A `Result` or `WorkflowResult` type.
+pub(crate) fn is_result(ty: &Type) -> bool {
+    last_segment(ty).is_some_and(|s| s.ident == "Result" || s.ident == "WorkflowResult")
+}
+
+/// The typed parameters of a signature, without the receiver.
+pub(crate) fn typed_inputs<'a>(
     inputs: impl Iterator<Item = &'a FnArg>,
 ) -> impl Iterator<Item = &'a syn::PatType> {
     inputs.filter_map(|arg| match arg {
@@ -106,29 +123,13 @@ pub(crate) fn workflow<'a>(
     let default_name = last_segment(&item.self_ty)
         .map(|s| s.ident.to_string())
         .unwrap_or_default();
-    let mut runs = Vec::new();
-    for impl_item in &item.items {
-        if let syn::ImplItem::Fn(method) = impl_item
-            && has_attr(&method.attrs, RUN_ATTR)
-        {
-            runs.push(method);
-        }
-    }
-    if runs.is_empty() {
-        cx.error_spanned_by(
-            &item.self_ty,
-            "a #[workflow] impl needs exactly one `#[run] async fn run(ctx: WorkflowContext<Self>, ..) -> WorkflowResult<T>`",
-        );
-    }
-    for extra in runs.iter().skip(1) {
-        cx.error_spanned_by(
-            &extra.sig.ident,
-            "only one #[run] method per workflow; this is a second one",
-        );
-    }
-    let run = runs.first().and_then(|method| run_method(cx, method));
+    // A missing or second #[run] is reported by `check::workflow`.
+    let run = run_methods(item)
+        .next()
+        .and_then(|method| run_method(cx, method));
     let handlers = handler::handlers(cx, item);
     Workflow {
+        original: item,
         self_ty: &item.self_ty,
         wire_name: args.name.clone().unwrap_or(default_name),
         krate: args.krate(),

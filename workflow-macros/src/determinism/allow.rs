@@ -1,0 +1,193 @@
+//! `#[allow_nondeterminism(category.., reason = "..")]`: parsing and validating the opt-out,
+//! the stack of allows enclosing the code being checked, and stripping the attribute from the
+//! expansion.
+
+use proc_macro2::Span;
+use syn::{Attribute, Expr, Token, punctuated::Punctuated};
+
+use super::{catalog::Category, emit::Findings};
+use crate::symbol::{ALLOW_NONDETERMINISM, REASON};
+
+/// An enclosing `#[allow_nondeterminism]`.
+struct AllowFrame {
+    /// The categories it allows (empty: all).
+    categories: Vec<Category>,
+    /// Where it is, for the warning when it allows nothing.
+    span: Span,
+    /// Whether it suppressed a finding.
+    used: bool,
+}
+
+/// The allows enclosing the code being checked, innermost last.
+#[derive(Default)]
+pub(crate) struct Allows {
+    frames: Vec<AllowFrame>,
+}
+
+impl Allows {
+    /// Validates `#[allow_nondeterminism(..)]` among `attrs`; returns true (and pushes the
+    /// allowed categories) when one is present.
+    pub(crate) fn enter(&mut self, findings: &Findings<'_>, attrs: &[Attribute]) -> bool {
+        let Some(attr) = attrs.iter().find(|a| a.path() == ALLOW_NONDETERMINISM) else {
+            return false;
+        };
+        let mut categories = Vec::new();
+        let mut reason = None;
+        let parsed = attr.parse_args_with(Punctuated::<syn::Meta, Token![,]>::parse_terminated);
+        // Without parentheses there is no reason either; that is reported below.
+        if let Ok(metas) = parsed {
+            for meta in metas {
+                match &meta {
+                    syn::Meta::NameValue(nv) if nv.path == REASON => {
+                        if let Expr::Lit(syn::ExprLit {
+                            lit: syn::Lit::Str(s),
+                            ..
+                        }) = &nv.value
+                        {
+                            reason = Some(s.value());
+                        } else {
+                            findings.error(&nv.value, "`reason` takes a string literal");
+                        }
+                    }
+                    syn::Meta::Path(p) => {
+                        let name = p.get_ident().map(|i| i.to_string()).unwrap_or_default();
+                        match Category::ALL.into_iter().find(|c| c.name() == name) {
+                            Some(category) => categories.push(category),
+                            None => findings.error(
+                                p,
+                                format!(
+                                    "unknown category `{name}` in #[allow_nondeterminism]; accepted: {}",
+                                    Category::ALL.map(Category::name).join(", ")
+                                ),
+                            ),
+                        }
+                    }
+                    other => findings.error(
+                        other,
+                        "expected a category (time, random, ...) or reason = \"...\"",
+                    ),
+                }
+            }
+        }
+        if reason.as_deref().is_none_or(|r| r.trim().is_empty()) {
+            findings.error(
+                attr,
+                "#[allow_nondeterminism] requires a reason: #[allow_nondeterminism(reason = \"why this cannot break replay\")]",
+            );
+        }
+        self.frames.push(AllowFrame {
+            categories,
+            span: attr.pound_token.span,
+            used: false,
+        });
+        true
+    }
+
+    /// Whether an enclosing allow covers `category`; marks the innermost one that does as used.
+    pub(crate) fn covers(&mut self, category: Category) -> bool {
+        match self
+            .frames
+            .iter_mut()
+            .rev()
+            .find(|f| f.categories.is_empty() || f.categories.contains(&category))
+        {
+            Some(frame) => {
+                frame.used = true;
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Leaves an allow; one that suppressed nothing is reported, so stale allows do not hide
+    /// future mistakes.
+    pub(crate) fn leave(&mut self, findings: &mut Findings<'_>) {
+        if let Some(frame) = self.frames.pop()
+            && !frame.used
+        {
+            findings.warn(
+                frame.span,
+                "this #[allow_nondeterminism] allows nothing: no non-deterministic call \
+                 is under it; remove it"
+                    .to_owned(),
+            );
+        }
+    }
+}
+
+/// The attributes of `expr` that the check reads for an allow: those of calls, paths, blocks,
+/// closures, async and unsafe blocks, macros, tuples and `for` loops.
+pub(crate) fn expr_attrs(expr: &Expr) -> &[Attribute] {
+    match expr {
+        Expr::Call(e) => &e.attrs,
+        Expr::MethodCall(e) => &e.attrs,
+        Expr::Path(e) => &e.attrs,
+        Expr::Block(e) => &e.attrs,
+        Expr::Closure(e) => &e.attrs,
+        Expr::Async(e) => &e.attrs,
+        Expr::Macro(e) => &e.attrs,
+        Expr::Tuple(e) => &e.attrs,
+        Expr::Unsafe(e) => &e.attrs,
+        Expr::ForLoop(e) => &e.attrs,
+        _ => &[],
+    }
+}
+
+/// The attributes of `stmt` that the check reads for an allow: those of `let` and macro
+/// statements (an item statement is read when the item is visited).
+pub(crate) fn stmt_attrs(stmt: &syn::Stmt) -> &[Attribute] {
+    match stmt {
+        syn::Stmt::Local(local) => &local.attrs,
+        syn::Stmt::Macro(mac) => &mac.attrs,
+        _ => &[],
+    }
+}
+
+/// Removes every `#[allow_nondeterminism]` from a checked function, from its own `attrs` and
+/// from its `body` (rustc does not know the attribute, and on expressions it would need an
+/// unstable feature). syn's `VisitMut` passes every attribute list of the body through
+/// `visit_attributes_mut`, so no kind of node is left out and none needs naming here.
+pub(crate) fn strip_allows(attrs: &mut Vec<Attribute>, body: &mut syn::Block) {
+    struct Stripper;
+    impl syn::visit_mut::VisitMut for Stripper {
+        fn visit_attributes_mut(&mut self, attrs: &mut Vec<Attribute>) {
+            attrs.retain(|a| a.path() != ALLOW_NONDETERMINISM);
+        }
+    }
+    let mut stripper = Stripper;
+    syn::visit_mut::VisitMut::visit_attributes_mut(&mut stripper, attrs);
+    syn::visit_mut::VisitMut::visit_block_mut(&mut stripper, body);
+}
+
+#[cfg(test)]
+mod tests {
+    use quote::ToTokens;
+
+    use super::*;
+
+    #[test]
+    fn the_stripper_reaches_every_attribute_list() {
+        let mut item: syn::ItemFn = syn::parse_quote! {
+            #[allow_nondeterminism(reason = "fn")]
+            #[inline]
+            fn f() {
+                #[allow_nondeterminism(reason = "let")]
+                let a = 1;
+                #[allow_nondeterminism(reason = "if")]
+                if a == 1 {}
+                match a {
+                    #[allow_nondeterminism(reason = "arm")]
+                    _ => {}
+                }
+                mod inner {
+                    #[allow_nondeterminism(reason = "nested fn")]
+                    fn g() {}
+                }
+            }
+        };
+        strip_allows(&mut item.attrs, &mut item.block);
+        let stripped = item.to_token_stream().to_string();
+        assert!(!stripped.contains("allow_nondeterminism"), "{stripped}");
+        assert!(stripped.contains("inline"), "{stripped}");
+    }
+}

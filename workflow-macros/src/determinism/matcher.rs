@@ -1,0 +1,88 @@
+//! Which catalog rule a path names: the path is resolved against the item's scope, then
+//! compared with each rule's full paths (`prefix::*` covers a whole module) and, for names
+//! imported where the macro cannot see, with its distinctive suffixes.
+
+use std::collections::BTreeSet;
+
+use super::{
+    catalog::{Kind, RULES, Rule},
+    scope::Scope,
+};
+
+/// The segments of `path` as strings (`["std", "time", "SystemTime", "now"]`).
+pub(crate) fn path_segments(path: &syn::Path) -> Vec<String> {
+    path.segments.iter().map(|s| s.ident.to_string()).collect()
+}
+
+/// Whether the `::`-joined path `joined` is `pattern`, or lies below a `prefix::*` pattern.
+fn matches_path(pattern: &str, joined: &str) -> bool {
+    match pattern.strip_suffix("::*") {
+        Some(prefix) => joined.starts_with(prefix) && joined[prefix.len()..].starts_with("::"),
+        None => joined == pattern,
+    }
+}
+
+fn matches_suffix(suffix: &str, segments: &[String]) -> bool {
+    let parts = suffix.split("::").count();
+    segments.len() >= parts
+        && suffix
+            .rsplit("::")
+            .zip(segments.iter().rev())
+            .all(|(a, b)| a == b)
+}
+
+/// Last segments that some rule names, and the roots of `prefix::*` rules: a path matching
+/// neither cannot match any rule, which spares the full scan for the many local names.
+fn may_match(segments: &[String], full: &[String]) -> bool {
+    static INDEX: std::sync::OnceLock<(BTreeSet<&'static str>, BTreeSet<&'static str>)> =
+        std::sync::OnceLock::new();
+    let (last_names, wildcard_roots) = INDEX.get_or_init(|| {
+        let mut last_names = BTreeSet::new();
+        let mut wildcard_roots = BTreeSet::new();
+        for rule in RULES {
+            for pattern in rule.paths.iter().chain(rule.suffixes) {
+                match pattern.strip_suffix("::*") {
+                    Some(prefix) => {
+                        wildcard_roots.insert(prefix.split("::").next().unwrap_or(prefix));
+                    }
+                    None => {
+                        last_names.insert(pattern.rsplit("::").next().unwrap_or(pattern));
+                    }
+                }
+            }
+        }
+        (last_names, wildcard_roots)
+    });
+    let last = segments.last().map(String::as_str).unwrap_or_default();
+    last_names.contains(last)
+        || full
+            .first()
+            .is_some_and(|root| wildcard_roots.contains(root.as_str()))
+}
+
+/// The rule a path or macro path matches, if any.
+pub(crate) fn lookup(scope: &Scope, path: &syn::Path, kind: Kind) -> Option<&'static Rule> {
+    let segments = path_segments(path);
+    let (full, via_alias) = scope.resolve(&segments)?;
+    if scope.globs().is_empty() && !may_match(&segments, &full) {
+        return None;
+    }
+    let joined = full.join("::");
+    let globbed: Vec<String> = scope
+        .globs()
+        .iter()
+        .map(|glob| {
+            glob.iter()
+                .chain(&segments)
+                .cloned()
+                .collect::<Vec<_>>()
+                .join("::")
+        })
+        .collect();
+    RULES.iter().filter(|r| r.kind == kind).find(|rule| {
+        rule.paths
+            .iter()
+            .any(|p| matches_path(p, &joined) || globbed.iter().any(|g| matches_path(p, g)))
+            || (!via_alias && rule.suffixes.iter().any(|s| matches_suffix(s, &segments)))
+    })
+}

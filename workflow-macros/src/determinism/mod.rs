@@ -1,0 +1,226 @@
+//! The compile-time determinism check: walks workflow code and reports every call, path,
+//! macro or construct of the catalog, at the user's span. Errors and warnings are collected
+//! and emitted together.
+//!
+//! `catalog` says what is refused and why; `scope` and `matcher` decide which rule a path
+//! names; `visitor` walks the code (with `bindings` for the types of locals and `tokens` for
+//! macro bodies); `allow` handles `#[allow_nondeterminism]`; `emit` turns findings into
+//! errors and warnings.
+
+mod allow;
+mod bindings;
+mod catalog;
+mod emit;
+mod matcher;
+mod scope;
+mod tokens;
+mod visitor;
+
+pub(crate) use allow::strip_allows;
+pub(crate) use emit::{Warning, emit_warnings};
+
+use crate::ctxt::Ctxt;
+
+/// Checks the bodies of `items` (every method of a workflow impl, or of a `#[deterministic]`
+/// impl) and reports errors to `cx`; returns the warnings to emit.
+pub(crate) fn check<'a>(
+    cx: &Ctxt,
+    items: impl IntoIterator<Item = &'a syn::ImplItemFn> + Clone,
+) -> Vec<Warning> {
+    let mut scope = scope::Scope::default();
+    for method in items.clone() {
+        scope.collect_block(&method.block);
+    }
+    let mut checker = visitor::Checker::new(cx, &scope);
+    for method in items {
+        checker.check_function(&method.attrs, method.sig.inputs.iter(), &method.block);
+    }
+    checker.into_warnings()
+}
+
+/// Checks a free function marked `#[deterministic]`.
+pub(crate) fn check_fn(cx: &Ctxt, item: &syn::ItemFn) -> Vec<Warning> {
+    let mut scope = scope::Scope::default();
+    scope.collect_block(&item.block);
+    let mut checker = visitor::Checker::new(cx, &scope);
+    checker.check_function(&[], item.sig.inputs.iter(), &item.block);
+    checker.into_warnings()
+}
+
+#[cfg(test)]
+mod tests {
+    use proc_macro2::TokenStream;
+
+    use super::{
+        catalog::{Kind, Level, RULES},
+        *,
+    };
+
+    /// Findings (errors and warnings) for a function body.
+    fn findings(body: TokenStream) -> (Vec<String>, usize) {
+        let item: syn::ItemFn =
+            syn::parse2(quote::quote!(fn checked() { #body })).expect("body parses");
+        let cx = Ctxt::new();
+        let warnings = check_fn(&cx, &item);
+        let errors = match cx.check() {
+            Ok(()) => Vec::new(),
+            Err(e) => e.into_iter().map(|e| e.to_string()).collect(),
+        };
+        (errors, warnings.len())
+    }
+
+    fn concrete(path: &str) -> String {
+        path.strip_suffix("::*")
+            .map_or_else(|| path.to_owned(), |p| format!("{p}::anything"))
+    }
+
+    #[test]
+    fn every_path_and_suffix_of_the_catalog_is_found() {
+        for rule in RULES {
+            let spellings = rule
+                .paths
+                .iter()
+                .map(|p| concrete(p))
+                .chain(rule.suffixes.iter().map(|s| s.to_string()));
+            for spelling in spellings {
+                let path: syn::Path = syn::parse_str(&spelling).expect("catalog paths parse");
+                let body = match rule.kind {
+                    Kind::Path => quote::quote!(let _ = #path();),
+                    Kind::Macro => quote::quote!(#path! { a = b => {} }),
+                };
+                let (errors, warnings) = findings(body);
+                // Macro findings are named as the user spelled them (`futures::select!`).
+                let named = match rule.kind {
+                    Kind::Path => format!("{spelling}()"),
+                    Kind::Macro => format!("{spelling}!"),
+                };
+                let found = match rule.level {
+                    Level::Error => errors.iter().any(|e| e.starts_with(&named)),
+                    Level::Warning => warnings == 1,
+                };
+                assert!(
+                    found,
+                    "`{spelling}` is not reported as {}: {errors:?}",
+                    rule.what
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn near_misses_are_not_reported() {
+        for body in [
+            quote::quote!(let now = ctx.now(); let later = now;),
+            quote::quote!(let d = std::time::Duration::from_secs(1);),
+            quote::quote!(let s = "SystemTime::now()";),
+            quote::quote!(let m = std::collections::BTreeMap::<u8, u8>::new(); for x in &m {}),
+            quote::quote!(let t = crate::clock::SystemTime::now();),
+            quote::quote!(mod clock { pub fn now() {} } let t = clock::now();),
+            quote::quote!(tokio::select! { biased; a = b => {} }),
+            quote::quote!(let s = stringify!(std::time::SystemTime::now());),
+            quote::quote!(let v = self.random(); let w = spawn(); let x = sleep(1);),
+        ] {
+            let (errors, warnings) = findings(body.clone());
+            assert!(
+                errors.is_empty() && warnings == 0,
+                "{body}: {errors:?} / {warnings} warnings"
+            );
+        }
+    }
+
+    #[test]
+    fn call_shapes_in_macro_bodies_are_warnings() {
+        let (errors, warnings) = findings(quote::quote! {
+            my_macro!(std::env::var("X"), as::cast(1), self::local(2));
+        });
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(warnings, 1);
+    }
+
+    #[test]
+    fn allow_needs_a_reason_and_suppresses_its_subtree_only() {
+        let (errors, _) = findings(quote::quote! {
+            #[allow_nondeterminism(reason = "logged only")]
+            let a = std::time::SystemTime::now();
+            let b = std::time::SystemTime::now();
+        });
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        let (errors, _) = findings(quote::quote! {
+            #[allow_nondeterminism]
+            let a = std::time::SystemTime::now();
+        });
+        assert!(
+            errors.iter().any(|e| e.contains("requires a reason")),
+            "{errors:?}"
+        );
+    }
+
+    #[test]
+    fn aliases_and_globs_inside_the_item_resolve() {
+        let (errors, _) = findings(quote::quote! {
+            use std::time::SystemTime as Clock;
+            use std::env::*;
+            let a = Clock::now();
+            let b = var("X");
+        });
+        assert_eq!(errors.len(), 2, "{errors:?}");
+    }
+
+    #[test]
+    fn methods_of_typed_bindings_are_checked_as_their_type() {
+        let (errors, _) = findings(quote::quote! {
+            use std::time::Instant;
+            #[allow_nondeterminism(reason = "measured for a log line only")]
+            let start = Instant::now();
+            let spent = start.elapsed();
+        });
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert!(errors[0].starts_with("start.elapsed()"), "{errors:?}");
+        let item: syn::ItemFn = syn::parse_quote! {
+            fn age(created: std::time::SystemTime) -> bool { created.elapsed().is_ok() }
+        };
+        let cx = Ctxt::new();
+        check_fn(&cx, &item);
+        assert!(cx.check().is_err(), "a parameter typed SystemTime");
+        // A user type that only shares the name is not the clock.
+        let (errors, _) = findings(quote::quote! {
+            mod clock { pub struct Instant; impl Instant { pub fn now() -> Self { Instant } pub fn elapsed(&self) -> u32 { 0 } } }
+            let t = clock::Instant::now();
+            let e = t.elapsed();
+        });
+        assert!(errors.is_empty(), "{errors:?}");
+    }
+
+    #[test]
+    fn global_mutable_state_is_reported() {
+        let (errors, _) = findings(quote::quote! {
+            static CALLS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+            static NAMES: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+            static GREETING: &str = "hello";
+            CALLS.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            crate::config::CACHE.lock();
+            let local = std::sync::Mutex::new(1);
+            let guard = local.lock();
+        });
+        assert_eq!(errors.len(), 4, "{errors:?}");
+        assert!(
+            errors.iter().any(|e| e.starts_with("CALLS.fetch_add()")),
+            "{errors:?}"
+        );
+    }
+
+    #[test]
+    fn an_allow_that_allows_nothing_is_a_warning() {
+        let (errors, warnings) = findings(quote::quote! {
+            #[allow_nondeterminism(reason = "left over from a refactor")]
+            let a = 1 + 1;
+        });
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(warnings, 1);
+        let (_, warnings) = findings(quote::quote! {
+            #[allow_nondeterminism(reason = "logged only")]
+            let a = std::time::SystemTime::now();
+        });
+        assert_eq!(warnings, 0);
+    }
+}

@@ -1,0 +1,390 @@
+//! The checker: walks workflow code with `syn::visit` and reports every call, path, macro or
+//! construct of the catalog at the user's span, unless an enclosing allow covers it.
+
+use quote::ToTokens;
+use syn::{Attribute, Expr, visit::Visit};
+
+use super::{
+    allow::{self, Allows},
+    bindings::Bindings,
+    catalog::{
+        Category, Construct, GLOBAL_MUTATION, HASH_ITERATION, Kind, Level, Rule, RuleId,
+        STATIC_MUT, message,
+    },
+    emit::{Findings, Warning},
+    matcher::{lookup, path_segments},
+    scope::Scope,
+    tokens::{self, MacroBody},
+};
+use crate::ctxt::Ctxt;
+
+/// Methods that change an atomic or a lock: called on a global (`COUNTER.fetch_add(1)`), they
+/// share state between workflow runs and replays.
+const GLOBAL_MUTATORS: &[&str] = &[
+    "fetch_add",
+    "fetch_sub",
+    "fetch_and",
+    "fetch_or",
+    "fetch_xor",
+    "fetch_nand",
+    "fetch_max",
+    "fetch_min",
+    "fetch_update",
+    "store",
+    "swap",
+    "compare_exchange",
+    "compare_exchange_weak",
+    "lock",
+    "try_lock",
+    "write",
+    "try_write",
+    "borrow_mut",
+];
+
+/// Methods that iterate a collection: on a `HashMap`/`HashSet`, in a random order.
+const ITERATION: &[&str] = &[
+    "iter",
+    "iter_mut",
+    "keys",
+    "values",
+    "values_mut",
+    "into_iter",
+    "into_keys",
+    "into_values",
+    "drain",
+    "retain",
+    "for_each",
+];
+
+/// A static or global named in SCREAMING_CASE (`COUNTER`, `config::CACHE`).
+fn names_global(expr: &Expr) -> bool {
+    let Expr::Path(p) = expr else { return false };
+    p.path.segments.last().is_some_and(|s| {
+        let name = s.ident.to_string();
+        name.len() > 1
+            && name.chars().any(|c| c.is_ascii_uppercase())
+            && name
+                .chars()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+    })
+}
+
+/// Whether a static's type lets it change behind a shared reference.
+fn has_interior_mutability(ty: &syn::Type) -> bool {
+    struct Finder(bool);
+    impl<'ast> Visit<'ast> for Finder {
+        fn visit_path_segment(&mut self, segment: &'ast syn::PathSegment) {
+            let name = segment.ident.to_string();
+            self.0 |= name.starts_with("Atomic")
+                || ["Mutex", "RwLock", "RefCell", "Cell", "UnsafeCell"].contains(&name.as_str());
+            syn::visit::visit_path_segment(self, segment);
+        }
+    }
+    let mut finder = Finder(false);
+    finder.visit_type(ty);
+    finder.0
+}
+
+/// Walks the functions of one checked item; `scope` holds what the whole item imports and
+/// declares.
+pub(crate) struct Checker<'a> {
+    scope: &'a Scope,
+    allows: Allows,
+    findings: Findings<'a>,
+    bindings: Bindings,
+}
+
+impl<'a> Checker<'a> {
+    pub(crate) fn new(cx: &'a Ctxt, scope: &'a Scope) -> Self {
+        Self {
+            scope,
+            allows: Allows::default(),
+            findings: Findings::new(cx),
+            bindings: Bindings::default(),
+        }
+    }
+
+    /// Checks one function: `attrs` may hold an allow that covers all of it, the parameters'
+    /// types are recorded, then the body is walked.
+    pub(crate) fn check_function<'p>(
+        &mut self,
+        attrs: &[Attribute],
+        params: impl Iterator<Item = &'p syn::FnArg>,
+        body: &syn::Block,
+    ) {
+        let allowed = self.enter_allow(attrs);
+        for param in params {
+            if let syn::FnArg::Typed(typed) = param {
+                self.bindings.bind_typed_pattern(typed);
+            }
+        }
+        self.visit_block(body);
+        if allowed {
+            self.leave_allow();
+        }
+    }
+
+    /// The warnings found; the errors are already in the `Ctxt`.
+    pub(crate) fn into_warnings(self) -> Vec<Warning> {
+        self.findings.into_warnings()
+    }
+
+    fn enter_allow(&mut self, attrs: &[Attribute]) -> bool {
+        self.allows.enter(&self.findings, attrs)
+    }
+
+    fn leave_allow(&mut self) {
+        self.allows.leave(&mut self.findings);
+    }
+
+    /// Reports a finding spanning `tokens`, unless an enclosing allow covers its category.
+    fn report(&mut self, level: Level, category: Category, tokens: &dyn ToTokens, text: String) {
+        if self.allows.covers(category) {
+            return;
+        }
+        self.findings.report(level, tokens, text);
+    }
+
+    /// Reports `rule`, naming the finding as the user spelled it (`std::fs::read_to_string()`).
+    fn report_rule(&mut self, rule: &Rule, spelled: &str, tokens: &dyn ToTokens) {
+        self.report(
+            rule.level,
+            rule.category,
+            tokens,
+            message(spelled, rule.why, rule.help),
+        );
+    }
+
+    /// Reports `construct`, named `what` in the message.
+    fn report_construct(&mut self, construct: &Construct, tokens: &dyn ToTokens, what: &str) {
+        self.report(
+            construct.level,
+            construct.category,
+            tokens,
+            message(what, construct.why, construct.help),
+        );
+    }
+
+    /// `receiver.method()` where the receiver's type is known: checked as `Type::method`.
+    fn check_typed_method(&mut self, method: &syn::ExprMethodCall) {
+        let Expr::Path(receiver) = &*method.receiver else {
+            return;
+        };
+        let Some(binding) = receiver.path.get_ident().map(ToString::to_string) else {
+            return;
+        };
+        let Some(ty) = self.bindings.type_of(&binding) else {
+            return;
+        };
+        let mut path = ty.clone();
+        path.segments
+            .push(syn::PathSegment::from(method.method.clone()));
+        if let Some(rule) = lookup(self.scope, &path, Kind::Path) {
+            let spelled = format!("{binding}.{}()", method.method);
+            let (receiver, dot, name) = (&method.receiver, &method.dot_token, &method.method);
+            self.report_rule(rule, &spelled, &quote::quote!(#receiver #dot #name));
+        }
+    }
+
+    fn check_path(&mut self, path: &syn::Path, tokens: &dyn ToTokens, call: bool) -> bool {
+        match lookup(self.scope, path, Kind::Path) {
+            Some(rule) => {
+                let spelled = format!(
+                    "{}{}",
+                    path_segments(path).join("::"),
+                    if call { "()" } else { "" }
+                );
+                self.report_rule(rule, &spelled, tokens);
+                true
+            }
+            None => false,
+        }
+    }
+
+    fn is_hash_constructor(&self, expr: &Expr) -> bool {
+        let Expr::Call(call) = expr else { return false };
+        let Expr::Path(func) = &*call.func else {
+            return false;
+        };
+        lookup(self.scope, &func.path, Kind::Path).is_some_and(|r| r.id == RuleId::HashMapNew)
+    }
+
+    fn check_macro(&mut self, mac: &syn::Macro) {
+        if let Some(rule) = lookup(self.scope, &mac.path, Kind::Macro) {
+            let biased = rule.id == RuleId::TokioSelect
+                && matches!(mac.tokens.clone().into_iter().next(), Some(proc_macro2::TokenTree::Ident(i)) if i == "biased");
+            if !biased {
+                // Named as the user spelled it (`futures::select!`), not as the catalog does.
+                let what = format!(
+                    "{}!",
+                    mac.path.to_token_stream().to_string().replace(' ', "")
+                );
+                let (path, bang) = (&mac.path, &mac.bang_token);
+                self.report_rule(rule, &what, &quote::quote!(#path #bang));
+            }
+        }
+        match tokens::body(mac) {
+            MacroBody::Unevaluated => {}
+            MacroBody::Expressions(args) => {
+                for arg in &args {
+                    self.visit_expr(arg);
+                }
+            }
+            MacroBody::Tokens => self.check_macro_tokens(mac),
+        }
+    }
+
+    /// Unknown macro arguments are raw tokens: `a::b(` shapes that match a rule are reported
+    /// as warnings (the tokens may not be Rust expressions at all).
+    fn check_macro_tokens(&mut self, mac: &syn::Macro) {
+        for segments in tokens::call_paths(mac.tokens.clone()) {
+            // Built, not parsed: a keyword in the tokens (`as::x(..)`) is no path segment and
+            // would make parsing fail.
+            let path = syn::Path {
+                leading_colon: None,
+                segments: segments
+                    .iter()
+                    .cloned()
+                    .map(syn::PathSegment::from)
+                    .collect(),
+            };
+            if let Some(rule) = lookup(self.scope, &path, Kind::Path)
+                && !self.allows.covers(rule.category)
+            {
+                let spelled = segments
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join("::");
+                self.findings.warn(
+                    segments[0].span(),
+                    message(
+                        &format!("{spelled}() (inside macro arguments)"),
+                        rule.why,
+                        rule.help,
+                    ),
+                );
+            }
+        }
+    }
+}
+
+impl<'ast> Visit<'ast> for Checker<'_> {
+    fn visit_expr(&mut self, expr: &'ast Expr) {
+        let allowed = self.enter_allow(allow::expr_attrs(expr));
+        match expr {
+            Expr::Call(call) => {
+                let reported = match &*call.func {
+                    Expr::Path(func) => self.check_path(&func.path, call, true),
+                    _ => false,
+                };
+                if reported {
+                    // The call is reported whole; its arguments may hold more findings.
+                    for arg in &call.args {
+                        self.visit_expr(arg);
+                    }
+                } else {
+                    syn::visit::visit_expr(self, expr);
+                }
+            }
+            Expr::Path(path) => {
+                self.check_path(&path.path, path, false);
+            }
+            Expr::MethodCall(method) => {
+                self.check_typed_method(method);
+                if GLOBAL_MUTATORS.contains(&method.method.to_string().as_str())
+                    && names_global(&method.receiver)
+                {
+                    let spelled = format!(
+                        "{}.{}()",
+                        method
+                            .receiver
+                            .to_token_stream()
+                            .to_string()
+                            .replace(' ', ""),
+                        method.method
+                    );
+                    let (receiver, dot, name) =
+                        (&method.receiver, &method.dot_token, &method.method);
+                    self.report_construct(
+                        &GLOBAL_MUTATION,
+                        &quote::quote!(#receiver #dot #name),
+                        &format!("{spelled} ({})", GLOBAL_MUTATION.what),
+                    );
+                }
+                if ITERATION.contains(&method.method.to_string().as_str())
+                    && self.bindings.names_hash(&method.receiver)
+                {
+                    self.report_construct(&HASH_ITERATION, method, HASH_ITERATION.what);
+                }
+                syn::visit::visit_expr(self, expr);
+            }
+            Expr::ForLoop(for_loop) if self.bindings.names_hash(&for_loop.expr) => {
+                self.report_construct(&HASH_ITERATION, &for_loop.expr, HASH_ITERATION.what);
+                syn::visit::visit_expr(self, expr);
+            }
+            _ => syn::visit::visit_expr(self, expr),
+        }
+        if allowed {
+            self.leave_allow();
+        }
+    }
+
+    fn visit_stmt(&mut self, stmt: &'ast syn::Stmt) {
+        let allowed = self.enter_allow(allow::stmt_attrs(stmt));
+        if let syn::Stmt::Local(local) = stmt {
+            let hash_constructor = local
+                .init
+                .as_ref()
+                .is_some_and(|init| self.is_hash_constructor(&init.expr));
+            self.bindings.bind_local(local, hash_constructor);
+        }
+        syn::visit::visit_stmt(self, stmt);
+        if allowed {
+            self.leave_allow();
+        }
+    }
+
+    fn visit_macro(&mut self, mac: &'ast syn::Macro) {
+        self.check_macro(mac);
+    }
+
+    fn visit_expr_closure(&mut self, closure: &'ast syn::ExprClosure) {
+        for input in &closure.inputs {
+            if let syn::Pat::Type(typed) = input {
+                self.bindings.bind_typed_pattern(typed);
+            }
+        }
+        syn::visit::visit_expr_closure(self, closure);
+    }
+
+    fn visit_item_static(&mut self, item: &'ast syn::ItemStatic) {
+        if !matches!(item.mutability, syn::StaticMutability::Mut(_))
+            && has_interior_mutability(&item.ty)
+        {
+            let (token, ident, ty) = (&item.static_token, &item.ident, &item.ty);
+            self.report_construct(
+                &GLOBAL_MUTATION,
+                &quote::quote!(#token #ident: #ty),
+                &format!("static {ident} ({})", GLOBAL_MUTATION.what),
+            );
+        }
+        if matches!(item.mutability, syn::StaticMutability::Mut(_)) {
+            let (token, mutability, ident) = (&item.static_token, &item.mutability, &item.ident);
+            self.report_construct(
+                &STATIC_MUT,
+                &quote::quote!(#token #mutability #ident),
+                STATIC_MUT.what,
+            );
+        }
+        syn::visit::visit_item_static(self, item);
+    }
+
+    fn visit_item_fn(&mut self, item: &'ast syn::ItemFn) {
+        let allowed = self.enter_allow(&item.attrs);
+        syn::visit::visit_item_fn(self, item);
+        if allowed {
+            self.leave_allow();
+        }
+    }
+}
