@@ -34,7 +34,7 @@ use temporalio_sdk_core::{
 
 use crate::{
     worker::{
-        core::{ActivationObserver, CoreSettings, workflow_loop},
+        core::{ActivationObserver, Completions, CoreSettings, workflow_loop},
         registry::Registry,
         threads::{RunPlace, WorkflowThreads},
     },
@@ -178,7 +178,7 @@ impl Replayer {
             core: Arc::downgrade(&core),
             first_problem: Mutex::new(None),
         });
-        let polled = workflow_loop(&core, &threads, verdict.clone()).await;
+        let polled = workflow_loop(&core, &threads, verdict.clone(), Completions::InOrder).await;
         drop(threads);
         let problem = verdict.take();
         drop(verdict);

@@ -68,12 +68,23 @@ pub(crate) struct Unobserved;
 
 impl ActivationObserver for Unobserved {}
 
+/// How the loop sends completions back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Completions {
+    /// Each in its own task, so a slow run never holds up polling for the others (a worker).
+    Concurrent,
+    /// Each before the next poll: one history at a time, with no task per activation (the
+    /// replayer, where a task per activation costs measurable CPU).
+    InOrder,
+}
+
 /// Polls workflow activations until core shuts down, runs each on its run's workflow thread,
-/// and completes them concurrently. Every activation is answered, evictions included.
+/// and completes it. Every activation is answered, evictions included.
 pub(crate) async fn workflow_loop(
     core: &Arc<CoreWorker>,
     threads: &WorkflowThreads,
     observer: Arc<dyn ActivationObserver>,
+    completions_mode: Completions,
 ) -> Result<(), PollError> {
     let mut completions = JoinSet::new();
     let result = loop {
@@ -87,7 +98,7 @@ pub(crate) async fn workflow_loop(
         let reply = threads.dispatch(activation);
         let core = Arc::clone(core);
         let observer = Arc::clone(&observer);
-        completions.spawn(async move {
+        let complete = async move {
             let completion = reply
                 .await
                 .unwrap_or_else(|_| task_failure(&run_id, "workflow thread stopped"));
@@ -95,8 +106,14 @@ pub(crate) async fn workflow_loop(
             if let Err(e) = core.complete_workflow_activation(completion).await {
                 tracing::error!(run_id = %run_id, "cannot complete workflow activation: {e}");
             }
-        });
-        while completions.try_join_next().is_some() {}
+        };
+        match completions_mode {
+            Completions::Concurrent => {
+                completions.spawn(complete);
+                while completions.try_join_next().is_some() {}
+            }
+            Completions::InOrder => complete.await,
+        }
     };
     while completions.join_next().await.is_some() {}
     result

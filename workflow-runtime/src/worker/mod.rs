@@ -17,7 +17,7 @@ use crate::{
     client::Client,
     worker::{
         activities::activity_loop,
-        core::{CoreSettings, Unobserved, workflow_loop},
+        core::{Completions, CoreSettings, Unobserved, workflow_loop},
         registry::Registry,
         threads::{RunPlace, WorkflowThreads},
     },
@@ -284,7 +284,15 @@ impl Worker {
         };
         let workflows = async {
             match &threads {
-                Some(threads) => workflow_loop(&core, threads, Arc::new(Unobserved)).await,
+                Some(threads) => {
+                    workflow_loop(
+                        &core,
+                        threads,
+                        Arc::new(Unobserved),
+                        Completions::Concurrent,
+                    )
+                    .await
+                }
                 None => Ok(()),
             }
         };
