@@ -32,7 +32,9 @@ impl Review {
 
     #[signal(name = "remind")]
     pub async fn remind(ctx: WorkflowContext<Self>, who: String) -> WorkflowResult<()> {
-        ctx.activity(notify, who).await?;
+        ctx.activity(notify, who)
+            .options(ActivityOptions::start_to_close(Duration::from_secs(5)))
+            .await?;
         Ok(())
     }
 
@@ -76,7 +78,9 @@ impl Review {
         approved: bool,
         reviewer: String,
     ) -> Result<bool, WorkflowError> {
-        ctx.activity(notify, reviewer).await?;
+        ctx.activity(notify, reviewer)
+            .options(ActivityOptions::start_to_close(Duration::from_secs(5)))
+            .await?;
         ctx.state_mut(|s| s.approved = Some(approved));
         Ok(approved)
     }

@@ -48,6 +48,8 @@ pub(crate) struct Handler<'a> {
     pub(crate) inputs: Vec<&'a syn::Type>,
     /// The result type sent back (queries: the return type; updates: `T` of `Result<T, E>`).
     pub(crate) output: Option<&'a syn::Type>,
+    /// An update's whole return type, `Result<T, E>`: errors about `E` are reported there.
+    pub(crate) update_result: Option<&'a syn::Type>,
     /// The path in an update's `#[update(validator = ..)]`.
     pub(crate) validator_path: Option<syn::Path>,
     /// The validator method that `validator_path` names, filled in by `check::workflow`.

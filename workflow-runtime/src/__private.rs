@@ -21,8 +21,8 @@ pub use crate::{
     workflow::{
         WorkflowContext, WorkflowDefinition,
         handlers::{
-            Handlers, SignalHandler, UpdateHandler, signal_future, type_id_of, update_future,
-            update_outcome, validator_outcome,
+            Handlers, SignalHandler, UpdateHandler, UpdateResult, signal_future, type_id_of,
+            update_future, validator_outcome,
         },
     },
 };

@@ -80,8 +80,8 @@ pub use options::{ActivityOptions, RetryPolicy};
 pub use temporalio_common::protos;
 pub use worker::{ShutdownHandle, Worker, WorkerError};
 pub use workflow::{
-    ActivityCall, ActivityFuture, SignalOutput, Timer, WorkflowContext, WorkflowDefinition,
-    WorkflowInfo, WorkflowRunFn,
+    ActivityCall, ActivityFuture, ActivityWithoutTimeout, SignalOutput, Timer, WorkflowContext,
+    WorkflowDefinition, WorkflowInfo, WorkflowRunFn,
 };
 pub use workflow_macros::{
     activities, activity, allow_nondeterminism, deterministic, query, run, signal, update, workflow,

@@ -9,7 +9,9 @@ use crate::convert::proto_duration;
 
 /// How an activity is scheduled: timeouts, task queue and retry policy.
 ///
-/// Temporal requires a start-to-close or a schedule-to-close timeout.
+/// Temporal requires a start-to-close or a schedule-to-close timeout, so options are built from
+/// one of them ([`start_to_close`](Self::start_to_close),
+/// [`schedule_to_close`](Self::schedule_to_close)) and there is no default.
 ///
 /// ```
 /// use std::time::Duration;
@@ -18,7 +20,7 @@ use crate::convert::proto_duration;
 ///     .heartbeat_timeout(Duration::from_secs(5))
 ///     .retry(RetryPolicy::exponential().maximum_attempts(3));
 /// ```
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ActivityOptions {
     pub(crate) start_to_close: Option<Duration>,
     pub(crate) schedule_to_close: Option<Duration>,
@@ -31,12 +33,24 @@ pub struct ActivityOptions {
 impl ActivityOptions {
     /// Options with a start-to-close timeout: the longest one attempt may run.
     pub fn start_to_close(timeout: Duration) -> Self {
-        Self::default().start_to_close_timeout(timeout)
+        Self::unset().start_to_close_timeout(timeout)
     }
 
     /// Options with a schedule-to-close timeout: the longest all attempts together may take.
     pub fn schedule_to_close(timeout: Duration) -> Self {
-        Self::default().schedule_to_close_timeout(timeout)
+        Self::unset().schedule_to_close_timeout(timeout)
+    }
+
+    /// Nothing set; private, since every public constructor sets a timeout.
+    fn unset() -> Self {
+        Self {
+            start_to_close: None,
+            schedule_to_close: None,
+            schedule_to_start: None,
+            heartbeat: None,
+            task_queue: None,
+            retry: None,
+        }
     }
 
     /// Sets the start-to-close timeout.

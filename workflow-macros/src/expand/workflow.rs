@@ -146,11 +146,18 @@ fn handler_entry(
             )
         },
         (HandlerKind::Update, is_async) => {
+            // The outcome goes through `<Result<T, E> as UpdateResult>` spelled at the user's
+            // return type, so an `E` that does not convert into `WorkflowError` is reported
+            // there rather than inside generated code.
+            let outcome = match handler.update_result {
+                Some(ty) => quote_spanned!(ty.span()=> <#ty as #p::UpdateResult>::into_outcome),
+                None => quote!(#p::UpdateResult::into_outcome),
+            };
             let run = if is_async {
                 quote! {
                     #p::UpdateHandler::Async(
                         #params -> #p::Result<#p::LocalBoxFuture<'static, #p::Result<#p::Payload, #p::WorkflowError>>, #p::PayloadError> {
-                            #silence #decode #p::Result::Ok(#p::update_future(#call))
+                            #silence #decode #p::Result::Ok(#p::update_future(async move { #outcome(#call.await) }))
                         }
                     )
                 }
@@ -158,7 +165,7 @@ fn handler_entry(
                 quote! {
                     #p::UpdateHandler::Sync(
                         #params -> #p::Result<#p::Result<#p::Payload, #p::WorkflowError>, #p::PayloadError> {
-                            #silence #decode #p::Result::Ok(#p::update_outcome(#call))
+                            #silence #decode #p::Result::Ok(#outcome(#call))
                         }
                     )
                 }

@@ -193,6 +193,10 @@ fn handler<'a>(
             None
         }
     };
+    let update_result = match (kind, &sig.output) {
+        (HandlerKind::Update, ReturnType::Type(_, ty)) => Some(&**ty),
+        _ => None,
+    };
     ok.then(|| Handler {
         kind,
         ident: &sig.ident,
@@ -203,6 +207,7 @@ fn handler<'a>(
         is_async,
         inputs,
         output,
+        update_result,
         validator_path: args.validator.clone(),
         validator: None,
     })

@@ -14,9 +14,8 @@ use futures::future::Either;
 
 use crate::{
     activity::definition::{ActivityDefinition, ActivityFn},
-    options::ActivityOptions,
     workflow::{
-        futures::{ActivityCall, Timer},
+        futures::{ActivityWithoutTimeout, Timer},
         info::WorkflowInfo,
         shared::RunShared,
     },
@@ -179,8 +178,11 @@ impl<W> WorkflowContext<W> {
         Timer::new(Rc::clone(&self.shared), duration)
     }
 
-    /// Calls an activity by its `#[activity]` function or method; `.options(..)` sets timeouts
-    /// and retries, `.await` runs it.
+    /// Calls an activity by its `#[activity]` function or method; `.options(..)` sets the
+    /// timeouts and retries, and `.await` runs it. The call cannot be awaited before a timeout
+    /// is set: Temporal refuses activities without a start-to-close or schedule-to-close
+    /// timeout, and here that is a compile error rather than a workflow task that fails at run
+    /// time.
     ///
     /// ```
     /// # use std::time::Duration;
@@ -209,11 +211,11 @@ impl<W> WorkflowContext<W> {
         &self,
         _activity: F,
         input: <F::Definition as ActivityDefinition>::Input,
-    ) -> ActivityCall<F::Definition>
+    ) -> ActivityWithoutTimeout<F::Definition>
     where
         F: ActivityFn<Args>,
     {
-        ActivityCall::new(Rc::clone(&self.shared), input, ActivityOptions::default())
+        ActivityWithoutTimeout::new(Rc::clone(&self.shared), input)
     }
 
     /// Waits for two futures (or activity calls), polling them in argument order, so the

@@ -100,7 +100,43 @@ impl Drop for Timer {
     }
 }
 
-/// An activity invocation being configured; `.await` schedules it.
+/// An activity call that has no timeout yet, returned by
+/// [`WorkflowContext::activity`](crate::WorkflowContext::activity).
+///
+/// It cannot be awaited: Temporal refuses an activity without a start-to-close or
+/// schedule-to-close timeout, so the timeout is part of the type. [`options`](Self::options)
+/// with an [`ActivityOptions`], which always carries one, gives the awaitable
+/// [`ActivityCall`].
+#[must_use = "set a timeout with `.options(ActivityOptions::start_to_close(..))`, then await the call"]
+pub struct ActivityWithoutTimeout<A: ActivityDefinition> {
+    shared: Rc<RefCell<RunShared>>,
+    input: A::Input,
+}
+
+impl<A: ActivityDefinition> fmt::Debug for ActivityWithoutTimeout<A> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ActivityWithoutTimeout")
+            .field("activity_type", &A::NAME)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<A: ActivityDefinition> ActivityWithoutTimeout<A> {
+    pub(crate) fn new(shared: Rc<RefCell<RunShared>>, input: A::Input) -> Self {
+        Self { shared, input }
+    }
+
+    /// Sets the timeouts, task queue and retry policy; the call can then be awaited.
+    pub fn options(self, options: ActivityOptions) -> ActivityCall<A> {
+        ActivityCall {
+            shared: self.shared,
+            input: self.input,
+            options,
+        }
+    }
+}
+
+/// An activity call with its options; `.await` schedules it.
 #[must_use = "an activity call does nothing unless awaited"]
 pub struct ActivityCall<A: ActivityDefinition> {
     shared: Rc<RefCell<RunShared>>,
@@ -118,19 +154,7 @@ impl<A: ActivityDefinition> fmt::Debug for ActivityCall<A> {
 }
 
 impl<A: ActivityDefinition> ActivityCall<A> {
-    pub(crate) fn new(
-        shared: Rc<RefCell<RunShared>>,
-        input: A::Input,
-        options: ActivityOptions,
-    ) -> Self {
-        Self {
-            shared,
-            input,
-            options,
-        }
-    }
-
-    /// Sets timeouts, task queue and retry policy.
+    /// Replaces the options set so far.
     pub fn options(mut self, options: ActivityOptions) -> Self {
         self.options = options;
         self

@@ -274,26 +274,34 @@ where
     Box::pin(async move { future.await.into_result() })
 }
 
-/// Encodes an update handler's outcome.
-pub fn update_outcome<T: Serialize, E: Into<WorkflowError>>(
-    outcome: Result<T, E>,
-) -> Result<Payload, WorkflowError> {
-    match outcome {
-        Ok(value) => encode(&value).map_err(WorkflowError::from),
-        Err(error) => Err(error.into()),
+/// What an update handler may return: `Result<T, E>` with a payload `T` and an `E` that
+/// converts into [`WorkflowError`]. Generated code names it at the handler's return type, so a
+/// wrong error type is reported there.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be the result of an update",
+    label = "an update returns `Result<T, E>` whose `E` converts into `WorkflowError`",
+    note = "use `WorkflowResult<T>`, or an error type that implements `std::error::Error + Send + Sync + 'static` (a `String` does not)"
+)]
+pub trait UpdateResult {
+    /// Encodes the value, or converts the error.
+    fn into_outcome(self) -> Result<Payload, WorkflowError>;
+}
+
+impl<T: Serialize, E: Into<WorkflowError>> UpdateResult for Result<T, E> {
+    fn into_outcome(self) -> Result<Payload, WorkflowError> {
+        match self {
+            Ok(value) => encode(&value).map_err(WorkflowError::from),
+            Err(error) => Err(error.into()),
+        }
     }
 }
 
-/// Boxes an async update handler's future.
-pub fn update_future<Fut, T, E>(
-    future: Fut,
-) -> LocalBoxFuture<'static, Result<Payload, WorkflowError>>
+/// Boxes an async update handler's future, its outcome already encoded.
+pub fn update_future<Fut>(future: Fut) -> LocalBoxFuture<'static, Result<Payload, WorkflowError>>
 where
-    Fut: Future<Output = Result<T, E>> + 'static,
-    T: Serialize,
-    E: Into<WorkflowError>,
+    Fut: Future<Output = Result<Payload, WorkflowError>> + 'static,
 {
-    Box::pin(async move { update_outcome(future.await) })
+    Box::pin(future)
 }
 
 /// Converts a validator's result.

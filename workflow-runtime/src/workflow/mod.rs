@@ -19,6 +19,6 @@ mod tests;
 
 pub use context::WorkflowContext;
 pub use definition::{WorkflowDefinition, WorkflowRunFn};
-pub use futures::{ActivityCall, ActivityFuture, Timer};
+pub use futures::{ActivityCall, ActivityFuture, ActivityWithoutTimeout, Timer};
 pub use handlers::SignalOutput;
 pub use info::WorkflowInfo;

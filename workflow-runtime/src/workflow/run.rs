@@ -163,6 +163,7 @@ impl RunInstance {
         }
         for job in activation.jobs {
             if let Err(message) = self.apply(job) {
+                tracing::warn!(run_id = %run_id, "workflow task failed: {message}");
                 return task_failure(&run_id, &message);
             }
         }
