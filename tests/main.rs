@@ -5,6 +5,7 @@ mod workflows;
 mod activities;
 mod bad_input;
 mod cache;
+mod failures;
 mod handlers;
 mod order;
 mod python;

@@ -71,8 +71,8 @@ pub use client::{
     WorkflowHandle,
 };
 pub use error::{
-    ActivityError, ActivityFailed, UpdateFailed, WorkflowError, WorkflowFailed, WorkflowResult,
-    failure_type,
+    ActivityError, ActivityFailed, FailureView, UpdateFailed, WorkflowError, WorkflowFailed,
+    WorkflowResult, failure_type,
 };
 pub use futures::future::Either;
 pub use options::{ActivityOptions, RetryPolicy};

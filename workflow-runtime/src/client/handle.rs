@@ -25,7 +25,7 @@ use crate::{
         handler_fn::{HandlerArgs, QueryFn, SignalFn, UpdateFn},
         update::{UntypedUpdateHandle, UpdateHandle, UpdateOptions, lifecycle_stage},
     },
-    error::WorkflowFailed,
+    error::{WorkflowFailed, received},
     payload::{Payload, decode_result},
     workflow::{WorkflowDefinition, handlers::HandlerKind},
 };
@@ -260,7 +260,7 @@ impl UntypedWorkflowHandle {
                         continue;
                     }
                     Err(ClientError::Failed(WorkflowFailed {
-                        failure: Box::new(failed.failure.unwrap_or_default()),
+                        failure: received(failed.failure.unwrap_or_default()),
                     }))
                 }
                 Attributes::WorkflowExecutionTimedOutEventAttributes(timed_out) => {

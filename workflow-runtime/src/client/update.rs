@@ -12,7 +12,7 @@ use temporalio_common::protos::temporal::api::{
 
 use crate::{
     client::{Client, error::ClientError},
-    error::UpdateFailed,
+    error::{UpdateFailed, received},
     payload::{Payload, decode_result},
 };
 
@@ -115,7 +115,7 @@ impl UntypedUpdateHandle {
                     Some(outcome::Value::Failure(failure)) => {
                         Err(ClientError::UpdateFailed(UpdateFailed {
                             update: self.name,
-                            failure: Box::new(failure),
+                            failure: received(failure),
                         }))
                     }
                     None => Ok(Vec::new()),

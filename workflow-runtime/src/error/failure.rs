@@ -99,14 +99,119 @@ pub(crate) fn chain(failure: &Failure) -> impl Iterator<Item = &Failure> {
     std::iter::successors(Some(failure), |f| f.cause.as_deref())
 }
 
-/// The innermost application failure of a chain, if any.
-pub(crate) fn root_application(failure: &Failure) -> Option<(&Failure, &ApplicationFailureInfo)> {
-    chain(failure)
-        .filter_map(|f| match &f.failure_info {
-            Some(FailureInfo::ApplicationFailureInfo(info)) => Some((f, info)),
+/// The outermost application failure of a chain: the error the application raised, below the
+/// activity or child-workflow failure that wraps it. Its own causes stay reachable through
+/// [`FailureView::cause`].
+pub(crate) fn first_application(failure: &Failure) -> Option<(&Failure, &ApplicationFailureInfo)> {
+    chain(failure).find_map(|f| match &f.failure_info {
+        Some(FailureInfo::ApplicationFailureInfo(info)) => Some((f, info)),
+        _ => None,
+    })
+}
+
+/// The message that stands in for the real one when a failure's message and stack trace are
+/// encoded into `encoded_attributes` (the SDKs' "encode common attributes" option).
+const ENCODED_FAILURE_MESSAGE: &str = "Encoded failure";
+
+/// Restores the message and stack trace of every failure in the chain whose common attributes
+/// were encoded by the sender (`{"message": .., "stack_trace": ..}` in `encoded_attributes`), as
+/// every SDK's failure converter does on the way in.
+pub(crate) fn decode_common_attributes(failure: &mut Failure) {
+    #[derive(serde::Deserialize)]
+    struct Common {
+        #[serde(default)]
+        message: String,
+        #[serde(default)]
+        stack_trace: String,
+    }
+    let mut link = Some(failure);
+    while let Some(failure) = link {
+        if let Some(encoded) = &failure.encoded_attributes
+            && let Ok(common) = crate::payload::decode::<Common>(encoded)
+        {
+            if failure.message.is_empty() || failure.message == ENCODED_FAILURE_MESSAGE {
+                failure.message = common.message;
+            }
+            if failure.stack_trace.is_empty() {
+                failure.stack_trace = common.stack_trace;
+            }
+            failure.encoded_attributes = None;
+        }
+        link = failure.cause.as_deref_mut();
+    }
+}
+
+/// A failure as it arrives from the server, its common attributes decoded.
+pub(crate) fn received(mut failure: Failure) -> Box<Failure> {
+    decode_common_attributes(&mut failure);
+    Box::new(failure)
+}
+
+/// One failure of a chain, read-only: what an error raised in any language looks like from
+/// here (its type, message, details, retry flag) and its cause.
+///
+/// ```
+/// use workflow_runtime::WorkflowError;
+/// let error = WorkflowError::application("Outer", "could not ship")
+///     .with_cause(WorkflowError::application("Inner", "no stock"));
+/// let cause = error.view().cause().expect("a cause");
+/// assert_eq!(cause.error_type(), Some("Inner"));
+/// assert_eq!(cause.message(), "no stock");
+/// ```
+#[derive(Debug, Clone, Copy)]
+pub struct FailureView<'a> {
+    failure: &'a Failure,
+}
+
+impl<'a> FailureView<'a> {
+    pub(crate) fn new(failure: &'a Failure) -> Self {
+        Self { failure }
+    }
+
+    fn application(&self) -> Option<&'a ApplicationFailureInfo> {
+        match &self.failure.failure_info {
+            Some(FailureInfo::ApplicationFailureInfo(info)) => Some(info),
             _ => None,
-        })
-        .last()
+        }
+    }
+
+    /// The application error type, when this is an application failure.
+    pub fn error_type(&self) -> Option<&'a str> {
+        self.application().map(|info| info.r#type.as_str())
+    }
+
+    /// The message.
+    pub fn message(&self) -> &'a str {
+        &self.failure.message
+    }
+
+    /// The stack trace the sender recorded, if any (other SDKs record one).
+    pub fn stack_trace(&self) -> &'a str {
+        &self.failure.stack_trace
+    }
+
+    /// Whether this application failure was marked non-retryable.
+    pub fn is_non_retryable(&self) -> bool {
+        self.application().is_some_and(|info| info.non_retryable)
+    }
+
+    /// Decodes the first detail payload of this application failure.
+    pub fn details<T: serde::de::DeserializeOwned>(
+        &self,
+    ) -> Option<Result<T, crate::payload::PayloadError>> {
+        let payload = self.application()?.details.as_ref()?.payloads.first()?;
+        Some(crate::payload::decode(payload))
+    }
+
+    /// The failure that caused this one.
+    pub fn cause(&self) -> Option<FailureView<'a>> {
+        self.failure.cause.as_deref().map(FailureView::new)
+    }
+
+    /// The raw Temporal failure.
+    pub fn failure(&self) -> &'a Failure {
+        self.failure
+    }
 }
 
 /// Renders a failure chain as `outer: inner: innermost (type X)`.

@@ -16,38 +16,49 @@ use crate::payload::{PayloadError, encode};
 
 pub(crate) mod failure;
 
-pub use failure::failure_type;
+pub use failure::{FailureView, failure_type};
 pub(crate) use failure::{
-    Retry, application_failure, cancelled_failure, chain, describe_chain, root_application,
-    short_type_name,
+    Retry, application_failure, cancelled_failure, chain, describe_chain, first_application,
+    received, short_type_name,
 };
 
 /// Common accessors over a failure chain, shared by [`ActivityFailed`] and [`WorkflowFailed`].
 macro_rules! failure_accessors {
     () => {
-        /// The application error type of the innermost application failure (for example
-        /// `"PaymentDeclined"`), if the failure came from an application error.
-        pub fn error_type(&self) -> Option<&str> {
-            root_application(&self.failure).map(|(_, info)| info.r#type.as_str())
+        /// The application error that was raised, if any: the outermost application failure
+        /// of the chain (below the activity or workflow failure that wraps it). Its causes are
+        /// reachable through [`FailureView::cause`].
+        pub fn application_error(&self) -> Option<FailureView<'_>> {
+            first_application(&self.failure).map(|(f, _)| FailureView::new(f))
         }
 
-        /// The message of the innermost application failure, or the top-level message.
+        /// The whole failure chain, outermost first.
+        pub fn view(&self) -> FailureView<'_> {
+            FailureView::new(&self.failure)
+        }
+
+        /// The application error type of [`application_error`](Self::application_error) (for
+        /// example `"PaymentDeclined"`), if the failure came from an application error.
+        pub fn error_type(&self) -> Option<&str> {
+            first_application(&self.failure).map(|(_, info)| info.r#type.as_str())
+        }
+
+        /// The message of [`application_error`](Self::application_error), or the top-level
+        /// message.
         pub fn message(&self) -> &str {
-            root_application(&self.failure)
+            first_application(&self.failure)
                 .map(|(f, _)| f.message.as_str())
                 .unwrap_or(&self.failure.message)
         }
 
-        /// Whether the innermost application failure was marked non-retryable.
+        /// Whether [`application_error`](Self::application_error) was marked non-retryable.
         pub fn is_non_retryable(&self) -> bool {
-            root_application(&self.failure).is_some_and(|(_, info)| info.non_retryable)
+            first_application(&self.failure).is_some_and(|(_, info)| info.non_retryable)
         }
 
-        /// Decodes the first detail payload of the innermost application failure.
+        /// Decodes the first detail payload of [`application_error`](Self::application_error).
         pub fn details<T: serde::de::DeserializeOwned>(&self) -> Option<Result<T, PayloadError>> {
-            let (_, info) = root_application(&self.failure)?;
-            let payload = info.details.as_ref()?.payloads.first()?;
-            Some(crate::payload::decode(payload))
+            self.application_error()?.details()
         }
 
         /// Whether the failure chain contains a cancellation.
@@ -87,6 +98,7 @@ pub struct ActivityError {
     error_type: String,
     message: String,
     details: Option<Payloads>,
+    cause: Option<Box<Failure>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -126,7 +138,15 @@ impl ActivityError {
             error_type: error_type.into(),
             message: message.into(),
             details: None,
+            cause: None,
         }
+    }
+
+    /// Records the error that caused this one; callers in any language see it as the cause
+    /// (`__cause__` of the `ApplicationError` in Python).
+    pub fn with_cause(mut self, cause: ActivityError) -> Self {
+        self.cause = Some(Box::new(cause.into_failure()));
+        self
     }
 
     /// Attaches a serializable detail value, readable by the caller with `details()`.
@@ -163,7 +183,10 @@ impl ActivityError {
             ActivityErrorKind::Retryable => Retry::Retryable,
             ActivityErrorKind::NonRetryable => Retry::NonRetryable,
         };
-        application_failure(&self.error_type, &self.message, retry, self.details)
+        Failure {
+            cause: self.cause,
+            ..application_failure(&self.error_type, &self.message, retry, self.details)
+        }
     }
 }
 
@@ -251,6 +274,12 @@ impl WorkflowError {
             });
         }
         Ok(self)
+    }
+
+    /// Records the error that caused this one; callers in any language see it as the cause.
+    pub fn with_cause(mut self, cause: impl Into<WorkflowError>) -> Self {
+        self.failure.cause = Some(cause.into().failure);
+        self
     }
 
     failure_accessors!();
@@ -363,6 +392,69 @@ mod tests {
         assert_eq!(wf.error_type(), Some("PaymentDeclined"));
         assert_eq!(wf.message(), "card declined");
         assert!(wf.is_non_retryable());
+    }
+
+    #[test]
+    fn the_raised_error_is_the_outermost_application_failure_and_its_causes_follow() {
+        let raised = ActivityError::non_retryable("PyOuter", "outer")
+            .with_details(&7)
+            .expect("details encode")
+            .with_cause(ActivityError::retryable("PyInner", "inner"));
+        let failed = ActivityFailed {
+            activity_type: "py_fail".into(),
+            failure: Box::new(Failure {
+                message: "Activity task failed".into(),
+                cause: Some(Box::new(raised.into_failure())),
+                ..Default::default()
+            }),
+        };
+        assert_eq!(failed.error_type(), Some("PyOuter"));
+        assert_eq!(failed.message(), "outer");
+        assert!(failed.is_non_retryable());
+        assert_eq!(failed.details::<u32>().and_then(Result::ok), Some(7));
+        let cause = failed
+            .application_error()
+            .and_then(|raised| raised.cause())
+            .expect("the cause is kept");
+        assert_eq!(cause.error_type(), Some("PyInner"));
+        assert_eq!(cause.message(), "inner");
+        assert!(!cause.is_non_retryable());
+        let through_workflow: WorkflowError = failed.into();
+        assert_eq!(through_workflow.error_type(), Some("PyOuter"));
+        assert_eq!(
+            through_workflow.to_string(),
+            "Activity task failed: outer (type PyOuter): inner (type PyInner)"
+        );
+    }
+
+    #[test]
+    fn encoded_common_attributes_are_decoded_on_the_way_in() {
+        let inner = Failure {
+            message: "Encoded failure".into(),
+            encoded_attributes: Some(
+                encode(&serde_json::json!({"message": "real inner", "stack_trace": "at b"}))
+                    .expect("encodes"),
+            ),
+            ..application_failure("Inner", "", Retry::Retryable, None)
+        };
+        let outer = Failure {
+            message: "Encoded failure".into(),
+            encoded_attributes: Some(
+                encode(&serde_json::json!({"message": "real outer", "stack_trace": "at a"}))
+                    .expect("encodes"),
+            ),
+            cause: Some(Box::new(inner)),
+            ..application_failure("Outer", "", Retry::Retryable, None)
+        };
+        let failed = WorkflowFailed {
+            failure: received(outer),
+        };
+        assert_eq!(failed.message(), "real outer");
+        assert_eq!(failed.view().stack_trace(), "at a");
+        let cause = failed.view().cause().expect("cause");
+        assert_eq!(cause.message(), "real inner");
+        assert_eq!(cause.stack_trace(), "at b");
+        assert!(failed.failure().encoded_attributes.is_none());
     }
 
     #[test]

@@ -23,7 +23,7 @@ use temporalio_common::protos::coresdk::{
 use crate::{
     activity::definition::ActivityDefinition,
     convert::proto_duration,
-    error::{ActivityFailed, Retry, application_failure, failure_type},
+    error::{ActivityFailed, Retry, application_failure, failure_type, received},
     options::ActivityOptions,
     payload::decode_result,
     workflow::shared::{RunShared, SlotRef, new_slot, poll_slot},
@@ -267,7 +267,7 @@ fn activity_outcome<A: ActivityDefinition>(
 ) -> Result<A::Output, ActivityFailed> {
     let failed = |failure: Option<_>, fallback: &str| ActivityFailed {
         activity_type: A::NAME.to_owned(),
-        failure: Box::new(failure.unwrap_or_else(|| {
+        failure: received(failure.unwrap_or_else(|| {
             application_failure(
                 failure_type::ACTIVITY_FAILED,
                 fallback,

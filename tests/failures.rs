@@ -1,0 +1,201 @@
+//! Failures across languages: a Python activity's `ApplicationError` with details and a cause
+//! reaches Rust workflow code whole, and a Rust workflow failure with details and a cause
+//! reaches the Python client whole.
+
+use std::{
+    io::{BufRead, BufReader},
+    process::{Child, Command, Stdio},
+    time::Duration,
+};
+
+use serde::{Deserialize, Serialize};
+use tests::{RunningWorker, client, python, python_scripts, server_address, task_queue};
+use workflow_runtime::prelude::*;
+
+/// Implemented by the Python worker of `tests/python/failure_interop.py`; this declaration
+/// only gives Rust workflow code its name and types.
+#[activity(name = "py_fail")]
+async fn py_fail(_ctx: ActivityContext, label: String) -> Result<String, ActivityError> {
+    Err(ActivityError::non_retryable(
+        "NotHere",
+        format!("py_fail({label}) runs on the Python worker"),
+    ))
+}
+
+/// What Rust workflow code saw of the Python activity's failure.
+#[derive(Debug, Serialize, Deserialize, PartialEq)]
+pub struct SeenFailure {
+    error_type: Option<String>,
+    message: String,
+    non_retryable: bool,
+    details: Option<serde_json::Value>,
+    cause_type: Option<String>,
+    cause_message: Option<String>,
+}
+
+#[derive(Default)]
+pub struct ReadsPythonFailure;
+
+#[workflow]
+impl ReadsPythonFailure {
+    #[run]
+    async fn run(ctx: WorkflowContext<Self>, python_queue: String) -> WorkflowResult<SeenFailure> {
+        let options = ActivityOptions::start_to_close(Duration::from_secs(30))
+            .task_queue(python_queue)
+            .retry(RetryPolicy::exponential().maximum_attempts(3));
+        let Err(failed) = ctx
+            .activity(py_fail, "order-7".to_owned())
+            .options(options)
+            .await
+        else {
+            return Err(WorkflowError::application(
+                "Unexpected",
+                "py_fail succeeded",
+            ));
+        };
+        let raised = failed.application_error();
+        let cause = raised.and_then(|raised| raised.cause());
+        Ok(SeenFailure {
+            error_type: failed.error_type().map(str::to_owned),
+            message: failed.message().to_owned(),
+            non_retryable: failed.is_non_retryable(),
+            details: failed.details().and_then(Result::ok),
+            cause_type: cause.and_then(|c| c.error_type()).map(str::to_owned),
+            cause_message: cause.map(|c| c.message().to_owned()),
+        })
+    }
+}
+
+#[derive(Default)]
+pub struct FailsWithCause;
+
+#[workflow]
+impl FailsWithCause {
+    #[run]
+    async fn run(_ctx: WorkflowContext<Self>) -> WorkflowResult<()> {
+        let error = WorkflowError::non_retryable("RustOuter", "outer from rust")
+            .with_details(&serde_json::json!({"code": 42}))?
+            .with_cause(WorkflowError::application("RustInner", "inner from rust"));
+        Err(error)
+    }
+}
+
+/// A Python worker for `queue`, stopped (its standard input closed) when dropped.
+struct PythonWorker {
+    child: Child,
+}
+
+impl PythonWorker {
+    async fn start(queue: &str) -> Self {
+        let python = tokio::task::spawn_blocking(python)
+            .await
+            .expect("python set-up");
+        let queue = queue.to_owned();
+        tokio::task::spawn_blocking(move || {
+            let mut child = Command::new(python)
+                .arg(python_scripts().join("failure_interop.py"))
+                .args(["worker", server_address(), queue.as_str()])
+                .stdin(Stdio::piped())
+                .stdout(Stdio::piped())
+                .spawn()
+                .expect("start the Python worker");
+            let stdout = child.stdout.take().expect("piped stdout");
+            let mut ready = String::new();
+            BufReader::new(stdout)
+                .read_line(&mut ready)
+                .expect("read the Python worker's output");
+            assert_eq!(ready.trim(), "ready", "the Python worker did not start");
+            Self { child }
+        })
+        .await
+        .expect("Python worker start-up")
+    }
+}
+
+impl Drop for PythonWorker {
+    fn drop(&mut self) {
+        drop(self.child.stdin.take());
+        let _ = self.child.wait();
+    }
+}
+
+#[tokio::test]
+async fn a_python_application_error_reaches_rust_with_details_and_cause() {
+    let client = client().await;
+    let queue = task_queue("failures-rust");
+    let python_queue = task_queue("failures-python");
+    let python_worker = PythonWorker::start(&python_queue).await;
+    let worker =
+        RunningWorker::start(Worker::new(&client, &queue).workflow::<ReadsPythonFailure>());
+    let seen = client
+        .execute(
+            ReadsPythonFailure::run,
+            python_queue.clone(),
+            StartOptions::new(format!("{queue}-read"), &queue),
+        )
+        .await
+        .expect("the workflow completes with what it saw");
+    assert_eq!(
+        seen,
+        SeenFailure {
+            error_type: Some("PyOuter".into()),
+            message: "outer message".into(),
+            non_retryable: true,
+            details: Some(serde_json::json!({"order": "order-7"})),
+            cause_type: Some("PyInner".into()),
+            cause_message: Some("inner message".into()),
+        }
+    );
+    worker.stop().await.expect("clean shutdown");
+    drop(python_worker);
+}
+
+#[tokio::test]
+async fn a_rust_workflow_failure_reaches_python_with_details_and_cause() {
+    let client = client().await;
+    let queue = task_queue("failures-to-python");
+    let worker = RunningWorker::start(Worker::new(&client, &queue).workflow::<FailsWithCause>());
+    let python = tokio::task::spawn_blocking(python)
+        .await
+        .expect("python set-up");
+    let workflow_id = format!("{queue}-fails");
+    let args = [
+        "client".to_owned(),
+        server_address().to_owned(),
+        queue.clone(),
+        workflow_id,
+    ];
+    let output = tokio::task::spawn_blocking(move || {
+        Command::new(python)
+            .arg(python_scripts().join("failure_interop.py"))
+            .args(args)
+            .output()
+            .expect("run the Python client")
+    })
+    .await
+    .expect("python client");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let seen: serde_json::Value = serde_json::from_str(stdout.trim()).expect("one JSON line");
+    assert_eq!(
+        seen["failure"],
+        serde_json::json!({
+            "type": "RustOuter",
+            "message": "outer from rust",
+            "details": [{"code": 42}],
+            "non_retryable": true,
+            "cause": {
+                "type": "RustInner",
+                "message": "inner from rust",
+                "details": [],
+                "non_retryable": false,
+                "cause": null,
+            },
+        })
+    );
+    worker.stop().await.expect("clean shutdown");
+}
