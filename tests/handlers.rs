@@ -662,3 +662,68 @@ async fn order_address_changes_until_shipped_and_cancellation_compensates() {
     );
     worker.stop().await.expect("clean shutdown");
 }
+
+#[tokio::test]
+async fn another_client_awaits_an_update_by_its_id() {
+    let client = client().await;
+    let queue = task_queue("update-by-id");
+    let worker = RunningWorker::start(counter_worker(&client, &queue));
+    let handle = client
+        .start(Counter::run, 1_000, StartOptions::new(&queue, &queue))
+        .await
+        .expect("start");
+    let sent = handle
+        .start_update(
+            Counter::add_slowly,
+            (4, 300),
+            UpdateOptions::new().update_id("slow-4"),
+        )
+        .await
+        .expect("accepted");
+    handle
+        .start_update(
+            Counter::refuse,
+            (),
+            UpdateOptions::new()
+                .update_id("refused")
+                .wait_for(UpdateStage::Completed),
+        )
+        .await
+        .expect("completed");
+
+    // A second client object, as another process would have, with the ids only.
+    let other = tests::client().await;
+    let typed = other.handle::<Counter>(handle.workflow_id());
+    let slow = typed
+        .update_handle(Counter::add_slowly, "slow-4")
+        .expect("an update method of Counter");
+    assert_eq!(slow.result().await.expect("outcome"), 4);
+    assert_eq!(sent.result().await.expect("outcome"), 4, "the sender too");
+    let refused = typed
+        .update_handle(Counter::refuse, "refused")
+        .expect("an update method of Counter")
+        .result()
+        .await
+        .expect_err("the handler's error");
+    let ClientError::UpdateFailed(failure) = &refused else {
+        panic!("expected UpdateFailed, got {refused:?}");
+    };
+    assert_eq!(failure.update_name(), "refuse");
+    assert_eq!(failure.error_type(), Some("Refused"));
+
+    // An unknown workflow is not mistaken for an unknown update.
+    let missing = other
+        .untyped_handle(format!("{queue}-missing"), None)
+        .update_handle("slow-4")
+        .result_payloads()
+        .await
+        .expect_err("no such workflow");
+    assert!(
+        matches!(&missing, ClientError::NotFound { .. }),
+        "{missing:?}"
+    );
+
+    handle.signal(Counter::finish, ()).await.expect("finish");
+    assert_eq!(handle.result().await.expect("result"), vec![4]);
+    worker.stop().await.expect("clean shutdown");
+}

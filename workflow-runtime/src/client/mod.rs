@@ -336,7 +336,7 @@ impl Client {
                 "the update-with-start response has no update result".to_owned(),
             )
         })?;
-        let update_handle = handle.update_handle(update_name, update_response);
+        let update_handle = handle.update_handle_from(update_name, update_response);
         let payloads = update_handle.result_payloads().await?;
         let output = decode_result(payloads.first())?;
         let workflow = WorkflowHandle::new(UntypedWorkflowHandle { run_id, ..handle });
