@@ -7,6 +7,7 @@ mod bad_input;
 mod cache;
 mod handlers;
 mod order;
+mod outage;
 mod python;
 mod replay;
 mod timers;

@@ -727,3 +727,19 @@ impl FixedGreeter {
         Ok(format!("hello {name}, later"))
     }
 }
+
+/// A durable timer, then an activity: work of both task kinds that spans a server outage.
+#[derive(Default)]
+pub struct TimerThenEcho;
+
+#[workflow]
+impl TimerThenEcho {
+    #[run]
+    pub async fn run(ctx: WorkflowContext<Self>, value: String) -> WorkflowResult<String> {
+        ctx.sleep(Duration::from_secs(1)).await;
+        Ok(ctx
+            .activity(echo, value)
+            .options(ActivityOptions::start_to_close(Duration::from_secs(30)))
+            .await?)
+    }
+}

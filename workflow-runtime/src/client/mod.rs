@@ -93,8 +93,13 @@ impl Client {
         &self.identity
     }
 
+    /// The workflow service with the client library's retries, as every official SDK calls
+    /// it: transient failures (the server unavailable or restarting, a connection reset, a
+    /// throttled call) are retried with backoff for up to 10 s per call, each attempt with a
+    /// deadline (70 s for long polls, 30 s otherwise). `Connection::workflow_service()` would
+    /// be the raw gRPC client, which gives up at the first failure.
     pub(crate) fn service(&self) -> Box<dyn WorkflowService> {
-        self.connection.workflow_service()
+        Box::new(self.connection.clone())
     }
 
     /// Starts a workflow by its `#[run]` method; the input type is checked at compile time.
