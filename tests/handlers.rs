@@ -5,17 +5,24 @@ use examples::{
     approval_workflow::{ApprovalDecision, ApprovalRequest, ApprovalWorkflow, DecidedBy},
     order_workflow::{Address, OrderInput, OrderStatus, OrderWorkflow},
 };
+use std::time::Duration;
 use tests::{
     PATIENCE, RunningWorker, client, eventually,
     fixtures::{order, order_activities, order_worker},
     history_events, task_queue, warnings_containing,
 };
+
 use workflow_runtime::{
-    Client, ClientError, StartOptions, UpdateOptions, UpdateStage, Worker, WorkflowHandle,
-    payload::encode, protos::temporal::api::enums::v1::EventType, replay::Replayer,
+    Client, ClientError, StartOptions, UntypedWorkflowHandle, UpdateOptions, UpdateStage, Worker,
+    WorkflowHandle,
+    payload::encode,
+    protos::temporal::api::{enums::v1::EventType, history::v1::history_event::Attributes},
+    replay::Replayer,
 };
 
-use crate::workflows::{Account, Catchall, Counter, StrictAccount, echo_number};
+use crate::workflows::{
+    Account, BuggyGreeter, Catchall, Counter, FixedGreeter, StrictAccount, echo_number,
+};
 
 fn counter_worker(client: &Client, queue: &str) -> Worker {
     Worker::new(client, queue)
@@ -75,8 +82,8 @@ async fn signals_queries_and_updates_round_trip() {
         15
     );
 
-    // A handler error, a handler panic and a validator panic all reach the caller; the
-    // workflow goes on.
+    // A handler error and a validator panic reach the caller; the workflow goes on. (A
+    // handler panic fails the workflow task instead: see the test after this one.)
     let refused = handle
         .update(Counter::refuse, ())
         .await
@@ -84,14 +91,6 @@ async fn signals_queries_and_updates_round_trip() {
     assert!(
         matches!(&refused, ClientError::UpdateFailed(f) if f.error_type() == Some("Refused") && f.message() == "not today"),
         "{refused:?}"
-    );
-    let exploded = handle
-        .update(Counter::explode, ())
-        .await
-        .expect_err("panic");
-    assert!(
-        exploded.to_string().contains("update exploded"),
-        "{exploded}"
     );
     let guarded = handle
         .update(Counter::guarded, ())
@@ -154,14 +153,100 @@ async fn signals_queries_and_updates_round_trip() {
     // history; the accepted ones did, failures included.
     let accepted =
         history_events(handle.untyped(), EventType::WorkflowExecutionUpdateAccepted).await;
-    assert_eq!(accepted.len(), 4, "set(10), add_slowly, refuse, explode");
+    assert_eq!(accepted.len(), 3, "set(10), add_slowly, refuse");
     let completed = history_events(
         handle.untyped(),
         EventType::WorkflowExecutionUpdateCompleted,
     )
     .await;
-    assert_eq!(completed.len(), 4);
+    assert_eq!(completed.len(), 3);
     worker.stop().await.expect("clean shutdown");
+}
+
+/// The message of the first failed workflow task of a run, once there is one.
+async fn first_task_failure(handle: &UntypedWorkflowHandle) -> String {
+    eventually(PATIENCE, "a failed workflow task", || async {
+        let failed = history_events(handle, EventType::WorkflowTaskFailed).await;
+        match failed.first().and_then(|event| event.attributes.clone()) {
+            Some(Attributes::WorkflowTaskFailedEventAttributes(failed)) => {
+                Ok(failed.failure.map(|f| f.message).unwrap_or_default())
+            }
+            _ => Err(format!("{} failed tasks", failed.len())),
+        }
+    })
+    .await
+}
+
+#[tokio::test]
+async fn a_panicking_update_handler_fails_the_task_and_a_fixed_worker_completes_the_update() {
+    let client = client().await;
+    let queue = task_queue("update-panic");
+    let buggy = RunningWorker::start(Worker::new(&client, &queue).workflow::<BuggyGreeter>());
+    // Core reports only the first failure of a task; later attempts on the buggy worker end
+    // at the task timeout, kept short so the fixed worker gets the task soon.
+    let options = |id: &str| {
+        StartOptions::new(format!("{queue}-{id}"), &queue).task_timeout(Duration::from_secs(2))
+    };
+    let sync = client
+        .start(BuggyGreeter::run, 1, options("sync"))
+        .await
+        .expect("start");
+    let greet = tokio::spawn({
+        let sync = sync.clone();
+        async move { sync.update(BuggyGreeter::greet, "ana".to_owned()).await }
+    });
+    let message = first_task_failure(sync.untyped()).await;
+    assert!(
+        message.contains("update handler `greet` panicked: cannot greet ana yet"),
+        "{message}"
+    );
+
+    // The async handler is accepted, then panics after its timer.
+    let later = client
+        .start(BuggyGreeter::run, 1, options("async"))
+        .await
+        .expect("start");
+    let greet_later = later
+        .start_update(
+            BuggyGreeter::greet_later,
+            "bo".to_owned(),
+            UpdateOptions::new(),
+        )
+        .await
+        .expect("accepted");
+    let message = first_task_failure(later.untyped()).await;
+    assert!(
+        message.contains("update handler `greet_later` panicked: cannot greet bo later either"),
+        "{message}"
+    );
+    buggy.stop().await.expect("clean shutdown");
+    assert!(!greet.is_finished(), "the caller still waits: {greet:?}");
+
+    let fixed = RunningWorker::start(Worker::new(&client, &queue).workflow::<FixedGreeter>());
+    let greeted = tokio::time::timeout(PATIENCE, greet)
+        .await
+        .expect("the update completes on the fixed worker")
+        .expect("the caller's task")
+        .expect("the update succeeds");
+    assert_eq!(greeted, "hello ana");
+    assert_eq!(
+        tokio::time::timeout(PATIENCE, greet_later.result())
+            .await
+            .expect("the update completes on the fixed worker")
+            .expect("the update succeeds"),
+        "hello bo, later"
+    );
+    assert_eq!(sync.result().await.expect("result"), vec!["ana"]);
+    assert_eq!(later.result().await.expect("result"), vec!["bo"]);
+    for handle in [&sync, &later] {
+        let completed = history_events(
+            handle.untyped(),
+            EventType::WorkflowExecutionUpdateCompleted,
+        )
+        .await;
+        assert_eq!(completed.len(), 1, "the update completed once");
+    }
+    fixed.stop().await.expect("clean shutdown");
 }
 
 #[tokio::test]
@@ -575,5 +660,70 @@ async fn order_address_changes_until_shipped_and_cancellation_compensates() {
         48,
         "the shipped order keeps its 2 units, the cancelled one gave them back"
     );
+    worker.stop().await.expect("clean shutdown");
+}
+
+#[tokio::test]
+async fn another_client_awaits_an_update_by_its_id() {
+    let client = client().await;
+    let queue = task_queue("update-by-id");
+    let worker = RunningWorker::start(counter_worker(&client, &queue));
+    let handle = client
+        .start(Counter::run, 1_000, StartOptions::new(&queue, &queue))
+        .await
+        .expect("start");
+    let sent = handle
+        .start_update(
+            Counter::add_slowly,
+            (4, 300),
+            UpdateOptions::new().update_id("slow-4"),
+        )
+        .await
+        .expect("accepted");
+    handle
+        .start_update(
+            Counter::refuse,
+            (),
+            UpdateOptions::new()
+                .update_id("refused")
+                .wait_for(UpdateStage::Completed),
+        )
+        .await
+        .expect("completed");
+
+    // A second client object, as another process would have, with the ids only.
+    let other = tests::client().await;
+    let typed = other.handle::<Counter>(handle.workflow_id());
+    let slow = typed
+        .update_handle(Counter::add_slowly, "slow-4")
+        .expect("an update method of Counter");
+    assert_eq!(slow.result().await.expect("outcome"), 4);
+    assert_eq!(sent.result().await.expect("outcome"), 4, "the sender too");
+    let refused = typed
+        .update_handle(Counter::refuse, "refused")
+        .expect("an update method of Counter")
+        .result()
+        .await
+        .expect_err("the handler's error");
+    let ClientError::UpdateFailed(failure) = &refused else {
+        panic!("expected UpdateFailed, got {refused:?}");
+    };
+    assert_eq!(failure.update_name(), "refuse");
+    assert_eq!(failure.error_type(), Some("Refused"));
+
+    // An unknown workflow is not mistaken for an unknown update.
+    let missing = other
+        .untyped_handle(format!("{queue}-missing"), None)
+        .update_handle("slow-4")
+        .result_payloads()
+        .await
+        .expect_err("no such workflow");
+    assert!(
+        matches!(&missing, ClientError::NotFound { .. }),
+        "{missing:?}"
+    );
+
+    handle.signal(Counter::finish, ()).await.expect("finish");
+    assert_eq!(handle.result().await.expect("result"), vec![4]);
     worker.stop().await.expect("clean shutdown");
 }

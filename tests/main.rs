@@ -8,6 +8,7 @@ mod cache;
 mod failures;
 mod handlers;
 mod order;
+mod outage;
 mod python;
 mod replay;
 mod timers;

@@ -1,7 +1,7 @@
 //! Interoperability: the official Python SDK's client starts the Rust order workflow by name,
 //! reads its typed result, sees a Rust failure's type and message, and drives the workflow's
 //! signal, query and update handlers (a rejected update reaches Python with the validator's
-//! message).
+//! message); an update Python started is awaited in Rust by its id.
 
 use std::{path::PathBuf, process::Command};
 
@@ -10,13 +10,16 @@ use tests::{
     fixtures::{order_activities, order_worker},
     python, python_scripts, server_address, task_queue,
 };
+use workflow_runtime::{ClientError, StartOptions, Worker, payload::decode};
+
+use crate::workflows::{Counter, echo_number};
 
 #[tokio::test]
 async fn python_client_drives_a_rust_worker() {
     let client = client().await;
     let queue = task_queue("python");
     let worker = RunningWorker::start(order_worker(&client, &queue, &order_activities()));
-    let stdout = run_python("order_client.py", &queue).await;
+    let stdout = run_python("order_client.py", &[&queue]).await;
     let lines: Vec<serde_json::Value> = stdout
         .lines()
         .map(|l| serde_json::from_str(l).expect("one JSON object per line"))
@@ -34,16 +37,18 @@ async fn python_client_drives_a_rust_worker() {
     worker.stop().await.expect("clean shutdown");
 }
 
-/// Runs one of the Python client scripts against the shared server and returns its stdout.
-async fn run_python(script: &'static str, queue: &str) -> String {
+/// Runs one of the Python client scripts against the shared server, with the server's address
+/// and `args` as arguments, and returns its stdout.
+async fn run_python(script: &'static str, args: &[&str]) -> String {
     let python: PathBuf = tokio::task::spawn_blocking(python)
         .await
         .expect("python set-up");
-    let queue = queue.to_owned();
+    let args: Vec<String> = args.iter().map(|a| (*a).to_owned()).collect();
     let output = tokio::task::spawn_blocking(move || {
         Command::new(python)
             .arg(python_scripts().join(script))
-            .args([server_address(), queue.as_str()])
+            .arg(server_address())
+            .args(args)
             .output()
             .expect("run the Python client")
     })
@@ -63,7 +68,7 @@ async fn python_client_signals_queries_and_updates_a_rust_workflow() {
     let client = client().await;
     let queue = task_queue("python-interactive");
     let worker = RunningWorker::start(order_worker(&client, &queue, &order_activities()));
-    let stdout = run_python("interactive_client.py", &queue).await;
+    let stdout = run_python("interactive_client.py", &[&queue]).await;
     let lines: Vec<serde_json::Value> = stdout
         .lines()
         .map(|l| serde_json::from_str(l).expect("one JSON object per line"))
@@ -81,5 +86,62 @@ async fn python_client_signals_queries_and_updates_a_rust_workflow() {
         lines[3]["result"]["cancellation_reason"], "changed my mind",
         "{stdout}"
     );
+    worker.stop().await.expect("clean shutdown");
+}
+
+#[tokio::test]
+async fn an_update_started_from_python_is_awaited_in_rust_by_its_id() {
+    let client = client().await;
+    let queue = task_queue("python-update-handle");
+    let worker = RunningWorker::start(
+        Worker::new(&client, &queue)
+            .workflow::<Counter>()
+            .activity(echo_number),
+    );
+    let workflow_id = queue.clone();
+    let handle = client
+        .start(Counter::run, 1_000, StartOptions::new(&workflow_id, &queue))
+        .await
+        .expect("start");
+    // Python sends `add_when_open(9)` with its own update id and exits once it is accepted;
+    // the handler waits for the gate.
+    let stdout = run_python("start_update.py", &[&workflow_id, "from-python"]).await;
+    let line: serde_json::Value = serde_json::from_str(stdout.trim()).expect("one JSON line");
+    assert_eq!(line["update_id"], "from-python", "{stdout}");
+
+    // Another client (another connection), as in another process, knows only the ids.
+    let other = tests::client().await;
+    let update = other
+        .handle::<Counter>(&workflow_id)
+        .update_handle(Counter::add_when_open, "from-python")
+        .expect("an update method of Counter");
+    assert_eq!(update.update_id(), "from-python");
+    handle.signal(Counter::open_gate, ()).await.expect("signal");
+    assert_eq!(update.result().await.expect("the update's outcome"), 9);
+
+    // Untyped, after the update completed: the outcome stays with the workflow.
+    let payloads = other
+        .untyped_handle(&workflow_id, None)
+        .update_handle("from-python")
+        .result_payloads()
+        .await
+        .expect("the update's outcome");
+    assert_eq!(decode::<i64>(&payloads[0]).expect("an i64"), 9);
+
+    let unknown = other
+        .untyped_handle(&workflow_id, None)
+        .update_handle("never-sent")
+        .result_payloads()
+        .await
+        .expect_err("no such update");
+    assert!(
+        matches!(&unknown, ClientError::UpdateNotFound { workflow_id: w, update_id, .. }
+            if *w == workflow_id && update_id == "never-sent"),
+        "{unknown:?}"
+    );
+    assert!(unknown.to_string().contains("`never-sent`"), "{unknown}");
+
+    handle.signal(Counter::finish, ()).await.expect("finish");
+    assert_eq!(handle.result().await.expect("result"), vec![9]);
     worker.stop().await.expect("clean shutdown");
 }

@@ -556,11 +556,6 @@ impl Counter {
         Err(WorkflowError::application("Refused", "not today"))
     }
 
-    #[update]
-    pub fn explode(&mut self) -> WorkflowResult<()> {
-        panic!("update exploded")
-    }
-
     #[update(validator = Self::validator_explodes)]
     pub fn guarded(&mut self) -> WorkflowResult<()> {
         Ok(())
@@ -672,5 +667,79 @@ impl StrictAccount {
 
     fn check_deposit(&self, _amount: &u64) -> WorkflowResult<()> {
         Err(WorkflowError::application("Closed", "deposits are closed"))
+    }
+}
+
+/// Greets through updates, with bugs: `greet` panics, `greet_later` panics after a durable
+/// timer. [`FixedGreeter`] is the same workflow type after the fix, deployed on a new worker.
+#[derive(Default)]
+pub struct BuggyGreeter {
+    greeted: Vec<String>,
+}
+
+#[workflow(name = "Greeter")]
+impl BuggyGreeter {
+    /// Runs until `count` greetings were made; returns them.
+    #[run]
+    pub async fn run(ctx: WorkflowContext<Self>, count: usize) -> WorkflowResult<Vec<String>> {
+        ctx.wait_condition(move |s| s.greeted.len() >= count).await;
+        ctx.all_handlers_finished().await;
+        Ok(ctx.state(|s| s.greeted.clone()))
+    }
+
+    #[update]
+    pub fn greet(&mut self, name: String) -> WorkflowResult<String> {
+        panic!("cannot greet {name} yet")
+    }
+
+    #[update]
+    pub async fn greet_later(ctx: WorkflowContext<Self>, name: String) -> WorkflowResult<String> {
+        ctx.sleep(Duration::from_millis(50)).await;
+        panic!("cannot greet {name} later either")
+    }
+}
+
+/// [`BuggyGreeter`] fixed.
+#[derive(Default)]
+pub struct FixedGreeter {
+    greeted: Vec<String>,
+}
+
+#[workflow(name = "Greeter")]
+impl FixedGreeter {
+    #[run]
+    pub async fn run(ctx: WorkflowContext<Self>, count: usize) -> WorkflowResult<Vec<String>> {
+        ctx.wait_condition(move |s| s.greeted.len() >= count).await;
+        ctx.all_handlers_finished().await;
+        Ok(ctx.state(|s| s.greeted.clone()))
+    }
+
+    #[update]
+    pub fn greet(&mut self, name: String) -> WorkflowResult<String> {
+        self.greeted.push(name.clone());
+        Ok(format!("hello {name}"))
+    }
+
+    #[update]
+    pub async fn greet_later(ctx: WorkflowContext<Self>, name: String) -> WorkflowResult<String> {
+        ctx.sleep(Duration::from_millis(50)).await;
+        ctx.state_mut(|s| s.greeted.push(name.clone()));
+        Ok(format!("hello {name}, later"))
+    }
+}
+
+/// A durable timer, then an activity: work of both task kinds that spans a server outage.
+#[derive(Default)]
+pub struct TimerThenEcho;
+
+#[workflow]
+impl TimerThenEcho {
+    #[run]
+    pub async fn run(ctx: WorkflowContext<Self>, value: String) -> WorkflowResult<String> {
+        ctx.sleep(Duration::from_secs(1)).await;
+        Ok(ctx
+            .activity(echo, value)
+            .options(ActivityOptions::start_to_close(Duration::from_secs(30)))
+            .await?)
     }
 }

@@ -61,6 +61,20 @@ pub enum ClientError {
         #[source]
         status: tonic::Status,
     },
+    /// The workflow exists but knows no update with this id.
+    #[error(
+        "workflow `{workflow_id}` has no update with id `{update_id}`: {}; check the id, and that the update was sent to this workflow and run",
+        status.message()
+    )]
+    UpdateNotFound {
+        /// The workflow id.
+        workflow_id: String,
+        /// The update id asked for.
+        update_id: String,
+        /// The server's status.
+        #[source]
+        status: tonic::Status,
+    },
     /// An input or result did not convert.
     #[error(transparent)]
     Payload(#[from] PayloadError),
@@ -123,6 +137,7 @@ impl ClientError {
         match self {
             ClientError::AlreadyStarted { status, .. }
             | ClientError::NotFound { status, .. }
+            | ClientError::UpdateNotFound { status, .. }
             | ClientError::Rpc { status } => Some(status.code()),
             ClientError::QueryFailed { status, .. } => status.as_ref().map(tonic::Status::code),
             _ => None,
@@ -142,5 +157,53 @@ impl ClientError {
             },
             _ => ClientError::rpc(status),
         }
+    }
+
+    /// Maps a status from a call on an existing update. The server answers `NotFound` both for
+    /// an unknown workflow ("workflow not found for ID: ..") and for an unknown update
+    /// ("update \"id\" not found"); only the message's start tells them apart (the ids in it
+    /// may contain any word).
+    pub(crate) fn on_update(workflow_id: &str, update_id: &str, status: tonic::Status) -> Self {
+        if status.code() == tonic::Code::NotFound
+            && status.message().to_lowercase().starts_with("update ")
+        {
+            return ClientError::UpdateNotFound {
+                workflow_id: workflow_id.to_owned(),
+                update_id: update_id.to_owned(),
+                status,
+            };
+        }
+        Self::on_workflow(workflow_id, status)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_unknown_update_and_an_unknown_workflow_are_told_apart_by_the_message() {
+        let unknown_update = ClientError::on_update(
+            "wf-update-7",
+            "u-1",
+            tonic::Status::not_found("update \"u-1\" not found"),
+        );
+        assert!(
+            matches!(&unknown_update, ClientError::UpdateNotFound { workflow_id, update_id, .. }
+                if workflow_id == "wf-update-7" && update_id == "u-1"),
+            "{unknown_update:?}"
+        );
+        // The workflow id says "update", the message says the workflow is missing.
+        let unknown_workflow = ClientError::on_update(
+            "wf-update-7",
+            "u-1",
+            tonic::Status::not_found("workflow not found for ID: wf-update-7"),
+        );
+        assert!(
+            matches!(&unknown_workflow, ClientError::NotFound { workflow_id, .. } if workflow_id == "wf-update-7"),
+            "{unknown_workflow:?}"
+        );
+        let other = ClientError::on_update("wf", "u", tonic::Status::unavailable("down"));
+        assert_eq!(other.code(), Some(tonic::Code::Unavailable));
     }
 }

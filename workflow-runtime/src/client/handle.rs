@@ -187,6 +187,45 @@ impl<W: WorkflowDefinition> WorkflowHandle<W> {
     }
 }
 
+impl<W: WorkflowDefinition> WorkflowHandle<W> {
+    /// A handle to an update sent earlier, by its `#[update]` method and update id: the update
+    /// may come from another process, another client or another language. The result type is
+    /// the method's, so `handle.update_handle(OrderWorkflow::change_address, "change-7")?
+    /// .result().await?` waits for that update's typed outcome. An id the workflow never
+    /// received gives [`ClientError::UpdateNotFound`] on `result()`.
+    ///
+    /// ```no_run
+    /// # use workflow_runtime::prelude::*;
+    /// # #[derive(Default)] pub struct Cart { items: Vec<String> }
+    /// # #[workflow] impl Cart {
+    /// #     #[run] async fn run(ctx: WorkflowContext<Self>) -> WorkflowResult<()> { Ok(()) }
+    /// #     #[update] fn add(&mut self, item: String) -> WorkflowResult<usize> {
+    /// #         self.items.push(item); Ok(self.items.len()) }
+    /// # }
+    /// # async fn demo(client: Client) -> Result<(), workflow_runtime::ClientError> {
+    /// // Elsewhere: handle.start_update(Cart::add, item, UpdateOptions::new().update_id("add-1"))
+    /// let count: usize = client
+    ///     .handle::<Cart>("cart-7")
+    ///     .update_handle(Cart::add, "add-1")?
+    ///     .result()
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn update_handle<F, Sig>(
+        &self,
+        _update: F,
+        update_id: impl Into<String>,
+    ) -> Result<UpdateHandle<F::Output>, ClientError>
+    where
+        F: UpdateFn<W, Sig> + 'static,
+    {
+        let name = handler_name::<W, F>(HandlerKind::Update)?;
+        let mut untyped = self.untyped.update_handle(update_id);
+        untyped.name = name.to_owned();
+        Ok(UpdateHandle::new(untyped))
+    }
+}
+
 /// A workflow execution addressed by id, with raw payloads.
 #[derive(Debug, Clone)]
 pub struct UntypedWorkflowHandle {
@@ -455,7 +494,7 @@ impl UntypedWorkflowHandle {
         }
     }
 
-    pub(crate) fn update_handle(
+    pub(crate) fn update_handle_from(
         &self,
         name: &str,
         response: UpdateWorkflowExecutionResponse,
@@ -470,6 +509,27 @@ impl UntypedWorkflowHandle {
             name: name.to_owned(),
             update_ref,
             outcome: response.outcome,
+        }
+    }
+
+    /// A handle to an update sent earlier, by its update id: from another process, another
+    /// client or another language (`UpdateOptions::update_id` sets the id, as do the other
+    /// SDKs' update calls). It addresses this handle's run, or the latest run when the handle
+    /// has no run id. [`UntypedUpdateHandle::result_payloads`] waits for the outcome; an id the
+    /// workflow never received gives [`ClientError::UpdateNotFound`].
+    ///
+    /// An error from this handle names the update by its id, as its name is not known here.
+    pub fn update_handle(&self, update_id: impl Into<String>) -> UntypedUpdateHandle {
+        let update_id = update_id.into();
+        UntypedUpdateHandle {
+            client: self.client.clone(),
+            workflow_id: self.workflow_id.clone(),
+            name: update_id.clone(),
+            update_ref: UpdateRef {
+                workflow_execution: Some(self.execution(self.run_id.as_deref())),
+                update_id,
+            },
+            outcome: None,
         }
     }
 
@@ -494,7 +554,7 @@ impl UntypedWorkflowHandle {
             // The server returns early when its long poll expires; ask again until the stage
             // is reached. The same update id makes the retry idempotent.
             if response.outcome.is_some() || response.stage >= wanted {
-                return Ok(self.update_handle(name, response));
+                return Ok(self.update_handle_from(name, response));
             }
         }
     }

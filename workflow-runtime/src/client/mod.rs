@@ -93,8 +93,13 @@ impl Client {
         &self.identity
     }
 
+    /// The workflow service with the client library's retries, as every official SDK calls
+    /// it: transient failures (the server unavailable or restarting, a connection reset, a
+    /// throttled call) are retried with backoff for up to 10 s per call, each attempt with a
+    /// deadline (70 s for long polls, 30 s otherwise). `Connection::workflow_service()` would
+    /// be the raw gRPC client, which gives up at the first failure.
     pub(crate) fn service(&self) -> Box<dyn WorkflowService> {
-        self.connection.workflow_service()
+        Box::new(self.connection.clone())
     }
 
     /// Starts a workflow by its `#[run]` method; the input type is checked at compile time.
@@ -336,7 +341,7 @@ impl Client {
                 "the update-with-start response has no update result".to_owned(),
             )
         })?;
-        let update_handle = handle.update_handle(update_name, update_response);
+        let update_handle = handle.update_handle_from(update_name, update_response);
         let payloads = update_handle.result_payloads().await?;
         let output = decode_result(payloads.first())?;
         let workflow = WorkflowHandle::new(UntypedWorkflowHandle { run_id, ..handle });

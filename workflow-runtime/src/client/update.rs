@@ -134,7 +134,9 @@ impl UntypedUpdateHandle {
                 .service()
                 .poll_workflow_execution_update(tonic::Request::new(request))
                 .await
-                .map_err(|status| ClientError::on_workflow(&self.workflow_id, status))?
+                .map_err(|status| {
+                    ClientError::on_update(&self.workflow_id, &self.update_ref.update_id, status)
+                })?
                 .into_inner();
             self.outcome = response.outcome;
         }

@@ -24,7 +24,8 @@ pub mod failure_type {
     /// A value did not convert to or from a payload: an argument, a result or a detail that
     /// does not decode as the declared Rust type. Non-retryable: the same bytes fail again.
     pub const PAYLOAD_ERROR: &str = "PayloadError";
-    /// A query handler, an update handler or an update validator panicked.
+    /// A query handler or an update validator panicked (a panicking update handler fails the
+    /// workflow task instead).
     pub const PANIC: &str = "Panic";
     /// An activity panicked; the attempt fails and the retry policy applies.
     pub const ACTIVITY_PANIC: &str = "ActivityPanic";

@@ -337,7 +337,8 @@ pub struct UpdateFailed {
 }
 
 impl UpdateFailed {
-    /// The update's name.
+    /// The update's name; the update id when the handle was made from the id alone
+    /// (`UntypedWorkflowHandle::update_handle`), where the name is not known.
     pub fn update_name(&self) -> &str {
         &self.update
     }

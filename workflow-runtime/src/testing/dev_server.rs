@@ -1,5 +1,5 @@
 //! The dev server: `temporal server start-dev` on a free port of 127.0.0.1, ready when the
-//! namespace answers, stopped on drop.
+//! namespace answers, stopped on drop; it can be stopped and restarted on the same port.
 
 use std::{
     net::TcpListener,
@@ -76,55 +76,20 @@ impl DevServerBuilder {
                 DevServerError::Provision(format!("the provisioning task failed: {e}"))
             })??;
         let port = free_port()?;
-        let address = format!("127.0.0.1:{port}");
-        let mut command = Command::new(&cli);
-        command.args([
-            "server",
-            "start-dev",
-            "--ip",
-            "127.0.0.1",
-            "--port",
-            &port.to_string(),
-        ]);
-        command.args(["--log-level", "warn"]);
-        let ui_url = if self.ui {
-            let ui_port = free_port()?;
-            command.args(["--ui-port", &ui_port.to_string()]);
-            Some(format!("http://127.0.0.1:{ui_port}"))
-        } else {
-            command.arg("--headless");
-            None
-        };
-        if self.fast_dispatch {
-            for value in FAST_DISPATCH {
-                command.args(["--dynamic-config-value", value]);
-            }
-        }
-        if let Some(db) = &self.db_file {
-            command.arg("--db-filename").arg(db);
-        }
-        command.args(&self.extra_args);
-        // A file, not a pipe: the server must never write into a closed pipe (SIGPIPE).
+        let ui_port = if self.ui { Some(free_port()?) } else { None };
         let log_path = std::env::temp_dir().join(format!("temporal-dev-server-{port}.log"));
-        let log = std::fs::File::create(&log_path).map_err(DevServerError::io(format!(
-            "cannot create {}",
-            log_path.display()
-        )))?;
-        command
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(log);
-        let child = command
-            .spawn()
-            .map_err(DevServerError::io(format!("cannot run {}", cli.display())))?;
-        let watchdog = spawn_watchdog(child.id());
         let mut server = DevServer {
-            child,
-            watchdog,
-            address,
-            ui_url,
+            child: None,
+            watchdog: None,
+            address: format!("127.0.0.1:{port}"),
+            ui_url: ui_port.map(|p| format!("http://127.0.0.1:{p}")),
             log_path,
+            cli,
+            port,
+            ui_port,
+            options: self,
         };
+        server.spawn(true)?;
         server.wait_ready().await?;
         Ok(server)
     }
@@ -133,11 +98,16 @@ impl DevServerBuilder {
 /// A running `temporal server start-dev`, stopped on drop.
 #[derive(Debug)]
 pub struct DevServer {
-    child: Child,
+    /// `None` while stopped.
+    child: Option<Child>,
     watchdog: Option<Child>,
     address: String,
     ui_url: Option<String>,
     log_path: PathBuf,
+    cli: PathBuf,
+    port: u16,
+    ui_port: Option<u16>,
+    options: DevServerBuilder,
 }
 
 impl DevServer {
@@ -171,14 +141,99 @@ impl DevServer {
         Client::connect(self.client_options()).await
     }
 
-    /// The server's log file (warnings and errors).
+    /// The server's log file (warnings and errors, of every start).
     pub fn log_path(&self) -> &Path {
         &self.log_path
     }
 
-    /// The server process id (for measuring its CPU).
+    /// The server process id (for measuring its CPU); 0 while the server is stopped.
     pub fn pid(&self) -> u32 {
-        self.child.id()
+        self.child.as_ref().map_or(0, Child::id)
+    }
+
+    /// Stops the server process at once (`SIGKILL`), as a crash or a lost machine would, to
+    /// test how clients and workers ride out an outage. [`DevServer::restart`] brings it back
+    /// on the same address. Stopping a stopped server does nothing.
+    pub fn stop(&mut self) -> Result<(), DevServerError> {
+        if let Some(mut watchdog) = self.watchdog.take() {
+            let _ = watchdog.kill();
+            let _ = watchdog.wait();
+        }
+        let Some(mut child) = self.child.take() else {
+            return Ok(());
+        };
+        // An error here means the process already exited; `wait` still reaps it.
+        let _ = child.kill();
+        child.wait().map_err(DevServerError::io(format!(
+            "cannot wait for the dev server (pid {}) to exit",
+            child.id()
+        )))?;
+        Ok(())
+    }
+
+    /// Starts the server again on the same address, with the same options and database, and
+    /// waits until it answers; stops it first if it runs. With a [`DevServerBuilder::db_file`]
+    /// the workflows, their histories and task queues survive; in memory, the restarted server
+    /// starts empty.
+    pub async fn restart(&mut self) -> Result<(), DevServerError> {
+        self.stop()?;
+        self.spawn(false)?;
+        self.wait_ready().await
+    }
+
+    /// Runs the server process on this server's port, with a watchdog; `fresh` truncates the
+    /// log, otherwise the new start appends to it.
+    fn spawn(&mut self, fresh: bool) -> Result<(), DevServerError> {
+        let options = &self.options;
+        let mut command = Command::new(&self.cli);
+        command.args([
+            "server",
+            "start-dev",
+            "--ip",
+            "127.0.0.1",
+            "--port",
+            &self.port.to_string(),
+        ]);
+        command.args(["--log-level", "warn"]);
+        match self.ui_port {
+            Some(ui_port) => {
+                command.args(["--ui-port", &ui_port.to_string()]);
+            }
+            None => {
+                command.arg("--headless");
+            }
+        }
+        if options.fast_dispatch {
+            for value in FAST_DISPATCH {
+                command.args(["--dynamic-config-value", value]);
+            }
+        }
+        if let Some(db) = &options.db_file {
+            command.arg("--db-filename").arg(db);
+        }
+        command.args(&options.extra_args);
+        // A file, not a pipe: the server must never write into a closed pipe (SIGPIPE).
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .write(true)
+            .append(!fresh)
+            .truncate(fresh)
+            .open(&self.log_path)
+            .map_err(DevServerError::io(format!(
+                "cannot create {}",
+                self.log_path.display()
+            )))?;
+        command
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(log);
+        let child = command.spawn().map_err(DevServerError::io(format!(
+            "cannot run {}",
+            self.cli.display()
+        )))?;
+        self.watchdog = spawn_watchdog(child.id());
+        self.child = Some(child);
+        Ok(())
     }
 
     async fn wait_ready(&mut self) -> Result<(), DevServerError> {
@@ -186,7 +241,9 @@ impl DevServer {
         let deadline = Instant::now() + waited;
         let mut last_error = None;
         while Instant::now() < deadline {
-            if let Ok(Some(status)) = self.child.try_wait() {
+            if let Some(child) = self.child.as_mut()
+                && let Ok(Some(status)) = child.try_wait()
+            {
                 let log = std::fs::read_to_string(&self.log_path).unwrap_or_default();
                 return Err(DevServerError::Exited { status, log });
             }
@@ -205,6 +262,7 @@ impl DevServer {
 
     async fn namespace_ready(&self) -> Result<(), ClientError> {
         let client = self.client().await?;
+        // The raw gRPC client, without retries: this loop decides when to ask again.
         client
             .connection()
             .workflow_service()
@@ -220,12 +278,7 @@ impl DevServer {
 
 impl Drop for DevServer {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        if let Some(mut watchdog) = self.watchdog.take() {
-            let _ = watchdog.kill();
-            let _ = watchdog.wait();
-        }
+        let _ = self.stop();
     }
 }
 

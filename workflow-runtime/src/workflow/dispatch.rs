@@ -33,8 +33,9 @@ pub(crate) trait RunHandlers {
     fn signal(&self, executor: &mut Executor, signal: SignalWorkflow) -> Result<(), String>;
     /// Answers a query from the current state.
     fn query(&self, query: QueryWorkflow) -> workflow_command::Variant;
-    /// Validates, accepts and runs an update (a sync one now, an async one as a task).
-    fn update(&self, executor: &mut Executor, update: DoUpdate);
+    /// Validates, accepts and runs an update (a sync one now, an async one as a task); `Err`
+    /// fails the workflow task (a panic in a sync handler).
+    fn update(&self, executor: &mut Executor, update: DoUpdate) -> Result<(), String>;
 }
 
 pub(crate) struct TypedHandlers<W: 'static> {
@@ -249,7 +250,7 @@ impl<W: WorkflowDefinition> RunHandlers for TypedHandlers<W> {
         })
     }
 
-    fn update(&self, executor: &mut Executor, update: DoUpdate) {
+    fn update(&self, executor: &mut Executor, update: DoUpdate) -> Result<(), String> {
         use update_response::Response;
         let name = update.name.as_str();
         let id = update.protocol_instance_id.as_str();
@@ -261,7 +262,7 @@ impl<W: WorkflowDefinition> RunHandlers for TypedHandlers<W> {
                 None,
             );
             self.respond_to_update(id, Response::Rejected(failure));
-            return;
+            return Ok(());
         };
         let state = self.ctx.state_cell();
         // Validators run only when the update is new: on replay the history already says it
@@ -282,9 +283,12 @@ impl<W: WorkflowDefinition> RunHandlers for TypedHandlers<W> {
             };
             if let Some(failure) = rejection {
                 self.respond_to_update(id, Response::Rejected(failure));
-                return;
+                return Ok(());
             }
         }
+        // A panic in the handler is a bug in the worker, not an answer: it fails the workflow
+        // task, as a panic in `run` does. The server retries the task and keeps the update
+        // pending, so a fixed worker can still complete it. Only an `Err` fails the update.
         match &entry.handler {
             UpdateHandler::Sync(handler) => {
                 let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| {
@@ -293,14 +297,13 @@ impl<W: WorkflowDefinition> RunHandlers for TypedHandlers<W> {
                 let response = match outcome {
                     Ok(Err(decode)) => {
                         self.respond_to_update(id, decode_rejection(name, decode));
-                        return;
+                        return Ok(());
                     }
                     Ok(Ok(Ok(result))) => Response::Completed(result),
                     Ok(Ok(Err(error))) => Response::Rejected(failure_of(error)),
-                    Err(payload) => Response::Rejected(panic_failure(
-                        &format!("update handler `{name}`"),
-                        &*payload,
-                    )),
+                    Err(payload) => {
+                        return Err(panicked(&format!("update handler `{name}`"), &*payload));
+                    }
                 };
                 self.shared().borrow_mut().state_version += 1;
                 self.respond_to_update(id, Response::Accepted(()));
@@ -314,11 +317,15 @@ impl<W: WorkflowDefinition> RunHandlers for TypedHandlers<W> {
                     let id = id.to_owned();
                     let what = format!("update handler `{name}`");
                     self.spawn_handler(executor, async move {
-                        let outcome = AssertUnwindSafe(future).catch_unwind().await;
-                        let response = match outcome {
+                        let response = match AssertUnwindSafe(future).catch_unwind().await {
                             Ok(Ok(result)) => Response::Completed(result),
                             Ok(Err(error)) => Response::Rejected(failure_of(error)),
-                            Err(payload) => Response::Rejected(panic_failure(&what, &*payload)),
+                            // The executor turns the panic into a task failure; the handler's
+                            // name goes with it. `resume_unwind` skips the panic hook, which
+                            // already reported the first panic.
+                            Err(payload) => {
+                                std::panic::resume_unwind(Box::new(panicked(&what, &*payload)))
+                            }
                         };
                         let mut shared = shared.borrow_mut();
                         if !shared.finished {
@@ -328,6 +335,7 @@ impl<W: WorkflowDefinition> RunHandlers for TypedHandlers<W> {
                 }
             },
         }
+        Ok(())
     }
 }
 

@@ -163,7 +163,10 @@ impl RunInstance {
         }
         for job in activation.jobs {
             if let Err(message) = self.apply(job) {
+                // A handler that panicked may have left the state half changed: like a panic
+                // in the executor, it fails every activation until core evicts the run.
                 tracing::warn!(run_id = %run_id, "workflow task failed: {message}");
+                self.fault = Some(message.clone());
                 return task_failure(&run_id, &message);
             }
         }
@@ -259,7 +262,7 @@ impl RunInstance {
                 self.handlers.signal(&mut self.executor, signal)?;
             }
             Variant::DoUpdate(update) => {
-                self.handlers.update(&mut self.executor, update);
+                self.handlers.update(&mut self.executor, update)?;
             }
             Variant::CancelWorkflow(_) => {
                 self.shared.borrow_mut().finish(

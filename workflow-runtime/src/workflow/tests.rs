@@ -213,6 +213,79 @@ impl Quick {
     }
 }
 
+/// Update handlers with bugs: `add` panics after changing the state, `add_later` panics after a
+/// durable timer, `guarded`'s validator panics. [`FixedNotes`] is the same workflow type fixed.
+#[derive(Default)]
+pub struct BuggyNotes {
+    notes: Vec<String>,
+}
+
+#[workflow(name = "Notes")]
+impl BuggyNotes {
+    #[run]
+    async fn run(ctx: WorkflowContext<Self>, expected: usize) -> WorkflowResult<usize> {
+        ctx.wait_condition(move |s| s.notes.len() >= expected).await;
+        Ok(ctx.state(|s| s.notes.len()))
+    }
+
+    #[update]
+    fn add(&mut self, note: String) -> WorkflowResult<usize> {
+        self.notes.push(note);
+        panic!("add is broken");
+    }
+
+    #[update]
+    async fn add_later(ctx: WorkflowContext<Self>, note: String) -> WorkflowResult<usize> {
+        ctx.sleep(Duration::from_secs(1)).await;
+        panic!("add_later is broken, not {note}");
+    }
+
+    #[update(validator = Self::check_guarded)]
+    fn guarded(&mut self) -> WorkflowResult<()> {
+        Ok(())
+    }
+
+    fn check_guarded(&self) -> WorkflowResult<()> {
+        panic!("the validator is broken")
+    }
+
+    #[signal]
+    async fn add_eventually(ctx: WorkflowContext<Self>, note: String) -> WorkflowResult<()> {
+        ctx.sleep(Duration::from_secs(1)).await;
+        panic!("add_eventually is broken, not {note}");
+    }
+}
+
+/// [`BuggyNotes`] after the fix: the same type name, its updates without panics.
+#[derive(Default)]
+pub struct FixedNotes {
+    notes: Vec<String>,
+}
+
+#[workflow(name = "Notes")]
+impl FixedNotes {
+    #[run]
+    async fn run(ctx: WorkflowContext<Self>, expected: usize) -> WorkflowResult<usize> {
+        ctx.wait_condition(move |s| s.notes.len() >= expected).await;
+        Ok(ctx.state(|s| s.notes.len()))
+    }
+
+    #[update]
+    fn add(&mut self, note: String) -> WorkflowResult<usize> {
+        self.notes.push(note);
+        Ok(self.notes.len())
+    }
+
+    #[update]
+    async fn add_later(ctx: WorkflowContext<Self>, note: String) -> WorkflowResult<usize> {
+        ctx.sleep(Duration::from_secs(1)).await;
+        Ok(ctx.state_mut(|s| {
+            s.notes.push(note);
+            s.notes.len()
+        }))
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // The harness: one run, fed activations by hand.
 
@@ -915,6 +988,106 @@ fn an_async_update_is_accepted_now_and_completed_when_its_handler_ends() {
         matches!(responses.as_slice(), [update_response::Response::Completed(p)] if decode::<usize>(p).ok() == Some(1)),
         "{commands:?}"
     );
+}
+
+#[test]
+fn a_panic_in_a_sync_update_fails_the_task_and_a_fixed_worker_completes_the_update() {
+    let (mut buggy, commands) = TestRun::start::<BuggyNotes>(1_usize);
+    assert!(commands.is_empty(), "{commands:?}");
+    let add = || update("u1", "add", vec![payload("hi")], true);
+    let message = task_failure(buggy.activate(vec![add()]));
+    assert!(
+        message.contains("update handler `add` panicked: add is broken"),
+        "{message}"
+    );
+    // The handler changed the state before it panicked: the run answers nothing more until
+    // core evicts it (it always does after a failed activation).
+    assert_eq!(task_failure(buggy.activate(vec![add()])), message);
+    // Core evicts the run and the server retries the task with the update still pending; a
+    // fixed worker rebuilds the run from the start and completes the update.
+    let (_, commands) = TestRun::start_with::<FixedNotes>(vec![payload(1_usize)], vec![add()]);
+    let responses = update_responses(&commands);
+    assert!(
+        matches!(
+            responses.as_slice(),
+            [update_response::Response::Accepted(()), update_response::Response::Completed(p)]
+                if decode::<usize>(p).ok() == Some(1)
+        ),
+        "{commands:?}"
+    );
+    assert_eq!(completed_with::<usize>(&commands), 1);
+}
+
+#[test]
+fn a_panic_in_an_async_update_fails_the_task_and_a_replay_on_a_fixed_worker_completes_it() {
+    let (mut buggy, _) = TestRun::start::<BuggyNotes>(1_usize);
+    let add_later = |run_validator| update("u1", "add_later", vec![payload("hi")], run_validator);
+    let commands = buggy.commands(vec![add_later(true)]);
+    assert!(
+        matches!(
+            update_responses(&commands).as_slice(),
+            [update_response::Response::Accepted(())]
+        ),
+        "{commands:?}"
+    );
+    let message = task_failure(buggy.activate(vec![fire(1)]));
+    assert!(
+        message.contains("update handler `add_later` panicked: add_later is broken, not hi"),
+        "{message}"
+    );
+    // The acceptance and the timer are in history; the fixed worker replays them (no validator
+    // on replay) and completes the update when the timer fires.
+    let (mut fixed, commands) =
+        TestRun::start_with::<FixedNotes>(vec![payload(1_usize)], vec![add_later(false)]);
+    assert!(
+        matches!(
+            commands.as_slice(),
+            [Command::UpdateResponse(_), Command::StartTimer(t)] if t.seq == 1
+        ),
+        "{commands:?}"
+    );
+    let commands = fixed.commands(vec![fire(1)]);
+    assert!(
+        matches!(
+            update_responses(&commands).as_slice(),
+            [update_response::Response::Completed(p)] if decode::<usize>(p).ok() == Some(1)
+        ),
+        "{commands:?}"
+    );
+    assert_eq!(completed_with::<usize>(&commands), 1);
+}
+
+#[test]
+fn a_panic_in_an_async_signal_fails_the_task() {
+    let (mut run, _) = TestRun::start::<BuggyNotes>(1_usize);
+    let commands = run.commands(vec![signal("add_eventually", vec![payload("hi")])]);
+    assert!(
+        matches!(commands.as_slice(), [Command::StartTimer(t)] if t.seq == 1),
+        "{commands:?}"
+    );
+    let message = task_failure(run.activate(vec![fire(1)]));
+    assert!(
+        message.contains("add_eventually is broken, not hi"),
+        "{message}"
+    );
+}
+
+#[test]
+fn a_panic_in_a_validator_rejects_the_update_and_the_run_goes_on() {
+    let (mut run, _) = TestRun::start::<BuggyNotes>(1_usize);
+    let commands = run.commands(vec![update("u1", "guarded", Vec::new(), true)]);
+    let responses = update_responses(&commands);
+    let [update_response::Response::Rejected(failure)] = responses.as_slice() else {
+        panic!("{commands:?}")
+    };
+    assert_eq!(application_type(failure), failure_type::PANIC);
+    assert!(
+        failure.message.contains("the validator is broken"),
+        "{}",
+        failure.message
+    );
+    let commands = run.commands(vec![update("u2", "guarded", Vec::new(), false)]);
+    assert_eq!(update_responses(&commands).len(), 2, "{commands:?}");
 }
 
 #[test]

@@ -1,0 +1,116 @@
+//! A server outage: the dev server is killed and restarted on the same port with its SQLite
+//! database while a client keeps starting workflows and waiting for their results, and a
+//! worker keeps running them. The client library's retries carry every call across the gap.
+
+use std::{
+    sync::{
+        Arc,
+        atomic::{AtomicBool, AtomicUsize, Ordering},
+    },
+    time::Duration,
+};
+
+use tests::{PATIENCE, RunningWorker, eventually, task_queue};
+use tokio::task::JoinHandle;
+use workflow_runtime::{Client, ClientError, StartOptions, Worker, testing::DevServer};
+
+use crate::workflows::{TimerThenEcho, echo};
+
+/// How long the server stays down: longer than a reconnect, shorter than the client's retry
+/// budget of 10 s per call.
+const OUTAGE: Duration = Duration::from_secs(5);
+
+/// Starts workflows one after the other until `stop` is set, and waits for each one's result
+/// from the moment it started, so that waits are in flight when the server goes away. Each
+/// start must succeed.
+async fn keep_starting(
+    client: Client,
+    queue: String,
+    started: Arc<AtomicUsize>,
+    stop: Arc<AtomicBool>,
+) -> Result<Vec<JoinHandle<Result<String, ClientError>>>, ClientError> {
+    let mut results = Vec::new();
+    while !stop.load(Ordering::SeqCst) {
+        let n = results.len();
+        let handle = client
+            .start(
+                TimerThenEcho::run,
+                format!("job {n}"),
+                StartOptions::new(format!("{queue}-{n}"), &queue),
+            )
+            .await?;
+        results.push(tokio::spawn(async move { handle.result().await }));
+        started.fetch_add(1, Ordering::SeqCst);
+        // Pacing, so the loop spans the outage with a few dozen workflows, not thousands.
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    Ok(results)
+}
+
+/// Waits until at least `count` workflows were started, or the starting loop ended (with an
+/// error, which the caller then reads).
+async fn started_at_least<T>(started: &AtomicUsize, count: usize, starter: &JoinHandle<T>) {
+    eventually(PATIENCE, &format!("{count} started workflows"), || async {
+        let now = started.load(Ordering::SeqCst);
+        if now >= count || starter.is_finished() {
+            Ok(())
+        } else {
+            Err(now)
+        }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn clients_and_workers_ride_out_a_server_restart() {
+    let db_file = std::env::temp_dir().join(format!("outage-{}.db", uuid::Uuid::new_v4()));
+    let mut server = DevServer::builder()
+        .db_file(&db_file)
+        .start()
+        .await
+        .expect("a persisted dev server");
+    let client = server.client().await.expect("connect");
+    let queue = task_queue("outage");
+    let worker = RunningWorker::start(
+        Worker::new(&client, &queue)
+            .workflow::<TimerThenEcho>()
+            .activity(echo),
+    );
+
+    let started = Arc::new(AtomicUsize::new(0));
+    let stop = Arc::new(AtomicBool::new(false));
+    let starter = tokio::spawn(keep_starting(
+        client.clone(),
+        queue.clone(),
+        Arc::clone(&started),
+        Arc::clone(&stop),
+    ));
+    started_at_least(&started, 3, &starter).await;
+
+    server.stop().expect("stop the server");
+    let before = started.load(Ordering::SeqCst);
+    tokio::time::sleep(OUTAGE).await;
+    server.restart().await.expect("restart the server");
+    started_at_least(&started, before + 3, &starter).await;
+    stop.store(true, Ordering::SeqCst);
+
+    let results = starter
+        .await
+        .expect("the starting task")
+        .expect("every start succeeds across the outage");
+    assert!(results.len() >= before + 3, "{} started", results.len());
+    for (n, result) in results.into_iter().enumerate() {
+        let result = tokio::time::timeout(PATIENCE, result)
+            .await
+            .unwrap_or_else(|_| panic!("workflow {n} finishes"))
+            .expect("the waiting task")
+            .unwrap_or_else(|e| panic!("the wait for workflow {n} outlives the outage: {e}"));
+        assert_eq!(result, format!("job {n}"));
+    }
+    worker
+        .stop()
+        .await
+        .expect("the worker survives and shuts down cleanly");
+    drop(server);
+    let _ = std::fs::remove_file(&db_file);
+}
