@@ -4,7 +4,10 @@ use tests::{PATIENCE, RunningWorker, client, eventually, history_events, task_qu
 use workflow_runtime::{
     ClientError, StartOptions, UntypedWorkflowHandle, Worker,
     payload::encode,
-    protos::temporal::api::{enums::v1::EventType, history::v1::history_event::Attributes},
+    protos::temporal::api::{
+        enums::v1::{EventType, RetryState},
+        history::v1::history_event::Attributes,
+    },
 };
 
 use crate::workflows::*;
@@ -31,6 +34,7 @@ fn worker(client: &workflow_runtime::Client, queue: &str) -> Worker {
         .workflow::<TimerWorkflow>()
         .workflow::<CallsUnregistered>()
         .workflow::<TokioSleeper>()
+        .workflow::<CallsEchoWithExtra>()
         .activity(echo)
 }
 
@@ -90,6 +94,84 @@ async fn undecodable_input_fails_the_workflow_naming_the_expected_type() {
     assert!(
         message.contains("invalid type: string \"three hundred\""),
         "{message}"
+    );
+    worker.stop().await.expect("clean shutdown");
+}
+
+#[tokio::test]
+async fn more_workflow_arguments_than_declared_fail_the_workflow_naming_both_counts() {
+    let client = client().await;
+    let queue = task_queue("extra-input");
+    let worker = RunningWorker::start(worker(&client, &queue));
+    let arguments = [1_u64, 1, 99].iter().map(|n| encode(n).expect("encode"));
+    let handle = client
+        .start_untyped(
+            "TimerWorkflow",
+            arguments.collect(),
+            StartOptions::new(&queue, &queue),
+        )
+        .await
+        .expect("start");
+    let error = handle
+        .result_payloads()
+        .await
+        .expect_err("the workflow fails");
+    let ClientError::Failed(failure) = error else {
+        panic!("expected a workflow failure, got {error:?}");
+    };
+    assert_eq!(failure.error_type(), Some("PayloadError"));
+    assert!(
+        failure
+            .message()
+            .contains("workflow `TimerWorkflow` declares 2 arguments but received 3"),
+        "{}",
+        failure.message()
+    );
+    // The run never started: no timer was scheduled.
+    assert!(
+        history_events(&handle, EventType::TimerStarted)
+            .await
+            .is_empty()
+    );
+    worker.stop().await.expect("clean shutdown");
+}
+
+#[tokio::test]
+async fn more_activity_arguments_than_declared_fail_the_activity_without_retries() {
+    let client = client().await;
+    let queue = task_queue("extra-activity-input");
+    let worker = RunningWorker::start(worker(&client, &queue));
+    let handle = client
+        .start(
+            CallsEchoWithExtra::run,
+            (),
+            StartOptions::new(&queue, &queue),
+        )
+        .await
+        .expect("start");
+    let error = handle.result().await.expect_err("the activity fails");
+    let ClientError::Failed(failure) = error else {
+        panic!("expected a workflow failure, got {error:?}");
+    };
+    assert_eq!(failure.error_type(), Some("PayloadError"));
+    assert!(
+        failure
+            .message()
+            .contains("activity `echo` declares 1 argument but received 2"),
+        "{}",
+        failure.message()
+    );
+    // Non-retryable: one attempt although the policy allows three.
+    let failed = history_events(handle.untyped(), EventType::ActivityTaskFailed).await;
+    let [failed] = failed.as_slice() else {
+        panic!("expected one failed attempt, got {failed:?}");
+    };
+    let Some(Attributes::ActivityTaskFailedEventAttributes(attributes)) = &failed.attributes else {
+        panic!("an ActivityTaskFailed event without its attributes: {failed:?}");
+    };
+    assert_eq!(
+        attributes.retry_state,
+        RetryState::NonRetryableFailure as i32
     );
     worker.stop().await.expect("clean shutdown");
 }

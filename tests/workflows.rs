@@ -249,6 +249,32 @@ impl CallsUnregistered {
     }
 }
 
+/// The wire name of [`echo`] declared with one parameter more, as by a caller whose copy of the
+/// definition drifted from the worker's; registered on no worker.
+#[activity(name = "echo")]
+pub async fn echo_with_extra(
+    _ctx: ActivityContext,
+    value: String,
+    extra: u32,
+) -> Result<String, ActivityError> {
+    Ok(format!("{value}{extra}"))
+}
+
+/// Calls `echo` with two arguments; the worker's `echo` declares one.
+#[derive(Default)]
+pub struct CallsEchoWithExtra;
+
+#[workflow]
+impl CallsEchoWithExtra {
+    #[run]
+    pub async fn run(ctx: WorkflowContext<Self>) -> WorkflowResult<String> {
+        Ok(ctx
+            .activity(echo_with_extra, ("hi".to_owned(), 7))
+            .options(quick_retries(3))
+            .await?)
+    }
+}
+
 /// A helper the compile-time check cannot see (it is not marked `#[deterministic]`, as a
 /// helper in another crate would not be), which reaches for a tokio timer.
 async fn helper_that_naps() {

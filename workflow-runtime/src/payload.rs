@@ -126,6 +126,50 @@ pub fn decode_arg<T: DeserializeOwned>(
     }
 }
 
+/// Fails when a call brought more arguments than its definition declares; `what` names the
+/// call in the error (for example "signal `approve` of workflow `Approval`").
+///
+/// Extra arguments are a mistake of the caller (or a definition that fell behind its callers),
+/// so they fail the call, as in the Python SDK, instead of being dropped unnoticed. Fewer
+/// arguments are checked one by one by [`decode_arg`], where a missing `()` or `Option` is
+/// allowed.
+///
+/// ```
+/// use workflow_runtime::payload::{check_arg_count, encode};
+/// let two = [encode(&1).unwrap(), encode(&2).unwrap()];
+/// assert!(check_arg_count(&two, 2, "activity `add`").is_ok());
+/// let err = check_arg_count(&two, 1, "activity `double`").unwrap_err();
+/// assert_eq!(
+///     err.message(),
+///     "activity `double` declares 1 argument but received 2; \
+///      send 1 argument, or declare a parameter for each extra one"
+/// );
+/// ```
+pub fn check_arg_count(
+    payloads: &[Payload],
+    declared: usize,
+    what: &str,
+) -> Result<(), PayloadError> {
+    if payloads.len() <= declared {
+        return Ok(());
+    }
+    Err(PayloadError::new(format!(
+        "{what} declares {} but received {}; send {}, or declare a parameter for each extra one",
+        count_arguments(declared),
+        payloads.len(),
+        count_arguments(declared),
+    )))
+}
+
+/// "no arguments", "1 argument", "3 arguments".
+fn count_arguments(n: usize) -> String {
+    match n {
+        0 => "no arguments".to_owned(),
+        1 => "1 argument".to_owned(),
+        n => format!("{n} arguments"),
+    }
+}
+
 /// Decodes an optional single result payload (a missing payload is `null`).
 pub(crate) fn decode_result<T: DeserializeOwned>(
     payload: Option<&Payload>,
