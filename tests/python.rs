@@ -1,18 +1,28 @@
 //! Interoperability: the official Python SDK's client starts the Rust order workflow by name,
 //! reads its typed result, sees a Rust failure's type and message, and drives the workflow's
 //! signal, query and update handlers (a rejected update reaches Python with the validator's
-//! message), and sees calls with more arguments than declared fail with both counts.
+//! message), and sees calls with more arguments than declared fail with both counts. A Python
+//! worker and client exchange bytes (`binary/plain`) and protobuf messages (`json/protobuf`,
+//! `binary/protobuf`) with Rust workflows in both directions.
 
 use std::{path::PathBuf, process::Command};
 
 use tests::{
     RunningWorker, client,
     fixtures::{order_activities, order_worker},
-    python, python_scripts, server_address, task_queue,
+    history_events, python, python_scripts, server_address, task_queue,
 };
-use workflow_runtime::Worker;
+use workflow_runtime::{
+    Client, Worker,
+    payload::Payload,
+    protos::temporal::api::{
+        common::v1::Payloads,
+        enums::v1::EventType,
+        history::v1::{HistoryEvent, history_event::Attributes},
+    },
+};
 
-use crate::workflows::{Counter, TimerWorkflow, echo_number};
+use crate::workflows::{BytesWorkflow, Counter, ProtoWorkflow, TimerWorkflow, echo_number};
 
 #[tokio::test]
 async fn python_client_drives_a_rust_worker() {
@@ -120,4 +130,105 @@ async fn python_calls_with_extra_arguments_fail_naming_both_counts() {
     );
     assert_eq!(lines[2]["result"], serde_json::json!([]), "{stdout}");
     worker.stop().await.expect("clean shutdown");
+}
+
+#[tokio::test]
+async fn bytes_and_protobuf_messages_cross_to_python_and_back() {
+    let client = client().await;
+    let queue = task_queue("python-payloads");
+    let worker = RunningWorker::start(
+        Worker::new(&client, &queue)
+            .workflow::<BytesWorkflow>()
+            .workflow::<ProtoWorkflow>(),
+    );
+    let stdout = run_python("payloads.py", &queue).await;
+    let lines: Vec<serde_json::Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("one JSON object per line"))
+        .collect();
+    assert_eq!(lines.len(), 2, "{stdout}");
+    // Python sent b"\x00\x01abc\xff"; its activity reversed it; the Rust workflow appended
+    // the original; the Python client read `bytes`.
+    assert_eq!(lines[0]["bytes"]["type"], "bytes", "{stdout}");
+    assert_eq!(
+        lines[0]["bytes"]["hex"], "ff63626101000001616263ff",
+        "{stdout}"
+    );
+    // The Python activity answered a Timestamp for the execution; the Python client read a
+    // WorkflowExecution message.
+    let workflow_id = format!("{queue}-proto");
+    assert_eq!(lines[1]["proto"]["type"], "WorkflowExecution", "{stdout}");
+    assert_eq!(lines[1]["proto"]["workflow_id"], workflow_id.as_str());
+    assert_eq!(
+        lines[1]["proto"]["run_id"],
+        format!("stamped-{}", 1_700_000_000 + workflow_id.len()),
+        "{stdout}"
+    );
+
+    // What travelled, in the histories.
+    assert_eq!(
+        travelled(&client, &format!("{queue}-bytes")).await,
+        [
+            "start: binary/plain, json/plain",
+            "activity input: binary/plain",
+            "activity result: binary/plain",
+            "result: binary/plain",
+        ]
+    );
+    let execution = "json/protobuf temporal.api.common.v1.WorkflowExecution";
+    assert_eq!(
+        travelled(&client, &workflow_id).await,
+        [
+            format!("start: {execution}, json/plain"),
+            "activity input: binary/protobuf temporal.api.common.v1.WorkflowExecution".to_owned(),
+            "activity result: json/protobuf google.protobuf.Timestamp".to_owned(),
+            format!("result: {execution}"),
+        ]
+    );
+    worker.stop().await.expect("clean shutdown");
+}
+
+/// The encodings (and message types) of the payloads a run's history holds: its input, its
+/// activities' inputs and results, and its result.
+async fn travelled(client: &Client, workflow_id: &str) -> Vec<String> {
+    let handle = client.untyped_handle(workflow_id, None);
+    let mut travelled = Vec::new();
+    for kind in [
+        EventType::WorkflowExecutionStarted,
+        EventType::ActivityTaskScheduled,
+        EventType::ActivityTaskCompleted,
+        EventType::WorkflowExecutionCompleted,
+    ] {
+        for event in history_events(&handle, kind).await {
+            travelled.push(payload_encodings(&event));
+        }
+    }
+    travelled
+}
+
+fn payload_encodings(event: &HistoryEvent) -> String {
+    let (what, payloads) = match &event.attributes {
+        Some(Attributes::WorkflowExecutionStartedEventAttributes(a)) => ("start", &a.input),
+        Some(Attributes::ActivityTaskScheduledEventAttributes(a)) => ("activity input", &a.input),
+        Some(Attributes::ActivityTaskCompletedEventAttributes(a)) => ("activity result", &a.result),
+        Some(Attributes::WorkflowExecutionCompletedEventAttributes(a)) => ("result", &a.result),
+        other => panic!("no payloads expected in {other:?}"),
+    };
+    let describe = |p: &Payload| {
+        let text = |key: &str| {
+            p.metadata
+                .get(key)
+                .map(|v| String::from_utf8_lossy(v).into_owned())
+        };
+        let encoding = text("encoding").unwrap_or_default();
+        match text("messageType") {
+            Some(message_type) => format!("{encoding} {message_type}"),
+            None => encoding,
+        }
+    };
+    let payloads: Vec<String> = payloads
+        .iter()
+        .flat_map(|p: &Payloads| p.payloads.iter().map(describe))
+        .collect();
+    format!("{what}: {}", payloads.join(", "))
 }
