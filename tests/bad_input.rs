@@ -2,8 +2,8 @@
 
 use tests::{PATIENCE, RunningWorker, client, eventually, history_events, task_queue};
 use workflow_runtime::{
-    ClientError, StartOptions, UntypedWorkflowHandle, Worker,
-    payload::encode,
+    ClientError, StartOptions, UntypedWorkflowHandle, Worker, WorkflowFailed,
+    payload::{Payload, encode},
     protos::temporal::api::{
         enums::v1::{EventType, RetryState},
         history::v1::history_event::Attributes,
@@ -26,6 +26,27 @@ async fn workflow_task_failure(handle: &UntypedWorkflowHandle) -> String {
         panic!("a WorkflowTaskFailed event without its attributes: {failed:?}");
     };
     failed.failure.map(|f| f.message).unwrap_or_default()
+}
+
+/// Starts `TimerWorkflow` (`interval_ms: u64, count: u32`) with raw `arguments` and returns the
+/// handle and the failure the run ends with.
+async fn timer_workflow_failure(
+    client: &workflow_runtime::Client,
+    queue: &str,
+    arguments: Vec<Payload>,
+) -> (UntypedWorkflowHandle, WorkflowFailed) {
+    let handle = client
+        .start_untyped("TimerWorkflow", arguments, StartOptions::new(queue, queue))
+        .await
+        .expect("start");
+    let error = handle
+        .result_payloads()
+        .await
+        .expect_err("the workflow fails");
+    let ClientError::Failed(failure) = error else {
+        panic!("expected a workflow failure, got {error:?}");
+    };
+    (handle, failure)
 }
 
 fn worker(client: &workflow_runtime::Client, queue: &str) -> Worker {
@@ -69,24 +90,11 @@ async fn undecodable_input_fails_the_workflow_naming_the_expected_type() {
     let client = client().await;
     let queue = task_queue("bad-input");
     let worker = RunningWorker::start(worker(&client, &queue));
-    let handle = client
-        .start_untyped(
-            "TimerWorkflow",
-            vec![
-                encode("three hundred").expect("encode"),
-                encode(&3).expect("encode"),
-            ],
-            StartOptions::new(&queue, &queue),
-        )
-        .await
-        .expect("start");
-    let error = handle
-        .result_payloads()
-        .await
-        .expect_err("the workflow fails");
-    let ClientError::Failed(failure) = error else {
-        panic!("expected a workflow failure, got {error:?}");
-    };
+    let arguments = vec![
+        encode("three hundred").expect("encode"),
+        encode(&3).expect("encode"),
+    ];
+    let (_, failure) = timer_workflow_failure(&client, &queue, arguments).await;
     assert_eq!(failure.error_type(), Some("PayloadError"));
     let message = failure.message();
     assert!(message.contains("workflow `TimerWorkflow`"), "{message}");
@@ -104,21 +112,7 @@ async fn more_workflow_arguments_than_declared_fail_the_workflow_naming_both_cou
     let queue = task_queue("extra-input");
     let worker = RunningWorker::start(worker(&client, &queue));
     let arguments = [1_u64, 1, 99].iter().map(|n| encode(n).expect("encode"));
-    let handle = client
-        .start_untyped(
-            "TimerWorkflow",
-            arguments.collect(),
-            StartOptions::new(&queue, &queue),
-        )
-        .await
-        .expect("start");
-    let error = handle
-        .result_payloads()
-        .await
-        .expect_err("the workflow fails");
-    let ClientError::Failed(failure) = error else {
-        panic!("expected a workflow failure, got {error:?}");
-    };
+    let (handle, failure) = timer_workflow_failure(&client, &queue, arguments.collect()).await;
     assert_eq!(failure.error_type(), Some("PayloadError"));
     assert!(
         failure
