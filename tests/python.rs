@@ -30,10 +30,7 @@ async fn python_client_drives_a_rust_worker() {
     let queue = task_queue("python");
     let worker = RunningWorker::start(order_worker(&client, &queue, &order_activities()));
     let stdout = run_python("order_client.py", &queue).await;
-    let lines: Vec<serde_json::Value> = stdout
-        .lines()
-        .map(|l| serde_json::from_str(l).expect("one JSON object per line"))
-        .collect();
+    let lines = json_lines(&stdout);
     assert_eq!(lines.len(), 2, "{stdout}");
     assert_eq!(lines[0]["result"]["status"], "Completed");
     assert_eq!(lines[0]["result"]["total_cents"], 3000);
@@ -45,6 +42,14 @@ async fn python_client_drives_a_rust_worker() {
         "{stdout}"
     );
     worker.stop().await.expect("clean shutdown");
+}
+
+/// The JSON objects a Python script printed, one a line.
+fn json_lines(stdout: &str) -> Vec<serde_json::Value> {
+    stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("one JSON object per line"))
+        .collect()
 }
 
 /// Runs one of the Python client scripts against the shared server and returns its stdout.
@@ -77,10 +82,7 @@ async fn python_client_signals_queries_and_updates_a_rust_workflow() {
     let queue = task_queue("python-interactive");
     let worker = RunningWorker::start(order_worker(&client, &queue, &order_activities()));
     let stdout = run_python("interactive_client.py", &queue).await;
-    let lines: Vec<serde_json::Value> = stdout
-        .lines()
-        .map(|l| serde_json::from_str(l).expect("one JSON object per line"))
-        .collect();
+    let lines = json_lines(&stdout);
     assert_eq!(lines.len(), 4, "{stdout}");
     assert_eq!(lines[0]["status"], "Paid", "{stdout}");
     assert_eq!(lines[1]["previous"]["city"], "Lyon", "{stdout}");
@@ -108,10 +110,7 @@ async fn python_calls_with_extra_arguments_fail_naming_both_counts() {
             .activity(echo_number),
     );
     let stdout = run_python("argument_counts_client.py", &queue).await;
-    let lines: Vec<serde_json::Value> = stdout
-        .lines()
-        .map(|l| serde_json::from_str(l).expect("one JSON object per line"))
-        .collect();
+    let lines = json_lines(&stdout);
     assert_eq!(lines.len(), 3, "{stdout}");
     assert_eq!(lines[0]["workflow"]["type"], "PayloadError", "{stdout}");
     assert!(
@@ -142,10 +141,7 @@ async fn bytes_and_protobuf_messages_cross_to_python_and_back() {
             .workflow::<ProtoWorkflow>(),
     );
     let stdout = run_python("payloads.py", &queue).await;
-    let lines: Vec<serde_json::Value> = stdout
-        .lines()
-        .map(|l| serde_json::from_str(l).expect("one JSON object per line"))
-        .collect();
+    let lines = json_lines(&stdout);
     assert_eq!(lines.len(), 2, "{stdout}");
     // Python sent b"\x00\x01abc\xff"; its activity reversed it; the Rust workflow appended
     // the original; the Python client read `bytes`.
