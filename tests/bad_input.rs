@@ -2,9 +2,12 @@
 
 use tests::{PATIENCE, RunningWorker, client, eventually, history_events, task_queue};
 use workflow_runtime::{
-    ClientError, StartOptions, UntypedWorkflowHandle, Worker,
-    payload::encode,
-    protos::temporal::api::{enums::v1::EventType, history::v1::history_event::Attributes},
+    ClientError, StartOptions, UntypedWorkflowHandle, Worker, WorkflowFailed,
+    payload::{Payload, encode},
+    protos::temporal::api::{
+        enums::v1::{EventType, RetryState},
+        history::v1::history_event::Attributes,
+    },
 };
 
 use crate::workflows::*;
@@ -25,12 +28,34 @@ async fn workflow_task_failure(handle: &UntypedWorkflowHandle) -> String {
     failed.failure.map(|f| f.message).unwrap_or_default()
 }
 
+/// Starts `TimerWorkflow` (`interval_ms: u64, count: u32`) with raw `arguments` and returns the
+/// handle and the failure the run ends with.
+async fn timer_workflow_failure(
+    client: &workflow_runtime::Client,
+    queue: &str,
+    arguments: Vec<Payload>,
+) -> (UntypedWorkflowHandle, WorkflowFailed) {
+    let handle = client
+        .start_untyped("TimerWorkflow", arguments, StartOptions::new(queue, queue))
+        .await
+        .expect("start");
+    let error = handle
+        .result_payloads()
+        .await
+        .expect_err("the workflow fails");
+    let ClientError::Failed(failure) = error else {
+        panic!("expected a workflow failure, got {error:?}");
+    };
+    (handle, failure)
+}
+
 fn worker(client: &workflow_runtime::Client, queue: &str) -> Worker {
     Worker::new(client, queue)
         .workflow::<PanickyWorkflow>()
         .workflow::<TimerWorkflow>()
         .workflow::<CallsUnregistered>()
         .workflow::<TokioSleeper>()
+        .workflow::<CallsEchoWithExtra>()
         .activity(echo)
 }
 
@@ -65,24 +90,11 @@ async fn undecodable_input_fails_the_workflow_naming_the_expected_type() {
     let client = client().await;
     let queue = task_queue("bad-input");
     let worker = RunningWorker::start(worker(&client, &queue));
-    let handle = client
-        .start_untyped(
-            "TimerWorkflow",
-            vec![
-                encode("three hundred").expect("encode"),
-                encode(&3).expect("encode"),
-            ],
-            StartOptions::new(&queue, &queue),
-        )
-        .await
-        .expect("start");
-    let error = handle
-        .result_payloads()
-        .await
-        .expect_err("the workflow fails");
-    let ClientError::Failed(failure) = error else {
-        panic!("expected a workflow failure, got {error:?}");
-    };
+    let arguments = vec![
+        encode("three hundred").expect("encode"),
+        encode(&3).expect("encode"),
+    ];
+    let (_, failure) = timer_workflow_failure(&client, &queue, arguments).await;
     assert_eq!(failure.error_type(), Some("PayloadError"));
     let message = failure.message();
     assert!(message.contains("workflow `TimerWorkflow`"), "{message}");
@@ -90,6 +102,70 @@ async fn undecodable_input_fails_the_workflow_naming_the_expected_type() {
     assert!(
         message.contains("invalid type: string \"three hundred\""),
         "{message}"
+    );
+    worker.stop().await.expect("clean shutdown");
+}
+
+#[tokio::test]
+async fn more_workflow_arguments_than_declared_fail_the_workflow_naming_both_counts() {
+    let client = client().await;
+    let queue = task_queue("extra-input");
+    let worker = RunningWorker::start(worker(&client, &queue));
+    let arguments = [1_u64, 1, 99].iter().map(|n| encode(n).expect("encode"));
+    let (handle, failure) = timer_workflow_failure(&client, &queue, arguments.collect()).await;
+    assert_eq!(failure.error_type(), Some("PayloadError"));
+    assert!(
+        failure
+            .message()
+            .contains("workflow `TimerWorkflow` declares 2 arguments but received 3"),
+        "{}",
+        failure.message()
+    );
+    // The run never started: no timer was scheduled.
+    assert!(
+        history_events(&handle, EventType::TimerStarted)
+            .await
+            .is_empty()
+    );
+    worker.stop().await.expect("clean shutdown");
+}
+
+#[tokio::test]
+async fn more_activity_arguments_than_declared_fail_the_activity_without_retries() {
+    let client = client().await;
+    let queue = task_queue("extra-activity-input");
+    let worker = RunningWorker::start(worker(&client, &queue));
+    let handle = client
+        .start(
+            CallsEchoWithExtra::run,
+            (),
+            StartOptions::new(&queue, &queue),
+        )
+        .await
+        .expect("start");
+    let error = handle.result().await.expect_err("the activity fails");
+    let ClientError::Failed(failure) = error else {
+        panic!("expected a workflow failure, got {error:?}");
+    };
+    assert_eq!(failure.error_type(), Some("PayloadError"));
+    assert!(
+        failure
+            .message()
+            .contains("activity `echo` declares 1 argument but received 2"),
+        "{}",
+        failure.message()
+    );
+    // Non-retryable: one attempt although the policy allows three.
+    let failed = history_events(handle.untyped(), EventType::ActivityTaskFailed).await;
+    let [failed] = failed.as_slice() else {
+        panic!("expected one failed attempt, got {failed:?}");
+    };
+    let Some(Attributes::ActivityTaskFailedEventAttributes(attributes)) = &failed.attributes else {
+        panic!("an ActivityTaskFailed event without its attributes: {failed:?}");
+    };
+    assert_eq!(
+        attributes.retry_state,
+        RetryState::NonRetryableFailure as i32
     );
     worker.stop().await.expect("clean shutdown");
 }

@@ -435,6 +435,81 @@ async fn unknown_names_and_bad_arguments_fail_only_that_call() {
 }
 
 #[tokio::test]
+async fn more_handler_arguments_than_declared_fail_the_call_naming_both_counts() {
+    let client = client().await;
+    let queue = task_queue("extra-handler-arguments");
+    let worker = RunningWorker::start(counter_worker(&client, &queue));
+    let handle = client
+        .start(Counter::run, 1_000, StartOptions::new(&queue, &queue))
+        .await
+        .expect("start");
+    let untyped = handle.untyped();
+    let numbers =
+        |ns: &[i64]| -> Vec<_> { ns.iter().map(|n| encode(n).expect("encode")).collect() };
+
+    // A signal is dropped with a warning; the workflow goes on.
+    untyped
+        .signal("add", numbers(&[1, 2]))
+        .await
+        .expect("signal");
+    // A query fails.
+    let error = untyped
+        .query("total", numbers(&[1]))
+        .await
+        .expect_err("extra argument");
+    assert!(
+        error
+            .to_string()
+            .contains("query `total` of workflow `Counter` declares no arguments but received 1"),
+        "{error}"
+    );
+    // An update is rejected before acceptance, with or without a validator.
+    for (name, arguments) in [
+        ("set", numbers(&[1, 2])),
+        ("add_slowly", numbers(&[1, 2, 3])),
+    ] {
+        let error = untyped
+            .update(name, arguments)
+            .await
+            .expect_err("extra argument");
+        let ClientError::UpdateFailed(failure) = &error else {
+            panic!("expected UpdateFailed, got {error:?}");
+        };
+        assert_eq!(failure.error_type(), Some("PayloadError"));
+        assert!(
+            failure
+                .message()
+                .contains(&format!("update `{name}` of workflow `Counter` declares"))
+                && failure.message().contains("but received"),
+            "{error}"
+        );
+    }
+    assert!(
+        history_events(untyped, EventType::WorkflowExecutionUpdateAccepted)
+            .await
+            .is_empty(),
+        "rejected before acceptance"
+    );
+
+    handle.signal(Counter::add, 4).await.expect("signal");
+    eventually_total(&handle, 4).await;
+    assert!(
+        !warnings_containing(
+            "signal `add` of workflow `Counter` declares 1 argument but received 2"
+        )
+        .is_empty(),
+        "the dropped signal is logged with both counts"
+    );
+    assert_eq!(
+        handle.query(Counter::updates_run, ()).await.expect("query"),
+        0
+    );
+    handle.signal(Counter::finish, ()).await.expect("finish");
+    assert_eq!(handle.result().await.expect("result"), vec![4]);
+    worker.stop().await.expect("clean shutdown");
+}
+
+#[tokio::test]
 async fn dynamic_handlers_receive_any_name() {
     let client = client().await;
     let queue = task_queue("dynamic");

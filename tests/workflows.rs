@@ -9,7 +9,7 @@ use std::{
 };
 
 use serde::{Deserialize, Serialize};
-use workflow_runtime::prelude::*;
+use workflow_runtime::{prelude::*, protos::temporal::api::common::v1::WorkflowExecution};
 
 fn quick_retries(attempts: u32) -> ActivityOptions {
     ActivityOptions::start_to_close(Duration::from_secs(10)).retry(
@@ -246,6 +246,32 @@ impl CallsUnregistered {
             .options(quick_retries(1))
             .await?;
         Ok(())
+    }
+}
+
+/// The wire name of [`echo`] declared with one parameter more, as by a caller whose copy of the
+/// definition drifted from the worker's; registered on no worker.
+#[activity(name = "echo")]
+pub async fn echo_with_extra(
+    _ctx: ActivityContext,
+    value: String,
+    extra: u32,
+) -> Result<String, ActivityError> {
+    Ok(format!("{value}{extra}"))
+}
+
+/// Calls `echo` with two arguments; the worker's `echo` declares one.
+#[derive(Default)]
+pub struct CallsEchoWithExtra;
+
+#[workflow]
+impl CallsEchoWithExtra {
+    #[run]
+    pub async fn run(ctx: WorkflowContext<Self>) -> WorkflowResult<String> {
+        Ok(ctx
+            .activity(echo_with_extra, ("hi".to_owned(), 7))
+            .options(quick_retries(3))
+            .await?)
     }
 }
 
@@ -741,5 +767,80 @@ impl TimerThenEcho {
             .activity(echo, value)
             .options(ActivityOptions::start_to_close(Duration::from_secs(30)))
             .await?)
+    }
+}
+
+/// Implemented by the Python worker of `python/payloads.py`: returns the bytes reversed.
+/// Registered on no Rust worker.
+#[activity(name = "py_reverse_bytes")]
+pub async fn py_reverse_bytes(
+    _ctx: ActivityContext,
+    _data: Vec<u8>,
+) -> Result<Vec<u8>, ActivityError> {
+    Err(ActivityError::non_retryable(
+        "WrongWorker",
+        "py_reverse_bytes runs on the Python worker",
+    ))
+}
+
+/// Implemented by the Python worker of `python/payloads.py`: answers a timestamp computed from
+/// the execution it receives (binary protobuf). Registered on no Rust worker.
+#[activity(name = "py_stamp")]
+pub async fn py_stamp(
+    _ctx: ActivityContext,
+    _execution: ProtoBinary<WorkflowExecution>,
+) -> Result<Proto<prost_wkt_types::Timestamp>, ActivityError> {
+    Err(ActivityError::non_retryable(
+        "WrongWorker",
+        "py_stamp runs on the Python worker",
+    ))
+}
+
+fn on_queue(queue: String) -> ActivityOptions {
+    quick_retries(1).task_queue(queue)
+}
+
+/// Sends its bytes to a Python activity and returns the answer followed by the bytes.
+#[derive(Default)]
+pub struct BytesWorkflow;
+
+#[workflow]
+impl BytesWorkflow {
+    #[run]
+    pub async fn run(
+        ctx: WorkflowContext<Self>,
+        data: Vec<u8>,
+        python_queue: String,
+    ) -> WorkflowResult<Vec<u8>> {
+        let mut answer = ctx
+            .activity(py_reverse_bytes, data.clone())
+            .options(on_queue(python_queue))
+            .await?;
+        answer.extend(data);
+        Ok(answer)
+    }
+}
+
+/// Sends its execution to a Python activity in the binary form, and returns it with the run id
+/// replaced by the seconds of the timestamp the activity answers.
+#[derive(Default)]
+pub struct ProtoWorkflow;
+
+#[workflow]
+impl ProtoWorkflow {
+    #[run]
+    pub async fn run(
+        ctx: WorkflowContext<Self>,
+        execution: Proto<WorkflowExecution>,
+        python_queue: String,
+    ) -> WorkflowResult<Proto<WorkflowExecution>> {
+        let Proto(stamp) = ctx
+            .activity(py_stamp, ProtoBinary(execution.0.clone()))
+            .options(on_queue(python_queue))
+            .await?;
+        Ok(Proto(WorkflowExecution {
+            workflow_id: execution.0.workflow_id,
+            run_id: format!("stamped-{}", stamp.seconds),
+        }))
     }
 }

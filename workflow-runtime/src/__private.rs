@@ -17,7 +17,7 @@ pub use crate::{
         FreeActivity, MethodActivity,
     },
     error::{ActivityError, WorkflowError, WorkflowResult},
-    payload::{Payload, PayloadError, decode_arg, encode},
+    payload::{Payload, PayloadError, check_arg_count, decode_arg, encode},
     workflow::{
         WorkflowContext, WorkflowDefinition,
         handlers::{

@@ -76,6 +76,7 @@ pub use error::{
 };
 pub use futures::future::Either;
 pub use options::{ActivityOptions, RetryPolicy};
+pub use payload::{Proto, ProtoBinary};
 /// Temporal's protobuf types (payloads, failures, history events), for advanced uses.
 pub use temporalio_common::protos;
 pub use worker::{ShutdownHandle, Worker, WorkerError};
@@ -96,8 +97,9 @@ extern crate self as workflow_runtime;
 pub mod prelude {
     pub use crate::{
         ActivityContext, ActivityError, ActivityFailed, ActivityOptions, Client, ClientError,
-        ClientOptions, Either, RetryPolicy, StartOptions, UpdateOptions, UpdateStage, Worker,
-        WorkerError, WorkflowContext, WorkflowError, WorkflowHandle, WorkflowResult, activities,
-        activity, allow_nondeterminism, deterministic, query, run, signal, update, workflow,
+        ClientOptions, Either, Proto, ProtoBinary, RetryPolicy, StartOptions, UpdateOptions,
+        UpdateStage, Worker, WorkerError, WorkflowContext, WorkflowError, WorkflowHandle,
+        WorkflowResult, activities, activity, allow_nondeterminism, deterministic, query, run,
+        signal, update, workflow,
     };
 }

@@ -1,7 +1,24 @@
 //! Payload encoding with Temporal's standard converters, so other SDKs read what we write.
 //!
-//! Values travel as `json/plain` (serde JSON) and `()`/`None` as `binary/null`, exactly as the
-//! default data converters of the Python, Go, TypeScript and Java SDKs do.
+//! The encoding follows the value's type, as the default data converters of the Python, Go,
+//! TypeScript and Java SDKs do:
+//!
+//! | value | encoding |
+//! |---|---|
+//! | `()`, `None` (anything that serializes to JSON `null`) | `binary/null` |
+//! | a byte buffer: `Vec<u8>`, `[u8]`, `Box<[u8]>`, `bytes::Bytes`, `serde_bytes::ByteBuf`, anything whose `Serialize` calls `serialize_bytes` | `binary/plain` |
+//! | [`Proto<M>`] around a prost message | `json/protobuf`, with `messageType` |
+//! | [`ProtoBinary<M>`] around a prost message | `binary/protobuf`, with `messageType` |
+//! | anything else | `json/plain` (serde JSON) |
+//!
+//! Decoding reads the payload's encoding: `binary/plain` decodes into a byte buffer (and a
+//! byte buffer still decodes from the JSON array of numbers that older versions wrote), a
+//! protobuf payload into [`Proto`]/[`ProtoBinary`] (or, for `json/protobuf`, into any serde type
+//! that reads the message's JSON form).
+
+mod binary;
+mod probe;
+mod proto;
 
 use std::collections::HashMap;
 
@@ -9,9 +26,18 @@ use serde::{Serialize, de::DeserializeOwned};
 
 pub use temporalio_common::protos::temporal::api::common::v1::Payload;
 
+pub use self::proto::{Proto, ProtoBinary};
+use self::{
+    binary::BinaryDeserializer,
+    probe::{Found, probe},
+    proto::{BINARY_PROTOBUF, JSON_PROTOBUF, ProtoForm, ProtoPayload},
+};
+
 const ENCODING_KEY: &str = "encoding";
+const MESSAGE_TYPE_KEY: &str = "messageType";
 const JSON_PLAIN: &[u8] = b"json/plain";
 const BINARY_NULL: &[u8] = b"binary/null";
+const BINARY_PLAIN: &[u8] = b"binary/plain";
 
 /// A value could not be converted to or from a Temporal payload.
 ///
@@ -36,16 +62,39 @@ impl PayloadError {
     }
 }
 
-/// Encodes a value as one payload: `binary/null` for values that serialize to JSON `null`
-/// (`()`, `None`), `json/plain` otherwise.
+/// Encodes a value as one payload, in the encoding its type calls for (see the [module
+/// docs](self)): `binary/null` for values that serialize to JSON `null` (`()`, `None`),
+/// `binary/plain` for byte buffers, `json/protobuf`/`binary/protobuf` for [`Proto`] and
+/// [`ProtoBinary`], `json/plain` otherwise.
 ///
 /// ```
 /// use workflow_runtime::payload::{decode, encode};
 /// let payload = encode(&vec![1, 2, 3]).unwrap();
+/// assert_eq!(payload.metadata["encoding"], b"json/plain");
 /// assert_eq!(payload.data, b"[1,2,3]");
 /// assert_eq!(decode::<Vec<u32>>(&payload).unwrap(), vec![1, 2, 3]);
+///
+/// let payload = encode(&vec![1_u8, 2, 3]).unwrap();
+/// assert_eq!(payload.metadata["encoding"], b"binary/plain");
+/// assert_eq!(payload.data, [1, 2, 3]);
+/// assert_eq!(decode::<Vec<u8>>(&payload).unwrap(), vec![1, 2, 3]);
 /// ```
 pub fn encode<T: Serialize + ?Sized>(value: &T) -> Result<Payload, PayloadError> {
+    match probe(value) {
+        Ok(None) => {}
+        Ok(Some(Found::Bytes(data))) => return Ok(payload_with_encoding(BINARY_PLAIN, data)),
+        Ok(Some(Found::Proto {
+            form,
+            message_type,
+            data,
+        })) => return Ok(protobuf(form.encoding(), &message_type, data)),
+        Err(message) => {
+            return Err(PayloadError::new(format!(
+                "cannot encode `{}`: {message}",
+                std::any::type_name::<T>()
+            )));
+        }
+    }
     let data = serde_json::to_vec(value).map_err(|e| {
         PayloadError::new(format!(
             "cannot encode `{}` as json/plain: {e}",
@@ -61,10 +110,16 @@ pub fn encode<T: Serialize + ?Sized>(value: &T) -> Result<Payload, PayloadError>
 /// A protobuf message in its JSON form (`json/protobuf`), as the SDKs encode the answers of
 /// built-in queries such as `__temporal_workflow_metadata`.
 pub(crate) fn json_protobuf(message_type: &str, json: &serde_json::Value) -> Payload {
-    let mut payload = payload_with_encoding(b"json/protobuf", json.to_string().into_bytes());
-    payload
-        .metadata
-        .insert("messageType".to_owned(), message_type.as_bytes().to_vec());
+    protobuf(JSON_PROTOBUF, message_type, json.to_string().into_bytes())
+}
+
+/// A protobuf payload: `encoding`, the message's full name as `messageType`, and `data`.
+fn protobuf(encoding: &[u8], message_type: &str, data: Vec<u8>) -> Payload {
+    let mut payload = payload_with_encoding(encoding, data);
+    payload.metadata.insert(
+        MESSAGE_TYPE_KEY.to_owned(),
+        message_type.as_bytes().to_vec(),
+    );
     payload
 }
 
@@ -76,7 +131,8 @@ fn payload_with_encoding(encoding: &[u8], data: Vec<u8>) -> Payload {
     }
 }
 
-/// Decodes one payload into `T`; the error names `T`, the encoding and the serde error.
+/// Decodes one payload into `T`, reading the payload's encoding (see the [module docs](self));
+/// the error names `T`, the encoding and what went wrong.
 pub fn decode<T: DeserializeOwned>(payload: &Payload) -> Result<T, PayloadError> {
     let encoding = payload
         .metadata
@@ -84,13 +140,30 @@ pub fn decode<T: DeserializeOwned>(payload: &Payload) -> Result<T, PayloadError>
         .map(Vec::as_slice)
         .unwrap_or_default();
     let type_name = std::any::type_name::<T>();
+    let from_protobuf = |form| {
+        let message_type = payload
+            .metadata
+            .get(MESSAGE_TYPE_KEY)
+            .and_then(|t| std::str::from_utf8(t).ok());
+        T::deserialize(ProtoPayload {
+            data: &payload.data,
+            form,
+            message_type,
+        })
+    };
     let result = match encoding {
-        JSON_PLAIN => serde_json::from_slice(&payload.data),
-        BINARY_NULL => serde_json::from_slice(b"null"),
+        JSON_PLAIN => serde_json::from_slice(&payload.data).map_err(|e| e.to_string()),
+        BINARY_NULL => serde_json::from_slice(b"null").map_err(|e| e.to_string()),
+        BINARY_PLAIN => {
+            T::deserialize(BinaryDeserializer(&payload.data)).map_err(|e| e.to_string())
+        }
+        JSON_PROTOBUF => from_protobuf(ProtoForm::Json).map_err(|e| e.to_string()),
+        BINARY_PROTOBUF => from_protobuf(ProtoForm::Binary).map_err(|e| e.to_string()),
         other => {
             return Err(PayloadError::new(format!(
                 "cannot decode payload as `{type_name}`: unsupported encoding `{}` \
-                 (supported: json/plain, binary/null)",
+                 (supported: json/plain, binary/null, binary/plain, json/protobuf, \
+                 binary/protobuf)",
                 String::from_utf8_lossy(other)
             )));
         }
@@ -123,6 +196,50 @@ pub fn decode_arg<T: DeserializeOwned>(
                 payloads.len()
             ))
         }),
+    }
+}
+
+/// Fails when a call brought more arguments than its definition declares; `what` names the
+/// call in the error (for example "signal `approve` of workflow `Approval`").
+///
+/// Extra arguments are a mistake of the caller (or a definition that fell behind its callers),
+/// so they fail the call, as in the Python SDK, instead of being dropped unnoticed. Fewer
+/// arguments are checked one by one by [`decode_arg`], where a missing `()` or `Option` is
+/// allowed.
+///
+/// ```
+/// use workflow_runtime::payload::{check_arg_count, encode};
+/// let two = [encode(&1).unwrap(), encode(&2).unwrap()];
+/// assert!(check_arg_count(&two, 2, "activity `add`").is_ok());
+/// let err = check_arg_count(&two, 1, "activity `double`").unwrap_err();
+/// assert_eq!(
+///     err.message(),
+///     "activity `double` declares 1 argument but received 2; \
+///      send 1 argument, or declare a parameter for each extra one"
+/// );
+/// ```
+pub fn check_arg_count(
+    payloads: &[Payload],
+    declared: usize,
+    what: &str,
+) -> Result<(), PayloadError> {
+    if payloads.len() <= declared {
+        return Ok(());
+    }
+    Err(PayloadError::new(format!(
+        "{what} declares {} but received {}; send {}, or declare a parameter for each extra one",
+        count_arguments(declared),
+        payloads.len(),
+        count_arguments(declared),
+    )))
+}
+
+/// "no arguments", "1 argument", "3 arguments".
+fn count_arguments(n: usize) -> String {
+    match n {
+        0 => "no arguments".to_owned(),
+        1 => "1 argument".to_owned(),
+        n => format!("{n} arguments"),
     }
 }
 
@@ -176,11 +293,197 @@ mod tests {
 
     #[test]
     fn unknown_encoding_is_refused() {
-        let p = payload_with_encoding(b"binary/protobuf", vec![1]);
+        let p = payload_with_encoding(b"binary/encrypted", vec![1]);
         let err = decode::<u32>(&p).unwrap_err().to_string();
         assert!(
-            err.contains("unsupported encoding `binary/protobuf`"),
+            err.contains("unsupported encoding `binary/encrypted`"),
             "{err}"
         );
+    }
+
+    fn encoding(p: &Payload) -> &str {
+        std::str::from_utf8(&p.metadata[ENCODING_KEY]).unwrap()
+    }
+
+    #[test]
+    fn byte_buffers_travel_as_binary_plain() {
+        let expected = vec![0_u8, 1, 254, 255];
+        let payloads = [
+            encode(&expected).unwrap(),
+            encode(expected.as_slice()).unwrap(),
+            encode(&expected.as_slice()).unwrap(),
+            encode(&expected.clone().into_boxed_slice()).unwrap(),
+            encode(&Some(expected.clone())).unwrap(),
+            encode(&bytes::Bytes::from(expected.clone())).unwrap(),
+            encode(&serde_bytes::ByteBuf::from(expected.clone())).unwrap(),
+            encode(&Some(serde_bytes::ByteBuf::from(expected.clone()))).unwrap(),
+            encode(&std::collections::VecDeque::from(expected.clone())).unwrap(),
+            encode(&std::borrow::Cow::Borrowed(expected.as_slice())).unwrap(),
+        ];
+        for p in &payloads {
+            assert_eq!(encoding(p), "binary/plain");
+            assert_eq!(p.data, expected);
+        }
+        // By type: an empty buffer is still bytes.
+        let empty = encode(&Vec::<u8>::new()).unwrap();
+        assert_eq!(encoding(&empty), "binary/plain");
+        assert!(empty.data.is_empty());
+        assert_eq!(encoding(&encode(&None::<Vec<u8>>).unwrap()), "binary/null");
+    }
+
+    #[test]
+    fn other_sequences_and_nested_bytes_stay_json() {
+        for (p, json) in [
+            (encode(&Vec::<u32>::new()).unwrap(), "[]"),
+            (encode(&vec![1_u16, 2]).unwrap(), "[1,2]"),
+            (
+                encode(&std::collections::BTreeSet::from([1_u8, 2])).unwrap(),
+                "[1,2]",
+            ),
+            (encode(&[1_u8, 2]).unwrap(), "[1,2]"),
+            (
+                encode(&serde_json::json!({ "data": [1, 2] })).unwrap(),
+                r#"{"data":[1,2]}"#,
+            ),
+        ] {
+            assert_eq!(encoding(&p), "json/plain");
+            assert_eq!(p.data, json.as_bytes());
+        }
+    }
+
+    #[test]
+    fn binary_plain_decodes_into_byte_buffers() {
+        let p = payload_with_encoding(BINARY_PLAIN, vec![7, 8, 9]);
+        assert_eq!(decode::<Vec<u8>>(&p).unwrap(), [7, 8, 9]);
+        assert_eq!(decode::<Option<Vec<u8>>>(&p).unwrap(), Some(vec![7, 8, 9]));
+        assert_eq!(decode::<bytes::Bytes>(&p).unwrap(), [7, 8, 9].as_slice());
+        assert_eq!(
+            decode::<serde_bytes::ByteBuf>(&p).unwrap().into_vec(),
+            [7, 8, 9]
+        );
+        assert_eq!(
+            decode::<std::collections::VecDeque<u8>>(&p).unwrap(),
+            [7, 8, 9]
+        );
+        let err = decode::<u32>(&p).unwrap_err().to_string();
+        assert!(
+            err.contains("cannot decode payload (binary/plain) as `u32`: invalid type: byte array"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn byte_buffers_still_decode_from_json_arrays_of_older_versions() {
+        let p = payload_with_encoding(JSON_PLAIN, b"[3,2,1]".to_vec());
+        assert_eq!(decode::<Vec<u8>>(&p).unwrap(), [3, 2, 1]);
+        assert_eq!(
+            decode::<serde_bytes::ByteBuf>(&p).unwrap().into_vec(),
+            [3, 2, 1]
+        );
+    }
+
+    type Execution = crate::protos::temporal::api::common::v1::WorkflowExecution;
+
+    fn execution() -> Execution {
+        Execution {
+            workflow_id: "order-7".to_owned(),
+            run_id: "run-1".to_owned(),
+        }
+    }
+
+    #[test]
+    fn proto_travels_as_json_protobuf_with_its_message_type() {
+        let p = encode(&Proto(execution())).unwrap();
+        assert_eq!(encoding(&p), "json/protobuf");
+        assert_eq!(
+            p.metadata[MESSAGE_TYPE_KEY],
+            b"temporal.api.common.v1.WorkflowExecution"
+        );
+        // The proto3 JSON form, with lowerCamelCase names.
+        let json: serde_json::Value = serde_json::from_slice(&p.data).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({ "workflowId": "order-7", "runId": "run-1" })
+        );
+        assert_eq!(decode::<Proto<Execution>>(&p).unwrap(), Proto(execution()));
+        // A plain serde type can read the JSON form too.
+        #[derive(serde::Deserialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Plain {
+            workflow_id: String,
+        }
+        assert_eq!(decode::<Plain>(&p).unwrap().workflow_id, "order-7");
+        // `Some` of a message is the message.
+        let some = encode(&Some(Proto(execution()))).unwrap();
+        assert_eq!(encoding(&some), "json/protobuf");
+    }
+
+    #[test]
+    fn proto_binary_travels_as_binary_protobuf_with_its_message_type() {
+        let p = encode(&ProtoBinary(execution())).unwrap();
+        assert_eq!(encoding(&p), "binary/protobuf");
+        assert_eq!(
+            p.metadata[MESSAGE_TYPE_KEY],
+            b"temporal.api.common.v1.WorkflowExecution"
+        );
+        assert_eq!(p.data, prost::Message::encode_to_vec(&execution()));
+        assert_eq!(
+            decode::<ProtoBinary<Execution>>(&p).unwrap(),
+            ProtoBinary(execution())
+        );
+        // `Proto` reads either form.
+        assert_eq!(decode::<Proto<Execution>>(&p).unwrap(), Proto(execution()));
+        // Only a protobuf wrapper reads the binary form.
+        let err = decode::<serde_json::Value>(&p).unwrap_err().to_string();
+        assert!(
+            err.contains("decodes only into `Proto<M>` or `ProtoBinary<M>`"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_protobuf_payload_of_another_message_type_is_refused() {
+        let p = encode(&Proto(prost_wkt_types::Duration {
+            seconds: 3,
+            nanos: 0,
+        }))
+        .unwrap();
+        let err = decode::<Proto<prost_wkt_types::Timestamp>>(&p)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains(
+                "the payload holds a `google.protobuf.Duration` message, not a `google.protobuf.Timestamp`"
+            ),
+            "{err}"
+        );
+        let binary = encode(&ProtoBinary(execution())).unwrap();
+        let err = decode::<ProtoBinary<prost_wkt_types::Timestamp>>(&binary)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("not a `google.protobuf.Timestamp`"), "{err}");
+    }
+
+    #[test]
+    fn a_protobuf_wrapper_inside_a_struct_is_the_message_s_json() {
+        #[derive(serde::Serialize, serde::Deserialize)]
+        struct Envelope {
+            execution: Proto<Execution>,
+            raw: ProtoBinary<prost_wkt_types::Duration>,
+        }
+        let envelope = Envelope {
+            execution: Proto(execution()),
+            raw: ProtoBinary(prost_wkt_types::Duration {
+                seconds: 1,
+                nanos: 0,
+            }),
+        };
+        let p = encode(&envelope).unwrap();
+        assert_eq!(encoding(&p), "json/plain");
+        let json: serde_json::Value = serde_json::from_slice(&p.data).unwrap();
+        assert_eq!(json["execution"]["workflowId"], "order-7");
+        let back = decode::<Envelope>(&p).unwrap();
+        assert_eq!(back.execution, Proto(execution()));
+        assert_eq!(back.raw.0.seconds, 1);
     }
 }

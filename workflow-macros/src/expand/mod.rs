@@ -36,19 +36,24 @@ pub(crate) fn encode_body(krate: &syn::Path, inputs: &[&syn::Type]) -> TokenStre
     }
 }
 
-/// Body of `decode_input(payloads: &[Payload])`; `what` names the call in errors.
+/// Body of `decode_input(payloads: &[Payload])`; `what` names the call in errors. More
+/// payloads than declared arguments fail the call (`check_arg_count`); each declared argument
+/// then decodes on its own, a missing one as `null`.
 pub(crate) fn decode_body(krate: &syn::Path, inputs: &[&syn::Type], what: &str) -> TokenStream {
     let p = quote!(#krate::__private);
+    let declared = inputs.len();
+    let check = quote!(#p::check_arg_count(payloads, #declared, #what));
     match inputs {
-        [] => quote!({ let _ = payloads; #p::Result::<(), #p::PayloadError>::Ok(()) }),
+        [] => check,
         [single] => {
-            quote::quote_spanned!(syn::spanned::Spanned::span(single)=> #p::decode_arg::<#single>(payloads, 0, #what))
+            let decode = quote::quote_spanned!(syn::spanned::Spanned::span(single)=> #p::decode_arg::<#single>(payloads, 0, #what));
+            quote!(#check.and_then(|()| #decode))
         }
         many => {
             let decoded = many.iter().enumerate().map(|(i, ty)| {
                 quote::quote_spanned!(syn::spanned::Spanned::span(ty)=> #p::decode_arg::<#ty>(payloads, #i, #what)?)
             });
-            quote!(#p::Result::<_, #p::PayloadError>::Ok((#(#decoded,)*)))
+            quote!(#check.and_then(|()| #p::Result::<_, #p::PayloadError>::Ok((#(#decoded,)*))))
         }
     }
 }

@@ -555,11 +555,18 @@ fn an_input_that_does_not_decode_fails_the_workflow_naming_the_type() {
 }
 
 #[test]
-fn more_arguments_than_declared_are_ignored_by_today_s_decoder() {
-    // Pins today's behaviour so that changing it (counting arguments) is a visible decision.
+fn more_arguments_than_declared_fail_the_workflow_naming_both_counts() {
     let (_, commands) =
         TestRun::start_with::<Quick>(vec![payload("abc"), payload("extra")], Vec::new());
-    assert_eq!(completed_with::<u64>(&commands), 3);
+    let failure = failed_with(&commands);
+    assert_eq!(application_type(failure), failure_type::PAYLOAD_ERROR);
+    assert!(
+        failure
+            .message
+            .contains("workflow `Quick` declares 1 argument but received 2"),
+        "{}",
+        failure.message
+    );
 }
 
 #[test]
@@ -789,6 +796,19 @@ fn a_signal_whose_arguments_do_not_decode_is_dropped() {
 }
 
 #[test]
+fn a_signal_with_more_arguments_than_declared_is_dropped() {
+    let (mut run, _) = TestRun::start::<Approval>(60_u64);
+    assert!(
+        run.commands(vec![signal("approve", vec![payload(true), payload(false)])])
+            .is_empty()
+    );
+    let commands = run.commands(vec![query("status", Vec::new())]);
+    assert_eq!(query_value::<Option<bool>>(&commands), None);
+    let commands = run.commands(vec![signal("approve", vec![payload(false)])]);
+    assert_eq!(completed_with::<String>(&commands), "rejected");
+}
+
+#[test]
 fn a_panic_in_a_sync_signal_fails_the_task() {
     let (mut run, _) = TestRun::start::<Approval>(60_u64);
     let message = task_failure(run.activate(vec![signal("explode", Vec::new())]));
@@ -873,6 +893,30 @@ fn a_panic_in_a_query_fails_only_that_query() {
     );
     let commands = run.commands(vec![fire(1)]);
     assert_eq!(completed_with::<String>(&commands), "timed out");
+}
+
+#[test]
+fn a_query_with_more_arguments_than_declared_fails_naming_both_counts() {
+    let (mut run, _) = TestRun::start::<Approval>(60_u64);
+    let commands = run.commands(vec![query("status", vec![payload(1)])]);
+    let failure = query_failure(&commands);
+    assert_eq!(application_type(failure), failure_type::PAYLOAD_ERROR);
+    assert!(
+        failure
+            .message
+            .contains("query `status` of workflow `Approval` declares no arguments but received 1"),
+        "{}",
+        failure.message
+    );
+    let commands = run.commands(vec![query("note_count", vec![payload("a"), payload("b")])]);
+    let failure = query_failure(&commands);
+    assert!(
+        failure
+            .message
+            .contains("declares 1 argument but received 2"),
+        "{}",
+        failure.message
+    );
 }
 
 #[test]
@@ -1112,6 +1156,36 @@ fn unknown_updates_and_undecodable_arguments_are_rejected_before_acceptance() {
         unknown.message
     );
     assert_eq!(application_type(undecodable), failure_type::PAYLOAD_ERROR);
+}
+
+#[test]
+fn updates_with_more_arguments_than_declared_are_rejected_before_acceptance() {
+    let (mut run, _) = TestRun::start::<Approval>(60_u64);
+    // `add_note` has a validator, `slow_note` has none: both count before accepting.
+    let commands = run.commands(vec![
+        update("u1", "add_note", vec![payload("a"), payload("b")], true),
+        update("u2", "slow_note", vec![payload("a"), payload("b")], true),
+    ]);
+    let responses = update_responses(&commands);
+    let [
+        update_response::Response::Rejected(validated),
+        update_response::Response::Rejected(unvalidated),
+    ] = responses.as_slice()
+    else {
+        panic!("{commands:?}")
+    };
+    for rejection in [validated, unvalidated] {
+        assert_eq!(application_type(rejection), failure_type::PAYLOAD_ERROR);
+        assert!(
+            rejection
+                .message
+                .contains("declares 1 argument but received 2"),
+            "{}",
+            rejection.message
+        );
+    }
+    let commands = run.commands(vec![query("note_count", vec![payload("a")])]);
+    assert_eq!(query_value::<usize>(&commands), 0, "no handler ran");
 }
 
 // ---------------------------------------------------------------------------------------------
