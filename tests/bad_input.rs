@@ -1,29 +1,9 @@
 //! Bad input and broken workflow code: each gets a clear error, and nothing else breaks.
 
-use tests::{PATIENCE, RunningWorker, client, eventually, history_events, task_queue};
-use workflow_runtime::{
-    ClientError, StartOptions, UntypedWorkflowHandle, Worker,
-    payload::encode,
-    protos::temporal::api::{enums::v1::EventType, history::v1::history_event::Attributes},
-};
+use tests::{RunningWorker, client, task_queue, workflow_task_failure};
+use workflow_runtime::{ClientError, StartOptions, Worker, payload::encode};
 
 use crate::workflows::*;
-
-/// Waits until the run records a failed workflow task and returns the failure's message.
-async fn workflow_task_failure(handle: &UntypedWorkflowHandle) -> String {
-    let failed = eventually(PATIENCE, "a failed workflow task", || async {
-        let failures = history_events(handle, EventType::WorkflowTaskFailed).await;
-        failures
-            .into_iter()
-            .next()
-            .ok_or("no WorkflowTaskFailed event")
-    })
-    .await;
-    let Some(Attributes::WorkflowTaskFailedEventAttributes(failed)) = failed.attributes else {
-        panic!("a WorkflowTaskFailed event without its attributes: {failed:?}");
-    };
-    failed.failure.map(|f| f.message).unwrap_or_default()
-}
 
 fn worker(client: &workflow_runtime::Client, queue: &str) -> Worker {
     Worker::new(client, queue)

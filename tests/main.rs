@@ -9,4 +9,5 @@ mod handlers;
 mod order;
 mod python;
 mod replay;
+mod shutdown;
 mod timers;

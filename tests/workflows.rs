@@ -9,7 +9,7 @@ use std::{
 };
 
 use serde::{Deserialize, Serialize};
-use workflow_runtime::prelude::*;
+use workflow_runtime::{CancellationReason, prelude::*};
 
 fn quick_retries(attempts: u32) -> ActivityOptions {
     ActivityOptions::start_to_close(Duration::from_secs(10)).retry(
@@ -339,6 +339,8 @@ impl PanicRecovery {
 #[derive(Default)]
 pub struct Heartbeater {
     pub cancellations_seen: AtomicU32,
+    /// Why each cancellation came, and whether the worker was shutting down then.
+    pub cancellations: std::sync::Mutex<Vec<(Option<CancellationReason>, bool)>>,
 }
 
 #[activities]
@@ -350,6 +352,10 @@ impl Heartbeater {
     ) -> Result<(), ActivityError> {
         loop {
             if let Err(error) = ctx.heartbeat(&"working") {
+                self.cancellations
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .push((ctx.cancellation_reason(), ctx.is_worker_shutdown()));
                 self.cancellations_seen.fetch_add(1, Ordering::SeqCst);
                 return Err(error);
             }
@@ -403,6 +409,8 @@ impl CancelsActivity {
 pub struct HeldActivity {
     pub started: AtomicU32,
     pub finished: AtomicU32,
+    /// Attempts that were cancelled by the time they finished.
+    pub finished_cancelled: AtomicU32,
     release: tokio::sync::Notify,
 }
 
@@ -417,9 +425,12 @@ impl HeldActivity {
 impl HeldActivity {
     /// Returns `value` once released.
     #[activity]
-    pub async fn hold(&self, _ctx: ActivityContext, value: u64) -> Result<u64, ActivityError> {
+    pub async fn hold(&self, ctx: ActivityContext, value: u64) -> Result<u64, ActivityError> {
         self.started.fetch_add(1, Ordering::SeqCst);
         self.release.notified().await;
+        if ctx.is_cancelled() {
+            self.finished_cancelled.fetch_add(1, Ordering::SeqCst);
+        }
         self.finished.fetch_add(1, Ordering::SeqCst);
         Ok(value)
     }
@@ -672,5 +683,81 @@ impl StrictAccount {
 
     fn check_deposit(&self, _amount: &u64) -> WorkflowResult<()> {
         Err(WorkflowError::application("Closed", "deposits are closed"))
+    }
+}
+
+/// What [`ShutdownWatcher::work_until_stopped`] saw, in order.
+#[derive(Debug, Default)]
+pub struct ShutdownSeen {
+    /// When `ctx.worker_shutdown()` completed, and whether the attempt was cancelled by then.
+    pub shutdown: Option<(std::time::Instant, bool)>,
+    /// When the cancellation arrived, and its reason.
+    pub cancelled: Option<(std::time::Instant, Option<CancellationReason>)>,
+}
+
+/// A long activity that heartbeats until it is cancelled, noting when it learns of the
+/// worker's shutdown and of the cancellation. Each test keeps its own.
+#[derive(Default)]
+pub struct ShutdownWatcher {
+    pub started: AtomicU32,
+    pub seen: std::sync::Mutex<ShutdownSeen>,
+}
+
+impl ShutdownWatcher {
+    fn note(&self, update: impl FnOnce(&mut ShutdownSeen)) {
+        update(&mut self.seen.lock().unwrap_or_else(|e| e.into_inner()));
+    }
+}
+
+#[activities]
+impl ShutdownWatcher {
+    /// Heartbeats every 100 ms until cancelled; reports the cancellation.
+    #[activity]
+    pub async fn work_until_stopped(&self, ctx: ActivityContext) -> Result<(), ActivityError> {
+        self.started.fetch_add(1, Ordering::SeqCst);
+        let watch_shutdown = async {
+            ctx.worker_shutdown().await;
+            let cancelled = ctx.is_cancelled();
+            self.note(|seen| seen.shutdown = Some((std::time::Instant::now(), cancelled)));
+            std::future::pending::<()>().await;
+        };
+        let heartbeat = async {
+            loop {
+                if let Err(error) = ctx.heartbeat(&"working") {
+                    return error;
+                }
+                tokio::select! {
+                    _ = ctx.cancelled() => {}
+                    _ = tokio::time::sleep(Duration::from_millis(100)) => {}
+                }
+            }
+        };
+        let error = tokio::select! {
+            error = heartbeat => error,
+            _ = watch_shutdown => unreachable!("never completes"),
+        };
+        let reason = ctx.cancellation_reason();
+        self.note(|seen| seen.cancelled = Some((std::time::Instant::now(), reason)));
+        Err(error)
+    }
+}
+
+/// Runs one [`ShutdownWatcher`] activity, attempted once, so that how the attempt ended is in
+/// the history.
+#[derive(Default)]
+pub struct WatchesShutdown;
+
+#[workflow]
+impl WatchesShutdown {
+    #[run]
+    pub async fn run(ctx: WorkflowContext<Self>) -> WorkflowResult<()> {
+        ctx.activity(ShutdownWatcher::work_until_stopped, ())
+            .options(
+                ActivityOptions::start_to_close(Duration::from_secs(120))
+                    .heartbeat_timeout(Duration::from_secs(30))
+                    .retry(RetryPolicy::no_retries()),
+            )
+            .await?;
+        Ok(())
     }
 }

@@ -63,7 +63,7 @@ mod workflow;
 
 pub use activity::{
     Activity, ActivityContext, ActivityDefinition, ActivityFn, ActivityGroup, ActivityInfo,
-    FreeActivity, MethodActivity,
+    CancellationReason, FreeActivity, MethodActivity,
 };
 pub use client::{
     Client, ClientError, ClientOptions, HandlerArgs, QueryFn, SignalFn, StartOptions,

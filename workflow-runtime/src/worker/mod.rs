@@ -58,8 +58,9 @@ pub enum WorkerError {
     Poll(#[source] PollError),
 }
 
-/// Stops a running worker gracefully: polling stops, in-flight activations and activities
-/// finish (up to the graceful shutdown period), then `run()` returns.
+/// Stops a running worker gracefully: polling stops, in-flight activations finish, running
+/// activities are cancelled once the graceful shutdown period is over
+/// ([`Worker::graceful_shutdown_period`]) and end, then `run()` returns.
 #[derive(Debug, Clone)]
 pub struct ShutdownHandle {
     requested: Arc<watch::Sender<bool>>,
@@ -93,7 +94,7 @@ pub struct Worker {
     max_concurrent_activities: usize,
     max_cached_workflows: usize,
     workflow_threads: usize,
-    graceful_shutdown: Option<Duration>,
+    graceful_shutdown: Duration,
     shutdown_on_ctrl_c: bool,
     shutdown: ShutdownHandle,
 }
@@ -109,7 +110,8 @@ impl std::fmt::Debug for Worker {
 
 impl Worker {
     /// A worker for `task_queue`, with the official SDKs' defaults: 100 concurrent workflow
-    /// tasks, 100 concurrent activities, 1,000 cached workflows.
+    /// tasks, 100 concurrent activities, 1,000 cached workflows, running activities cancelled
+    /// as soon as shutdown starts (a graceful shutdown period of 0).
     pub fn new(client: &Client, task_queue: impl Into<String>) -> Self {
         Self {
             client: client.clone(),
@@ -119,7 +121,7 @@ impl Worker {
             max_concurrent_activities: 100,
             max_cached_workflows: 1000,
             workflow_threads: thread::available_parallelism().map_or(2, |n| n.get().clamp(1, 8)),
-            graceful_shutdown: None,
+            graceful_shutdown: Duration::ZERO,
             shutdown_on_ctrl_c: true,
             shutdown: ShutdownHandle {
                 requested: Arc::new(watch::channel(false).0),
@@ -181,9 +183,18 @@ impl Worker {
     }
 
     /// How long running activities may take to finish after shutdown starts before they are
-    /// cancelled (default: wait for them).
+    /// cancelled with [`CancellationReason::WorkerShutdown`](crate::CancellationReason). The
+    /// default is 0, as in the Python, TypeScript, Go and .NET SDKs: they are cancelled at once.
+    ///
+    /// An activity learns that shutdown started through
+    /// [`ctx.is_worker_shutdown()`](crate::ActivityContext::is_worker_shutdown) before the
+    /// period ends, and of the cancellation through `ctx.cancelled()`, `ctx.is_cancelled()` or
+    /// its next heartbeat. An attempt cancelled this way (unless it still succeeds) is reported
+    /// as a retryable `WorkerShutdown` failure, so another worker retries it. The worker waits
+    /// for activities that ignore the cancellation; `Duration::MAX` waits for every activity
+    /// without cancelling it.
     pub fn graceful_shutdown_period(mut self, period: Duration) -> Self {
-        self.graceful_shutdown = Some(period);
+        self.graceful_shutdown = period;
         self
     }
 
@@ -213,7 +224,7 @@ impl Worker {
             max_cached_workflows: self.max_cached_workflows,
             max_concurrent_workflow_tasks: self.max_concurrent_workflow_tasks,
             max_concurrent_activities: Some(self.max_concurrent_activities),
-            graceful_shutdown: self.graceful_shutdown,
+            graceful_shutdown: Some(self.graceful_shutdown),
         }
     }
 
@@ -248,6 +259,8 @@ impl Worker {
         let registry = Arc::new(self.registry);
         tracing::info!(task_queue = %self.task_queue, namespace = %self.client.namespace(), "worker started");
 
+        // Turns true when shutdown starts, for `ActivityContext::is_worker_shutdown`.
+        let (shutting_down, shutdown_started) = watch::channel(false);
         let stop_watch = {
             let core = Arc::clone(&core);
             let mut requested = self.shutdown.requested.subscribe();
@@ -266,6 +279,7 @@ impl Worker {
                     _ = requested.wait_for(|r| *r) => {}
                     _ = ctrl_c_signal => {}
                 }
+                shutting_down.send_replace(true);
                 core.initiate_shutdown();
             })
         };
@@ -290,7 +304,12 @@ impl Worker {
         };
         let activities = async {
             if registry.has_activities() {
-                activity_loop(&core, &Arc::new(registry.activities.clone())).await
+                activity_loop(
+                    &core,
+                    &Arc::new(registry.activities.clone()),
+                    &shutdown_started,
+                )
+                .await
             } else {
                 Ok(())
             }
