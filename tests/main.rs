@@ -5,6 +5,7 @@ mod workflows;
 mod activities;
 mod bad_input;
 mod cache;
+mod deadlock;
 mod handlers;
 mod order;
 mod python;

@@ -761,3 +761,43 @@ impl WatchesShutdown {
         Ok(())
     }
 }
+
+/// Blocks the calling thread; workflow code reaching it through this helper is what the
+/// compile-time check cannot see, and what deadlock detection catches.
+fn block_thread_for(duration: Duration) {
+    BLOCKED_NAPS.fetch_add(1, Ordering::SeqCst);
+    std::thread::sleep(duration);
+}
+
+/// How many times [`block_thread_for`] was entered (each retry of a blocked task blocks again).
+pub static BLOCKED_NAPS: AtomicU32 = AtomicU32::new(0);
+
+/// Blocks its workflow thread for `seconds` inside `run`, through a helper.
+#[derive(Default)]
+pub struct BlocksItsThread;
+
+#[workflow]
+impl BlocksItsThread {
+    #[run]
+    pub async fn run(_ctx: WorkflowContext<Self>, seconds: u64) -> WorkflowResult<()> {
+        block_thread_for(Duration::from_secs(seconds));
+        Ok(())
+    }
+}
+
+/// A short workflow that goes through several workflow tasks: an activity, then a timer.
+#[derive(Default)]
+pub struct ShortErrand;
+
+#[workflow]
+impl ShortErrand {
+    #[run]
+    pub async fn run(ctx: WorkflowContext<Self>, n: i64) -> WorkflowResult<i64> {
+        let echoed = ctx
+            .activity(echo_number, n)
+            .options(ActivityOptions::start_to_close(Duration::from_secs(10)))
+            .await?;
+        ctx.sleep(Duration::from_millis(100)).await;
+        Ok(echoed)
+    }
+}

@@ -56,6 +56,7 @@ mod error;
 mod executor;
 mod options;
 pub mod payload;
+mod probe;
 pub mod replay;
 pub mod testing;
 mod worker;

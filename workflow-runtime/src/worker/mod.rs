@@ -17,12 +17,15 @@ use crate::{
     client::Client,
     worker::{
         activities::activity_loop,
-        core::{CoreSettings, Unobserved, workflow_loop},
+        core::{CoreSettings, Unobserved, evict_through, workflow_loop},
         registry::Registry,
-        threads::{RunPlace, WorkflowThreads},
+        threads::{RunPlace, ThreadSettings, WorkflowThreads},
     },
     workflow::WorkflowDefinition,
 };
+
+/// How long one workflow activation may run before it counts as a potential deadlock.
+pub(crate) const DEFAULT_DEADLOCK_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// Errors core reports, kept whole as the source of a [`WorkerError`].
 type CoreError = Box<dyn std::error::Error + Send + Sync>;
@@ -95,6 +98,7 @@ pub struct Worker {
     max_cached_workflows: usize,
     workflow_threads: usize,
     graceful_shutdown: Duration,
+    deadlock_timeout: Option<Duration>,
     shutdown_on_ctrl_c: bool,
     shutdown: ShutdownHandle,
 }
@@ -122,6 +126,7 @@ impl Worker {
             max_cached_workflows: 1000,
             workflow_threads: thread::available_parallelism().map_or(2, |n| n.get().clamp(1, 8)),
             graceful_shutdown: Duration::ZERO,
+            deadlock_timeout: Some(DEFAULT_DEADLOCK_TIMEOUT),
             shutdown_on_ctrl_c: true,
             shutdown: ShutdownHandle {
                 requested: Arc::new(watch::channel(false).0),
@@ -195,6 +200,25 @@ impl Worker {
     /// without cancelling it.
     pub fn graceful_shutdown_period(mut self, period: Duration) -> Self {
         self.graceful_shutdown = period;
+        self
+    }
+
+    /// How long one workflow activation may run before it counts as a potential deadlock
+    /// (default 2 s, as in the Python SDK; Go's is 1 s); `None` turns detection off, for
+    /// stepping through workflow code in a debugger.
+    ///
+    /// Workflow code that blocks its thread (`std::thread::sleep`, blocking I/O or locks in a
+    /// helper the compile-time check cannot see, a long computation) would stall every run
+    /// that shares the thread. Instead, the workflow task fails with a `[TMPRL1101] Potential
+    /// deadlock detected` message naming the workflow (type, id and run id) and the code it was
+    /// running (`run` or the handler), and the server retries it. The stuck thread is abandoned
+    /// to finish on its own, its result discarded; a fresh thread takes over its share of the
+    /// runs, and the runs cached on the stuck thread replay there (one whose task was already
+    /// waiting behind the stuck one records one failed workflow task first). The stuck run
+    /// then runs on a quarantine thread, shared only with other runs that got stuck, so that
+    /// its retries stall no other run.
+    pub fn deadlock_detection_timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.deadlock_timeout = timeout;
         self
     }
 
@@ -285,14 +309,16 @@ impl Worker {
         };
 
         let threads = if registry.has_workflows() {
-            Some(WorkflowThreads::start(
-                self.workflow_threads,
-                Arc::clone(&registry),
-                RunPlace {
+            Some(WorkflowThreads::start(ThreadSettings {
+                count: self.workflow_threads,
+                registry: Arc::clone(&registry),
+                place: RunPlace {
                     namespace: self.client.namespace().to_owned(),
                     task_queue: self.task_queue.clone(),
                 },
-            ))
+                deadlock_timeout: self.deadlock_timeout,
+                evict: evict_through(&core),
+            }))
         } else {
             None
         };

@@ -1,7 +1,7 @@
 //! Dispatch of signals, queries and updates to one run's handler table, with the workflow
 //! type erased, plus the built-in queries every Temporal SDK answers.
 
-use std::{cell::RefCell, future::Future, panic::AssertUnwindSafe, rc::Rc};
+use std::{cell::RefCell, future::Future, panic::AssertUnwindSafe, rc::Rc, sync::Arc};
 
 use futures::FutureExt;
 use temporalio_common::protos::{
@@ -19,6 +19,7 @@ use crate::{
     error::{Retry, WorkflowError, application_failure, failure_type, panic_message},
     executor::Executor,
     payload::{Payload, PayloadError, encode, json_protobuf},
+    probe,
     workflow::{
         context::WorkflowContext,
         definition::WorkflowDefinition,
@@ -96,11 +97,17 @@ impl<W: WorkflowDefinition> TypedHandlers<W> {
         self.shared().borrow_mut().commands.push(command);
     }
 
-    /// Spawns an async handler; the run counts it until it ends, for `all_handlers_finished`.
-    fn spawn_handler(&self, executor: &mut Executor, future: impl Future<Output = ()> + 'static) {
+    /// Spawns an async handler (`label` names it); the run counts it until it ends, for
+    /// `all_handlers_finished`.
+    fn spawn_handler(
+        &self,
+        executor: &mut Executor,
+        label: String,
+        future: impl Future<Output = ()> + 'static,
+    ) {
         let shared = Rc::clone(self.shared());
         shared.borrow_mut().running_handlers += 1;
-        executor.spawn(async move {
+        executor.spawn(Arc::from(label), async move {
             future.await;
             let mut shared = shared.borrow_mut();
             shared.running_handlers -= 1;
@@ -118,6 +125,7 @@ impl<W: WorkflowDefinition> TypedHandlers<W> {
             )),
             Some(handler) => {
                 let state = self.ctx.state_cell();
+                probe::running(format!("query handler `{name}`"));
                 let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| {
                     handler(&state.borrow(), name, arguments)
                 }));
@@ -194,6 +202,7 @@ impl<W: WorkflowDefinition> RunHandlers for TypedHandlers<W> {
         let decoded = match handler {
             SignalHandler::Sync(handler) => {
                 let state = self.ctx.state_cell();
+                probe::running(format!("signal handler `{name}`"));
                 let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| {
                     handler(&mut state.borrow_mut(), name, &signal.input)
                 }));
@@ -208,7 +217,8 @@ impl<W: WorkflowDefinition> RunHandlers for TypedHandlers<W> {
             SignalHandler::Async(handler) => {
                 handler(self.ctx.clone(), name, &signal.input).map(|future| {
                     let shared = Rc::clone(self.shared());
-                    self.spawn_handler(executor, async move {
+                    let label = format!("signal handler `{name}`");
+                    self.spawn_handler(executor, label, async move {
                         if let Err(error) = future.await {
                             // An error from a signal handler fails the workflow, as an error
                             // from `run` does.
@@ -269,6 +279,7 @@ impl<W: WorkflowDefinition> RunHandlers for TypedHandlers<W> {
         if update.run_validator
             && let Some(validator) = entry.validator
         {
+            probe::running(format!("validator of update `{name}`"));
             let verdict = std::panic::catch_unwind(AssertUnwindSafe(|| {
                 validator(&state.borrow(), name, &update.input)
             }));
@@ -287,6 +298,7 @@ impl<W: WorkflowDefinition> RunHandlers for TypedHandlers<W> {
         }
         match &entry.handler {
             UpdateHandler::Sync(handler) => {
+                probe::running(format!("update handler `{name}`"));
                 let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| {
                     handler(&mut state.borrow_mut(), name, &update.input)
                 }));
@@ -313,7 +325,7 @@ impl<W: WorkflowDefinition> RunHandlers for TypedHandlers<W> {
                     let shared = Rc::clone(self.shared());
                     let id = id.to_owned();
                     let what = format!("update handler `{name}`");
-                    self.spawn_handler(executor, async move {
+                    self.spawn_handler(executor, what.clone(), async move {
                         let outcome = AssertUnwindSafe(future).catch_unwind().await;
                         let response = match outcome {
                             Ok(Ok(result)) => Response::Completed(result),
