@@ -1,13 +1,17 @@
 //! Activities: retries, non-retryable errors, parallel execution.
 
-use std::sync::{
-    Arc,
-    atomic::{AtomicU32, Ordering},
+use std::{
+    sync::{
+        Arc,
+        atomic::{AtomicU32, Ordering},
+    },
+    time::Duration,
 };
 
 use tests::{PATIENCE, RunningWorker, client, eventually, history_events, task_queue};
 use workflow_runtime::{
-    ClientError, StartOptions, Worker, protos::temporal::api::enums::v1::EventType,
+    CancellationReason, ClientError, StartOptions, Worker,
+    protos::temporal::api::enums::v1::EventType,
 };
 
 use crate::workflows::*;
@@ -137,6 +141,15 @@ async fn cancellation_reaches_a_heartbeating_activity() {
         "the activity to see its cancellation",
     )
     .await;
+    // A cancellation the workflow asked for is not a worker shutdown.
+    assert_eq!(
+        *heartbeater
+            .cancellations
+            .lock()
+            .unwrap_or_else(|e| e.into_inner()),
+        vec![(Some(CancellationReason::Requested), false)],
+        "(reason, worker shutting down) of each cancellation"
+    );
     handle
         .signal(CancelsActivity::finish, ())
         .await
@@ -147,14 +160,15 @@ async fn cancellation_reaches_a_heartbeating_activity() {
 }
 
 #[tokio::test]
-async fn graceful_shutdown_lets_running_activities_finish() {
+async fn a_graceful_period_lets_running_activities_finish() {
     let client = client().await;
     let queue = task_queue("graceful");
     let held = Arc::new(HeldActivity::default());
     let worker = RunningWorker::start(
         Worker::new(&client, &queue)
             .workflow::<HoldsActivity>()
-            .shared_activities(Arc::clone(&held)),
+            .shared_activities(Arc::clone(&held))
+            .graceful_shutdown_period(Duration::MAX),
     );
     let handle = client
         .start(HoldsActivity::run, 1_500, StartOptions::new(&queue, &queue))
@@ -170,6 +184,11 @@ async fn graceful_shutdown_lets_running_activities_finish() {
         held.finished.load(Ordering::SeqCst),
         1,
         "the running activity finished before the worker stopped"
+    );
+    assert_eq!(
+        held.finished_cancelled.load(Ordering::SeqCst),
+        0,
+        "with an unbounded graceful period nothing is cancelled"
     );
 
     // A new worker picks the workflow up where the old one left it.

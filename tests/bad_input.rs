@@ -1,6 +1,6 @@
 //! Bad input and broken workflow code: each gets a clear error, and nothing else breaks.
 
-use tests::{PATIENCE, RunningWorker, client, eventually, history_events, task_queue};
+use tests::{RunningWorker, client, history_events, task_queue, workflow_task_failure};
 use workflow_runtime::{
     ClientError, StartOptions, UntypedWorkflowHandle, Worker, WorkflowFailed,
     payload::{Payload, encode},
@@ -11,22 +11,6 @@ use workflow_runtime::{
 };
 
 use crate::workflows::*;
-
-/// Waits until the run records a failed workflow task and returns the failure's message.
-async fn workflow_task_failure(handle: &UntypedWorkflowHandle) -> String {
-    let failed = eventually(PATIENCE, "a failed workflow task", || async {
-        let failures = history_events(handle, EventType::WorkflowTaskFailed).await;
-        failures
-            .into_iter()
-            .next()
-            .ok_or("no WorkflowTaskFailed event")
-    })
-    .await;
-    let Some(Attributes::WorkflowTaskFailedEventAttributes(failed)) = failed.attributes else {
-        panic!("a WorkflowTaskFailed event without its attributes: {failed:?}");
-    };
-    failed.failure.map(|f| f.message).unwrap_or_default()
-}
 
 /// Starts `TimerWorkflow` (`interval_ms: u64, count: u32`) with raw `arguments` and returns the
 /// handle and the failure the run ends with.

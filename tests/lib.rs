@@ -16,7 +16,10 @@ use std::{
 
 use workflow_runtime::{
     Client, ShutdownHandle, UntypedWorkflowHandle, Worker, WorkerError,
-    protos::temporal::api::{enums::v1::EventType, history::v1::HistoryEvent},
+    protos::temporal::api::{
+        enums::v1::EventType,
+        history::v1::{HistoryEvent, history_event::Attributes},
+    },
     testing::{DevServer, tools_dir},
 };
 
@@ -95,6 +98,27 @@ pub async fn history_events(handle: &UntypedWorkflowHandle, kind: EventType) -> 
         .into_iter()
         .filter(|event| event.event_type == kind as i32)
         .collect()
+}
+
+/// Waits until the run's history has an event of `kind`, and returns the first one.
+pub async fn first_event(handle: &UntypedWorkflowHandle, kind: EventType) -> HistoryEvent {
+    eventually(PATIENCE, &format!("a {kind:?} event"), || async {
+        history_events(handle, kind)
+            .await
+            .into_iter()
+            .next()
+            .ok_or("none yet")
+    })
+    .await
+}
+
+/// Waits until the run records a failed workflow task and returns the failure's message.
+pub async fn workflow_task_failure(handle: &UntypedWorkflowHandle) -> String {
+    let failed = first_event(handle, EventType::WorkflowTaskFailed).await;
+    let Some(Attributes::WorkflowTaskFailedEventAttributes(failed)) = failed.attributes else {
+        panic!("a WorkflowTaskFailed event without its attributes: {failed:?}");
+    };
+    failed.failure.map(|f| f.message).unwrap_or_default()
 }
 
 /// A worker running in the background until the guard is dropped or `stop` is called.

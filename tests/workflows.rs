@@ -9,7 +9,9 @@ use std::{
 };
 
 use serde::{Deserialize, Serialize};
-use workflow_runtime::{prelude::*, protos::temporal::api::common::v1::WorkflowExecution};
+use workflow_runtime::{
+    CancellationReason, prelude::*, protos::temporal::api::common::v1::WorkflowExecution,
+};
 
 fn quick_retries(attempts: u32) -> ActivityOptions {
     ActivityOptions::start_to_close(Duration::from_secs(10)).retry(
@@ -365,6 +367,8 @@ impl PanicRecovery {
 #[derive(Default)]
 pub struct Heartbeater {
     pub cancellations_seen: AtomicU32,
+    /// Why each cancellation came, and whether the worker was shutting down then.
+    pub cancellations: std::sync::Mutex<Vec<(Option<CancellationReason>, bool)>>,
 }
 
 #[activities]
@@ -376,6 +380,10 @@ impl Heartbeater {
     ) -> Result<(), ActivityError> {
         loop {
             if let Err(error) = ctx.heartbeat(&"working") {
+                self.cancellations
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .push((ctx.cancellation_reason(), ctx.is_worker_shutdown()));
                 self.cancellations_seen.fetch_add(1, Ordering::SeqCst);
                 return Err(error);
             }
@@ -429,6 +437,8 @@ impl CancelsActivity {
 pub struct HeldActivity {
     pub started: AtomicU32,
     pub finished: AtomicU32,
+    /// Attempts that were cancelled by the time they finished.
+    pub finished_cancelled: AtomicU32,
     release: tokio::sync::Notify,
 }
 
@@ -443,9 +453,12 @@ impl HeldActivity {
 impl HeldActivity {
     /// Returns `value` once released.
     #[activity]
-    pub async fn hold(&self, _ctx: ActivityContext, value: u64) -> Result<u64, ActivityError> {
+    pub async fn hold(&self, ctx: ActivityContext, value: u64) -> Result<u64, ActivityError> {
         self.started.fetch_add(1, Ordering::SeqCst);
         self.release.notified().await;
+        if ctx.is_cancelled() {
+            self.finished_cancelled.fetch_add(1, Ordering::SeqCst);
+        }
         self.finished.fetch_add(1, Ordering::SeqCst);
         Ok(value)
     }
@@ -842,5 +855,121 @@ impl ProtoWorkflow {
             workflow_id: execution.0.workflow_id,
             run_id: format!("stamped-{}", stamp.seconds),
         }))
+    }
+}
+
+/// What [`ShutdownWatcher::work_until_stopped`] saw, in order.
+#[derive(Debug, Default)]
+pub struct ShutdownSeen {
+    /// When `ctx.worker_shutdown()` completed, and whether the attempt was cancelled by then.
+    pub shutdown: Option<(std::time::Instant, bool)>,
+    /// When the cancellation arrived, and its reason.
+    pub cancelled: Option<(std::time::Instant, Option<CancellationReason>)>,
+}
+
+/// A long activity that heartbeats until it is cancelled, noting when it learns of the
+/// worker's shutdown and of the cancellation. Each test keeps its own.
+#[derive(Default)]
+pub struct ShutdownWatcher {
+    pub started: AtomicU32,
+    pub seen: std::sync::Mutex<ShutdownSeen>,
+}
+
+impl ShutdownWatcher {
+    fn note(&self, update: impl FnOnce(&mut ShutdownSeen)) {
+        update(&mut self.seen.lock().unwrap_or_else(|e| e.into_inner()));
+    }
+}
+
+#[activities]
+impl ShutdownWatcher {
+    /// Heartbeats every 100 ms until cancelled; reports the cancellation.
+    #[activity]
+    pub async fn work_until_stopped(&self, ctx: ActivityContext) -> Result<(), ActivityError> {
+        self.started.fetch_add(1, Ordering::SeqCst);
+        let watch_shutdown = async {
+            ctx.worker_shutdown().await;
+            let cancelled = ctx.is_cancelled();
+            self.note(|seen| seen.shutdown = Some((std::time::Instant::now(), cancelled)));
+            std::future::pending::<()>().await;
+        };
+        let heartbeat = async {
+            loop {
+                if let Err(error) = ctx.heartbeat(&"working") {
+                    return error;
+                }
+                tokio::select! {
+                    _ = ctx.cancelled() => {}
+                    _ = tokio::time::sleep(Duration::from_millis(100)) => {}
+                }
+            }
+        };
+        let error = tokio::select! {
+            error = heartbeat => error,
+            _ = watch_shutdown => unreachable!("never completes"),
+        };
+        let reason = ctx.cancellation_reason();
+        self.note(|seen| seen.cancelled = Some((std::time::Instant::now(), reason)));
+        Err(error)
+    }
+}
+
+/// Runs one [`ShutdownWatcher`] activity, attempted once, so that how the attempt ended is in
+/// the history.
+#[derive(Default)]
+pub struct WatchesShutdown;
+
+#[workflow]
+impl WatchesShutdown {
+    #[run]
+    pub async fn run(ctx: WorkflowContext<Self>) -> WorkflowResult<()> {
+        ctx.activity(ShutdownWatcher::work_until_stopped, ())
+            .options(
+                ActivityOptions::start_to_close(Duration::from_secs(120))
+                    .heartbeat_timeout(Duration::from_secs(30))
+                    .retry(RetryPolicy::no_retries()),
+            )
+            .await?;
+        Ok(())
+    }
+}
+
+/// Blocks the calling thread; workflow code reaching it through this helper is what the
+/// compile-time check cannot see, and what deadlock detection catches.
+fn block_thread_for(duration: Duration) {
+    BLOCKED_NAPS.fetch_add(1, Ordering::SeqCst);
+    std::thread::sleep(duration);
+}
+
+/// How many times [`block_thread_for`] was entered (each retry of a blocked task blocks again).
+pub static BLOCKED_NAPS: AtomicU32 = AtomicU32::new(0);
+
+/// Blocks its workflow thread for `seconds` inside `run`, through a helper.
+#[derive(Default)]
+pub struct BlocksItsThread;
+
+#[workflow]
+impl BlocksItsThread {
+    #[run]
+    pub async fn run(_ctx: WorkflowContext<Self>, seconds: u64) -> WorkflowResult<()> {
+        block_thread_for(Duration::from_secs(seconds));
+        Ok(())
+    }
+}
+
+/// A short workflow that goes through several workflow tasks: an activity, then a timer.
+#[derive(Default)]
+pub struct ShortErrand;
+
+#[workflow]
+impl ShortErrand {
+    #[run]
+    pub async fn run(ctx: WorkflowContext<Self>, n: i64) -> WorkflowResult<i64> {
+        let echoed = ctx
+            .activity(echo_number, n)
+            .options(ActivityOptions::start_to_close(Duration::from_secs(10)))
+            .await?;
+        ctx.sleep(Duration::from_millis(100)).await;
+        Ok(echoed)
     }
 }

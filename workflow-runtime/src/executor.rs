@@ -18,7 +18,7 @@ use std::{
     thread::{self, ThreadId},
 };
 
-use crate::error::panic_message;
+use crate::{error::panic_message, probe};
 
 type Task = Pin<Box<dyn Future<Output = ()>>>;
 
@@ -103,6 +103,8 @@ impl Wake for TaskWaker {
 /// One executor per workflow run; it must stay on the thread that created it (`!Send`).
 pub(crate) struct Executor {
     tasks: BTreeMap<u64, Task>,
+    /// What each task runs (`run`, a handler), for the deadlock watchdog's message.
+    labels: BTreeMap<u64, Arc<str>>,
     wakers: BTreeMap<u64, Waker>,
     next_id: u64,
     queue: Arc<ReadyQueue>,
@@ -112,6 +114,7 @@ impl Executor {
     pub(crate) fn new() -> Self {
         Self {
             tasks: BTreeMap::new(),
+            labels: BTreeMap::new(),
             wakers: BTreeMap::new(),
             next_id: 0,
             queue: Arc::new(ReadyQueue {
@@ -123,10 +126,12 @@ impl Executor {
     }
 
     /// Adds a task; it is polled on the next `run_until_stalled`, after the tasks already ready.
-    pub(crate) fn spawn(&mut self, task: impl Future<Output = ()> + 'static) {
+    /// `label` says what it runs (`run`, a handler), for the deadlock watchdog's message.
+    pub(crate) fn spawn(&mut self, label: Arc<str>, task: impl Future<Output = ()> + 'static) {
         let id = self.next_id;
         self.next_id += 1;
         self.tasks.insert(id, Box::pin(task));
+        self.labels.insert(id, label);
         self.queue.push(id);
     }
 
@@ -148,11 +153,15 @@ impl Executor {
                     }))
                 })
                 .clone();
+            if let Some(label) = self.labels.get(&id) {
+                probe::running(Arc::clone(label));
+            }
             let mut cx = Context::from_waker(&waker);
             let polled = std::panic::catch_unwind(AssertUnwindSafe(|| task.as_mut().poll(&mut cx)));
             match polled {
                 Ok(Poll::Ready(())) => {
                     self.tasks.remove(&id);
+                    self.labels.remove(&id);
                     self.wakers.remove(&id);
                 }
                 Ok(Poll::Pending) => {}
@@ -169,6 +178,7 @@ impl Executor {
     pub(crate) fn clear(&mut self) {
         let tasks = std::mem::take(&mut self.tasks);
         drop(tasks);
+        self.labels.clear();
         self.wakers.clear();
     }
 }
@@ -178,13 +188,17 @@ mod tests {
     use super::*;
     use std::{cell::RefCell, rc::Rc};
 
+    fn label() -> Arc<str> {
+        Arc::from("test task")
+    }
+
     #[test]
     fn tasks_run_in_spawn_order_until_stalled() {
         let log = Rc::new(RefCell::new(Vec::new()));
         let mut ex = Executor::new();
         for i in 0..3 {
             let log = log.clone();
-            ex.spawn(async move { log.borrow_mut().push(i) });
+            ex.spawn(label(), async move { log.borrow_mut().push(i) });
         }
         ex.run_until_stalled().unwrap();
         assert_eq!(*log.borrow(), vec![0, 1, 2]);
@@ -199,7 +213,7 @@ mod tests {
             let slot = slot.clone();
             let done = done.clone();
             let mut first = true;
-            ex.spawn(async move {
+            ex.spawn(label(), async move {
                 std::future::poll_fn(|cx| {
                     if first {
                         first = false;
@@ -223,7 +237,7 @@ mod tests {
     #[test]
     fn panic_is_reported_not_propagated() {
         let mut ex = Executor::new();
-        ex.spawn(async { panic!("boom") });
+        ex.spawn(label(), async { panic!("boom") });
         assert_eq!(
             ex.run_until_stalled(),
             Err(ExecutorFault::Panic("boom".into()))
@@ -236,10 +250,13 @@ mod tests {
         let mut ex = Executor::new();
         {
             let slot = slot.clone();
-            ex.spawn(std::future::poll_fn(move |cx| {
-                *slot.borrow_mut() = Some(cx.waker().clone());
-                Poll::<()>::Pending
-            }));
+            ex.spawn(
+                label(),
+                std::future::poll_fn(move |cx| {
+                    *slot.borrow_mut() = Some(cx.waker().clone());
+                    Poll::<()>::Pending
+                }),
+            );
         }
         ex.run_until_stalled().unwrap();
         let waker = slot.borrow_mut().take().unwrap();

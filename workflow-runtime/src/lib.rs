@@ -56,6 +56,7 @@ mod error;
 mod executor;
 mod options;
 pub mod payload;
+mod probe;
 pub mod replay;
 pub mod testing;
 mod worker;
@@ -63,7 +64,7 @@ mod workflow;
 
 pub use activity::{
     Activity, ActivityContext, ActivityDefinition, ActivityFn, ActivityGroup, ActivityInfo,
-    FreeActivity, MethodActivity,
+    CancellationReason, FreeActivity, MethodActivity,
 };
 pub use client::{
     Client, ClientError, ClientOptions, HandlerArgs, QueryFn, SignalFn, StartOptions,

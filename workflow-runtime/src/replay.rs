@@ -34,9 +34,10 @@ use temporalio_sdk_core::{
 
 use crate::{
     worker::{
-        core::{ActivationObserver, Completions, CoreSettings, workflow_loop},
+        DEFAULT_DEADLOCK_TIMEOUT,
+        core::{ActivationObserver, Completions, CoreSettings, evict_through, workflow_loop},
         registry::Registry,
-        threads::{RunPlace, WorkflowThreads},
+        threads::{RunPlace, ThreadSettings, WorkflowThreads},
     },
     workflow::{WorkflowDefinition, run::eviction},
 };
@@ -165,14 +166,18 @@ impl Replayer {
         ))
         .map_err(|e| ReplayError::Core(e.into()))?;
         let core = Arc::new(core);
-        let threads = WorkflowThreads::start(
-            1,
-            Arc::new(self.registry.clone()),
-            RunPlace {
+        let threads = WorkflowThreads::start(ThreadSettings {
+            count: 1,
+            registry: Arc::new(self.registry.clone()),
+            place: RunPlace {
                 namespace: settings.namespace,
                 task_queue: settings.task_queue,
             },
-        );
+            // A replay stuck in blocking workflow code fails with the deadlock message, as on
+            // a worker.
+            deadlock_timeout: Some(DEFAULT_DEADLOCK_TIMEOUT),
+            evict: evict_through(&core),
+        });
         let verdict = Arc::new(Verdict {
             workflow_type,
             core: Arc::downgrade(&core),

@@ -66,15 +66,68 @@ impl ActivityInfo {
 /// Where an attempt's heartbeat details go (core, or nowhere for a detached context).
 pub(crate) type HeartbeatSink = Arc<dyn Fn(Vec<Payload>) + Send + Sync>;
 
-/// What an activity receives: its info, heartbeats and cancellation.
+/// Why an activity attempt was asked to stop: [`ActivityContext::cancellation_reason`].
+///
+/// The reasons are core's, as every SDK on Temporal's core reports them (Python's
+/// `activity.cancellation_details()`, TypeScript's `Context.cancellationDetails`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum CancellationReason {
+    /// Cancellation was requested: the workflow cancelled the activity, or the workflow was
+    /// cancelled or ended. Report it with `Err(ActivityError::cancelled())`.
+    Requested,
+    /// The worker is shutting down and its graceful shutdown period
+    /// ([`Worker::graceful_shutdown_period`](crate::Worker::graceful_shutdown_period)) is over.
+    /// However the attempt then ends, except with a success, core reports it as a retryable
+    /// `WorkerShutdown` failure, so the retry policy runs it again on another worker.
+    WorkerShutdown,
+    /// The attempt's start-to-close or heartbeat timeout passed (the worker noticed it before
+    /// the server did); the server retries by the retry policy.
+    TimedOut,
+    /// The server no longer knows this attempt: it timed out, was completed elsewhere, or its
+    /// workflow is gone.
+    NotFound,
+    /// The activity was paused (for example with `temporal activity pause`).
+    Paused,
+    /// The activity was reset (for example with `temporal activity reset`).
+    Reset,
+}
+
+impl CancellationReason {
+    /// The reason core gives in an activity `Cancel` task (`ActivityCancelReason`).
+    pub(crate) fn from_core(reason: i32) -> Self {
+        use temporalio_common::protos::coresdk::activity_task::ActivityCancelReason as Core;
+        match Core::try_from(reason) {
+            Ok(Core::WorkerShutdown) => Self::WorkerShutdown,
+            Ok(Core::TimedOut) => Self::TimedOut,
+            Ok(Core::NotFound) => Self::NotFound,
+            Ok(Core::Paused) => Self::Paused,
+            Ok(Core::Reset) => Self::Reset,
+            // A reason this version does not know is still a request to stop.
+            Ok(Core::Cancelled) | Err(_) => Self::Requested,
+        }
+    }
+}
+
+/// The cancellation state of one attempt: `None` until cancellation arrives.
+pub(crate) type CancelState = watch::Receiver<Option<CancellationReason>>;
+
+/// What an activity receives: its info, heartbeats, cancellation and worker shutdown.
 #[derive(Clone)]
 pub struct ActivityContext {
     info: Arc<ActivityInfo>,
     heartbeat_details: Arc<Vec<Payload>>,
     heartbeat: HeartbeatSink,
-    cancelled: watch::Receiver<bool>,
-    /// Keeps the channel open for detached contexts, so `cancelled()` waits forever.
-    _cancel_sender: Option<Arc<watch::Sender<bool>>>,
+    cancelled: CancelState,
+    worker_shutdown: watch::Receiver<bool>,
+    /// Keeps the channels open for detached contexts, so `cancelled()` and
+    /// `worker_shutdown()` wait forever.
+    _detached_senders: Option<Arc<DetachedSenders>>,
+}
+
+struct DetachedSenders {
+    _cancel: watch::Sender<Option<CancellationReason>>,
+    _shutdown: watch::Sender<bool>,
 }
 
 impl fmt::Debug for ActivityContext {
@@ -96,13 +149,18 @@ impl ActivityContext {
     /// assert!(!ctx.is_cancelled());
     /// ```
     pub fn detached(info: ActivityInfo) -> Self {
-        let (sender, cancelled) = watch::channel(false);
+        let (cancel, cancelled) = watch::channel(None);
+        let (shutdown, worker_shutdown) = watch::channel(false);
         Self {
             info: Arc::new(info),
             heartbeat_details: Arc::new(Vec::new()),
             heartbeat: Arc::new(|_| {}),
             cancelled,
-            _cancel_sender: Some(Arc::new(sender)),
+            worker_shutdown,
+            _detached_senders: Some(Arc::new(DetachedSenders {
+                _cancel: cancel,
+                _shutdown: shutdown,
+            })),
         }
     }
 
@@ -111,14 +169,16 @@ impl ActivityContext {
         info: ActivityInfo,
         heartbeat_details: Vec<Payload>,
         heartbeat: HeartbeatSink,
-        cancelled: watch::Receiver<bool>,
+        cancelled: CancelState,
+        worker_shutdown: watch::Receiver<bool>,
     ) -> Self {
         Self {
             info: Arc::new(info),
             heartbeat_details: Arc::new(heartbeat_details),
             heartbeat,
             cancelled,
-            _cancel_sender: None,
+            worker_shutdown,
+            _detached_senders: None,
         }
     }
 
@@ -146,16 +206,83 @@ impl ActivityContext {
         self.heartbeat_details.first().map(crate::payload::decode)
     }
 
-    /// Whether cancellation of this activity was requested (by the workflow, a timeout or a
-    /// worker shutdown). Only activities that heartbeat learn about server-side cancellation.
+    /// Whether this attempt was asked to stop, for any [`CancellationReason`]: the workflow,
+    /// a timeout, or the end of a worker's graceful shutdown period. Only activities that
+    /// heartbeat learn about cancellation the server requests.
     pub fn is_cancelled(&self) -> bool {
+        self.cancelled.borrow().is_some()
+    }
+
+    /// Why this attempt was asked to stop, or `None` while it was not. Tells a worker shutdown
+    /// ([`CancellationReason::WorkerShutdown`]) from a cancellation the workflow requested
+    /// ([`CancellationReason::Requested`]).
+    ///
+    /// ```
+    /// use workflow_runtime::{ActivityContext, ActivityInfo};
+    /// let ctx = ActivityContext::detached(ActivityInfo::default());
+    /// assert_eq!(ctx.cancellation_reason(), None);
+    /// ```
+    pub fn cancellation_reason(&self) -> Option<CancellationReason> {
         *self.cancelled.borrow()
     }
 
-    /// Completes when cancellation is requested.
+    /// Completes when this attempt is asked to stop; then
+    /// [`cancellation_reason`](Self::cancellation_reason) says why.
     pub async fn cancelled(&self) {
         let mut receiver = self.cancelled.clone();
         // An error means the sender is gone: the task is over, which also means stop.
-        let _ = receiver.wait_for(|cancelled| *cancelled).await;
+        let _ = receiver.wait_for(Option::is_some).await;
+    }
+
+    /// Whether the worker running this attempt is shutting down. It turns true as soon as
+    /// shutdown is requested, before the graceful shutdown period ends and the attempt is
+    /// cancelled, so an activity can checkpoint (heartbeat its progress) or finish early.
+    /// Like Python's `activity.is_worker_shutdown()` and Go's `activity.GetWorkerStopChannel`.
+    pub fn is_worker_shutdown(&self) -> bool {
+        *self.worker_shutdown.borrow()
+    }
+
+    /// Completes when the worker running this attempt starts shutting down (see
+    /// [`is_worker_shutdown`](Self::is_worker_shutdown)); never for a detached context.
+    pub async fn worker_shutdown(&self) {
+        let mut receiver = self.worker_shutdown.clone();
+        // The sender lives as long as the worker's run; gone means the worker is stopping.
+        let _ = receiver.wait_for(|shutting_down| *shutting_down).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use temporalio_common::protos::coresdk::activity_task::ActivityCancelReason as Core;
+
+    use super::*;
+
+    #[test]
+    fn core_s_cancel_reasons_map_one_to_one_and_unknown_ones_are_requests() {
+        for (core, ours) in [
+            (Core::NotFound, CancellationReason::NotFound),
+            (Core::Cancelled, CancellationReason::Requested),
+            (Core::TimedOut, CancellationReason::TimedOut),
+            (Core::WorkerShutdown, CancellationReason::WorkerShutdown),
+            (Core::Paused, CancellationReason::Paused),
+            (Core::Reset, CancellationReason::Reset),
+        ] {
+            assert_eq!(CancellationReason::from_core(core as i32), ours);
+        }
+        assert_eq!(
+            CancellationReason::from_core(99),
+            CancellationReason::Requested
+        );
+    }
+
+    #[test]
+    fn a_detached_context_is_never_cancelled_nor_shutting_down() {
+        let ctx = ActivityContext::detached(ActivityInfo::default());
+        assert!(!ctx.is_cancelled());
+        assert_eq!(ctx.cancellation_reason(), None);
+        assert!(!ctx.is_worker_shutdown());
+        use futures::FutureExt;
+        assert!(ctx.worker_shutdown().now_or_never().is_none());
+        assert!(ctx.cancelled().now_or_never().is_none());
     }
 }

@@ -11,7 +11,7 @@ use tokio::sync::watch;
 
 use crate::{
     activity::{
-        context::{ActivityContext, ActivityInfo},
+        context::{ActivityContext, ActivityInfo, CancelState},
         registry::ActivityRegistry,
     },
     convert::{duration, system_time},
@@ -36,6 +36,13 @@ fn attempt_info(start: &Start) -> ActivityInfo {
     }
 }
 
+/// What an attempt hears from its worker: cancellation of this attempt, and the worker's own
+/// shutdown.
+pub(crate) struct AttemptSignals {
+    pub(crate) cancelled: CancelState,
+    pub(crate) worker_shutdown: watch::Receiver<bool>,
+}
+
 /// Runs one activity task and returns the result to report. Panics fail the attempt
 /// (retryable); unknown activity types fail it with the registered names.
 pub(crate) async fn execute(
@@ -43,8 +50,12 @@ pub(crate) async fn execute(
     task_token: Vec<u8>,
     start: Start,
     heartbeat: Arc<dyn Fn(ActivityHeartbeat) + Send + Sync>,
-    cancelled: watch::Receiver<bool>,
+    signals: AttemptSignals,
 ) -> ActivityExecutionResult {
+    let AttemptSignals {
+        cancelled,
+        worker_shutdown,
+    } = signals;
     let handler = match activities.get(&start.activity_type) {
         Ok(handler) => handler,
         Err(message) => {
@@ -67,13 +78,14 @@ pub(crate) async fn execute(
             })
         }),
         cancelled.clone(),
+        worker_shutdown,
     );
     let outcome = AssertUnwindSafe(async move { handler(ctx, start.input).await })
         .catch_unwind()
         .await;
     match outcome {
         Ok(Ok(payload)) => ActivityExecutionResult::ok(payload),
-        Ok(Err(error)) if error.is_cancelled() || *cancelled.borrow() => {
+        Ok(Err(error)) if error.is_cancelled() || cancelled.borrow().is_some() => {
             ActivityExecutionResult::cancel(error.into_failure())
         }
         Ok(Err(error)) => ActivityExecutionResult::fail(error.into_failure()),

@@ -10,14 +10,19 @@ use temporalio_common::protos::coresdk::{ActivityTaskCompletion, activity_task::
 use temporalio_sdk_core::{PollError, Worker as CoreWorker};
 use tokio::{sync::watch, task::JoinSet};
 
-use crate::activity::{ActivityRegistry, execute::execute};
+use crate::activity::{
+    ActivityRegistry, CancellationReason,
+    execute::{AttemptSignals, execute},
+};
 
-type RunningActivities = Arc<Mutex<HashMap<Vec<u8>, watch::Sender<bool>>>>;
+type RunningActivities = Arc<Mutex<HashMap<Vec<u8>, watch::Sender<Option<CancellationReason>>>>>;
 
-/// Runs activity tasks until core shuts down, then waits for the running ones.
+/// Runs activity tasks until core shuts down, then waits for the running ones. `shutdown`
+/// turns true when the worker starts shutting down; every attempt's context sees it.
 pub(crate) async fn activity_loop(
     core: &Arc<CoreWorker>,
     activities: &Arc<ActivityRegistry>,
+    shutdown: &watch::Receiver<bool>,
 ) -> Result<(), PollError> {
     let running: RunningActivities = Arc::default();
     let mut tasks = JoinSet::new();
@@ -30,7 +35,11 @@ pub(crate) async fn activity_loop(
         let token = task.task_token;
         match task.variant {
             Some(activity_task::Variant::Start(start)) => {
-                let (cancel, cancelled) = watch::channel(false);
+                let (cancel, cancelled) = watch::channel(None);
+                let signals = AttemptSignals {
+                    cancelled,
+                    worker_shutdown: shutdown.clone(),
+                };
                 lock(&running).insert(token.clone(), cancel);
                 let weak_core: Weak<CoreWorker> = Arc::downgrade(core);
                 let heartbeat = Arc::new(move |heartbeat| {
@@ -43,7 +52,7 @@ pub(crate) async fn activity_loop(
                 let running = Arc::clone(&running);
                 tasks.spawn(async move {
                     let result =
-                        execute(&activities, token.clone(), start, heartbeat, cancelled).await;
+                        execute(&activities, token.clone(), start, heartbeat, signals).await;
                     lock(&running).remove(&token);
                     let completion = ActivityTaskCompletion {
                         task_token: token,
@@ -55,9 +64,17 @@ pub(crate) async fn activity_loop(
                 });
             }
             Some(activity_task::Variant::Cancel(cancel)) => {
-                tracing::debug!(reason = cancel.reason, "activity cancellation requested");
+                let reason = CancellationReason::from_core(cancel.reason);
+                tracing::debug!(?reason, "activity cancellation requested");
                 if let Some(sender) = lock(&running).get(&token) {
-                    sender.send_replace(true);
+                    // The first reason stays: it is the one the activity may already act on.
+                    sender.send_if_modified(|current| {
+                        let first = current.is_none();
+                        if first {
+                            *current = Some(reason);
+                        }
+                        first
+                    });
                 }
             }
             None => {}

@@ -14,7 +14,10 @@ use temporalio_sdk_core::{
 };
 use tokio::task::JoinSet;
 
-use crate::{worker::threads::WorkflowThreads, workflow::run::task_failure};
+use crate::{
+    worker::threads::{Evict, WorkflowThreads},
+    workflow::run::task_failure,
+};
 
 /// What this runtime asks of core for one task queue.
 #[derive(Debug, Clone)]
@@ -52,6 +55,17 @@ impl CoreSettings {
             .maybe_graceful_shutdown_period(self.graceful_shutdown)
             .build()
     }
+}
+
+/// Evicts runs through `core`, for the workflow threads' deadlock watchdog; does nothing once
+/// core is gone.
+pub(crate) fn evict_through(core: &Arc<CoreWorker>) -> Evict {
+    let core = Arc::downgrade(core);
+    Arc::new(move |run_id| {
+        if let Some(core) = core.upgrade() {
+            core.request_workflow_eviction(run_id);
+        }
+    })
 }
 
 /// Sees each activation and its completion as they pass through the loop; the replayer uses

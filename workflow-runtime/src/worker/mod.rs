@@ -17,12 +17,15 @@ use crate::{
     client::Client,
     worker::{
         activities::activity_loop,
-        core::{Completions, CoreSettings, Unobserved, workflow_loop},
+        core::{Completions, CoreSettings, Unobserved, evict_through, workflow_loop},
         registry::Registry,
-        threads::{RunPlace, WorkflowThreads},
+        threads::{RunPlace, ThreadSettings, WorkflowThreads},
     },
     workflow::WorkflowDefinition,
 };
+
+/// How long one workflow activation may run before it counts as a potential deadlock.
+pub(crate) const DEFAULT_DEADLOCK_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// Errors core reports, kept whole as the source of a [`WorkerError`].
 type CoreError = Box<dyn std::error::Error + Send + Sync>;
@@ -58,8 +61,9 @@ pub enum WorkerError {
     Poll(#[source] PollError),
 }
 
-/// Stops a running worker gracefully: polling stops, in-flight activations and activities
-/// finish (up to the graceful shutdown period), then `run()` returns.
+/// Stops a running worker gracefully: polling stops, in-flight activations finish, running
+/// activities are cancelled once the graceful shutdown period is over
+/// ([`Worker::graceful_shutdown_period`]) and end, then `run()` returns.
 #[derive(Debug, Clone)]
 pub struct ShutdownHandle {
     requested: Arc<watch::Sender<bool>>,
@@ -93,7 +97,8 @@ pub struct Worker {
     max_concurrent_activities: usize,
     max_cached_workflows: usize,
     workflow_threads: usize,
-    graceful_shutdown: Option<Duration>,
+    graceful_shutdown: Duration,
+    deadlock_timeout: Option<Duration>,
     shutdown_on_ctrl_c: bool,
     shutdown: ShutdownHandle,
 }
@@ -109,7 +114,8 @@ impl std::fmt::Debug for Worker {
 
 impl Worker {
     /// A worker for `task_queue`, with the official SDKs' defaults: 100 concurrent workflow
-    /// tasks, 100 concurrent activities, 1,000 cached workflows.
+    /// tasks, 100 concurrent activities, 1,000 cached workflows, running activities cancelled
+    /// as soon as shutdown starts (a graceful shutdown period of 0).
     pub fn new(client: &Client, task_queue: impl Into<String>) -> Self {
         Self {
             client: client.clone(),
@@ -119,7 +125,8 @@ impl Worker {
             max_concurrent_activities: 100,
             max_cached_workflows: 1000,
             workflow_threads: thread::available_parallelism().map_or(2, |n| n.get().clamp(1, 8)),
-            graceful_shutdown: None,
+            graceful_shutdown: Duration::ZERO,
+            deadlock_timeout: Some(DEFAULT_DEADLOCK_TIMEOUT),
             shutdown_on_ctrl_c: true,
             shutdown: ShutdownHandle {
                 requested: Arc::new(watch::channel(false).0),
@@ -181,9 +188,37 @@ impl Worker {
     }
 
     /// How long running activities may take to finish after shutdown starts before they are
-    /// cancelled (default: wait for them).
+    /// cancelled with [`CancellationReason::WorkerShutdown`](crate::CancellationReason). The
+    /// default is 0, as in the Python, TypeScript, Go and .NET SDKs: they are cancelled at once.
+    ///
+    /// An activity learns that shutdown started through
+    /// [`ctx.is_worker_shutdown()`](crate::ActivityContext::is_worker_shutdown) before the
+    /// period ends, and of the cancellation through `ctx.cancelled()`, `ctx.is_cancelled()` or
+    /// its next heartbeat. An attempt cancelled this way (unless it still succeeds) is reported
+    /// as a retryable `WorkerShutdown` failure, so another worker retries it. The worker waits
+    /// for activities that ignore the cancellation; `Duration::MAX` waits for every activity
+    /// without cancelling it.
     pub fn graceful_shutdown_period(mut self, period: Duration) -> Self {
-        self.graceful_shutdown = Some(period);
+        self.graceful_shutdown = period;
+        self
+    }
+
+    /// How long one workflow activation may run before it counts as a potential deadlock
+    /// (default 2 s, as in the Python SDK; Go's is 1 s); `None` turns detection off, for
+    /// stepping through workflow code in a debugger.
+    ///
+    /// Workflow code that blocks its thread (`std::thread::sleep`, blocking I/O or locks in a
+    /// helper the compile-time check cannot see, a long computation) would stall every run
+    /// that shares the thread. Instead, the workflow task fails with a `[TMPRL1101] Potential
+    /// deadlock detected` message naming the workflow (type, id and run id) and the code it was
+    /// running (`run` or the handler), and the server retries it. The stuck thread is abandoned
+    /// to finish on its own, its result discarded; a fresh thread takes over its share of the
+    /// runs, and the runs cached on the stuck thread replay there (one whose task was already
+    /// waiting behind the stuck one records one failed workflow task first). The stuck run
+    /// then runs on a quarantine thread, shared only with other runs that got stuck, so that
+    /// its retries stall no other run.
+    pub fn deadlock_detection_timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.deadlock_timeout = timeout;
         self
     }
 
@@ -213,7 +248,7 @@ impl Worker {
             max_cached_workflows: self.max_cached_workflows,
             max_concurrent_workflow_tasks: self.max_concurrent_workflow_tasks,
             max_concurrent_activities: Some(self.max_concurrent_activities),
-            graceful_shutdown: self.graceful_shutdown,
+            graceful_shutdown: Some(self.graceful_shutdown),
         }
     }
 
@@ -248,6 +283,8 @@ impl Worker {
         let registry = Arc::new(self.registry);
         tracing::info!(task_queue = %self.task_queue, namespace = %self.client.namespace(), "worker started");
 
+        // Turns true when shutdown starts, for `ActivityContext::is_worker_shutdown`.
+        let (shutting_down, shutdown_started) = watch::channel(false);
         let stop_watch = {
             let core = Arc::clone(&core);
             let mut requested = self.shutdown.requested.subscribe();
@@ -266,19 +303,22 @@ impl Worker {
                     _ = requested.wait_for(|r| *r) => {}
                     _ = ctrl_c_signal => {}
                 }
+                shutting_down.send_replace(true);
                 core.initiate_shutdown();
             })
         };
 
         let threads = if registry.has_workflows() {
-            Some(WorkflowThreads::start(
-                self.workflow_threads,
-                Arc::clone(&registry),
-                RunPlace {
+            Some(WorkflowThreads::start(ThreadSettings {
+                count: self.workflow_threads,
+                registry: Arc::clone(&registry),
+                place: RunPlace {
                     namespace: self.client.namespace().to_owned(),
                     task_queue: self.task_queue.clone(),
                 },
-            ))
+                deadlock_timeout: self.deadlock_timeout,
+                evict: evict_through(&core),
+            }))
         } else {
             None
         };
@@ -298,7 +338,12 @@ impl Worker {
         };
         let activities = async {
             if registry.has_activities() {
-                activity_loop(&core, &Arc::new(registry.activities.clone())).await
+                activity_loop(
+                    &core,
+                    &Arc::new(registry.activities.clone()),
+                    &shutdown_started,
+                )
+                .await
             } else {
                 Ok(())
             }

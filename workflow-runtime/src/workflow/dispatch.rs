@@ -1,7 +1,7 @@
 //! Dispatch of signals, queries and updates to one run's handler table, with the workflow
 //! type erased, plus the built-in queries every Temporal SDK answers.
 
-use std::{cell::RefCell, future::Future, panic::AssertUnwindSafe, rc::Rc};
+use std::{cell::RefCell, future::Future, panic::AssertUnwindSafe, rc::Rc, sync::Arc};
 
 use futures::FutureExt;
 use temporalio_common::protos::{
@@ -19,6 +19,7 @@ use crate::{
     error::{Retry, WorkflowError, application_failure, failure_type, panic_message},
     executor::Executor,
     payload::{Payload, PayloadError, encode, json_protobuf},
+    probe,
     workflow::{
         context::WorkflowContext,
         definition::WorkflowDefinition,
@@ -97,11 +98,17 @@ impl<W: WorkflowDefinition> TypedHandlers<W> {
         self.shared().borrow_mut().commands.push(command);
     }
 
-    /// Spawns an async handler; the run counts it until it ends, for `all_handlers_finished`.
-    fn spawn_handler(&self, executor: &mut Executor, future: impl Future<Output = ()> + 'static) {
+    /// Spawns an async handler (`label` names it); the run counts it until it ends, for
+    /// `all_handlers_finished`.
+    fn spawn_handler(
+        &self,
+        executor: &mut Executor,
+        label: String,
+        future: impl Future<Output = ()> + 'static,
+    ) {
         let shared = Rc::clone(self.shared());
         shared.borrow_mut().running_handlers += 1;
-        executor.spawn(async move {
+        executor.spawn(Arc::from(label), async move {
             future.await;
             let mut shared = shared.borrow_mut();
             shared.running_handlers -= 1;
@@ -119,6 +126,7 @@ impl<W: WorkflowDefinition> TypedHandlers<W> {
             )),
             Some(handler) => {
                 let state = self.ctx.state_cell();
+                probe::running(format!("query handler `{name}`"));
                 let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| {
                     handler(&state.borrow(), name, arguments)
                 }));
@@ -195,6 +203,7 @@ impl<W: WorkflowDefinition> RunHandlers for TypedHandlers<W> {
         let decoded = match handler {
             SignalHandler::Sync(handler) => {
                 let state = self.ctx.state_cell();
+                probe::running(format!("signal handler `{name}`"));
                 let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| {
                     handler(&mut state.borrow_mut(), name, &signal.input)
                 }));
@@ -209,7 +218,8 @@ impl<W: WorkflowDefinition> RunHandlers for TypedHandlers<W> {
             SignalHandler::Async(handler) => {
                 handler(self.ctx.clone(), name, &signal.input).map(|future| {
                     let shared = Rc::clone(self.shared());
-                    self.spawn_handler(executor, async move {
+                    let label = format!("signal handler `{name}`");
+                    self.spawn_handler(executor, label, async move {
                         if let Err(error) = future.await {
                             // An error from a signal handler fails the workflow, as an error
                             // from `run` does.
@@ -270,6 +280,7 @@ impl<W: WorkflowDefinition> RunHandlers for TypedHandlers<W> {
         if update.run_validator
             && let Some(validator) = entry.validator
         {
+            probe::running(format!("validator of update `{name}`"));
             let verdict = std::panic::catch_unwind(AssertUnwindSafe(|| {
                 validator(&state.borrow(), name, &update.input)
             }));
@@ -291,6 +302,7 @@ impl<W: WorkflowDefinition> RunHandlers for TypedHandlers<W> {
         // pending, so a fixed worker can still complete it. Only an `Err` fails the update.
         match &entry.handler {
             UpdateHandler::Sync(handler) => {
+                probe::running(format!("update handler `{name}`"));
                 let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| {
                     handler(&mut state.borrow_mut(), name, &update.input)
                 }));
@@ -316,7 +328,7 @@ impl<W: WorkflowDefinition> RunHandlers for TypedHandlers<W> {
                     let shared = Rc::clone(self.shared());
                     let id = id.to_owned();
                     let what = format!("update handler `{name}`");
-                    self.spawn_handler(executor, async move {
+                    self.spawn_handler(executor, what.clone(), async move {
                         let response = match AssertUnwindSafe(future).catch_unwind().await {
                             Ok(Ok(result)) => Response::Completed(result),
                             Ok(Err(error)) => Response::Rejected(failure_of(error)),

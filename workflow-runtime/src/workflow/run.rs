@@ -2,7 +2,7 @@
 //! to the run's state and executor, runs the workflow until it blocks, and turns the commands
 //! the workflow produced into the activation's completion.
 
-use std::{cell::RefCell, rc::Rc, time::SystemTime};
+use std::{cell::RefCell, rc::Rc, sync::Arc, time::SystemTime};
 
 use temporalio_common::protos::coresdk::{
     workflow_activation::{
@@ -19,6 +19,7 @@ use crate::{
     error::{Retry, application_failure, failure_type},
     executor::{Executor, ExecutorFault},
     payload::encode,
+    probe,
     workflow::{
         context::WorkflowContext,
         definition::WorkflowDefinition,
@@ -30,6 +31,8 @@ use crate::{
 
 /// A run held in a workflow thread's cache.
 pub(crate) struct RunInstance {
+    /// Which run this is, in the words of error messages: type, workflow id and run id.
+    label: Arc<str>,
     shared: Rc<RefCell<RunShared>>,
     executor: Executor,
     handlers: Box<dyn RunHandlers>,
@@ -69,6 +72,13 @@ pub(crate) fn initialization(activation: &WorkflowActivation) -> Option<&Initial
     })
 }
 
+/// Names a run in error messages: its type, workflow id and run id.
+pub(crate) fn run_label(workflow_type: &str, workflow_id: &str, run_id: &str) -> Arc<str> {
+    Arc::from(format!(
+        "workflow `{workflow_type}` (workflow id `{workflow_id}`, run id `{run_id}`)"
+    ))
+}
+
 /// Starts a run of workflow `W`: builds its state and spawns its `#[run]` future. An input that
 /// does not decode fails the workflow (not the task) with an error naming the expected type.
 pub(crate) fn start_run<W: WorkflowDefinition>(start: RunStart<'_>) -> RunInstance {
@@ -82,6 +92,7 @@ pub(crate) fn start_run<W: WorkflowDefinition>(start: RunStart<'_>) -> RunInstan
         attempt: start.init.attempt,
         start_time: system_time(start.init.start_time.as_ref()),
     };
+    let label = run_label(&info.workflow_type, &info.workflow_id, &info.run_id);
     let shared = Rc::new(RefCell::new(RunShared::new(
         info,
         start.timestamp,
@@ -93,7 +104,7 @@ pub(crate) fn start_run<W: WorkflowDefinition>(start: RunStart<'_>) -> RunInstan
     let ctx = WorkflowContext::new(Rc::clone(&shared), state);
     let handlers = Box::new(TypedHandlers::new(ctx.clone(), W::handlers()));
     let task_shared = Rc::clone(&shared);
-    executor.spawn(async move {
+    executor.spawn(Arc::from("`run`"), async move {
         let command = match input {
             Ok(input) => match W::execute(ctx, input).await {
                 Ok(output) => match encode(&output) {
@@ -124,6 +135,7 @@ pub(crate) fn start_run<W: WorkflowDefinition>(start: RunStart<'_>) -> RunInstan
         task_shared.borrow_mut().finish(command);
     });
     RunInstance {
+        label,
         shared,
         executor,
         handlers,
@@ -152,6 +164,7 @@ impl RunInstance {
         &mut self,
         activation: WorkflowActivation,
     ) -> WorkflowActivationCompletion {
+        probe::running_workflow(&self.label);
         let run_id = activation.run_id.clone();
         if let Some(fault) = &self.fault {
             return task_failure(&run_id, fault);
