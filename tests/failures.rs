@@ -9,8 +9,13 @@ use std::{
 };
 
 use serde::{Deserialize, Serialize};
-use tests::{RunningWorker, client, python, python_scripts, server_address, task_queue};
-use workflow_runtime::prelude::*;
+use tests::{
+    RunningWorker, client, history_events, python, python_scripts, server_address, task_queue,
+};
+use workflow_runtime::{
+    prelude::*,
+    protos::temporal::api::{enums::v1::EventType, history::v1::history_event::Attributes},
+};
 
 /// Implemented by the Python worker of `tests/python/failure_interop.py`; this declaration
 /// only gives Rust workflow code its name and types.
@@ -150,20 +155,16 @@ async fn a_python_application_error_reaches_rust_with_details_and_cause() {
     drop(python_worker);
 }
 
-#[tokio::test]
-async fn a_rust_workflow_failure_reaches_python_with_details_and_cause() {
-    let client = client().await;
-    let queue = task_queue("failures-to-python");
-    let worker = RunningWorker::start(Worker::new(&client, &queue).workflow::<FailsWithCause>());
+/// What the Python client saw of the failure of `FailsWithCause` run as `workflow_id`.
+async fn python_sees_failure(queue: &str, workflow_id: &str) -> serde_json::Value {
     let python = tokio::task::spawn_blocking(python)
         .await
         .expect("python set-up");
-    let workflow_id = format!("{queue}-fails");
     let args = [
         "client".to_owned(),
         server_address().to_owned(),
-        queue.clone(),
-        workflow_id,
+        queue.to_owned(),
+        workflow_id.to_owned(),
     ];
     let output = tokio::task::spawn_blocking(move || {
         Command::new(python)
@@ -181,9 +182,12 @@ async fn a_rust_workflow_failure_reaches_python_with_details_and_cause() {
         String::from_utf8_lossy(&output.stderr)
     );
     let seen: serde_json::Value = serde_json::from_str(stdout.trim()).expect("one JSON line");
-    assert_eq!(
-        seen["failure"],
-        serde_json::json!({
+    seen["failure"].clone()
+}
+
+/// The failure `FailsWithCause` ends with, as every caller must see it.
+fn expected_failure() -> serde_json::Value {
+    serde_json::json!({
             "type": "RustOuter",
             "message": "outer from rust",
             "details": [{"code": 42}],
@@ -195,7 +199,58 @@ async fn a_rust_workflow_failure_reaches_python_with_details_and_cause() {
                 "non_retryable": false,
                 "cause": null,
             },
-        })
+    })
+}
+
+#[tokio::test]
+async fn a_rust_workflow_failure_reaches_python_with_details_and_cause() {
+    let client = client().await;
+    let queue = task_queue("failures-to-python");
+    let worker = RunningWorker::start(Worker::new(&client, &queue).workflow::<FailsWithCause>());
+    let seen = python_sees_failure(&queue, &format!("{queue}-fails")).await;
+    assert_eq!(seen, expected_failure());
+    worker.stop().await.expect("clean shutdown");
+}
+
+#[tokio::test]
+async fn encoded_failure_attributes_are_hidden_in_history_and_decoded_by_every_client() {
+    let client = client().await;
+    let queue = task_queue("failures-encoded");
+    let worker = RunningWorker::start(
+        Worker::new(&client, &queue)
+            .workflow::<FailsWithCause>()
+            .encode_failure_attributes(true),
     );
+    let workflow_id = format!("{queue}-fails");
+    let seen = python_sees_failure(&queue, &workflow_id).await;
+    assert_eq!(seen, expected_failure());
+
+    // The history holds only the stand-in message; the real one is in encoded_attributes.
+    let handle = client.untyped_handle(&workflow_id, None);
+    let failed = history_events(&handle, EventType::WorkflowExecutionFailed).await;
+    let Some(Attributes::WorkflowExecutionFailedEventAttributes(failed)) =
+        failed.first().and_then(|e| e.attributes.clone())
+    else {
+        panic!("no WorkflowExecutionFailed event: {failed:?}");
+    };
+    let failure = failed.failure.expect("a failure");
+    assert_eq!(failure.message, "Encoded failure");
+    assert!(failure.encoded_attributes.is_some());
+    let cause = failure.cause.expect("the cause");
+    assert_eq!(cause.message, "Encoded failure");
+
+    // The Rust client decodes it as the Python one does.
+    let error = client
+        .handle::<FailsWithCause>(&workflow_id)
+        .result()
+        .await
+        .expect_err("the workflow failed");
+    let ClientError::Failed(failed) = error else {
+        panic!("expected a workflow failure, got {error:?}");
+    };
+    assert_eq!(failed.error_type(), Some("RustOuter"));
+    assert_eq!(failed.message(), "outer from rust");
+    let cause = failed.application_error().and_then(|e| e.cause());
+    assert_eq!(cause.map(|c| c.message()), Some("inner from rust"));
     worker.stop().await.expect("clean shutdown");
 }

@@ -244,7 +244,7 @@ impl ActivationObserver for Verdict {
         }
     }
 
-    fn completion(&self, completion: &WorkflowActivationCompletion) {
+    fn completion(&self, completion: &mut WorkflowActivationCompletion) {
         if let Some(workflow_activation_completion::Status::Failed(failed)) = &completion.status {
             self.record(ReplayError::TaskFailed {
                 workflow_type: self.workflow_type.clone(),

@@ -114,6 +114,42 @@ pub(crate) fn first_application(failure: &Failure) -> Option<(&Failure, &Applica
 /// encoded into `encoded_attributes` (the SDKs' "encode common attributes" option).
 const ENCODED_FAILURE_MESSAGE: &str = "Encoded failure";
 
+/// Whether outgoing failures keep their message and stack trace in the clear, or move them into
+/// `encoded_attributes` (the SDKs' "encode common attributes" option), where a payload codec
+/// can encrypt them. Receivers decode them either way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) enum FailureEncoding {
+    /// Message and stack trace in the clear.
+    #[default]
+    Plain,
+    /// Message and stack trace in `encoded_attributes`; the message reads `Encoded failure`.
+    CommonAttributes,
+}
+
+impl FailureEncoding {
+    /// Applies the encoding to every failure of the chain.
+    pub(crate) fn apply(self, failure: &mut Failure) {
+        if self == FailureEncoding::Plain {
+            return;
+        }
+        let mut link = Some(failure);
+        while let Some(failure) = link {
+            if failure.encoded_attributes.is_none() {
+                let common = serde_json::json!({
+                    "message": failure.message,
+                    "stack_trace": failure.stack_trace,
+                });
+                if let Ok(encoded) = crate::payload::encode(&common) {
+                    failure.encoded_attributes = Some(encoded);
+                    failure.message = ENCODED_FAILURE_MESSAGE.to_owned();
+                    failure.stack_trace.clear();
+                }
+            }
+            link = failure.cause.as_deref_mut();
+        }
+    }
+}
+
 /// Restores the message and stack trace of every failure in the chain whose common attributes
 /// were encoded by the sender (`{"message": .., "stack_trace": ..}` in `encoded_attributes`), as
 /// every SDK's failure converter does on the way in.

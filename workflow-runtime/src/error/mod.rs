@@ -16,11 +16,11 @@ use crate::payload::{PayloadError, encode};
 
 pub(crate) mod failure;
 
-pub use failure::{FailureView, failure_type};
 pub(crate) use failure::{
-    Retry, application_failure, cancelled_failure, chain, describe_chain, first_application,
-    received, short_type_name,
+    FailureEncoding, Retry, application_failure, cancelled_failure, chain, describe_chain,
+    first_application, received, short_type_name,
 };
+pub use failure::{FailureView, failure_type};
 
 /// Common accessors over a failure chain, shared by [`ActivityFailed`] and [`WorkflowFailed`].
 macro_rules! failure_accessors {
@@ -425,6 +425,29 @@ mod tests {
         assert_eq!(
             through_workflow.to_string(),
             "Activity task failed: outer (type PyOuter): inner (type PyInner)"
+        );
+    }
+
+    #[test]
+    fn encoding_common_attributes_hides_them_and_decoding_restores_them() {
+        let mut failure = WorkflowError::application("Outer", "secret reason")
+            .with_cause(WorkflowError::application("Inner", "secret cause"))
+            .failure;
+        FailureEncoding::CommonAttributes.apply(&mut failure);
+        assert_eq!(failure.message, "Encoded failure");
+        let cause = failure.cause.as_deref().expect("cause");
+        assert_eq!(cause.message, "Encoded failure");
+        assert!(
+            !String::from_utf8_lossy(&cause.encoded_attributes.as_ref().expect("encoded").data)
+                .is_empty()
+        );
+        let failed = WorkflowFailed {
+            failure: received(*failure),
+        };
+        assert_eq!(failed.message(), "secret reason");
+        assert_eq!(
+            failed.view().cause().map(|c| c.message()),
+            Some("secret cause")
         );
     }
 

@@ -6,13 +6,20 @@ use std::{
     sync::{Arc, Mutex, Weak},
 };
 
-use temporalio_common::protos::coresdk::{ActivityTaskCompletion, activity_task::activity_task};
+use temporalio_common::protos::coresdk::{
+    ActivityTaskCompletion,
+    activity_result::{ActivityExecutionResult, activity_execution_result},
+    activity_task::activity_task,
+};
 use temporalio_sdk_core::{PollError, Worker as CoreWorker};
 use tokio::{sync::watch, task::JoinSet};
 
-use crate::activity::{
-    ActivityRegistry, CancellationReason,
-    execute::{AttemptSignals, execute},
+use crate::{
+    activity::{
+        ActivityRegistry, CancellationReason,
+        execute::{AttemptSignals, execute},
+    },
+    error::FailureEncoding,
 };
 
 type RunningActivities = Arc<Mutex<HashMap<Vec<u8>, watch::Sender<Option<CancellationReason>>>>>;
@@ -23,6 +30,7 @@ pub(crate) async fn activity_loop(
     core: &Arc<CoreWorker>,
     activities: &Arc<ActivityRegistry>,
     shutdown: &watch::Receiver<bool>,
+    failure_encoding: FailureEncoding,
 ) -> Result<(), PollError> {
     let running: RunningActivities = Arc::default();
     let mut tasks = JoinSet::new();
@@ -51,8 +59,9 @@ pub(crate) async fn activity_loop(
                 let activities = Arc::clone(activities);
                 let running = Arc::clone(&running);
                 tasks.spawn(async move {
-                    let result =
+                    let mut result =
                         execute(&activities, token.clone(), start, heartbeat, signals).await;
+                    encode_failure(failure_encoding, &mut result);
                     lock(&running).remove(&token);
                     let completion = ActivityTaskCompletion {
                         task_token: token,
@@ -88,4 +97,17 @@ pub(crate) async fn activity_loop(
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     // The maps stay consistent even if a holder panicked: every operation is one insert/remove.
     mutex.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Applies the worker's failure encoding to a failed or cancelled attempt's failure.
+fn encode_failure(encoding: FailureEncoding, result: &mut ActivityExecutionResult) {
+    use activity_execution_result::Status;
+    let failure = match &mut result.status {
+        Some(Status::Failed(failed)) => failed.failure.as_mut(),
+        Some(Status::Cancelled(cancelled)) => cancelled.failure.as_mut(),
+        _ => None,
+    };
+    if let Some(failure) = failure {
+        encoding.apply(failure);
+    }
 }

@@ -5,7 +5,11 @@ use std::{sync::Arc, time::Duration};
 
 use temporalio_common::{
     protos::coresdk::{
-        workflow_activation::WorkflowActivation, workflow_completion::WorkflowActivationCompletion,
+        workflow_activation::WorkflowActivation,
+        workflow_commands::{
+            QueryResult, UpdateResponse, query_result, update_response, workflow_command,
+        },
+        workflow_completion::{WorkflowActivationCompletion, workflow_activation_completion},
     },
     worker::WorkerTaskTypes,
 };
@@ -15,6 +19,7 @@ use temporalio_sdk_core::{
 use tokio::task::JoinSet;
 
 use crate::{
+    error::FailureEncoding,
     worker::threads::{Evict, WorkflowThreads},
     workflow::run::task_failure,
 };
@@ -68,19 +73,54 @@ pub(crate) fn evict_through(core: &Arc<CoreWorker>) -> Evict {
     })
 }
 
-/// Sees each activation and its completion as they pass through the loop; the replayer uses
-/// it to stop at the first sign of nondeterminism.
+/// Sees each activation and its completion as they pass through the loop: the replayer uses
+/// it to stop at the first sign of nondeterminism, the worker to encode outgoing failures.
 pub(crate) trait ActivationObserver: Send + Sync + 'static {
     /// An activation core handed out, before it runs.
     fn activation(&self, _activation: &WorkflowActivation) {}
-    /// The completion about to be sent back.
-    fn completion(&self, _completion: &WorkflowActivationCompletion) {}
+    /// The completion about to be sent back; it may be adjusted.
+    fn completion(&self, _completion: &mut WorkflowActivationCompletion) {}
 }
 
-/// Observes nothing: the worker's loop.
-pub(crate) struct Unobserved;
+/// The worker's observer: applies its failure encoding to every failure a completion carries
+/// (a failed task, a failed workflow, a rejected update, a failed query).
+pub(crate) struct EncodeFailures(pub(crate) FailureEncoding);
 
-impl ActivationObserver for Unobserved {}
+impl ActivationObserver for EncodeFailures {
+    fn completion(&self, completion: &mut WorkflowActivationCompletion) {
+        use workflow_activation_completion::Status;
+        let encoding = self.0;
+        match &mut completion.status {
+            Some(Status::Failed(failed)) => {
+                if let Some(failure) = &mut failed.failure {
+                    encoding.apply(failure);
+                }
+            }
+            Some(Status::Successful(success)) => {
+                for command in &mut success.commands {
+                    let failure = match &mut command.variant {
+                        Some(workflow_command::Variant::FailWorkflowExecution(fail)) => {
+                            fail.failure.as_mut()
+                        }
+                        Some(workflow_command::Variant::UpdateResponse(UpdateResponse {
+                            response: Some(update_response::Response::Rejected(failure)),
+                            ..
+                        })) => Some(failure),
+                        Some(workflow_command::Variant::RespondToQuery(QueryResult {
+                            variant: Some(query_result::Variant::Failed(failure)),
+                            ..
+                        })) => Some(failure),
+                        _ => None,
+                    };
+                    if let Some(failure) = failure {
+                        encoding.apply(failure);
+                    }
+                }
+            }
+            None => {}
+        }
+    }
+}
 
 /// How the loop sends completions back.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -116,7 +156,8 @@ pub(crate) async fn workflow_loop(
             let completion = reply
                 .await
                 .unwrap_or_else(|_| task_failure(&run_id, "workflow thread stopped"));
-            observer.completion(&completion);
+            let mut completion = completion;
+            observer.completion(&mut completion);
             if let Err(e) = core.complete_workflow_activation(completion).await {
                 tracing::error!(run_id = %run_id, "cannot complete workflow activation: {e}");
             }

@@ -15,9 +15,10 @@ use tokio::sync::watch;
 use crate::{
     activity::{ActivityFn, ActivityGroup, FreeActivity},
     client::Client,
+    error::FailureEncoding,
     worker::{
         activities::activity_loop,
-        core::{Completions, CoreSettings, Unobserved, evict_through, workflow_loop},
+        core::{Completions, CoreSettings, EncodeFailures, evict_through, workflow_loop},
         registry::Registry,
         threads::{RunPlace, ThreadSettings, WorkflowThreads},
     },
@@ -99,6 +100,7 @@ pub struct Worker {
     workflow_threads: usize,
     graceful_shutdown: Duration,
     deadlock_timeout: Option<Duration>,
+    failure_encoding: FailureEncoding,
     shutdown_on_ctrl_c: bool,
     shutdown: ShutdownHandle,
 }
@@ -127,6 +129,7 @@ impl Worker {
             workflow_threads: thread::available_parallelism().map_or(2, |n| n.get().clamp(1, 8)),
             graceful_shutdown: Duration::ZERO,
             deadlock_timeout: Some(DEFAULT_DEADLOCK_TIMEOUT),
+            failure_encoding: FailureEncoding::Plain,
             shutdown_on_ctrl_c: true,
             shutdown: ShutdownHandle {
                 requested: Arc::new(watch::channel(false).0),
@@ -219,6 +222,21 @@ impl Worker {
     /// its retries stall no other run.
     pub fn deadlock_detection_timeout(mut self, timeout: Option<Duration>) -> Self {
         self.deadlock_timeout = timeout;
+        self
+    }
+
+    /// Whether the failures this worker reports (activity failures, workflow failures, rejected
+    /// updates, failed queries, failed workflow tasks) carry their message and stack trace in
+    /// the clear (the default) or encoded into the failure's `encoded_attributes`, with the
+    /// message replaced by `Encoded failure`: the other SDKs' "encode common attributes"
+    /// option, so a payload codec can encrypt them. Every SDK's client, this one included,
+    /// decodes them on arrival.
+    pub fn encode_failure_attributes(mut self, enabled: bool) -> Self {
+        self.failure_encoding = if enabled {
+            FailureEncoding::CommonAttributes
+        } else {
+            FailureEncoding::Plain
+        };
         self
     }
 
@@ -328,7 +346,7 @@ impl Worker {
                     workflow_loop(
                         &core,
                         threads,
-                        Arc::new(Unobserved),
+                        Arc::new(EncodeFailures(self.failure_encoding)),
                         Completions::Concurrent,
                     )
                     .await
@@ -342,6 +360,7 @@ impl Worker {
                     &core,
                     &Arc::new(registry.activities.clone()),
                     &shutdown_started,
+                    self.failure_encoding,
                 )
                 .await
             } else {
