@@ -1,0 +1,82 @@
+//! Starting and finishing a run.
+
+use super::*;
+
+#[test]
+fn a_run_that_returns_at_once_completes_with_its_encoded_result() {
+    let (_, commands) = TestRun::start::<Quick>("four");
+    assert_eq!(commands.len(), 1, "{commands:?}");
+    assert_eq!(completed_with::<u64>(&commands), 4);
+}
+
+#[test]
+fn the_first_activation_schedules_what_run_awaits_first() {
+    let (_, commands) = TestRun::start::<Approval>(60_u64);
+    assert!(
+        matches!(commands.as_slice(), [Command::StartTimer(t)] if t.seq == 1
+            && t.start_to_fire_timeout == Some(prost_wkt_types::Duration { seconds: 60, nanos: 0 })),
+        "{commands:?}"
+    );
+}
+
+#[test]
+fn an_input_that_does_not_decode_fails_the_workflow_naming_the_type() {
+    let (_, commands) = TestRun::start_with::<Quick>(vec![payload(17)], Vec::new());
+    let failure = failed_with(&commands);
+    assert_eq!(application_type(failure), failure_type::PAYLOAD_ERROR);
+    assert!(failure.message.contains("`Quick`"), "{}", failure.message);
+    assert!(failure.message.contains("String"), "{}", failure.message);
+}
+
+#[test]
+fn more_arguments_than_declared_fail_the_workflow_naming_both_counts() {
+    let (_, commands) =
+        TestRun::start_with::<Quick>(vec![payload("abc"), payload("extra")], Vec::new());
+    let failure = failed_with(&commands);
+    assert_eq!(application_type(failure), failure_type::PAYLOAD_ERROR);
+    assert!(
+        failure
+            .message
+            .contains("workflow `Quick` declares 1 argument but received 2"),
+        "{}",
+        failure.message
+    );
+}
+
+#[test]
+fn an_error_from_run_fails_the_workflow_with_its_type_and_retry_flag() {
+    let (_, commands) = TestRun::start::<Quick>("fail");
+    let failure = failed_with(&commands);
+    assert_eq!(application_type(failure), "OutOfStock");
+    assert_eq!(failure.message, "item 7");
+    let Some(FailureInfo::ApplicationFailureInfo(info)) = &failure.failure_info else {
+        unreachable!()
+    };
+    assert!(info.non_retryable);
+}
+
+#[test]
+fn a_panic_in_run_fails_the_task_and_every_later_activation_until_eviction() {
+    let (mut run, first) = TestRun::begin::<Quick>(vec![payload("panic")], Vec::new(), 7);
+    let message = task_failure(run.run.activate(first));
+    assert!(message.contains("run exploded"), "{message}");
+    let again = task_failure(run.activate(vec![fire(1)]));
+    assert_eq!(again, message);
+}
+
+#[test]
+fn nothing_is_sent_after_the_final_command() {
+    let (mut run, _) = TestRun::start::<Approval>(60_u64);
+    let commands = run.commands(vec![signal("approve", vec![payload(true)])]);
+    // The timer of the wait is cancelled when the condition wins, then the run completes.
+    assert!(
+        matches!(commands.first(), Some(Command::CancelTimer(_))),
+        "{commands:?}"
+    );
+    assert_eq!(completed_with::<String>(&commands), "approved");
+    assert!(run.commands(vec![fire(1)]).is_empty());
+    assert!(
+        run.commands(vec![signal("approve", vec![payload(false)])])
+            .is_empty()
+    );
+}
