@@ -30,6 +30,21 @@ fn counter_worker(client: &Client, queue: &str) -> Worker {
         .activity(echo_number)
 }
 
+/// A worker for `Counter` on `queue` and a run of it, with the queue as its id, that finishes
+/// once its total reaches `target` (or on `finish`).
+async fn start_counter(
+    client: &Client,
+    queue: &str,
+    target: i64,
+) -> (RunningWorker, WorkflowHandle<Counter>) {
+    let worker = RunningWorker::start(counter_worker(client, queue));
+    let handle = client
+        .start(Counter::run, target, StartOptions::new(queue, queue))
+        .await
+        .expect("start");
+    (worker, handle)
+}
+
 /// Queries until the total is `expected` (the server records a signal before the workflow has
 /// necessarily processed it).
 async fn eventually_total(handle: &WorkflowHandle<Counter>, expected: i64) {
@@ -48,11 +63,7 @@ async fn eventually_total(handle: &WorkflowHandle<Counter>, expected: i64) {
 async fn signals_queries_and_updates_round_trip() {
     let client = client().await;
     let queue = task_queue("handlers");
-    let worker = RunningWorker::start(counter_worker(&client, &queue));
-    let handle = client
-        .start(Counter::run, 1_000, StartOptions::new(&queue, &queue))
-        .await
-        .expect("start");
+    let (worker, handle) = start_counter(&client, &queue, 1_000).await;
 
     for n in [1, 2, 3] {
         handle.signal(Counter::add, n).await.expect("signal");
@@ -277,11 +288,7 @@ async fn signals_sent_before_the_worker_starts_are_all_delivered_in_order() {
 async fn signals_racing_the_completion_are_handled_before_the_workflow_closes() {
     let client = client().await;
     let queue = task_queue("racing-signals");
-    let worker = RunningWorker::start(counter_worker(&client, &queue));
-    let handle = client
-        .start(Counter::run, 1, StartOptions::new(&queue, &queue))
-        .await
-        .expect("start");
+    let (worker, handle) = start_counter(&client, &queue, 1).await;
     // The first signal completes the workflow; the others race its completion. Each one the
     // server accepted must be in the result.
     let mut sends = tokio::task::JoinSet::new();
@@ -300,11 +307,7 @@ async fn signals_racing_the_completion_are_handled_before_the_workflow_closes() 
 async fn an_update_id_runs_once() {
     let client = client().await;
     let queue = task_queue("update-id");
-    let worker = RunningWorker::start(counter_worker(&client, &queue));
-    let handle = client
-        .start(Counter::run, 1_000, StartOptions::new(&queue, &queue))
-        .await
-        .expect("start");
+    let (worker, handle) = start_counter(&client, &queue, 1_000).await;
     let options = UpdateOptions::new()
         .update_id("set-once")
         .wait_for(UpdateStage::Completed);
@@ -333,11 +336,7 @@ async fn an_update_id_runs_once() {
 async fn an_update_in_flight_survives_a_worker_restart_and_evictions() {
     let client = client().await;
     let queue = task_queue("update-restart");
-    let worker = RunningWorker::start(counter_worker(&client, &queue));
-    let handle = client
-        .start(Counter::run, 1_000, StartOptions::new(&queue, &queue))
-        .await
-        .expect("start");
+    let (worker, handle) = start_counter(&client, &queue, 1_000).await;
     // Accepted, then its handler waits for a signal that comes only once the worker went away.
     let update = handle
         .start_update(Counter::add_when_open, 9, UpdateOptions::new())
@@ -367,11 +366,7 @@ async fn an_update_in_flight_survives_a_worker_restart_and_evictions() {
 async fn unknown_names_and_bad_arguments_fail_only_that_call() {
     let client = client().await;
     let queue = task_queue("handler-bad-input");
-    let worker = RunningWorker::start(counter_worker(&client, &queue));
-    let handle = client
-        .start(Counter::run, 1_000, StartOptions::new(&queue, &queue))
-        .await
-        .expect("start");
+    let (worker, handle) = start_counter(&client, &queue, 1_000).await;
     let untyped = handle.untyped();
 
     let error = untyped
@@ -438,11 +433,7 @@ async fn unknown_names_and_bad_arguments_fail_only_that_call() {
 async fn more_handler_arguments_than_declared_fail_the_call_naming_both_counts() {
     let client = client().await;
     let queue = task_queue("extra-handler-arguments");
-    let worker = RunningWorker::start(counter_worker(&client, &queue));
-    let handle = client
-        .start(Counter::run, 1_000, StartOptions::new(&queue, &queue))
-        .await
-        .expect("start");
+    let (worker, handle) = start_counter(&client, &queue, 1_000).await;
     let untyped = handle.untyped();
     let numbers =
         |ns: &[i64]| -> Vec<_> { ns.iter().map(|n| encode(n).expect("encode")).collect() };
@@ -742,11 +733,7 @@ async fn order_address_changes_until_shipped_and_cancellation_compensates() {
 async fn another_client_awaits_an_update_by_its_id() {
     let client = client().await;
     let queue = task_queue("update-by-id");
-    let worker = RunningWorker::start(counter_worker(&client, &queue));
-    let handle = client
-        .start(Counter::run, 1_000, StartOptions::new(&queue, &queue))
-        .await
-        .expect("start");
+    let (worker, handle) = start_counter(&client, &queue, 1_000).await;
     let sent = handle
         .start_update(
             Counter::add_slowly,
