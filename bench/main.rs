@@ -101,7 +101,7 @@ struct MailboxSummary {
 impl BenchMailbox {
     #[run]
     async fn run(ctx: WorkflowContext<Self>) -> WorkflowResult<usize> {
-        ctx.wait_condition(|s| s.closed).await;
+        ctx.wait_condition(|s| s.closed).await?;
         Ok(ctx.state(|s| s.entries.len()))
     }
 

@@ -94,7 +94,7 @@ impl TimerWorkflow {
     ) -> WorkflowResult<(u32, u64)> {
         let start = ctx.now();
         for _ in 0..count {
-            ctx.sleep(Duration::from_millis(interval_ms)).await;
+            ctx.sleep(Duration::from_millis(interval_ms)).await?;
             ctx.state_mut(|s| s.fired += 1);
         }
         let elapsed = ctx.now().duration_since(start).unwrap_or_default();
@@ -145,7 +145,10 @@ impl ParallelWorkflow {
             )
             .await;
         let quick = match raced {
-            Either::Left(()) => "timer".to_owned(),
+            Either::Left(fired) => {
+                fired?;
+                "timer".to_owned()
+            }
             Either::Right(result) => result?,
         };
         Ok(vec![a?, b?, quick])
@@ -199,7 +202,7 @@ impl ReplayProbe {
         let mut randoms = vec![ctx.random()];
         let uuid = ctx.uuid4().to_string();
         for round in 0..rounds {
-            ctx.sleep(Duration::from_millis(30)).await;
+            ctx.sleep(Duration::from_millis(30)).await?;
             let echoed = ctx
                 .activity(CountedEcho::counted_echo, format!("round {round}"))
                 .options(ActivityOptions::start_to_close(Duration::from_secs(10)))
@@ -312,7 +315,7 @@ impl ChattyWorkflow {
         let id = ctx.info().workflow_id;
         for step in 0..steps {
             tracing::info!(target: "counted_log", "{id} step {step}");
-            ctx.sleep(Duration::from_millis(20)).await;
+            ctx.sleep(Duration::from_millis(20)).await?;
         }
         Ok(steps)
     }
@@ -418,10 +421,13 @@ impl CancelsActivity {
             .select(ctx.sleep(Duration::from_millis(500)), long)
             .await
         {
-            Either::Left(()) => "timer",
+            Either::Left(fired) => {
+                fired?;
+                "timer"
+            }
             Either::Right(_) => "activity",
         };
-        ctx.wait_condition(|s| s.finished).await;
+        ctx.wait_condition(|s| s.finished).await?;
         Ok(winner.to_owned())
     }
 
@@ -500,7 +506,7 @@ impl Counter {
     /// Runs until `target` is reached or `finish` is signalled; returns the values seen.
     #[run]
     pub async fn run(ctx: WorkflowContext<Self>, target: i64) -> WorkflowResult<Vec<i64>> {
-        ctx.wait_condition(|s| s.done || s.total >= target).await;
+        ctx.wait_condition(|s| s.done || s.total >= target).await?;
         ctx.all_handlers_finished().await;
         Ok(ctx.state(|s| s.seen.clone()))
     }
@@ -574,14 +580,14 @@ impl Counter {
         n: i64,
         delay_ms: u64,
     ) -> WorkflowResult<i64> {
-        ctx.sleep(Duration::from_millis(delay_ms)).await;
+        ctx.sleep(Duration::from_millis(delay_ms)).await?;
         Ok(ctx.state_mut(|s| s.add_by_update(n)))
     }
 
     /// Adds `n` once the `open_gate` signal came; returns the new total.
     #[update]
     pub async fn add_when_open(ctx: WorkflowContext<Self>, n: i64) -> WorkflowResult<i64> {
-        ctx.wait_condition(|s| s.gate_open).await;
+        ctx.wait_condition(|s| s.gate_open).await?;
         Ok(ctx.state_mut(|s| s.add_by_update(n)))
     }
 
@@ -623,7 +629,7 @@ impl Catchall {
     #[run]
     pub async fn run(ctx: WorkflowContext<Self>) -> WorkflowResult<Vec<String>> {
         ctx.wait_condition(|s| s.received.iter().any(|r| r == "stop"))
-            .await;
+            .await?;
         Ok(ctx.state(|s| s.received.clone()))
     }
 
@@ -665,7 +671,7 @@ pub struct Account {
 impl Account {
     #[run]
     pub async fn run(ctx: WorkflowContext<Self>) -> WorkflowResult<u64> {
-        ctx.wait_condition(|s| s.balance >= 100).await;
+        ctx.wait_condition(|s| s.balance >= 100).await?;
         Ok(ctx.state(|s| s.balance))
     }
 
@@ -694,7 +700,7 @@ pub struct StrictAccount {
 impl StrictAccount {
     #[run]
     pub async fn run(ctx: WorkflowContext<Self>) -> WorkflowResult<u64> {
-        ctx.wait_condition(|s| s.balance >= 100).await;
+        ctx.wait_condition(|s| s.balance >= 100).await?;
         Ok(ctx.state(|s| s.balance))
     }
 
@@ -721,7 +727,8 @@ impl BuggyGreeter {
     /// Runs until `count` greetings were made; returns them.
     #[run]
     pub async fn run(ctx: WorkflowContext<Self>, count: usize) -> WorkflowResult<Vec<String>> {
-        ctx.wait_condition(move |s| s.greeted.len() >= count).await;
+        ctx.wait_condition(move |s| s.greeted.len() >= count)
+            .await?;
         ctx.all_handlers_finished().await;
         Ok(ctx.state(|s| s.greeted.clone()))
     }
@@ -733,7 +740,7 @@ impl BuggyGreeter {
 
     #[update]
     pub async fn greet_later(ctx: WorkflowContext<Self>, name: String) -> WorkflowResult<String> {
-        ctx.sleep(Duration::from_millis(50)).await;
+        ctx.sleep(Duration::from_millis(50)).await?;
         panic!("cannot greet {name} later either")
     }
 }
@@ -748,7 +755,8 @@ pub struct FixedGreeter {
 impl FixedGreeter {
     #[run]
     pub async fn run(ctx: WorkflowContext<Self>, count: usize) -> WorkflowResult<Vec<String>> {
-        ctx.wait_condition(move |s| s.greeted.len() >= count).await;
+        ctx.wait_condition(move |s| s.greeted.len() >= count)
+            .await?;
         ctx.all_handlers_finished().await;
         Ok(ctx.state(|s| s.greeted.clone()))
     }
@@ -761,7 +769,7 @@ impl FixedGreeter {
 
     #[update]
     pub async fn greet_later(ctx: WorkflowContext<Self>, name: String) -> WorkflowResult<String> {
-        ctx.sleep(Duration::from_millis(50)).await;
+        ctx.sleep(Duration::from_millis(50)).await?;
         ctx.state_mut(|s| s.greeted.push(name.clone()));
         Ok(format!("hello {name}, later"))
     }
@@ -775,7 +783,7 @@ pub struct TimerThenEcho;
 impl TimerThenEcho {
     #[run]
     pub async fn run(ctx: WorkflowContext<Self>, value: String) -> WorkflowResult<String> {
-        ctx.sleep(Duration::from_secs(1)).await;
+        ctx.sleep(Duration::from_secs(1)).await?;
         Ok(ctx
             .activity(echo, value)
             .options(ActivityOptions::start_to_close(Duration::from_secs(30)))
@@ -969,7 +977,7 @@ impl ShortErrand {
             .activity(echo_number, n)
             .options(ActivityOptions::start_to_close(Duration::from_secs(10)))
             .await?;
-        ctx.sleep(Duration::from_millis(100)).await;
+        ctx.sleep(Duration::from_millis(100)).await?;
         Ok(echoed)
     }
 }

@@ -57,7 +57,7 @@ impl ApprovalWorkflow {
         let timeout = Duration::from_secs(request.timeout_seconds);
         let answered = ctx
             .wait_condition_for(timeout, |s| s.decision.is_some())
-            .await;
+            .await?;
         Ok(match ctx.state(|s| s.decision) {
             Some(approved) if answered => ApprovalDecision {
                 approved,

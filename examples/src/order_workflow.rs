@@ -258,7 +258,7 @@ impl OrderWorkflow {
         // The customer's window: the address can change and the order can be cancelled.
         let hold = Duration::from_secs(order.hold_seconds);
         ctx.wait_condition_for(hold, |s| s.cancel_requested.is_some())
-            .await;
+            .await?;
         if Self::cancelled_at_checkpoint(&ctx).await {
             return Ok(Self::cancelled_result(&ctx, &order.order_id));
         }
@@ -340,7 +340,7 @@ impl OrderWorkflow {
         }
         ctx.state_mut(|s| s.cancel_requested = Some(reason));
         // A step in flight finishes first, so what it did is known and can be undone.
-        ctx.wait_condition(|s| !s.busy).await;
+        ctx.wait_condition(|s| !s.busy).await?;
         ctx.state_mut(|s| s.status = OrderStatus::Cancelling);
         let (payment, reserved) = ctx.state(|s| (s.payment.clone(), s.reservation.is_some()));
         Self::compensate(&ctx, payment, reserved).await?;

@@ -48,7 +48,7 @@ impl ReminderWorkflow {
         plan: ReminderPlan,
     ) -> WorkflowResult<Vec<String>> {
         for number in 1..=plan.count {
-            ctx.sleep(Duration::from_millis(plan.interval_ms)).await;
+            ctx.sleep(Duration::from_millis(plan.interval_ms)).await?;
             let line = ctx
                 .activity(send_reminder, (plan.recipient.clone(), number))
                 .options(ActivityOptions::start_to_close(Duration::from_secs(10)))

@@ -13,7 +13,7 @@ impl Checked {
         let mut totals = std::collections::HashMap::new();
         totals.insert("a", 1);
         for (name, total) in &totals {
-            ctx.sleep(Duration::from_secs(*total)).await;
+            ctx.sleep(Duration::from_secs(*total)).await?;
         }
         Ok(())
     }

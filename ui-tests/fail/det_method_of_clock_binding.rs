@@ -12,7 +12,7 @@ impl Timed {
     pub async fn run(ctx: WorkflowContext<Self>) -> WorkflowResult<u64> {
         #[allow_nondeterminism(time, reason = "only logged")]
         let started = Instant::now();
-        ctx.sleep(Duration::from_secs(1)).await;
+        ctx.sleep(Duration::from_secs(1)).await?;
         Ok(started.elapsed().as_secs())
     }
 }

@@ -9,7 +9,7 @@ pub struct Notes {
 impl Notes {
     #[run]
     pub async fn run(ctx: WorkflowContext<Self>) -> WorkflowResult<usize> {
-        ctx.wait_condition(|s| s.notes.len() > 2).await;
+        ctx.wait_condition(|s| s.notes.len() > 2).await?;
         Ok(ctx.state(|s| s.notes.len()))
     }
 

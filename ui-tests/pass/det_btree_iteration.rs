@@ -13,7 +13,7 @@ impl Checked {
         let mut totals = std::collections::BTreeMap::new();
         totals.insert(1u64, 2u64);
         for (_, total) in &totals {
-            ctx.sleep(Duration::from_millis(*total)).await;
+            ctx.sleep(Duration::from_millis(*total)).await?;
         }
         Ok(())
     }

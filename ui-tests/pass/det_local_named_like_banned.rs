@@ -14,7 +14,7 @@ impl Checked {
         let later = now + Duration::from_secs(5);
         let random = ctx.random();
         let sleep = Duration::from_secs(1);
-        ctx.sleep(sleep).await;
+        ctx.sleep(sleep).await?;
         Ok(())
     }
 }

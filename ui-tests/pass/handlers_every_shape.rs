@@ -20,7 +20,7 @@ impl Review {
     pub async fn run(ctx: WorkflowContext<Self>) -> WorkflowResult<bool> {
         let answered = ctx
             .wait_condition_for(Duration::from_secs(3600), |s| s.approved.is_some())
-            .await;
+            .await?;
         ctx.all_handlers_finished().await;
         Ok(answered && ctx.state(|s| s.approved == Some(true)))
     }
@@ -40,7 +40,7 @@ impl Review {
 
     #[signal]
     pub async fn note_later(ctx: WorkflowContext<Self>, note: String, delay_ms: u64) {
-        ctx.sleep(Duration::from_millis(delay_ms)).await;
+        ctx.sleep(Duration::from_millis(delay_ms)).await?;
         ctx.state_mut(|s| s.notes.push(note));
     }
 

@@ -47,7 +47,7 @@ impl Checkout {
             .await;
         ctx.activity(nothing, ()).options(options).await?;
         ctx.state_mut(|s| s.reserved = reserved.is_ok());
-        ctx.sleep(Duration::from_secs(1)).await;
+        ctx.sleep(Duration::from_secs(1)).await?;
         Ok(paid?)
     }
 }

@@ -22,7 +22,7 @@
 //! impl Greeting {
 //!     #[run]
 //!     async fn run(ctx: WorkflowContext<Self>, name: String) -> WorkflowResult<String> {
-//!         ctx.sleep(Duration::from_secs(1)).await;
+//!         ctx.sleep(Duration::from_secs(1)).await?;
 //!         let greeting = ctx
 //!             .activity(greet, name)
 //!             .options(ActivityOptions::start_to_close(Duration::from_secs(10)))
@@ -67,23 +67,28 @@ pub use activity::{
     CancellationReason, FreeActivity, MethodActivity,
 };
 pub use client::{
-    Client, ClientError, ClientOptions, HandlerArgs, QueryFn, SignalFn, StartOptions,
-    UntypedUpdateHandle, UntypedWorkflowHandle, UpdateFn, UpdateHandle, UpdateOptions, UpdateStage,
-    WorkflowHandle,
+    Client, ClientError, ClientOptions, StartOptions, UntypedUpdateHandle, UntypedWorkflowHandle,
+    UpdateHandle, UpdateOptions, UpdateStage, WorkflowHandle,
 };
 pub use error::{
-    ActivityError, ActivityFailed, FailureView, UpdateFailed, WorkflowError, WorkflowFailed,
+    ActivityError, ActivityFailed, Cancelled, ChildStartRefused, ChildWorkflowFailed,
+    ExternalWorkflowFailed, FailureView, UpdateFailed, WorkflowError, WorkflowFailed,
     WorkflowResult, failure_type,
 };
 pub use futures::future::Either;
-pub use options::{ActivityOptions, RetryPolicy};
+pub use options::{
+    ActivityCancellation, ActivityOptions, ChildCancellation, ChildWorkflowOptions,
+    ContinueAsNewOptions, ParentClosePolicy, RetryPolicy, WorkflowIdReusePolicy,
+};
 pub use payload::{Proto, ProtoBinary};
 /// Temporal's protobuf types (payloads, failures, history events), for advanced uses.
 pub use temporalio_common::protos;
 pub use worker::{ShutdownHandle, Worker, WorkerError};
 pub use workflow::{
-    ActivityCall, ActivityFuture, ActivityWithoutTimeout, SignalOutput, Timer, WorkflowContext,
-    WorkflowDefinition, WorkflowInfo, WorkflowRunFn,
+    ActivityCall, ActivityFuture, ActivityWithoutTimeout, ChildCall, ChildFuture, ChildHandle,
+    ChildResult, ChildStart, ContinueAsNew, ExternalCancel, ExternalSignal, ExternalWorkflowHandle,
+    HandlerArgs, NonCancellable, ParentInfo, QueryFn, SignalFn, SignalOutput, Timer, UpdateFn,
+    WorkflowContext, WorkflowDefinition, WorkflowInfo, WorkflowRunFn,
 };
 pub use workflow_macros::{
     activities, activity, allow_nondeterminism, deterministic, query, run, signal, update, workflow,
@@ -97,8 +102,9 @@ extern crate self as workflow_runtime;
 /// Everything a workflow or activity module needs: `use workflow_runtime::prelude::*;`.
 pub mod prelude {
     pub use crate::{
-        ActivityContext, ActivityError, ActivityFailed, ActivityOptions, Client, ClientError,
-        ClientOptions, Either, Proto, ProtoBinary, RetryPolicy, StartOptions, UpdateOptions,
+        ActivityCancellation, ActivityContext, ActivityError, ActivityFailed, ActivityOptions,
+        Cancelled, ChildWorkflowFailed, ChildWorkflowOptions, Client, ClientError, ClientOptions,
+        ContinueAsNewOptions, Either, Proto, ProtoBinary, RetryPolicy, StartOptions, UpdateOptions,
         UpdateStage, Worker, WorkerError, WorkflowContext, WorkflowError, WorkflowHandle,
         WorkflowResult, activities, activity, allow_nondeterminism, deterministic, query, run,
         signal, update, workflow,

@@ -1,9 +1,21 @@
-//! Options for activities and retries, mapped one to one onto Temporal's command fields.
-//! Anything left unset stays unset on the wire, so the server's defaults apply.
+//! Options for activities, child workflows, continue-as-new and retries, mapped one to one
+//! onto Temporal's command fields. Anything left unset stays unset on the wire, so the server's
+//! defaults apply.
 
-use std::time::Duration;
+use std::{collections::BTreeMap, time::Duration};
 
-use temporalio_common::protos::temporal::api::common::v1::RetryPolicy as RetryPolicyProto;
+use temporalio_common::protos::{
+    coresdk::{
+        child_workflow::{
+            ChildWorkflowCancellationType, ParentClosePolicy as ParentClosePolicyProto,
+        },
+        workflow_commands::ActivityCancellationType,
+    },
+    temporal::api::{
+        common::v1::RetryPolicy as RetryPolicyProto,
+        enums::v1::WorkflowIdReusePolicy as WorkflowIdReusePolicyProto,
+    },
+};
 
 use crate::convert::proto_duration;
 
@@ -28,6 +40,35 @@ pub struct ActivityOptions {
     pub(crate) heartbeat: Option<Duration>,
     pub(crate) task_queue: Option<String>,
     pub(crate) retry: Option<RetryPolicy>,
+    pub(crate) cancellation: ActivityCancellation,
+}
+
+/// What cancelling an activity does, and when the workflow's await of it returns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ActivityCancellation {
+    /// Ask the server to cancel the activity and return the cancellation to the workflow at
+    /// once, without waiting for the activity to acknowledge it. The default, as in the other
+    /// SDKs.
+    #[default]
+    TryCancel,
+    /// Ask the server to cancel the activity and wait until the activity reports that it
+    /// stopped (it must heartbeat to hear of it), or completes or fails regardless.
+    WaitCancellationCompleted,
+    /// Do not tell the activity; return the cancellation to the workflow at once. The activity
+    /// runs on and its outcome is ignored.
+    Abandon,
+}
+
+impl ActivityCancellation {
+    pub(crate) fn to_proto(self) -> ActivityCancellationType {
+        match self {
+            ActivityCancellation::TryCancel => ActivityCancellationType::TryCancel,
+            ActivityCancellation::WaitCancellationCompleted => {
+                ActivityCancellationType::WaitCancellationCompleted
+            }
+            ActivityCancellation::Abandon => ActivityCancellationType::Abandon,
+        }
+    }
 }
 
 impl ActivityOptions {
@@ -50,7 +91,14 @@ impl ActivityOptions {
             heartbeat: None,
             task_queue: None,
             retry: None,
+            cancellation: ActivityCancellation::default(),
         }
+    }
+
+    /// Sets what cancelling the activity does ([`ActivityCancellation::TryCancel`] by default).
+    pub fn cancellation(mut self, cancellation: ActivityCancellation) -> Self {
+        self.cancellation = cancellation;
+        self
     }
 
     /// Sets the start-to-close timeout.
@@ -165,5 +213,248 @@ impl RetryPolicy {
             maximum_attempts: self.maximum_attempts.unwrap_or(0),
             non_retryable_error_types: self.non_retryable_error_types.clone(),
         }
+    }
+}
+
+/// What cancelling a child workflow does, and when the parent's await of it returns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ChildCancellation {
+    /// Ask the server to cancel the child and wait until the child has ended (cancelled, or
+    /// completed regardless). The default, as in the other SDKs.
+    #[default]
+    WaitCancellationCompleted,
+    /// Ask the server to cancel the child and wait until the request is recorded in the
+    /// child's history.
+    WaitCancellationRequested,
+    /// Ask the server to cancel the child and return the cancellation at once.
+    TryCancel,
+    /// Do not tell the child; return the cancellation at once. The child runs on.
+    Abandon,
+}
+
+impl ChildCancellation {
+    pub(crate) fn to_proto(self) -> ChildWorkflowCancellationType {
+        match self {
+            ChildCancellation::WaitCancellationCompleted => {
+                ChildWorkflowCancellationType::WaitCancellationCompleted
+            }
+            ChildCancellation::WaitCancellationRequested => {
+                ChildWorkflowCancellationType::WaitCancellationRequested
+            }
+            ChildCancellation::TryCancel => ChildWorkflowCancellationType::TryCancel,
+            ChildCancellation::Abandon => ChildWorkflowCancellationType::Abandon,
+        }
+    }
+}
+
+/// What happens to a child workflow when its parent closes (completes, fails, is cancelled or
+/// continues as new).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ParentClosePolicy {
+    /// The child is terminated. The server's default.
+    #[default]
+    Terminate,
+    /// The child is asked to cancel.
+    RequestCancel,
+    /// The child runs on.
+    Abandon,
+}
+
+impl ParentClosePolicy {
+    fn to_proto(self) -> ParentClosePolicyProto {
+        match self {
+            ParentClosePolicy::Terminate => ParentClosePolicyProto::Terminate,
+            ParentClosePolicy::RequestCancel => ParentClosePolicyProto::RequestCancel,
+            ParentClosePolicy::Abandon => ParentClosePolicyProto::Abandon,
+        }
+    }
+}
+
+/// Whether a new workflow may reuse the id of a closed one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum WorkflowIdReusePolicy {
+    /// Any closed workflow's id may be reused. The server's default.
+    #[default]
+    AllowDuplicate,
+    /// Only the id of a workflow that failed, was cancelled, terminated or timed out.
+    AllowDuplicateFailedOnly,
+    /// Never reuse an id.
+    RejectDuplicate,
+}
+
+impl WorkflowIdReusePolicy {
+    fn to_proto(self) -> WorkflowIdReusePolicyProto {
+        match self {
+            WorkflowIdReusePolicy::AllowDuplicate => WorkflowIdReusePolicyProto::AllowDuplicate,
+            WorkflowIdReusePolicy::AllowDuplicateFailedOnly => {
+                WorkflowIdReusePolicyProto::AllowDuplicateFailedOnly
+            }
+            WorkflowIdReusePolicy::RejectDuplicate => WorkflowIdReusePolicyProto::RejectDuplicate,
+        }
+    }
+}
+
+/// How a child workflow is started. Everything is optional: the child gets a deterministic
+/// random workflow id, the parent's task queue and the server's defaults.
+///
+/// ```
+/// use std::time::Duration;
+/// use workflow_runtime::{ChildCancellation, ChildWorkflowOptions, ParentClosePolicy};
+/// let options = ChildWorkflowOptions::new()
+///     .workflow_id("order-42-shipping")
+///     .execution_timeout(Duration::from_secs(3600))
+///     .parent_close_policy(ParentClosePolicy::Abandon)
+///     .cancellation(ChildCancellation::TryCancel);
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ChildWorkflowOptions {
+    pub(crate) workflow_id: Option<String>,
+    pub(crate) task_queue: Option<String>,
+    pub(crate) execution_timeout: Option<Duration>,
+    pub(crate) run_timeout: Option<Duration>,
+    pub(crate) task_timeout: Option<Duration>,
+    pub(crate) retry: Option<RetryPolicy>,
+    pub(crate) parent_close_policy: ParentClosePolicy,
+    pub(crate) cancellation: ChildCancellation,
+    pub(crate) id_reuse_policy: WorkflowIdReusePolicy,
+    pub(crate) memo: BTreeMap<String, serde_json::Value>,
+}
+
+impl ChildWorkflowOptions {
+    /// Default options.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The child's workflow id (a deterministic random UUID by default).
+    pub fn workflow_id(mut self, workflow_id: impl Into<String>) -> Self {
+        self.workflow_id = Some(workflow_id.into());
+        self
+    }
+
+    /// Runs the child on another task queue (the parent's by default).
+    pub fn task_queue(mut self, task_queue: impl Into<String>) -> Self {
+        self.task_queue = Some(task_queue.into());
+        self
+    }
+
+    /// The longest the child may take, across retries and continue-as-new.
+    pub fn execution_timeout(mut self, timeout: Duration) -> Self {
+        self.execution_timeout = Some(timeout);
+        self
+    }
+
+    /// The longest one run of the child may take.
+    pub fn run_timeout(mut self, timeout: Duration) -> Self {
+        self.run_timeout = Some(timeout);
+        self
+    }
+
+    /// The longest one workflow task of the child may take.
+    pub fn task_timeout(mut self, timeout: Duration) -> Self {
+        self.task_timeout = Some(timeout);
+        self
+    }
+
+    /// Retries the child as a whole when it fails (not retried by default).
+    pub fn retry(mut self, policy: RetryPolicy) -> Self {
+        self.retry = Some(policy);
+        self
+    }
+
+    /// What happens to the child when the parent closes ([`ParentClosePolicy::Terminate`] by
+    /// default).
+    pub fn parent_close_policy(mut self, policy: ParentClosePolicy) -> Self {
+        self.parent_close_policy = policy;
+        self
+    }
+
+    /// What cancelling the child does ([`ChildCancellation::WaitCancellationCompleted`] by
+    /// default).
+    pub fn cancellation(mut self, cancellation: ChildCancellation) -> Self {
+        self.cancellation = cancellation;
+        self
+    }
+
+    /// Whether the child may reuse the id of a closed workflow.
+    pub fn id_reuse_policy(mut self, policy: WorkflowIdReusePolicy) -> Self {
+        self.id_reuse_policy = policy;
+        self
+    }
+
+    /// Adds a memo entry: a value stored with the child, visible when it is described or
+    /// listed.
+    pub fn memo(mut self, key: impl Into<String>, value: serde_json::Value) -> Self {
+        self.memo.insert(key.into(), value);
+        self
+    }
+
+    pub(crate) fn parent_close_policy_proto(&self) -> i32 {
+        self.parent_close_policy.to_proto() as i32
+    }
+
+    pub(crate) fn id_reuse_policy_proto(&self) -> i32 {
+        self.id_reuse_policy.to_proto() as i32
+    }
+}
+
+/// How the next run starts when a workflow continues as new. Unset fields carry over from the
+/// current run (task queue, timeouts, memo and search attributes).
+///
+/// ```
+/// use workflow_runtime::ContinueAsNewOptions;
+/// let options = ContinueAsNewOptions::new().task_queue("reminders-v2");
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ContinueAsNewOptions {
+    pub(crate) task_queue: Option<String>,
+    pub(crate) run_timeout: Option<Duration>,
+    pub(crate) task_timeout: Option<Duration>,
+    pub(crate) retry: Option<RetryPolicy>,
+    pub(crate) memo: Option<BTreeMap<String, serde_json::Value>>,
+    pub(crate) search_attributes: Option<BTreeMap<String, serde_json::Value>>,
+}
+
+impl ContinueAsNewOptions {
+    /// Options that change nothing.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Moves the next run to another task queue.
+    pub fn task_queue(mut self, task_queue: impl Into<String>) -> Self {
+        self.task_queue = Some(task_queue.into());
+        self
+    }
+
+    /// Sets the next run's run timeout.
+    pub fn run_timeout(mut self, timeout: Duration) -> Self {
+        self.run_timeout = Some(timeout);
+        self
+    }
+
+    /// Sets the next run's workflow task timeout.
+    pub fn task_timeout(mut self, timeout: Duration) -> Self {
+        self.task_timeout = Some(timeout);
+        self
+    }
+
+    /// Sets the next run's retry policy.
+    pub fn retry(mut self, policy: RetryPolicy) -> Self {
+        self.retry = Some(policy);
+        self
+    }
+
+    /// Replaces the memo (the current run's memo carries over otherwise).
+    pub fn memo(mut self, memo: BTreeMap<String, serde_json::Value>) -> Self {
+        self.memo = Some(memo);
+        self
+    }
+
+    /// Replaces the search attributes (the current run's carry over otherwise). Each must be
+    /// registered with the server.
+    pub fn search_attributes(mut self, attributes: BTreeMap<String, serde_json::Value>) -> Self {
+        self.search_attributes = Some(attributes);
+        self
     }
 }

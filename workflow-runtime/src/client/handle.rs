@@ -22,12 +22,15 @@ use crate::{
     client::{
         Client,
         error::ClientError,
-        handler_fn::{HandlerArgs, QueryFn, SignalFn, UpdateFn},
         update::{UntypedUpdateHandle, UpdateHandle, UpdateOptions, lifecycle_stage},
     },
     error::{WorkflowFailed, received},
     payload::{Payload, decode_result},
-    workflow::{WorkflowDefinition, handlers::HandlerKind},
+    workflow::{
+        WorkflowDefinition,
+        handler_fn::{HandlerArgs, QueryFn, SignalFn, UpdateFn},
+        handlers::HandlerKind,
+    },
 };
 
 /// The wire name of handler method `F` of workflow `W`.

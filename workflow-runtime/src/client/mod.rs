@@ -3,7 +3,6 @@
 
 mod error;
 mod handle;
-pub(crate) mod handler_fn;
 mod options;
 mod update;
 
@@ -21,7 +20,6 @@ use temporalio_common::protos::temporal::api::{
 
 pub use error::ClientError;
 pub use handle::{UntypedWorkflowHandle, WorkflowHandle};
-pub use handler_fn::{HandlerArgs, QueryFn, SignalFn, UpdateFn};
 pub use options::{ClientOptions, StartOptions};
 pub use update::{UntypedUpdateHandle, UpdateHandle, UpdateOptions, UpdateStage};
 
@@ -30,7 +28,11 @@ use crate::{
     convert::proto_duration,
     options::RetryPolicy,
     payload::{Payload, decode_result},
-    workflow::{WorkflowDefinition, WorkflowRunFn, handlers::HandlerKind},
+    workflow::{
+        WorkflowDefinition, WorkflowRunFn,
+        handler_fn::{HandlerArgs, SignalFn, UpdateFn},
+        handlers::HandlerKind,
+    },
 };
 
 /// A connection to a Temporal namespace. Cheap to clone.
@@ -211,7 +213,7 @@ impl Client {
     /// # #[derive(Default)] pub struct Cart { items: Vec<String> }
     /// # #[workflow] impl Cart {
     /// #     #[run] async fn run(ctx: WorkflowContext<Self>, owner: String) -> WorkflowResult<usize> {
-    /// #         ctx.wait_condition(|s| s.items.len() >= 3).await; Ok(3) }
+    /// #         ctx.wait_condition(|s| s.items.len() >= 3).await?; Ok(3) }
     /// #     #[signal] fn add(&mut self, item: String) { self.items.push(item); }
     /// # }
     /// # async fn demo(client: Client) -> Result<(), workflow_runtime::ClientError> {

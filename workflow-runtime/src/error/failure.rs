@@ -95,6 +95,25 @@ pub(crate) fn cancelled_failure(message: String) -> Failure {
     }
 }
 
+/// Whether a failure reports a cancellation: a cancellation itself, or an activity or child
+/// workflow that ended because it was cancelled. A run whose cancellation was requested and
+/// whose code returns such an error ends as cancelled rather than failed (the rule of the
+/// TypeScript and Python SDKs).
+pub(crate) fn is_cancellation(failure: &Failure) -> bool {
+    match &failure.failure_info {
+        Some(FailureInfo::CanceledFailureInfo(_)) => true,
+        Some(
+            FailureInfo::ActivityFailureInfo(_) | FailureInfo::ChildWorkflowExecutionFailureInfo(_),
+        ) => failure.cause.as_deref().is_some_and(|cause| {
+            matches!(
+                cause.failure_info,
+                Some(FailureInfo::CanceledFailureInfo(_))
+            )
+        }),
+        _ => false,
+    }
+}
+
 /// The failure and its causes, outermost first.
 pub(crate) fn chain(failure: &Failure) -> impl Iterator<Item = &Failure> {
     std::iter::successors(Some(failure), |f| f.cause.as_deref())

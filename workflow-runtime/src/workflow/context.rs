@@ -14,7 +14,13 @@ use futures::future::Either;
 
 use crate::{
     activity::definition::{ActivityDefinition, ActivityFn},
+    error::Cancelled,
     workflow::{
+        cancellation::NonCancellable,
+        child::ChildCall,
+        continue_as_new::ContinueAsNew,
+        definition::{WorkflowDefinition, WorkflowRunFn},
+        external::ExternalWorkflowHandle,
         futures::{ActivityWithoutTimeout, Timer},
         info::WorkflowInfo,
         shared::RunShared,
@@ -73,7 +79,8 @@ impl<W> WorkflowContext<W> {
 
     /// Waits until `condition` holds for the workflow's state. It is checked now and again
     /// whenever the state may have changed (a signal, an update, `state_mut`), never on a
-    /// clock, so it replays identically.
+    /// clock, so it replays identically. Returns [`Cancelled`] if the workflow's cancellation
+    /// is requested first (unless it runs inside [`non_cancellable`](Self::non_cancellable)).
     ///
     /// ```
     /// # use workflow_runtime::prelude::*;
@@ -84,7 +91,7 @@ impl<W> WorkflowContext<W> {
     /// impl Approval {
     ///     #[run]
     ///     async fn run(ctx: WorkflowContext<Self>) -> WorkflowResult<bool> {
-    ///         ctx.wait_condition(|s| s.approved.is_some()).await;
+    ///         ctx.wait_condition(|s| s.approved.is_some()).await?;
     ///         Ok(ctx.state(|s| s.approved == Some(true)))
     ///     }
     ///
@@ -94,20 +101,30 @@ impl<W> WorkflowContext<W> {
     ///     }
     /// }
     /// ```
-    pub async fn wait_condition(&self, mut condition: impl FnMut(&W) -> bool) {
-        self.wait_until(|| condition(&self.state.borrow())).await
+    pub async fn wait_condition(
+        &self,
+        mut condition: impl FnMut(&W) -> bool,
+    ) -> Result<(), Cancelled> {
+        self.wait_until(true, || condition(&self.state.borrow()))
+            .await
     }
 
-    /// Waits until `ready` holds, checked now and whenever the run's state may have changed.
-    async fn wait_until(&self, mut ready: impl FnMut() -> bool) {
+    /// Waits until `ready` holds, checked now and whenever the run's state may have changed;
+    /// a `cancellable` wait ends early with the workflow's cancellation.
+    async fn wait_until(
+        &self,
+        cancellable: bool,
+        mut ready: impl FnMut() -> bool,
+    ) -> Result<(), Cancelled> {
         std::future::poll_fn(|cx| {
             if ready() {
-                return Poll::Ready(());
+                return Poll::Ready(Ok(()));
             }
-            self.shared
-                .borrow_mut()
-                .condition_waiters
-                .push(cx.waker().clone());
+            let mut shared = self.shared.borrow_mut();
+            if cancellable && let Some(cancelled) = shared.cancellation_here() {
+                return Poll::Ready(Err(cancelled));
+            }
+            shared.condition_waiters.push(cx.waker().clone());
             Poll::Pending
         })
         .await
@@ -115,29 +132,95 @@ impl<W> WorkflowContext<W> {
 
     /// Waits until `condition` holds or `timeout` of workflow time passes, whichever comes
     /// first; returns whether the condition held. A durable timer backs the timeout (started
-    /// only if the condition does not already hold, cancelled if the condition wins).
+    /// only if the condition does not already hold, cancelled if the condition wins). Returns
+    /// [`Cancelled`] if the workflow's cancellation is requested first.
     pub async fn wait_condition_for(
         &self,
         timeout: Duration,
         condition: impl FnMut(&W) -> bool,
-    ) -> bool {
+    ) -> Result<bool, Cancelled> {
         match self
             .select(self.wait_condition(condition), self.sleep(timeout))
             .await
         {
-            Either::Left(()) => true,
-            Either::Right(()) => false,
+            Either::Left(held) => held.map(|()| true),
+            Either::Right(fired) => fired.map(|()| false),
         }
     }
 
     /// Waits until no async signal or update handler is running. Await it before returning
-    /// from `run` so that in-flight handlers finish and their callers get their results.
+    /// from `run` so that in-flight handlers finish and their callers get their results. The
+    /// workflow's cancellation does not interrupt it.
     pub async fn all_handlers_finished(&self) {
-        self.wait_until(|| self.shared.borrow().running_handlers == 0)
-            .await
+        // A wait that is not cancellable never returns the error.
+        let _ = self
+            .wait_until(false, || self.shared.borrow().running_handlers == 0)
+            .await;
     }
 
-    /// Facts about this run: ids, type, task queue, attempt.
+    /// Whether the workflow's cancellation has been requested (by a client's
+    /// `handle.cancel()`, `temporal workflow cancel`, or the parent of a child workflow).
+    pub fn is_cancel_requested(&self) -> bool {
+        self.shared.borrow().cancel_requested.is_some()
+    }
+
+    /// Completes when the workflow's cancellation is requested, with the request's reason.
+    /// Select on it to react to a cancellation while waiting on something that it does not
+    /// interrupt.
+    pub async fn cancelled(&self) -> Cancelled {
+        std::future::poll_fn(|cx| {
+            let mut shared = self.shared.borrow_mut();
+            match &shared.cancel_requested {
+                Some(reason) => Poll::Ready(Cancelled::new(reason.clone())),
+                None => {
+                    shared.cancel_waiters.push(cx.waker().clone());
+                    Poll::Pending
+                }
+            }
+        })
+        .await
+    }
+
+    /// Runs `future` shielded from the workflow's cancellation: the timers, activities, child
+    /// workflows and waits it starts are not cancelled when the workflow's cancellation is
+    /// requested, so cleanup can run after one.
+    ///
+    /// By default a cancellation request cancels the run's pending timers, activities and
+    /// child workflows, and their awaits return a cancellation error; new ones started
+    /// afterwards outside this scope fail at once. A run that returns such an error (with
+    /// `?`) ends as *cancelled*; a run that returns `Ok` completes normally.
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// # use workflow_runtime::prelude::*;
+    /// #[activity]
+    /// async fn refund(_ctx: ActivityContext, cents: u64) -> Result<(), ActivityError> {
+    ///     Ok(())
+    /// }
+    ///
+    /// #[derive(Default)]
+    /// pub struct Subscription;
+    ///
+    /// #[workflow]
+    /// impl Subscription {
+    ///     #[run]
+    ///     async fn run(ctx: WorkflowContext<Self>, cents: u64) -> WorkflowResult<()> {
+    ///         if let Err(cancelled) = ctx.sleep(Duration::from_secs(30 * 86_400)).await {
+    ///             let options = ActivityOptions::start_to_close(Duration::from_secs(10));
+    ///             ctx.non_cancellable(ctx.activity(refund, cents).options(options))
+    ///                 .await?;
+    ///             return Err(cancelled.into());
+    ///         }
+    ///         Ok(())
+    ///     }
+    /// }
+    /// ```
+    pub fn non_cancellable<F: IntoFuture>(&self, future: F) -> NonCancellable<F::IntoFuture> {
+        NonCancellable::new(Rc::clone(&self.shared), future.into_future())
+    }
+
+    /// Facts about this run: ids, type, task queue, attempt, the run it continued from, its
+    /// parent, and the history's length and size as of the current workflow task.
     pub fn info(&self) -> WorkflowInfo {
         self.shared.borrow().info.clone()
     }
@@ -173,7 +256,8 @@ impl<W> WorkflowContext<W> {
     }
 
     /// A durable timer: completes after `duration` of workflow time, even across worker
-    /// restarts. Dropping it before it fires cancels it.
+    /// restarts. Returns [`Cancelled`] if the workflow's cancellation is requested first (or
+    /// [`Timer::cancel`] is called); dropping it before it fires cancels it.
     pub fn sleep(&self, duration: Duration) -> Timer {
         Timer::new(Rc::clone(&self.shared), duration)
     }
@@ -216,6 +300,89 @@ impl<W> WorkflowContext<W> {
         F: ActivityFn<Args>,
     {
         ActivityWithoutTimeout::new(Rc::clone(&self.shared), input)
+    }
+
+    /// Calls a child workflow by its `#[run]` method; `.await` starts it and waits for its
+    /// result, `.start().await` waits only for the start and gives a
+    /// [`ChildHandle`](crate::ChildHandle) to signal, cancel and await it. `.options(..)` sets
+    /// the workflow id (a deterministic random UUID by default), task queue (the parent's by
+    /// default), timeouts, retry policy, parent close policy, cancellation type, id reuse
+    /// policy and memo. The input type is checked at compile time.
+    ///
+    /// ```
+    /// # use workflow_runtime::prelude::*;
+    /// #[derive(Default)]
+    /// pub struct Countdown;
+    ///
+    /// #[workflow]
+    /// impl Countdown {
+    ///     #[run]
+    ///     async fn run(ctx: WorkflowContext<Self>, depth: u32) -> WorkflowResult<u32> {
+    ///         if depth == 0 {
+    ///             return Ok(1);
+    ///         }
+    ///         let below = ctx.child(Countdown::run, depth - 1).await?;
+    ///         Ok(below + 1)
+    ///     }
+    /// }
+    /// ```
+    pub fn child<F, Args>(
+        &self,
+        _run: F,
+        input: <F::Workflow as WorkflowDefinition>::Input,
+    ) -> ChildCall<F::Workflow>
+    where
+        F: WorkflowRunFn<Args>,
+    {
+        ChildCall::new(Rc::clone(&self.shared), input)
+    }
+
+    /// Ends this run and starts a new run of a workflow (usually this one) under the same
+    /// workflow id, with a fresh history: `return ctx.continue_as_new(Self::run, next).await;`.
+    /// The input type is checked at compile time; `.options(..)` changes the task queue,
+    /// timeouts, retry policy, memo or search attributes, and what is not set carries over.
+    /// A client waiting on the workflow's result follows the chain to the last run.
+    ///
+    /// ```
+    /// # use workflow_runtime::prelude::*;
+    /// #[derive(Default)]
+    /// pub struct Ticker;
+    ///
+    /// #[workflow]
+    /// impl Ticker {
+    ///     #[run]
+    ///     async fn run(ctx: WorkflowContext<Self>, ticks: u64) -> WorkflowResult<u64> {
+    ///         if ticks < 3 {
+    ///             return ctx.continue_as_new(Ticker::run, ticks + 1).await;
+    ///         }
+    ///         Ok(ticks)
+    ///     }
+    /// }
+    /// ```
+    pub fn continue_as_new<F, Args, T>(
+        &self,
+        _run: F,
+        input: <F::Workflow as WorkflowDefinition>::Input,
+    ) -> ContinueAsNew<T>
+    where
+        F: WorkflowRunFn<Args>,
+    {
+        ContinueAsNew::new(
+            Rc::clone(&self.shared),
+            <F::Workflow as WorkflowDefinition>::NAME,
+            <F::Workflow as WorkflowDefinition>::encode_input(&input),
+        )
+    }
+
+    /// Another workflow, by workflow id, to signal or cancel from workflow code. `T` is its
+    /// workflow type when it is written in Rust (signals are then named by method and
+    /// type-checked); for a workflow in another language use `external_workflow::<()>` and
+    /// [`signal_by_name`](ExternalWorkflowHandle::signal_by_name).
+    pub fn external_workflow<T>(
+        &self,
+        workflow_id: impl Into<String>,
+    ) -> ExternalWorkflowHandle<T> {
+        ExternalWorkflowHandle::new(Rc::clone(&self.shared), workflow_id.into())
     }
 
     /// Waits for two futures (or activity calls), polling them in argument order, so the

@@ -24,7 +24,7 @@ use crate::{
         context::WorkflowContext,
         definition::WorkflowDefinition,
         handlers::{HandlerKind, Handlers, SignalHandler, UpdateHandler},
-        shared::{RunShared, fail_command},
+        shared::{RunShared, error_command},
     },
 };
 
@@ -175,10 +175,14 @@ impl<W: WorkflowDefinition> TypedHandlers<W> {
     /// `__stack_trace`: async Rust has no stack to show, so this lists what the run waits on.
     fn pending_work(&self) -> String {
         let shared = self.shared().borrow();
-        let (timers, activities) = shared.pending();
+        let pending = shared.pending();
         format!(
-            "workflow `{}` is waiting on timers {timers:?}, activities {activities:?} (by sequence number) and {} running signal or update handler(s)",
-            shared.info.workflow_type, shared.running_handlers
+            "workflow `{}` is waiting on timers {:?}, activities {:?}, child workflows {:?} (by sequence number) and {} running signal or update handler(s)",
+            shared.info.workflow_type,
+            pending.timers,
+            pending.activities,
+            pending.children,
+            shared.running_handlers
         )
     }
 
@@ -223,7 +227,8 @@ impl<W: WorkflowDefinition> RunHandlers for TypedHandlers<W> {
                         if let Err(error) = future.await {
                             // An error from a signal handler fails the workflow, as an error
                             // from `run` does.
-                            shared.borrow_mut().finish(fail_command(failure_of(error)));
+                            let command = error_command(&shared.borrow(), failure_of(error));
+                            shared.borrow_mut().finish(command);
                         }
                     });
                 })

@@ -15,26 +15,45 @@ use std::{
 use temporalio_common::protos::coresdk::{
     activity_result::{ActivityResolution, activity_resolution},
     workflow_commands::{
-        ActivityCancellationType, CancelTimer, RequestCancelActivity, ScheduleActivity, StartTimer,
-        workflow_command,
+        CancelTimer, RequestCancelActivity, ScheduleActivity, StartTimer, workflow_command,
     },
 };
 
 use crate::{
     activity::definition::ActivityDefinition,
     convert::proto_duration,
-    error::{ActivityFailed, Retry, application_failure, failure_type, received},
+    error::{
+        ActivityFailed, Cancelled, Retry, application_failure, cancelled_failure, failure_type,
+        received,
+    },
     options::ActivityOptions,
     payload::decode_result,
-    workflow::shared::{RunShared, SlotRef, new_slot, poll_slot},
+    workflow::shared::{
+        Pending, RunShared, SlotRef, TimerOutcome, new_slot, poll_slot, resolve_slot,
+    },
 };
 
 /// A durable timer started by [`WorkflowContext::sleep`](crate::WorkflowContext::sleep).
+///
+/// It resolves with `Ok(())` when it fires, or with [`Cancelled`] when the workflow's
+/// cancellation is requested (outside
+/// [`non_cancellable`](crate::WorkflowContext::non_cancellable)) or [`cancel`](Self::cancel) is
+/// called. Dropping it before it fires cancels it.
 #[must_use = "a timer does nothing unless awaited"]
 pub struct Timer {
     shared: Rc<RefCell<RunShared>>,
     duration: Duration,
-    scheduled: Option<(u32, SlotRef<()>)>,
+    state: TimerState,
+}
+
+enum TimerState {
+    NotStarted,
+    Started {
+        seq: u32,
+        slot: SlotRef<TimerOutcome>,
+    },
+    Done,
+    CancelledBeforeStart,
 }
 
 impl Timer {
@@ -42,7 +61,32 @@ impl Timer {
         Self {
             shared,
             duration,
-            scheduled: None,
+            state: TimerState::NotStarted,
+        }
+    }
+
+    /// Cancels the timer: its await returns [`Cancelled`] at once. A timer that already
+    /// fired stays fired; one not yet awaited never starts.
+    pub fn cancel(&mut self) {
+        match &self.state {
+            TimerState::NotStarted => self.state = TimerState::CancelledBeforeStart,
+            TimerState::Started { seq, slot } => {
+                let (seq, slot) = (*seq, Rc::clone(slot));
+                let removed = {
+                    let mut shared = self.shared.borrow_mut();
+                    let removed = shared.timers.remove(&seq).is_some();
+                    if removed && !shared.finished {
+                        shared
+                            .commands
+                            .push(workflow_command::Variant::CancelTimer(CancelTimer { seq }));
+                    }
+                    removed
+                };
+                if removed {
+                    resolve_slot(&slot, Err(Cancelled::new("the timer was cancelled")));
+                }
+            }
+            TimerState::Done | TimerState::CancelledBeforeStart => {}
         }
     }
 }
@@ -56,43 +100,63 @@ impl fmt::Debug for Timer {
 }
 
 impl Future for Timer {
-    type Output = ();
+    type Output = Result<(), Cancelled>;
 
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        if self.duration.is_zero() {
-            return Poll::Ready(());
-        }
-        if self.scheduled.is_none() {
-            let slot = new_slot();
-            let mut shared = self.shared.borrow_mut();
-            let seq = shared.next_timer_seq();
-            shared.timers.insert(seq, Rc::clone(&slot));
-            shared
-                .commands
-                .push(workflow_command::Variant::StartTimer(StartTimer {
-                    seq,
-                    start_to_fire_timeout: Some(proto_duration(self.duration)),
-                }));
-            drop(shared);
-            self.scheduled = Some((seq, slot));
-        }
-        match &self.scheduled {
-            Some((_, slot)) => poll_slot(slot, cx),
-            None => Poll::Pending,
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        match &self.state {
+            TimerState::NotStarted => {
+                let mut shared = self.shared.borrow_mut();
+                if let Some(cancelled) = shared.cancellation_here() {
+                    drop(shared);
+                    self.state = TimerState::Done;
+                    return Poll::Ready(Err(cancelled));
+                }
+                if self.duration.is_zero() {
+                    drop(shared);
+                    self.state = TimerState::Done;
+                    return Poll::Ready(Ok(()));
+                }
+                let slot = new_slot();
+                let seq = shared.next_timer_seq();
+                let cancellable = shared.shield_depth == 0;
+                shared
+                    .timers
+                    .insert(seq, Pending::new(Rc::clone(&slot), cancellable));
+                shared
+                    .commands
+                    .push(workflow_command::Variant::StartTimer(StartTimer {
+                        seq,
+                        start_to_fire_timeout: Some(proto_duration(self.duration)),
+                    }));
+                drop(shared);
+                self.state = TimerState::Started { seq, slot };
+                self.poll(cx)
+            }
+            TimerState::Started { slot, .. } => {
+                let outcome = poll_slot(slot, cx);
+                if outcome.is_ready() {
+                    self.state = TimerState::Done;
+                }
+                outcome
+            }
+            TimerState::CancelledBeforeStart => {
+                self.state = TimerState::Done;
+                Poll::Ready(Err(Cancelled::new("the timer was cancelled")))
+            }
+            TimerState::Done => Poll::Pending,
         }
     }
 }
 
 impl Drop for Timer {
     fn drop(&mut self) {
-        let Some((seq, slot)) = self.scheduled.take() else {
+        let TimerState::Started { seq, .. } = self.state else {
             return;
         };
-        let fired = slot.borrow().value.is_some();
         let Ok(mut shared) = self.shared.try_borrow_mut() else {
             return;
         };
-        if shared.timers.remove(&seq).is_some() && !fired && !shared.finished {
+        if shared.timers.remove(&seq).is_some() && !shared.finished {
             shared
                 .commands
                 .push(workflow_command::Variant::CancelTimer(CancelTimer { seq }));
@@ -170,17 +234,21 @@ impl<A: ActivityDefinition> IntoFuture for ActivityCall<A> {
             shared: self.shared,
             pending: Some((self.input, self.options)),
             scheduled: None,
+            cancelled_before_start: false,
         }
     }
 }
 
-/// A scheduled activity; resolves when core reports its outcome. Dropping it before then
-/// requests cancellation.
+/// A scheduled activity; resolves when core reports its outcome. [`cancel`](Self::cancel)
+/// requests its cancellation and the await then returns as the activity's
+/// [`ActivityCancellation`](crate::ActivityCancellation) says; dropping it before it resolves
+/// requests cancellation too.
 #[must_use = "an activity does nothing unless awaited"]
 pub struct ActivityFuture<A: ActivityDefinition> {
     shared: Rc<RefCell<RunShared>>,
     pending: Option<(A::Input, ActivityOptions)>,
     scheduled: Option<(u32, SlotRef<ActivityResolution>)>,
+    cancelled_before_start: bool,
 }
 
 impl<A: ActivityDefinition> fmt::Debug for ActivityFuture<A> {
@@ -205,17 +273,67 @@ fn local_failure(activity_type: &str, error_type: &str, message: String) -> Acti
     }
 }
 
+fn cancelled_locally(activity_type: &str, cancelled: &Cancelled) -> ActivityFailed {
+    ActivityFailed {
+        activity_type: activity_type.to_owned(),
+        failure: Box::new(cancelled_failure(format!(
+            "activity `{activity_type}` was not scheduled: {cancelled}"
+        ))),
+    }
+}
+
 impl<A: ActivityDefinition> ActivityFuture<A> {
+    /// Requests the activity's cancellation. Its await then returns an [`ActivityFailed`]
+    /// whose [`is_cancelled`](ActivityFailed::is_cancelled) holds: at once for
+    /// [`TryCancel`](crate::ActivityCancellation::TryCancel) and
+    /// [`Abandon`](crate::ActivityCancellation::Abandon), after the activity stops for
+    /// [`WaitCancellationCompleted`](crate::ActivityCancellation::WaitCancellationCompleted)
+    /// (or with its result, if it completes first). An activity not yet awaited is never
+    /// scheduled.
+    pub fn cancel(&mut self) {
+        let Some((seq, _)) = &self.scheduled else {
+            if self.pending.is_some() {
+                self.cancelled_before_start = true;
+            }
+            return;
+        };
+        let mut shared = self.shared.borrow_mut();
+        let finished = shared.finished;
+        if let Some(activity) = shared.activities.get_mut(seq)
+            && !activity.cancel_sent
+            && !finished
+        {
+            activity.cancel_sent = true;
+            shared
+                .commands
+                .push(workflow_command::Variant::RequestCancelActivity(
+                    RequestCancelActivity { seq: *seq },
+                ));
+        }
+    }
+
     fn schedule(&mut self) -> Result<(), ActivityFailed> {
         let Some((input, options)) = self.pending.take() else {
             return Ok(());
         };
+        if self.cancelled_before_start {
+            return Err(cancelled_locally(
+                A::NAME,
+                &Cancelled::new("the activity was cancelled"),
+            ));
+        }
+        if let Some(cancelled) = self.shared.borrow().cancellation_here() {
+            return Err(cancelled_locally(A::NAME, &cancelled));
+        }
         let arguments = A::encode_input(&input)
             .map_err(|e| local_failure(A::NAME, failure_type::PAYLOAD_ERROR, e.to_string()))?;
         let slot = new_slot();
         let mut shared = self.shared.borrow_mut();
         let seq = shared.next_activity_seq();
-        shared.activities.insert(seq, Rc::clone(&slot));
+        let cancellable = shared.shield_depth == 0;
+        shared
+            .activities
+            .insert(seq, Pending::new(Rc::clone(&slot), cancellable));
         let task_queue = options
             .task_queue
             .unwrap_or_else(|| shared.info.task_queue.clone());
@@ -233,7 +351,7 @@ impl<A: ActivityDefinition> ActivityFuture<A> {
                     start_to_close_timeout: options.start_to_close.map(proto_duration),
                     heartbeat_timeout: options.heartbeat.map(proto_duration),
                     retry_policy: options.retry.as_ref().map(|r| r.to_proto()),
-                    cancellation_type: ActivityCancellationType::TryCancel as i32,
+                    cancellation_type: options.cancellation.to_proto() as i32,
                     ..Default::default()
                 },
             ));
@@ -307,7 +425,10 @@ impl<A: ActivityDefinition> Drop for ActivityFuture<A> {
         let Ok(mut shared) = self.shared.try_borrow_mut() else {
             return;
         };
-        if shared.activities.remove(&seq).is_some() && !shared.finished {
+        if let Some(activity) = shared.activities.remove(&seq)
+            && !activity.cancel_sent
+            && !shared.finished
+        {
             shared
                 .commands
                 .push(workflow_command::Variant::RequestCancelActivity(
@@ -354,10 +475,15 @@ mod tests {
             workflow_id: "wf".into(),
             run_id: "run".into(),
             first_execution_run_id: "run".into(),
+            continued_from_run_id: None,
+            parent: None,
             namespace: "default".into(),
             task_queue: "queue".into(),
             attempt: 1,
             start_time: None,
+            history_length: 0,
+            history_size_bytes: 0,
+            continue_as_new_suggested: false,
         };
         let shared = RunShared::new(info, SystemTime::UNIX_EPOCH, 7);
         WorkflowContext::new(Rc::new(RefCell::new(shared)), Rc::new(RefCell::new(())))

@@ -6,10 +6,15 @@
 //! worker and the client build on it. Nothing here touches tokio or a clock: workflow code runs
 //! on the deterministic [`executor`](crate::executor) on a plain thread.
 
+pub(crate) mod cancellation;
+pub(crate) mod child;
 pub(crate) mod context;
+pub(crate) mod continue_as_new;
 pub(crate) mod definition;
 pub(crate) mod dispatch;
+pub(crate) mod external;
 pub(crate) mod futures;
+pub(crate) mod handler_fn;
 pub(crate) mod handlers;
 pub(crate) mod info;
 pub(crate) mod run;
@@ -17,8 +22,13 @@ pub(crate) mod shared;
 #[cfg(test)]
 mod tests;
 
+pub use cancellation::NonCancellable;
+pub use child::{ChildCall, ChildFuture, ChildHandle, ChildResult, ChildStart};
 pub use context::WorkflowContext;
+pub use continue_as_new::ContinueAsNew;
 pub use definition::{WorkflowDefinition, WorkflowRunFn};
+pub use external::{ExternalCancel, ExternalSignal, ExternalWorkflowHandle};
 pub use futures::{ActivityCall, ActivityFuture, ActivityWithoutTimeout, Timer};
+pub use handler_fn::{HandlerArgs, QueryFn, SignalFn, UpdateFn};
 pub use handlers::SignalOutput;
-pub use info::WorkflowInfo;
+pub use info::{ParentInfo, WorkflowInfo};

@@ -9,7 +9,7 @@ use temporalio_common::protos::coresdk::{
         InitializeWorkflow, RemoveFromCache, WorkflowActivation, WorkflowActivationJob,
         workflow_activation_job,
     },
-    workflow_commands::{CancelWorkflowExecution, CompleteWorkflowExecution, workflow_command},
+    workflow_commands::{CompleteWorkflowExecution, workflow_command},
     workflow_completion::WorkflowActivationCompletion,
 };
 use tracing::Dispatch;
@@ -24,8 +24,8 @@ use crate::{
         context::WorkflowContext,
         definition::WorkflowDefinition,
         dispatch::{RunHandlers, TypedHandlers},
-        info::WorkflowInfo,
-        shared::{RunShared, WorkflowRng, fail_command},
+        info::{ParentInfo, WorkflowInfo},
+        shared::{ExternalKind, RunShared, WorkflowRng, error_command, fail_command},
     },
 };
 
@@ -87,10 +87,24 @@ pub(crate) fn start_run<W: WorkflowDefinition>(start: RunStart<'_>) -> RunInstan
         workflow_id: start.init.workflow_id.clone(),
         run_id: start.run_id.to_owned(),
         first_execution_run_id: start.init.first_execution_run_id.clone(),
+        continued_from_run_id: Some(start.init.continued_from_execution_run_id.clone())
+            .filter(|id| !id.is_empty()),
+        parent: start
+            .init
+            .parent_workflow_info
+            .as_ref()
+            .map(|parent| ParentInfo {
+                namespace: parent.namespace.clone(),
+                workflow_id: parent.workflow_id.clone(),
+                run_id: parent.run_id.clone(),
+            }),
         namespace: start.namespace.to_owned(),
         task_queue: start.task_queue.to_owned(),
         attempt: start.init.attempt,
         start_time: system_time(start.init.start_time.as_ref()),
+        history_length: 0,
+        history_size_bytes: 0,
+        continue_as_new_suggested: false,
     };
     let label = run_label(&info.workflow_type, &info.workflow_id, &info.run_id);
     let shared = Rc::new(RefCell::new(RunShared::new(
@@ -120,7 +134,7 @@ pub(crate) fn start_run<W: WorkflowDefinition>(start: RunStart<'_>) -> RunInstan
                         None,
                     )),
                 },
-                Err(error) => fail_command(*error.failure),
+                Err(error) => error_command(&task_shared.borrow(), *error.failure),
             },
             Err(e) => fail_command(application_failure(
                 failure_type::PAYLOAD_ERROR,
@@ -173,6 +187,9 @@ impl RunInstance {
             let mut shared = self.shared.borrow_mut();
             shared.now = activation_time(&activation);
             shared.replaying = activation.is_replaying;
+            shared.info.history_length = activation.history_length;
+            shared.info.history_size_bytes = activation.history_size_bytes;
+            shared.info.continue_as_new_suggested = activation.continue_as_new_suggested;
         }
         for job in activation.jobs {
             if let Err(message) = self.apply(job) {
@@ -277,12 +294,54 @@ impl RunInstance {
             Variant::DoUpdate(update) => {
                 self.handlers.update(&mut self.executor, update)?;
             }
-            Variant::CancelWorkflow(_) => {
-                self.shared.borrow_mut().finish(
-                    workflow_command::Variant::CancelWorkflowExecution(
-                        CancelWorkflowExecution::default(),
-                    ),
-                );
+            Variant::CancelWorkflow(cancel) => {
+                RunShared::request_cancel(&self.shared, cancel.reason);
+            }
+            Variant::ResolveChildWorkflowExecutionStart(start) => {
+                let known = start.status.is_some_and(|status| {
+                    RunShared::resolve_child_start(&self.shared, start.seq, status)
+                });
+                if !known {
+                    tracing::debug!(
+                        seq = start.seq,
+                        "child workflow start resolved for an unknown child"
+                    );
+                }
+            }
+            Variant::ResolveChildWorkflowExecution(resolve) => {
+                let result = resolve.result.unwrap_or_default();
+                if !RunShared::resolve_child(&self.shared, resolve.seq, result) {
+                    tracing::debug!(
+                        seq = resolve.seq,
+                        "child workflow resolved after it was dropped"
+                    );
+                }
+            }
+            Variant::ResolveSignalExternalWorkflow(resolve) => {
+                if !RunShared::resolve_external(
+                    &self.shared,
+                    ExternalKind::Signal,
+                    resolve.seq,
+                    resolve.failure,
+                ) {
+                    tracing::debug!(
+                        seq = resolve.seq,
+                        "signal to another workflow resolved after it was dropped"
+                    );
+                }
+            }
+            Variant::ResolveRequestCancelExternalWorkflow(resolve) => {
+                if !RunShared::resolve_external(
+                    &self.shared,
+                    ExternalKind::Cancel,
+                    resolve.seq,
+                    resolve.failure,
+                ) {
+                    tracing::debug!(
+                        seq = resolve.seq,
+                        "cancellation of another workflow resolved after it was dropped"
+                    );
+                }
             }
             Variant::RemoveFromCache(_) => {}
             other => {

@@ -13,12 +13,20 @@ use std::{
 use temporalio_common::protos::{
     coresdk::{
         activity_result::ActivityResolution,
-        workflow_commands::{FailWorkflowExecution, workflow_command},
+        child_workflow::ChildWorkflowResult,
+        workflow_activation::resolve_child_workflow_execution_start,
+        workflow_commands::{
+            CancelChildWorkflowExecution, CancelTimer, CancelWorkflowExecution,
+            FailWorkflowExecution, RequestCancelActivity, workflow_command,
+        },
     },
     temporal::api::failure::v1::Failure,
 };
 
-use crate::workflow::info::WorkflowInfo;
+use crate::{
+    error::{Cancelled, is_cancellation},
+    workflow::info::WorkflowInfo,
+};
 
 /// A value that a future waits for and an activation job delivers.
 pub(crate) struct Slot<T> {
@@ -57,6 +65,48 @@ pub(crate) fn poll_slot<T>(slot: &SlotRef<T>, cx: &Context<'_>) -> Poll<T> {
     }
 }
 
+/// Like [`poll_slot`], but leaves the value in place for later polls.
+pub(crate) fn peek_slot<T: Clone>(slot: &SlotRef<T>, cx: &Context<'_>) -> Poll<T> {
+    let mut slot = slot.borrow_mut();
+    match &slot.value {
+        Some(value) => Poll::Ready(value.clone()),
+        None => {
+            slot.waker = Some(cx.waker().clone());
+            Poll::Pending
+        }
+    }
+}
+
+/// A timer, activity or child workflow the run waits on.
+pub(crate) struct Pending<T> {
+    pub(crate) slot: SlotRef<T>,
+    /// Whether the workflow's cancellation reaches it: false when it was started inside
+    /// `non_cancellable`.
+    pub(crate) cancellable: bool,
+    /// Whether its cancel command went out already (explicitly, or with the workflow's
+    /// cancellation), so dropping it later sends no second one.
+    pub(crate) cancel_sent: bool,
+}
+
+impl<T> Pending<T> {
+    pub(crate) fn new(slot: SlotRef<T>, cancellable: bool) -> Self {
+        Self {
+            slot,
+            cancellable,
+            cancel_sent: false,
+        }
+    }
+}
+
+/// What a timer resolves with: fired, or cancelled (with the reason).
+pub(crate) type TimerOutcome = Result<(), Cancelled>;
+
+/// A child workflow the run started: its start resolution, then its result.
+pub(crate) struct PendingChild {
+    pub(crate) start: SlotRef<resolve_child_workflow_execution_start::Status>,
+    pub(crate) result: Pending<ChildWorkflowResult>,
+}
+
 /// Deterministic pseudo-random numbers (SplitMix64), seeded by the server through core, so a
 /// replay draws the same numbers.
 #[derive(Debug, Clone)]
@@ -93,10 +143,25 @@ pub(crate) struct RunShared {
     pub(crate) condition_waiters: Vec<Waker>,
     /// Async signal and update handlers that have not finished.
     pub(crate) running_handlers: usize,
+    /// The reason given with the workflow's cancellation request, once one arrived.
+    pub(crate) cancel_requested: Option<String>,
+    /// How many `non_cancellable` scopes enclose the code being polled right now; operations
+    /// started while it is above zero ignore the workflow's cancellation.
+    pub(crate) shield_depth: u32,
+    /// Tasks blocked in `cancelled()`.
+    pub(crate) cancel_waiters: Vec<Waker>,
     next_timer_seq: u32,
     next_activity_seq: u32,
-    pub(crate) timers: HashMap<u32, SlotRef<()>>,
-    pub(crate) activities: HashMap<u32, SlotRef<ActivityResolution>>,
+    next_child_seq: u32,
+    next_external_signal_seq: u32,
+    next_external_cancel_seq: u32,
+    pub(crate) timers: HashMap<u32, Pending<TimerOutcome>>,
+    pub(crate) activities: HashMap<u32, Pending<ActivityResolution>>,
+    pub(crate) children: HashMap<u32, PendingChild>,
+    /// Signals sent to other workflows (and children), resolved with a failure or none.
+    pub(crate) external_signals: HashMap<u32, SlotRef<Option<Failure>>>,
+    /// Cancellations requested of other workflows, resolved with a failure or none.
+    pub(crate) external_cancels: HashMap<u32, SlotRef<Option<Failure>>>,
 }
 
 impl RunShared {
@@ -112,10 +177,19 @@ impl RunShared {
             checked_version: 0,
             condition_waiters: Vec::new(),
             running_handlers: 0,
+            cancel_requested: None,
+            shield_depth: 0,
+            cancel_waiters: Vec::new(),
             next_timer_seq: 1,
             next_activity_seq: 1,
+            next_child_seq: 1,
+            next_external_signal_seq: 1,
+            next_external_cancel_seq: 1,
             timers: HashMap::new(),
             activities: HashMap::new(),
+            children: HashMap::new(),
+            external_signals: HashMap::new(),
+            external_cancels: HashMap::new(),
         }
     }
 
@@ -143,6 +217,113 @@ impl RunShared {
         seq
     }
 
+    /// The next child workflow sequence number.
+    pub(crate) fn next_child_seq(&mut self) -> u32 {
+        let seq = self.next_child_seq;
+        self.next_child_seq += 1;
+        seq
+    }
+
+    /// The next sequence number of a signal to another workflow.
+    pub(crate) fn next_external_signal_seq(&mut self) -> u32 {
+        let seq = self.next_external_signal_seq;
+        self.next_external_signal_seq += 1;
+        seq
+    }
+
+    /// The next sequence number of a cancellation request to another workflow.
+    pub(crate) fn next_external_cancel_seq(&mut self) -> u32 {
+        let seq = self.next_external_cancel_seq;
+        self.next_external_cancel_seq += 1;
+        seq
+    }
+
+    /// The cancellation that reaches code polled right now: the workflow's, unless the code
+    /// runs inside `non_cancellable`.
+    pub(crate) fn cancellation_here(&self) -> Option<Cancelled> {
+        match &self.cancel_requested {
+            Some(reason) if self.shield_depth == 0 => Some(Cancelled::new(reason.clone())),
+            _ => None,
+        }
+    }
+
+    /// Applies the workflow's cancellation request: every cancellable timer is cancelled (its
+    /// await returns [`Cancelled`]), every cancellable activity and child workflow is asked to
+    /// cancel (core resolves them as its cancellation type says), and the tasks waiting in
+    /// `cancelled()` or a wait condition wake up. Commands go out in sequence order, so they
+    /// replay identically. A second request changes nothing.
+    pub(crate) fn request_cancel(this: &RefCell<Self>, reason: String) {
+        let (timers, wakers) = {
+            let mut shared = this.borrow_mut();
+            if shared.cancel_requested.is_some() {
+                return;
+            }
+            shared.cancel_requested = Some(reason.clone());
+            let mut timer_seqs: Vec<u32> = shared
+                .timers
+                .iter()
+                .filter(|(_, timer)| timer.cancellable)
+                .map(|(seq, _)| *seq)
+                .collect();
+            timer_seqs.sort_unstable();
+            let mut timers = Vec::with_capacity(timer_seqs.len());
+            for seq in timer_seqs {
+                if let Some(timer) = shared.timers.remove(&seq) {
+                    shared
+                        .commands
+                        .push(workflow_command::Variant::CancelTimer(CancelTimer { seq }));
+                    timers.push(timer.slot);
+                }
+            }
+            let mut activity_seqs: Vec<u32> = shared
+                .activities
+                .iter()
+                .filter(|(_, activity)| activity.cancellable && !activity.cancel_sent)
+                .map(|(seq, _)| *seq)
+                .collect();
+            activity_seqs.sort_unstable();
+            for seq in activity_seqs {
+                if let Some(activity) = shared.activities.get_mut(&seq) {
+                    activity.cancel_sent = true;
+                }
+                shared
+                    .commands
+                    .push(workflow_command::Variant::RequestCancelActivity(
+                        RequestCancelActivity { seq },
+                    ));
+            }
+            let mut child_seqs: Vec<u32> = shared
+                .children
+                .iter()
+                .filter(|(_, child)| child.result.cancellable && !child.result.cancel_sent)
+                .map(|(seq, _)| *seq)
+                .collect();
+            child_seqs.sort_unstable();
+            for seq in child_seqs {
+                if let Some(child) = shared.children.get_mut(&seq) {
+                    child.result.cancel_sent = true;
+                }
+                shared
+                    .commands
+                    .push(workflow_command::Variant::CancelChildWorkflowExecution(
+                        CancelChildWorkflowExecution {
+                            child_workflow_seq: seq,
+                            reason: reason.clone(),
+                        },
+                    ));
+            }
+            let mut wakers = std::mem::take(&mut shared.cancel_waiters);
+            wakers.append(&mut shared.condition_waiters);
+            (timers, wakers)
+        };
+        for slot in timers {
+            resolve_slot(&slot, Err(Cancelled::new(reason.clone())));
+        }
+        for waker in wakers {
+            waker.wake();
+        }
+    }
+
     /// Wakes the tasks waiting on a condition if the state changed since they last checked;
     /// returns whether any was woken.
     pub(crate) fn wake_condition_waiters(this: &RefCell<Self>) -> bool {
@@ -161,21 +342,26 @@ impl RunShared {
         woken
     }
 
-    /// The sequence numbers of the timers and activities the run waits on, sorted.
-    pub(crate) fn pending(&self) -> (Vec<u32>, Vec<u32>) {
-        let mut timers: Vec<u32> = self.timers.keys().copied().collect();
-        let mut activities: Vec<u32> = self.activities.keys().copied().collect();
-        timers.sort_unstable();
-        activities.sort_unstable();
-        (timers, activities)
+    /// The sequence numbers of the timers, activities and child workflows the run waits on,
+    /// sorted.
+    pub(crate) fn pending(&self) -> PendingSeqs {
+        let sorted = |mut seqs: Vec<u32>| {
+            seqs.sort_unstable();
+            seqs
+        };
+        PendingSeqs {
+            timers: sorted(self.timers.keys().copied().collect()),
+            activities: sorted(self.activities.keys().copied().collect()),
+            children: sorted(self.children.keys().copied().collect()),
+        }
     }
 
     /// Delivers a fired timer; returns false for an unknown sequence number.
     pub(crate) fn fire_timer(this: &RefCell<Self>, seq: u32) -> bool {
-        let slot = this.borrow_mut().timers.remove(&seq);
-        match slot {
-            Some(slot) => {
-                resolve_slot(&slot, ());
+        let timer = this.borrow_mut().timers.remove(&seq);
+        match timer {
+            Some(timer) => {
+                resolve_slot(&timer.slot, Ok(()));
                 true
             }
             None => false,
@@ -188,14 +374,100 @@ impl RunShared {
         seq: u32,
         resolution: ActivityResolution,
     ) -> bool {
-        let slot = this.borrow_mut().activities.remove(&seq);
-        match slot {
-            Some(slot) => {
-                resolve_slot(&slot, resolution);
+        let activity = this.borrow_mut().activities.remove(&seq);
+        match activity {
+            Some(activity) => {
+                resolve_slot(&activity.slot, resolution);
                 true
             }
             None => false,
         }
+    }
+
+    /// Delivers a child workflow's start resolution; returns false for an unknown sequence
+    /// number. A child that did not start also resolves its result, so an await on the result
+    /// ends.
+    pub(crate) fn resolve_child_start(
+        this: &RefCell<Self>,
+        seq: u32,
+        status: resolve_child_workflow_execution_start::Status,
+    ) -> bool {
+        let slot = this
+            .borrow()
+            .children
+            .get(&seq)
+            .map(|child| Rc::clone(&child.start));
+        match slot {
+            Some(slot) => {
+                resolve_slot(&slot, status);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Delivers a child workflow's result; returns false for an unknown sequence number.
+    pub(crate) fn resolve_child(
+        this: &RefCell<Self>,
+        seq: u32,
+        result: ChildWorkflowResult,
+    ) -> bool {
+        let child = this.borrow_mut().children.remove(&seq);
+        match child {
+            Some(child) => {
+                resolve_slot(&child.result.slot, result);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Delivers the outcome of a signal to, or a cancellation request of, another workflow.
+    pub(crate) fn resolve_external(
+        this: &RefCell<Self>,
+        kind: ExternalKind,
+        seq: u32,
+        failure: Option<Failure>,
+    ) -> bool {
+        let slot = {
+            let mut shared = this.borrow_mut();
+            match kind {
+                ExternalKind::Signal => shared.external_signals.remove(&seq),
+                ExternalKind::Cancel => shared.external_cancels.remove(&seq),
+            }
+        };
+        match slot {
+            Some(slot) => {
+                resolve_slot(&slot, failure);
+                true
+            }
+            None => false,
+        }
+    }
+}
+
+/// Which kind of request to another workflow a resolution answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ExternalKind {
+    Signal,
+    Cancel,
+}
+
+/// The operations a run waits on, by kind, each sorted by sequence number.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub(crate) struct PendingSeqs {
+    pub(crate) timers: Vec<u32>,
+    pub(crate) activities: Vec<u32>,
+    pub(crate) children: Vec<u32>,
+}
+
+/// The final command of a run whose code returned an error: *cancelled* when the workflow's
+/// cancellation was requested and the error reports a cancellation, *failed* otherwise.
+pub(crate) fn error_command(shared: &RunShared, failure: Failure) -> workflow_command::Variant {
+    if shared.cancel_requested.is_some() && is_cancellation(&failure) {
+        workflow_command::Variant::CancelWorkflowExecution(CancelWorkflowExecution::default())
+    } else {
+        fail_command(failure)
     }
 }
 

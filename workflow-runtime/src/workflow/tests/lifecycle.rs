@@ -1,19 +1,6 @@
-//! Cancellation, random seeds and jobs the run does not know.
+//! Random seeds, workflow time and jobs the run does not know.
 
 use super::*;
-
-#[test]
-fn a_cancellation_request_ends_the_run_without_cancelling_its_timer_afterwards() {
-    let (mut run, _) = TestRun::start::<Approval>(60_u64);
-    let commands = run.commands(vec![Job::CancelWorkflow(CancelWorkflow {
-        reason: "user".to_owned(),
-    })]);
-    assert!(
-        matches!(commands.as_slice(), [Command::CancelWorkflowExecution(_)]),
-        "{commands:?}"
-    );
-    assert!(run.commands(vec![fire(1)]).is_empty());
-}
 
 #[test]
 fn random_values_follow_the_seed_and_its_updates() {
@@ -38,14 +25,10 @@ fn random_values_follow_the_seed_and_its_updates() {
 #[test]
 fn a_job_the_run_does_not_know_fails_the_task_naming_it() {
     let (mut run, _) = TestRun::start::<Approval>(60_u64);
-    let message = task_failure(run.activate(vec![Job::ResolveChildWorkflowExecutionStart(
-        ResolveChildWorkflowExecutionStart {
-            seq: 1,
-            status: None,
-        },
-    )]));
+    let message =
+        task_failure(run.activate(vec![Job::ResolveNexusOperationStart(Default::default())]));
     assert!(
-        message.contains("cannot handle the activation job ResolveChildWorkflowExecutionStart"),
+        message.contains("cannot handle the activation job ResolveNexusOperationStart"),
         "{message}"
     );
 }

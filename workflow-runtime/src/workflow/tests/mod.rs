@@ -11,9 +11,8 @@ use temporalio_common::protos::{
         activity_result::{self, ActivityResolution, activity_resolution},
         workflow_activation::{
             CancelWorkflow, DoUpdate, FireTimer, InitializeWorkflow, QueryWorkflow,
-            RemoveFromCache, ResolveActivity, ResolveChildWorkflowExecutionStart, SignalWorkflow,
-            UpdateRandomSeed, WorkflowActivation, WorkflowActivationJob,
-            workflow_activation_job::Variant as Job,
+            RemoveFromCache, ResolveActivity, SignalWorkflow, UpdateRandomSeed, WorkflowActivation,
+            WorkflowActivationJob, workflow_activation_job::Variant as Job,
         },
         workflow_commands::{
             QueryResult, ScheduleActivity, UpdateResponse, query_result, update_response,
@@ -64,7 +63,7 @@ impl Approval {
     #[run]
     async fn run(ctx: WorkflowContext<Self>, timeout_secs: u64) -> WorkflowResult<String> {
         ctx.wait_condition_for(Duration::from_secs(timeout_secs), |s| s.approved.is_some())
-            .await;
+            .await?;
         ctx.all_handlers_finished().await;
         Ok(match ctx.state(|s| s.approved) {
             Some(true) => "approved".to_owned(),
@@ -133,7 +132,7 @@ impl Approval {
 
     #[update]
     async fn slow_note(ctx: WorkflowContext<Self>, note: String) -> WorkflowResult<usize> {
-        ctx.sleep(Duration::from_secs(1)).await;
+        ctx.sleep(Duration::from_secs(1)).await?;
         Ok(ctx.state_mut(|s| {
             s.notes.push(note);
             s.notes.len()
@@ -153,7 +152,7 @@ impl Checkout {
             .activity(charge, cents)
             .options(charge_options())
             .await?;
-        ctx.sleep(Duration::from_secs(60)).await;
+        ctx.sleep(Duration::from_secs(60)).await?;
         Ok(txn)
     }
 }
@@ -183,7 +182,10 @@ impl Race {
             .await;
         Ok(match winner {
             Either::Left(txn) => txn?,
-            Either::Right(()) => "timer".to_owned(),
+            Either::Right(fired) => {
+                fired?;
+                "timer".to_owned()
+            }
         })
     }
 }
@@ -200,11 +202,11 @@ impl Quick {
             "fail" => Err(WorkflowError::non_retryable("OutOfStock", "item 7")),
             "panic" => panic!("run exploded"),
             "zero-sleep" => {
-                ctx.sleep(Duration::ZERO).await;
+                ctx.sleep(Duration::ZERO).await?;
                 Ok(0)
             }
             "random-after-timer" => {
-                ctx.sleep(Duration::from_secs(1)).await;
+                ctx.sleep(Duration::from_secs(1)).await?;
                 Ok(ctx.random())
             }
             "random" => Ok(ctx.random()),
@@ -224,7 +226,8 @@ pub struct BuggyNotes {
 impl BuggyNotes {
     #[run]
     async fn run(ctx: WorkflowContext<Self>, expected: usize) -> WorkflowResult<usize> {
-        ctx.wait_condition(move |s| s.notes.len() >= expected).await;
+        ctx.wait_condition(move |s| s.notes.len() >= expected)
+            .await?;
         Ok(ctx.state(|s| s.notes.len()))
     }
 
@@ -236,7 +239,7 @@ impl BuggyNotes {
 
     #[update]
     async fn add_later(ctx: WorkflowContext<Self>, note: String) -> WorkflowResult<usize> {
-        ctx.sleep(Duration::from_secs(1)).await;
+        ctx.sleep(Duration::from_secs(1)).await?;
         panic!("add_later is broken, not {note}");
     }
 
@@ -251,7 +254,7 @@ impl BuggyNotes {
 
     #[signal]
     async fn add_eventually(ctx: WorkflowContext<Self>, note: String) -> WorkflowResult<()> {
-        ctx.sleep(Duration::from_secs(1)).await;
+        ctx.sleep(Duration::from_secs(1)).await?;
         panic!("add_eventually is broken, not {note}");
     }
 }
@@ -266,7 +269,8 @@ pub struct FixedNotes {
 impl FixedNotes {
     #[run]
     async fn run(ctx: WorkflowContext<Self>, expected: usize) -> WorkflowResult<usize> {
-        ctx.wait_condition(move |s| s.notes.len() >= expected).await;
+        ctx.wait_condition(move |s| s.notes.len() >= expected)
+            .await?;
         Ok(ctx.state(|s| s.notes.len()))
     }
 
@@ -278,7 +282,7 @@ impl FixedNotes {
 
     #[update]
     async fn add_later(ctx: WorkflowContext<Self>, note: String) -> WorkflowResult<usize> {
-        ctx.sleep(Duration::from_secs(1)).await;
+        ctx.sleep(Duration::from_secs(1)).await?;
         Ok(ctx.state_mut(|s| {
             s.notes.push(note);
             s.notes.len()
@@ -340,7 +344,7 @@ impl Blocker {
         if stall_in_run {
             block_in_run();
         }
-        ctx.wait_condition(|s| s.done).await;
+        ctx.wait_condition(|s| s.done).await?;
         Ok(())
     }
 
@@ -620,6 +624,8 @@ fn on_thread(
 }
 
 mod activities;
+mod cancellation;
+mod children;
 mod deadlock;
 mod eviction;
 mod lifecycle;

@@ -1,6 +1,6 @@
-//! The traits that let client code name a handler by its method (`OrderWorkflow::approve`),
-//! so that argument and result types are checked at compile time, and the encoding of the
-//! arguments the caller passes.
+//! The traits that let client code (and workflow code signalling another workflow) name a
+//! handler by its method (`OrderWorkflow::approve`), so that argument and result types are
+//! checked at compile time, and the encoding of the arguments the caller passes.
 
 use std::future::Future;
 
@@ -8,7 +8,7 @@ use serde::{Serialize, de::DeserializeOwned};
 
 use crate::{
     payload::{Payload, PayloadError, encode},
-    workflow::{WorkflowContext, WorkflowDefinition, handlers::SignalOutput},
+    workflow::{context::WorkflowContext, definition::WorkflowDefinition, handlers::SignalOutput},
 };
 
 /// The arguments of a handler after its receiver or context, as a tuple: `()`, `(A,)`,

@@ -1,0 +1,536 @@
+//! Child workflows: started from workflow code and typed by the child's `#[run]` method, like
+//! activities.
+
+use std::{
+    cell::RefCell,
+    fmt,
+    future::{Future, IntoFuture},
+    marker::PhantomData,
+    pin::Pin,
+    rc::Rc,
+    task::{Context, Poll},
+};
+
+use temporalio_common::protos::{
+    coresdk::{
+        child_workflow::{
+            ChildWorkflowResult, StartChildWorkflowExecutionFailedCause, child_workflow_result,
+        },
+        workflow_activation::resolve_child_workflow_execution_start::Status as StartStatus,
+        workflow_commands::{
+            CancelChildWorkflowExecution, StartChildWorkflowExecution, workflow_command,
+        },
+    },
+    temporal::api::failure::v1::Failure,
+};
+
+use crate::{
+    convert::proto_duration,
+    error::{
+        ChildStartRefused, ChildWorkflowFailed, Retry, application_failure, cancelled_failure,
+        failure_type, received,
+    },
+    options::ChildWorkflowOptions,
+    payload::{decode_result, encode},
+    workflow::{
+        definition::WorkflowDefinition,
+        external::{ExternalSignal, SignalTarget, signal_name},
+        handler_fn::{HandlerArgs, SignalFn},
+        shared::{Pending, PendingChild, RunShared, SlotRef, new_slot, peek_slot, poll_slot},
+    },
+};
+
+/// A child workflow call, returned by [`WorkflowContext::child`](crate::WorkflowContext::child):
+/// `.await` starts the child and waits for its result; [`start`](Self::start) waits only for
+/// the start and gives a [`ChildHandle`].
+#[must_use = "a child workflow does nothing unless awaited or started"]
+pub struct ChildCall<C: WorkflowDefinition> {
+    shared: Rc<RefCell<RunShared>>,
+    input: C::Input,
+    options: ChildWorkflowOptions,
+}
+
+impl<C: WorkflowDefinition> fmt::Debug for ChildCall<C> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ChildCall")
+            .field("workflow_type", &C::NAME)
+            .field("options", &self.options)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<C: WorkflowDefinition> ChildCall<C> {
+    pub(crate) fn new(shared: Rc<RefCell<RunShared>>, input: C::Input) -> Self {
+        Self {
+            shared,
+            input,
+            options: ChildWorkflowOptions::default(),
+        }
+    }
+
+    /// Sets the child's workflow id, task queue, timeouts, retry policy, parent close policy,
+    /// cancellation type, id reuse policy and memo.
+    pub fn options(mut self, options: ChildWorkflowOptions) -> Self {
+        self.options = options;
+        self
+    }
+
+    /// Starts the child; resolves once the server started it, with a handle to signal, cancel
+    /// and await it, or with a [`ChildWorkflowFailed`] whose
+    /// [`start_refused`](ChildWorkflowFailed::start_refused) says why it did not start.
+    pub fn start(self) -> ChildStart<C> {
+        ChildStart {
+            shared: self.shared,
+            request: Some((self.input, self.options)),
+            started: None,
+            _child: PhantomData,
+        }
+    }
+}
+
+impl<C: WorkflowDefinition> IntoFuture for ChildCall<C> {
+    type Output = Result<C::Output, ChildWorkflowFailed>;
+    type IntoFuture = ChildFuture<C>;
+
+    fn into_future(self) -> ChildFuture<C> {
+        ChildFuture {
+            start: self.start(),
+            running: None,
+        }
+    }
+}
+
+/// The identity of a started (or starting) child.
+struct Started {
+    seq: u32,
+    workflow_id: String,
+    start: SlotRef<StartStatus>,
+    result: SlotRef<ChildWorkflowResult>,
+}
+
+fn refused(
+    workflow_type: &str,
+    workflow_id: &str,
+    refused: Option<ChildStartRefused>,
+    failure: Failure,
+) -> ChildWorkflowFailed {
+    ChildWorkflowFailed {
+        workflow_type: workflow_type.to_owned(),
+        workflow_id: workflow_id.to_owned(),
+        start_refused: refused,
+        failure: received(failure),
+    }
+}
+
+/// Sends the start command; errors (an input that does not encode, a cancellation already
+/// requested) come back without a command.
+fn send_start<C: WorkflowDefinition>(
+    shared: &RefCell<RunShared>,
+    input: &C::Input,
+    options: ChildWorkflowOptions,
+) -> Result<Started, ChildWorkflowFailed> {
+    let mut shared = shared.borrow_mut();
+    let workflow_id = match options.workflow_id.clone() {
+        Some(id) => id,
+        None => {
+            let mut bytes = [0u8; 16];
+            bytes[..8].copy_from_slice(&shared.rng.next_u64().to_le_bytes());
+            bytes[8..].copy_from_slice(&shared.rng.next_u64().to_le_bytes());
+            uuid::Builder::from_random_bytes(bytes)
+                .into_uuid()
+                .to_string()
+        }
+    };
+    if let Some(cancelled) = shared.cancellation_here() {
+        return Err(refused(
+            C::NAME,
+            &workflow_id,
+            None,
+            cancelled_failure(format!("child workflow not started: {cancelled}")),
+        ));
+    }
+    let encode_error = |message: String| {
+        refused(
+            C::NAME,
+            &workflow_id,
+            None,
+            application_failure(
+                failure_type::PAYLOAD_ERROR,
+                &message,
+                Retry::NonRetryable,
+                None,
+            ),
+        )
+    };
+    let arguments = C::encode_input(input).map_err(|e| encode_error(e.to_string()))?;
+    let memo = options
+        .memo
+        .iter()
+        .map(|(key, value)| Ok((key.clone(), encode(value)?)))
+        .collect::<Result<_, crate::payload::PayloadError>>()
+        .map_err(|e| encode_error(format!("memo of child workflow `{}`: {e}", C::NAME)))?;
+    let seq = shared.next_child_seq();
+    let start = new_slot();
+    let result = new_slot();
+    let cancellable = shared.shield_depth == 0;
+    shared.children.insert(
+        seq,
+        PendingChild {
+            start: Rc::clone(&start),
+            result: Pending::new(Rc::clone(&result), cancellable),
+        },
+    );
+    let command = StartChildWorkflowExecution {
+        seq,
+        namespace: shared.info.namespace.clone(),
+        workflow_id: workflow_id.clone(),
+        workflow_type: C::NAME.to_owned(),
+        task_queue: options
+            .task_queue
+            .clone()
+            .unwrap_or_else(|| shared.info.task_queue.clone()),
+        input: arguments,
+        workflow_execution_timeout: options.execution_timeout.map(proto_duration),
+        workflow_run_timeout: options.run_timeout.map(proto_duration),
+        workflow_task_timeout: options.task_timeout.map(proto_duration),
+        parent_close_policy: options.parent_close_policy_proto(),
+        workflow_id_reuse_policy: options.id_reuse_policy_proto(),
+        retry_policy: options.retry.as_ref().map(|r| r.to_proto()),
+        memo,
+        cancellation_type: options.cancellation.to_proto() as i32,
+        ..Default::default()
+    };
+    shared
+        .commands
+        .push(workflow_command::Variant::StartChildWorkflowExecution(
+            command,
+        ));
+    Ok(Started {
+        seq,
+        workflow_id,
+        start,
+        result,
+    })
+}
+
+/// Sends the child's cancel command unless one went out already or the child has ended.
+fn cancel_child(shared: &RefCell<RunShared>, seq: u32, reason: &str) {
+    let Ok(mut shared) = shared.try_borrow_mut() else {
+        return;
+    };
+    let finished = shared.finished;
+    if let Some(child) = shared.children.get_mut(&seq)
+        && !child.result.cancel_sent
+        && !finished
+    {
+        child.result.cancel_sent = true;
+        shared
+            .commands
+            .push(workflow_command::Variant::CancelChildWorkflowExecution(
+                CancelChildWorkflowExecution {
+                    child_workflow_seq: seq,
+                    reason: reason.to_owned(),
+                },
+            ));
+    }
+}
+
+/// A child workflow being started; resolves with its [`ChildHandle`] once the server started
+/// it. Dropping it before then cancels the child.
+#[must_use = "a child workflow does nothing unless awaited"]
+pub struct ChildStart<C: WorkflowDefinition> {
+    shared: Rc<RefCell<RunShared>>,
+    request: Option<(C::Input, ChildWorkflowOptions)>,
+    started: Option<Started>,
+    _child: PhantomData<fn() -> C>,
+}
+
+impl<C: WorkflowDefinition> fmt::Debug for ChildStart<C> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ChildStart")
+            .field("workflow_type", &C::NAME)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<C: WorkflowDefinition> Unpin for ChildStart<C> {}
+
+impl<C: WorkflowDefinition> Future for ChildStart<C> {
+    type Output = Result<ChildHandle<C>, ChildWorkflowFailed>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        if let Some((input, options)) = self.request.take() {
+            match send_start::<C>(&self.shared, &input, options) {
+                Ok(started) => self.started = Some(started),
+                Err(failed) => return Poll::Ready(Err(failed)),
+            }
+        }
+        let Some(started) = &self.started else {
+            return Poll::Pending;
+        };
+        let status = match poll_slot(&started.start, cx) {
+            Poll::Ready(status) => status,
+            Poll::Pending => return Poll::Pending,
+        };
+        let Some(started) = self.started.take() else {
+            return Poll::Pending;
+        };
+        Poll::Ready(match status {
+            StartStatus::Succeeded(success) => Ok(ChildHandle {
+                shared: Rc::clone(&self.shared),
+                seq: started.seq,
+                workflow_id: started.workflow_id,
+                run_id: success.run_id,
+                result: started.result,
+                _child: PhantomData,
+            }),
+            StartStatus::Failed(failed) => {
+                self.shared.borrow_mut().children.remove(&started.seq);
+                let already_exists = failed.cause
+                    == StartChildWorkflowExecutionFailedCause::WorkflowAlreadyExists as i32;
+                let (reason, message) = if already_exists {
+                    (
+                        ChildStartRefused::AlreadyExists,
+                        "a workflow with this id is already running".to_owned(),
+                    )
+                } else {
+                    (
+                        ChildStartRefused::Other,
+                        format!("the server refused to start it (cause {})", failed.cause),
+                    )
+                };
+                Err(refused(
+                    C::NAME,
+                    &started.workflow_id,
+                    Some(reason),
+                    application_failure(
+                        "ChildWorkflowStartFailed",
+                        &message,
+                        Retry::NonRetryable,
+                        None,
+                    ),
+                ))
+            }
+            StartStatus::Cancelled(cancelled) => {
+                self.shared.borrow_mut().children.remove(&started.seq);
+                Err(refused(
+                    C::NAME,
+                    &started.workflow_id,
+                    None,
+                    cancelled.failure.unwrap_or_else(|| {
+                        cancelled_failure(
+                            "the child workflow was cancelled before it started".into(),
+                        )
+                    }),
+                ))
+            }
+        })
+    }
+}
+
+impl<C: WorkflowDefinition> Drop for ChildStart<C> {
+    fn drop(&mut self) {
+        if let Some(started) = &self.started {
+            cancel_child(
+                &self.shared,
+                started.seq,
+                "the parent dropped the child's start",
+            );
+        }
+    }
+}
+
+/// A started child workflow: signal it, cancel it, await its result.
+pub struct ChildHandle<C: WorkflowDefinition> {
+    shared: Rc<RefCell<RunShared>>,
+    seq: u32,
+    workflow_id: String,
+    run_id: String,
+    result: SlotRef<ChildWorkflowResult>,
+    _child: PhantomData<fn() -> C>,
+}
+
+impl<C: WorkflowDefinition> fmt::Debug for ChildHandle<C> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ChildHandle")
+            .field("workflow_type", &C::NAME)
+            .field("workflow_id", &self.workflow_id)
+            .field("run_id", &self.run_id)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<C: WorkflowDefinition> ChildHandle<C> {
+    /// The child's workflow id.
+    pub fn workflow_id(&self) -> &str {
+        &self.workflow_id
+    }
+
+    /// The child's first run id.
+    pub fn run_id(&self) -> &str {
+        &self.run_id
+    }
+
+    /// Sends the child a signal, naming its `#[signal]` method; resolves once the server
+    /// delivered it.
+    pub fn signal<F, Sig>(
+        &self,
+        _signal: F,
+        input: <F::Args as HandlerArgs>::Input,
+    ) -> ExternalSignal
+    where
+        F: SignalFn<C, Sig> + 'static,
+    {
+        ExternalSignal::new(
+            Rc::clone(&self.shared),
+            self.workflow_id.clone(),
+            SignalTarget::Child(self.workflow_id.clone()),
+            signal_name::<C, F>(),
+            F::Args::encode(&input).map_err(|e| e.to_string()),
+        )
+    }
+
+    /// Requests the child's cancellation; [`result`](Self::result) then resolves as the
+    /// child's [`ChildCancellation`](crate::ChildCancellation) says.
+    pub fn cancel(&self) {
+        cancel_child(&self.shared, self.seq, "the parent cancelled the child");
+    }
+
+    /// Waits for the child's result. It can be awaited more than once.
+    pub fn result(&self) -> ChildResult<C> {
+        ChildResult {
+            slot: Rc::clone(&self.result),
+            workflow_id: self.workflow_id.clone(),
+            _child: PhantomData,
+        }
+    }
+}
+
+/// A child's result; made by [`ChildHandle::result`].
+#[must_use = "a child's result is not waited for unless awaited"]
+pub struct ChildResult<C: WorkflowDefinition> {
+    slot: SlotRef<ChildWorkflowResult>,
+    workflow_id: String,
+    _child: PhantomData<fn() -> C>,
+}
+
+impl<C: WorkflowDefinition> fmt::Debug for ChildResult<C> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ChildResult")
+            .field("workflow_type", &C::NAME)
+            .field("workflow_id", &self.workflow_id)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<C: WorkflowDefinition> Future for ChildResult<C> {
+    type Output = Result<C::Output, ChildWorkflowFailed>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        // Cloned, not taken, so the handle's result can be awaited again.
+        peek_slot(&self.slot, cx).map(|result| child_outcome::<C>(&self.workflow_id, result))
+    }
+}
+
+fn child_outcome<C: WorkflowDefinition>(
+    workflow_id: &str,
+    result: ChildWorkflowResult,
+) -> Result<C::Output, ChildWorkflowFailed> {
+    let failed = |failure: Option<Failure>, fallback: &str| {
+        refused(
+            C::NAME,
+            workflow_id,
+            None,
+            failure.unwrap_or_else(|| {
+                application_failure(
+                    failure_type::ACTIVITY_FAILED,
+                    fallback,
+                    Retry::NonRetryable,
+                    None,
+                )
+            }),
+        )
+    };
+    match result.status {
+        Some(child_workflow_result::Status::Completed(success)) => {
+            decode_result(success.result.as_ref()).map_err(|e| {
+                failed(
+                    Some(application_failure(
+                        failure_type::PAYLOAD_ERROR,
+                        &format!("result of child workflow `{}`: {e}", C::NAME),
+                        Retry::NonRetryable,
+                        None,
+                    )),
+                    "",
+                )
+            })
+        }
+        Some(child_workflow_result::Status::Failed(failure)) => {
+            Err(failed(failure.failure, "child workflow failed"))
+        }
+        Some(child_workflow_result::Status::Cancelled(cancel)) => {
+            Err(failed(cancel.failure, "child workflow cancelled"))
+        }
+        None => Err(failed(
+            None,
+            "core sent a child workflow result without an outcome",
+        )),
+    }
+}
+
+/// A child workflow call being awaited: start, then result. Dropping it before the child
+/// ends cancels the child.
+#[must_use = "a child workflow does nothing unless awaited"]
+pub struct ChildFuture<C: WorkflowDefinition> {
+    start: ChildStart<C>,
+    running: Option<(ChildHandle<C>, ChildResult<C>)>,
+}
+
+impl<C: WorkflowDefinition> fmt::Debug for ChildFuture<C> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ChildFuture")
+            .field("workflow_type", &C::NAME)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<C: WorkflowDefinition> Unpin for ChildFuture<C> {}
+
+impl<C: WorkflowDefinition> Future for ChildFuture<C> {
+    type Output = Result<C::Output, ChildWorkflowFailed>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        if self.running.is_none() {
+            match Pin::new(&mut self.start).poll(cx) {
+                Poll::Ready(Ok(handle)) => {
+                    let result = handle.result();
+                    self.running = Some((handle, result));
+                }
+                Poll::Ready(Err(failed)) => return Poll::Ready(Err(failed)),
+                Poll::Pending => return Poll::Pending,
+            }
+        }
+        match &mut self.running {
+            Some((_, result)) => {
+                let outcome = Pin::new(result).poll(cx);
+                if outcome.is_ready() {
+                    self.running = None;
+                }
+                outcome
+            }
+            None => Poll::Pending,
+        }
+    }
+}
+
+impl<C: WorkflowDefinition> Drop for ChildFuture<C> {
+    fn drop(&mut self) {
+        if let Some((handle, _)) = &self.running {
+            cancel_child(
+                &handle.shared,
+                handle.seq,
+                "the parent dropped the child's result",
+            );
+        }
+    }
+}

@@ -1,0 +1,120 @@
+//! Continue-as-new: a run ends and the same workflow id starts over with a fresh history and a
+//! new input, so a loop can outlive Temporal's history limits.
+
+use std::{
+    cell::RefCell,
+    collections::BTreeMap,
+    fmt,
+    future::Future,
+    marker::PhantomData,
+    pin::Pin,
+    rc::Rc,
+    task::{Context, Poll},
+};
+
+use temporalio_common::protos::{
+    coresdk::workflow_commands::{ContinueAsNewWorkflowExecution, workflow_command},
+    temporal::api::common::v1::{Payload, SearchAttributes},
+};
+
+use crate::{
+    convert::proto_duration,
+    error::WorkflowError,
+    options::ContinueAsNewOptions,
+    payload::{PayloadError, encode},
+    workflow::shared::RunShared,
+};
+
+/// Ends this run and starts the next one; made by
+/// [`WorkflowContext::continue_as_new`](crate::WorkflowContext::continue_as_new). Awaiting it
+/// records the final command and never returns (the run ends); it resolves only with an error
+/// when the input does not encode.
+#[must_use = "the run continues as new only when this is awaited"]
+pub struct ContinueAsNew<T> {
+    shared: Rc<RefCell<RunShared>>,
+    workflow_type: &'static str,
+    arguments: Option<Result<Vec<Payload>, PayloadError>>,
+    options: ContinueAsNewOptions,
+    _output: PhantomData<fn() -> T>,
+}
+
+impl<T> fmt::Debug for ContinueAsNew<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ContinueAsNew")
+            .field("workflow_type", &self.workflow_type)
+            .field("options", &self.options)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<T> ContinueAsNew<T> {
+    pub(crate) fn new(
+        shared: Rc<RefCell<RunShared>>,
+        workflow_type: &'static str,
+        arguments: Result<Vec<Payload>, PayloadError>,
+    ) -> Self {
+        Self {
+            shared,
+            workflow_type,
+            arguments: Some(arguments),
+            options: ContinueAsNewOptions::default(),
+            _output: PhantomData,
+        }
+    }
+
+    /// Changes what the next run starts with; unset options carry over.
+    pub fn options(mut self, options: ContinueAsNewOptions) -> Self {
+        self.options = options;
+        self
+    }
+}
+
+fn encode_map(
+    map: &BTreeMap<String, serde_json::Value>,
+) -> Result<std::collections::HashMap<String, Payload>, PayloadError> {
+    map.iter()
+        .map(|(key, value)| Ok((key.clone(), encode(value)?)))
+        .collect()
+}
+
+impl<T> Future for ContinueAsNew<T> {
+    type Output = Result<T, WorkflowError>;
+
+    fn poll(mut self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let Some(arguments) = self.arguments.take() else {
+            return Poll::Pending;
+        };
+        let options = &self.options;
+        let command = arguments.and_then(|arguments| {
+            Ok(ContinueAsNewWorkflowExecution {
+                workflow_type: self.workflow_type.to_owned(),
+                task_queue: options.task_queue.clone().unwrap_or_default(),
+                arguments,
+                workflow_run_timeout: options.run_timeout.map(proto_duration),
+                workflow_task_timeout: options.task_timeout.map(proto_duration),
+                memo: match &options.memo {
+                    Some(memo) => encode_map(memo)?,
+                    None => Default::default(),
+                },
+                search_attributes: match &options.search_attributes {
+                    Some(attributes) => Some(SearchAttributes {
+                        indexed_fields: encode_map(attributes)?,
+                    }),
+                    None => None,
+                },
+                retry_policy: options.retry.as_ref().map(|r| r.to_proto()),
+                ..Default::default()
+            })
+        });
+        match command {
+            Ok(command) => {
+                self.shared.borrow_mut().finish(
+                    workflow_command::Variant::ContinueAsNewWorkflowExecution(command),
+                );
+                // The run ends with this command; nothing after the await runs.
+                Poll::Pending
+            }
+            Err(e) => Poll::Ready(Err(WorkflowError::from(e))),
+        }
+    }
+}

@@ -1,0 +1,371 @@
+//! Signalling and cancelling other workflows from workflow code: by workflow id (any workflow,
+//! in any language) or through a child's handle.
+
+use std::{
+    any::TypeId,
+    cell::RefCell,
+    fmt,
+    future::Future,
+    marker::PhantomData,
+    pin::Pin,
+    rc::Rc,
+    task::{Context, Poll},
+};
+
+use temporalio_common::protos::{
+    coresdk::{
+        common::NamespacedWorkflowExecution,
+        workflow_commands::{
+            CancelSignalWorkflow, RequestCancelExternalWorkflowExecution,
+            SignalExternalWorkflowExecution, signal_external_workflow_execution::Target,
+            workflow_command,
+        },
+    },
+    temporal::api::failure::v1::Failure,
+};
+
+use crate::{
+    error::{ExternalWorkflowFailed, Retry, application_failure, failure_type, received},
+    payload::Payload,
+    workflow::{
+        definition::WorkflowDefinition,
+        handler_fn::{HandlerArgs, SignalFn},
+        handlers::HandlerKind,
+        shared::{RunShared, SlotRef, new_slot, poll_slot},
+    },
+};
+
+/// Another workflow, named by id, that workflow code can signal or cancel; made by
+/// [`WorkflowContext::external_workflow`](crate::WorkflowContext::external_workflow).
+///
+/// `T` is the target's workflow type when it is written in Rust (signals are then named by
+/// their `#[signal]` method and type-checked); use
+/// [`signal_by_name`](Self::signal_by_name) for workflows written in other languages.
+pub struct ExternalWorkflowHandle<T> {
+    shared: Rc<RefCell<RunShared>>,
+    workflow_id: String,
+    run_id: String,
+    _target: PhantomData<fn() -> T>,
+}
+
+impl<T> fmt::Debug for ExternalWorkflowHandle<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ExternalWorkflowHandle")
+            .field("workflow_id", &self.workflow_id)
+            .field("run_id", &self.run_id)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<T> ExternalWorkflowHandle<T> {
+    pub(crate) fn new(shared: Rc<RefCell<RunShared>>, workflow_id: String) -> Self {
+        Self {
+            shared,
+            workflow_id,
+            run_id: String::new(),
+            _target: PhantomData,
+        }
+    }
+
+    /// Targets one run of the workflow (the latest run by default).
+    pub fn run_id(mut self, run_id: impl Into<String>) -> Self {
+        self.run_id = run_id.into();
+        self
+    }
+
+    /// The target's workflow id.
+    pub fn workflow_id(&self) -> &str {
+        &self.workflow_id
+    }
+
+    fn execution(&self) -> NamespacedWorkflowExecution {
+        NamespacedWorkflowExecution {
+            namespace: self.shared.borrow().info.namespace.clone(),
+            workflow_id: self.workflow_id.clone(),
+            run_id: self.run_id.clone(),
+        }
+    }
+
+    /// Sends a signal by its wire name with JSON arguments (one per parameter of the target's
+    /// handler), for workflows written in other languages. Resolves once the server delivered
+    /// it, or with an [`ExternalWorkflowFailed`] (for example, no running workflow has the id).
+    pub fn signal_by_name(
+        &self,
+        signal_name: &str,
+        arguments: Vec<serde_json::Value>,
+    ) -> ExternalSignal {
+        let payloads = arguments
+            .iter()
+            .map(crate::payload::encode)
+            .collect::<Result<Vec<_>, _>>();
+        ExternalSignal::new(
+            Rc::clone(&self.shared),
+            self.workflow_id.clone(),
+            SignalTarget::Execution(self.execution()),
+            Ok(signal_name.to_owned()),
+            payloads.map_err(|e| e.to_string()),
+        )
+    }
+
+    /// Requests the workflow's cancellation. Resolves once the server recorded the request
+    /// (the target decides what to do with it), or with an [`ExternalWorkflowFailed`] if the
+    /// workflow was not found.
+    pub fn cancel(&self, reason: &str) -> ExternalCancel {
+        ExternalCancel::new(
+            Rc::clone(&self.shared),
+            self.workflow_id.clone(),
+            self.execution(),
+            reason.to_owned(),
+        )
+    }
+}
+
+impl<T: WorkflowDefinition> ExternalWorkflowHandle<T> {
+    /// Sends a signal, naming its `#[signal]` method: `handle.signal(OrderWorkflow::approve,
+    /// true)`; the argument types are checked at compile time.
+    pub fn signal<F, Sig>(
+        &self,
+        _signal: F,
+        input: <F::Args as HandlerArgs>::Input,
+    ) -> ExternalSignal
+    where
+        F: SignalFn<T, Sig> + 'static,
+    {
+        ExternalSignal::new(
+            Rc::clone(&self.shared),
+            self.workflow_id.clone(),
+            SignalTarget::Execution(self.execution()),
+            signal_name::<T, F>(),
+            F::Args::encode(&input).map_err(|e| e.to_string()),
+        )
+    }
+}
+
+/// The wire name of signal method `F` of workflow `T`, or the error that names its signals.
+pub(crate) fn signal_name<T: WorkflowDefinition, F: 'static>() -> Result<String, String> {
+    T::handlers()
+        .name_of(HandlerKind::Signal, TypeId::of::<F>())
+        .map(str::to_owned)
+        .ok_or_else(|| {
+            format!(
+                "`{}` is not a signal handler of workflow `{}`; its signals are: {}",
+                std::any::type_name::<F>(),
+                T::NAME,
+                T::handlers().names(HandlerKind::Signal)
+            )
+        })
+}
+
+/// Where a signal goes: a child (by the id the parent gave it) or any workflow.
+pub(crate) enum SignalTarget {
+    Child(String),
+    Execution(NamespacedWorkflowExecution),
+}
+
+fn local_failure(
+    workflow_id: &str,
+    operation: &'static str,
+    message: String,
+) -> ExternalWorkflowFailed {
+    ExternalWorkflowFailed {
+        workflow_id: workflow_id.to_owned(),
+        operation,
+        failure: Box::new(application_failure(
+            failure_type::PAYLOAD_ERROR,
+            &message,
+            Retry::NonRetryable,
+            None,
+        )),
+    }
+}
+
+fn outcome(
+    workflow_id: &str,
+    operation: &'static str,
+    failure: Option<Failure>,
+) -> Result<(), ExternalWorkflowFailed> {
+    match failure {
+        None => Ok(()),
+        Some(failure) => Err(ExternalWorkflowFailed {
+            workflow_id: workflow_id.to_owned(),
+            operation,
+            failure: received(failure),
+        }),
+    }
+}
+
+/// A signal not yet sent: where it goes, its name and its arguments (or why they are wrong).
+type SignalRequest = (
+    SignalTarget,
+    Result<String, String>,
+    Result<Vec<Payload>, String>,
+);
+
+/// A signal to another workflow; resolves once the server delivered it. Dropping it before
+/// then cancels the signal.
+#[must_use = "a signal is not sent unless awaited"]
+pub struct ExternalSignal {
+    shared: Rc<RefCell<RunShared>>,
+    workflow_id: String,
+    request: Option<SignalRequest>,
+    sent: Option<(u32, SlotRef<Option<Failure>>)>,
+}
+
+impl fmt::Debug for ExternalSignal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ExternalSignal")
+            .field("workflow_id", &self.workflow_id)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ExternalSignal {
+    pub(crate) fn new(
+        shared: Rc<RefCell<RunShared>>,
+        workflow_id: String,
+        target: SignalTarget,
+        name: Result<String, String>,
+        arguments: Result<Vec<Payload>, String>,
+    ) -> Self {
+        Self {
+            shared,
+            workflow_id,
+            request: Some((target, name, arguments)),
+            sent: None,
+        }
+    }
+}
+
+const SIGNAL: &str = "signalling";
+const CANCEL: &str = "cancelling";
+
+impl Future for ExternalSignal {
+    type Output = Result<(), ExternalWorkflowFailed>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        if let Some((target, name, arguments)) = self.request.take() {
+            let (name, arguments) = match (name, arguments) {
+                (Ok(name), Ok(arguments)) => (name, arguments),
+                (Err(message), _) | (_, Err(message)) => {
+                    return Poll::Ready(Err(local_failure(&self.workflow_id, SIGNAL, message)));
+                }
+            };
+            let slot = new_slot();
+            let mut shared = self.shared.borrow_mut();
+            let seq = shared.next_external_signal_seq();
+            shared.external_signals.insert(seq, Rc::clone(&slot));
+            let target = match target {
+                SignalTarget::Child(id) => Target::ChildWorkflowId(id),
+                SignalTarget::Execution(execution) => Target::WorkflowExecution(execution),
+            };
+            shared
+                .commands
+                .push(workflow_command::Variant::SignalExternalWorkflowExecution(
+                    SignalExternalWorkflowExecution {
+                        seq,
+                        target: Some(target),
+                        signal_name: name,
+                        args: arguments,
+                        headers: Default::default(),
+                    },
+                ));
+            drop(shared);
+            self.sent = Some((seq, slot));
+        }
+        let Some((_, slot)) = &self.sent else {
+            return Poll::Pending;
+        };
+        match poll_slot(slot, cx) {
+            Poll::Ready(failure) => {
+                self.sent = None;
+                Poll::Ready(outcome(&self.workflow_id, SIGNAL, failure))
+            }
+            Poll::Pending => Poll::Pending,
+        }
+    }
+}
+
+impl Drop for ExternalSignal {
+    fn drop(&mut self) {
+        let Some((seq, _)) = self.sent.take() else {
+            return;
+        };
+        let Ok(mut shared) = self.shared.try_borrow_mut() else {
+            return;
+        };
+        if shared.external_signals.remove(&seq).is_some() && !shared.finished {
+            shared
+                .commands
+                .push(workflow_command::Variant::CancelSignalWorkflow(
+                    CancelSignalWorkflow { seq },
+                ));
+        }
+    }
+}
+
+/// A cancellation request to another workflow; resolves once the server recorded it.
+#[must_use = "a cancellation is not requested unless awaited"]
+pub struct ExternalCancel {
+    shared: Rc<RefCell<RunShared>>,
+    workflow_id: String,
+    request: Option<(NamespacedWorkflowExecution, String)>,
+    sent: Option<SlotRef<Option<Failure>>>,
+}
+
+impl fmt::Debug for ExternalCancel {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ExternalCancel")
+            .field("workflow_id", &self.workflow_id)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ExternalCancel {
+    fn new(
+        shared: Rc<RefCell<RunShared>>,
+        workflow_id: String,
+        execution: NamespacedWorkflowExecution,
+        reason: String,
+    ) -> Self {
+        Self {
+            shared,
+            workflow_id,
+            request: Some((execution, reason)),
+            sent: None,
+        }
+    }
+}
+
+impl Future for ExternalCancel {
+    type Output = Result<(), ExternalWorkflowFailed>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        if let Some((execution, reason)) = self.request.take() {
+            let slot = new_slot();
+            let mut shared = self.shared.borrow_mut();
+            let seq = shared.next_external_cancel_seq();
+            shared.external_cancels.insert(seq, Rc::clone(&slot));
+            shared.commands.push(
+                workflow_command::Variant::RequestCancelExternalWorkflowExecution(
+                    RequestCancelExternalWorkflowExecution {
+                        seq,
+                        workflow_execution: Some(execution),
+                        reason,
+                    },
+                ),
+            );
+            drop(shared);
+            self.sent = Some(slot);
+        }
+        let Some(slot) = &self.sent else {
+            return Poll::Pending;
+        };
+        match poll_slot(slot, cx) {
+            Poll::Ready(failure) => {
+                self.sent = None;
+                Poll::Ready(outcome(&self.workflow_id, CANCEL, failure))
+            }
+            Poll::Pending => Poll::Pending,
+        }
+    }
+}
