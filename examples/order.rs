@@ -165,6 +165,31 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     print_result(&workflow_id, handle.result().await)?;
     history(&workflow_id);
 
+    // 4. An order cancelled through Temporal (`handle.cancel()`, as `temporal workflow cancel`
+    //    does) while it waits: the workflow sees the request, refunds and releases the stock,
+    //    and the run ends as cancelled.
+    let workflow_id = format!("order-{run_tag}-4");
+    println!("\nStarting OrderWorkflow `{workflow_id}`");
+    let order = OrderInput {
+        order_id: workflow_id.clone(),
+        customer_id: "dave".into(),
+        items: vec![widgets(4)],
+        shipping_address: address("4 Hill", "Grenoble"),
+        hold_seconds: 60,
+    };
+    let handle = start_order(&client, order).await?;
+    wait_for_payment(&handle).await?;
+    handle.cancel().await?;
+    println!("Cancellation requested with handle.cancel()");
+    match handle.result().await {
+        Err(ClientError::Cancelled { .. }) => println!(
+            "Order {workflow_id} cancelled; its status query says {:?}",
+            handle.query(OrderWorkflow::get_status, ()).await?
+        ),
+        other => print_result(&workflow_id, other)?,
+    }
+    history(&workflow_id);
+
     if keep_server && server.is_some() {
         println!("\nThe dev server stays up; press Ctrl-C to stop it.");
         tokio::signal::ctrl_c().await?;

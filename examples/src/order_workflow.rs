@@ -4,7 +4,10 @@
 //!
 //! While it runs, the order answers the `get_status` query, accepts the
 //! `update_shipping_address` update until it ships, and the `cancel_order` signal undoes what
-//! was done (refund, release the stock) with compensating activities.
+//! was done (refund, release the stock) with compensating activities. The workflow's own
+//! cancellation (a client's `handle.cancel()`, `temporal workflow cancel`) undoes the order
+//! the same way and the run ends as cancelled; once shipping has started, the order ignores
+//! it and completes.
 //!
 //! Workflow type `OrderWorkflow`; activities `create_order`, `charge_payment`,
 //! `reserve_inventory`, `ship_order`, `complete_order`, `refund_payment` and
@@ -216,7 +219,10 @@ impl OrderWorkflow {
                         .initial_interval(Duration::from_millis(200))
                         .maximum_attempts(5)
                         .non_retryable_error_types(["PaymentDeclined"]),
-                ),
+                )
+                // On cancellation, wait for the charge's real outcome, so a charge that went
+                // through is refunded.
+                .cancellation(ActivityCancellation::WaitCancellationCompleted),
             );
         let reservation = ctx
             .activity(
@@ -231,20 +237,29 @@ impl OrderWorkflow {
                     RetryPolicy::exponential()
                         .initial_interval(Duration::from_millis(200))
                         .maximum_attempts(3),
-                ),
+                )
+                .cancellation(ActivityCancellation::WaitCancellationCompleted),
             );
         let (payment, reservation) = match ctx.join(payment, reservation).await {
             (Ok(payment), Ok(reservation)) => (payment, reservation),
-            // One step failed: undo the other before failing the order.
-            (Ok(payment), Err(failed)) => {
-                Self::compensate(&ctx, Some(payment), false).await?;
-                return Err(failed.into());
+            (payment, reservation) => {
+                // Whatever succeeded is recorded so that it can be undone.
+                ctx.state_mut(|s| {
+                    s.payment = payment.as_ref().ok().cloned();
+                    s.reservation = reservation.as_ref().ok().cloned();
+                });
+                if ctx.is_cancel_requested() {
+                    let cancelled = ctx.cancelled().await;
+                    return Self::cancelled_by_request(&ctx, cancelled).await;
+                }
+                let (payment_done, reserved) =
+                    ctx.state(|s| (s.payment.clone(), s.reservation.is_some()));
+                Self::compensate(&ctx, payment_done, reserved).await?;
+                return Err(match (payment, reservation) {
+                    (Err(failed), _) | (_, Err(failed)) => failed.into(),
+                    (Ok(_), Ok(_)) => unreachable!("both steps succeeded"),
+                });
             }
-            (Err(failed), Ok(_)) => {
-                Self::compensate(&ctx, None, true).await?;
-                return Err(failed.into());
-            }
-            (Err(failed), Err(_)) => return Err(failed.into()),
         };
         ctx.state_mut(|s| {
             s.payment = Some(payment.clone());
@@ -257,8 +272,12 @@ impl OrderWorkflow {
 
         // The customer's window: the address can change and the order can be cancelled.
         let hold = Duration::from_secs(order.hold_seconds);
-        ctx.wait_condition_for(hold, |s| s.cancel_requested.is_some())
-            .await?;
+        let held = ctx
+            .wait_condition_for(hold, |s| s.cancel_requested.is_some())
+            .await;
+        if let Err(cancelled) = held {
+            return Self::cancelled_by_request(&ctx, cancelled).await;
+        }
         if Self::cancelled_at_checkpoint(&ctx).await {
             return Ok(Self::cancelled_result(&ctx, &order.order_id));
         }
@@ -271,12 +290,19 @@ impl OrderWorkflow {
             order_id: order.order_id.clone(),
             address: ctx.state(|s| s.shipping_address.clone()),
         };
+        // Once handed to the carrier the order cannot be cancelled: shipping ignores a
+        // cancellation request and the order completes.
         let tracking_number = ctx
-            .activity(OrderActivities::ship_order, shipment)
-            .options(ActivityOptions::start_to_close(Duration::from_secs(10)))
-            .await?;
-        ctx.activity(OrderActivities::complete_order, order.order_id.clone())
-            .options(ActivityOptions::start_to_close(Duration::from_secs(10)))
+            .non_cancellable(async {
+                let tracking_number = ctx
+                    .activity(OrderActivities::ship_order, shipment)
+                    .options(ActivityOptions::start_to_close(Duration::from_secs(10)))
+                    .await?;
+                ctx.activity(OrderActivities::complete_order, order.order_id.clone())
+                    .options(ActivityOptions::start_to_close(Duration::from_secs(10)))
+                    .await?;
+                WorkflowResult::Ok(tracking_number)
+            })
             .await?;
         ctx.state_mut(|s| {
             s.status = OrderStatus::Completed;
@@ -327,6 +353,29 @@ impl OrderWorkflow {
         })
     }
 
+    /// The workflow's cancellation (`handle.cancel()`, `temporal workflow cancel`): undoes what
+    /// was done, then ends the run as cancelled. A `cancel_order` signal already undoing the
+    /// order is left to finish.
+    async fn cancelled_by_request(
+        ctx: &WorkflowContext<Self>,
+        cancelled: Cancelled,
+    ) -> WorkflowResult<OrderResult> {
+        let by_signal = ctx.state(|s| s.cancel_requested.is_some());
+        if by_signal {
+            ctx.all_handlers_finished().await;
+        } else {
+            ctx.state_mut(|s| {
+                s.cancel_requested = Some(cancelled.reason().to_owned());
+                s.status = OrderStatus::Cancelling;
+            });
+            let (payment, reserved) = ctx.state(|s| (s.payment.clone(), s.reservation.is_some()));
+            ctx.non_cancellable(Self::compensate(ctx, payment, reserved))
+                .await?;
+            ctx.state_mut(|s| s.status = OrderStatus::Cancelled);
+        }
+        Err(cancelled.into())
+    }
+
     /// Cancels the order unless it has shipped: refunds the payment and releases the stock,
     /// with compensating activities.
     #[signal]
@@ -343,7 +392,9 @@ impl OrderWorkflow {
         ctx.wait_condition(|s| !s.busy).await?;
         ctx.state_mut(|s| s.status = OrderStatus::Cancelling);
         let (payment, reserved) = ctx.state(|s| (s.payment.clone(), s.reservation.is_some()));
-        Self::compensate(&ctx, payment, reserved).await?;
+        // The compensations finish even if the workflow's cancellation arrives meanwhile.
+        ctx.non_cancellable(Self::compensate(&ctx, payment, reserved))
+            .await?;
         ctx.state_mut(|s| s.status = OrderStatus::Cancelled);
         Ok(())
     }
