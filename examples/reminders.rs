@@ -1,5 +1,6 @@
 //! A durable timer loop: a reminder every 500 ms, five times, on a dev server this example
-//! starts itself.
+//! starts itself. Each run sends two and continues as new; the client's result follows the
+//! chain to the last run.
 //!
 //! ```text
 //! cargo run --example reminders
@@ -30,6 +31,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         recipient: "alice".into(),
         interval_ms: 500,
         count: 5,
+        per_run: 2,
+        sent: Vec::new(),
     };
     let started = std::time::Instant::now();
     let sent = client

@@ -4,8 +4,12 @@
 
 use std::sync::Arc;
 
-use examples::order_workflow::{Address, LineItem, OrderActivities, OrderInput, OrderWorkflow};
-use workflow_runtime::{Client, Worker};
+use examples::order_workflow::{
+    Address, LineItem, OrderActivities, OrderInput, OrderStatus, OrderWorkflow,
+};
+use workflow_runtime::{Client, Worker, WorkflowHandle};
+
+use crate::{PATIENCE, eventually};
 
 /// Charges above this many cents are declined.
 pub const PAYMENT_LIMIT_CENTS: u64 = 20_000;
@@ -52,4 +56,20 @@ pub fn order(id: &str, quantity: u32) -> OrderInput {
         },
         hold_seconds: 0,
     }
+}
+
+/// Waits until the order's `get_status` query says it is paid (its hold window has begun).
+pub async fn wait_until_paid(handle: &WorkflowHandle<OrderWorkflow>) {
+    eventually(PATIENCE, "the order to be paid", || async {
+        let status = handle
+            .query(OrderWorkflow::get_status, ())
+            .await
+            .expect("query");
+        if status == OrderStatus::Paid {
+            Ok(())
+        } else {
+            Err(status)
+        }
+    })
+    .await;
 }

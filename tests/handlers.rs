@@ -8,7 +8,7 @@ use examples::{
 use std::time::Duration;
 use tests::{
     PATIENCE, RunningWorker, client, eventually,
-    fixtures::{order, order_activities, order_worker},
+    fixtures::{order, order_activities, order_worker, wait_until_paid},
     history_events, task_queue, warnings_containing,
 };
 
@@ -624,21 +624,6 @@ async fn approval_waits_for_a_signal_or_times_out() {
         }
     );
     worker.stop().await.expect("clean shutdown");
-}
-
-async fn wait_until_paid(handle: &WorkflowHandle<OrderWorkflow>) {
-    eventually(PATIENCE, "the order to be paid", || async {
-        let status = handle
-            .query(OrderWorkflow::get_status, ())
-            .await
-            .expect("query");
-        if status == OrderStatus::Paid {
-            Ok(())
-        } else {
-            Err(status)
-        }
-    })
-    .await;
 }
 
 #[tokio::test]

@@ -8,6 +8,7 @@ mod cache;
 mod deadlock;
 mod failures;
 mod handlers;
+mod lifecycle;
 mod order;
 mod outage;
 mod python;

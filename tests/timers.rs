@@ -44,6 +44,8 @@ async fn reminder_example_loops_over_durable_timers() {
         recipient: "alice".into(),
         interval_ms: 100,
         count: 3,
+        per_run: 0,
+        sent: Vec::new(),
     };
     let sent = client
         .execute(

@@ -214,15 +214,16 @@ impl OrderWorkflow {
                 },
             )
             .options(
-                ActivityOptions::start_to_close(Duration::from_secs(30)).retry(
-                    RetryPolicy::exponential()
-                        .initial_interval(Duration::from_millis(200))
-                        .maximum_attempts(5)
-                        .non_retryable_error_types(["PaymentDeclined"]),
-                )
-                // On cancellation, wait for the charge's real outcome, so a charge that went
-                // through is refunded.
-                .cancellation(ActivityCancellation::WaitCancellationCompleted),
+                ActivityOptions::start_to_close(Duration::from_secs(30))
+                    .retry(
+                        RetryPolicy::exponential()
+                            .initial_interval(Duration::from_millis(200))
+                            .maximum_attempts(5)
+                            .non_retryable_error_types(["PaymentDeclined"]),
+                    )
+                    // On cancellation, wait for the charge's real outcome, so a charge that went
+                    // through is refunded.
+                    .cancellation(ActivityCancellation::WaitCancellationCompleted),
             );
         let reservation = ctx
             .activity(
@@ -233,12 +234,13 @@ impl OrderWorkflow {
                 },
             )
             .options(
-                ActivityOptions::start_to_close(Duration::from_secs(30)).retry(
-                    RetryPolicy::exponential()
-                        .initial_interval(Duration::from_millis(200))
-                        .maximum_attempts(3),
-                )
-                .cancellation(ActivityCancellation::WaitCancellationCompleted),
+                ActivityOptions::start_to_close(Duration::from_secs(30))
+                    .retry(
+                        RetryPolicy::exponential()
+                            .initial_interval(Duration::from_millis(200))
+                            .maximum_attempts(3),
+                    )
+                    .cancellation(ActivityCancellation::WaitCancellationCompleted),
             );
         let (payment, reservation) = match ctx.join(payment, reservation).await {
             (Ok(payment), Ok(reservation)) => (payment, reservation),

@@ -1,5 +1,7 @@
 //! A durable timer loop: send a reminder every interval, a fixed number of times. The timers
-//! live on the server, so the loop survives worker restarts.
+//! live on the server, so the loop survives worker restarts. Every `per_run` reminders the
+//! run continues as new, carrying what it sent, so the loop can run for ever without its
+//! history growing past Temporal's limits.
 //!
 //! The demo binary that runs it is `examples/reminders.rs` (`cargo run --example reminders`).
 
@@ -20,6 +22,12 @@ pub struct ReminderPlan {
     pub interval_ms: u64,
     /// How many reminders.
     pub count: u32,
+    /// Reminders per run before it continues as new (0: only when the server suggests it).
+    #[serde(default)]
+    pub per_run: u32,
+    /// The lines sent by the earlier runs of the chain.
+    #[serde(default)]
+    pub sent: Vec<String>,
 }
 
 /// Sends one reminder; returns the line it sent.
@@ -34,7 +42,7 @@ pub async fn send_reminder(
     Ok(line)
 }
 
-/// The reminder loop's state: the lines sent so far.
+/// The reminder loop's state: the lines sent so far, by this run and the runs before it.
 #[derive(Debug, Default)]
 pub struct ReminderWorkflow {
     sent: Vec<String>,
@@ -42,12 +50,24 @@ pub struct ReminderWorkflow {
 
 #[workflow]
 impl ReminderWorkflow {
+    /// Sends the reminders, continuing as new every `per_run` of them.
     #[run]
     pub async fn run(
         ctx: WorkflowContext<Self>,
         plan: ReminderPlan,
     ) -> WorkflowResult<Vec<String>> {
-        for number in 1..=plan.count {
+        ctx.state_mut(|s| s.sent = plan.sent.clone());
+        let first = plan.sent.len() as u32 + 1;
+        for number in first..=plan.count {
+            let sent_in_this_run = number - first;
+            let run_full = plan.per_run > 0 && sent_in_this_run == plan.per_run;
+            if run_full || ctx.info().continue_as_new_suggested {
+                let next = ReminderPlan {
+                    sent: ctx.state(|s| s.sent.clone()),
+                    ..plan
+                };
+                return ctx.continue_as_new(ReminderWorkflow::run, next).await;
+            }
             ctx.sleep(Duration::from_millis(plan.interval_ms)).await?;
             let line = ctx
                 .activity(send_reminder, (plan.recipient.clone(), number))

@@ -72,7 +72,7 @@ pub use client::{
 };
 pub use error::{
     ActivityError, ActivityFailed, Cancelled, ChildStartRefused, ChildWorkflowFailed,
-    ExternalWorkflowFailed, FailureView, UpdateFailed, WorkflowError, WorkflowFailed,
+    ExternalWorkflowFailed, FailureView, SagaFailed, UpdateFailed, WorkflowError, WorkflowFailed,
     WorkflowResult, failure_type,
 };
 pub use futures::future::Either;
@@ -87,8 +87,8 @@ pub use worker::{ShutdownHandle, Worker, WorkerError};
 pub use workflow::{
     ActivityCall, ActivityFuture, ActivityWithoutTimeout, ChildCall, ChildFuture, ChildHandle,
     ChildResult, ChildStart, ContinueAsNew, ExternalCancel, ExternalSignal, ExternalWorkflowHandle,
-    HandlerArgs, NonCancellable, ParentInfo, QueryFn, SignalFn, SignalOutput, Timer, UpdateFn,
-    WorkflowContext, WorkflowDefinition, WorkflowInfo, WorkflowRunFn,
+    HandlerArgs, NonCancellable, ParentInfo, QueryFn, Saga, SignalFn, SignalOutput, Timer,
+    UpdateFn, WorkflowContext, WorkflowDefinition, WorkflowInfo, WorkflowRunFn,
 };
 pub use workflow_macros::{
     activities, activity, allow_nondeterminism, deterministic, query, run, signal, update, workflow,
@@ -104,9 +104,9 @@ pub mod prelude {
     pub use crate::{
         ActivityCancellation, ActivityContext, ActivityError, ActivityFailed, ActivityOptions,
         Cancelled, ChildWorkflowFailed, ChildWorkflowOptions, Client, ClientError, ClientOptions,
-        ContinueAsNewOptions, Either, Proto, ProtoBinary, RetryPolicy, StartOptions, UpdateOptions,
-        UpdateStage, Worker, WorkerError, WorkflowContext, WorkflowError, WorkflowHandle,
-        WorkflowResult, activities, activity, allow_nondeterminism, deterministic, query, run,
-        signal, update, workflow,
+        ContinueAsNewOptions, Either, Proto, ProtoBinary, RetryPolicy, Saga, StartOptions,
+        UpdateOptions, UpdateStage, Worker, WorkerError, WorkflowContext, WorkflowError,
+        WorkflowHandle, WorkflowResult, activities, activity, allow_nondeterminism, deterministic,
+        query, run, signal, update, workflow,
     };
 }

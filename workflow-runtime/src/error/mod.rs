@@ -459,6 +459,10 @@ impl<E: std::error::Error + Send + Sync + 'static> From<E> for WorkflowError {
             }
             Err(other) => other,
         };
+        let any = match any.downcast::<SagaFailed>() {
+            Ok(failed) => return failed.into_error(),
+            Err(other) => other,
+        };
         let any = match any.downcast::<Cancelled>() {
             Ok(cancelled) => {
                 return Self {
@@ -471,6 +475,52 @@ impl<E: std::error::Error + Send + Sync + 'static> From<E> for WorkflowError {
             Ok(error) => Self::application(short_type_name::<E>(), error.to_string()),
             Err(_) => unreachable!("the box holds an E"),
         }
+    }
+}
+
+/// A saga's step failed and its compensations ran. Converting it into a [`WorkflowError`]
+/// (with `?`) keeps the original error, so callers in any language see the step's failure;
+/// the compensation failures are logged as warnings and readable here.
+#[derive(Debug, Clone, thiserror::Error)]
+pub struct SagaFailed {
+    error: WorkflowError,
+    compensation_failures: Vec<(String, WorkflowError)>,
+}
+
+impl SagaFailed {
+    pub(crate) fn new(
+        error: WorkflowError,
+        compensation_failures: Vec<(String, WorkflowError)>,
+    ) -> Self {
+        Self {
+            error,
+            compensation_failures,
+        }
+    }
+
+    /// The error of the step that failed.
+    pub fn error(&self) -> &WorkflowError {
+        &self.error
+    }
+
+    /// The compensations that failed, by name, in the order they ran.
+    pub fn compensation_failures(&self) -> &[(String, WorkflowError)] {
+        &self.compensation_failures
+    }
+
+    /// The original error, dropping the compensation failures.
+    pub fn into_error(self) -> WorkflowError {
+        self.error
+    }
+}
+
+impl fmt::Display for SagaFailed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.error)?;
+        for (name, failure) in &self.compensation_failures {
+            write!(f, "; compensation `{name}` failed: {failure}")?;
+        }
+        Ok(())
     }
 }
 

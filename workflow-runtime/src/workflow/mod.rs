@@ -18,6 +18,7 @@ pub(crate) mod handler_fn;
 pub(crate) mod handlers;
 pub(crate) mod info;
 pub(crate) mod run;
+pub(crate) mod saga;
 pub(crate) mod shared;
 #[cfg(test)]
 mod tests;
@@ -32,3 +33,4 @@ pub use futures::{ActivityCall, ActivityFuture, ActivityWithoutTimeout, Timer};
 pub use handler_fn::{HandlerArgs, QueryFn, SignalFn, UpdateFn};
 pub use handlers::SignalOutput;
 pub use info::{ParentInfo, WorkflowInfo};
+pub use saga::Saga;
