@@ -45,7 +45,8 @@ pub(crate) fn definition(workflow: &Workflow<'_>) -> TokenStream {
             type Input = #input;
             type Output = #output;
 
-            fn initial_state() -> Self {
+            fn initial_state(input: &Self::Input) -> Self {
+                let _ = input;
                 #initial
             }
 
