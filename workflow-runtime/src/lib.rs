@@ -86,7 +86,8 @@ pub use workflow::{
     WorkflowDefinition, WorkflowInfo, WorkflowRunFn,
 };
 pub use workflow_macros::{
-    activities, activity, allow_nondeterminism, deterministic, query, run, signal, update, workflow,
+    activities, activity, allow_nondeterminism, deterministic, init, query, run, signal, update,
+    workflow,
 };
 
 // Lets the runtime's own unit tests use the macros, whose generated code names
@@ -100,7 +101,7 @@ pub mod prelude {
         ActivityContext, ActivityError, ActivityFailed, ActivityOptions, Client, ClientError,
         ClientOptions, Either, Proto, ProtoBinary, RetryPolicy, StartOptions, UpdateOptions,
         UpdateStage, Worker, WorkerError, WorkflowContext, WorkflowError, WorkflowHandle,
-        WorkflowResult, activities, activity, allow_nondeterminism, deterministic, query, run,
-        signal, update, workflow,
+        WorkflowResult, activities, activity, allow_nondeterminism, deterministic, init, query,
+        run, signal, update, workflow,
     };
 }
