@@ -21,7 +21,7 @@ use workflow_runtime::{
 };
 
 use crate::workflows::{
-    Account, BuggyGreeter, Catchall, Counter, FixedGreeter, StrictAccount, echo_number,
+    Account, Allowance, BuggyGreeter, Catchall, Counter, FixedGreeter, StrictAccount, echo_number,
 };
 
 fn counter_worker(client: &Client, queue: &str) -> Worker {
@@ -563,6 +563,45 @@ async fn update_with_start_starts_once_and_validators_do_not_run_on_replay() {
         .replay_events(history)
         .await
         .expect("replays without nondeterminism");
+}
+
+#[tokio::test]
+async fn signal_and_update_with_start_see_the_state_init_built_from_the_input() {
+    let client = client().await;
+    let queue = task_queue("init");
+    let worker = RunningWorker::start(Worker::new(&client, &queue).workflow::<Allowance>());
+    let options = |id: &str| StartOptions::new(format!("{queue}-{id}"), &queue);
+
+    // The signal sent with the start reads the limit `#[init]` took from the input.
+    let noted = client
+        .signal_with_start(Allowance::run, 10, options("signal"), Allowance::note, ())
+        .await
+        .expect("signal with start");
+    noted.signal(Allowance::close, ()).await.expect("close");
+    assert_eq!(noted.result().await.expect("result"), vec![10]);
+
+    // The validator of an update sent with the start checks against that limit: over it the
+    // update is rejected, under it accepted (a `Default` state would have a limit of 0).
+    let over = client
+        .update_with_start(Allowance::run, 10, options("over"), Allowance::spend, 11)
+        .await
+        .expect_err("over the limit");
+    let ClientError::UpdateFailed(failure) = &over else {
+        panic!("expected UpdateFailed, got {over:?}");
+    };
+    assert_eq!(failure.error_type(), Some("OverLimit"));
+    assert_eq!(failure.message(), "11 is over the 10 left");
+    let (under, left) = client
+        .update_with_start(Allowance::run, 10, options("under"), Allowance::spend, 4)
+        .await
+        .expect("under the limit");
+    assert_eq!(left, 6);
+
+    for handle in [client.handle::<Allowance>(format!("{queue}-over")), under] {
+        handle.signal(Allowance::close, ()).await.expect("close");
+        assert_eq!(handle.result().await.expect("result"), Vec::<u64>::new());
+    }
+    worker.stop().await.expect("clean shutdown");
 }
 
 #[tokio::test]

@@ -661,6 +661,62 @@ impl Catchall {
     }
 }
 
+/// Spends up to a limit that comes with the start. `#[init]` builds the state from the input
+/// (there is no `Default`), so a signal or update sent with the start already sees the limit.
+pub struct Allowance {
+    limit: u64,
+    spent: u64,
+    /// The limit each `note` signal saw.
+    seen_limits: Vec<u64>,
+    closed: bool,
+}
+
+#[workflow]
+impl Allowance {
+    #[init]
+    fn new(limit: &u64) -> Self {
+        Self {
+            limit: *limit,
+            spent: 0,
+            seen_limits: Vec::new(),
+            closed: false,
+        }
+    }
+
+    /// Runs until `close` is signalled; returns the limits the `note` signals saw.
+    #[run]
+    pub async fn run(ctx: WorkflowContext<Self>, _limit: u64) -> WorkflowResult<Vec<u64>> {
+        ctx.wait_condition(|s| s.closed).await?;
+        Ok(ctx.state(|s| s.seen_limits.clone()))
+    }
+
+    #[signal]
+    pub fn note(&mut self) {
+        self.seen_limits.push(self.limit);
+    }
+
+    #[signal]
+    pub fn close(&mut self) {
+        self.closed = true;
+    }
+
+    /// Spends `amount` and returns what is left; the validator rejects more than that.
+    #[update(validator = Self::check_spend)]
+    pub fn spend(&mut self, amount: u64) -> WorkflowResult<u64> {
+        self.spent += amount;
+        Ok(self.limit - self.spent)
+    }
+
+    fn check_spend(&self, amount: &u64) -> WorkflowResult<()> {
+        let left = self.limit - self.spent;
+        if *amount > left {
+            let message = format!("{amount} is over the {left} left");
+            return Err(WorkflowError::application("OverLimit", message));
+        }
+        Ok(())
+    }
+}
+
 /// An update whose validator later becomes stricter (see [`StrictAccount`]).
 #[derive(Default)]
 pub struct Account {

@@ -8,7 +8,7 @@ use syn::{ReturnType, Type};
 
 use crate::{
     ctxt::Ctxt,
-    model::{Handler, HandlerKind, Validator, Workflow},
+    model::{Handler, HandlerKind, InitialState, Validator, Workflow},
     parse::{self, is_result, typed_inputs},
     symbol::ACTIVITY,
 };
@@ -17,6 +17,8 @@ use crate::{
 /// model, so the definition emitted with the errors does not call them.
 pub(crate) fn workflow(cx: &Ctxt, workflow: &mut Workflow<'_>) {
     check_one_run(cx, workflow);
+    check_one_init(cx, workflow);
+    check_init_arguments(cx, workflow);
     check_validators(cx, workflow);
     check_handler_names(cx, &workflow.handlers);
 }
@@ -42,6 +44,46 @@ fn check_one_run(cx: &Ctxt, workflow: &Workflow<'_>) {
             "only one #[run] method per workflow; this is a second one",
         );
     }
+}
+
+// The state is built once per run, so one constructor: a second `#[init]` would never be
+// called.
+fn check_one_init(cx: &Ctxt, workflow: &Workflow<'_>) {
+    let inits: Vec<&syn::ImplItemFn> = parse::init_methods(workflow.original).collect();
+    if let [first, rest @ ..] = inits.as_slice() {
+        for extra in rest {
+            cx.error_spanned_by(
+                &extra.sig.ident,
+                format!(
+                    "only one #[init] method per workflow, and `{}` is one already: build the whole state there",
+                    first.sig.ident
+                ),
+            );
+        }
+    }
+}
+
+// `#[init]` is called with the input `#[run]` receives, so it borrows each of the run's
+// arguments in order. Their types are checked by the generated call, at each parameter. An
+// `#[init]` with the wrong count is dropped from the model, so the definition does not call it.
+fn check_init_arguments(cx: &Ctxt, workflow: &mut Workflow<'_>) {
+    let (Some(run), InitialState::Init(init)) = (&workflow.run, &workflow.state) else {
+        return;
+    };
+    if init.inputs.len() == run.inputs.len() {
+        return;
+    }
+    let message = format!(
+        "the #[init] method takes the #[run] method's {} argument(s) after `ctx`, each by reference and in the same order; it takes {}",
+        run.inputs.len(),
+        init.inputs.len()
+    );
+    if init.params.is_empty() {
+        cx.error_spanned_by(init.ident, message);
+    } else {
+        cx.error_spanned_by(init.params, message);
+    }
+    workflow.state = InitialState::Invalid;
 }
 
 // An update's validator is a method of the same impl that decides, before the update is

@@ -10,7 +10,7 @@ use crate::{
     determinism, expand,
     model::HandlerKind,
     parse::{self, args},
-    symbol::{ACTIVITIES, ACTIVITY, CRATE, NAME, RUN, Symbol, WORKFLOW},
+    symbol::{ACTIVITIES, ACTIVITY, CRATE, INIT, NAME, RUN, Symbol, WORKFLOW},
 };
 
 pub(crate) fn workflow(args: TokenStream, item: TokenStream) -> TokenStream {
@@ -35,6 +35,7 @@ pub(crate) fn workflow(args: TokenStream, item: TokenStream) -> TokenStream {
     for impl_item in &mut item_impl.items {
         if let syn::ImplItem::Fn(method) = impl_item {
             parse::strip_attr(&mut method.attrs, RUN);
+            parse::strip_attr(&mut method.attrs, INIT);
             for kind in HandlerKind::ALL {
                 parse::strip_attr(&mut method.attrs, kind.attr());
             }

@@ -1,4 +1,4 @@
-//! Procedural macros of `workflow-runtime`: `#[workflow]`, `#[run]`, `#[activity]` and
+//! Procedural macros of `workflow-runtime`: `#[workflow]`, `#[run]`, `#[init]`, `#[activity]` and
 //! `#[activities]`. Use them through `workflow_runtime::prelude`.
 #![forbid(unsafe_code)]
 
@@ -16,9 +16,9 @@ use proc_macro::TokenStream;
 /// Makes an impl block a Temporal workflow.
 ///
 /// The impl holds one `#[run] async fn run(ctx: WorkflowContext<Self>, input..) ->
-/// WorkflowResult<T>`; the type itself is the workflow's state and must implement `Default`.
-/// The workflow type name defaults to the type's name; `#[workflow(name = "Orders")]`
-/// overrides it.
+/// WorkflowResult<T>`; the type itself is the workflow's state, built by `Default` or, when
+/// the impl has one, by the [`#[init]`](macro@init) method from the run's input. The workflow
+/// type name defaults to the type's name; `#[workflow(name = "Orders")]` overrides it.
 ///
 /// ```
 /// use workflow_runtime::prelude::*;
@@ -31,7 +31,7 @@ use proc_macro::TokenStream;
 ///     #[run]
 ///     async fn run(ctx: WorkflowContext<Self>, from: u32) -> WorkflowResult<u32> {
 ///         for _ in 0..from {
-///             ctx.sleep(std::time::Duration::from_secs(1)).await;
+///             ctx.sleep(std::time::Duration::from_secs(1)).await?;
 ///             ctx.state_mut(|s| s.remaining += 1);
 ///         }
 ///         Ok(ctx.state(|s| s.remaining))
@@ -48,6 +48,67 @@ pub fn workflow(args: TokenStream, item: TokenStream) -> TokenStream {
 pub fn run(args: TokenStream, item: TokenStream) -> TokenStream {
     entry::misplaced(
         symbol::RUN,
+        "an impl annotated with #[workflow]",
+        args.into(),
+        item.into(),
+    )
+    .into()
+}
+
+/// Marks the constructor of a `#[workflow]` impl, as `@workflow.init` does in the Python SDK:
+/// it builds the workflow's state from the run's input before any signal, query, update or
+/// `#[run]` sees the state, so a signal or update delivered with the start
+/// (`signal_with_start`, `update_with_start`) already finds it. At most one per impl; only
+/// valid inside one.
+///
+/// It takes the `#[run]` method's arguments after `ctx`, each by reference and in the same
+/// order (`&T` where `run` takes `T`, or what `&T` coerces to, such as `&str` for a `String`;
+/// nothing when `run` takes nothing), takes no `self`, is not `async` and returns `Self`. With
+/// it the workflow type need not implement `Default`; without it the state starts as
+/// `Default::default()`. A panic in it fails the workflow task, as one in `#[run]` does.
+///
+/// ```
+/// use workflow_runtime::prelude::*;
+///
+/// pub struct Budget { owner: String, limit: u64, spent: u64 }
+///
+/// #[workflow]
+/// impl Budget {
+///     #[init]
+///     fn new(owner: &str, limit: &u64) -> Self {
+///         Self { owner: owner.to_owned(), limit: *limit, spent: 0 }
+///     }
+///
+///     #[run]
+///     async fn run(
+///         ctx: WorkflowContext<Self>,
+///         owner: String,
+///         limit: u64,
+///     ) -> WorkflowResult<String> {
+///         ctx.wait_condition(move |s| s.spent == limit).await?;
+///         Ok(format!("{owner} spent {limit}"))
+///     }
+///
+///     #[update(validator = Self::check_spend)]
+///     fn spend(&mut self, amount: u64) -> WorkflowResult<u64> {
+///         self.spent += amount;
+///         Ok(self.limit - self.spent)
+///     }
+///
+///     // Runs against the state `new` built, even for an update sent with the start.
+///     fn check_spend(&self, amount: &u64) -> WorkflowResult<()> {
+///         if self.spent + amount > self.limit {
+///             let message = format!("{} has {} left", self.owner, self.limit - self.spent);
+///             return Err(WorkflowError::application("OverLimit", message));
+///         }
+///         Ok(())
+///     }
+/// }
+/// ```
+#[proc_macro_attribute]
+pub fn init(args: TokenStream, item: TokenStream) -> TokenStream {
+    entry::misplaced(
+        symbol::INIT,
         "an impl annotated with #[workflow]",
         args.into(),
         item.into(),

@@ -11,6 +11,7 @@ pub(crate) struct Workflow<'a> {
     pub(crate) wire_name: String,
     pub(crate) krate: syn::Path,
     pub(crate) run: Option<RunMethod<'a>>,
+    pub(crate) state: InitialState<'a>,
     pub(crate) handlers: Vec<Handler<'a>>,
 }
 
@@ -68,6 +69,26 @@ pub(crate) struct RunMethod<'a> {
     pub(crate) ident: &'a syn::Ident,
     pub(crate) inputs: Vec<&'a syn::Type>,
     pub(crate) output: &'a syn::Type,
+}
+
+/// How a run's state is built before any handler or `run` sees it.
+pub(crate) enum InitialState<'a> {
+    /// `Default::default()`: the impl has no `#[init]` method.
+    Default,
+    /// The `#[init]` method, called with the run's input.
+    Init(InitMethod<'a>),
+    /// An `#[init]` method with errors, already reported: the definition calls neither it nor
+    /// `Default`, so the errors do not cascade.
+    Invalid,
+}
+
+/// The `#[init]` method: `fn new(input: &T, ..) -> Self`.
+pub(crate) struct InitMethod<'a> {
+    pub(crate) ident: &'a syn::Ident,
+    /// Its parameter types, each `&T` for the `#[run]` method's `T`.
+    pub(crate) inputs: Vec<&'a syn::Type>,
+    /// The parameters as written, where an error about their number points.
+    pub(crate) params: &'a syn::punctuated::Punctuated<syn::FnArg, syn::Token![,]>,
 }
 
 /// An `#[activity]` function or method.

@@ -12,6 +12,8 @@ pub(crate) struct Symbol(&'static str);
 pub(crate) const WORKFLOW: Symbol = Symbol("workflow");
 /// `#[run]`: the entry point of a workflow.
 pub(crate) const RUN: Symbol = Symbol("run");
+/// `#[init]`: the constructor that builds a workflow's state from the run's input.
+pub(crate) const INIT: Symbol = Symbol("init");
 /// `#[signal]` handlers.
 pub(crate) const SIGNAL: Symbol = Symbol("signal");
 /// `#[query]` handlers.

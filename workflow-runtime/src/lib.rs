@@ -91,7 +91,8 @@ pub use workflow::{
     UpdateFn, WorkflowContext, WorkflowDefinition, WorkflowInfo, WorkflowRunFn,
 };
 pub use workflow_macros::{
-    activities, activity, allow_nondeterminism, deterministic, query, run, signal, update, workflow,
+    activities, activity, allow_nondeterminism, deterministic, init, query, run, signal, update,
+    workflow,
 };
 
 // Lets the runtime's own unit tests use the macros, whose generated code names
@@ -107,6 +108,6 @@ pub mod prelude {
         ContinueAsNewOptions, Either, Proto, ProtoBinary, RetryPolicy, Saga, StartOptions,
         UpdateOptions, UpdateStage, Worker, WorkerError, WorkflowContext, WorkflowError,
         WorkflowHandle, WorkflowResult, activities, activity, allow_nondeterminism, deterministic,
-        query, run, signal, update, workflow,
+        init, query, run, signal, update, workflow,
     };
 }

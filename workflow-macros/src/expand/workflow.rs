@@ -5,7 +5,7 @@ use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
 
 use super::{decode_body, encode_body, input_type, payload_type_checks, spread_input};
-use crate::model::{Handler, HandlerKind, Workflow};
+use crate::model::{Handler, HandlerKind, InitialState, Workflow};
 
 pub(crate) fn definition(workflow: &Workflow<'_>) -> TokenStream {
     let Some(run) = &workflow.run else {
@@ -22,9 +22,7 @@ pub(crate) fn definition(workflow: &Workflow<'_>) -> TokenStream {
     let encode = encode_body(krate, &run.inputs);
     let decode = decode_body(krate, &run.inputs, &what);
     let spread = spread_input(&run.inputs);
-    // Spanned at the state type, so a missing `Default` is reported there.
-    let initial =
-        quote_spanned!(self_ty.span()=> <#self_ty as ::core::default::Default>::default());
+    let initial = initial_state(self_ty, &workflow.state);
     let mut types = run.inputs.clone();
     types.push(output);
     for handler in workflow.handlers.iter().filter(|h| h.wire_name.is_some()) {
@@ -45,7 +43,7 @@ pub(crate) fn definition(workflow: &Workflow<'_>) -> TokenStream {
             type Input = #input;
             type Output = #output;
 
-            fn initial_state() -> Self {
+            fn initial_state(input: &Self::Input) -> Self {
                 #initial
             }
 
@@ -70,6 +68,40 @@ pub(crate) fn definition(workflow: &Workflow<'_>) -> TokenStream {
             }
         }
     }
+}
+
+/// Body of `initial_state(input: &Self::Input)`: `Default::default()`, or the `#[init]` method
+/// called with a borrow of each argument. Each borrow is spanned at the init's parameter, so a
+/// type that does not match the run's argument is reported there.
+fn initial_state(self_ty: &syn::Type, state: &InitialState<'_>) -> TokenStream {
+    let init = match state {
+        // Spanned at the state type, so a missing `Default` is reported there.
+        InitialState::Default => {
+            let default =
+                quote_spanned!(self_ty.span()=> <#self_ty as ::core::default::Default>::default());
+            return quote!(let _ = input; #default);
+        }
+        // Its errors are reported; this body is never compiled into a program.
+        InitialState::Invalid => return quote!(let _ = input; ::core::unreachable!()),
+        InitialState::Init(init) => init,
+    };
+    let ident = init.ident;
+    let borrows: Vec<TokenStream> = match init.inputs.as_slice() {
+        [] => return quote!(let _ = input; <#self_ty>::#ident()),
+        [single] => vec![quote_spanned!(single.span()=> input)],
+        many => many
+            .iter()
+            .enumerate()
+            .map(|(i, ty)| {
+                let index = syn::Index {
+                    index: i as u32,
+                    span: ty.span(),
+                };
+                quote_spanned!(ty.span()=> &input.#index)
+            })
+            .collect(),
+    };
+    quote!(<#self_ty>::#ident(#(#borrows),*))
 }
 
 /// One `.signal(..)` / `.query(..)` / `.update(..)` call that adds a handler to the table: a

@@ -10,7 +10,7 @@ use super::{args, context_param, first_type_argument, has_attr, is_result, typed
 use crate::{
     ctxt::Ctxt,
     model::{Handler, HandlerKind},
-    symbol::{DYNAMIC, NAME, RUN, Symbol, VALIDATOR},
+    symbol::{DYNAMIC, INIT, NAME, RUN, Symbol, VALIDATOR},
 };
 
 fn accepted_args(kind: HandlerKind) -> &'static [Symbol] {
@@ -52,6 +52,13 @@ pub(crate) fn handlers<'a>(cx: &Ctxt, item: &'a syn::ItemImpl) -> Vec<Handler<'a
             cx.error_spanned_by(
                 kinds[0].1,
                 "the #[run] method cannot also be a signal, query or update handler",
+            );
+            continue;
+        }
+        if has_attr(&method.attrs, INIT) && !kinds.is_empty() {
+            cx.error_spanned_by(
+                kinds[0].1,
+                "the #[init] method cannot also be a signal, query or update handler",
             );
             continue;
         }

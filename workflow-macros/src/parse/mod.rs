@@ -8,8 +8,8 @@ use syn::{FnArg, ReturnType, Type};
 
 use crate::{
     ctxt::Ctxt,
-    model::{Activity, RunMethod, Workflow},
-    symbol::{RUN, Symbol},
+    model::{Activity, InitMethod, InitialState, RunMethod, Workflow},
+    symbol::{INIT, RUN, Symbol},
 };
 
 pub(crate) fn has_attr(attrs: &[syn::Attribute], name: Symbol) -> bool {
@@ -31,6 +31,11 @@ pub(crate) fn methods(item: &syn::ItemImpl) -> impl Iterator<Item = &syn::ImplIt
 /// The methods of a `#[workflow]` impl marked `#[run]`.
 pub(crate) fn run_methods(item: &syn::ItemImpl) -> impl Iterator<Item = &syn::ImplItemFn> {
     methods(item).filter(|method| has_attr(&method.attrs, RUN))
+}
+
+/// The methods of a `#[workflow]` impl marked `#[init]`.
+pub(crate) fn init_methods(item: &syn::ItemImpl) -> impl Iterator<Item = &syn::ImplItemFn> {
+    methods(item).filter(|method| has_attr(&method.attrs, INIT))
 }
 
 /// The last segment's name of a type path (`WorkflowContext` for
@@ -127,6 +132,11 @@ pub(crate) fn workflow<'a>(
     let run = run_methods(item)
         .next()
         .and_then(|method| run_method(cx, method));
+    // A second #[init] is reported by `check::workflow`.
+    let state = match init_methods(item).next() {
+        Some(method) => init_method(cx, method, &item.self_ty),
+        None => InitialState::Default,
+    };
     let handlers = handler::handlers(cx, item);
     Workflow {
         original: item,
@@ -134,6 +144,7 @@ pub(crate) fn workflow<'a>(
         wire_name: args.name.clone().unwrap_or(default_name),
         krate: args.krate(),
         run,
+        state,
         handlers,
     }
 }
@@ -185,6 +196,83 @@ fn run_method<'a>(cx: &Ctxt, method: &'a syn::ImplItemFn) -> Option<RunMethod<'a
         ident: &sig.ident,
         inputs,
         output,
+    })
+}
+
+/// The `#[init]` method's shape: `fn new(input: &T, ..) -> Self`, a plain function that builds
+/// the state from borrowed arguments. Whether those match the `#[run]` method's is checked in
+/// `check.rs` (their number) and by the generated call (their types).
+fn init_method<'a>(cx: &Ctxt, method: &'a syn::ImplItemFn, self_ty: &Type) -> InitialState<'a> {
+    let sig = &method.sig;
+    // Its shape is the #[run] method's; more errors about it would only repeat this one.
+    if has_attr(&method.attrs, RUN) {
+        cx.error_spanned_by(
+            &sig.ident,
+            "the #[init] method builds the state and the #[run] method runs the workflow: give #[init] a `fn new(..) -> Self` of its own",
+        );
+        return InitialState::Invalid;
+    }
+    let mut ok = true;
+    if let Some(receiver) = sig.receiver() {
+        cx.error_spanned_by(
+            receiver,
+            "the #[init] method takes no `self`: it builds the state from the #[run] method's arguments, e.g. `fn new(input: &Input) -> Self`",
+        );
+        ok = false;
+    }
+    if sig.asyncness.is_some() {
+        cx.error_spanned_by(
+            sig.asyncness,
+            "the #[init] method builds the state at once, before any handler runs, and cannot wait: remove `async` (wait in #[run])",
+        );
+        ok = false;
+    }
+    if !sig.generics.params.is_empty() {
+        cx.error_spanned_by(&sig.generics, "the #[init] method cannot be generic");
+        ok = false;
+    }
+    let inputs: Vec<&Type> = typed_inputs(sig.inputs.iter()).map(|p| &*p.ty).collect();
+    for ty in &inputs {
+        if last_segment(ty).is_some_and(|s| s.ident == "WorkflowContext") {
+            cx.error_spanned_by(
+                ty,
+                "the #[init] method takes no context: it runs before the workflow does; take only the #[run] method's arguments after `ctx`, each by reference",
+            );
+            ok = false;
+        } else if !matches!(ty, Type::Reference(r) if r.mutability.is_none()) {
+            cx.error_spanned_by(
+                ty,
+                "the #[init] method borrows the #[run] method's arguments: take `&T` where #[run] takes `T`",
+            );
+            ok = false;
+        }
+    }
+    // `Self` or the workflow type; rustc checks that a path ending in its name is the type.
+    let returns_state = |ty: &Type| {
+        last_segment(ty).is_some_and(|s| {
+            s.ident == "Self" || last_segment(self_ty).is_some_and(|own| own.ident == s.ident)
+        })
+    };
+    let message =
+        "the #[init] method must return `Self` (`fn new(..) -> Self`): the state of the new run";
+    match &sig.output {
+        ReturnType::Type(_, ty) if returns_state(ty) => {}
+        ReturnType::Type(_, ty) => {
+            cx.error_spanned_by(ty, message);
+            ok = false;
+        }
+        ReturnType::Default => {
+            cx.error_spanned_by(&sig.ident, message);
+            ok = false;
+        }
+    }
+    if !ok {
+        return InitialState::Invalid;
+    }
+    InitialState::Init(InitMethod {
+        ident: &sig.ident,
+        inputs,
+        params: &sig.inputs,
     })
 }
 

@@ -23,8 +23,9 @@ pub trait WorkflowDefinition: Sized + 'static {
     /// The workflow's result type.
     type Output: Serialize + DeserializeOwned + 'static;
 
-    /// The workflow's state before `run` starts.
-    fn initial_state() -> Self;
+    /// The workflow's state before `run` or any handler sees it, built from the run's decoded
+    /// input: by the `#[init]` method, or `Default::default()` without one.
+    fn initial_state(input: &Self::Input) -> Self;
     /// Encodes the input as the workflow's argument payloads.
     fn encode_input(input: &Self::Input) -> Result<Vec<Payload>, PayloadError>;
     /// Decodes the argument payloads; errors name the expected Rust type.

@@ -356,6 +356,67 @@ impl<W: WorkflowDefinition> RunHandlers for TypedHandlers<W> {
     }
 }
 
+/// The handlers of a run whose input does not decode: with no input there is no state to run
+/// handlers on. The run's task fails the workflow with the decode error; until it does, a
+/// signal is dropped with a warning, and a query fails and an update is rejected with an error
+/// that names the failed start.
+pub(crate) struct FailedStart {
+    shared: Rc<RefCell<RunShared>>,
+    /// Why there is no state, in the words of the answers.
+    reason: String,
+}
+
+impl FailedStart {
+    pub(crate) fn new<W: WorkflowDefinition>(
+        shared: &Rc<RefCell<RunShared>>,
+        error: &PayloadError,
+    ) -> Self {
+        Self {
+            shared: Rc::clone(shared),
+            reason: format!(
+                "workflow `{}` received an input it cannot decode, so it has no state to handle it: {error}",
+                W::NAME
+            ),
+        }
+    }
+
+    fn failure(&self, what: String) -> Failure {
+        application_failure(
+            failure_type::PAYLOAD_ERROR,
+            &format!("{what}: {}", self.reason),
+            Retry::NonRetryable,
+            None,
+        )
+    }
+}
+
+impl RunHandlers for FailedStart {
+    fn signal(&self, _executor: &mut Executor, signal: SignalWorkflow) -> Result<(), String> {
+        if !self.shared.borrow().replaying {
+            tracing::warn!("signal `{}` dropped: {}", signal.signal_name, self.reason);
+        }
+        Ok(())
+    }
+
+    fn query(&self, query: QueryWorkflow) -> workflow_command::Variant {
+        let failure = self.failure(format!("query `{}` failed", query.query_type));
+        workflow_command::Variant::RespondToQuery(QueryResult {
+            query_id: query.query_id,
+            variant: Some(query_result::Variant::Failed(failure)),
+        })
+    }
+
+    fn update(&self, _executor: &mut Executor, update: DoUpdate) -> Result<(), String> {
+        let failure = self.failure(format!("update `{}` rejected", update.name));
+        let response = update_response(
+            update.protocol_instance_id,
+            update_response::Response::Rejected(failure),
+        );
+        self.shared.borrow_mut().commands.push(response);
+        Ok(())
+    }
+}
+
 /// Built-in query names every Temporal SDK answers.
 const WORKFLOW_METADATA_QUERY: &str = "__temporal_workflow_metadata";
 const STACK_TRACE_QUERY: &str = "__stack_trace";

@@ -23,7 +23,7 @@ use crate::{
     workflow::{
         context::WorkflowContext,
         definition::WorkflowDefinition,
-        dispatch::{RunHandlers, TypedHandlers},
+        dispatch::{FailedStart, RunHandlers, TypedHandlers},
         info::{ParentInfo, WorkflowInfo},
         shared::{ExternalKind, RunShared, WorkflowRng, error_command, fail_command},
     },
@@ -79,8 +79,9 @@ pub(crate) fn run_label(workflow_type: &str, workflow_id: &str, run_id: &str) ->
     ))
 }
 
-/// Starts a run of workflow `W`: builds its state and spawns its `#[run]` future. An input that
-/// does not decode fails the workflow (not the task) with an error naming the expected type.
+/// Starts a run of workflow `W`: builds its state from the input and spawns its `#[run]`
+/// future. An input that does not decode fails the workflow (not the task) with an error naming
+/// the expected type; there is no state, so `FailedStart` answers the run's handler calls.
 pub(crate) fn start_run<W: WorkflowDefinition>(start: RunStart<'_>) -> RunInstance {
     let info = WorkflowInfo {
         workflow_type: start.init.workflow_type.clone(),
@@ -114,13 +115,19 @@ pub(crate) fn start_run<W: WorkflowDefinition>(start: RunStart<'_>) -> RunInstan
     )));
     let mut executor = Executor::new();
     let input = W::decode_input(&start.init.arguments);
-    let state = Rc::new(RefCell::new(W::initial_state()));
-    let ctx = WorkflowContext::new(Rc::clone(&shared), state);
-    let handlers = Box::new(TypedHandlers::new(ctx.clone(), W::handlers()));
+    let (handlers, input): (Box<dyn RunHandlers>, _) = match input {
+        Ok(input) => {
+            let state = Rc::new(RefCell::new(W::initial_state(&input)));
+            let ctx = WorkflowContext::new(Rc::clone(&shared), state);
+            let handlers = TypedHandlers::new(ctx.clone(), W::handlers());
+            (Box::new(handlers), Ok((ctx, input)))
+        }
+        Err(e) => (Box::new(FailedStart::new::<W>(&shared, &e)), Err(e)),
+    };
     let task_shared = Rc::clone(&shared);
     executor.spawn(Arc::from("`run`"), async move {
         let command = match input {
-            Ok(input) => match W::execute(ctx, input).await {
+            Ok((ctx, input)) => match W::execute(ctx, input).await {
                 Ok(output) => match encode(&output) {
                     Ok(result) => workflow_command::Variant::CompleteWorkflowExecution(
                         CompleteWorkflowExecution {

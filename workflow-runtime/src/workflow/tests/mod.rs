@@ -290,6 +290,79 @@ impl FixedNotes {
     }
 }
 
+/// Built by `#[init]` from its input, without `Default`. Logs, in order, what touched the state:
+/// `new`, each handler and `run`. Finishes once the total reaches the limit; `new` panics on a
+/// limit of 0.
+pub struct Ledger {
+    limit: u64,
+    total: u64,
+    log: Vec<String>,
+}
+
+#[workflow]
+impl Ledger {
+    #[init]
+    fn new(limit: &u64) -> Self {
+        assert!(*limit > 0, "a ledger needs a limit above 0");
+        Self {
+            limit: *limit,
+            total: 0,
+            log: vec![format!("init {limit}")],
+        }
+    }
+
+    #[run]
+    async fn run(ctx: WorkflowContext<Self>, limit: u64) -> WorkflowResult<Vec<String>> {
+        ctx.state_mut(|s| s.log.push("run".to_owned()));
+        ctx.wait_condition(move |s| s.total >= limit).await?;
+        ctx.all_handlers_finished().await;
+        Ok(ctx.state(|s| s.log.clone()))
+    }
+
+    #[signal]
+    fn add(&mut self, amount: u64) {
+        self.total += amount;
+        self.log.push(format!("add {amount} of {}", self.limit));
+    }
+
+    #[signal]
+    async fn add_later(ctx: WorkflowContext<Self>, amount: u64) {
+        ctx.state_mut(|s| {
+            s.total += amount;
+            s.log.push(format!("add_later {amount}"));
+        });
+    }
+
+    #[update(validator = Self::check_spend)]
+    fn spend(&mut self, amount: u64) -> WorkflowResult<u64> {
+        self.total += amount;
+        self.log.push(format!("spend {amount}"));
+        Ok(self.limit - self.total)
+    }
+
+    fn check_spend(&self, amount: &u64) -> WorkflowResult<()> {
+        if self.total + amount > self.limit {
+            let message = format!("{amount} is over the limit {}", self.limit);
+            return Err(WorkflowError::application("OverLimit", message));
+        }
+        Ok(())
+    }
+
+    #[update]
+    async fn spend_later(ctx: WorkflowContext<Self>, amount: u64) -> WorkflowResult<u64> {
+        Ok(ctx.state_mut(|s| {
+            s.total += amount;
+            s.log.push(format!("spend_later {amount}"));
+            s.limit - s.total
+        }))
+    }
+
+    #[query]
+    fn total(&self) -> u64 {
+        self.total
+    }
+}
+
 /// A shut gate that workflow code can block its thread on, through helpers the compile-time
 /// check cannot see into (as a user's helper calling `std::thread::sleep` would).
 struct Gate {
@@ -604,6 +677,7 @@ fn threads_with(deadlock: Option<Duration>, evict: Evict) -> WorkflowThreads {
     registry.add_workflow::<Approval>();
     registry.add_workflow::<Checkout>();
     registry.add_workflow::<Blocker>();
+    registry.add_workflow::<Ledger>();
     WorkflowThreads::start(ThreadSettings {
         count: 1,
         registry: std::sync::Arc::new(registry),
@@ -628,6 +702,7 @@ mod cancellation;
 mod children;
 mod deadlock;
 mod eviction;
+mod init;
 mod lifecycle;
 mod queries;
 mod signals;

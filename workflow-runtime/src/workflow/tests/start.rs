@@ -80,3 +80,46 @@ fn nothing_is_sent_after_the_final_command() {
             .is_empty()
     );
 }
+
+#[test]
+fn without_a_decoded_input_there_is_no_state_and_handlers_answer_with_the_failed_start() {
+    let (mut run, commands) = TestRun::start_with::<Approval>(
+        vec![payload("sixty")],
+        vec![
+            signal("approve", vec![payload(true)]),
+            update("u1", "add_note", vec![payload("hi")], true),
+        ],
+    );
+    // The workflow fails as any run whose input does not decode does.
+    let failure = failed_with(&commands);
+    assert_eq!(application_type(failure), failure_type::PAYLOAD_ERROR);
+    assert!(
+        failure
+            .message
+            .starts_with("workflow `Approval` received an input it cannot decode: "),
+        "{}",
+        failure.message
+    );
+    // The update is rejected before the failure, naming the failed start; the signal is
+    // dropped.
+    let [update_response::Response::Rejected(rejected)] = update_responses(&commands)[..] else {
+        panic!("{commands:?}")
+    };
+    assert_eq!(application_type(rejected), failure_type::PAYLOAD_ERROR);
+    assert!(
+        rejected.message.starts_with(
+            "update `add_note` rejected: workflow `Approval` received an input it cannot decode"
+        ),
+        "{}",
+        rejected.message
+    );
+    let failed = query_failure(&run.commands(vec![query("status", Vec::new())])).clone();
+    assert_eq!(application_type(&failed), failure_type::PAYLOAD_ERROR);
+    assert!(
+        failed.message.starts_with(
+            "query `status` failed: workflow `Approval` received an input it cannot decode"
+        ),
+        "{}",
+        failed.message
+    );
+}

@@ -1,0 +1,12 @@
+use workflow_runtime::prelude::*;
+
+pub struct Plain;
+
+impl Plain {
+    #[init]
+    pub fn new() -> Self {
+        Self
+    }
+}
+
+fn main() {}
