@@ -2,15 +2,12 @@
 //! reaches Rust workflow code whole, and a Rust workflow failure with details and a cause
 //! reaches the Python client whole.
 
-use std::{
-    io::{BufRead, BufReader},
-    process::{Child, Command, Stdio},
-    time::Duration,
-};
+use std::{process::Command, time::Duration};
 
 use serde::{Deserialize, Serialize};
 use tests::{
-    RunningWorker, client, history_events, python, python_scripts, server_address, task_queue,
+    PythonWorker, RunningWorker, client, history_events, python, python_scripts, server_address,
+    task_queue,
 };
 use workflow_runtime::{
     prelude::*,
@@ -85,51 +82,12 @@ impl FailsWithCause {
     }
 }
 
-/// A Python worker for `queue`, stopped (its standard input closed) when dropped.
-struct PythonWorker {
-    child: Child,
-}
-
-impl PythonWorker {
-    async fn start(queue: &str) -> Self {
-        let python = tokio::task::spawn_blocking(python)
-            .await
-            .expect("python set-up");
-        let queue = queue.to_owned();
-        tokio::task::spawn_blocking(move || {
-            let mut child = Command::new(python)
-                .arg(python_scripts().join("failure_interop.py"))
-                .args(["worker", server_address(), queue.as_str()])
-                .stdin(Stdio::piped())
-                .stdout(Stdio::piped())
-                .spawn()
-                .expect("start the Python worker");
-            let stdout = child.stdout.take().expect("piped stdout");
-            let mut ready = String::new();
-            BufReader::new(stdout)
-                .read_line(&mut ready)
-                .expect("read the Python worker's output");
-            assert_eq!(ready.trim(), "ready", "the Python worker did not start");
-            Self { child }
-        })
-        .await
-        .expect("Python worker start-up")
-    }
-}
-
-impl Drop for PythonWorker {
-    fn drop(&mut self) {
-        drop(self.child.stdin.take());
-        let _ = self.child.wait();
-    }
-}
-
 #[tokio::test]
 async fn a_python_application_error_reaches_rust_with_details_and_cause() {
     let client = client().await;
     let queue = task_queue("failures-rust");
     let python_queue = task_queue("failures-python");
-    let python_worker = PythonWorker::start(&python_queue).await;
+    let python_worker = PythonWorker::start("failure_interop.py", &python_queue).await;
     let worker =
         RunningWorker::start(Worker::new(&client, &queue).workflow::<ReadsPythonFailure>());
     let seen = client

@@ -8,8 +8,9 @@ pub mod fixtures;
 use std::{
     fmt::Debug,
     future::Future,
+    io::{BufRead, BufReader},
     path::PathBuf,
-    process::Command,
+    process::{Child, Command, Stdio},
     sync::{Mutex, OnceLock},
     time::Duration,
 };
@@ -284,6 +285,53 @@ pub fn python() -> PathBuf {
 /// The folder of the Python scripts the tests run.
 pub fn python_scripts() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("python")
+}
+
+/// A Python worker started from a script of [`python_scripts`] as `SCRIPT worker ADDRESS
+/// QUEUE`; the script prints `ready` once it polls and stops when its standard input closes,
+/// which happens when this is dropped.
+#[derive(Debug)]
+pub struct PythonWorker {
+    child: Child,
+}
+
+impl PythonWorker {
+    /// Starts `script`'s worker on `queue` and waits until it polls.
+    pub async fn start(script: &'static str, queue: &str) -> Self {
+        let python = tokio::task::spawn_blocking(python)
+            .await
+            .expect("python set-up");
+        let queue = queue.to_owned();
+        tokio::task::spawn_blocking(move || {
+            let mut child = Command::new(python)
+                .arg(python_scripts().join(script))
+                .args(["worker", server_address(), queue.as_str()])
+                .stdin(Stdio::piped())
+                .stdout(Stdio::piped())
+                .spawn()
+                .expect("start the Python worker");
+            let stdout = child.stdout.take().expect("piped stdout");
+            let mut ready = String::new();
+            BufReader::new(stdout)
+                .read_line(&mut ready)
+                .expect("read the Python worker's output");
+            assert_eq!(
+                ready.trim(),
+                "ready",
+                "the Python worker of {script} did not start"
+            );
+            Self { child }
+        })
+        .await
+        .expect("Python worker start-up")
+    }
+}
+
+impl Drop for PythonWorker {
+    fn drop(&mut self) {
+        drop(self.child.stdin.take());
+        let _ = self.child.wait();
+    }
 }
 
 #[cfg(test)]

@@ -782,3 +782,65 @@ async fn a_saga_cancelled_midway_compensates_and_ends_as_cancelled() {
     );
     worker.stop().await.expect("clean shutdown");
 }
+
+// ---------------------------------------------------------------------------------------------
+// Calls by name, across languages.
+
+/// Calls the Python activity `compose_greeting` and starts the Python workflow `PyGreeter` as
+/// a child, both by name with JSON values, on the Python worker's queue.
+#[derive(Default)]
+pub struct CallsPython;
+
+#[workflow]
+impl CallsPython {
+    #[run]
+    async fn run(
+        ctx: WorkflowContext<Self>,
+        name: String,
+        python_queue: String,
+    ) -> WorkflowResult<(String, serde_json::Value)> {
+        let options = ActivityOptions::start_to_close(Duration::from_secs(30))
+            .task_queue(python_queue.clone());
+        let greeting = ctx
+            .activity_by_name(
+                "compose_greeting",
+                vec![serde_json::json!("Hello"), serde_json::json!(name)],
+            )
+            .options(options)
+            .await?;
+        let child = ctx
+            .child_by_name("PyGreeter", vec![serde_json::json!(name)])
+            .options(ChildWorkflowOptions::new().task_queue(python_queue))
+            .start()
+            .await?;
+        child
+            .signal_by_name("set_punctuation", vec![serde_json::json!("!")])
+            .await?;
+        let from_child = child.result().await?;
+        Ok((greeting.as_str().unwrap_or_default().to_owned(), from_child))
+    }
+}
+
+#[tokio::test]
+async fn a_rust_workflow_calls_a_python_activity_and_a_python_child_by_name() {
+    let client = client().await;
+    let queue = task_queue("calls-python");
+    let python_queue = task_queue("calls-python-py");
+    let python_worker = tests::PythonWorker::start("lifecycle_interop.py", &python_queue).await;
+    let worker = RunningWorker::start(Worker::new(&client, &queue).workflow::<CallsPython>());
+    let (greeting, from_child) = client
+        .execute(
+            CallsPython::run,
+            ("Ada".to_owned(), python_queue.clone()),
+            StartOptions::new(&queue, &queue),
+        )
+        .await
+        .expect("completes");
+    assert_eq!(greeting, "Hello, Ada");
+    assert_eq!(
+        from_child,
+        serde_json::json!({"greeting": "Hi, Ada!", "parent": queue})
+    );
+    worker.stop().await.expect("clean shutdown");
+    drop(python_worker);
+}

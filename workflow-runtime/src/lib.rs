@@ -85,10 +85,11 @@ pub use payload::{Proto, ProtoBinary};
 pub use temporalio_common::protos;
 pub use worker::{ShutdownHandle, Worker, WorkerError};
 pub use workflow::{
-    ActivityCall, ActivityFuture, ActivityWithoutTimeout, ChildCall, ChildFuture, ChildHandle,
-    ChildResult, ChildStart, ContinueAsNew, ExternalCancel, ExternalSignal, ExternalWorkflowHandle,
-    HandlerArgs, NonCancellable, ParentInfo, QueryFn, Saga, SignalFn, SignalOutput, Timer,
-    UpdateFn, WorkflowContext, WorkflowDefinition, WorkflowInfo, WorkflowRunFn,
+    ActivityByName, ActivityCall, ActivityFuture, ActivityWithoutTimeout, ChildCall, ChildFuture,
+    ChildHandle, ChildResult, ChildStart, ContinueAsNew, ExternalCancel, ExternalSignal,
+    ExternalWorkflowHandle, HandlerArgs, NonCancellable, ParentInfo, QueryFn, Saga, SignalFn,
+    SignalOutput, Timer, UpdateFn, WorkflowByName, WorkflowContext, WorkflowDefinition,
+    WorkflowInfo, WorkflowRunFn,
 };
 pub use workflow_macros::{
     activities, activity, allow_nondeterminism, deterministic, init, query, run, signal, update,

@@ -46,6 +46,7 @@ use crate::{
 #[must_use = "a child workflow does nothing unless awaited or started"]
 pub struct ChildCall<C: WorkflowDefinition> {
     shared: Rc<RefCell<RunShared>>,
+    workflow_type: Rc<str>,
     input: C::Input,
     options: ChildWorkflowOptions,
 }
@@ -53,7 +54,7 @@ pub struct ChildCall<C: WorkflowDefinition> {
 impl<C: WorkflowDefinition> fmt::Debug for ChildCall<C> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ChildCall")
-            .field("workflow_type", &C::NAME)
+            .field("workflow_type", &self.workflow_type)
             .field("options", &self.options)
             .finish_non_exhaustive()
     }
@@ -61,8 +62,18 @@ impl<C: WorkflowDefinition> fmt::Debug for ChildCall<C> {
 
 impl<C: WorkflowDefinition> ChildCall<C> {
     pub(crate) fn new(shared: Rc<RefCell<RunShared>>, input: C::Input) -> Self {
+        Self::named(shared, Rc::from(C::NAME), input)
+    }
+
+    /// A child of workflow type `workflow_type`, whatever `C::NAME` says (calls by name).
+    pub(crate) fn named(
+        shared: Rc<RefCell<RunShared>>,
+        workflow_type: Rc<str>,
+        input: C::Input,
+    ) -> Self {
         Self {
             shared,
+            workflow_type,
             input,
             options: ChildWorkflowOptions::default(),
         }
@@ -81,6 +92,7 @@ impl<C: WorkflowDefinition> ChildCall<C> {
     pub fn start(self) -> ChildStart<C> {
         ChildStart {
             shared: self.shared,
+            workflow_type: self.workflow_type,
             request: Some((self.input, self.options)),
             started: None,
             _child: PhantomData,
@@ -126,6 +138,7 @@ fn refused(
 /// requested) come back without a command.
 fn send_start<C: WorkflowDefinition>(
     shared: &RefCell<RunShared>,
+    workflow_type: &str,
     input: &C::Input,
     options: ChildWorkflowOptions,
 ) -> Result<Started, ChildWorkflowFailed> {
@@ -143,7 +156,7 @@ fn send_start<C: WorkflowDefinition>(
     };
     if let Some(cancelled) = shared.cancellation_here() {
         return Err(refused(
-            C::NAME,
+            workflow_type,
             &workflow_id,
             None,
             cancelled_failure(format!("child workflow not started: {cancelled}")),
@@ -151,7 +164,7 @@ fn send_start<C: WorkflowDefinition>(
     }
     let encode_error = |message: String| {
         refused(
-            C::NAME,
+            workflow_type,
             &workflow_id,
             None,
             application_failure(
@@ -168,7 +181,7 @@ fn send_start<C: WorkflowDefinition>(
         .iter()
         .map(|(key, value)| Ok((key.clone(), encode(value)?)))
         .collect::<Result<_, crate::payload::PayloadError>>()
-        .map_err(|e| encode_error(format!("memo of child workflow `{}`: {e}", C::NAME)))?;
+        .map_err(|e| encode_error(format!("memo of child workflow `{}`: {e}", workflow_type)))?;
     let seq = shared.next_child_seq();
     let start = new_slot();
     let result = new_slot();
@@ -184,7 +197,7 @@ fn send_start<C: WorkflowDefinition>(
         seq,
         namespace: shared.info.namespace.clone(),
         workflow_id: workflow_id.clone(),
-        workflow_type: C::NAME.to_owned(),
+        workflow_type: workflow_type.to_owned(),
         task_queue: options
             .task_queue
             .clone()
@@ -240,6 +253,7 @@ fn cancel_child(shared: &RefCell<RunShared>, seq: u32, reason: &str) {
 #[must_use = "a child workflow does nothing unless awaited"]
 pub struct ChildStart<C: WorkflowDefinition> {
     shared: Rc<RefCell<RunShared>>,
+    workflow_type: Rc<str>,
     request: Option<(C::Input, ChildWorkflowOptions)>,
     started: Option<Started>,
     _child: PhantomData<fn() -> C>,
@@ -248,7 +262,7 @@ pub struct ChildStart<C: WorkflowDefinition> {
 impl<C: WorkflowDefinition> fmt::Debug for ChildStart<C> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ChildStart")
-            .field("workflow_type", &C::NAME)
+            .field("workflow_type", &self.workflow_type)
             .finish_non_exhaustive()
     }
 }
@@ -260,7 +274,7 @@ impl<C: WorkflowDefinition> Future for ChildStart<C> {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         if let Some((input, options)) = self.request.take() {
-            match send_start::<C>(&self.shared, &input, options) {
+            match send_start::<C>(&self.shared, &self.workflow_type, &input, options) {
                 Ok(started) => self.started = Some(started),
                 Err(failed) => return Poll::Ready(Err(failed)),
             }
@@ -278,6 +292,7 @@ impl<C: WorkflowDefinition> Future for ChildStart<C> {
         Poll::Ready(match status {
             StartStatus::Succeeded(success) => Ok(ChildHandle {
                 shared: Rc::clone(&self.shared),
+                workflow_type: Rc::clone(&self.workflow_type),
                 seq: started.seq,
                 workflow_id: started.workflow_id,
                 run_id: success.run_id,
@@ -300,7 +315,7 @@ impl<C: WorkflowDefinition> Future for ChildStart<C> {
                     )
                 };
                 Err(refused(
-                    C::NAME,
+                    &self.workflow_type,
                     &started.workflow_id,
                     Some(reason),
                     application_failure(
@@ -314,7 +329,7 @@ impl<C: WorkflowDefinition> Future for ChildStart<C> {
             StartStatus::Cancelled(cancelled) => {
                 self.shared.borrow_mut().children.remove(&started.seq);
                 Err(refused(
-                    C::NAME,
+                    &self.workflow_type,
                     &started.workflow_id,
                     None,
                     cancelled.failure.unwrap_or_else(|| {
@@ -343,6 +358,7 @@ impl<C: WorkflowDefinition> Drop for ChildStart<C> {
 /// A started child workflow: signal it, cancel it, await its result.
 pub struct ChildHandle<C: WorkflowDefinition> {
     shared: Rc<RefCell<RunShared>>,
+    workflow_type: Rc<str>,
     seq: u32,
     workflow_id: String,
     run_id: String,
@@ -353,7 +369,7 @@ pub struct ChildHandle<C: WorkflowDefinition> {
 impl<C: WorkflowDefinition> fmt::Debug for ChildHandle<C> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ChildHandle")
-            .field("workflow_type", &C::NAME)
+            .field("workflow_type", &self.workflow_type)
             .field("workflow_id", &self.workflow_id)
             .field("run_id", &self.run_id)
             .finish_non_exhaustive()
@@ -390,6 +406,27 @@ impl<C: WorkflowDefinition> ChildHandle<C> {
         )
     }
 
+    /// Sends the child a signal by its wire name with JSON arguments (one per parameter of the
+    /// child's handler), for children written in other languages.
+    pub fn signal_by_name(
+        &self,
+        signal_name: &str,
+        arguments: Vec<serde_json::Value>,
+    ) -> ExternalSignal {
+        let payloads = arguments
+            .iter()
+            .map(crate::payload::encode)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| e.to_string());
+        ExternalSignal::new(
+            Rc::clone(&self.shared),
+            self.workflow_id.clone(),
+            SignalTarget::Child(self.workflow_id.clone()),
+            Ok(signal_name.to_owned()),
+            payloads,
+        )
+    }
+
     /// Requests the child's cancellation; [`result`](Self::result) then resolves as the
     /// child's [`ChildCancellation`](crate::ChildCancellation) says.
     pub fn cancel(&self) {
@@ -399,6 +436,7 @@ impl<C: WorkflowDefinition> ChildHandle<C> {
     /// Waits for the child's result. It can be awaited more than once.
     pub fn result(&self) -> ChildResult<C> {
         ChildResult {
+            workflow_type: Rc::clone(&self.workflow_type),
             slot: Rc::clone(&self.result),
             workflow_id: self.workflow_id.clone(),
             _child: PhantomData,
@@ -409,6 +447,7 @@ impl<C: WorkflowDefinition> ChildHandle<C> {
 /// A child's result; made by [`ChildHandle::result`].
 #[must_use = "a child's result is not waited for unless awaited"]
 pub struct ChildResult<C: WorkflowDefinition> {
+    workflow_type: Rc<str>,
     slot: SlotRef<ChildWorkflowResult>,
     workflow_id: String,
     _child: PhantomData<fn() -> C>,
@@ -417,7 +456,7 @@ pub struct ChildResult<C: WorkflowDefinition> {
 impl<C: WorkflowDefinition> fmt::Debug for ChildResult<C> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ChildResult")
-            .field("workflow_type", &C::NAME)
+            .field("workflow_type", &self.workflow_type)
             .field("workflow_id", &self.workflow_id)
             .finish_non_exhaustive()
     }
@@ -428,17 +467,19 @@ impl<C: WorkflowDefinition> Future for ChildResult<C> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         // Cloned, not taken, so the handle's result can be awaited again.
-        peek_slot(&self.slot, cx).map(|result| child_outcome::<C>(&self.workflow_id, result))
+        peek_slot(&self.slot, cx)
+            .map(|result| child_outcome::<C>(&self.workflow_type, &self.workflow_id, result))
     }
 }
 
 fn child_outcome<C: WorkflowDefinition>(
+    workflow_type: &str,
     workflow_id: &str,
     result: ChildWorkflowResult,
 ) -> Result<C::Output, ChildWorkflowFailed> {
     let failed = |failure: Option<Failure>, fallback: &str| {
         refused(
-            C::NAME,
+            workflow_type,
             workflow_id,
             None,
             failure.unwrap_or_else(|| {
@@ -457,7 +498,7 @@ fn child_outcome<C: WorkflowDefinition>(
                 failed(
                     Some(application_failure(
                         failure_type::PAYLOAD_ERROR,
-                        &format!("result of child workflow `{}`: {e}", C::NAME),
+                        &format!("result of child workflow `{workflow_type}`: {e}"),
                         Retry::NonRetryable,
                         None,
                     )),
@@ -489,7 +530,7 @@ pub struct ChildFuture<C: WorkflowDefinition> {
 impl<C: WorkflowDefinition> fmt::Debug for ChildFuture<C> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ChildFuture")
-            .field("workflow_type", &C::NAME)
+            .field("workflow_type", &self.start.workflow_type)
             .finish_non_exhaustive()
     }
 }

@@ -174,26 +174,41 @@ impl Drop for Timer {
 #[must_use = "set a timeout with `.options(ActivityOptions::start_to_close(..))`, then await the call"]
 pub struct ActivityWithoutTimeout<A: ActivityDefinition> {
     shared: Rc<RefCell<RunShared>>,
+    activity_type: Rc<str>,
     input: A::Input,
 }
 
 impl<A: ActivityDefinition> fmt::Debug for ActivityWithoutTimeout<A> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ActivityWithoutTimeout")
-            .field("activity_type", &A::NAME)
+            .field("activity_type", &self.activity_type)
             .finish_non_exhaustive()
     }
 }
 
 impl<A: ActivityDefinition> ActivityWithoutTimeout<A> {
     pub(crate) fn new(shared: Rc<RefCell<RunShared>>, input: A::Input) -> Self {
-        Self { shared, input }
+        Self::named(shared, Rc::from(A::NAME), input)
+    }
+
+    /// A call of the activity type `activity_type`, whatever `A::NAME` says (calls by name).
+    pub(crate) fn named(
+        shared: Rc<RefCell<RunShared>>,
+        activity_type: Rc<str>,
+        input: A::Input,
+    ) -> Self {
+        Self {
+            shared,
+            activity_type,
+            input,
+        }
     }
 
     /// Sets the timeouts, task queue and retry policy; the call can then be awaited.
     pub fn options(self, options: ActivityOptions) -> ActivityCall<A> {
         ActivityCall {
             shared: self.shared,
+            activity_type: self.activity_type,
             input: self.input,
             options,
         }
@@ -204,6 +219,7 @@ impl<A: ActivityDefinition> ActivityWithoutTimeout<A> {
 #[must_use = "an activity call does nothing unless awaited"]
 pub struct ActivityCall<A: ActivityDefinition> {
     shared: Rc<RefCell<RunShared>>,
+    activity_type: Rc<str>,
     input: A::Input,
     options: ActivityOptions,
 }
@@ -211,7 +227,7 @@ pub struct ActivityCall<A: ActivityDefinition> {
 impl<A: ActivityDefinition> fmt::Debug for ActivityCall<A> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ActivityCall")
-            .field("activity_type", &A::NAME)
+            .field("activity_type", &self.activity_type)
             .field("options", &self.options)
             .finish_non_exhaustive()
     }
@@ -232,6 +248,7 @@ impl<A: ActivityDefinition> IntoFuture for ActivityCall<A> {
     fn into_future(self) -> ActivityFuture<A> {
         ActivityFuture {
             shared: self.shared,
+            activity_type: self.activity_type,
             pending: Some((self.input, self.options)),
             scheduled: None,
             cancelled_before_start: false,
@@ -246,6 +263,7 @@ impl<A: ActivityDefinition> IntoFuture for ActivityCall<A> {
 #[must_use = "an activity does nothing unless awaited"]
 pub struct ActivityFuture<A: ActivityDefinition> {
     shared: Rc<RefCell<RunShared>>,
+    activity_type: Rc<str>,
     pending: Option<(A::Input, ActivityOptions)>,
     scheduled: Option<(u32, SlotRef<ActivityResolution>)>,
     cancelled_before_start: bool,
@@ -254,7 +272,7 @@ pub struct ActivityFuture<A: ActivityDefinition> {
 impl<A: ActivityDefinition> fmt::Debug for ActivityFuture<A> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ActivityFuture")
-            .field("activity_type", &A::NAME)
+            .field("activity_type", &self.activity_type)
             .finish_non_exhaustive()
     }
 }
@@ -318,15 +336,20 @@ impl<A: ActivityDefinition> ActivityFuture<A> {
         };
         if self.cancelled_before_start {
             return Err(cancelled_locally(
-                A::NAME,
+                &self.activity_type,
                 &Cancelled::new("the activity was cancelled"),
             ));
         }
         if let Some(cancelled) = self.shared.borrow().cancellation_here() {
-            return Err(cancelled_locally(A::NAME, &cancelled));
+            return Err(cancelled_locally(&self.activity_type, &cancelled));
         }
-        let arguments = A::encode_input(&input)
-            .map_err(|e| local_failure(A::NAME, failure_type::PAYLOAD_ERROR, e.to_string()))?;
+        let arguments = A::encode_input(&input).map_err(|e| {
+            local_failure(
+                &self.activity_type,
+                failure_type::PAYLOAD_ERROR,
+                e.to_string(),
+            )
+        })?;
         let slot = new_slot();
         let mut shared = self.shared.borrow_mut();
         let seq = shared.next_activity_seq();
@@ -343,7 +366,7 @@ impl<A: ActivityDefinition> ActivityFuture<A> {
                 ScheduleActivity {
                     seq,
                     activity_id: seq.to_string(),
-                    activity_type: A::NAME.to_owned(),
+                    activity_type: self.activity_type.to_string(),
                     task_queue,
                     arguments,
                     schedule_to_close_timeout: options.schedule_to_close.map(proto_duration),
@@ -376,15 +399,16 @@ impl<A: ActivityDefinition> Future for ActivityFuture<A> {
             Poll::Pending => return Poll::Pending,
         };
         self.scheduled = None;
-        Poll::Ready(activity_outcome::<A>(resolution))
+        Poll::Ready(activity_outcome::<A>(&self.activity_type, resolution))
     }
 }
 
 fn activity_outcome<A: ActivityDefinition>(
+    activity_type: &str,
     resolution: ActivityResolution,
 ) -> Result<A::Output, ActivityFailed> {
     let failed = |failure: Option<_>, fallback: &str| ActivityFailed {
-        activity_type: A::NAME.to_owned(),
+        activity_type: activity_type.to_owned(),
         failure: received(failure.unwrap_or_else(|| {
             application_failure(
                 failure_type::ACTIVITY_FAILED,
@@ -398,9 +422,9 @@ fn activity_outcome<A: ActivityDefinition>(
         Some(activity_resolution::Status::Completed(success)) => {
             decode_result(success.result.as_ref()).map_err(|e| {
                 local_failure(
-                    A::NAME,
+                    activity_type,
                     failure_type::PAYLOAD_ERROR,
-                    format!("result of activity `{}`: {e}", A::NAME),
+                    format!("result of activity `{activity_type}`: {e}"),
                 )
             })
         }

@@ -6,6 +6,7 @@
 //! worker and the client build on it. Nothing here touches tokio or a clock: workflow code runs
 //! on the deterministic [`executor`](crate::executor) on a plain thread.
 
+pub(crate) mod by_name;
 pub(crate) mod cancellation;
 pub(crate) mod child;
 pub(crate) mod context;
@@ -23,6 +24,7 @@ pub(crate) mod shared;
 #[cfg(test)]
 mod tests;
 
+pub use by_name::{ActivityByName, WorkflowByName};
 pub use cancellation::NonCancellable;
 pub use child::{ChildCall, ChildFuture, ChildHandle, ChildResult, ChildStart};
 pub use context::WorkflowContext;

@@ -1,0 +1,90 @@
+//! Calls by name, for activities and workflows implemented in other languages: the type name
+//! is a string and the arguments and result are JSON values.
+
+use futures::future::LocalBoxFuture;
+use serde_json::Value;
+
+use crate::{
+    activity::definition::ActivityDefinition,
+    error::{Retry, WorkflowError, WorkflowResult, application_failure},
+    payload::{Payload, PayloadError, decode, encode},
+    workflow::{context::WorkflowContext, definition::WorkflowDefinition, handlers::Handlers},
+};
+
+fn encode_all(arguments: &[Value]) -> Result<Vec<Payload>, PayloadError> {
+    arguments.iter().map(encode).collect()
+}
+
+fn decode_all(payloads: &[Payload]) -> Result<Vec<Value>, PayloadError> {
+    payloads.iter().map(decode).collect()
+}
+
+/// Stands for an activity called by name with JSON arguments (one value per parameter), as
+/// made by [`WorkflowContext::activity_by_name`](crate::WorkflowContext::activity_by_name);
+/// its result is a JSON value.
+#[derive(Debug)]
+pub struct ActivityByName;
+
+impl ActivityDefinition for ActivityByName {
+    // Never used on the wire: a call by name carries its own type name.
+    const NAME: &'static str = "ActivityByName";
+    type Input = Vec<Value>;
+    type Output = Value;
+
+    fn encode_input(input: &Vec<Value>) -> Result<Vec<Payload>, PayloadError> {
+        encode_all(input)
+    }
+
+    fn decode_input(payloads: &[Payload]) -> Result<Vec<Value>, PayloadError> {
+        decode_all(payloads)
+    }
+}
+
+/// Stands for a child workflow started by name with JSON arguments, as made by
+/// [`WorkflowContext::child_by_name`](crate::WorkflowContext::child_by_name); its result is a
+/// JSON value. It has no handlers, so signal such a child with
+/// [`ChildHandle::signal_by_name`](crate::ChildHandle::signal_by_name). It cannot run on a
+/// worker: registering it makes every run fail with an error saying so.
+#[derive(Debug)]
+pub struct WorkflowByName;
+
+impl WorkflowDefinition for WorkflowByName {
+    // Never used on the wire: a call by name carries its own type name.
+    const NAME: &'static str = "WorkflowByName";
+    type Input = Vec<Value>;
+    type Output = Value;
+
+    fn initial_state(_input: &Vec<Value>) -> Self {
+        WorkflowByName
+    }
+
+    fn encode_input(input: &Vec<Value>) -> Result<Vec<Payload>, PayloadError> {
+        encode_all(input)
+    }
+
+    fn decode_input(payloads: &[Payload]) -> Result<Vec<Value>, PayloadError> {
+        decode_all(payloads)
+    }
+
+    fn execute(
+        _ctx: WorkflowContext<Self>,
+        _input: Vec<Value>,
+    ) -> LocalBoxFuture<'static, WorkflowResult<Value>> {
+        Box::pin(async {
+            Err(WorkflowError {
+                failure: Box::new(application_failure(
+                    "NotAWorkflow",
+                    "WorkflowByName stands for a workflow of another language in calls by name; \
+                     it cannot run on a worker",
+                    Retry::NonRetryable,
+                    None,
+                )),
+            })
+        })
+    }
+
+    fn handlers() -> &'static Handlers<Self> {
+        static HANDLERS: std::sync::OnceLock<Handlers<WorkflowByName>> = std::sync::OnceLock::new();
+        HANDLERS.get_or_init(Handlers::default)
+    }
+}
