@@ -151,7 +151,7 @@ impl OrderSagaWorkflow {
                     )
                     .options(options.clone())
                     .await?;
-                WorkflowResult::Ok(tracking)
+                Ok(tracking)
             })
             .await?;
         Ok(tracking)

@@ -40,8 +40,9 @@ impl Review {
 
     #[signal]
     pub async fn note_later(ctx: WorkflowContext<Self>, note: String, delay_ms: u64) {
-        ctx.sleep(Duration::from_millis(delay_ms)).await?;
-        ctx.state_mut(|s| s.notes.push(note));
+        if ctx.sleep(Duration::from_millis(delay_ms)).await.is_ok() {
+            ctx.state_mut(|s| s.notes.push(note));
+        }
     }
 
     #[signal(dynamic)]

@@ -44,6 +44,14 @@
 //! running.await??;
 //! # Ok(()) }
 //! ```
+//!
+//! Workflows that live long and compose: the workflow's cancellation reaches its code
+//! ([`WorkflowContext::cancelled`], [`WorkflowContext::non_cancellable`]), children are typed
+//! like activities ([`WorkflowContext::child`]), a loop continues as new
+//! ([`WorkflowContext::continue_as_new`]), other workflows are signalled and cancelled by id
+//! ([`WorkflowContext::external_workflow`]), activities and workflows of other languages are
+//! called by name ([`WorkflowContext::activity_by_name`]), and a [`Saga`] undoes completed
+//! steps. `docs/lifecycle.md` in the repository has the rules.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 

@@ -17,9 +17,7 @@ use temporalio_common::protos::{
             ChildWorkflowResult, StartChildWorkflowExecutionFailedCause, child_workflow_result,
         },
         workflow_activation::resolve_child_workflow_execution_start::Status as StartStatus,
-        workflow_commands::{
-            CancelChildWorkflowExecution, StartChildWorkflowExecution, workflow_command,
-        },
+        workflow_commands::{StartChildWorkflowExecution, workflow_command},
     },
     temporal::api::failure::v1::Failure,
 };
@@ -226,25 +224,10 @@ fn send_start<C: WorkflowDefinition>(
     })
 }
 
-/// Sends the child's cancel command unless one went out already or the child has ended.
+/// Sends the child's cancel command (at most once; nothing once it ended).
 fn cancel_child(shared: &RefCell<RunShared>, seq: u32, reason: &str) {
-    let Ok(mut shared) = shared.try_borrow_mut() else {
-        return;
-    };
-    let finished = shared.finished;
-    if let Some(child) = shared.children.get_mut(&seq)
-        && !child.result.cancel_sent
-        && !finished
-    {
-        child.result.cancel_sent = true;
-        shared
-            .commands
-            .push(workflow_command::Variant::CancelChildWorkflowExecution(
-                CancelChildWorkflowExecution {
-                    child_workflow_seq: seq,
-                    reason: reason.to_owned(),
-                },
-            ));
+    if let Ok(mut shared) = shared.try_borrow_mut() {
+        shared.cancel_child(seq, reason);
     }
 }
 
@@ -413,17 +396,12 @@ impl<C: WorkflowDefinition> ChildHandle<C> {
         signal_name: &str,
         arguments: Vec<serde_json::Value>,
     ) -> ExternalSignal {
-        let payloads = arguments
-            .iter()
-            .map(crate::payload::encode)
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| e.to_string());
-        ExternalSignal::new(
+        ExternalSignal::by_name(
             Rc::clone(&self.shared),
             self.workflow_id.clone(),
             SignalTarget::Child(self.workflow_id.clone()),
-            Ok(signal_name.to_owned()),
-            payloads,
+            signal_name,
+            &arguments,
         )
     }
 

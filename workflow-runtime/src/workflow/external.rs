@@ -94,16 +94,12 @@ impl<T> ExternalWorkflowHandle<T> {
         signal_name: &str,
         arguments: Vec<serde_json::Value>,
     ) -> ExternalSignal {
-        let payloads = arguments
-            .iter()
-            .map(crate::payload::encode)
-            .collect::<Result<Vec<_>, _>>();
-        ExternalSignal::new(
+        ExternalSignal::by_name(
             Rc::clone(&self.shared),
             self.workflow_id.clone(),
             SignalTarget::Execution(self.execution()),
-            Ok(signal_name.to_owned()),
-            payloads.map_err(|e| e.to_string()),
+            signal_name,
+            &arguments,
         )
     }
 
@@ -238,6 +234,30 @@ impl ExternalSignal {
 
 const SIGNAL: &str = "signalling";
 const CANCEL: &str = "cancelling";
+
+impl ExternalSignal {
+    /// A signal by wire name with JSON arguments, one payload each.
+    pub(crate) fn by_name(
+        shared: Rc<RefCell<RunShared>>,
+        workflow_id: String,
+        target: SignalTarget,
+        signal_name: &str,
+        arguments: &[serde_json::Value],
+    ) -> Self {
+        let payloads = arguments
+            .iter()
+            .map(crate::payload::encode)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| e.to_string());
+        Self::new(
+            shared,
+            workflow_id,
+            target,
+            Ok(signal_name.to_owned()),
+            payloads,
+        )
+    }
+}
 
 impl Future for ExternalSignal {
     type Output = Result<(), ExternalWorkflowFailed>;

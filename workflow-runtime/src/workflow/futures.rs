@@ -309,24 +309,13 @@ impl<A: ActivityDefinition> ActivityFuture<A> {
     /// (or with its result, if it completes first). An activity not yet awaited is never
     /// scheduled.
     pub fn cancel(&mut self) {
-        let Some((seq, _)) = &self.scheduled else {
-            if self.pending.is_some() {
-                self.cancelled_before_start = true;
+        match &self.scheduled {
+            Some((seq, _)) => self.shared.borrow_mut().cancel_activity(*seq),
+            None => {
+                if self.pending.is_some() {
+                    self.cancelled_before_start = true;
+                }
             }
-            return;
-        };
-        let mut shared = self.shared.borrow_mut();
-        let finished = shared.finished;
-        if let Some(activity) = shared.activities.get_mut(seq)
-            && !activity.cancel_sent
-            && !finished
-        {
-            activity.cancel_sent = true;
-            shared
-                .commands
-                .push(workflow_command::Variant::RequestCancelActivity(
-                    RequestCancelActivity { seq: *seq },
-                ));
         }
     }
 

@@ -121,9 +121,9 @@ impl Saga {
 
     /// Runs `steps`; if they fail, runs the compensations and returns the error with the
     /// compensation failures attached.
-    pub async fn run<T, E: Into<WorkflowError>>(
+    pub async fn run<T>(
         &self,
-        steps: impl Future<Output = Result<T, E>>,
+        steps: impl Future<Output = Result<T, WorkflowError>>,
     ) -> Result<T, SagaFailed> {
         match steps.await {
             Ok(value) => Ok(value),

@@ -247,6 +247,41 @@ impl RunShared {
         }
     }
 
+    /// Sends activity `seq`'s cancel command unless one went out already, the activity has
+    /// resolved or the run has finished.
+    pub(crate) fn cancel_activity(&mut self, seq: u32) {
+        let finished = self.finished;
+        if let Some(activity) = self.activities.get_mut(&seq)
+            && !activity.cancel_sent
+            && !finished
+        {
+            activity.cancel_sent = true;
+            self.commands
+                .push(workflow_command::Variant::RequestCancelActivity(
+                    RequestCancelActivity { seq },
+                ));
+        }
+    }
+
+    /// Sends child `seq`'s cancel command unless one went out already, the child has ended or
+    /// the run has finished.
+    pub(crate) fn cancel_child(&mut self, seq: u32, reason: &str) {
+        let finished = self.finished;
+        if let Some(child) = self.children.get_mut(&seq)
+            && !child.result.cancel_sent
+            && !finished
+        {
+            child.result.cancel_sent = true;
+            self.commands
+                .push(workflow_command::Variant::CancelChildWorkflowExecution(
+                    CancelChildWorkflowExecution {
+                        child_workflow_seq: seq,
+                        reason: reason.to_owned(),
+                    },
+                ));
+        }
+    }
+
     /// Applies the workflow's cancellation request: every cancellable timer is cancelled (its
     /// await returns [`Cancelled`]), every cancellable activity and child workflow is asked to
     /// cancel (core resolves them as its cancellation type says), and the tasks waiting in
@@ -283,14 +318,7 @@ impl RunShared {
                 .collect();
             activity_seqs.sort_unstable();
             for seq in activity_seqs {
-                if let Some(activity) = shared.activities.get_mut(&seq) {
-                    activity.cancel_sent = true;
-                }
-                shared
-                    .commands
-                    .push(workflow_command::Variant::RequestCancelActivity(
-                        RequestCancelActivity { seq },
-                    ));
+                shared.cancel_activity(seq);
             }
             let mut child_seqs: Vec<u32> = shared
                 .children
@@ -300,17 +328,7 @@ impl RunShared {
                 .collect();
             child_seqs.sort_unstable();
             for seq in child_seqs {
-                if let Some(child) = shared.children.get_mut(&seq) {
-                    child.result.cancel_sent = true;
-                }
-                shared
-                    .commands
-                    .push(workflow_command::Variant::CancelChildWorkflowExecution(
-                        CancelChildWorkflowExecution {
-                            child_workflow_seq: seq,
-                            reason: reason.clone(),
-                        },
-                    ));
+                shared.cancel_child(seq, &reason);
             }
             let mut wakers = std::mem::take(&mut shared.cancel_waiters);
             wakers.append(&mut shared.condition_waiters);

@@ -52,6 +52,8 @@ impl Parent {
         };
         child.signal(Kid::nudge, 7).await?;
         let doubled = child.result().await?;
+        // A handle's result can be awaited again.
+        assert_eq!(child.result().await?, doubled);
         Ok(format!("{}", doubled + 1))
     }
 }
@@ -204,4 +206,69 @@ fn continue_as_new_ends_the_run_with_the_next_input() {
     );
     let (_, commands) = TestRun::start::<Ticker>(3_u64);
     assert_eq!(completed_with::<u64>(&commands), 3);
+}
+
+/// Races a child (default options) against a timer, and drops a started child's handle.
+#[derive(Default)]
+pub struct Racer;
+
+#[workflow]
+impl Racer {
+    #[run]
+    async fn run(ctx: WorkflowContext<Self>) -> WorkflowResult<String> {
+        let handle = ctx.child(Kid::run, 1).start().await?;
+        drop(handle);
+        match ctx
+            .select(ctx.child(Kid::run, 2), ctx.sleep(Duration::from_secs(1)))
+            .await
+        {
+            Either::Left(_) => Ok("child".to_owned()),
+            Either::Right(fired) => {
+                fired?;
+                Ok("timer".to_owned())
+            }
+        }
+    }
+}
+
+#[test]
+fn a_dropped_child_call_is_cancelled_and_a_dropped_handle_is_not() {
+    let (mut run, commands) = TestRun::start_with::<Racer>(Vec::new(), Vec::new());
+    let [Command::StartChildWorkflowExecution(first)] = commands.as_slice() else {
+        panic!("{commands:?}")
+    };
+    assert!(
+        uuid::Uuid::parse_str(&first.workflow_id).is_ok(),
+        "the default child id is a UUID from the run's seed: {}",
+        first.workflow_id
+    );
+    let commands = run.commands(vec![child_started(1)]);
+    let [
+        Command::StartChildWorkflowExecution(second),
+        Command::StartTimer(_),
+    ] = commands.as_slice()
+    else {
+        panic!("dropping the first handle sent nothing: {commands:?}")
+    };
+    assert_ne!(second.workflow_id, first.workflow_id);
+    let commands = run.commands(vec![child_started(2), fire(1)]);
+    assert!(
+        matches!(
+            commands.as_slice(),
+            [
+                Command::CancelChildWorkflowExecution(CancelChildWorkflowExecution {
+                    child_workflow_seq: 2,
+                    ..
+                }),
+                Command::CompleteWorkflowExecution(_)
+            ]
+        ),
+        "the losing child call was cancelled: {commands:?}"
+    );
+    // The same seed gives the same ids on replay.
+    let (_, again) = TestRun::start_with::<Racer>(Vec::new(), Vec::new());
+    let [Command::StartChildWorkflowExecution(replayed)] = again.as_slice() else {
+        panic!("{again:?}")
+    };
+    assert_eq!(replayed.workflow_id, first.workflow_id);
 }

@@ -705,6 +705,7 @@ mod eviction;
 mod init;
 mod lifecycle;
 mod queries;
+mod saga;
 mod signals;
 mod start;
 mod timers;
