@@ -4,11 +4,16 @@
 use futures::future::LocalBoxFuture;
 use serde_json::Value;
 
+use std::rc::Rc;
+
 use crate::{
     activity::definition::ActivityDefinition,
     error::{Retry, WorkflowError, WorkflowResult, application_failure},
     payload::{Payload, PayloadError, decode, encode},
-    workflow::{context::WorkflowContext, definition::WorkflowDefinition, handlers::Handlers},
+    workflow::{
+        child::ChildCall, context::WorkflowContext, definition::WorkflowDefinition,
+        futures::ActivityWithoutTimeout, handlers::Handlers,
+    },
 };
 
 fn encode_all(arguments: &[Value]) -> Result<Vec<Payload>, PayloadError> {
@@ -86,5 +91,51 @@ impl WorkflowDefinition for WorkflowByName {
     fn handlers() -> &'static Handlers<Self> {
         static HANDLERS: std::sync::OnceLock<Handlers<WorkflowByName>> = std::sync::OnceLock::new();
         HANDLERS.get_or_init(Handlers::default)
+    }
+}
+
+impl<W> WorkflowContext<W> {
+    /// Calls an activity by its type name with JSON arguments (one value per parameter), for
+    /// activities implemented in another language; the result is a JSON value. Set the
+    /// options (and usually the other worker's task queue) as for [`activity`](Self::activity).
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// # use workflow_runtime::prelude::*;
+    /// #[derive(Default)]
+    /// pub struct Greeter;
+    ///
+    /// #[workflow]
+    /// impl Greeter {
+    ///     #[run]
+    ///     async fn run(ctx: WorkflowContext<Self>, name: String) -> WorkflowResult<String> {
+    ///         let options = ActivityOptions::start_to_close(Duration::from_secs(10))
+    ///             .task_queue("python-activities");
+    ///         let greeting = ctx
+    ///             .activity_by_name("compose_greeting", vec![serde_json::json!(name)])
+    ///             .options(options)
+    ///             .await?;
+    ///         Ok(greeting.as_str().unwrap_or_default().to_owned())
+    ///     }
+    /// }
+    /// ```
+    pub fn activity_by_name(
+        &self,
+        activity_type: &str,
+        arguments: Vec<serde_json::Value>,
+    ) -> ActivityWithoutTimeout<ActivityByName> {
+        ActivityWithoutTimeout::named(Rc::clone(self.shared()), Rc::from(activity_type), arguments)
+    }
+
+    /// Starts a child workflow by its type name with JSON arguments, for workflows implemented
+    /// in another language; the result is a JSON value. Options and handles work as for
+    /// [`child`](Self::child); signal such a child with
+    /// [`ChildHandle::signal_by_name`](crate::ChildHandle::signal_by_name).
+    pub fn child_by_name(
+        &self,
+        workflow_type: &str,
+        arguments: Vec<serde_json::Value>,
+    ) -> ChildCall<WorkflowByName> {
+        ChildCall::named(Rc::clone(self.shared()), Rc::from(workflow_type), arguments)
     }
 }

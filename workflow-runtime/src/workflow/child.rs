@@ -31,12 +31,50 @@ use crate::{
     options::ChildWorkflowOptions,
     payload::{decode_result, encode},
     workflow::{
-        definition::WorkflowDefinition,
+        context::WorkflowContext,
+        definition::{WorkflowDefinition, WorkflowRunFn},
         external::{ExternalSignal, SignalTarget, signal_name},
         handler_fn::{HandlerArgs, SignalFn},
         shared::{Pending, PendingChild, RunShared, SlotRef, new_slot, peek_slot, poll_slot},
     },
 };
+
+impl<W> WorkflowContext<W> {
+    /// Calls a child workflow by its `#[run]` method; `.await` starts it and waits for its
+    /// result, `.start().await` waits only for the start and gives a
+    /// [`ChildHandle`](crate::ChildHandle) to signal, cancel and await it. `.options(..)` sets
+    /// the workflow id (a deterministic random UUID by default), task queue (the parent's by
+    /// default), timeouts, retry policy, parent close policy, cancellation type, id reuse
+    /// policy and memo. The input type is checked at compile time.
+    ///
+    /// ```
+    /// # use workflow_runtime::prelude::*;
+    /// #[derive(Default)]
+    /// pub struct Countdown;
+    ///
+    /// #[workflow]
+    /// impl Countdown {
+    ///     #[run]
+    ///     async fn run(ctx: WorkflowContext<Self>, depth: u32) -> WorkflowResult<u32> {
+    ///         if depth == 0 {
+    ///             return Ok(1);
+    ///         }
+    ///         let below = ctx.child(Countdown::run, depth - 1).await?;
+    ///         Ok(below + 1)
+    ///     }
+    /// }
+    /// ```
+    pub fn child<F, Args>(
+        &self,
+        _run: F,
+        input: <F::Workflow as WorkflowDefinition>::Input,
+    ) -> ChildCall<F::Workflow>
+    where
+        F: WorkflowRunFn<Args>,
+    {
+        ChildCall::new(Rc::clone(self.shared()), input)
+    }
+}
 
 /// A child workflow call, returned by [`WorkflowContext::child`](crate::WorkflowContext::child):
 /// `.await` starts the child and waits for its result; [`start`](Self::start) waits only for

@@ -16,12 +16,7 @@ use crate::{
     activity::definition::{ActivityDefinition, ActivityFn},
     error::Cancelled,
     workflow::{
-        by_name::{ActivityByName, WorkflowByName},
         cancellation::NonCancellable,
-        child::ChildCall,
-        continue_as_new::ContinueAsNew,
-        definition::{WorkflowDefinition, WorkflowRunFn},
-        external::ExternalWorkflowHandle,
         futures::{ActivityWithoutTimeout, Timer},
         info::WorkflowInfo,
         shared::RunShared,
@@ -301,133 +296,6 @@ impl<W> WorkflowContext<W> {
         F: ActivityFn<Args>,
     {
         ActivityWithoutTimeout::new(Rc::clone(&self.shared), input)
-    }
-
-    /// Calls a child workflow by its `#[run]` method; `.await` starts it and waits for its
-    /// result, `.start().await` waits only for the start and gives a
-    /// [`ChildHandle`](crate::ChildHandle) to signal, cancel and await it. `.options(..)` sets
-    /// the workflow id (a deterministic random UUID by default), task queue (the parent's by
-    /// default), timeouts, retry policy, parent close policy, cancellation type, id reuse
-    /// policy and memo. The input type is checked at compile time.
-    ///
-    /// ```
-    /// # use workflow_runtime::prelude::*;
-    /// #[derive(Default)]
-    /// pub struct Countdown;
-    ///
-    /// #[workflow]
-    /// impl Countdown {
-    ///     #[run]
-    ///     async fn run(ctx: WorkflowContext<Self>, depth: u32) -> WorkflowResult<u32> {
-    ///         if depth == 0 {
-    ///             return Ok(1);
-    ///         }
-    ///         let below = ctx.child(Countdown::run, depth - 1).await?;
-    ///         Ok(below + 1)
-    ///     }
-    /// }
-    /// ```
-    pub fn child<F, Args>(
-        &self,
-        _run: F,
-        input: <F::Workflow as WorkflowDefinition>::Input,
-    ) -> ChildCall<F::Workflow>
-    where
-        F: WorkflowRunFn<Args>,
-    {
-        ChildCall::new(Rc::clone(&self.shared), input)
-    }
-
-    /// Calls an activity by its type name with JSON arguments (one value per parameter), for
-    /// activities implemented in another language; the result is a JSON value. Set the
-    /// options (and usually the other worker's task queue) as for [`activity`](Self::activity).
-    ///
-    /// ```
-    /// # use std::time::Duration;
-    /// # use workflow_runtime::prelude::*;
-    /// #[derive(Default)]
-    /// pub struct Greeter;
-    ///
-    /// #[workflow]
-    /// impl Greeter {
-    ///     #[run]
-    ///     async fn run(ctx: WorkflowContext<Self>, name: String) -> WorkflowResult<String> {
-    ///         let options = ActivityOptions::start_to_close(Duration::from_secs(10))
-    ///             .task_queue("python-activities");
-    ///         let greeting = ctx
-    ///             .activity_by_name("compose_greeting", vec![serde_json::json!(name)])
-    ///             .options(options)
-    ///             .await?;
-    ///         Ok(greeting.as_str().unwrap_or_default().to_owned())
-    ///     }
-    /// }
-    /// ```
-    pub fn activity_by_name(
-        &self,
-        activity_type: &str,
-        arguments: Vec<serde_json::Value>,
-    ) -> ActivityWithoutTimeout<ActivityByName> {
-        ActivityWithoutTimeout::named(Rc::clone(&self.shared), Rc::from(activity_type), arguments)
-    }
-
-    /// Starts a child workflow by its type name with JSON arguments, for workflows implemented
-    /// in another language; the result is a JSON value. Options and handles work as for
-    /// [`child`](Self::child); signal such a child with
-    /// [`ChildHandle::signal_by_name`](crate::ChildHandle::signal_by_name).
-    pub fn child_by_name(
-        &self,
-        workflow_type: &str,
-        arguments: Vec<serde_json::Value>,
-    ) -> ChildCall<WorkflowByName> {
-        ChildCall::named(Rc::clone(&self.shared), Rc::from(workflow_type), arguments)
-    }
-
-    /// Ends this run and starts a new run of a workflow (usually this one) under the same
-    /// workflow id, with a fresh history: `return ctx.continue_as_new(Self::run, next).await;`.
-    /// The input type is checked at compile time; `.options(..)` changes the task queue,
-    /// timeouts, retry policy, memo or search attributes, and what is not set carries over.
-    /// A client waiting on the workflow's result follows the chain to the last run.
-    ///
-    /// ```
-    /// # use workflow_runtime::prelude::*;
-    /// #[derive(Default)]
-    /// pub struct Ticker;
-    ///
-    /// #[workflow]
-    /// impl Ticker {
-    ///     #[run]
-    ///     async fn run(ctx: WorkflowContext<Self>, ticks: u64) -> WorkflowResult<u64> {
-    ///         if ticks < 3 {
-    ///             return ctx.continue_as_new(Ticker::run, ticks + 1).await;
-    ///         }
-    ///         Ok(ticks)
-    ///     }
-    /// }
-    /// ```
-    pub fn continue_as_new<F, Args, T>(
-        &self,
-        _run: F,
-        input: <F::Workflow as WorkflowDefinition>::Input,
-    ) -> ContinueAsNew<T>
-    where
-        F: WorkflowRunFn<Args>,
-    {
-        ContinueAsNew::new(
-            Rc::clone(&self.shared),
-            <F::Workflow as WorkflowDefinition>::NAME,
-            <F::Workflow as WorkflowDefinition>::encode_input(&input),
-        )
-    }
-
-    /// Another workflow, by workflow id, to signal or cancel from workflow code. `T` is its
-    /// workflow type when it is written in Rust (signals are then named by method and
-    /// type-checked); for a workflow in another language use `external_workflow::<()>` and
-    /// [`signal_by_name`](ExternalWorkflowHandle::signal_by_name).
-    pub fn external_workflow<T>(
-        &self,
-        workflow_id: impl Into<String>,
-    ) -> ExternalWorkflowHandle<T> {
-        ExternalWorkflowHandle::new(Rc::clone(&self.shared), workflow_id.into())
     }
 
     /// Waits for two futures (or activity calls), polling them in argument order, so the

@@ -22,8 +22,51 @@ use crate::{
     error::WorkflowError,
     options::ContinueAsNewOptions,
     payload::{PayloadError, encode},
-    workflow::shared::RunShared,
+    workflow::{
+        context::WorkflowContext,
+        definition::{WorkflowDefinition, WorkflowRunFn},
+        shared::RunShared,
+    },
 };
+
+impl<W> WorkflowContext<W> {
+    /// Ends this run and starts a new run of a workflow (usually this one) under the same
+    /// workflow id, with a fresh history: `return ctx.continue_as_new(Self::run, next).await;`.
+    /// The input type is checked at compile time; `.options(..)` changes the task queue,
+    /// timeouts, retry policy, memo or search attributes, and what is not set carries over.
+    /// A client waiting on the workflow's result follows the chain to the last run.
+    ///
+    /// ```
+    /// # use workflow_runtime::prelude::*;
+    /// #[derive(Default)]
+    /// pub struct Ticker;
+    ///
+    /// #[workflow]
+    /// impl Ticker {
+    ///     #[run]
+    ///     async fn run(ctx: WorkflowContext<Self>, ticks: u64) -> WorkflowResult<u64> {
+    ///         if ticks < 3 {
+    ///             return ctx.continue_as_new(Ticker::run, ticks + 1).await;
+    ///         }
+    ///         Ok(ticks)
+    ///     }
+    /// }
+    /// ```
+    pub fn continue_as_new<F, Args, T>(
+        &self,
+        _run: F,
+        input: <F::Workflow as WorkflowDefinition>::Input,
+    ) -> ContinueAsNew<T>
+    where
+        F: WorkflowRunFn<Args>,
+    {
+        ContinueAsNew::new(
+            Rc::clone(self.shared()),
+            <F::Workflow as WorkflowDefinition>::NAME,
+            <F::Workflow as WorkflowDefinition>::encode_input(&input),
+        )
+    }
+}
 
 /// Ends this run and starts the next one; made by
 /// [`WorkflowContext::continue_as_new`](crate::WorkflowContext::continue_as_new). Awaiting it

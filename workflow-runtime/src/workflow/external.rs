@@ -28,12 +28,26 @@ use crate::{
     error::{ExternalWorkflowFailed, Retry, application_failure, failure_type, received},
     payload::Payload,
     workflow::{
+        context::WorkflowContext,
         definition::WorkflowDefinition,
         handler_fn::{HandlerArgs, SignalFn},
         handlers::HandlerKind,
         shared::{RunShared, SlotRef, new_slot, poll_slot},
     },
 };
+
+impl<W> WorkflowContext<W> {
+    /// Another workflow, by workflow id, to signal or cancel from workflow code. `T` is its
+    /// workflow type when it is written in Rust (signals are then named by method and
+    /// type-checked); for a workflow in another language use `external_workflow::<()>` and
+    /// [`signal_by_name`](ExternalWorkflowHandle::signal_by_name).
+    pub fn external_workflow<T>(
+        &self,
+        workflow_id: impl Into<String>,
+    ) -> ExternalWorkflowHandle<T> {
+        ExternalWorkflowHandle::new(Rc::clone(self.shared()), workflow_id.into())
+    }
+}
 
 /// Another workflow, named by id, that workflow code can signal or cancel; made by
 /// [`WorkflowContext::external_workflow`](crate::WorkflowContext::external_workflow).
