@@ -15,6 +15,7 @@ use futures::future::Either;
 use crate::{
     activity::definition::{ActivityDefinition, ActivityFn},
     error::Cancelled,
+    workflow::shared::add_waker,
     workflow::{
         cancellation::NonCancellable,
         futures::{ActivityWithoutTimeout, Timer},
@@ -120,7 +121,7 @@ impl<W> WorkflowContext<W> {
             if cancellable && let Some(cancelled) = shared.cancellation_here() {
                 return Poll::Ready(Err(cancelled));
             }
-            shared.condition_waiters.push(cx.waker().clone());
+            add_waker(&mut shared.condition_waiters, cx.waker());
             Poll::Pending
         })
         .await
@@ -169,7 +170,7 @@ impl<W> WorkflowContext<W> {
             match &shared.cancel_requested {
                 Some(reason) => Poll::Ready(Cancelled::new(reason.clone())),
                 None => {
-                    shared.cancel_waiters.push(cx.waker().clone());
+                    add_waker(&mut shared.cancel_waiters, cx.waker());
                     Poll::Pending
                 }
             }

@@ -31,7 +31,10 @@ use crate::{
 /// A value that a future waits for and an activation job delivers.
 pub(crate) struct Slot<T> {
     pub(crate) value: Option<T>,
-    waker: Option<Waker>,
+    /// The tasks to wake on delivery: one for a value that is taken ([`poll_slot`]), any
+    /// number for one that is read in place ([`peek_slot`], a child's result awaited from
+    /// several tasks).
+    wakers: Vec<Waker>,
 }
 
 pub(crate) type SlotRef<T> = Rc<RefCell<Slot<T>>>;
@@ -39,39 +42,50 @@ pub(crate) type SlotRef<T> = Rc<RefCell<Slot<T>>>;
 pub(crate) fn new_slot<T>() -> SlotRef<T> {
     Rc::new(RefCell::new(Slot {
         value: None,
-        waker: None,
+        wakers: Vec::new(),
     }))
 }
 
 pub(crate) fn resolve_slot<T>(slot: &SlotRef<T>, value: T) {
-    let waker = {
+    let wakers = {
         let mut slot = slot.borrow_mut();
         slot.value = Some(value);
-        slot.waker.take()
+        std::mem::take(&mut slot.wakers)
     };
-    if let Some(waker) = waker {
+    for waker in wakers {
         waker.wake();
     }
 }
 
+/// Takes the value once it is delivered; the one future that owns the slot waits on it.
 pub(crate) fn poll_slot<T>(slot: &SlotRef<T>, cx: &Context<'_>) -> Poll<T> {
     let mut slot = slot.borrow_mut();
     match slot.value.take() {
         Some(value) => Poll::Ready(value),
         None => {
-            slot.waker = Some(cx.waker().clone());
+            slot.wakers.clear();
+            slot.wakers.push(cx.waker().clone());
             Poll::Pending
         }
     }
 }
 
-/// Like [`poll_slot`], but leaves the value in place for later polls.
+/// Adds `waker` to `wakers` unless it would wake the same task as one already there, so a
+/// task polled again and again while it waits is not listed again each time.
+pub(crate) fn add_waker(wakers: &mut Vec<Waker>, waker: &Waker) {
+    if !wakers.iter().any(|w| w.will_wake(waker)) {
+        wakers.push(waker.clone());
+    }
+}
+
+/// Like [`poll_slot`], but leaves the value in place for later polls, and wakes every task
+/// that waits on it.
 pub(crate) fn peek_slot<T: Clone>(slot: &SlotRef<T>, cx: &Context<'_>) -> Poll<T> {
     let mut slot = slot.borrow_mut();
     match &slot.value {
         Some(value) => Poll::Ready(value.clone()),
         None => {
-            slot.waker = Some(cx.waker().clone());
+            add_waker(&mut slot.wakers, cx.waker());
             Poll::Pending
         }
     }

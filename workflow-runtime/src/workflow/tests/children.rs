@@ -272,3 +272,25 @@ fn a_dropped_child_call_is_cancelled_and_a_dropped_handle_is_not() {
     };
     assert_eq!(replayed.workflow_id, first.workflow_id);
 }
+
+/// Awaits one child's result from two futures at once.
+#[derive(Default)]
+pub struct TwoWaiters;
+
+#[workflow]
+impl TwoWaiters {
+    #[run]
+    async fn run(ctx: WorkflowContext<Self>) -> WorkflowResult<u32> {
+        let kid = ctx.child(Kid::run, 4).start().await?;
+        let (a, b) = ctx.join(kid.result(), kid.result()).await;
+        Ok(a? + b?)
+    }
+}
+
+#[test]
+fn a_child_s_result_reaches_every_future_awaiting_it() {
+    let (mut run, _) = TestRun::start_with::<TwoWaiters>(Vec::new(), Vec::new());
+    assert!(run.commands(vec![child_started(1)]).is_empty());
+    let commands = run.commands(vec![child_completed(1, payload(8_u32))]);
+    assert_eq!(completed_with::<u32>(&commands), 16);
+}
