@@ -14,4 +14,5 @@ mod outage;
 mod python;
 mod replay;
 mod shutdown;
+mod testing_tools;
 mod timers;

@@ -2,7 +2,7 @@
 //! the user's function or method and encodes its result. `#[activities]` structs register
 //! their methods here through [`ActivityGroup`].
 
-use std::{collections::BTreeMap, sync::Arc};
+use std::{collections::BTreeMap, future::Future, sync::Arc};
 
 use futures::{FutureExt, future::BoxFuture};
 
@@ -27,12 +27,17 @@ pub(crate) type ActivityHandler = Arc<
 #[derive(Default, Clone)]
 pub struct ActivityRegistry {
     handlers: BTreeMap<&'static str, ActivityHandler>,
+    /// Test doubles; they win over `handlers` whatever the order of registration.
+    mocks: BTreeMap<&'static str, ActivityHandler>,
     duplicates: Vec<&'static str>,
 }
 
 impl std::fmt::Debug for ActivityRegistry {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_list().entries(self.handlers.keys()).finish()
+        f.debug_struct("ActivityRegistry")
+            .field("activities", &self.handlers.keys())
+            .field("mocks", &self.mocks.keys())
+            .finish()
     }
 }
 
@@ -81,23 +86,53 @@ impl ActivityRegistry {
         );
     }
 
+    /// Replaces activity `A` (registered or not) with `mock`, a function of the activity's
+    /// input with the activity's result type.
+    pub(crate) fn add_mock<A, M, Fut>(&mut self, mock: M)
+    where
+        A: ActivityDefinition,
+        M: Fn(A::Input) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<A::Output, ActivityError>> + Send + 'static,
+    {
+        let mock = Arc::new(mock);
+        let handler: ActivityHandler = Arc::new(move |_ctx, payloads| {
+            let mock = Arc::clone(&mock);
+            decode_and_run::<A>(&payloads, move |input| mock(input).boxed())
+        });
+        if self.mocks.insert(A::NAME, handler).is_some() {
+            self.duplicates.push(A::NAME);
+        }
+    }
+
     /// Names registered more than once.
     pub(crate) fn duplicates(&self) -> &[&'static str] {
         &self.duplicates
     }
 
     pub(crate) fn is_empty(&self) -> bool {
-        self.handlers.is_empty()
+        self.handlers.is_empty() && self.mocks.is_empty()
     }
 
     /// The handler for `name`; the error lists the registered names.
     pub(crate) fn get(&self, name: &str) -> Result<ActivityHandler, String> {
-        self.handlers.get(name).cloned().ok_or_else(|| {
-            format!(
-                "unknown activity type `{name}`: this worker registers {}",
-                name_list(self.handlers.keys().copied())
-            )
-        })
+        self.mocks
+            .get(name)
+            .or_else(|| self.handlers.get(name))
+            .cloned()
+            .ok_or_else(|| {
+                let mut names: Vec<&str> = self
+                    .handlers
+                    .keys()
+                    .chain(self.mocks.keys())
+                    .copied()
+                    .collect();
+                names.sort_unstable();
+                names.dedup();
+                format!(
+                    "unknown activity type `{name}`: this worker registers {}",
+                    name_list(names)
+                )
+            })
     }
 }
 

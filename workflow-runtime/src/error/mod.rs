@@ -185,7 +185,12 @@ impl ActivityError {
 
     pub(crate) fn into_failure(self) -> Failure {
         let retry = match self.kind {
-            ActivityErrorKind::Cancelled => return cancelled_failure(self.message),
+            ActivityErrorKind::Cancelled => {
+                return Failure {
+                    cause: self.cause,
+                    ..cancelled_failure(self.message)
+                };
+            }
             ActivityErrorKind::Retryable => Retry::Retryable,
             ActivityErrorKind::NonRetryable => Retry::NonRetryable,
         };

