@@ -1,17 +1,25 @@
-//! The testing tools against the dev server: a mocked activity replaces the real one on a
-//! worker while the others run for real.
+//! The testing tools: a mocked activity replaces the real one on a worker while the others
+//! run for real (dev server), and the time-skipping test server runs days of workflow time in
+//! seconds.
 
-use std::sync::{Arc, Mutex};
+use std::{
+    sync::{
+        Arc, Mutex,
+        atomic::{AtomicU32, Ordering},
+    },
+    time::{Duration, Instant},
+};
 
-use examples::order_workflow::{
-    OrderActivities, OrderStatus, OrderWorkflow, Payment, PaymentRequest,
+use examples::{
+    approval_workflow::{ApprovalRequest, ApprovalWorkflow, DecidedBy},
+    order_workflow::{OrderActivities, OrderStatus, OrderWorkflow, Payment, PaymentRequest},
 };
 use tests::{
-    RunningWorker, client,
+    PATIENCE, RunningWorker, client, eventually,
     fixtures::{PAYMENT_LIMIT_CENTS, UNIT_PRICE_CENTS, order, order_activities, order_worker},
     task_queue,
 };
-use workflow_runtime::StartOptions;
+use workflow_runtime::{prelude::*, testing::TestEnvironment};
 
 #[tokio::test]
 async fn a_mocked_payment_approves_an_order_the_real_gateway_would_decline() {
@@ -53,5 +61,167 @@ async fn a_mocked_payment_approves_an_order_the_real_gateway_would_decline() {
     // The other activities ran for real: the stock was reserved and the order shipped.
     assert!(result.reservation_id.starts_with("rsv-"), "{result:?}");
     assert_eq!(activities.journal(), [format!("ship {id} Lyon")]);
+    worker.stop().await.expect("clean shutdown");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Time skipping.
+
+/// Ticks once an hour, calling `tick` each time.
+#[derive(Default)]
+pub struct Hourly;
+
+#[workflow]
+impl Hourly {
+    #[run]
+    async fn run(ctx: WorkflowContext<Self>, hours: u32) -> WorkflowResult<u32> {
+        for _ in 0..hours {
+            ctx.sleep(Duration::from_secs(3600)).await?;
+            ctx.activity(Ticks::tick, ())
+                .options(ActivityOptions::start_to_close(Duration::from_secs(10)))
+                .await?;
+        }
+        Ok(hours)
+    }
+}
+
+/// Counts the ticks.
+#[derive(Debug, Default)]
+pub struct Ticks {
+    count: AtomicU32,
+}
+
+#[activities]
+impl Ticks {
+    #[activity]
+    async fn tick(&self, _ctx: ActivityContext) -> Result<u32, ActivityError> {
+        Ok(self.count.fetch_add(1, Ordering::SeqCst) + 1)
+    }
+}
+
+#[tokio::test]
+async fn the_approval_workflow_s_real_24_hour_timeout_passes_in_seconds() {
+    let started = Instant::now();
+    let env = TestEnvironment::time_skipping().await.expect("test server");
+    let startup = started.elapsed();
+    let worker = RunningWorker::start(env.worker("approvals").workflow::<ApprovalWorkflow>());
+    let before = env.now().await.expect("clock");
+    let run_started = Instant::now();
+    let decision = env
+        .client()
+        .execute(
+            ApprovalWorkflow::run,
+            ApprovalRequest {
+                description: "a new laptop".into(),
+                timeout_seconds: 86_400,
+            },
+            StartOptions::new("approval-24h", "approvals"),
+        )
+        .await
+        .expect("decided");
+    let after = env.now().await.expect("clock");
+    eprintln!(
+        "time-skipping server up in {startup:?}; 24 h approval timeout in {:?}",
+        run_started.elapsed()
+    );
+    assert_eq!(decision.decided_by, DecidedBy::Timeout);
+    assert!(!decision.approved);
+    let skipped = after
+        .duration_since(before)
+        .expect("the clock moved forward");
+    assert!(
+        skipped >= Duration::from_secs(86_400),
+        "skipped {skipped:?}"
+    );
+    worker.stop().await.expect("clean shutdown");
+}
+
+#[tokio::test]
+async fn two_hours_ahead_the_hourly_activity_has_run_twice() {
+    let env = TestEnvironment::time_skipping().await.expect("test server");
+    let ticks = Arc::new(Ticks::default());
+    let worker = RunningWorker::start(
+        env.worker("hourly")
+            .workflow::<Hourly>()
+            .shared_activities(Arc::clone(&ticks)),
+    );
+    let started = Instant::now();
+    env.client()
+        .start(Hourly::run, 10, StartOptions::new("hourly-1", "hourly"))
+        .await
+        .expect("start");
+    env.sleep(Duration::from_secs(2 * 3600 + 60))
+        .await
+        .expect("skip two hours");
+    eventually(PATIENCE, "two ticks", || async {
+        match ticks.count.load(Ordering::SeqCst) {
+            2 => Ok(()),
+            other => Err(other),
+        }
+    })
+    .await;
+    eprintln!("two hours of an hourly loop in {:?}", started.elapsed());
+    worker.stop().await.expect("clean shutdown");
+    assert_eq!(
+        ticks.count.load(Ordering::SeqCst),
+        2,
+        "time stood still since"
+    );
+}
+
+#[tokio::test]
+async fn with_automatic_skipping_paused_the_clock_stands_still_until_the_test_moves_it() {
+    let env = TestEnvironment::time_skipping().await.expect("test server");
+    let ticks = Arc::new(Ticks::default());
+    let worker = RunningWorker::start(
+        env.worker("paused")
+            .workflow::<Hourly>()
+            .shared_activities(Arc::clone(&ticks)),
+    );
+    let handle = env
+        .client()
+        .start(Hourly::run, 1, StartOptions::new("paused-1", "paused"))
+        .await
+        .expect("start");
+    let before = env.now().await.expect("clock");
+    let waited = env
+        .without_time_skipping(tokio::time::timeout(
+            Duration::from_millis(500),
+            handle.result(),
+        ))
+        .await;
+    assert!(
+        waited.is_err(),
+        "the hour did not pass while skipping was paused"
+    );
+    assert_eq!(ticks.count.load(Ordering::SeqCst), 0);
+    assert!(env.now().await.expect("clock") < before + Duration::from_secs(3600));
+    // Waiting on the result with skipping on again lets the hour pass.
+    assert_eq!(handle.result().await.expect("completes"), 1);
+    assert_eq!(ticks.count.load(Ordering::SeqCst), 1);
+    worker.stop().await.expect("clean shutdown");
+}
+
+#[tokio::test]
+async fn the_local_environment_offers_the_same_interface_in_real_time() {
+    let env = TestEnvironment::local().await.expect("dev server");
+    assert!(!env.skips_time());
+    let before = env.now().await.expect("clock");
+    env.sleep(Duration::from_millis(20)).await.expect("sleeps");
+    assert!(env.now().await.expect("clock") >= before + Duration::from_millis(20));
+    let worker = RunningWorker::start(env.worker("local-approvals").workflow::<ApprovalWorkflow>());
+    let decision = env
+        .client()
+        .execute(
+            ApprovalWorkflow::run,
+            ApprovalRequest {
+                description: "a chair".into(),
+                timeout_seconds: 0,
+            },
+            StartOptions::new("approval-local", "local-approvals"),
+        )
+        .await
+        .expect("decided");
+    assert_eq!(decision.decided_by, DecidedBy::Timeout);
     worker.stop().await.expect("clean shutdown");
 }

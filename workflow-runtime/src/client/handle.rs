@@ -258,6 +258,11 @@ impl UntypedWorkflowHandle {
     /// Waits for the workflow to close (following continue-as-new and retries) and returns
     /// its result payloads.
     pub async fn result_payloads(&self) -> Result<Vec<Payload>, ClientError> {
+        // On the time-skipping test server, the clock runs free while the result is awaited.
+        self.client.skipping_time(self.wait_for_close()).await
+    }
+
+    async fn wait_for_close(&self) -> Result<Vec<Payload>, ClientError> {
         let mut run_id = self.run_id.clone();
         let mut page_token = Vec::new();
         loop {

@@ -4,6 +4,7 @@
 mod error;
 mod handle;
 mod options;
+mod time_skipping;
 mod update;
 
 use temporalio_client::{ConnectionOptions, grpc::WorkflowService, tonic};
@@ -21,6 +22,7 @@ use temporalio_common::protos::temporal::api::{
 pub use error::ClientError;
 pub use handle::{UntypedWorkflowHandle, WorkflowHandle};
 pub use options::{ClientOptions, StartOptions};
+pub(crate) use time_skipping::AutoTimeSkipping;
 pub use update::{UntypedUpdateHandle, UpdateHandle, UpdateOptions, UpdateStage};
 
 use crate::{
@@ -41,6 +43,8 @@ pub struct Client {
     connection: temporalio_client::Connection,
     namespace: String,
     identity: String,
+    /// Set for a client of the time-skipping test server.
+    time_skipping: Option<AutoTimeSkipping>,
 }
 
 impl std::fmt::Debug for Client {
@@ -79,7 +83,18 @@ impl Client {
             connection,
             namespace: options.namespace,
             identity,
+            time_skipping: None,
         })
+    }
+
+    /// This client, skipping the test server's time while it waits on results.
+    pub(crate) fn with_time_skipping(mut self, auto: AutoTimeSkipping) -> Self {
+        self.time_skipping = Some(auto);
+        self
+    }
+
+    pub(crate) fn time_skipping(&self) -> Option<&AutoTimeSkipping> {
+        self.time_skipping.as_ref()
     }
 
     /// The namespace this client works in.

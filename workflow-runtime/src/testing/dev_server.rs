@@ -283,7 +283,7 @@ impl Drop for DevServer {
 }
 
 /// Kills `server_pid` once this process is gone, so no server outlives a killed test run.
-fn spawn_watchdog(server_pid: u32) -> Option<Child> {
+pub(crate) fn spawn_watchdog(server_pid: u32) -> Option<Child> {
     let script = format!(
         "while kill -0 {parent} 2>/dev/null; do sleep 1; done; kill {server_pid} 2>/dev/null",
         parent = std::process::id()
@@ -297,7 +297,7 @@ fn spawn_watchdog(server_pid: u32) -> Option<Child> {
         .ok()
 }
 
-fn free_port() -> Result<u16, DevServerError> {
+pub(crate) fn free_port() -> Result<u16, DevServerError> {
     TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .map(|a| a.port())

