@@ -237,42 +237,14 @@ impl DevServer {
     }
 
     async fn wait_ready(&mut self) -> Result<(), DevServerError> {
-        let waited = Duration::from_secs(60);
-        let deadline = Instant::now() + waited;
-        let mut last_error = None;
-        while Instant::now() < deadline {
-            if let Some(child) = self.child.as_mut()
-                && let Ok(Some(status)) = child.try_wait()
-            {
-                let log = std::fs::read_to_string(&self.log_path).unwrap_or_default();
-                return Err(DevServerError::Exited { status, log });
-            }
-            match self.namespace_ready().await {
-                Ok(()) => return Ok(()),
-                Err(e) => last_error = Some(e),
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        Err(DevServerError::NotReady {
-            address: self.address.clone(),
-            waited,
-            last_error,
+        let Some(child) = self.child.as_mut() else {
+            return Ok(());
+        };
+        let client_options = ClientOptions::new(self.address.clone());
+        wait_until_answers(child, &self.log_path, &self.address, || {
+            namespace_ready(client_options.clone())
         })
-    }
-
-    async fn namespace_ready(&self) -> Result<(), ClientError> {
-        let client = self.client().await?;
-        // The raw gRPC client, without retries: this loop decides when to ask again.
-        client
-            .connection()
-            .workflow_service()
-            .describe_namespace(tonic::Request::new(DescribeNamespaceRequest {
-                namespace: "default".to_owned(),
-                ..Default::default()
-            }))
-            .await
-            .map_err(ClientError::rpc)?;
-        Ok(())
+        .await
     }
 }
 
@@ -280,6 +252,55 @@ impl Drop for DevServer {
     fn drop(&mut self) {
         let _ = self.stop();
     }
+}
+
+/// Waits up to 60 s until `answers` succeeds, failing early with the log if the server process
+/// exits; shared by the dev server and the time-skipping test server.
+pub(crate) async fn wait_until_answers<F, Fut>(
+    child: &mut Child,
+    log_path: &Path,
+    address: &str,
+    mut answers: F,
+) -> Result<(), DevServerError>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<(), ClientError>>,
+{
+    let waited = Duration::from_secs(60);
+    let deadline = Instant::now() + waited;
+    let mut last_error = None;
+    while Instant::now() < deadline {
+        if let Ok(Some(status)) = child.try_wait() {
+            let log = std::fs::read_to_string(log_path).unwrap_or_default();
+            return Err(DevServerError::Exited { status, log });
+        }
+        match answers().await {
+            Ok(()) => return Ok(()),
+            Err(e) => last_error = Some(e),
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    Err(DevServerError::NotReady {
+        address: address.to_owned(),
+        waited,
+        last_error,
+    })
+}
+
+/// Whether the dev server's `default` namespace answers, asked once on the raw gRPC client
+/// (without retries: the caller decides when to ask again).
+async fn namespace_ready(options: ClientOptions) -> Result<(), ClientError> {
+    let client = Client::connect(options).await?;
+    client
+        .connection()
+        .workflow_service()
+        .describe_namespace(tonic::Request::new(DescribeNamespaceRequest {
+            namespace: "default".to_owned(),
+            ..Default::default()
+        }))
+        .await
+        .map_err(ClientError::rpc)?;
+    Ok(())
 }
 
 /// Kills `server_pid` once this process is gone, so no server outlives a killed test run.

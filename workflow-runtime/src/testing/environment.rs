@@ -4,7 +4,7 @@
 use std::{
     path::PathBuf,
     process::{Child, Command, Stdio},
-    time::{Duration, Instant, SystemTime},
+    time::{Duration, SystemTime},
 };
 
 use temporalio_client::tonic;
@@ -14,7 +14,7 @@ use crate::{
     client::{AutoTimeSkipping, Client, ClientError, ClientOptions},
     convert::{proto_duration, system_time},
     testing::{
-        dev_server::{DevServer, free_port, spawn_watchdog},
+        dev_server::{DevServer, free_port, spawn_watchdog, wait_until_answers},
         error::DevServerError,
         provision::{temporal_test_server, tools_dir},
     },
@@ -218,37 +218,24 @@ impl TestServer {
 
     /// Waits until the test service answers.
     async fn wait_ready(&mut self, log_path: &std::path::Path) -> Result<(), DevServerError> {
-        let waited = Duration::from_secs(60);
-        let deadline = Instant::now() + waited;
-        let mut last_error = None;
-        while Instant::now() < deadline {
-            if let Ok(Some(status)) = self.child.try_wait() {
-                let log = std::fs::read_to_string(log_path).unwrap_or_default();
-                return Err(DevServerError::Exited { status, log });
-            }
-            match self.answers().await {
-                Ok(()) => return Ok(()),
-                Err(e) => last_error = Some(e),
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        Err(DevServerError::NotReady {
-            address: self.address.clone(),
-            waited,
-            last_error,
+        let options = ClientOptions::new(self.address.clone());
+        wait_until_answers(&mut self.child, log_path, &self.address, || {
+            test_service_ready(options.clone())
         })
+        .await
     }
+}
 
-    async fn answers(&self) -> Result<(), ClientError> {
-        let client = Client::connect(ClientOptions::new(self.address.clone())).await?;
-        client
-            .connection()
-            .test_service()
-            .get_current_time(tonic::Request::new(()))
-            .await
-            .map_err(ClientError::rpc)?;
-        Ok(())
-    }
+/// Whether the test server's test service answers, asked once.
+async fn test_service_ready(options: ClientOptions) -> Result<(), ClientError> {
+    let client = Client::connect(options).await?;
+    client
+        .connection()
+        .test_service()
+        .get_current_time(tonic::Request::new(()))
+        .await
+        .map_err(ClientError::rpc)?;
+    Ok(())
 }
 
 impl Drop for TestServer {
