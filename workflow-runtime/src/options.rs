@@ -52,7 +52,7 @@ pub enum ActivityCancellation {
     #[default]
     TryCancel,
     /// Ask the server to cancel the activity and wait until the activity reports that it
-    /// stopped (it must heartbeat to hear of it), or completes or fails regardless.
+    /// stopped (it must heartbeat to hear of it).
     WaitCancellationCompleted,
     /// Do not tell the activity; return the cancellation to the workflow at once. The activity
     /// runs on and its outcome is ignored.
