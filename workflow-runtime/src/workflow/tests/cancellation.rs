@@ -229,3 +229,47 @@ fn a_timer_and_an_activity_can_be_cancelled_explicitly() {
         "timer cancelled: true, activity cancelled: true"
     );
 }
+
+/// Waits for `go` (a cancellation ends that wait), then for its handlers, one of which works
+/// in a non-cancellable scope.
+#[derive(Default)]
+pub struct Patient {
+    go: bool,
+    done: bool,
+}
+
+#[workflow]
+impl Patient {
+    #[run]
+    async fn run(ctx: WorkflowContext<Self>) -> WorkflowResult<bool> {
+        let waited = ctx.wait_condition(|s| s.go).await;
+        assert!(waited.is_err(), "the cancellation ends the wait");
+        ctx.all_handlers_finished().await;
+        Ok(ctx.state(|s| s.done))
+    }
+
+    #[signal]
+    async fn work(ctx: WorkflowContext<Self>) -> WorkflowResult<()> {
+        ctx.non_cancellable(ctx.sleep(Duration::from_secs(10)))
+            .await?;
+        ctx.state_mut(|s| s.done = true);
+        Ok(())
+    }
+}
+
+#[test]
+fn waiting_for_the_handlers_is_not_interrupted_by_a_cancellation() {
+    let (mut run, _) = TestRun::start_with::<Patient>(Vec::new(), Vec::new());
+    let commands = run.commands(vec![signal("work", Vec::new())]);
+    assert!(
+        matches!(commands.as_slice(), [Command::StartTimer(_)]),
+        "{commands:?}"
+    );
+    let commands = run.commands(vec![cancel("operator")]);
+    assert!(
+        commands.is_empty(),
+        "the shielded timer runs on and the run waits for its handler: {commands:?}"
+    );
+    let commands = run.commands(vec![fire(1)]);
+    assert!(completed_with::<bool>(&commands));
+}
