@@ -33,7 +33,7 @@ use crate::{
     workflow::{
         context::WorkflowContext,
         definition::{WorkflowDefinition, WorkflowRunFn},
-        external::{ExternalSignal, SignalTarget, signal_name},
+        external::{ExternalSignal, SignalTarget},
         handler_fn::{HandlerArgs, SignalFn},
         shared::{Pending, PendingChild, RunShared, SlotRef, new_slot, peek_slot, poll_slot},
     },
@@ -418,12 +418,11 @@ impl<C: WorkflowDefinition> ChildHandle<C> {
     where
         F: SignalFn<C, Sig> + 'static,
     {
-        ExternalSignal::new(
+        ExternalSignal::typed::<C, F, Sig>(
             Rc::clone(&self.shared),
             self.workflow_id.clone(),
             SignalTarget::Child(self.workflow_id.clone()),
-            signal_name::<C, F>(),
-            F::Args::encode(&input).map_err(|e| e.to_string()),
+            &input,
         )
     }
 

@@ -141,12 +141,11 @@ impl<T: WorkflowDefinition> ExternalWorkflowHandle<T> {
     where
         F: SignalFn<T, Sig> + 'static,
     {
-        ExternalSignal::new(
+        ExternalSignal::typed::<T, F, Sig>(
             Rc::clone(&self.shared),
             self.workflow_id.clone(),
             SignalTarget::Execution(self.execution()),
-            signal_name::<T, F>(),
-            F::Args::encode(&input).map_err(|e| e.to_string()),
+            &input,
         )
     }
 }
@@ -250,6 +249,27 @@ const SIGNAL: &str = "signalling";
 const CANCEL: &str = "cancelling";
 
 impl ExternalSignal {
+    /// A signal named by `#[signal]` method `F` of workflow `T`, its arguments encoded as the
+    /// handler declares them.
+    pub(crate) fn typed<T, F, Sig>(
+        shared: Rc<RefCell<RunShared>>,
+        workflow_id: String,
+        target: SignalTarget,
+        input: &<F::Args as HandlerArgs>::Input,
+    ) -> Self
+    where
+        T: WorkflowDefinition,
+        F: SignalFn<T, Sig> + 'static,
+    {
+        Self::new(
+            shared,
+            workflow_id,
+            target,
+            signal_name::<T, F>(),
+            F::Args::encode(input).map_err(|e| e.to_string()),
+        )
+    }
+
     /// A signal by wire name with JSON arguments, one payload each.
     pub(crate) fn by_name(
         shared: Rc<RefCell<RunShared>>,

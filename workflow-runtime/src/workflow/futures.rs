@@ -14,9 +14,7 @@ use std::{
 
 use temporalio_common::protos::coresdk::{
     activity_result::{ActivityResolution, activity_resolution},
-    workflow_commands::{
-        CancelTimer, RequestCancelActivity, ScheduleActivity, StartTimer, workflow_command,
-    },
+    workflow_commands::{ScheduleActivity, StartTimer, workflow_command},
 };
 
 use crate::{
@@ -70,19 +68,9 @@ impl Timer {
     pub fn cancel(&mut self) {
         match &self.state {
             TimerState::NotStarted => self.state = TimerState::CancelledBeforeStart,
-            TimerState::Started { seq, slot } => {
-                let (seq, slot) = (*seq, Rc::clone(slot));
-                let removed = {
-                    let mut shared = self.shared.borrow_mut();
-                    let removed = shared.timers.remove(&seq).is_some();
-                    if removed && !shared.finished {
-                        shared
-                            .commands
-                            .push(workflow_command::Variant::CancelTimer(CancelTimer { seq }));
-                    }
-                    removed
-                };
-                if removed {
+            TimerState::Started { seq, .. } => {
+                let cancelled = self.shared.borrow_mut().cancel_timer(*seq);
+                if let Some(slot) = cancelled {
                     resolve_slot(&slot, Err(Cancelled::new("the timer was cancelled")));
                 }
             }
@@ -153,13 +141,8 @@ impl Drop for Timer {
         let TimerState::Started { seq, .. } = self.state else {
             return;
         };
-        let Ok(mut shared) = self.shared.try_borrow_mut() else {
-            return;
-        };
-        if shared.timers.remove(&seq).is_some() && !shared.finished {
-            shared
-                .commands
-                .push(workflow_command::Variant::CancelTimer(CancelTimer { seq }));
+        if let Ok(mut shared) = self.shared.try_borrow_mut() {
+            shared.cancel_timer(seq);
         }
     }
 }
@@ -438,22 +421,16 @@ impl<A: ActivityDefinition> Drop for ActivityFuture<A> {
         let Ok(mut shared) = self.shared.try_borrow_mut() else {
             return;
         };
-        if let Some(activity) = shared.activities.remove(&seq)
-            && !activity.cancel_sent
-            && !shared.finished
-        {
-            shared
-                .commands
-                .push(workflow_command::Variant::RequestCancelActivity(
-                    RequestCancelActivity { seq },
-                ));
-        }
+        shared.cancel_activity(seq);
+        shared.activities.remove(&seq);
     }
 }
 
 #[cfg(test)]
 mod tests {
     use std::{task::Waker, time::SystemTime};
+
+    use temporalio_common::protos::coresdk::workflow_commands::CancelTimer;
 
     use super::*;
     use crate::{

@@ -261,6 +261,18 @@ impl RunShared {
         }
     }
 
+    /// Forgets timer `seq` and sends its cancel command (unless the run has finished);
+    /// returns its slot, for the caller to resolve as cancelled, or `None` if it already fired
+    /// or was cancelled.
+    pub(crate) fn cancel_timer(&mut self, seq: u32) -> Option<SlotRef<TimerOutcome>> {
+        let timer = self.timers.remove(&seq)?;
+        if !self.finished {
+            self.commands
+                .push(workflow_command::Variant::CancelTimer(CancelTimer { seq }));
+        }
+        Some(timer.slot)
+    }
+
     /// Sends activity `seq`'s cancel command unless one went out already, the activity has
     /// resolved or the run has finished.
     pub(crate) fn cancel_activity(&mut self, seq: u32) {
@@ -315,15 +327,10 @@ impl RunShared {
                 .map(|(seq, _)| *seq)
                 .collect();
             timer_seqs.sort_unstable();
-            let mut timers = Vec::with_capacity(timer_seqs.len());
-            for seq in timer_seqs {
-                if let Some(timer) = shared.timers.remove(&seq) {
-                    shared
-                        .commands
-                        .push(workflow_command::Variant::CancelTimer(CancelTimer { seq }));
-                    timers.push(timer.slot);
-                }
-            }
+            let timers: Vec<_> = timer_seqs
+                .into_iter()
+                .filter_map(|seq| shared.cancel_timer(seq))
+                .collect();
             let mut activity_seqs: Vec<u32> = shared
                 .activities
                 .iter()
