@@ -225,3 +225,92 @@ async fn the_local_environment_offers_the_same_interface_in_real_time() {
     assert_eq!(decision.decided_by, DecidedBy::Timeout);
     worker.stop().await.expect("clean shutdown");
 }
+
+/// Runs one activity that heartbeats once, then hangs, under a one-hour heartbeat timeout, and
+/// says how it ended.
+#[derive(Default)]
+pub struct Stalls;
+
+#[workflow]
+impl Stalls {
+    #[run]
+    async fn run(ctx: WorkflowContext<Self>) -> WorkflowResult<String> {
+        let outcome = ctx
+            .activity(Stalling::stall, ())
+            .options(
+                ActivityOptions::start_to_close(Duration::from_secs(24 * 3600))
+                    .heartbeat_timeout(Duration::from_secs(3600))
+                    .retry(RetryPolicy::no_retries()),
+            )
+            .await;
+        Ok(match outcome {
+            Ok(()) => "completed".to_owned(),
+            Err(failed) => format!("{:?}", failed.timeout_kind()),
+        })
+    }
+}
+
+/// An activity that heartbeats once and then waits for its cancellation.
+#[derive(Debug, Default)]
+pub struct Stalling {
+    heartbeats: AtomicU32,
+}
+
+#[activities]
+impl Stalling {
+    #[activity]
+    async fn stall(&self, ctx: ActivityContext) -> Result<(), ActivityError> {
+        ctx.heartbeat(&1u32)?;
+        self.heartbeats.fetch_add(1, Ordering::SeqCst);
+        ctx.cancelled().await;
+        Err(ActivityError::cancelled())
+    }
+}
+
+#[tokio::test]
+async fn an_activity_that_stops_heartbeating_times_out_after_an_hour_of_test_time() {
+    let env = TestEnvironment::time_skipping().await.expect("test server");
+    let stalling = Arc::new(Stalling::default());
+    let ticks = Arc::new(Ticks::default());
+    let worker = RunningWorker::start(
+        env.worker("stalls")
+            .workflow::<Stalls>()
+            .workflow::<Hourly>()
+            .shared_activities(Arc::clone(&stalling))
+            .shared_activities(Arc::clone(&ticks)),
+    );
+    let started = Instant::now();
+    let handle = env
+        .client()
+        .start(Stalls::run, (), StartOptions::new("stalls-1", "stalls"))
+        .await
+        .expect("start");
+    // A running activity holds the test server's clock: the test moves it while it waits.
+    let (outcome, slept) = tokio::join!(handle.result(), async {
+        eventually(PATIENCE, "a heartbeat", || async {
+            match stalling.heartbeats.load(Ordering::SeqCst) {
+                0 => Err(0),
+                _ => Ok(()),
+            }
+        })
+        .await;
+        env.sleep(Duration::from_secs(3600 + 60)).await
+    });
+    eprintln!(
+        "a one-hour heartbeat timeout in {:?} of real time",
+        started.elapsed()
+    );
+    slept.expect("the clock moved");
+    assert_eq!(
+        outcome.expect("the workflow reports the timeout"),
+        "Some(Heartbeat)"
+    );
+    // The clock's lock count is balanced again: time still skips for the next workflow.
+    let hours = env
+        .client()
+        .execute(Hourly::run, 2, StartOptions::new("stalls-after", "stalls"))
+        .await
+        .expect("two hours pass");
+    assert_eq!(hours, 2);
+    worker.stop().await.expect("clean shutdown");
+}

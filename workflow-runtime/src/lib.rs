@@ -80,8 +80,8 @@ pub use client::{
 };
 pub use error::{
     ActivityError, ActivityFailed, Cancelled, ChildStartRefused, ChildWorkflowFailed,
-    ExternalWorkflowFailed, FailureView, SagaFailed, UpdateFailed, WorkflowError, WorkflowFailed,
-    WorkflowResult, failure_type,
+    ExternalWorkflowFailed, FailureView, SagaFailed, TimeoutKind, UpdateFailed, WorkflowError,
+    WorkflowFailed, WorkflowResult, failure_type,
 };
 pub use futures::future::Either;
 pub use options::{

@@ -33,7 +33,9 @@ impl AutoTimeSkipping {
 
 impl Client {
     /// Runs `wait` with the test server's clock unlocked when this client skips time
-    /// automatically; otherwise just runs it.
+    /// automatically; otherwise just runs it. The clock is locked again when `wait` ends, and
+    /// also when the caller drops it half-way (a test's own timeout), so the server's lock
+    /// count stays balanced.
     pub(crate) async fn skipping_time<T>(
         &self,
         wait: impl Future<Output = Result<T, ClientError>>,
@@ -44,20 +46,56 @@ impl Client {
         if auto.paused() {
             return wait.await;
         }
-        let test_service = self.connection().test_service();
-        let mut unlock = test_service.clone();
-        unlock
+        let mut test_service = self.connection().test_service();
+        test_service
             .unlock_time_skipping(tonic::Request::new(UnlockTimeSkippingRequest {}))
             .await
             .map_err(ClientError::rpc)?;
+        let mut unlocked = ClockUnlocked {
+            client: Some(self.clone()),
+        };
         let outcome = wait.await;
-        let mut lock = test_service;
-        let locked = lock
-            .lock_time_skipping(tonic::Request::new(LockTimeSkippingRequest {}))
-            .await
-            .map_err(ClientError::rpc);
+        let locked = unlocked.relock().await;
         let value = outcome?;
         locked?;
         Ok(value)
     }
+}
+
+/// The client's unlock of the test server's clock, taken back on drop if not before.
+struct ClockUnlocked {
+    client: Option<Client>,
+}
+
+impl ClockUnlocked {
+    async fn relock(&mut self) -> Result<(), ClientError> {
+        match self.client.take() {
+            Some(client) => lock(&client).await,
+            None => Ok(()),
+        }
+    }
+}
+
+impl Drop for ClockUnlocked {
+    fn drop(&mut self) {
+        if let Some(client) = self.client.take()
+            && let Ok(runtime) = tokio::runtime::Handle::try_current()
+        {
+            runtime.spawn(async move {
+                if let Err(error) = lock(&client).await {
+                    tracing::warn!(%error, "cannot lock the test server's clock again");
+                }
+            });
+        }
+    }
+}
+
+async fn lock(client: &Client) -> Result<(), ClientError> {
+    client
+        .connection()
+        .test_service()
+        .lock_time_skipping(tonic::Request::new(LockTimeSkippingRequest {}))
+        .await
+        .map(drop)
+        .map_err(ClientError::rpc)
 }

@@ -76,11 +76,48 @@ macro_rules! failure_accessors {
                 .any(|f| matches!(f.failure_info, Some(FailureInfo::TimeoutFailureInfo(_))))
         }
 
+        /// Which timeout fired, when the failure chain contains a timeout.
+        pub fn timeout_kind(&self) -> Option<$crate::error::TimeoutKind> {
+            chain(&self.failure).find_map(|f| match &f.failure_info {
+                Some(FailureInfo::TimeoutFailureInfo(info)) => {
+                    $crate::error::TimeoutKind::from_proto(info.timeout_type)
+                }
+                _ => None,
+            })
+        }
+
         /// The raw Temporal failure.
         pub fn failure(&self) -> &Failure {
             &self.failure
         }
     };
+}
+
+/// Which of an activity's or workflow's timeouts fired.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum TimeoutKind {
+    /// Start-to-close: one attempt ran too long.
+    StartToClose,
+    /// Schedule-to-start: no worker picked the task up in time.
+    ScheduleToStart,
+    /// Schedule-to-close: all attempts together ran too long.
+    ScheduleToClose,
+    /// Heartbeat: the activity stopped heartbeating.
+    Heartbeat,
+}
+
+impl TimeoutKind {
+    pub(crate) fn from_proto(value: i32) -> Option<Self> {
+        use temporalio_common::protos::temporal::api::enums::v1::TimeoutType;
+        match TimeoutType::try_from(value).ok()? {
+            TimeoutType::StartToClose => Some(Self::StartToClose),
+            TimeoutType::ScheduleToStart => Some(Self::ScheduleToStart),
+            TimeoutType::ScheduleToClose => Some(Self::ScheduleToClose),
+            TimeoutType::Heartbeat => Some(Self::Heartbeat),
+            TimeoutType::Unspecified => None,
+        }
+    }
 }
 
 // Declared after `failure_accessors`, which its error types use.
