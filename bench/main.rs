@@ -16,11 +16,11 @@
 use std::{collections::HashMap, error::Error, time::Duration, time::Instant};
 
 use futures::StreamExt;
-use prost::Message;
 use workflow_runtime::{
     ActivityContext, ActivityError, ActivityOptions, Client, ClientOptions, StartOptions, Worker,
-    WorkflowContext, WorkflowResult, activity, protos::temporal::api::history::v1::History,
-    replay::Replayer, workflow,
+    WorkflowContext, WorkflowResult, activity,
+    replay::{Replayer, WorkflowHistory},
+    workflow,
 };
 
 type AnyResult<T> = Result<T, Box<dyn Error + Send + Sync>>;
@@ -369,10 +369,9 @@ async fn cmd_long(m: &HashMap<String, String>) -> AnyResult<()> {
 async fn cmd_replay(m: &HashMap<String, String>) -> AnyResult<()> {
     let path: String = arg(m, "history-pb", None)?;
     let iters: usize = arg(m, "iters", Some(20))?;
-    let bytes = std::fs::read(&path)?;
     // Parsed once, outside the timing, like the anchors.
-    let history = History::decode(bytes.as_slice())?;
-    let events = history.events.len();
+    let history = WorkflowHistory::from_file(&path)?;
+    let events = history.events().len();
     let replayer = Replayer::new()
         .workflow::<BenchOne>()
         .workflow::<BenchTen>()
@@ -383,7 +382,7 @@ async fn cmd_replay(m: &HashMap<String, String>) -> AnyResult<()> {
     let all = Instant::now();
     for _ in 0..iters {
         let started = Instant::now();
-        replayer.replay_events(history.events.clone()).await?;
+        replayer.replay(&history).await?;
         times.push(started.elapsed().as_secs_f64() * 1000.0);
     }
     let total = all.elapsed();

@@ -557,10 +557,10 @@ async fn update_with_start_starts_once_and_validators_do_not_run_on_replay() {
 
     // A stricter validator deployed later rejects every new deposit, but old histories still
     // replay: validators only run for new updates.
-    let history = handle.history().await.expect("history");
+    let history = handle.fetch_history().await.expect("history");
     Replayer::new()
         .workflow::<StrictAccount>()
-        .replay_events(history)
+        .replay(&history)
         .await
         .expect("replays without nondeterminism");
 }

@@ -26,6 +26,7 @@ use crate::{
     },
     error::{WorkflowFailed, received},
     payload::{Payload, decode_result},
+    replay::history::WorkflowHistory,
     workflow::{
         WorkflowDefinition,
         handler_fn::{HandlerArgs, QueryFn, SignalFn, UpdateFn},
@@ -106,6 +107,12 @@ impl<W: WorkflowDefinition> WorkflowHandle<W> {
     /// The run's full event history.
     pub async fn history(&self) -> Result<Vec<HistoryEvent>, ClientError> {
         self.untyped.history().await
+    }
+
+    /// The run's history with its workflow id, ready for
+    /// [`Replayer::replay`](crate::replay::Replayer::replay).
+    pub async fn fetch_history(&self) -> Result<WorkflowHistory, ClientError> {
+        self.untyped.fetch_history().await
     }
 
     /// Requests cancellation.
@@ -362,6 +369,14 @@ impl UntypedWorkflowHandle {
             }
             page_token = response.next_page_token;
         }
+    }
+
+    /// The run's history with its workflow id, ready for
+    /// [`Replayer::replay`](crate::replay::Replayer::replay).
+    pub async fn fetch_history(&self) -> Result<WorkflowHistory, ClientError> {
+        let events = self.history().await?;
+        WorkflowHistory::new(self.workflow_id.clone(), events)
+            .map_err(|e| ClientError::UnexpectedResponse(e.to_string()))
     }
 
     /// Sends a signal by name with raw payloads.

@@ -25,7 +25,8 @@ use std::{
 };
 
 use temporalio_common::protos::coresdk::{
-    workflow_activation::WorkflowActivation, workflow_completion::WorkflowActivationCompletion,
+    workflow_activation::{WorkflowActivation, remove_from_cache::EvictionReason},
+    workflow_completion::WorkflowActivationCompletion,
 };
 use tokio::sync::oneshot;
 
@@ -34,7 +35,8 @@ use crate::{
     probe::{self, Probe},
     worker::registry::Registry,
     workflow::run::{
-        RunInstance, RunStart, activation_time, eviction, initialization, run_label, task_failure,
+        RunInstance, RunStart, activation_time, eviction, eviction_message, initialization,
+        run_label, task_failure,
     },
 };
 
@@ -58,6 +60,9 @@ pub(crate) struct ThreadSettings {
     /// watchdog off.
     pub(crate) deadlock_timeout: Option<Duration>,
     pub(crate) evict: Evict,
+    /// Whether a run evicted for nondeterminism is logged as a warning (a worker), or left to
+    /// the caller to report (the replayer).
+    pub(crate) warn_on_nondeterminism: bool,
 }
 
 type Reply = oneshot::Sender<WorkflowActivationCompletion>;
@@ -104,6 +109,7 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 struct Common {
     registry: Arc<Registry>,
     place: RunPlace,
+    warn_on_nondeterminism: bool,
 }
 
 /// Runs whose cached state was lost with a stuck thread, and the run that thread was stuck
@@ -133,6 +139,7 @@ impl WorkflowThreads {
         let common = Arc::new(Common {
             registry: settings.registry,
             place: settings.place,
+            warn_on_nondeterminism: settings.warn_on_nondeterminism,
         });
         let hashed = settings.count.max(1);
         let quarantine = usize::from(settings.deadlock_timeout.is_some());
@@ -346,6 +353,19 @@ fn handle_activation(
     let run_id = activation.run_id.clone();
     if let Some(evict) = eviction(&activation) {
         tracing::debug!(run_id = %run_id, reason = evict.reason, message = %evict.message, "evicting workflow run");
+        if common.warn_on_nondeterminism && evict.reason() == EvictionReason::Nondeterminism {
+            // Core failed the workflow task with this message: the log says the same, with
+            // the run it belongs to.
+            let run = runs.get(&run_id).map_or_else(
+                || format!("workflow run `{run_id}`"),
+                |run| run.label().to_owned(),
+            );
+            tracing::warn!(
+                run_id = %run_id,
+                "{run} does not match its history; its workflow task failed with: {}",
+                eviction_message(evict)
+            );
+        }
         runs.remove(&run_id);
         lost.remove(&run_id);
         return WorkflowActivationCompletion::empty(run_id);

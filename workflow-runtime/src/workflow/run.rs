@@ -63,6 +63,31 @@ pub(crate) fn eviction(activation: &WorkflowActivation) -> Option<&RemoveFromCac
     })
 }
 
+/// Core's message for a failed activation, which it writes as the debug form of the failure:
+/// the failure's own message is pulled out of it.
+pub(crate) fn eviction_message(evict: &RemoveFromCache) -> String {
+    let evict_message = evict.message.as_str();
+    const FIELD: &str = "message: \"";
+    let Some(start) = evict_message.find(FIELD).map(|i| i + FIELD.len()) else {
+        return evict_message.to_owned();
+    };
+    let mut message = String::new();
+    let mut chars = evict_message[start..].chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' => return message,
+            '\\' => match chars.next() {
+                Some('n') => message.push('\n'),
+                Some('t') => message.push('\t'),
+                Some(other) => message.push(other),
+                None => break,
+            },
+            c => message.push(c),
+        }
+    }
+    evict_message.to_owned()
+}
+
 /// The start job of an activation, present when the run is new to this worker (first task,
 /// or rebuilt after an eviction).
 pub(crate) fn initialization(activation: &WorkflowActivation) -> Option<&InitializeWorkflow> {
@@ -181,6 +206,11 @@ pub(crate) fn task_failure(run_id: &str, message: &str) -> WorkflowActivationCom
 
 impl RunInstance {
     /// Applies the jobs, runs the workflow until it blocks, and returns the completion.
+    /// Which run this is: type, workflow id and run id.
+    pub(crate) fn label(&self) -> &str {
+        &self.label
+    }
+
     pub(crate) fn activate(
         &mut self,
         activation: WorkflowActivation,

@@ -687,6 +687,7 @@ fn threads_with(deadlock: Option<Duration>, evict: Evict) -> WorkflowThreads {
         },
         deadlock_timeout: deadlock,
         evict,
+        warn_on_nondeterminism: true,
     })
 }
 

@@ -1,0 +1,210 @@
+//! One workflow run's recorded history, from wherever it was saved: a JSON or binary protobuf
+//! file, a folder of them, or the server through a client.
+
+use std::path::{Path, PathBuf};
+
+use prost::Message;
+use temporalio_common::protos::temporal::api::history::v1::{
+    History, HistoryEvent, WorkflowExecutionStartedEventAttributes, history_event::Attributes,
+};
+
+use crate::replay::json::history_from_json;
+
+/// A history could not be read.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum HistoryError {
+    /// The file or folder could not be read.
+    #[error("cannot read {}: {source}", path.display())]
+    Read {
+        /// The file or folder.
+        path: PathBuf,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The content is neither a JSON nor a binary protobuf history.
+    #[error("{}: {reason}", origin.display())]
+    Decode {
+        /// The file, or `<json>`/`<binary>` for in-memory content.
+        origin: PathBuf,
+        /// What was wrong.
+        reason: String,
+    },
+    /// The events do not start a workflow run.
+    #[error("{}: {reason}", origin.display())]
+    NotARun {
+        /// Where the history came from.
+        origin: PathBuf,
+        /// What was wrong.
+        reason: String,
+    },
+}
+
+/// The events of one workflow run, with the workflow id they belong to.
+///
+/// ```
+/// use workflow_runtime::replay::WorkflowHistory;
+/// let json = r#"{"events": [{"eventId": "1", "eventType": "EVENT_TYPE_WORKFLOW_EXECUTION_STARTED",
+///     "workflowExecutionStartedEventAttributes": {"workflowType": {"name": "OrderWorkflow"},
+///     "taskQueue": {"name": "orders"}}}]}"#;
+/// let history = WorkflowHistory::from_json("order-17", json)?;
+/// assert_eq!(history.workflow_id(), "order-17");
+/// assert_eq!(history.workflow_type(), "OrderWorkflow");
+/// # Ok::<(), workflow_runtime::replay::HistoryError>(())
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct WorkflowHistory {
+    workflow_id: String,
+    events: Vec<HistoryEvent>,
+}
+
+impl WorkflowHistory {
+    /// The events of a run of workflow `workflow_id`. The first event must be
+    /// `WorkflowExecutionStarted`.
+    pub fn new(
+        workflow_id: impl Into<String>,
+        events: Vec<HistoryEvent>,
+    ) -> Result<Self, HistoryError> {
+        let workflow_id = workflow_id.into();
+        Self::checked(workflow_id.clone(), events, PathBuf::from(workflow_id))
+    }
+
+    /// A history saved as proto JSON (by `temporal workflow show -o json` or the Temporal UI),
+    /// with either the current or the older enum spelling.
+    pub fn from_json(workflow_id: impl Into<String>, json: &str) -> Result<Self, HistoryError> {
+        let origin = PathBuf::from("<json>");
+        let history = history_from_json(json).map_err(|reason| HistoryError::Decode {
+            origin: origin.clone(),
+            reason,
+        })?;
+        Self::checked(workflow_id.into(), history.events, origin)
+    }
+
+    /// A history saved as binary protobuf (`temporal.api.history.v1.History`).
+    pub fn from_binary(workflow_id: impl Into<String>, bytes: &[u8]) -> Result<Self, HistoryError> {
+        let origin = PathBuf::from("<binary>");
+        let history = History::decode(bytes).map_err(|e| HistoryError::Decode {
+            origin: origin.clone(),
+            reason: format!("not a binary protobuf History: {e}"),
+        })?;
+        Self::checked(workflow_id.into(), history.events, origin)
+    }
+
+    /// A history file, JSON or binary protobuf (told apart by content). The workflow id is
+    /// the one recorded in the start event, or else the file's name without extension.
+    pub fn from_file(path: impl AsRef<Path>) -> Result<Self, HistoryError> {
+        let path = path.as_ref();
+        let bytes = std::fs::read(path).map_err(|source| HistoryError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        let fallback_id = path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let looks_like_json = bytes
+            .iter()
+            .find(|b| !b.is_ascii_whitespace())
+            .is_some_and(|b| *b == b'{');
+        let decoded = if looks_like_json {
+            let text = String::from_utf8(bytes).map_err(|_| HistoryError::Decode {
+                origin: path.to_owned(),
+                reason: "starts like JSON but is not UTF-8".to_owned(),
+            })?;
+            history_from_json(&text)
+        } else {
+            History::decode(bytes.as_slice())
+                .map_err(|e| format!("neither JSON nor a binary protobuf History: {e}"))
+        };
+        let history = decoded.map_err(|reason| HistoryError::Decode {
+            origin: path.to_owned(),
+            reason,
+        })?;
+        let workflow_id = started(&history.events)
+            .map(|s| s.workflow_id.clone())
+            .filter(|id| !id.is_empty())
+            .unwrap_or(fallback_id);
+        Self::checked(workflow_id, history.events, path.to_owned())
+    }
+
+    /// Every history file (`*.json`, `*.binpb`, `*.pb`) directly in `folder`, sorted by name.
+    pub fn from_dir(folder: impl AsRef<Path>) -> Result<Vec<Self>, HistoryError> {
+        let folder = folder.as_ref();
+        let read_error = |source| HistoryError::Read {
+            path: folder.to_owned(),
+            source,
+        };
+        let mut files = Vec::new();
+        for entry in std::fs::read_dir(folder).map_err(read_error)? {
+            let path = entry.map_err(read_error)?.path();
+            if is_history_file(&path) {
+                files.push(path);
+            }
+        }
+        files.sort();
+        files.iter().map(Self::from_file).collect()
+    }
+
+    fn checked(
+        workflow_id: String,
+        events: Vec<HistoryEvent>,
+        origin: PathBuf,
+    ) -> Result<Self, HistoryError> {
+        if started(&events).is_none() {
+            return Err(HistoryError::NotARun {
+                origin,
+                reason: "the history does not start with WorkflowExecutionStarted".to_owned(),
+            });
+        }
+        Ok(Self {
+            workflow_id,
+            events,
+        })
+    }
+
+    /// The workflow id.
+    pub fn workflow_id(&self) -> &str {
+        &self.workflow_id
+    }
+
+    /// The workflow type named by the start event.
+    pub fn workflow_type(&self) -> &str {
+        started(&self.events)
+            .and_then(|s| s.workflow_type.as_ref())
+            .map_or("", |t| t.name.as_str())
+    }
+
+    /// The task queue named by the start event.
+    pub fn task_queue(&self) -> &str {
+        started(&self.events)
+            .and_then(|s| s.task_queue.as_ref())
+            .map_or("", |q| q.name.as_str())
+    }
+
+    /// The events, first to last.
+    pub fn events(&self) -> &[HistoryEvent] {
+        &self.events
+    }
+
+    /// The events, for the caller to keep.
+    pub fn into_events(self) -> Vec<HistoryEvent> {
+        self.events
+    }
+}
+
+/// Whether a folder entry is a history file: `*.json`, `*.binpb` or `*.pb`.
+pub(crate) fn is_history_file(path: &Path) -> bool {
+    let by_name = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| matches!(e, "json" | "binpb" | "pb"));
+    by_name && path.is_file()
+}
+
+fn started(events: &[HistoryEvent]) -> Option<&WorkflowExecutionStartedEventAttributes> {
+    match events.first().and_then(|e| e.attributes.as_ref()) {
+        Some(Attributes::WorkflowExecutionStartedEventAttributes(started)) => Some(started),
+        _ => None,
+    }
+}
