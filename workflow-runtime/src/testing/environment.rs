@@ -16,7 +16,7 @@ use crate::{
     testing::{
         dev_server::{DevServer, free_port, spawn_watchdog, wait_until_answers},
         error::DevServerError,
-        provision::{temporal_test_server, tools_dir},
+        provision::temporal_test_server,
     },
     worker::Worker,
 };
@@ -179,19 +179,16 @@ struct TestServer {
     child: Child,
     watchdog: Option<Child>,
     address: String,
+    /// The server's standard error; removed when the server stops normally.
+    log_path: PathBuf,
 }
 
 impl TestServer {
     async fn start() -> Result<Self, DevServerError> {
         let binary = temporal_test_server()?;
         let port = free_port()?;
-        let log_path: PathBuf = tools_dir().join(format!("test-server-{port}.log"));
-        if let Some(parent) = log_path.parent() {
-            std::fs::create_dir_all(parent).map_err(DevServerError::io(format!(
-                "cannot create {}",
-                parent.display()
-            )))?;
-        }
+        let log_path: PathBuf =
+            std::env::temp_dir().join(format!("temporal-test-server-{port}.log"));
         let log = std::fs::File::create(&log_path).map_err(DevServerError::io(format!(
             "cannot create {}",
             log_path.display()
@@ -211,15 +208,16 @@ impl TestServer {
             child,
             watchdog,
             address: format!("127.0.0.1:{port}"),
+            log_path,
         };
-        server.wait_ready(&log_path).await?;
+        server.wait_ready().await?;
         Ok(server)
     }
 
     /// Waits until the test service answers.
-    async fn wait_ready(&mut self, log_path: &std::path::Path) -> Result<(), DevServerError> {
+    async fn wait_ready(&mut self) -> Result<(), DevServerError> {
         let options = ClientOptions::new(self.address.clone());
-        wait_until_answers(&mut self.child, log_path, &self.address, || {
+        wait_until_answers(&mut self.child, &self.log_path, &self.address, || {
             test_service_ready(options.clone())
         })
         .await
@@ -246,5 +244,6 @@ impl Drop for TestServer {
         }
         let _ = self.child.kill();
         let _ = self.child.wait();
+        let _ = std::fs::remove_file(&self.log_path);
     }
 }

