@@ -27,6 +27,7 @@ use workflow_runtime::{
     ExternalWorkflowFailed, StartOptions, Worker,
     prelude::*,
     protos::temporal::api::{enums::v1::EventType, history::v1::history_event::Attributes},
+    testing::TestEnvironment,
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -537,16 +538,17 @@ async fn a_child_s_failure_timeout_termination_and_cancellation_reach_the_parent
 
 #[tokio::test]
 async fn the_reminder_loop_continues_as_new_and_the_result_follows_the_chain() {
-    let client = client().await;
+    let env = TestEnvironment::time_skipping().await.expect("test server");
+    let client = env.client();
     let queue = task_queue("reminders-chain");
     let worker = RunningWorker::start(
-        Worker::new(&client, &queue)
+        env.worker(&queue)
             .workflow::<ReminderWorkflow>()
             .activity(send_reminder),
     );
     let plan = ReminderPlan {
         recipient: "bob".into(),
-        interval_ms: 10,
+        interval_ms: 3600 * 1000,
         count: 5,
         per_run: 2,
         sent: Vec::new(),
@@ -598,9 +600,10 @@ impl Chain {
 
 #[tokio::test]
 async fn info_names_the_run_a_run_continued_from() {
-    let client = client().await;
+    let env = TestEnvironment::time_skipping().await.expect("test server");
+    let client = env.client();
     let queue = task_queue("chain");
-    let worker = RunningWorker::start(Worker::new(&client, &queue).workflow::<Chain>());
+    let worker = RunningWorker::start(env.worker(&queue).workflow::<Chain>());
     let handle = client
         .start(Chain::run, 3, StartOptions::new(&queue, &queue))
         .await

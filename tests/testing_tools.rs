@@ -204,7 +204,9 @@ async fn with_automatic_skipping_paused_the_clock_stands_still_until_the_test_mo
 
 #[tokio::test]
 async fn the_local_environment_offers_the_same_interface_in_real_time() {
+    let started = Instant::now();
     let env = TestEnvironment::local().await.expect("dev server");
+    eprintln!("dev server up in {:?}", started.elapsed());
     assert!(!env.skips_time());
     let before = env.now().await.expect("clock");
     env.sleep(Duration::from_millis(20)).await.expect("sleeps");

@@ -4,7 +4,7 @@ use std::time::{Duration, Instant};
 
 use examples::reminders_workflow::{ReminderPlan, ReminderWorkflow, send_reminder};
 use tests::{RunningWorker, client, task_queue};
-use workflow_runtime::{StartOptions, Worker};
+use workflow_runtime::{StartOptions, Worker, testing::TestEnvironment};
 
 use crate::workflows::TimerWorkflow;
 
@@ -33,16 +33,19 @@ async fn timers_fire_after_their_duration_in_workflow_time() {
 
 #[tokio::test]
 async fn reminder_example_loops_over_durable_timers() {
-    let client = client().await;
+    // Daily reminders, three days of them, on the time-skipping server.
+    let env = TestEnvironment::time_skipping().await.expect("test server");
+    let client = env.client();
     let queue = task_queue("reminders");
     let worker = RunningWorker::start(
-        Worker::new(&client, &queue)
+        env.worker(&queue)
             .workflow::<ReminderWorkflow>()
             .activity(send_reminder),
     );
+    let before = env.now().await.expect("clock");
     let plan = ReminderPlan {
         recipient: "alice".into(),
-        interval_ms: 100,
+        interval_ms: 24 * 3600 * 1000,
         count: 3,
         per_run: 0,
         sent: Vec::new(),
@@ -62,6 +65,12 @@ async fn reminder_example_loops_over_durable_timers() {
             "reminder 2 for alice",
             "reminder 3 for alice"
         ]
+    );
+    let days = env.now().await.expect("clock").duration_since(before);
+    assert!(
+        days.as_ref()
+            .is_ok_and(|d| *d >= Duration::from_secs(3 * 24 * 3600)),
+        "three days passed: {days:?}"
     );
     worker.stop().await.expect("clean shutdown");
 }
