@@ -16,7 +16,7 @@ use std::{
 };
 
 use workflow_runtime::{
-    Client, ShutdownHandle, UntypedWorkflowHandle, Worker, WorkerError,
+    Client, UntypedWorkflowHandle,
     protos::temporal::api::{
         enums::v1::EventType,
         history::v1::{HistoryEvent, history_event::Attributes},
@@ -122,44 +122,8 @@ pub async fn workflow_task_failure(handle: &UntypedWorkflowHandle) -> String {
     failed.failure.map(|f| f.message).unwrap_or_default()
 }
 
-/// A worker running in the background until the guard is dropped or `stop` is called.
-#[derive(Debug)]
-pub struct RunningWorker {
-    shutdown: ShutdownHandle,
-    task: Option<tokio::task::JoinHandle<Result<(), WorkerError>>>,
-}
-
-impl RunningWorker {
-    /// Starts `worker` in the background.
-    pub fn start(worker: Worker) -> Self {
-        let shutdown = worker.shutdown_handle();
-        let worker = worker.shutdown_on_ctrl_c(false);
-        Self {
-            shutdown,
-            task: Some(tokio::spawn(worker.run())),
-        }
-    }
-
-    /// Requests a graceful shutdown at once, and returns a future of how the worker's run
-    /// ended. The request does not wait for the first poll, so a test can act between the
-    /// request and the end (release an activity that must still be running).
-    pub fn stop(mut self) -> impl Future<Output = Result<(), WorkerError>> {
-        self.shutdown.shutdown();
-        let task = self.task.take().expect("worker task");
-        async move {
-            tokio::time::timeout(Duration::from_secs(60), task)
-                .await
-                .expect("worker stops within 60 s")
-                .expect("worker task did not panic")
-        }
-    }
-}
-
-impl Drop for RunningWorker {
-    fn drop(&mut self) {
-        self.shutdown.shutdown();
-    }
-}
+/// The runtime's background worker guard, which the tests use throughout.
+pub use workflow_runtime::RunningWorker;
 
 /// The target that [`logged`] counts.
 pub const COUNTED_TARGET: &str = "counted_log";

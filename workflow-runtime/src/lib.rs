@@ -91,7 +91,7 @@ pub use options::{
 pub use payload::{Proto, ProtoBinary};
 /// Temporal's protobuf types (payloads, failures, history events), for advanced uses.
 pub use temporalio_common::protos;
-pub use worker::{ShutdownHandle, Worker, WorkerError};
+pub use worker::{RunningWorker, ShutdownHandle, Worker, WorkerError};
 pub use workflow::{
     ActivityByName, ActivityCall, ActivityFuture, ActivityWithoutTimeout, ChildCall, ChildFuture,
     ChildHandle, ChildResult, ChildStart, ContinueAsNew, ExternalCancel, ExternalSignal,
@@ -114,9 +114,9 @@ pub mod prelude {
     pub use crate::{
         ActivityCancellation, ActivityContext, ActivityError, ActivityFailed, ActivityOptions,
         Cancelled, ChildWorkflowFailed, ChildWorkflowOptions, Client, ClientError, ClientOptions,
-        ContinueAsNewOptions, Either, Proto, ProtoBinary, RetryPolicy, Saga, StartOptions,
-        UpdateOptions, UpdateStage, Worker, WorkerError, WorkflowContext, WorkflowError,
-        WorkflowHandle, WorkflowResult, activities, activity, allow_nondeterminism, deterministic,
-        init, query, run, signal, update, workflow,
+        ContinueAsNewOptions, Either, Proto, ProtoBinary, RetryPolicy, RunningWorker, Saga,
+        StartOptions, UpdateOptions, UpdateStage, Worker, WorkerError, WorkflowContext,
+        WorkflowError, WorkflowHandle, WorkflowResult, activities, activity, allow_nondeterminism,
+        deterministic, init, query, run, signal, update, workflow,
     };
 }

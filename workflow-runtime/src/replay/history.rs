@@ -8,7 +8,7 @@ use temporalio_common::protos::temporal::api::history::v1::{
     History, HistoryEvent, WorkflowExecutionStartedEventAttributes, history_event::Attributes,
 };
 
-use crate::replay::json::history_from_json;
+use crate::replay::json::{history_from_json, history_to_json};
 
 /// A history could not be read.
 #[derive(Debug, thiserror::Error)]
@@ -160,6 +160,19 @@ impl WorkflowHistory {
         Ok(Self {
             workflow_id,
             events,
+        })
+    }
+
+    /// The history as proto JSON, in the form `temporal workflow show -o json` writes and
+    /// [`from_json`](Self::from_json) reads: for keeping histories to replay after each
+    /// change.
+    pub fn to_json(&self) -> Result<String, HistoryError> {
+        history_to_json(&History {
+            events: self.events.clone(),
+        })
+        .map_err(|reason| HistoryError::Decode {
+            origin: PathBuf::from(&self.workflow_id),
+            reason,
         })
     }
 

@@ -4,7 +4,10 @@
 mod activities;
 pub(crate) mod core;
 pub(crate) mod registry;
+mod running;
 pub(crate) mod threads;
+
+pub use running::RunningWorker;
 
 use std::{future::Future, sync::Arc, thread, time::Duration};
 
@@ -61,6 +64,9 @@ pub enum WorkerError {
     /// Polling failed for good.
     #[error("worker polling failed")]
     Poll(#[source] PollError),
+    /// The background task of a [`RunningWorker`] panicked or was cancelled.
+    #[error("the worker's background task ended abnormally")]
+    Task(#[source] tokio::task::JoinError),
 }
 
 /// Stops a running worker gracefully: polling stops, in-flight activations finish, running
