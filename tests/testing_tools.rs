@@ -1,71 +1,17 @@
-//! The testing tools: a mocked activity replaces the real one on a worker while the others
-//! run for real (dev server), and the time-skipping test server runs days of workflow time in
-//! seconds.
+//! The time-skipping test server beyond what the testing guide's examples show
+//! (`examples/tests/testing_guide.rs`): the clock's lock count stays balanced after an activity
+//! timeout the test drove, and after a result wait the test gave up on.
 
 use std::{
     sync::{
-        Arc, Mutex,
+        Arc,
         atomic::{AtomicU32, Ordering},
     },
     time::{Duration, Instant},
 };
 
-use examples::{
-    approval_workflow::{ApprovalRequest, ApprovalWorkflow, DecidedBy},
-    order_workflow::{OrderActivities, OrderStatus, OrderWorkflow, Payment, PaymentRequest},
-};
-use tests::{
-    PATIENCE, RunningWorker, client, eventually,
-    fixtures::{PAYMENT_LIMIT_CENTS, UNIT_PRICE_CENTS, order, order_activities, order_worker},
-    task_queue,
-};
+use tests::{PATIENCE, RunningWorker, eventually};
 use workflow_runtime::{prelude::*, testing::TestEnvironment};
-
-#[tokio::test]
-async fn a_mocked_payment_approves_an_order_the_real_gateway_would_decline() {
-    let client = client().await;
-    let queue = task_queue("mocked-payment");
-    let activities = order_activities();
-    let charged = Arc::new(Mutex::new(Vec::new()));
-    let seen = Arc::clone(&charged);
-    let worker = RunningWorker::start(order_worker(&client, &queue, &activities).mock_activity(
-        OrderActivities::charge_payment,
-        move |request: PaymentRequest| {
-            let seen = Arc::clone(&seen);
-            async move {
-                seen.lock().expect("charges").push(request.amount_cents);
-                Ok(Payment {
-                    transaction_id: format!("mock-{}", request.order_id),
-                    amount_cents: request.amount_cents,
-                })
-            }
-        },
-    ));
-    let quantity = 30;
-    assert!(
-        u64::from(quantity) * UNIT_PRICE_CENTS > PAYMENT_LIMIT_CENTS,
-        "the real gateway declines this order"
-    );
-    let id = format!("{queue}-big");
-    let result = client
-        .execute(
-            OrderWorkflow::run,
-            order(&id, quantity),
-            StartOptions::new(&id, &queue),
-        )
-        .await
-        .expect("the mocked payment goes through");
-    assert_eq!(result.status, OrderStatus::Completed);
-    assert_eq!(result.transaction_id, format!("mock-{id}"));
-    assert_eq!(*charged.lock().expect("charges"), [30_000]);
-    // The other activities ran for real: the stock was reserved and the order shipped.
-    assert!(result.reservation_id.starts_with("rsv-"), "{result:?}");
-    assert_eq!(activities.journal(), [format!("ship {id} Lyon")]);
-    worker.stop().await.expect("clean shutdown");
-}
-
-// ---------------------------------------------------------------------------------------------
-// Time skipping.
 
 /// Ticks once an hour, calling `tick` each time.
 #[derive(Default)]
@@ -99,132 +45,78 @@ impl Ticks {
     }
 }
 
-#[tokio::test]
-async fn the_approval_workflow_s_real_24_hour_timeout_passes_in_seconds() {
-    let started = Instant::now();
-    let env = TestEnvironment::time_skipping().await.expect("test server");
-    let startup = started.elapsed();
-    let worker = RunningWorker::start(env.worker("approvals").workflow::<ApprovalWorkflow>());
-    let before = env.now().await.expect("clock");
-    let run_started = Instant::now();
-    let decision = env
-        .client()
-        .execute(
-            ApprovalWorkflow::run,
-            ApprovalRequest {
-                description: "a new laptop".into(),
-                timeout_seconds: 86_400,
-            },
-            StartOptions::new("approval-24h", "approvals"),
-        )
-        .await
-        .expect("decided");
-    let after = env.now().await.expect("clock");
-    eprintln!(
-        "time-skipping server up in {startup:?}; 24 h approval timeout in {:?}",
-        run_started.elapsed()
-    );
-    assert_eq!(decision.decided_by, DecidedBy::Timeout);
-    assert!(!decision.approved);
-    let skipped = after
-        .duration_since(before)
-        .expect("the clock moved forward");
-    assert!(
-        skipped >= Duration::from_secs(86_400),
-        "skipped {skipped:?}"
-    );
-    worker.stop().await.expect("clean shutdown");
+/// Runs one activity that waits until the test opens its gate.
+#[derive(Default)]
+pub struct Gated;
+
+#[workflow]
+impl Gated {
+    #[run]
+    async fn run(ctx: WorkflowContext<Self>) -> WorkflowResult<()> {
+        ctx.activity(Gate::pass, ())
+            .options(ActivityOptions::start_to_close(Duration::from_secs(60)))
+            .await?;
+        Ok(())
+    }
+}
+
+/// Holds its activity until `open` is notified.
+#[derive(Debug, Default)]
+pub struct Gate {
+    open: tokio::sync::Notify,
+}
+
+#[activities]
+impl Gate {
+    #[activity]
+    async fn pass(&self, _ctx: ActivityContext) -> Result<(), ActivityError> {
+        self.open.notified().await;
+        Ok(())
+    }
 }
 
 #[tokio::test]
-async fn two_hours_ahead_the_hourly_activity_has_run_twice() {
+async fn a_result_wait_given_up_on_locks_the_clock_again() {
     let env = TestEnvironment::time_skipping().await.expect("test server");
     let ticks = Arc::new(Ticks::default());
+    let gate = Arc::new(Gate::default());
     let worker = RunningWorker::start(
-        env.worker("hourly")
+        env.worker("given-up")
+            .workflow::<Gated>()
             .workflow::<Hourly>()
-            .shared_activities(Arc::clone(&ticks)),
+            .shared_activities(Arc::clone(&ticks))
+            .shared_activities(Arc::clone(&gate)),
     );
-    let started = Instant::now();
-    env.client()
-        .start(Hourly::run, 10, StartOptions::new("hourly-1", "hourly"))
+    let gated = env
+        .client()
+        .start(Gated::run, (), StartOptions::new("gated", "given-up"))
         .await
         .expect("start");
-    env.sleep(Duration::from_secs(2 * 3600 + 60))
+    // The running activity holds the clock, so this wait cannot end; the test gives up.
+    let gave_up = tokio::time::timeout(Duration::from_millis(200), gated.result()).await;
+    assert!(gave_up.is_err(), "the gate is closed");
+    gate.open.notify_one();
+    gated
+        .result()
         .await
-        .expect("skip two hours");
-    eventually(PATIENCE, "two ticks", || async {
-        match ticks.count.load(Ordering::SeqCst) {
-            2 => Ok(()),
-            other => Err(other),
-        }
-    })
-    .await;
-    eprintln!("two hours of an hourly loop in {:?}", started.elapsed());
-    worker.stop().await.expect("clean shutdown");
+        .expect("the lock count is balanced: unlocking again works");
+    // Had the abandoned wait left the clock unlocked, this hour would pass at once.
+    let hourly = env
+        .client()
+        .start(
+            Hourly::run,
+            1,
+            StartOptions::new("hourly-after", "given-up"),
+        )
+        .await
+        .expect("start");
+    tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(
         ticks.count.load(Ordering::SeqCst),
-        2,
-        "time stood still since"
+        0,
+        "the clock stood still"
     );
-}
-
-#[tokio::test]
-async fn with_automatic_skipping_paused_the_clock_stands_still_until_the_test_moves_it() {
-    let env = TestEnvironment::time_skipping().await.expect("test server");
-    let ticks = Arc::new(Ticks::default());
-    let worker = RunningWorker::start(
-        env.worker("paused")
-            .workflow::<Hourly>()
-            .shared_activities(Arc::clone(&ticks)),
-    );
-    let handle = env
-        .client()
-        .start(Hourly::run, 1, StartOptions::new("paused-1", "paused"))
-        .await
-        .expect("start");
-    let before = env.now().await.expect("clock");
-    let waited = env
-        .without_time_skipping(tokio::time::timeout(
-            Duration::from_millis(500),
-            handle.result(),
-        ))
-        .await;
-    assert!(
-        waited.is_err(),
-        "the hour did not pass while skipping was paused"
-    );
-    assert_eq!(ticks.count.load(Ordering::SeqCst), 0);
-    assert!(env.now().await.expect("clock") < before + Duration::from_secs(3600));
-    // Waiting on the result with skipping on again lets the hour pass.
-    assert_eq!(handle.result().await.expect("completes"), 1);
-    assert_eq!(ticks.count.load(Ordering::SeqCst), 1);
-    worker.stop().await.expect("clean shutdown");
-}
-
-#[tokio::test]
-async fn the_local_environment_offers_the_same_interface_in_real_time() {
-    let started = Instant::now();
-    let env = TestEnvironment::local().await.expect("dev server");
-    eprintln!("dev server up in {:?}", started.elapsed());
-    assert!(!env.skips_time());
-    let before = env.now().await.expect("clock");
-    env.sleep(Duration::from_millis(20)).await.expect("sleeps");
-    assert!(env.now().await.expect("clock") >= before + Duration::from_millis(20));
-    let worker = RunningWorker::start(env.worker("local-approvals").workflow::<ApprovalWorkflow>());
-    let decision = env
-        .client()
-        .execute(
-            ApprovalWorkflow::run,
-            ApprovalRequest {
-                description: "a chair".into(),
-                timeout_seconds: 0,
-            },
-            StartOptions::new("approval-local", "local-approvals"),
-        )
-        .await
-        .expect("decided");
-    assert_eq!(decision.decided_by, DecidedBy::Timeout);
+    assert_eq!(hourly.result().await.expect("the hour passes"), 1);
     worker.stop().await.expect("clean shutdown");
 }
 

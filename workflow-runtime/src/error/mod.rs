@@ -94,7 +94,7 @@ macro_rules! failure_accessors {
 }
 
 /// Which of an activity's or workflow's timeouts fired.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub enum TimeoutKind {
     /// Start-to-close: one attempt ran too long.
