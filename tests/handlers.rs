@@ -675,7 +675,7 @@ async fn order_address_changes_until_shipped_and_cancellation_compensates() {
     let client = env.client();
     let queue = task_queue("order-interactive");
     let activities = order_activities();
-    let worker = RunningWorker::start(order_worker(&client, &queue, &activities));
+    let worker = RunningWorker::start(order_worker(client, &queue, &activities));
 
     // The address can change while the paid order is held.
     let shipped_id = format!("{queue}-shipped");
