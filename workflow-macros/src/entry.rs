@@ -39,7 +39,7 @@ pub(crate) fn workflow(args: TokenStream, item: TokenStream) -> TokenStream {
             for kind in HandlerKind::ALL {
                 parse::strip_attr(&mut method.attrs, kind.attr());
             }
-            determinism::strip_allows(&mut method.attrs, &mut method.block);
+            probe_body(&args.krate(), &mut method.attrs, &mut method.block);
         }
     }
     // The definition is emitted even with errors (it holds only the parts that parsed), so
@@ -59,13 +59,13 @@ pub(crate) fn deterministic(args: TokenStream, item: TokenStream) -> TokenStream
     }
     let (output, warnings) = if let Ok(mut item_fn) = syn::parse2::<syn::ItemFn>(item.clone()) {
         let warnings = determinism::check_fn(&cx, &item_fn);
-        determinism::strip_allows(&mut item_fn.attrs, &mut item_fn.block);
+        probe_body(&runtime(), &mut item_fn.attrs, &mut item_fn.block);
         (quote!(#item_fn), warnings)
     } else if let Ok(mut item_impl) = syn::parse2::<syn::ItemImpl>(item.clone()) {
         let warnings = determinism::check(&cx, parse::methods(&item_impl));
         for impl_item in &mut item_impl.items {
             if let syn::ImplItem::Fn(method) = impl_item {
-                determinism::strip_allows(&mut method.attrs, &mut method.block);
+                probe_body(&runtime(), &mut method.attrs, &mut method.block);
             }
         }
         (quote!(#item_impl), warnings)
@@ -204,4 +204,18 @@ pub(crate) fn misplaced(
         format!("#[{attribute}] must be inside {home}"),
     );
     with_errors(item, error)
+}
+
+/// Wraps a checked body's iteration in the runtime's order probe (the type-aware half of the
+/// ordering rule) and strips its `#[allow_nondeterminism]` attributes.
+fn probe_body(krate: &syn::Path, attrs: &mut Vec<syn::Attribute>, block: &mut syn::Block) {
+    let krate = quote!(#krate);
+    if determinism::probe_and_strip_allows(attrs, block, &krate) {
+        block.stmts.insert(0, determinism::traits_in_scope(&krate));
+    }
+}
+
+/// The runtime's path for attributes that take no `crate` argument.
+fn runtime() -> syn::Path {
+    syn::parse_quote!(::workflow_runtime)
 }

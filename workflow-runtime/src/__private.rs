@@ -17,6 +17,7 @@ pub use crate::{
         FreeActivity, MethodActivity,
     },
     error::{ActivityError, WorkflowError, WorkflowResult},
+    order_probe::{AnyOrder, DeterministicOrder, OrderProbe, RandomOrder},
     payload::{Payload, PayloadError, check_arg_count, decode_arg, encode},
     workflow::{
         WorkflowContext, WorkflowDefinition,

@@ -63,6 +63,7 @@ mod convert;
 mod error;
 mod executor;
 mod options;
+mod order_probe;
 pub mod payload;
 mod probe;
 pub mod replay;

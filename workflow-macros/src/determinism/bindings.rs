@@ -1,17 +1,15 @@
-//! What the checker knows about local bindings: which hold a `HashMap`/`HashSet` (iterating
-//! them is reported), and which have a known type, from an annotation or a constructor call,
-//! so that their method calls can be checked as `Type::method` (`start.elapsed()` after
-//! `let start = Instant::now()`).
+//! What the checker knows about local bindings: which have a known type, from an annotation
+//! or a constructor call, so that their method calls can be checked as `Type::method`
+//! (`start.elapsed()` after `let start = Instant::now()`). Iterating a `HashMap`/`HashSet` is
+//! checked by type instead (`probe`).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use syn::Expr;
 
 /// The bindings seen so far in the code being checked.
 #[derive(Default)]
 pub(crate) struct Bindings {
-    /// Local bindings initialised with a `HashMap`/`HashSet` constructor.
-    hash: BTreeSet<String>,
     /// Bindings whose type is known from an annotation or a constructor call
     /// (`start: Instant`, `let t = Instant::now()`), so their method calls can be checked as
     /// `Type::method`.
@@ -25,9 +23,6 @@ impl Bindings {
             return;
         };
         let name = ident.ident.to_string();
-        if type_is_hash(&typed.ty) {
-            self.hash.insert(name.clone());
-        }
         let ty = match &*typed.ty {
             syn::Type::Reference(r) => &*r.elem,
             ty => ty,
@@ -46,12 +41,8 @@ impl Bindings {
         }
     }
 
-    /// Records a `let`; `hash_constructor` says whether its initialiser builds a `HashMap` or
-    /// `HashSet` (the caller knows, through the catalog). A binding shadowed by another `let`
-    /// forgets what was known about it.
-    pub(crate) fn bind_local(&mut self, local: &syn::Local, hash_constructor: bool) {
-        let is_hash =
-            hash_constructor || matches!(&local.pat, syn::Pat::Type(t) if type_is_hash(&t.ty));
+    /// Records a `let`. A binding shadowed by another `let` forgets what was known about it.
+    pub(crate) fn bind_local(&mut self, local: &syn::Local) {
         let name = match &local.pat {
             syn::Pat::Ident(i) => Some(i.ident.to_string()),
             syn::Pat::Type(t) => match &*t.pat {
@@ -61,11 +52,6 @@ impl Bindings {
             _ => None,
         };
         if let Some(name) = name {
-            if is_hash {
-                self.hash.insert(name.clone());
-            } else {
-                self.hash.remove(&name);
-            }
             match local.init.as_ref().and_then(|i| constructed_type(&i.expr)) {
                 Some(ty) => {
                     self.typed.insert(name, ty);
@@ -83,19 +69,6 @@ impl Bindings {
     /// The known type of `binding`, without generic arguments.
     pub(crate) fn type_of(&self, binding: &str) -> Option<&syn::Path> {
         self.typed.get(binding)
-    }
-
-    /// Whether `expr` names a `HashMap`/`HashSet` binding (`map`, `&map`, `(map)`).
-    pub(crate) fn names_hash(&self, expr: &Expr) -> bool {
-        match expr {
-            Expr::Path(p) => p
-                .path
-                .get_ident()
-                .is_some_and(|i| self.hash.contains(&i.to_string())),
-            Expr::Reference(r) => self.names_hash(&r.expr),
-            Expr::Paren(p) => self.names_hash(&p.expr),
-            _ => false,
-        }
     }
 }
 
@@ -122,15 +95,4 @@ fn constructed_type(init: &Expr) -> Option<syn::Path> {
         arguments: syn::PathArguments::None,
     });
     Some(ty)
-}
-
-/// A `HashMap`/`HashSet` type, unless a third type argument names its hasher.
-fn type_is_hash(ty: &syn::Type) -> bool {
-    match ty {
-        syn::Type::Path(p) => p.path.segments.last().is_some_and(|s| {
-            (s.ident == "HashMap" || s.ident == "HashSet")
-                && !matches!(&s.arguments, syn::PathArguments::AngleBracketed(a) if a.args.len() == 3)
-        }),
-        _ => false,
-    }
 }

@@ -12,12 +12,13 @@ mod bindings;
 mod catalog;
 mod emit;
 mod matcher;
+mod probe;
 mod scope;
 mod tokens;
 mod visitor;
 
-pub(crate) use allow::strip_allows;
 pub(crate) use emit::{Warning, emit_warnings};
+pub(crate) use probe::{rewrite as probe_and_strip_allows, traits_in_scope};
 
 use crate::ctxt::Ctxt;
 
@@ -28,6 +29,7 @@ pub(crate) fn check<'a>(
     items: impl IntoIterator<Item = &'a syn::ImplItemFn> + Clone,
 ) -> Vec<Warning> {
     let mut scope = scope::Scope::default();
+    scope.collect_file();
     for method in items.clone() {
         scope.collect_block(&method.block);
     }
@@ -41,6 +43,7 @@ pub(crate) fn check<'a>(
 /// Checks a free function marked `#[deterministic]`.
 pub(crate) fn check_fn(cx: &Ctxt, item: &syn::ItemFn) -> Vec<Warning> {
     let mut scope = scope::Scope::default();
+    scope.collect_file();
     scope.collect_block(&item.block);
     let mut checker = visitor::Checker::new(cx, &scope);
     checker.check_function(&[], item.sig.inputs.iter(), &item.block);

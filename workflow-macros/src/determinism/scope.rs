@@ -1,6 +1,7 @@
-//! Which names a checked item brings into scope: `use` aliases and globs written inside it,
-//! and the items it declares itself. Resolving a path against them tells a library call
-//! (`Clock::now()` after `use std::time::SystemTime as Clock`) from the user's own function.
+//! Which names a checked item brings into scope: `use` aliases and globs written inside it or
+//! at the top of its source file, and the items either declares. Resolving a path against them
+//! tells a library call (`Clock::now()` after `use std::time::SystemTime as Clock`, a bare
+//! `random()` after `use rand::random` at the top of the file) from the user's own function.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -16,6 +17,29 @@ pub(crate) struct Scope {
 }
 
 impl Scope {
+    /// Adds the `use` declarations at the top level of the source file the macro was called in
+    /// (read through `proc_macro::Span::local_file`). Modules nested in the file are not read:
+    /// their `use` items are out of sight, which the docs say.
+    pub(crate) fn collect_file(&mut self) {
+        if let Some(file) = macro_source_file_scope() {
+            self.aliases.extend(file.aliases.clone());
+            self.globs.extend(file.globs.iter().cloned());
+        }
+    }
+
+    /// The `use` items at the top level of a parsed file. The file's own items are not
+    /// collected: a path through one of them reads like a path through a crate of that name,
+    /// and is checked as one, as before.
+    fn of_file(file: &syn::File) -> Self {
+        let mut scope = Self::default();
+        for item in &file.items {
+            if let syn::Item::Use(item) = item {
+                scope.collect_use(&item.tree, Vec::new());
+            }
+        }
+        scope
+    }
+
     /// Adds the `use` declarations and item names found anywhere in `block`.
     pub(crate) fn collect_block(&mut self, block: &syn::Block) {
         struct Collector<'s>(&'s mut Scope);
@@ -24,17 +48,7 @@ impl Scope {
                 self.0.collect_use(&item.tree, Vec::new());
             }
             fn visit_item(&mut self, item: &'ast syn::Item) {
-                let ident = match item {
-                    syn::Item::Struct(i) => Some(&i.ident),
-                    syn::Item::Enum(i) => Some(&i.ident),
-                    syn::Item::Mod(i) => Some(&i.ident),
-                    syn::Item::Fn(i) => Some(&i.sig.ident),
-                    syn::Item::Type(i) => Some(&i.ident),
-                    syn::Item::Trait(i) => Some(&i.ident),
-                    syn::Item::Union(i) => Some(&i.ident),
-                    _ => None,
-                };
-                if let Some(ident) = ident {
+                if let Some(ident) = item_ident(item) {
                     self.0.local_items.insert(ident.to_string());
                 }
                 syn::visit::visit_item(self, item);
@@ -107,4 +121,44 @@ impl Scope {
         }
         Some((full, self.aliases.contains_key(first)))
     }
+}
+
+/// The name an item declares, for the kinds that can shadow a library name.
+fn item_ident(item: &syn::Item) -> Option<&syn::Ident> {
+    match item {
+        syn::Item::Struct(i) => Some(&i.ident),
+        syn::Item::Enum(i) => Some(&i.ident),
+        syn::Item::Mod(i) => Some(&i.ident),
+        syn::Item::Fn(i) => Some(&i.sig.ident),
+        syn::Item::Type(i) => Some(&i.ident),
+        syn::Item::Trait(i) => Some(&i.ident),
+        syn::Item::Union(i) => Some(&i.ident),
+        _ => None,
+    }
+}
+
+/// The names the top level of the current macro call's source file brings into scope, when
+/// the file is on disk (not in unit tests, nor for code generated elsewhere). Each file is read
+/// and parsed once per compiler process; only the names are kept, since tokens cannot outlive
+/// the macro call that made them.
+fn macro_source_file_scope() -> Option<std::rc::Rc<Scope>> {
+    use std::{cell::RefCell, collections::HashMap, path::PathBuf, rc::Rc};
+    thread_local! {
+        static SCOPES: RefCell<HashMap<PathBuf, Option<Rc<Scope>>>> = RefCell::default();
+    }
+    if !proc_macro::is_available() {
+        return None;
+    }
+    let path = proc_macro::Span::call_site().local_file()?;
+    SCOPES.with(|scopes| {
+        scopes
+            .borrow_mut()
+            .entry(path.clone())
+            .or_insert_with(|| {
+                let text = std::fs::read_to_string(&path).ok()?;
+                let file = syn::parse_file(&text).ok()?;
+                Some(Rc::new(Scope::of_file(&file)))
+            })
+            .clone()
+    })
 }
