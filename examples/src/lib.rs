@@ -1,11 +1,12 @@
 //! Example workflows: the order workflow of the main demo, the approval workflow, a durable
-//! timer loop that continues as new, a parent of order workflows, a recursive workflow and an
-//! order saga. Each `*_workflow` module holds a workflow with its activities and types; the demo
+//! timer loop that continues as new, a parent of order workflows, a recursive workflow, an
+//! order saga and the hourly loop of the testing guide. Each `*_workflow` module holds a workflow with its activities and types; the demo
 //! binary that runs it, if any, is the example of the same name without the suffix
 //! (`examples/order.rs` runs `order_workflow`).
 
 pub mod approval_workflow;
 pub mod batch_workflow;
+pub mod hourly_workflow;
 pub mod order_workflow;
 pub mod recursive_workflow;
 pub mod reminders_workflow;

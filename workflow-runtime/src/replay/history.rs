@@ -128,24 +128,6 @@ impl WorkflowHistory {
         Self::checked(workflow_id, history.events, path.to_owned())
     }
 
-    /// Every history file (`*.json`, `*.binpb`, `*.pb`) directly in `folder`, sorted by name.
-    pub fn from_dir(folder: impl AsRef<Path>) -> Result<Vec<Self>, HistoryError> {
-        let folder = folder.as_ref();
-        let read_error = |source| HistoryError::Read {
-            path: folder.to_owned(),
-            source,
-        };
-        let mut files = Vec::new();
-        for entry in std::fs::read_dir(folder).map_err(read_error)? {
-            let path = entry.map_err(read_error)?.path();
-            if is_history_file(&path) {
-                files.push(path);
-            }
-        }
-        files.sort();
-        files.iter().map(Self::from_file).collect()
-    }
-
     fn checked(
         workflow_id: String,
         events: Vec<HistoryEvent>,
@@ -206,13 +188,25 @@ impl WorkflowHistory {
     }
 }
 
-/// Whether a folder entry is a history file: `*.json`, `*.binpb` or `*.pb`.
-pub(crate) fn is_history_file(path: &Path) -> bool {
-    let by_name = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .is_some_and(|e| matches!(e, "json" | "binpb" | "pb"));
-    by_name && path.is_file()
+/// The history files (`*.json`, `*.binpb`, `*.pb`) directly in `folder`, sorted by name.
+pub(crate) fn history_files(folder: &Path) -> Result<Vec<PathBuf>, HistoryError> {
+    let read_error = |source| HistoryError::Read {
+        path: folder.to_owned(),
+        source,
+    };
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(folder).map_err(read_error)? {
+        let path = entry.map_err(read_error)?.path();
+        let by_name = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| matches!(e, "json" | "binpb" | "pb"));
+        if by_name && path.is_file() {
+            files.push(path);
+        }
+    }
+    files.sort();
+    Ok(files)
 }
 
 fn started(events: &[HistoryEvent]) -> Option<&WorkflowExecutionStartedEventAttributes> {

@@ -91,19 +91,7 @@ impl Replayer {
     /// and reports on each; a file that cannot be read is reported under its name. Fails only
     /// when the folder itself cannot be read.
     pub async fn replay_dir(&self, folder: impl AsRef<Path>) -> Result<ReplayReport, ReplayError> {
-        let folder = folder.as_ref();
-        let read_error = |source| HistoryError::Read {
-            path: folder.to_owned(),
-            source,
-        };
-        let mut files = Vec::new();
-        for entry in std::fs::read_dir(folder).map_err(read_error)? {
-            let path = entry.map_err(read_error)?.path();
-            if history::is_history_file(&path) {
-                files.push(path);
-            }
-        }
-        files.sort();
+        let files = history::history_files(folder.as_ref())?;
         let mut report = ReplayReport::default();
         for file in files {
             let outcome = match WorkflowHistory::from_file(&file) {
