@@ -12,7 +12,10 @@ use quote::ToTokens;
 use quote::quote;
 use syn::{Expr, spanned::Spanned, visit_mut::VisitMut};
 
-use super::catalog::Category;
+use super::{
+    allow::{expr_attrs, stmt_attrs},
+    catalog::Category,
+};
 use crate::symbol::ALLOW_NONDETERMINISM;
 
 /// Method calls that produce an iterator over a collection's entries.
@@ -311,31 +314,6 @@ fn allows_ordering(attrs: &[syn::Attribute]) -> bool {
             let named: Vec<_> = categories.iter().filter(|c| *c != "reason").collect();
             named.is_empty() || named.iter().any(|c| **c == Category::Ordering.name())
         })
-}
-
-fn expr_attrs(expr: &Expr) -> &[syn::Attribute] {
-    match expr {
-        Expr::Block(e) => &e.attrs,
-        Expr::ForLoop(e) => &e.attrs,
-        Expr::If(e) => &e.attrs,
-        Expr::Loop(e) => &e.attrs,
-        Expr::Match(e) => &e.attrs,
-        Expr::MethodCall(e) => &e.attrs,
-        Expr::Closure(e) => &e.attrs,
-        Expr::Unsafe(e) => &e.attrs,
-        Expr::While(e) => &e.attrs,
-        Expr::Call(e) => &e.attrs,
-        _ => &[],
-    }
-}
-
-fn stmt_attrs(stmt: &syn::Stmt) -> &[syn::Attribute] {
-    match stmt {
-        syn::Stmt::Local(local) => &local.attrs,
-        syn::Stmt::Macro(mac) => &mac.attrs,
-        syn::Stmt::Expr(expr, _) => expr_attrs(expr),
-        syn::Stmt::Item(_) => &[],
-    }
 }
 
 #[cfg(test)]
