@@ -227,7 +227,8 @@ impl VisitMut for Prober {
     }
 }
 
-fn is_iterating(call: &syn::ExprMethodCall) -> bool {
+/// Whether `call` produces an iterator over a collection's entries (the calls the probe wraps).
+pub(super) fn is_iterating(call: &syn::ExprMethodCall) -> bool {
     ITERATING.contains(&call.method.to_string().as_str())
 }
 

@@ -12,6 +12,7 @@ use super::{
     },
     emit::{Findings, Warning},
     matcher::{lookup, path_segments},
+    probe,
     scope::Scope,
     tokens::{self, MacroBody},
 };
@@ -38,21 +39,6 @@ const GLOBAL_MUTATORS: &[&str] = &[
     "write",
     "try_write",
     "borrow_mut",
-];
-
-/// Methods that iterate a collection: on a `HashMap`/`HashSet`, in a random order.
-const ITERATION: &[&str] = &[
-    "iter",
-    "iter_mut",
-    "keys",
-    "values",
-    "values_mut",
-    "into_iter",
-    "into_keys",
-    "into_values",
-    "drain",
-    "retain",
-    "for_each",
 ];
 
 /// A static or global named in SCREAMING_CASE (`COUNTER`, `config::CACHE`).
@@ -303,7 +289,7 @@ impl<'ast> Visit<'ast> for Checker<'_> {
                         &format!("{spelled} ({})", GLOBAL_MUTATION.what),
                     );
                 }
-                if ITERATION.contains(&method.method.to_string().as_str()) {
+                if probe::is_iterating(method) {
                     // Iteration is checked by type (`probe`): an allow for ordering around it
                     // may be what keeps a hash iteration compiling, so it counts as used.
                     self.allows.covers(Category::Ordering);

@@ -5,7 +5,7 @@
 //!
 //! Histories come from JSON files (`temporal workflow show -o json`, the Temporal UI's
 //! download), binary protobuf files, whole folders of either, or the server through
-//! [`WorkflowHandle::history`](crate::WorkflowHandle::history).
+//! [`WorkflowHandle::fetch_history`](crate::WorkflowHandle::fetch_history).
 //!
 //! ```no_run
 //! # use workflow_runtime::prelude::*;
