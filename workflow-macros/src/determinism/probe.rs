@@ -373,6 +373,13 @@ mod tests {
             let n = map.keys().filter(|k| k.len() > 2).count();
             let any = map.values().copied().any(|v| v > 3);
             let ordered = map.iter().collect::<BTreeMap<_, _>>();
+            let set = map.keys().collect::<BTreeSet<_>>();
+            let rehashed = map.iter().collect::<HashMap<_, _>>();
+            let again = set.iter().collect::<HashSet<_>>();
+            let heap = map.values().collect::<BinaryHeap<_>>();
+            let product: u64 = map.values().product();
+            let (lo, empty) = (map.values().min(), map.keys().is_empty());
+            let every = map.values().all(|v| *v > 0);
             let mut keys: Vec<_> = map.keys().cloned().collect();
             keys.sort();
             map.retain(|_, v| *v > 0);
