@@ -31,7 +31,7 @@ pub(crate) fn workflow(args: TokenStream, item: TokenStream) -> TokenStream {
         check::workflow(&cx, &mut model);
         expand::workflow::definition(&model)
     };
-    let warnings = determinism::emit_warnings(&determinism::check(&cx, parse::methods(&item_impl)));
+    let warnings = determinism::emit_warnings(&determinism::check(&cx, &item_impl));
     for impl_item in &mut item_impl.items {
         if let syn::ImplItem::Fn(method) = impl_item {
             parse::strip_attr(&mut method.attrs, RUN);
@@ -62,7 +62,7 @@ pub(crate) fn deterministic(args: TokenStream, item: TokenStream) -> TokenStream
         probe_body(&runtime(), &mut item_fn.attrs, &mut item_fn.block);
         (quote!(#item_fn), warnings)
     } else if let Ok(mut item_impl) = syn::parse2::<syn::ItemImpl>(item.clone()) {
-        let warnings = determinism::check(&cx, parse::methods(&item_impl));
+        let warnings = determinism::check(&cx, &item_impl);
         for impl_item in &mut item_impl.items {
             if let syn::ImplItem::Fn(method) = impl_item {
                 probe_body(&runtime(), &mut method.attrs, &mut method.block);

@@ -437,6 +437,15 @@ pub(crate) static RULES: &[Rule] = &[
     },
 ];
 
+/// Constants whose methods the catalog covers, with their type: `UNIX_EPOCH.elapsed()` is
+/// checked as `SystemTime::elapsed()`. The second list holds the suffixes matched when the
+/// constant was imported where the macro cannot see.
+pub(crate) static CONSTANTS: &[(&[&str], &[&str], &str)] = &[(
+    &["std::time::UNIX_EPOCH", "std::time::SystemTime::UNIX_EPOCH"],
+    &["UNIX_EPOCH"],
+    "std::time::SystemTime",
+)];
+
 /// The message of a finding: the first line is self-contained, the help names the
 /// replacement.
 pub(crate) fn message(what: &str, why: &str, help: &str) -> String {

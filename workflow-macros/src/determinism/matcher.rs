@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 
 use super::{
-    catalog::{Kind, RULES, Rule},
+    catalog::{CONSTANTS, Kind, RULES, Rule},
     scope::Scope,
 };
 
@@ -85,4 +85,17 @@ pub(crate) fn lookup(scope: &Scope, path: &syn::Path, kind: Kind) -> Option<&'st
             .any(|p| matches_path(p, &joined) || globbed.iter().any(|g| matches_path(p, g)))
             || (!via_alias && rule.suffixes.iter().any(|s| matches_suffix(s, &segments)))
     })
+}
+
+/// The type of a catalog constant that `path` names (`std::time::SystemTime` for
+/// `UNIX_EPOCH`), resolved like any path.
+pub(crate) fn constant_type_of(scope: &Scope, path: &syn::Path) -> Option<syn::Path> {
+    let segments = path_segments(path);
+    let (full, via_alias) = scope.resolve(&segments)?;
+    let joined = full.join("::");
+    let (_, _, ty) = CONSTANTS.iter().find(|(paths, suffixes, _)| {
+        paths.contains(&joined.as_str())
+            || (!via_alias && suffixes.iter().any(|s| matches_suffix(s, &segments)))
+    })?;
+    syn::parse_str(ty).ok()
 }

@@ -22,14 +22,16 @@ pub(crate) use probe::{rewrite as probe_and_strip_allows, traits_in_scope};
 
 use crate::ctxt::Ctxt;
 
-/// Checks the bodies of `items` (every method of a workflow impl, or of a `#[deterministic]`
-/// impl) and reports errors to `cx`; returns the warnings to emit.
-pub(crate) fn check<'a>(
-    cx: &Ctxt,
-    items: impl IntoIterator<Item = &'a syn::ImplItemFn> + Clone,
-) -> Vec<Warning> {
+/// Checks every method of `item_impl` (a workflow impl, or a `#[deterministic]` impl) and
+/// reports errors to `cx`; returns the warnings to emit.
+pub(crate) fn check(cx: &Ctxt, item_impl: &syn::ItemImpl) -> Vec<Warning> {
+    let items = crate::parse::methods(item_impl);
     let mut scope = scope::Scope::default();
-    scope.collect_file();
+    if let syn::Type::Path(ty) = &*item_impl.self_ty
+        && let Some(name) = ty.path.segments.last()
+    {
+        scope.collect_file(&name.ident.to_string());
+    }
     for method in items.clone() {
         scope.collect_block(&method.block);
     }
@@ -43,7 +45,7 @@ pub(crate) fn check<'a>(
 /// Checks a free function marked `#[deterministic]`.
 pub(crate) fn check_fn(cx: &Ctxt, item: &syn::ItemFn) -> Vec<Warning> {
     let mut scope = scope::Scope::default();
-    scope.collect_file();
+    scope.collect_file(&item.sig.ident.to_string());
     scope.collect_block(&item.block);
     let mut checker = visitor::Checker::new(cx, &scope);
     checker.check_function(&[], item.sig.inputs.iter(), &item.block);
@@ -167,6 +169,33 @@ mod tests {
             let b = var("X");
         });
         assert_eq!(errors.len(), 2, "{errors:?}");
+    }
+
+    #[test]
+    fn type_aliases_qualified_self_and_clock_constants_resolve() {
+        let (errors, _) = findings(quote::quote! {
+            type Clock = std::time::Instant;
+            let a = Clock::now();
+            use std::time::SystemTime;
+            type Wall = SystemTime;
+            let b = Wall::now();
+            let c = <std::time::SystemTime>::now();
+            let d = <Instant as Default>::now();
+            let e = UNIX_EPOCH.elapsed();
+            let f = std::time::SystemTime::UNIX_EPOCH.elapsed();
+        });
+        assert_eq!(errors.len(), 6, "{errors:?}");
+        assert!(
+            errors.iter().any(|e| e.starts_with("UNIX_EPOCH.elapsed()")),
+            "{errors:?}"
+        );
+        let (errors, _) = findings(quote::quote! {
+            type Id = u64;
+            let a = Id::MAX;
+            let b = MY_EPOCH.elapsed();
+            let c = <Vec<u8>>::new();
+        });
+        assert!(errors.is_empty(), "{errors:?}");
     }
 
     #[test]

@@ -17,27 +17,19 @@ pub(crate) struct Scope {
 }
 
 impl Scope {
-    /// Adds the `use` declarations at the top level of the source file the macro was called in
-    /// (read through `proc_macro::Span::local_file`). Modules nested in the file are not read:
-    /// their `use` items are out of sight, which the docs say.
-    pub(crate) fn collect_file(&mut self) {
+    /// Adds the `use` declarations and type aliases of the module that holds `item` (an impl's
+    /// type or a function's name) in the source file the macro was called in, read through
+    /// `proc_macro::Span::local_file`. A module sees only its own `use` items, so a workflow in
+    /// `mod inner { .. }` is resolved against `inner`'s. When the name is not found, the top
+    /// level of the file is used.
+    pub(crate) fn collect_file(&mut self, item: &str) {
         if let Some(file) = macro_source_file_scope() {
-            self.aliases.extend(file.aliases.clone());
-            self.globs.extend(file.globs.iter().cloned());
-        }
-    }
-
-    /// The `use` items at the top level of a parsed file. The file's own items are not
-    /// collected: a path through one of them reads like a path through a crate of that name,
-    /// and is checked as one, as before.
-    fn of_file(file: &syn::File) -> Self {
-        let mut scope = Self::default();
-        for item in &file.items {
-            if let syn::Item::Use(item) = item {
-                scope.collect_use(&item.tree, Vec::new());
+            let module = file.item_modules.get(item).copied().unwrap_or(0);
+            if let Some(scope) = file.modules.get(module) {
+                self.aliases.extend(scope.aliases.clone());
+                self.globs.extend(scope.globs.iter().cloned());
             }
         }
-        scope
     }
 
     /// Adds the `use` declarations and item names found anywhere in `block`.
@@ -48,6 +40,11 @@ impl Scope {
                 self.0.collect_use(&item.tree, Vec::new());
             }
             fn visit_item(&mut self, item: &'ast syn::Item) {
+                if let syn::Item::Type(alias) = item
+                    && self.0.collect_type_alias(alias)
+                {
+                    return;
+                }
                 if let Some(ident) = item_ident(item) {
                     self.0.local_items.insert(ident.to_string());
                 }
@@ -55,6 +52,25 @@ impl Scope {
             }
         }
         Collector(self).visit_block(block);
+    }
+
+    /// Records `type Clock = std::time::Instant;` as an alias of the path; returns whether the
+    /// alias names a plain path (other aliases declare a local name like any item).
+    fn collect_type_alias(&mut self, alias: &syn::ItemType) -> bool {
+        let syn::Type::Path(target) = &*alias.ty else {
+            return false;
+        };
+        if target.qself.is_some() || !alias.generics.params.is_empty() {
+            return false;
+        }
+        let path = target
+            .path
+            .segments
+            .iter()
+            .map(|s| s.ident.to_string())
+            .collect();
+        self.aliases.insert(alias.ident.to_string(), path);
+        true
     }
 
     fn collect_use(&mut self, tree: &syn::UseTree, mut prefix: Vec<String>) {
@@ -104,10 +120,17 @@ impl Scope {
         {
             return None;
         }
-        let mut full: Vec<String> = match self.aliases.get(first) {
-            Some(target) => target.iter().chain(&segments[1..]).cloned().collect(),
-            None => segments.to_vec(),
-        };
+        let mut full = segments.to_vec();
+        // An alias may name another (`type Clock = Instant;` after `use std::time::Instant`);
+        // a few steps cover real code and stop a cycle.
+        for _ in 0..4 {
+            match full.first().and_then(|first| self.aliases.get(first)) {
+                Some(target) if target.first() != full.first() || target.len() > 1 => {
+                    full = target.iter().chain(&full[1..]).cloned().collect();
+                }
+                _ => break,
+            }
+        }
         if matches!(
             full.first().map(String::as_str),
             Some("crate" | "super" | "self")
@@ -137,14 +160,66 @@ fn item_ident(item: &syn::Item) -> Option<&syn::Ident> {
     }
 }
 
-/// The names the top level of the current macro call's source file brings into scope, when
-/// the file is on disk (not in unit tests, nor for code generated elsewhere). Each file is read
-/// and parsed once per compiler process; only the names are kept, since tokens cannot outlive
-/// the macro call that made them.
-fn macro_source_file_scope() -> Option<std::rc::Rc<Scope>> {
+/// What a source file brings into scope, module by module: the `use` items and type aliases
+/// of each inline module (index 0 is the file's top level), and which module holds each impl,
+/// function and module, by name. The file's own items are not collected: a path through one of
+/// them reads like a path through a crate of that name, and is checked as one.
+#[derive(Default)]
+struct FileScope {
+    modules: Vec<Scope>,
+    item_modules: std::collections::HashMap<String, usize>,
+}
+
+impl FileScope {
+    fn of_file(file: &syn::File) -> Self {
+        let mut scope = Self::default();
+        scope.collect_module(&file.items);
+        scope
+    }
+
+    fn collect_module(&mut self, items: &[syn::Item]) {
+        let module = self.modules.len();
+        self.modules.push(Scope::default());
+        for item in items {
+            let name = match item {
+                syn::Item::Use(item) => {
+                    self.modules[module].collect_use(&item.tree, Vec::new());
+                    None
+                }
+                syn::Item::Type(alias) => {
+                    self.modules[module].collect_type_alias(alias);
+                    None
+                }
+                syn::Item::Impl(item) => match &*item.self_ty {
+                    syn::Type::Path(ty) => ty.path.segments.last().map(|s| &s.ident),
+                    _ => None,
+                },
+                syn::Item::Fn(item) => Some(&item.sig.ident),
+                syn::Item::Mod(item) => Some(&item.ident),
+                _ => None,
+            };
+            if let Some(name) = name {
+                self.item_modules.entry(name.to_string()).or_insert(module);
+            }
+            if let syn::Item::Mod(syn::ItemMod {
+                content: Some((_, items)),
+                ..
+            }) = item
+            {
+                self.collect_module(items);
+            }
+        }
+    }
+}
+
+/// The names the current macro call's source file brings into scope, when the file is on disk
+/// (not in unit tests, nor for code generated elsewhere). Each file is read and parsed once per
+/// compiler process; only the names are kept, since tokens cannot outlive the macro call that
+/// made them.
+fn macro_source_file_scope() -> Option<std::rc::Rc<FileScope>> {
     use std::{cell::RefCell, collections::HashMap, path::PathBuf, rc::Rc};
     thread_local! {
-        static SCOPES: RefCell<HashMap<PathBuf, Option<Rc<Scope>>>> = RefCell::default();
+        static SCOPES: RefCell<HashMap<PathBuf, Option<Rc<FileScope>>>> = RefCell::default();
     }
     if !proc_macro::is_available() {
         return None;
@@ -157,8 +232,45 @@ fn macro_source_file_scope() -> Option<std::rc::Rc<Scope>> {
             .or_insert_with(|| {
                 let text = std::fs::read_to_string(&path).ok()?;
                 let file = syn::parse_file(&text).ok()?;
-                Some(Rc::new(Scope::of_file(&file)))
+                Some(Rc::new(FileScope::of_file(&file)))
             })
             .clone()
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn resolved(file: &FileScope, item: &str, path: &[&str]) -> Option<Vec<String>> {
+        let module = file.item_modules.get(item).copied().unwrap_or(0);
+        let segments: Vec<String> = path.iter().map(ToString::to_string).collect();
+        file.modules[module].resolve(&segments).map(|(full, _)| full)
+    }
+
+    #[test]
+    fn an_item_sees_the_use_items_of_its_own_module_only() {
+        let file: syn::File = syn::parse_quote! {
+            use rand::random;
+            type Clock = std::time::Instant;
+            struct Top;
+            impl Top {}
+            mod inner {
+                use std::env::var;
+                pub struct Inner;
+                impl Inner {}
+                pub fn helper() {}
+            }
+        };
+        let file = FileScope::of_file(&file);
+        let full = |item, path| resolved(&file, item, path).map(|p| p.join("::"));
+        assert_eq!(full("Top", &["random"]).as_deref(), Some("rand::random"));
+        assert_eq!(
+            full("Top", &["Clock", "now"]).as_deref(),
+            Some("std::time::Instant::now")
+        );
+        assert_eq!(full("Inner", &["var"]).as_deref(), Some("std::env::var"));
+        assert_eq!(full("helper", &["random"]).as_deref(), Some("random"));
+        assert_eq!(full("unknown", &["random"]).as_deref(), Some("rand::random"));
+    }
 }

@@ -11,7 +11,7 @@ use super::{
         Category, Construct, GLOBAL_MUTATION, Kind, Level, Rule, RuleId, STATIC_MUT, message,
     },
     emit::{Findings, Warning},
-    matcher::{lookup, path_segments},
+    matcher::{constant_type_of, lookup, path_segments},
     probe,
     scope::Scope,
     tokens::{self, MacroBody},
@@ -52,6 +52,22 @@ fn names_global(expr: &Expr) -> bool {
                 .chars()
                 .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
     })
+}
+
+/// The path an expression path names with its qualified self spelled out:
+/// `<std::time::SystemTime>::now` is `std::time::SystemTime::now`, and
+/// `<Instant as Trait>::now` is `Instant::now`.
+fn qualified(expr: &syn::ExprPath) -> std::borrow::Cow<'_, syn::Path> {
+    let Some(qself) = &expr.qself else {
+        return std::borrow::Cow::Borrowed(&expr.path);
+    };
+    let syn::Type::Path(ty) = &*qself.ty else {
+        return std::borrow::Cow::Borrowed(&expr.path);
+    };
+    let mut path = ty.path.clone();
+    path.segments
+        .extend(expr.path.segments.iter().skip(qself.position).cloned());
+    std::borrow::Cow::Owned(path)
 }
 
 /// Whether a static's type lets it change behind a shared reference.
@@ -150,16 +166,23 @@ impl<'a> Checker<'a> {
         );
     }
 
-    /// `receiver.method()` where the receiver's type is known: checked as `Type::method`.
+    /// `receiver.method()` where the receiver's type is known (a typed binding, or a constant
+    /// of the catalog such as `UNIX_EPOCH`): checked as `Type::method`.
     fn check_typed_method(&mut self, method: &syn::ExprMethodCall) {
         let Expr::Path(receiver) = &*method.receiver else {
             return;
         };
-        let Some(binding) = receiver.path.get_ident().map(ToString::to_string) else {
-            return;
-        };
-        let Some(ty) = self.bindings.type_of(&binding) else {
-            return;
+        let binding = path_segments(&receiver.path).join("::");
+        let constant_type;
+        let ty = match self.bindings.type_of(&binding) {
+            Some(ty) => ty,
+            None => match constant_type_of(self.scope, &receiver.path) {
+                Some(ty) => {
+                    constant_type = ty;
+                    &constant_type
+                }
+                None => return,
+            },
         };
         let mut path = ty.clone();
         path.segments
@@ -252,7 +275,7 @@ impl<'ast> Visit<'ast> for Checker<'_> {
         match expr {
             Expr::Call(call) => {
                 let reported = match &*call.func {
-                    Expr::Path(func) => self.check_path(&func.path, call, true),
+                    Expr::Path(func) => self.check_path(&qualified(func), call, true),
                     _ => false,
                 };
                 if reported {
@@ -265,7 +288,7 @@ impl<'ast> Visit<'ast> for Checker<'_> {
                 }
             }
             Expr::Path(path) => {
-                self.check_path(&path.path, path, false);
+                self.check_path(&qualified(path), path, false);
             }
             Expr::MethodCall(method) => {
                 self.check_typed_method(method);
