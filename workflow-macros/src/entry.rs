@@ -69,10 +69,25 @@ pub(crate) fn deterministic(args: TokenStream, item: TokenStream) -> TokenStream
             }
         }
         (quote!(#item_impl), warnings)
+    } else if let Ok(mut item_mod) = syn::parse2::<syn::ItemMod>(item.clone()) {
+        match &mut item_mod.content {
+            Some((_, items)) => {
+                let warnings = determinism::check_module(&cx, items);
+                probe_module(items);
+                (quote!(#item_mod), warnings)
+            }
+            None => {
+                cx.error_spanned_by(
+                    &item_mod,
+                    "#[deterministic] checks the items written inside the module: write them inline (`mod helpers { .. }`), or mark each function or impl of the module's file `#[deterministic]`",
+                );
+                (quote!(#item_mod), Vec::new())
+            }
+        }
     } else {
         cx.error_spanned_by(
             &item,
-            "#[deterministic] goes on a function or an impl block",
+            "#[deterministic] goes on a function, an impl block or an inline module",
         );
         (item, Vec::new())
     };
@@ -212,6 +227,32 @@ fn probe_body(krate: &syn::Path, attrs: &mut Vec<syn::Attribute>, block: &mut sy
     let krate = quote!(#krate);
     if determinism::probe_and_strip_allows(attrs, block, &krate) {
         block.stmts.insert(0, determinism::traits_in_scope(&krate));
+    }
+}
+
+/// Probes every function and method body of a `#[deterministic]` module, nested modules too.
+fn probe_module(items: &mut [syn::Item]) {
+    for item in items
+        .iter_mut()
+        .filter(|item| !determinism::checks_itself(item))
+    {
+        match item {
+            syn::Item::Fn(item_fn) => {
+                probe_body(&runtime(), &mut item_fn.attrs, &mut item_fn.block);
+            }
+            syn::Item::Impl(item_impl) => {
+                for impl_item in &mut item_impl.items {
+                    if let syn::ImplItem::Fn(method) = impl_item {
+                        probe_body(&runtime(), &mut method.attrs, &mut method.block);
+                    }
+                }
+            }
+            syn::Item::Mod(syn::ItemMod {
+                content: Some((_, items)),
+                ..
+            }) => probe_module(items),
+            _ => {}
+        }
     }
 }
 

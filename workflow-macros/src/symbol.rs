@@ -24,6 +24,8 @@ pub(crate) const UPDATE: Symbol = Symbol("update");
 pub(crate) const ACTIVITY: Symbol = Symbol("activity");
 /// `#[activities]` on an impl block.
 pub(crate) const ACTIVITIES: Symbol = Symbol("activities");
+/// `#[deterministic]` on a helper function, impl or module.
+pub(crate) const DETERMINISTIC: Symbol = Symbol("deterministic");
 /// `#[allow_nondeterminism(..)]`: the determinism check's opt-out.
 pub(crate) const ALLOW_NONDETERMINISM: Symbol = Symbol("allow_nondeterminism");
 

@@ -17,6 +17,7 @@ pub use crate::{
         FreeActivity, MethodActivity,
     },
     error::{ActivityError, WorkflowError, WorkflowResult},
+    global_probe::{AnyGlobal, GlobalProbe, ImmutableGlobal, SharedGlobal},
     order_probe::{AnyOrder, DeterministicOrder, OrderProbe, RandomOrder},
     payload::{Payload, PayloadError, check_arg_count, decode_arg, encode},
     workflow::{

@@ -62,6 +62,7 @@ mod client;
 mod convert;
 mod error;
 mod executor;
+mod global_probe;
 mod options;
 mod order_probe;
 pub mod payload;

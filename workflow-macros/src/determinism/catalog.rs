@@ -31,12 +31,13 @@ pub(crate) enum Category {
     Env,
     GlobalState,
     Ordering,
+    Address,
     Logging,
 }
 
 impl Category {
     /// Every category, in the order messages list them.
-    pub(crate) const ALL: [Category; 8] = [
+    pub(crate) const ALL: [Category; 9] = [
         Category::Time,
         Category::Random,
         Category::Concurrency,
@@ -44,6 +45,7 @@ impl Category {
         Category::Env,
         Category::GlobalState,
         Category::Ordering,
+        Category::Address,
         Category::Logging,
     ];
 
@@ -57,6 +59,7 @@ impl Category {
             Category::Env => "env",
             Category::GlobalState => "global_state",
             Category::Ordering => "ordering",
+            Category::Address => "address",
             Category::Logging => "logging",
         }
     }
@@ -102,6 +105,7 @@ pub(crate) enum RuleId {
     LazyStatic,
     HashMapNew,
     DefaultHasherNew,
+    PointerHash,
     Println,
     Stdout,
 }
@@ -418,6 +422,15 @@ pub(crate) static RULES: &[Rule] = &[
         why: "its algorithm may change between Rust releases, so hashes persisted in history may not match on replay",
         help: "use a named stable hash, or `ctx.uuid4()` for ids",
     },
+    // ---- addresses --------------------------------------------------------------------
+    Rule {
+        id: RuleId::PointerHash, level: Level::Error, kind: Kind::Path, category: Category::Address,
+        what: "std::ptr::hash",
+        paths: &["std::ptr::hash"],
+        suffixes: &["ptr::hash"],
+        why: "it hashes an address, which the allocator picks anew on every run and on replay",
+        help: "hash the value itself, or an id stored in it",
+    },
     // ---- logging ----------------------------------------------------------------------
     Rule {
         id: RuleId::Println, level: Level::Warning, kind: Kind::Macro, category: Category::Logging,
@@ -482,6 +495,40 @@ pub(crate) const HASH_ITERATION: Construct = Construct {
     help: "use `BTreeMap`/`BTreeSet` (or `IndexMap`), or sort the keys before iterating",
 };
 
+/// A global with interior mutability used through a method, found by type: the macros route
+/// the global through the runtime's global probe (`probe.rs`), which fails to compile for
+/// atomics, locks, cells, `OnceLock`s and thread-locals.
+// Only the docs list it: the error itself is the runtime probe's diagnostic.
+#[cfg_attr(not(test), allow(dead_code))]
+pub(crate) const GLOBAL_READ: Construct = Construct {
+    level: Level::Error,
+    category: Category::GlobalState,
+    what: "reading a global that can change",
+    matches: "`.load()`/`.read()`/`.get()`/`.with()`/`.take()`/`.set()`... on a SCREAMING_CASE global whose type is an `Atomic*`, `Mutex`, `RwLock`, `Cell`, `RefCell`, `OnceLock`, `OnceCell` or a `thread_local!` key (or a `LazyLock`, `Arc` or `Box` of one), wherever it is declared; not a `const`, nor a `static` without interior mutability (`LIMITS.get(0)` on a table compiles)",
+    why: "a global is shared by every workflow run on the worker and starts over on another worker, so a replay can read a different value",
+    help: "keep state in fields of the workflow struct (ctx.state); pass configuration in the workflow input, or read it in an activity",
+};
+
+/// An address used as data: formatted with `{:p}`, or cast to an integer.
+pub(crate) const POINTER_IDENTITY: Construct = Construct {
+    level: Level::Error,
+    category: Category::Address,
+    what: "an address used as data",
+    matches: "`{:p}` in a format string; a pointer cast to an integer (`&x as *const _ as usize`, `v.as_ptr() as usize`, `std::ptr::addr_of!(x) as usize`); `.addr()`/`.expose_provenance()` on such a pointer",
+    why: "the allocator picks addresses anew on every run, so an id, a log line or a branch built from one differs on replay",
+    help: "identify values by a field (an id, an index), or make an id with `ctx.uuid4()`",
+};
+
+/// Rayon's parallel iterators, known by their method names (no other crate uses them).
+pub(crate) const PARALLEL_ITERATION: Construct = Construct {
+    level: Level::Error,
+    category: Category::Concurrency,
+    what: "a parallel iterator",
+    matches: "`.par_iter()`, `.par_iter_mut()`, `.into_par_iter()`, `.par_bridge()`, `.par_drain()`, `.par_chunks()`, `.par_chunks_mut()`, `.par_windows()`, `.par_split()`",
+    why: "its closures run on rayon's thread pool in an order that changes on every run, so side effects (a push into a shared vector, a counter, a log line) land in a different order on replay",
+    help: "iterate sequentially (`.iter()`), or move the work into an activity",
+};
+
 /// `static mut` declared in workflow code.
 pub(crate) const STATIC_MUT: Construct = Construct {
     level: Level::Error,
@@ -541,7 +588,14 @@ mod tests {
                 rule.help
             ));
         }
-        for construct in [&HASH_ITERATION, &STATIC_MUT, &GLOBAL_MUTATION] {
+        for construct in [
+            &HASH_ITERATION,
+            &STATIC_MUT,
+            &GLOBAL_MUTATION,
+            &GLOBAL_READ,
+            &POINTER_IDENTITY,
+            &PARALLEL_ITERATION,
+        ] {
             table.push_str(&format!(
                 "| {} | {} | {} | {} | {} | {} |\n",
                 construct.what,

@@ -25,13 +25,17 @@ use crate::ctxt::Ctxt;
 /// Checks every method of `item_impl` (a workflow impl, or a `#[deterministic]` impl) and
 /// reports errors to `cx`; returns the warnings to emit.
 pub(crate) fn check(cx: &Ctxt, item_impl: &syn::ItemImpl) -> Vec<Warning> {
-    let items = crate::parse::methods(item_impl);
     let mut scope = scope::Scope::default();
     if let syn::Type::Path(ty) = &*item_impl.self_ty
         && let Some(name) = ty.path.segments.last()
     {
         scope.collect_file(&name.ident.to_string());
     }
+    check_impl(cx, scope, item_impl)
+}
+
+fn check_impl(cx: &Ctxt, mut scope: scope::Scope, item_impl: &syn::ItemImpl) -> Vec<Warning> {
+    let items = crate::parse::methods(item_impl);
     for method in items.clone() {
         scope.collect_block(&method.block);
     }
@@ -46,6 +50,46 @@ pub(crate) fn check(cx: &Ctxt, item_impl: &syn::ItemImpl) -> Vec<Warning> {
 pub(crate) fn check_fn(cx: &Ctxt, item: &syn::ItemFn) -> Vec<Warning> {
     let mut scope = scope::Scope::default();
     scope.collect_file(&item.sig.ident.to_string());
+    check_fn_in(cx, scope, item)
+}
+
+/// Checks every function, and every method of every impl, of an inline module marked
+/// `#[deterministic]`, and of the modules nested in it; each is resolved against the `use`
+/// items of its own module.
+pub(crate) fn check_module(cx: &Ctxt, items: &[syn::Item]) -> Vec<Warning> {
+    let scope = scope::Scope::of_module(items);
+    let mut warnings = Vec::new();
+    for item in items.iter().filter(|item| !checks_itself(item)) {
+        match item {
+            syn::Item::Fn(item) => warnings.extend(check_fn_in(cx, scope.clone(), item)),
+            syn::Item::Impl(item) => warnings.extend(check_impl(cx, scope.clone(), item)),
+            syn::Item::Mod(syn::ItemMod {
+                content: Some((_, items)),
+                ..
+            }) => warnings.extend(check_module(cx, items)),
+            _ => {}
+        }
+    }
+    warnings
+}
+
+/// Whether `item` carries its own `#[workflow]` or `#[deterministic]`, which checks it: a
+/// module around it leaves it alone rather than report its findings twice.
+pub(crate) fn checks_itself(item: &syn::Item) -> bool {
+    let attrs = match item {
+        syn::Item::Fn(item) => &item.attrs,
+        syn::Item::Impl(item) => &item.attrs,
+        syn::Item::Mod(item) => &item.attrs,
+        _ => return false,
+    };
+    attrs.iter().any(|attr| {
+        attr.path().segments.last().is_some_and(|last| {
+            last.ident == crate::symbol::WORKFLOW || last.ident == crate::symbol::DETERMINISTIC
+        })
+    })
+}
+
+fn check_fn_in(cx: &Ctxt, mut scope: scope::Scope, item: &syn::ItemFn) -> Vec<Warning> {
     scope.collect_block(&item.block);
     let mut checker = visitor::Checker::new(cx, &scope);
     checker.check_function(&[], item.sig.inputs.iter(), &item.block);
@@ -239,6 +283,36 @@ mod tests {
             errors.iter().any(|e| e.starts_with("CALLS.fetch_add()")),
             "{errors:?}"
         );
+    }
+
+    #[test]
+    fn addresses_used_as_data_are_reported() {
+        let (errors, _) = findings(quote::quote! {
+            let id = &order as *const Order as usize;
+            let key = items.as_ptr() as u64;
+            let raw = std::ptr::addr_of!(order) as usize;
+            let shown = format!("{:p}", &order);
+            tracing::info!("at {order:#p}");
+            let bits = (&order as *const Order).addr();
+            let hashed = std::ptr::hash(&order, &mut hasher);
+        });
+        assert_eq!(errors.len(), 7, "{errors:?}");
+        let (errors, _) = findings(quote::quote! {
+            let n = 3u8 as usize;
+            let same = std::ptr::eq(&a, &b);
+            let text = format!("{{:p}} {:?} {:>8}", a, b);
+            let home = email.addr();
+        });
+        assert!(errors.is_empty(), "{errors:?}");
+    }
+
+    #[test]
+    fn parallel_iterators_are_reported() {
+        let (errors, _) = findings(quote::quote! {
+            items.par_iter().for_each(|i| seen.lock().unwrap().push(*i));
+            let total: u32 = (0..10).into_par_iter().sum();
+        });
+        assert_eq!(errors.len(), 2, "{errors:?}");
     }
 
     #[test]

@@ -1,10 +1,15 @@
-//! The type-aware half of the ordering check: wraps every iterating call (`.iter()`,
-//! `.keys()`, `.drain()`...) and every `for` loop's iterator of a checked body in the runtime's
-//! order probe, which fails to compile for the iterators of `HashMap` and `HashSet` whatever
-//! built them (`workflow_runtime::__private::OrderProbe`). Left alone: code under
-//! `#[allow_nondeterminism]` for ordering, and iteration whose order cannot show: straight
-//! into an order-independent consumer (`sum`, `count`, `min`, `all`...), into a `collect` of an
-//! ordered or unordered collection, or into a `Vec` binding sorted by the next statement.
+//! The type-aware half of the check, in two probes the runtime defines:
+//! - every iterating call (`.iter()`, `.keys()`, `.drain()`...) and every `for` loop's iterator
+//!   of a checked body goes through the order probe, which fails to compile for the iterators
+//!   of `HashMap` and `HashSet` whatever built them (`workflow_runtime::__private::OrderProbe`).
+//!   Left alone: iteration whose order cannot show: straight into an order-independent
+//!   consumer (`sum`, `count`, `min`, `all`...), into a `collect` of an ordered or unordered
+//!   collection, or into a `Vec` binding sorted by the next statement;
+//! - every global read through a method (`CONFIG.get()`, `FLAG.load(..)`, `COUNTER.with(..)`)
+//!   goes through the global probe, which fails to compile when the global's type has interior
+//!   mutability (`workflow_runtime::__private::GlobalProbe`).
+//!
+//! Code under `#[allow_nondeterminism]` for the probe's category is left alone.
 
 use proc_macro2::TokenStream;
 use quote::ToTokens;
@@ -53,6 +58,25 @@ const ORDER_INDEPENDENT: &[&str] = &[
     "sum", "product", "count", "min", "max", "all", "any", "len", "is_empty",
 ];
 
+/// Methods that read (or, on a cell or thread-local, set) a global's value. The ones that
+/// certainly change it (`fetch_add`, `store`, `lock`...) are refused by name in `visitor`.
+const GLOBAL_READERS: &[&str] = &[
+    "load",
+    "read",
+    "try_read",
+    "get",
+    "get_or_init",
+    "get_or_try_init",
+    "with",
+    "with_borrow",
+    "with_borrow_mut",
+    "set",
+    "take",
+    "replace",
+    "borrow",
+    "try_borrow",
+];
+
 /// Collections whose content does not depend on insertion order.
 const UNORDERED_TARGETS: &[&str] = &["BTreeMap", "BTreeSet", "HashMap", "HashSet", "BinaryHeap"];
 
@@ -79,7 +103,8 @@ pub(crate) fn rewrite(
 ) -> bool {
     let mut prober = Prober {
         krate: krate.clone(),
-        allowed: usize::from(allows_ordering(attrs)),
+        allowed_ordering: usize::from(allows(attrs, Category::Ordering)),
+        allowed_global_state: usize::from(allows(attrs, Category::GlobalState)),
         probed: false,
     };
     prober.visit_attributes_mut(attrs);
@@ -91,7 +116,7 @@ pub(crate) fn rewrite(
 pub(crate) fn traits_in_scope(krate: &TokenStream) -> syn::Stmt {
     syn::parse_quote! {
         #[allow(unused_imports)]
-        use #krate::__private::{AnyOrder as _, RandomOrder as _};
+        use #krate::__private::{AnyGlobal as _, AnyOrder as _, RandomOrder as _, SharedGlobal as _};
     }
 }
 
@@ -99,26 +124,46 @@ struct Prober {
     /// The runtime crate's path.
     krate: TokenStream,
     /// How many enclosing `#[allow_nondeterminism]` cover ordering.
-    allowed: usize,
+    allowed_ordering: usize,
+    /// How many enclosing `#[allow_nondeterminism]` cover global state.
+    allowed_global_state: usize,
     probed: bool,
 }
 
 impl Prober {
-    /// Wraps `iterator` in the probe; a hash iterator's error points at `span`.
-    fn probe(&mut self, iterator: &mut Expr, span: proc_macro2::Span) {
-        if self.allowed > 0 {
-            return;
-        }
-        // Every token at the user's span, so the error points at the call.
-        let krate: TokenStream = self
-            .krate
+    /// The runtime's path with every token at the user's span, so an error points at the call.
+    fn krate_at(&self, span: proc_macro2::Span) -> TokenStream {
+        self.krate
             .clone()
             .into_iter()
             .map(|mut token| {
                 token.set_span(span);
                 token
             })
-            .collect();
+            .collect()
+    }
+
+    /// Routes the global `receiver` through the global probe; an error points at `span`.
+    fn probe_global(&mut self, receiver: &mut Expr, span: proc_macro2::Span) {
+        if self.allowed_global_state > 0 {
+            return;
+        }
+        let krate = self.krate_at(span);
+        let global = receiver.to_token_stream();
+        // Dereferenced, so the method sees the global itself: a by-value method of a `Copy`
+        // global, or one that `&T` also has (`Ord::min`), resolves as it did before.
+        *receiver = syn::parse_quote_spanned! {span=>
+            (*#krate::__private::GlobalProbe(&#global).global_checked())
+        };
+        self.probed = true;
+    }
+
+    /// Wraps `iterator` in the probe; a hash iterator's error points at `span`.
+    fn probe(&mut self, iterator: &mut Expr, span: proc_macro2::Span) {
+        if self.allowed_ordering > 0 {
+            return;
+        }
+        let krate = self.krate_at(span);
         let inner = iterator.to_token_stream();
         *iterator = syn::parse_quote_spanned! {span=>
             #krate::__private::OrderProbe(::core::option::Option::Some(#inner)).order_checked()
@@ -150,9 +195,22 @@ impl VisitMut for Prober {
     }
 
     fn visit_expr_mut(&mut self, expr: &mut Expr) {
-        let allowed = allows_ordering(expr_attrs(expr));
-        self.allowed += usize::from(allowed);
+        let attrs = expr_attrs(expr);
+        let (ordering, global_state) = (
+            allows(attrs, Category::Ordering),
+            allows(attrs, Category::GlobalState),
+        );
+        self.allowed_ordering += usize::from(ordering);
+        self.allowed_global_state += usize::from(global_state);
         match expr {
+            Expr::MethodCall(call) if reads_global(call) => {
+                let span = call.method.span();
+                self.visit_attributes_mut(&mut call.attrs);
+                for arg in &mut call.args {
+                    self.visit_expr_mut(arg);
+                }
+                self.probe_global(&mut call.receiver, span);
+            }
             Expr::MethodCall(call) if order_cannot_show(call) => {
                 self.visit_attributes_mut(&mut call.attrs);
                 for arg in &mut call.args {
@@ -181,7 +239,8 @@ impl VisitMut for Prober {
             }
             _ => syn::visit_mut::visit_expr_mut(self, expr),
         }
-        self.allowed -= usize::from(allowed);
+        self.allowed_ordering -= usize::from(ordering);
+        self.allowed_global_state -= usize::from(global_state);
     }
 
     fn visit_block_mut(&mut self, block: &mut syn::Block) {
@@ -190,8 +249,12 @@ impl VisitMut for Prober {
             let sorted_next = sorted_binding(&block.stmts[index])
                 .is_some_and(|name| block.stmts.get(index + 1).is_some_and(|s| sorts(s, &name)));
             let stmt = &mut block.stmts[index];
-            let allowed = allows_ordering(stmt_attrs(stmt));
-            self.allowed += usize::from(allowed);
+            let (ordering, global_state) = (
+                allows(stmt_attrs(stmt), Category::Ordering),
+                allows(stmt_attrs(stmt), Category::GlobalState),
+            );
+            self.allowed_ordering += usize::from(ordering);
+            self.allowed_global_state += usize::from(global_state);
             match stmt {
                 syn::Stmt::Local(local) if sorted_next => {
                     self.visit_attributes_mut(&mut local.attrs);
@@ -210,7 +273,8 @@ impl VisitMut for Prober {
                 }
                 _ => self.visit_stmt_mut(stmt),
             }
-            self.allowed -= usize::from(allowed);
+            self.allowed_ordering -= usize::from(ordering);
+            self.allowed_global_state -= usize::from(global_state);
         }
     }
 
@@ -230,6 +294,26 @@ impl VisitMut for Prober {
 /// Whether `call` produces an iterator over a collection's entries (the calls the probe wraps).
 pub(super) fn is_iterating(call: &syn::ExprMethodCall) -> bool {
     ITERATING.contains(&call.method.to_string().as_str())
+}
+
+/// Whether `call` reads a global through a method (`CONFIG.get()`; the calls the global probe
+/// checks).
+pub(super) fn reads_global(call: &syn::ExprMethodCall) -> bool {
+    GLOBAL_READERS.contains(&call.method.to_string().as_str()) && names_global(&call.receiver)
+}
+
+/// A static or global named in SCREAMING_CASE (`COUNTER`, `config::CACHE`).
+pub(super) fn names_global(expr: &Expr) -> bool {
+    let Expr::Path(p) = expr else { return false };
+    p.qself.is_none()
+        && p.path.segments.last().is_some_and(|s| {
+            let name = s.ident.to_string();
+            name.len() > 1
+                && name.chars().any(|c| c.is_ascii_uppercase())
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+        })
 }
 
 fn is_adapter(call: &syn::ExprMethodCall) -> bool {
@@ -297,7 +381,9 @@ fn sorts(stmt: &syn::Stmt, name: &str) -> bool {
         && matches!(&*call.receiver, Expr::Path(p) if p.path.is_ident(name))
 }
 
-fn allows_ordering(attrs: &[syn::Attribute]) -> bool {
+/// Whether `attrs` hold an `#[allow_nondeterminism]` that covers `category` (one that names
+/// no category covers all).
+fn allows(attrs: &[syn::Attribute], category: Category) -> bool {
     attrs
         .iter()
         .filter(|a| a.path() == ALLOW_NONDETERMINISM)
@@ -313,7 +399,7 @@ fn allows_ordering(attrs: &[syn::Attribute]) -> bool {
                 Ok(())
             });
             let named: Vec<_> = categories.iter().filter(|c| *c != "reason").collect();
-            named.is_empty() || named.iter().any(|c| **c == Category::Ordering.name())
+            named.is_empty() || named.iter().any(|c| **c == category.name())
         })
 }
 
@@ -394,6 +480,24 @@ mod tests {
             let first = map.keys().next();
         });
         assert_eq!(out.matches("OrderProbe").count(), 2, "{out}");
+    }
+
+    #[test]
+    fn method_reads_of_globals_are_probed() {
+        let out = rewritten(quote! {
+            let on = FLAG.load(Ordering::SeqCst);
+            let region = config::REGION.get();
+            COUNTER.with(|c| c.get());
+            let local = flag.load(Ordering::SeqCst);
+            let first = LIMITS.iter().next();
+            #[allow_nondeterminism(global_state, reason = "read for a log line")]
+            let logged = FLAG.load(Ordering::SeqCst);
+        });
+        assert_eq!(out.matches("GlobalProbe").count(), 3, "{out}");
+        assert!(
+            out.contains("(* :: wr :: __private :: GlobalProbe (& config :: REGION) . global_checked ()) . get ()"),
+            "{out}"
+        );
     }
 
     #[test]

@@ -9,7 +9,7 @@ use syn::visit::Visit;
 
 /// Names the item brings into scope: `use` aliases (alias -> full path) and locally declared
 /// items that shadow library names.
-#[derive(Default)]
+#[derive(Default, Clone)]
 pub(crate) struct Scope {
     aliases: BTreeMap<String, Vec<String>>,
     globs: Vec<Vec<String>>,
@@ -30,6 +30,21 @@ impl Scope {
                 self.globs.extend(scope.globs.iter().cloned());
             }
         }
+    }
+
+    /// The `use` items and type aliases at the top of a module's items.
+    pub(crate) fn of_module(items: &[syn::Item]) -> Self {
+        let mut scope = Self::default();
+        for item in items {
+            match item {
+                syn::Item::Use(item) => scope.collect_use(&item.tree, Vec::new()),
+                syn::Item::Type(alias) => {
+                    scope.collect_type_alias(alias);
+                }
+                _ => {}
+            }
+        }
+        scope
     }
 
     /// Adds the `use` declarations and item names found anywhere in `block`.
@@ -179,17 +194,9 @@ impl FileScope {
 
     fn collect_module(&mut self, items: &[syn::Item]) {
         let module = self.modules.len();
-        self.modules.push(Scope::default());
+        self.modules.push(Scope::of_module(items));
         for item in items {
             let name = match item {
-                syn::Item::Use(item) => {
-                    self.modules[module].collect_use(&item.tree, Vec::new());
-                    None
-                }
-                syn::Item::Type(alias) => {
-                    self.modules[module].collect_type_alias(alias);
-                    None
-                }
                 syn::Item::Impl(item) => match &*item.self_ty {
                     syn::Type::Path(ty) => ty.path.segments.last().map(|s| &s.ident),
                     _ => None,
@@ -245,7 +252,9 @@ mod tests {
     fn resolved(file: &FileScope, item: &str, path: &[&str]) -> Option<Vec<String>> {
         let module = file.item_modules.get(item).copied().unwrap_or(0);
         let segments: Vec<String> = path.iter().map(ToString::to_string).collect();
-        file.modules[module].resolve(&segments).map(|(full, _)| full)
+        file.modules[module]
+            .resolve(&segments)
+            .map(|(full, _)| full)
     }
 
     #[test]
@@ -271,6 +280,9 @@ mod tests {
         );
         assert_eq!(full("Inner", &["var"]).as_deref(), Some("std::env::var"));
         assert_eq!(full("helper", &["random"]).as_deref(), Some("random"));
-        assert_eq!(full("unknown", &["random"]).as_deref(), Some("rand::random"));
+        assert_eq!(
+            full("unknown", &["random"]).as_deref(),
+            Some("rand::random")
+        );
     }
 }

@@ -8,7 +8,8 @@ use super::{
     allow::{self, Allows},
     bindings::Bindings,
     catalog::{
-        Category, Construct, GLOBAL_MUTATION, Kind, Level, Rule, RuleId, STATIC_MUT, message,
+        Category, Construct, GLOBAL_MUTATION, Kind, Level, PARALLEL_ITERATION, POINTER_IDENTITY,
+        Rule, RuleId, STATIC_MUT, message,
     },
     emit::{Findings, Warning},
     matcher::{constant_type_of, lookup, path_segments},
@@ -41,19 +42,6 @@ const GLOBAL_MUTATORS: &[&str] = &[
     "borrow_mut",
 ];
 
-/// A static or global named in SCREAMING_CASE (`COUNTER`, `config::CACHE`).
-fn names_global(expr: &Expr) -> bool {
-    let Expr::Path(p) = expr else { return false };
-    p.path.segments.last().is_some_and(|s| {
-        let name = s.ident.to_string();
-        name.len() > 1
-            && name.chars().any(|c| c.is_ascii_uppercase())
-            && name
-                .chars()
-                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
-    })
-}
-
 /// The path an expression path names with its qualified self spelled out:
 /// `<std::time::SystemTime>::now` is `std::time::SystemTime::now`, and
 /// `<Instant as Trait>::now` is `Instant::now`.
@@ -68,6 +56,76 @@ fn qualified(expr: &syn::ExprPath) -> std::borrow::Cow<'_, syn::Path> {
     path.segments
         .extend(expr.path.segments.iter().skip(qself.position).cloned());
     std::borrow::Cow::Owned(path)
+}
+
+/// Rayon's parallel iterator methods.
+const PARALLEL_ITERATORS: &[&str] = &[
+    "par_iter",
+    "par_iter_mut",
+    "into_par_iter",
+    "par_bridge",
+    "par_drain",
+    "par_chunks",
+    "par_chunks_mut",
+    "par_windows",
+    "par_split",
+];
+
+/// Integer types an address can be cast to.
+const ADDRESS_INTEGERS: &[&str] = &["usize", "isize", "u64", "i64", "u128", "i128", "u32", "i32"];
+
+/// Whether `expr` makes a raw pointer: a cast to `*const`/`*mut`, `.as_ptr()`, `addr_of!`,
+/// `ptr::from_ref(..)`, `&raw const x`.
+fn makes_pointer(expr: &Expr) -> bool {
+    const POINTER_FUNCTIONS: &[&str] = &["as_ptr", "as_mut_ptr", "from_ref", "from_mut"];
+    const POINTER_METHODS: &[&str] = &["as_ptr", "as_mut_ptr", "cast", "cast_mut", "cast_const"];
+    match expr {
+        Expr::Paren(inner) => makes_pointer(&inner.expr),
+        Expr::Cast(cast) => matches!(&*cast.ty, syn::Type::Ptr(_)),
+        Expr::RawAddr(_) => true,
+        Expr::MethodCall(call) => POINTER_METHODS.contains(&call.method.to_string().as_str()),
+        Expr::Call(call) => matches!(&*call.func, Expr::Path(func) if func
+            .path
+            .segments
+            .last()
+            .is_some_and(|s| POINTER_FUNCTIONS.contains(&s.ident.to_string().as_str()))),
+        Expr::Macro(mac) => mac
+            .mac
+            .path
+            .segments
+            .last()
+            .is_some_and(|s| s.ident == "addr_of" || s.ident == "addr_of_mut"),
+        _ => false,
+    }
+}
+
+/// Whether `cast` turns an address into an integer (`&x as *const _ as usize`).
+fn casts_address(cast: &syn::ExprCast) -> bool {
+    let integer = matches!(&*cast.ty, syn::Type::Path(ty) if ty.qself.is_none()
+        && ty.path.get_ident().is_some_and(|i| ADDRESS_INTEGERS.contains(&i.to_string().as_str())));
+    integer && makes_pointer(&cast.expr)
+}
+
+/// Whether a format string formats an argument as an address (`{:p}`, `{name:#p}`).
+fn formats_address(format: &str) -> bool {
+    let mut rest = format;
+    while let Some(open) = rest.find('{') {
+        rest = &rest[open + 1..];
+        if let Some(escaped) = rest.strip_prefix('{') {
+            rest = escaped;
+            continue;
+        }
+        let Some(close) = rest.find('}') else { break };
+        let placeholder = &rest[..close];
+        if placeholder
+            .split_once(':')
+            .is_some_and(|(_, spec)| spec.ends_with('p'))
+        {
+            return true;
+        }
+        rest = &rest[close + 1..];
+    }
+    false
 }
 
 /// Whether a static's type lets it change behind a shared reference.
@@ -227,6 +285,18 @@ impl<'a> Checker<'a> {
             MacroBody::Unevaluated => {}
             MacroBody::Expressions(args) => {
                 for arg in &args {
+                    if let Expr::Lit(syn::ExprLit {
+                        lit: syn::Lit::Str(format),
+                        ..
+                    }) = arg
+                        && formats_address(&format.value())
+                    {
+                        self.report_construct(
+                            &POINTER_IDENTITY,
+                            format,
+                            "`{:p}` (an address used as data)",
+                        );
+                    }
                     self.visit_expr(arg);
                 }
             }
@@ -293,7 +363,7 @@ impl<'ast> Visit<'ast> for Checker<'_> {
             Expr::MethodCall(method) => {
                 self.check_typed_method(method);
                 if GLOBAL_MUTATORS.contains(&method.method.to_string().as_str())
-                    && names_global(&method.receiver)
+                    && probe::names_global(&method.receiver)
                 {
                     let spelled = format!(
                         "{}.{}()",
@@ -312,6 +382,34 @@ impl<'ast> Visit<'ast> for Checker<'_> {
                         &format!("{spelled} ({})", GLOBAL_MUTATION.what),
                     );
                 }
+                if ["addr", "expose_provenance", "expose_addr"]
+                    .contains(&method.method.to_string().as_str())
+                    && makes_pointer(&method.receiver)
+                {
+                    let (receiver, dot, name) =
+                        (&method.receiver, &method.dot_token, &method.method);
+                    self.report_construct(
+                        &POINTER_IDENTITY,
+                        &quote::quote!(#receiver #dot #name),
+                        &format!(
+                            "`.{}()` on a pointer (an address used as data)",
+                            method.method
+                        ),
+                    );
+                }
+                if PARALLEL_ITERATORS.contains(&method.method.to_string().as_str()) {
+                    let (receiver, dot, name) =
+                        (&method.receiver, &method.dot_token, &method.method);
+                    self.report_construct(
+                        &PARALLEL_ITERATION,
+                        &quote::quote!(#receiver #dot #name),
+                        &format!(".{}() ({})", method.method, PARALLEL_ITERATION.what),
+                    );
+                }
+                if probe::reads_global(method) {
+                    // Checked by type (`probe`), like iteration.
+                    self.allows.covers(Category::GlobalState);
+                }
                 if probe::is_iterating(method) {
                     // Iteration is checked by type (`probe`): an allow for ordering around it
                     // may be what keeps a hash iteration compiling, so it counts as used.
@@ -321,6 +419,14 @@ impl<'ast> Visit<'ast> for Checker<'_> {
             }
             Expr::ForLoop(_) => {
                 self.allows.covers(Category::Ordering);
+                syn::visit::visit_expr(self, expr);
+            }
+            Expr::Cast(cast) if casts_address(cast) => {
+                let what = format!(
+                    "casting a pointer to `{}` (an address used as data)",
+                    cast.ty.to_token_stream()
+                );
+                self.report_construct(&POINTER_IDENTITY, cast, &what);
                 syn::visit::visit_expr(self, expr);
             }
             _ => syn::visit::visit_expr(self, expr),
