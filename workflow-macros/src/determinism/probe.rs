@@ -101,10 +101,12 @@ pub(crate) fn rewrite(
     body: &mut syn::Block,
     krate: &TokenStream,
 ) -> bool {
+    let mut allowed = Allowed::default();
+    // An allow on the function covers its whole body.
+    allowed.enter(attrs);
     let mut prober = Prober {
         krate: krate.clone(),
-        allowed_ordering: usize::from(allows(attrs, Category::Ordering)),
-        allowed_global_state: usize::from(allows(attrs, Category::GlobalState)),
+        allowed,
         probed: false,
     };
     prober.visit_attributes_mut(attrs);
@@ -120,13 +122,35 @@ pub(crate) fn traits_in_scope(krate: &TokenStream) -> syn::Stmt {
     }
 }
 
+/// How many enclosing `#[allow_nondeterminism]` cover each probe's category.
+#[derive(Default, Clone, Copy)]
+struct Allowed {
+    ordering: usize,
+    global_state: usize,
+}
+
+impl Allowed {
+    /// Counts the allows in `attrs`; returns what they added, for `leave`.
+    fn enter(&mut self, attrs: &[syn::Attribute]) -> Allowed {
+        let added = Allowed {
+            ordering: usize::from(allows(attrs, Category::Ordering)),
+            global_state: usize::from(allows(attrs, Category::GlobalState)),
+        };
+        self.ordering += added.ordering;
+        self.global_state += added.global_state;
+        added
+    }
+
+    fn leave(&mut self, added: Allowed) {
+        self.ordering -= added.ordering;
+        self.global_state -= added.global_state;
+    }
+}
+
 struct Prober {
     /// The runtime crate's path.
     krate: TokenStream,
-    /// How many enclosing `#[allow_nondeterminism]` cover ordering.
-    allowed_ordering: usize,
-    /// How many enclosing `#[allow_nondeterminism]` cover global state.
-    allowed_global_state: usize,
+    allowed: Allowed,
     probed: bool,
 }
 
@@ -145,7 +169,7 @@ impl Prober {
 
     /// Routes the global `receiver` through the global probe; an error points at `span`.
     fn probe_global(&mut self, receiver: &mut Expr, span: proc_macro2::Span) {
-        if self.allowed_global_state > 0 {
+        if self.allowed.global_state > 0 {
             return;
         }
         let krate = self.krate_at(span);
@@ -160,7 +184,7 @@ impl Prober {
 
     /// Wraps `iterator` in the probe; a hash iterator's error points at `span`.
     fn probe(&mut self, iterator: &mut Expr, span: proc_macro2::Span) {
-        if self.allowed_ordering > 0 {
+        if self.allowed.ordering > 0 {
             return;
         }
         let krate = self.krate_at(span);
@@ -196,12 +220,7 @@ impl VisitMut for Prober {
 
     fn visit_expr_mut(&mut self, expr: &mut Expr) {
         let attrs = expr_attrs(expr);
-        let (ordering, global_state) = (
-            allows(attrs, Category::Ordering),
-            allows(attrs, Category::GlobalState),
-        );
-        self.allowed_ordering += usize::from(ordering);
-        self.allowed_global_state += usize::from(global_state);
+        let entered = self.allowed.enter(attrs);
         match expr {
             Expr::MethodCall(call) if reads_global(call) => {
                 let span = call.method.span();
@@ -239,8 +258,7 @@ impl VisitMut for Prober {
             }
             _ => syn::visit_mut::visit_expr_mut(self, expr),
         }
-        self.allowed_ordering -= usize::from(ordering);
-        self.allowed_global_state -= usize::from(global_state);
+        self.allowed.leave(entered);
     }
 
     fn visit_block_mut(&mut self, block: &mut syn::Block) {
@@ -249,12 +267,7 @@ impl VisitMut for Prober {
             let sorted_next = sorted_binding(&block.stmts[index])
                 .is_some_and(|name| block.stmts.get(index + 1).is_some_and(|s| sorts(s, &name)));
             let stmt = &mut block.stmts[index];
-            let (ordering, global_state) = (
-                allows(stmt_attrs(stmt), Category::Ordering),
-                allows(stmt_attrs(stmt), Category::GlobalState),
-            );
-            self.allowed_ordering += usize::from(ordering);
-            self.allowed_global_state += usize::from(global_state);
+            let entered = self.allowed.enter(stmt_attrs(stmt));
             match stmt {
                 syn::Stmt::Local(local) if sorted_next => {
                     self.visit_attributes_mut(&mut local.attrs);
@@ -273,8 +286,7 @@ impl VisitMut for Prober {
                 }
                 _ => self.visit_stmt_mut(stmt),
             }
-            self.allowed_ordering -= usize::from(ordering);
-            self.allowed_global_state -= usize::from(global_state);
+            self.allowed.leave(entered);
         }
     }
 
@@ -498,6 +510,18 @@ mod tests {
             out.contains("(* :: wr :: __private :: GlobalProbe (& config :: REGION) . global_checked ()) . get ()"),
             "{out}"
         );
+    }
+
+    #[test]
+    fn an_allow_on_the_function_covers_its_body() {
+        let mut item: syn::ItemFn = syn::parse_quote! {
+            #[allow_nondeterminism(reason = "a debug helper")]
+            fn f() {
+                for v in map.values() {}
+                let on = FLAG.load(Ordering::SeqCst);
+            }
+        };
+        assert!(!rewrite(&mut item.attrs, &mut item.block, &quote!(::wr)));
     }
 
     #[test]

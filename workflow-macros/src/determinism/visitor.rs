@@ -71,6 +71,9 @@ const PARALLEL_ITERATORS: &[&str] = &[
     "par_split",
 ];
 
+/// Pointer methods that give the address as an integer.
+const ADDRESS_METHODS: &[&str] = &["addr", "expose_provenance", "expose_addr"];
+
 /// Integer types an address can be cast to.
 const ADDRESS_INTEGERS: &[&str] = &["usize", "isize", "u64", "i64", "u128", "i128", "u32", "i32"];
 
@@ -382,8 +385,7 @@ impl<'ast> Visit<'ast> for Checker<'_> {
                         &format!("{spelled} ({})", GLOBAL_MUTATION.what),
                     );
                 }
-                if ["addr", "expose_provenance", "expose_addr"]
-                    .contains(&method.method.to_string().as_str())
+                if ADDRESS_METHODS.contains(&method.method.to_string().as_str())
                     && makes_pointer(&method.receiver)
                 {
                     let (receiver, dot, name) =
