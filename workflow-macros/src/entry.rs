@@ -234,7 +234,7 @@ fn probe_body(krate: &syn::Path, attrs: &mut Vec<syn::Attribute>, block: &mut sy
 fn probe_module(items: &mut [syn::Item]) {
     for item in items
         .iter_mut()
-        .filter(|item| !determinism::checks_itself(item))
+        .filter(|item| !determinism::left_to_its_own_attribute(item))
     {
         match item {
             syn::Item::Fn(item_fn) => {

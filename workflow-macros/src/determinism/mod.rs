@@ -59,7 +59,7 @@ pub(crate) fn check_fn(cx: &Ctxt, item: &syn::ItemFn) -> Vec<Warning> {
 pub(crate) fn check_module(cx: &Ctxt, items: &[syn::Item]) -> Vec<Warning> {
     let scope = scope::Scope::of_module(items);
     let mut warnings = Vec::new();
-    for item in items.iter().filter(|item| !checks_itself(item)) {
+    for item in items.iter().filter(|item| !left_to_its_own_attribute(item)) {
         match item {
             syn::Item::Fn(item) => warnings.extend(check_fn_in(cx, scope.clone(), item)),
             syn::Item::Impl(item) => warnings.extend(check_impl(cx, scope.clone(), item)),
@@ -73,9 +73,11 @@ pub(crate) fn check_module(cx: &Ctxt, items: &[syn::Item]) -> Vec<Warning> {
     warnings
 }
 
-/// Whether `item` carries its own `#[workflow]` or `#[deterministic]`, which checks it: a
-/// module around it leaves it alone rather than report its findings twice.
-pub(crate) fn checks_itself(item: &syn::Item) -> bool {
+/// Whether a `#[deterministic]` module leaves `item` alone: an item with its own `#[workflow]`
+/// or `#[deterministic]` is checked by it (not twice), and an `#[activity]` or
+/// `#[activities]` item is where non-deterministic work belongs.
+pub(crate) fn left_to_its_own_attribute(item: &syn::Item) -> bool {
+    use crate::symbol::{ACTIVITIES, ACTIVITY, DETERMINISTIC, WORKFLOW};
     let attrs = match item {
         syn::Item::Fn(item) => &item.attrs,
         syn::Item::Impl(item) => &item.attrs,
@@ -84,7 +86,9 @@ pub(crate) fn checks_itself(item: &syn::Item) -> bool {
     };
     attrs.iter().any(|attr| {
         attr.path().segments.last().is_some_and(|last| {
-            last.ident == crate::symbol::WORKFLOW || last.ident == crate::symbol::DETERMINISTIC
+            [WORKFLOW, DETERMINISTIC, ACTIVITY, ACTIVITIES]
+                .iter()
+                .any(|name| last.ident == *name)
         })
     })
 }
