@@ -2,8 +2,9 @@
 use std::time::Duration;
 
 use workflow_runtime::prelude::*;
-struct StdRng;
-impl StdRng { fn from_entropy() -> Self { StdRng } }
+// Stands in for a type a glob brings in from elsewhere (a crate's or the project's prelude).
+mod prelude { pub struct StdRng; impl StdRng { pub fn from_entropy() -> Self { StdRng } } }
+use prelude::*;
 
 #[derive(Default)]
 pub struct Checked;

@@ -2,8 +2,9 @@
 use std::time::Duration;
 
 use workflow_runtime::prelude::*;
-struct Uuid;
-impl Uuid { fn now_v7() -> Self { Uuid } }
+// Stands in for a type a glob brings in from elsewhere (a crate's or the project's prelude).
+mod prelude { pub struct Uuid; impl Uuid { pub fn now_v7() -> Self { Uuid } } }
+use prelude::*;
 
 #[derive(Default)]
 pub struct Checked;

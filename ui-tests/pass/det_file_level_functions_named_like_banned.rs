@@ -10,6 +10,17 @@ fn random() -> u32 {
 
 fn sleep(_: Duration) {}
 
+/// The file's own module, with a type named like the clock.
+mod clock {
+    pub struct Instant(pub u32);
+
+    impl Instant {
+        pub fn now() -> Self {
+            Instant(0)
+        }
+    }
+}
+
 #[derive(Default)]
 pub struct Checked;
 
@@ -18,7 +29,7 @@ impl Checked {
     #[run]
     pub async fn run(ctx: WorkflowContext<Self>) -> WorkflowResult<u32> {
         sleep(Duration::from_secs(1));
-        Ok(random())
+        Ok(random() + clock::Instant::now().0)
     }
 }
 

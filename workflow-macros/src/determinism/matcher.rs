@@ -84,6 +84,20 @@ pub(crate) fn lookup(scope: &Scope, path: &syn::Path, kind: Kind) -> Option<&'st
             .iter()
             .any(|p| matches_path(p, &joined) || globbed.iter().any(|g| matches_path(p, g)))
             || (!via_alias && rule.suffixes.iter().any(|s| matches_suffix(s, &segments)))
+            || (via_alias
+                && from_rule_crate(rule, &full)
+                && rule.suffixes.iter().any(|s| matches_suffix(s, &full)))
+    })
+}
+
+/// Whether a resolved path starts at a crate the rule's paths name: `use rand::rngs::StdRng;`
+/// then `StdRng::from_entropy()` is `rand::rngs::StdRng::from_entropy`, which no full path of
+/// the catalog spells, but the rule's suffix `from_entropy` does, inside `rand`.
+fn from_rule_crate(rule: &Rule, full: &[String]) -> bool {
+    full.first().is_some_and(|root| {
+        rule.paths
+            .iter()
+            .any(|p| p.split("::").next() == Some(root.as_str()))
     })
 }
 

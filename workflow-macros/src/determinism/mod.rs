@@ -220,6 +220,20 @@ mod tests {
     }
 
     #[test]
+    fn a_type_imported_from_a_rule_s_crate_is_matched_by_the_rule_s_suffixes() {
+        let (errors, _) = findings(quote::quote! {
+            use rand::rngs::StdRng;
+            let rng = StdRng::from_entropy();
+        });
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        let (errors, _) = findings(quote::quote! {
+            use my_crate::thread;
+            let rng = thread::sleep(1);
+        });
+        assert!(errors.is_empty(), "{errors:?}");
+    }
+
+    #[test]
     fn type_aliases_qualified_self_and_clock_constants_resolve() {
         let (errors, _) = findings(quote::quote! {
             type Clock = std::time::Instant;

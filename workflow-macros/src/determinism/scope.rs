@@ -14,6 +14,10 @@ pub(crate) struct Scope {
     aliases: BTreeMap<String, Vec<String>>,
     globs: Vec<Vec<String>>,
     local_items: BTreeSet<String>,
+    /// Items of the module that holds the checked item (`mod clock`, `struct Instant`): a path
+    /// through one of them is the user's own, unless it spells a catalog path in full (a
+    /// module named like a crate reads like that crate).
+    module_items: BTreeSet<String>,
 }
 
 impl Scope {
@@ -28,11 +32,12 @@ impl Scope {
             if let Some(scope) = file.modules.get(module) {
                 self.aliases.extend(scope.aliases.clone());
                 self.globs.extend(scope.globs.iter().cloned());
+                self.module_items.extend(scope.module_items.iter().cloned());
             }
         }
     }
 
-    /// The `use` items and type aliases at the top of a module's items.
+    /// The `use` items, type aliases and item names at the top of a module's items.
     pub(crate) fn of_module(items: &[syn::Item]) -> Self {
         let mut scope = Self::default();
         for item in items {
@@ -41,7 +46,11 @@ impl Scope {
                 syn::Item::Type(alias) => {
                     scope.collect_type_alias(alias);
                 }
-                _ => {}
+                item => {
+                    if let Some(ident) = item_ident(item) {
+                        scope.module_items.insert(ident.to_string());
+                    }
+                }
             }
         }
         scope
@@ -126,8 +135,8 @@ impl Scope {
     }
 
     /// The full path of `segments` as far as the item shows it, and whether it was resolved
-    /// through a visible `use` (then only full paths count, not suffixes). `None` for paths
-    /// that are certainly the user's own.
+    /// through a visible `use` or starts at an item of the module (then only full paths count,
+    /// not suffixes). `None` for paths that are certainly the user's own.
     pub(crate) fn resolve(&self, segments: &[String]) -> Option<(Vec<String>, bool)> {
         let first = segments.first()?;
         if matches!(first.as_str(), "crate" | "super" | "self" | "Self")
@@ -157,7 +166,10 @@ impl Scope {
         {
             *root = "std".to_owned();
         }
-        Some((full, self.aliases.contains_key(first)))
+        Some((
+            full,
+            self.aliases.contains_key(first) || self.module_items.contains(first),
+        ))
     }
 }
 
@@ -177,8 +189,8 @@ fn item_ident(item: &syn::Item) -> Option<&syn::Ident> {
 
 /// What a source file brings into scope, module by module: the `use` items and type aliases
 /// of each inline module (index 0 is the file's top level), and which module holds each impl,
-/// function and module, by name. The file's own items are not collected: a path through one of
-/// them reads like a path through a crate of that name, and is checked as one.
+/// function and module, by name. A path through one of the module's own items is matched
+/// against the catalog's full paths only: a module named like a crate reads like that crate.
 #[derive(Default)]
 struct FileScope {
     modules: Vec<Scope>,
@@ -284,5 +296,12 @@ mod tests {
             full("unknown", &["random"]).as_deref(),
             Some("rand::random")
         );
+        let top = &file.modules[0];
+        let exact_only = |path: &[&str]| {
+            let segments: Vec<String> = path.iter().map(ToString::to_string).collect();
+            top.resolve(&segments).map(|(_, exact)| exact)
+        };
+        assert_eq!(exact_only(&["Top", "now"]), Some(true));
+        assert_eq!(exact_only(&["Instant", "now"]), Some(false));
     }
 }
