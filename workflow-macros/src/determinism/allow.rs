@@ -24,18 +24,43 @@ pub(crate) struct Allows {
     frames: Vec<AllowFrame>,
 }
 
+/// The `#[allow_nondeterminism]` among `attrs`, if any.
+fn allow_attr(attrs: &[Attribute]) -> Option<&Attribute> {
+    attrs.iter().find(|a| a.path() == ALLOW_NONDETERMINISM)
+}
+
+/// The arguments of an allow; `None` without parentheses.
+fn arguments(attr: &Attribute) -> Option<Punctuated<syn::Meta, Token![,]>> {
+    attr.parse_args_with(Punctuated::<syn::Meta, Token![,]>::parse_terminated)
+        .ok()
+}
+
+/// The categories an `#[allow_nondeterminism]` among `attrs` covers (empty: all), or `None`
+/// without one. Mistakes in it are left to [`Allows::enter`], which reports them.
+pub(crate) fn categories(attrs: &[Attribute]) -> Option<Vec<Category>> {
+    let metas = allow_attr(attrs).map(arguments)?.unwrap_or_default();
+    Some(
+        metas
+            .iter()
+            .filter_map(|meta| match meta {
+                syn::Meta::Path(path) => path.get_ident().and_then(Category::named),
+                _ => None,
+            })
+            .collect(),
+    )
+}
+
 impl Allows {
     /// Validates `#[allow_nondeterminism(..)]` among `attrs`; returns true (and pushes the
     /// allowed categories) when one is present.
     pub(crate) fn enter(&mut self, findings: &Findings<'_>, attrs: &[Attribute]) -> bool {
-        let Some(attr) = attrs.iter().find(|a| a.path() == ALLOW_NONDETERMINISM) else {
+        let Some(attr) = allow_attr(attrs) else {
             return false;
         };
         let mut categories = Vec::new();
         let mut reason = None;
-        let parsed = attr.parse_args_with(Punctuated::<syn::Meta, Token![,]>::parse_terminated);
         // Without parentheses there is no reason either; that is reported below.
-        if let Ok(metas) = parsed {
+        if let Some(metas) = arguments(attr) {
             for meta in metas {
                 match &meta {
                     syn::Meta::NameValue(nv) if nv.path == REASON => {
@@ -49,19 +74,17 @@ impl Allows {
                             findings.error(&nv.value, "`reason` takes a string literal");
                         }
                     }
-                    syn::Meta::Path(p) => {
-                        let name = p.get_ident().map(|i| i.to_string()).unwrap_or_default();
-                        match Category::ALL.into_iter().find(|c| c.name() == name) {
-                            Some(category) => categories.push(category),
-                            None => findings.error(
-                                p,
-                                format!(
-                                    "unknown category `{name}` in #[allow_nondeterminism]; accepted: {}",
-                                    Category::ALL.map(Category::name).join(", ")
-                                ),
+                    syn::Meta::Path(p) => match p.get_ident().and_then(Category::named) {
+                        Some(category) => categories.push(category),
+                        None => findings.error(
+                            p,
+                            format!(
+                                "unknown category `{}` in #[allow_nondeterminism]; accepted: {}",
+                                p.get_ident().map(ToString::to_string).unwrap_or_default(),
+                                Category::ALL.map(Category::name).join(", ")
                             ),
-                        }
-                    }
+                        ),
+                    },
                     other => findings.error(
                         other,
                         "expected a category (time, random, ...) or reason = \"...\"",

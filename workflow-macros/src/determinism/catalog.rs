@@ -49,6 +49,11 @@ impl Category {
         Category::Logging,
     ];
 
+    /// The category an `#[allow_nondeterminism(..)]` names with `ident`.
+    pub(crate) fn named(ident: &syn::Ident) -> Option<Category> {
+        Category::ALL.into_iter().find(|c| ident == c.name())
+    }
+
     /// The name written in `#[allow_nondeterminism(..)]` and in the docs.
     pub(crate) fn name(self) -> &'static str {
         match self {

@@ -18,7 +18,7 @@ use quote::quote;
 use syn::{Expr, spanned::Spanned, visit_mut::VisitMut};
 
 use super::{
-    allow::{expr_attrs, stmt_attrs},
+    allow::{self, expr_attrs, stmt_attrs},
     catalog::Category,
 };
 use crate::symbol::ALLOW_NONDETERMINISM;
@@ -396,23 +396,8 @@ fn sorts(stmt: &syn::Stmt, name: &str) -> bool {
 /// Whether `attrs` hold an `#[allow_nondeterminism]` that covers `category` (one that names
 /// no category covers all).
 fn allows(attrs: &[syn::Attribute], category: Category) -> bool {
-    attrs
-        .iter()
-        .filter(|a| a.path() == ALLOW_NONDETERMINISM)
-        .any(|attr| {
-            let mut categories = Vec::new();
-            let _ = attr.parse_nested_meta(|meta| {
-                if let Some(ident) = meta.path.get_ident() {
-                    categories.push(ident.to_string());
-                }
-                if meta.input.peek(syn::Token![=]) {
-                    let _: syn::Expr = meta.value()?.parse()?;
-                }
-                Ok(())
-            });
-            let named: Vec<_> = categories.iter().filter(|c| *c != "reason").collect();
-            named.is_empty() || named.iter().any(|c| **c == category.name())
-        })
+    allow::categories(attrs)
+        .is_some_and(|categories| categories.is_empty() || categories.contains(&category))
 }
 
 #[cfg(test)]
