@@ -22,12 +22,29 @@ pub(crate) struct AutoTimeSkipping {
 }
 
 impl AutoTimeSkipping {
-    pub(crate) fn set_paused(&self, paused: bool) -> bool {
-        self.paused.swap(paused, Ordering::SeqCst)
+    /// Pauses automatic time skipping until the guard drops, which restores what it was: a
+    /// block dropped half-way (a test's own timeout) does not leave skipping paused.
+    pub(crate) fn pause(&self) -> PausedTimeSkipping<'_> {
+        PausedTimeSkipping {
+            was_paused: self.paused.swap(true, Ordering::SeqCst),
+            auto: self,
+        }
     }
 
     fn paused(&self) -> bool {
         self.paused.load(Ordering::SeqCst)
+    }
+}
+
+/// Automatic time skipping paused; restored on drop.
+pub(crate) struct PausedTimeSkipping<'a> {
+    auto: &'a AutoTimeSkipping,
+    was_paused: bool,
+}
+
+impl Drop for PausedTimeSkipping<'_> {
+    fn drop(&mut self) {
+        self.auto.paused.store(self.was_paused, Ordering::SeqCst);
     }
 }
 
@@ -98,4 +115,40 @@ async fn lock(client: &Client) -> Result<(), ClientError> {
         .await
         .map(drop)
         .map_err(ClientError::rpc)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::AutoTimeSkipping;
+
+    #[test]
+    fn a_pause_is_undone_when_its_guard_drops_even_nested() {
+        let auto = AutoTimeSkipping::default();
+        {
+            let _outer = auto.pause();
+            {
+                let _inner = auto.pause();
+                assert!(auto.paused());
+            }
+            assert!(auto.paused(), "the inner guard restores the outer pause");
+        }
+        assert!(!auto.paused());
+    }
+
+    #[test]
+    fn a_pause_held_by_a_dropped_future_is_undone() {
+        let auto = AutoTimeSkipping::default();
+        let held = async {
+            let _paused = auto.pause();
+            std::future::pending::<()>().await;
+        };
+        let mut held = Box::pin(held);
+        let waker = std::task::Waker::noop();
+        let _ = held
+            .as_mut()
+            .poll(&mut std::task::Context::from_waker(waker));
+        assert!(auto.paused());
+        drop(held);
+        assert!(!auto.paused());
+    }
 }

@@ -161,15 +161,14 @@ impl TestEnvironment {
     }
 
     /// Runs `block` with automatic time skipping paused: waiting on a result then happens in
-    /// the server's frozen time, until the test moves it with [`sleep`](Self::sleep).
+    /// the server's frozen time, until the test moves it with [`sleep`](Self::sleep). Skipping
+    /// resumes when the block ends, or when the returned future is dropped half-way.
     pub async fn without_time_skipping<T>(&self, block: impl Future<Output = T>) -> T {
         let Some(auto) = self.client.time_skipping() else {
             return block.await;
         };
-        let was_paused = auto.set_paused(true);
-        let value = block.await;
-        auto.set_paused(was_paused);
-        value
+        let _paused = auto.pause();
+        block.await
     }
 }
 
