@@ -39,7 +39,7 @@ pub(crate) fn workflow(args: TokenStream, item: TokenStream) -> TokenStream {
             for kind in HandlerKind::ALL {
                 parse::strip_attr(&mut method.attrs, kind.attr());
             }
-            probe_body(&args.krate(), &mut method.attrs, &mut method.block);
+            determinism::probe_body(&args.krate(), &mut method.attrs, &mut method.block);
         }
     }
     // The definition is emitted even with errors (it holds only the parts that parsed), so
@@ -59,21 +59,16 @@ pub(crate) fn deterministic(args: TokenStream, item: TokenStream) -> TokenStream
     }
     let (output, warnings) = if let Ok(mut item_fn) = syn::parse2::<syn::ItemFn>(item.clone()) {
         let warnings = determinism::check_fn(&cx, &item_fn);
-        probe_body(&runtime(), &mut item_fn.attrs, &mut item_fn.block);
+        determinism::probe_body(&runtime(), &mut item_fn.attrs, &mut item_fn.block);
         (quote!(#item_fn), warnings)
     } else if let Ok(mut item_impl) = syn::parse2::<syn::ItemImpl>(item.clone()) {
         let warnings = determinism::check(&cx, &item_impl);
-        for impl_item in &mut item_impl.items {
-            if let syn::ImplItem::Fn(method) = impl_item {
-                probe_body(&runtime(), &mut method.attrs, &mut method.block);
-            }
-        }
+        determinism::probe_impl(&runtime(), &mut item_impl);
         (quote!(#item_impl), warnings)
     } else if let Ok(mut item_mod) = syn::parse2::<syn::ItemMod>(item.clone()) {
         match &mut item_mod.content {
             Some((_, items)) => {
-                let warnings = determinism::check_module(&cx, items);
-                probe_module(items);
+                let warnings = determinism::check_and_probe_module(&cx, &runtime(), items);
                 (quote!(#item_mod), warnings)
             }
             None => {
@@ -219,41 +214,6 @@ pub(crate) fn misplaced(
         format!("#[{attribute}] must be inside {home}"),
     );
     with_errors(item, error)
-}
-
-/// Wraps a checked body's iteration in the runtime's order probe (the type-aware half of the
-/// ordering rule) and strips its `#[allow_nondeterminism]` attributes.
-fn probe_body(krate: &syn::Path, attrs: &mut Vec<syn::Attribute>, block: &mut syn::Block) {
-    let krate = quote!(#krate);
-    if determinism::probe_and_strip_allows(attrs, block, &krate) {
-        block.stmts.insert(0, determinism::traits_in_scope(&krate));
-    }
-}
-
-/// Probes every function and method body of a `#[deterministic]` module, nested modules too.
-fn probe_module(items: &mut [syn::Item]) {
-    for item in items
-        .iter_mut()
-        .filter(|item| !determinism::left_to_its_own_attribute(item))
-    {
-        match item {
-            syn::Item::Fn(item_fn) => {
-                probe_body(&runtime(), &mut item_fn.attrs, &mut item_fn.block);
-            }
-            syn::Item::Impl(item_impl) => {
-                for impl_item in &mut item_impl.items {
-                    if let syn::ImplItem::Fn(method) = impl_item {
-                        probe_body(&runtime(), &mut method.attrs, &mut method.block);
-                    }
-                }
-            }
-            syn::Item::Mod(syn::ItemMod {
-                content: Some((_, items)),
-                ..
-            }) => probe_module(items),
-            _ => {}
-        }
-    }
 }
 
 /// The runtime's path for attributes that take no `crate` argument.

@@ -18,7 +18,7 @@ mod tokens;
 mod visitor;
 
 pub(crate) use emit::{Warning, emit_warnings};
-pub(crate) use probe::{rewrite as probe_and_strip_allows, traits_in_scope};
+pub(crate) use probe::{probe_body, probe_impl};
 
 use crate::ctxt::Ctxt;
 
@@ -54,19 +54,32 @@ pub(crate) fn check_fn(cx: &Ctxt, item: &syn::ItemFn) -> Vec<Warning> {
 }
 
 /// Checks every function, and every method of every impl, of an inline module marked
-/// `#[deterministic]`, and of the modules nested in it; each is resolved against the `use`
-/// items of its own module.
-pub(crate) fn check_module(cx: &Ctxt, items: &[syn::Item]) -> Vec<Warning> {
+/// `#[deterministic]`, and of the modules nested in it, each against the `use` items of its
+/// own module; then probes their bodies (see [`probe_body`]). Returns the warnings to emit.
+pub(crate) fn check_and_probe_module(
+    cx: &Ctxt,
+    krate: &syn::Path,
+    items: &mut [syn::Item],
+) -> Vec<Warning> {
     let scope = scope::Scope::of_module(items);
     let mut warnings = Vec::new();
-    for item in items.iter().filter(|item| !left_to_its_own_attribute(item)) {
+    for item in items
+        .iter_mut()
+        .filter(|item| !left_to_its_own_attribute(item))
+    {
         match item {
-            syn::Item::Fn(item) => warnings.extend(check_fn_in(cx, scope.clone(), item)),
-            syn::Item::Impl(item) => warnings.extend(check_impl(cx, scope.clone(), item)),
+            syn::Item::Fn(item) => {
+                warnings.extend(check_fn_in(cx, scope.clone(), item));
+                probe_body(krate, &mut item.attrs, &mut item.block);
+            }
+            syn::Item::Impl(item) => {
+                warnings.extend(check_impl(cx, scope.clone(), item));
+                probe_impl(krate, item);
+            }
             syn::Item::Mod(syn::ItemMod {
                 content: Some((_, items)),
                 ..
-            }) => warnings.extend(check_module(cx, items)),
+            }) => warnings.extend(check_and_probe_module(cx, krate, items)),
             _ => {}
         }
     }
@@ -76,7 +89,7 @@ pub(crate) fn check_module(cx: &Ctxt, items: &[syn::Item]) -> Vec<Warning> {
 /// Whether a `#[deterministic]` module leaves `item` alone: an item with its own `#[workflow]`
 /// or `#[deterministic]` is checked by it (not twice), and an `#[activity]` or
 /// `#[activities]` item is where non-deterministic work belongs.
-pub(crate) fn left_to_its_own_attribute(item: &syn::Item) -> bool {
+fn left_to_its_own_attribute(item: &syn::Item) -> bool {
     use crate::symbol::{ACTIVITIES, ACTIVITY, DETERMINISTIC, WORKFLOW};
     let attrs = match item {
         syn::Item::Fn(item) => &item.attrs,

@@ -91,16 +91,34 @@ const SORTS: &[&str] = &[
     "sort_by_cached_key",
 ];
 
+/// Routes a checked body's iteration and global reads through the runtime's probes, and
+/// strips its `#[allow_nondeterminism]` attributes; `krate` is the runtime's path.
+pub(crate) fn probe_body(
+    krate: &syn::Path,
+    attrs: &mut Vec<syn::Attribute>,
+    body: &mut syn::Block,
+) {
+    let krate = krate.to_token_stream();
+    if rewrite(attrs, body, &krate) {
+        body.stmts.insert(0, traits_in_scope(&krate));
+    }
+}
+
+/// [`probe_body`] for every method of an impl.
+pub(crate) fn probe_impl(krate: &syn::Path, item_impl: &mut syn::ItemImpl) {
+    for impl_item in &mut item_impl.items {
+        if let syn::ImplItem::Fn(method) = impl_item {
+            probe_body(krate, &mut method.attrs, &mut method.block);
+        }
+    }
+}
+
 /// Probes the iteration in `body` and strips every `#[allow_nondeterminism]` (rustc does not
 /// know the attribute, and on expressions it would need an unstable feature). syn's
 /// `VisitMut` passes every attribute list through `visit_attributes_mut`, so no kind of node
 /// is left out. Returns whether a probe was inserted, so the caller brings the probe's traits
 /// into scope.
-pub(crate) fn rewrite(
-    attrs: &mut Vec<syn::Attribute>,
-    body: &mut syn::Block,
-    krate: &TokenStream,
-) -> bool {
+fn rewrite(attrs: &mut Vec<syn::Attribute>, body: &mut syn::Block, krate: &TokenStream) -> bool {
     let mut allowed = Allowed::default();
     // An allow on the function covers its whole body.
     allowed.enter(attrs);
@@ -115,7 +133,7 @@ pub(crate) fn rewrite(
 }
 
 /// The statement that brings the probe's traits into scope, for the top of a probed body.
-pub(crate) fn traits_in_scope(krate: &TokenStream) -> syn::Stmt {
+fn traits_in_scope(krate: &TokenStream) -> syn::Stmt {
     syn::parse_quote! {
         #[allow(unused_imports)]
         use #krate::__private::{AnyGlobal as _, AnyOrder as _, RandomOrder as _, SharedGlobal as _};
