@@ -60,56 +60,83 @@ fn may_match(segments: &[String], full: &[String]) -> bool {
             .is_some_and(|root| wildcard_roots.contains(root.as_str()))
 }
 
-/// The rule a path or macro path matches, if any.
-pub(crate) fn lookup(scope: &Scope, path: &syn::Path, kind: Kind) -> Option<&'static Rule> {
-    let segments = path_segments(path);
-    let (full, via_alias) = scope.resolve(&segments)?;
-    if scope.globs().is_empty() && !may_match(&segments, &full) {
-        return None;
-    }
-    let joined = full.join("::");
-    let globbed: Vec<String> = scope
-        .globs()
-        .iter()
-        .map(|glob| {
-            glob.iter()
-                .chain(&segments)
-                .cloned()
-                .collect::<Vec<_>>()
-                .join("::")
-        })
-        .collect();
-    RULES.iter().filter(|r| r.kind == kind).find(|rule| {
-        rule.paths
-            .iter()
-            .any(|p| matches_path(p, &joined) || globbed.iter().any(|g| matches_path(p, g)))
-            || (!via_alias && rule.suffixes.iter().any(|s| matches_suffix(s, &segments)))
-            || (via_alias
-                && from_rule_crate(rule, &full)
-                && rule.suffixes.iter().any(|s| matches_suffix(s, &full)))
-    })
+/// A path as the checked item's scope resolves it, ready to compare with catalog entries.
+struct Resolved {
+    /// As written (`["StdRng", "from_entropy"]`).
+    segments: Vec<String>,
+    /// Through the scope's aliases (`["rand", "rngs", "StdRng", "from_entropy"]`).
+    full: Vec<String>,
+    /// Whether an alias or an item of the module resolved it: then only full paths count.
+    exact_only: bool,
+    /// `full` joined, and the path behind each glob import, joined.
+    joined: String,
+    globbed: Vec<String>,
 }
 
-/// Whether a resolved path starts at a crate the rule's paths name: `use rand::rngs::StdRng;`
-/// then `StdRng::from_entropy()` is `rand::rngs::StdRng::from_entropy`, which no full path of
-/// the catalog spells, but the rule's suffix `from_entropy` does, inside `rand`.
-fn from_rule_crate(rule: &Rule, full: &[String]) -> bool {
-    full.first().is_some_and(|root| {
-        rule.paths
+impl Resolved {
+    fn new(scope: &Scope, path: &syn::Path) -> Option<Self> {
+        let segments = path_segments(path);
+        let (full, exact_only) = scope.resolve(&segments)?;
+        let globbed = scope
+            .globs()
             .iter()
-            .any(|p| p.split("::").next() == Some(root.as_str()))
-    })
+            .map(|glob| {
+                glob.iter()
+                    .chain(&segments)
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join("::")
+            })
+            .collect();
+        Some(Self {
+            joined: full.join("::"),
+            segments,
+            full,
+            exact_only,
+            globbed,
+        })
+    }
+
+    /// Whether the path is one of `paths`, or ends in one of `suffixes` where those count: a
+    /// name the macro cannot trace, or a path resolved into a crate that `paths` name
+    /// (`use rand::rngs::StdRng;` then `StdRng::from_entropy()` is
+    /// `rand::rngs::StdRng::from_entropy`, which no full path spells, but the suffix
+    /// `from_entropy` does, inside `rand`).
+    fn is_named_by(&self, paths: &[&str], suffixes: &[&str]) -> bool {
+        let in_their_crate = || {
+            self.full.first().is_some_and(|root| {
+                paths
+                    .iter()
+                    .any(|p| p.split("::").next() == Some(root.as_str()))
+            })
+        };
+        paths.iter().any(|p| {
+            matches_path(p, &self.joined) || self.globbed.iter().any(|g| matches_path(p, g))
+        }) || (!self.exact_only && suffixes.iter().any(|s| matches_suffix(s, &self.segments)))
+            || (self.exact_only
+                && in_their_crate()
+                && suffixes.iter().any(|s| matches_suffix(s, &self.full)))
+    }
+}
+
+/// The rule a path or macro path matches, if any.
+pub(crate) fn lookup(scope: &Scope, path: &syn::Path, kind: Kind) -> Option<&'static Rule> {
+    let resolved = Resolved::new(scope, path)?;
+    if scope.globs().is_empty() && !may_match(&resolved.segments, &resolved.full) {
+        return None;
+    }
+    RULES
+        .iter()
+        .filter(|r| r.kind == kind)
+        .find(|rule| resolved.is_named_by(rule.paths, rule.suffixes))
 }
 
 /// The type of a catalog constant that `path` names (`std::time::SystemTime` for
 /// `UNIX_EPOCH`), resolved like any path.
 pub(crate) fn constant_type_of(scope: &Scope, path: &syn::Path) -> Option<syn::Path> {
-    let segments = path_segments(path);
-    let (full, via_alias) = scope.resolve(&segments)?;
-    let joined = full.join("::");
-    let (_, _, ty) = CONSTANTS.iter().find(|(paths, suffixes, _)| {
-        paths.contains(&joined.as_str())
-            || (!via_alias && suffixes.iter().any(|s| matches_suffix(s, &segments)))
-    })?;
+    let resolved = Resolved::new(scope, path)?;
+    let (_, _, ty) = CONSTANTS
+        .iter()
+        .find(|(paths, suffixes, _)| resolved.is_named_by(paths, suffixes))?;
     syn::parse_str(ty).ok()
 }
