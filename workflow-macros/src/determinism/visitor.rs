@@ -58,6 +58,13 @@ fn qualified(expr: &syn::ExprPath) -> std::borrow::Cow<'_, syn::Path> {
     std::borrow::Cow::Owned(path)
 }
 
+/// The tokens of `receiver.method`, without the arguments: where a finding on a method call
+/// points.
+fn up_to_method(method: &syn::ExprMethodCall) -> proc_macro2::TokenStream {
+    let (receiver, dot, name) = (&method.receiver, &method.dot_token, &method.method);
+    quote::quote!(#receiver #dot #name)
+}
+
 /// Rayon's parallel iterator methods.
 const PARALLEL_ITERATORS: &[&str] = &[
     "par_iter",
@@ -250,8 +257,7 @@ impl<'a> Checker<'a> {
             .push(syn::PathSegment::from(method.method.clone()));
         if let Some(rule) = lookup(self.scope, &path, Kind::Path) {
             let spelled = format!("{binding}.{}()", method.method);
-            let (receiver, dot, name) = (&method.receiver, &method.dot_token, &method.method);
-            self.report_rule(rule, &spelled, &quote::quote!(#receiver #dot #name));
+            self.report_rule(rule, &spelled, &up_to_method(method));
         }
     }
 
@@ -365,8 +371,8 @@ impl<'ast> Visit<'ast> for Checker<'_> {
             }
             Expr::MethodCall(method) => {
                 self.check_typed_method(method);
-                if GLOBAL_MUTATORS.contains(&method.method.to_string().as_str())
-                    && probe::names_global(&method.receiver)
+                let name = method.method.to_string();
+                if GLOBAL_MUTATORS.contains(&name.as_str()) && probe::names_global(&method.receiver)
                 {
                     let spelled = format!(
                         "{}.{}()",
@@ -377,34 +383,26 @@ impl<'ast> Visit<'ast> for Checker<'_> {
                             .replace(' ', ""),
                         method.method
                     );
-                    let (receiver, dot, name) =
-                        (&method.receiver, &method.dot_token, &method.method);
                     self.report_construct(
                         &GLOBAL_MUTATION,
-                        &quote::quote!(#receiver #dot #name),
+                        &up_to_method(method),
                         &format!("{spelled} ({})", GLOBAL_MUTATION.what),
                     );
                 }
-                if ADDRESS_METHODS.contains(&method.method.to_string().as_str())
-                    && makes_pointer(&method.receiver)
-                {
-                    let (receiver, dot, name) =
-                        (&method.receiver, &method.dot_token, &method.method);
+                if ADDRESS_METHODS.contains(&name.as_str()) && makes_pointer(&method.receiver) {
                     self.report_construct(
                         &POINTER_IDENTITY,
-                        &quote::quote!(#receiver #dot #name),
+                        &up_to_method(method),
                         &format!(
                             "`.{}()` on a pointer (an address used as data)",
                             method.method
                         ),
                     );
                 }
-                if PARALLEL_ITERATORS.contains(&method.method.to_string().as_str()) {
-                    let (receiver, dot, name) =
-                        (&method.receiver, &method.dot_token, &method.method);
+                if PARALLEL_ITERATORS.contains(&name.as_str()) {
                     self.report_construct(
                         &PARALLEL_ITERATION,
-                        &quote::quote!(#receiver #dot #name),
+                        &up_to_method(method),
                         &format!(".{}() ({})", method.method, PARALLEL_ITERATION.what),
                     );
                 }
