@@ -114,19 +114,20 @@ def main():
     tally = {}
     for name, _ in cases:
         kind = name.split("_", 1)[0]
+        # (the count it goes in, the detail printed after it)
         if broken[name]:
-            verdict = "broken: " + broken[name][0]
+            verdict, detail = "broken", ": " + broken[name][0]
         elif kind == "good":
-            verdict = "false positive" if found[name] else "clean"
+            verdict, detail = ("false positive" if found[name] else "clean"), ""
         elif found[name] & marked[name]:
-            verdict = "caught"
+            verdict, detail = "caught", ""
         elif found[name]:
-            verdict = f"reported at line {min(found[name])}, not the marked line"
+            verdict = "reported elsewhere"
+            detail = f" (line {min(found[name])}, not the marked line)"
         else:
-            verdict = "missed"
-        tally.setdefault((kind, verdict.split(":")[0]), 0)
-        tally[(kind, verdict.split(":")[0])] += 1
-        rows.append((kind, name, verdict))
+            verdict, detail = "missed", ""
+        tally[(kind, verdict)] = tally.get((kind, verdict), 0) + 1
+        rows.append((kind, name, verdict + detail))
 
     width = max(len(name) for _, name, _ in rows)
     for kind, name, verdict in rows:
