@@ -14,6 +14,8 @@ static PAUSED: AtomicBool = AtomicBool::new(false);
 static REGION: OnceLock<String> = OnceLock::new();
 static PRICES: RwLock<Vec<u32>> = RwLock::new(Vec::new());
 static RATES: LazyLock<RwLock<Vec<u32>>> = LazyLock::new(|| RwLock::new(vec![1, 2]));
+static HITS: LazyLock<std::sync::Arc<std::sync::atomic::AtomicU32>> = LazyLock::new(Default::default);
+static SEEN: LazyLock<Box<OnceLock<u32>>> = LazyLock::new(Default::default);
 
 thread_local! {
     static CALLS: Cell<u32> = const { Cell::new(0) };
@@ -39,6 +41,8 @@ impl Checked {
         let calls = CALLS.with(|c| c.get());
         CALLS.set(calls + 1);
         let retries = config::RETRIES.load(Ordering::Relaxed);
+        let hits = HITS.load(Ordering::Relaxed);
+        let seen = SEEN.get();
         Ok(())
     }
 }
