@@ -82,8 +82,8 @@ pub use client::{
 };
 pub use error::{
     ActivityError, ActivityFailed, Cancelled, ChildStartRefused, ChildWorkflowFailed,
-    ExternalWorkflowFailed, FailureView, SagaFailed, TimeoutKind, UpdateFailed, WorkflowError,
-    WorkflowFailed, WorkflowResult, failure_type,
+    ExternalWorkflowFailed, FailureCause, FailureView, SagaFailed, TimeoutKind, UpdateFailed,
+    WorkflowError, WorkflowFailed, WorkflowResult, failure_type,
 };
 pub use futures::future::Either;
 pub use options::{
@@ -93,7 +93,7 @@ pub use options::{
 pub use payload::{Proto, ProtoBinary};
 /// Temporal's protobuf types (payloads, failures, history events), for advanced uses.
 pub use temporalio_common::protos;
-pub use worker::{RunningWorker, ShutdownHandle, Worker, WorkerError};
+pub use worker::{ConfigError, RunningWorker, ShutdownHandle, Worker, WorkerError};
 pub use workflow::{
     ActivityByName, ActivityCall, ActivityFuture, ActivityWithoutTimeout, ChildCall, ChildFuture,
     ChildHandle, ChildResult, ChildStart, ContinueAsNew, ExternalCancel, ExternalSignal,

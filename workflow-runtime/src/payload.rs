@@ -20,7 +20,7 @@ mod binary;
 mod probe;
 mod proto;
 
-use std::collections::HashMap;
+use std::{collections::HashMap, sync::Arc};
 
 use serde::{Serialize, de::DeserializeOwned};
 
@@ -41,26 +41,71 @@ const BINARY_PLAIN: &[u8] = b"binary/plain";
 
 /// A value could not be converted to or from a Temporal payload.
 ///
-/// The message names the Rust type, the payload's encoding and what went wrong, for example
-/// ``cannot decode payload (json/plain) as `order::OrderInput`: missing field `order_id` ``.
-#[derive(Debug, Clone, thiserror::Error)]
-#[error("{message}")]
+/// It says what was converted (the Rust type, the payload's encoding, the argument), and keeps
+/// what went wrong underneath (serde's error, or the payload error of one argument) as its
+/// [`source`](std::error::Error::source), so a report prints each once:
+/// ``cannot decode payload (json/plain) as `order::OrderInput` `` caused by
+/// ``missing field `order_id` ``. [`message`](Self::message) has the whole description in
+/// one line, as other languages see it in a failure.
+#[derive(Debug, Clone)]
 pub struct PayloadError {
+    context: String,
     message: String,
+    source: Option<Arc<dyn std::error::Error + Send + Sync>>,
 }
 
 impl PayloadError {
-    pub(crate) fn new(message: impl Into<String>) -> Self {
+    /// An error with no underlying cause.
+    pub(crate) fn new(context: impl Into<String>) -> Self {
+        let context = context.into();
         Self {
-            message: message.into(),
+            message: context.clone(),
+            context,
+            source: None,
         }
     }
 
-    /// The full description of the problem.
+    /// An error caused by `source` (serde's error, or another payload error).
+    pub(crate) fn caused_by(
+        context: impl Into<String>,
+        source: impl std::error::Error + Send + Sync + 'static,
+    ) -> Self {
+        Self::with_source(context.into(), Arc::new(source))
+    }
+
+    fn with_source(context: String, source: Arc<dyn std::error::Error + Send + Sync>) -> Self {
+        Self {
+            message: format!("{context}: {}", crate::error::chain_text(&*source)),
+            context,
+            source: Some(source),
+        }
+    }
+
+    /// The full description of the problem, its causes included.
     pub fn message(&self) -> &str {
         &self.message
     }
 }
+
+impl std::fmt::Display for PayloadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.context)
+    }
+}
+
+impl std::error::Error for PayloadError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source
+            .as_deref()
+            .map(|source| source as &(dyn std::error::Error + 'static))
+    }
+}
+
+/// A message from a dependency that only gives text (a protobuf encoder's description), kept
+/// as an error so it can be a [`PayloadError`]'s source.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{0}")]
+struct EncoderMessage(String);
 
 /// Encodes a value as one payload, in the encoding its type calls for (see the [module
 /// docs](self)): `binary/null` for values that serialize to JSON `null` (`()`, `None`),
@@ -89,17 +134,20 @@ pub fn encode<T: Serialize + ?Sized>(value: &T) -> Result<Payload, PayloadError>
             data,
         })) => return Ok(protobuf(form.encoding(), &message_type, data)),
         Err(message) => {
-            return Err(PayloadError::new(format!(
-                "cannot encode `{}`: {message}",
-                std::any::type_name::<T>()
-            )));
+            return Err(PayloadError::caused_by(
+                format!("cannot encode `{}`", std::any::type_name::<T>()),
+                EncoderMessage(message),
+            ));
         }
     }
     let data = serde_json::to_vec(value).map_err(|e| {
-        PayloadError::new(format!(
-            "cannot encode `{}` as json/plain: {e}",
-            std::any::type_name::<T>()
-        ))
+        PayloadError::caused_by(
+            format!(
+                "cannot encode `{}` as json/plain",
+                std::any::type_name::<T>()
+            ),
+            e,
+        )
     })?;
     if data == b"null" {
         return Ok(payload_with_encoding(BINARY_NULL, Vec::new()));
@@ -151,29 +199,30 @@ pub fn decode<T: DeserializeOwned>(payload: &Payload) -> Result<T, PayloadError>
             message_type,
         })
     };
-    let result = match encoding {
-        JSON_PLAIN => serde_json::from_slice(&payload.data).map_err(|e| e.to_string()),
-        BINARY_NULL => serde_json::from_slice(b"null").map_err(|e| e.to_string()),
-        BINARY_PLAIN => {
-            T::deserialize(BinaryDeserializer(&payload.data)).map_err(|e| e.to_string())
-        }
-        JSON_PROTOBUF => from_protobuf(ProtoForm::Json).map_err(|e| e.to_string()),
-        BINARY_PROTOBUF => from_protobuf(ProtoForm::Binary).map_err(|e| e.to_string()),
-        other => {
-            return Err(PayloadError::new(format!(
-                "cannot decode payload as `{type_name}`: unsupported encoding `{}` \
-                 (supported: json/plain, binary/null, binary/plain, json/protobuf, \
-                 binary/protobuf)",
-                String::from_utf8_lossy(other)
-            )));
-        }
-    };
-    result.map_err(|e| {
-        PayloadError::new(format!(
-            "cannot decode payload ({}) as `{type_name}`: {e}",
+    let context = || {
+        format!(
+            "cannot decode payload ({}) as `{type_name}`",
             String::from_utf8_lossy(encoding)
-        ))
-    })
+        )
+    };
+    let caused_by = |source: Arc<dyn std::error::Error + Send + Sync>| {
+        PayloadError::with_source(context(), source)
+    };
+    match encoding {
+        JSON_PLAIN => serde_json::from_slice(&payload.data).map_err(|e| caused_by(Arc::new(e))),
+        BINARY_NULL => serde_json::from_slice(b"null").map_err(|e| caused_by(Arc::new(e))),
+        BINARY_PLAIN => {
+            T::deserialize(BinaryDeserializer(&payload.data)).map_err(|e| caused_by(Arc::new(e)))
+        }
+        JSON_PROTOBUF => from_protobuf(ProtoForm::Json).map_err(|e| caused_by(Arc::new(e))),
+        BINARY_PROTOBUF => from_protobuf(ProtoForm::Binary).map_err(|e| caused_by(Arc::new(e))),
+        other => Err(PayloadError::new(format!(
+            "cannot decode payload as `{type_name}`: unsupported encoding `{}` \
+             (supported: json/plain, binary/null, binary/plain, json/protobuf, \
+             binary/protobuf)",
+            String::from_utf8_lossy(other)
+        ))),
+    }
 }
 
 /// Decodes the argument at `index` of a call; `what` names the call in the error
@@ -188,7 +237,7 @@ pub fn decode_arg<T: DeserializeOwned>(
 ) -> Result<T, PayloadError> {
     match payloads.get(index) {
         Some(payload) => decode(payload)
-            .map_err(|e| PayloadError::new(format!("argument {index} of {what}: {e}"))),
+            .map_err(|e| PayloadError::caused_by(format!("argument {index} of {what}"), e)),
         None => serde_json::from_slice(b"null").map_err(|_| {
             PayloadError::new(format!(
                 "{what} expects argument {index} of type `{}`, but only {} argument(s) were sent",
@@ -274,7 +323,7 @@ mod tests {
             id: u32,
         }
         let p = encode(&"not an order").unwrap();
-        let err = decode::<Order>(&p).unwrap_err().to_string();
+        let err = decode::<Order>(&p).unwrap_err().message().to_owned();
         assert!(err.contains("Order"), "{err}");
         assert!(err.contains("invalid type"), "{err}");
     }
@@ -283,7 +332,8 @@ mod tests {
     fn missing_argument_names_the_expected_type() {
         let err = decode_arg::<u32>(&[], 0, "activity `charge`")
             .unwrap_err()
-            .to_string();
+            .message()
+            .to_owned();
         assert!(
             err.contains("activity `charge` expects argument 0 of type `u32`"),
             "{err}"
@@ -294,7 +344,7 @@ mod tests {
     #[test]
     fn unknown_encoding_is_refused() {
         let p = payload_with_encoding(b"binary/encrypted", vec![1]);
-        let err = decode::<u32>(&p).unwrap_err().to_string();
+        let err = decode::<u32>(&p).unwrap_err().message().to_owned();
         assert!(
             err.contains("unsupported encoding `binary/encrypted`"),
             "{err}"
@@ -365,7 +415,7 @@ mod tests {
             decode::<std::collections::VecDeque<u8>>(&p).unwrap(),
             [7, 8, 9]
         );
-        let err = decode::<u32>(&p).unwrap_err().to_string();
+        let err = decode::<u32>(&p).unwrap_err().message().to_owned();
         assert!(
             err.contains("cannot decode payload (binary/plain) as `u32`: invalid type: byte array"),
             "{err}"
@@ -434,7 +484,10 @@ mod tests {
         // `Proto` reads either form.
         assert_eq!(decode::<Proto<Execution>>(&p).unwrap(), Proto(execution()));
         // Only a protobuf wrapper reads the binary form.
-        let err = decode::<serde_json::Value>(&p).unwrap_err().to_string();
+        let err = decode::<serde_json::Value>(&p)
+            .unwrap_err()
+            .message()
+            .to_owned();
         assert!(
             err.contains("decodes only into `Proto<M>` or `ProtoBinary<M>`"),
             "{err}"
@@ -450,7 +503,8 @@ mod tests {
         .unwrap();
         let err = decode::<Proto<prost_wkt_types::Timestamp>>(&p)
             .unwrap_err()
-            .to_string();
+            .message()
+            .to_owned();
         assert!(
             err.contains(
                 "the payload holds a `google.protobuf.Duration` message, not a `google.protobuf.Timestamp`"
@@ -460,7 +514,8 @@ mod tests {
         let binary = encode(&ProtoBinary(execution())).unwrap();
         let err = decode::<ProtoBinary<prost_wkt_types::Timestamp>>(&binary)
             .unwrap_err()
-            .to_string();
+            .message()
+            .to_owned();
         assert!(err.contains("not a `google.protobuf.Timestamp`"), "{err}");
     }
 

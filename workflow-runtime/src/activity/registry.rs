@@ -51,7 +51,7 @@ fn decode_and_run<A: ActivityDefinition>(
             .boxed(),
         Err(e) => {
             // The same input fails every attempt, so retrying cannot help.
-            let error = ActivityError::non_retryable(failure_type::PAYLOAD_ERROR, e.to_string());
+            let error = ActivityError::non_retryable(failure_type::PAYLOAD_ERROR, e.message());
             futures::future::ready(Err(error)).boxed()
         }
     }

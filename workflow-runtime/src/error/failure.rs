@@ -1,7 +1,7 @@
 //! Temporal `Failure` protos: how this runtime builds them, walks their cause chains, and the
 //! failure types it writes, which other languages' SDKs read.
 
-use std::fmt;
+use std::{fmt, sync::OnceLock};
 
 use temporalio_common::protos::temporal::api::{
     common::v1::Payloads,
@@ -40,9 +40,12 @@ pub mod failure_type {
     pub const ACTIVITY_NOT_REGISTERED: &str = "ActivityNotRegistered";
     /// An activity resolution carried no failure of its own (core sent no outcome).
     pub const ACTIVITY_FAILED: &str = "ActivityFailed";
+    /// The server refused to start a child workflow (its id is taken, or another cause the
+    /// message names).
+    pub const CHILD_WORKFLOW_START_FAILED: &str = "ChildWorkflowStartFailed";
 
     /// Every failure type above.
-    pub const ALL: [&str; 8] = [
+    pub const ALL: [&str; 9] = [
         PAYLOAD_ERROR,
         PANIC,
         ACTIVITY_PANIC,
@@ -51,6 +54,7 @@ pub mod failure_type {
         UPDATE_NOT_FOUND,
         ACTIVITY_NOT_REGISTERED,
         ACTIVITY_FAILED,
+        CHILD_WORKFLOW_START_FAILED,
     ];
 }
 
@@ -198,9 +202,9 @@ pub(crate) fn decode_common_attributes(failure: &mut Failure) {
 }
 
 /// A failure as it arrives from the server, its common attributes decoded.
-pub(crate) fn received(mut failure: Failure) -> Box<Failure> {
+pub(crate) fn received(mut failure: Failure) -> FailureChain {
     decode_common_attributes(&mut failure);
-    Box::new(failure)
+    failure.into()
 }
 
 /// One failure of a chain, read-only: what an error raised in any language looks like from
@@ -281,22 +285,177 @@ pub(crate) fn describe_chain(failure: &Failure, f: &mut fmt::Formatter<'_>) -> f
             f.write_str(": ")?;
         }
         first = false;
-        f.write_str(&link.message)?;
-        if let Some(FailureInfo::ApplicationFailureInfo(info)) = &link.failure_info
-            && !info.r#type.is_empty()
-        {
-            write!(f, " (type {})", info.r#type)?;
-        }
+        describe_link(link, f)?;
     }
     Ok(())
 }
 
-/// The last segment of a Rust type path, used as the failure type of converted errors
-/// (`std::io::Error` becomes `Error`, `my_app::PaymentDeclined` becomes `PaymentDeclined`).
-pub(crate) fn short_type_name<T: ?Sized>() -> &'static str {
+/// Renders the outermost failure of a chain, or with `{:#}` the whole chain: how the failure
+/// types display, since their [`source`](std::error::Error::source) holds the causes.
+pub(crate) fn describe(failure: &Failure, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    if f.alternate() {
+        describe_chain(failure, f)
+    } else {
+        describe_link(failure, f)
+    }
+}
+
+/// Renders one failure of a chain as `message (type X)`.
+pub(crate) fn describe_link(failure: &Failure, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    f.write_str(&failure.message)?;
+    if let Some(FailureInfo::ApplicationFailureInfo(info)) = &failure.failure_info
+        && !info.r#type.is_empty()
+    {
+        write!(f, " (type {})", info.r#type)?;
+    }
+    Ok(())
+}
+
+/// A failure chain held by an error type, which exposes the chain's causes through
+/// [`std::error::Error::source`]: each cause is a [`FailureCause`], built on first use.
+///
+/// It reads as the [`Failure`] it holds; changing that failure drops the causes built so far.
+#[derive(Debug, Clone)]
+pub(crate) struct FailureChain {
+    failure: Box<Failure>,
+    cause: CauseCell,
+}
+
+impl FailureChain {
+    pub(crate) fn new(failure: Box<Failure>) -> Self {
+        Self {
+            failure,
+            cause: CauseCell::default(),
+        }
+    }
+
+    /// The cause of the outermost failure, as an error.
+    pub(crate) fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.cause.get(&self.failure)
+    }
+
+    pub(crate) fn into_failure(self) -> Box<Failure> {
+        self.failure
+    }
+}
+
+impl From<Box<Failure>> for FailureChain {
+    fn from(failure: Box<Failure>) -> Self {
+        Self::new(failure)
+    }
+}
+
+impl From<Failure> for FailureChain {
+    fn from(failure: Failure) -> Self {
+        Self::new(Box::new(failure))
+    }
+}
+
+impl std::ops::Deref for FailureChain {
+    type Target = Failure;
+
+    fn deref(&self) -> &Failure {
+        &self.failure
+    }
+}
+
+impl std::ops::DerefMut for FailureChain {
+    fn deref_mut(&mut self) -> &mut Failure {
+        self.cause = CauseCell::default();
+        &mut self.failure
+    }
+}
+
+/// The cause of a failure, built from its proto on first use (most errors are never asked
+/// for their source).
+#[derive(Debug, Clone, Default)]
+struct CauseCell(OnceLock<Option<Box<FailureCause>>>);
+
+impl CauseCell {
+    fn get(&self, failure: &Failure) -> Option<&(dyn std::error::Error + 'static)> {
+        self.0
+            .get_or_init(|| {
+                failure.cause.as_ref().map(|cause| {
+                    Box::new(FailureCause {
+                        failure: cause.clone(),
+                        cause: CauseCell::default(),
+                    })
+                })
+            })
+            .as_deref()
+            .map(|cause| cause as &(dyn std::error::Error + 'static))
+    }
+}
+
+/// One cause in a failure chain, as an error: what [`std::error::Error::source`] returns for
+/// [`ActivityFailed`](crate::ActivityFailed), [`WorkflowFailed`](crate::WorkflowFailed),
+/// [`WorkflowError`](crate::WorkflowError) and the other failure types, link after link, so
+/// `anyhow` and `eyre` reports list the causes raised in any language.
+///
+/// It displays as `message (type X)`; [`view`](Self::view) reads its type, details and the
+/// rest of the chain.
+///
+/// ```
+/// use std::error::Error;
+/// use workflow_runtime::{FailureCause, WorkflowError};
+/// let error = WorkflowError::application("Outer", "could not ship")
+///     .with_cause(WorkflowError::application("Inner", "no stock"));
+/// let cause = error.source().and_then(|c| c.downcast_ref::<FailureCause>()).expect("a cause");
+/// assert_eq!(cause.to_string(), "no stock (type Inner)");
+/// assert_eq!(cause.view().error_type(), Some("Inner"));
+/// ```
+#[derive(Debug, Clone)]
+pub struct FailureCause {
+    failure: Box<Failure>,
+    cause: CauseCell,
+}
+
+impl FailureCause {
+    pub(crate) fn new(failure: Failure) -> Self {
+        Self {
+            failure: Box::new(failure),
+            cause: CauseCell::default(),
+        }
+    }
+
+    pub(crate) fn into_failure(self) -> Box<Failure> {
+        self.failure
+    }
+
+    /// This failure and the rest of its chain.
+    pub fn view(&self) -> FailureView<'_> {
+        FailureView::new(&self.failure)
+    }
+}
+
+impl fmt::Display for FailureCause {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        describe(&self.failure, f)
+    }
+}
+
+impl std::error::Error for FailureCause {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.cause.get(&self.failure)
+    }
+}
+
+/// The failure type of an error converted with `?`: the type's name, qualified by its module
+/// where the name alone says little (`io::Error` and `fmt::Error` rather than two `Error`s,
+/// `serde_json::Error`), without its generic arguments.
+pub(crate) fn failure_type_name<T: ?Sized>() -> String {
     let full = std::any::type_name::<T>();
     let base = full.split('<').next().unwrap_or(full);
-    base.rsplit("::").next().unwrap_or(base)
+    let mut segments = base.rsplit("::");
+    let name = segments.next().unwrap_or(base);
+    if name != "Error" {
+        return name.to_owned();
+    }
+    // Crates keep `Error` in a private `error` module: `std::io::error::Error`.
+    match segments.find(|segment| *segment != "error" && *segment != "errors") {
+        Some(module) => format!("{module}::{name}"),
+        None => name.to_owned(),
+    }
 }
 
 #[cfg(test)]
@@ -317,5 +476,20 @@ mod tests {
         let mut expected = failure_type::ALL.to_vec();
         expected.sort_unstable();
         assert_eq!(listed, expected, "the table in docs/wire-contract.md");
+    }
+
+    #[test]
+    fn converted_errors_are_named_by_type_and_module_where_the_name_is_generic() {
+        assert_eq!(failure_type_name::<std::io::Error>(), "io::Error");
+        assert_eq!(failure_type_name::<std::fmt::Error>(), "fmt::Error");
+        assert_eq!(
+            failure_type_name::<serde_json::Error>(),
+            "serde_json::Error"
+        );
+        assert_eq!(
+            failure_type_name::<std::num::ParseIntError>(),
+            "ParseIntError"
+        );
+        assert_eq!(failure_type_name::<Vec<std::io::Error>>(), "Vec");
     }
 }

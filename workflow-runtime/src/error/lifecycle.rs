@@ -6,7 +6,9 @@ use std::fmt;
 
 use temporalio_common::protos::temporal::api::failure::v1::{Failure, failure::FailureInfo};
 
-use super::{FailureView, PayloadError, WorkflowError, chain, describe_chain, first_application};
+use super::{
+    FailureChain, FailureView, PayloadError, WorkflowError, chain, describe, first_application,
+};
 
 /// A cancellation seen by workflow code: the workflow's cancellation was requested (by a client's
 /// `handle.cancel()`, `temporal workflow cancel`, or a parent), or the code cancelled the timer
@@ -49,12 +51,12 @@ impl Cancelled {
 /// workflow with its id is already running), or it failed, timed out, was terminated or was
 /// cancelled. The child's own failure is in the chain ([`application_error`](Self::application_error),
 /// [`view`](Self::view)).
-#[derive(Debug, Clone, thiserror::Error)]
+#[derive(Debug, Clone)]
 pub struct ChildWorkflowFailed {
     pub(crate) workflow_type: String,
     pub(crate) workflow_id: String,
     pub(crate) start_refused: Option<ChildStartRefused>,
-    pub(crate) failure: Box<Failure>,
+    pub(crate) failure: FailureChain,
 }
 
 /// Why the server refused to start a child workflow.
@@ -94,6 +96,12 @@ impl ChildWorkflowFailed {
     failure_accessors!();
 }
 
+impl std::error::Error for ChildWorkflowFailed {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.failure.source()
+    }
+}
+
 impl fmt::Display for ChildWorkflowFailed {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
@@ -108,11 +116,11 @@ impl fmt::Display for ChildWorkflowFailed {
             ),
             Some(ChildStartRefused::Other) => {
                 f.write_str("could not start: ")?;
-                describe_chain(&self.failure, f)
+                describe(&self.failure, f)
             }
             None => {
                 f.write_str("failed: ")?;
-                describe_chain(&self.failure, f)
+                describe(&self.failure, f)
             }
         }
     }
@@ -120,11 +128,11 @@ impl fmt::Display for ChildWorkflowFailed {
 
 /// Signalling or cancelling another workflow from workflow code failed: typically no running
 /// workflow has that id.
-#[derive(Debug, Clone, thiserror::Error)]
+#[derive(Debug, Clone)]
 pub struct ExternalWorkflowFailed {
     pub(crate) workflow_id: String,
     pub(crate) operation: &'static str,
-    pub(crate) failure: Box<Failure>,
+    pub(crate) failure: FailureChain,
 }
 
 impl ExternalWorkflowFailed {
@@ -144,6 +152,12 @@ impl ExternalWorkflowFailed {
     failure_accessors!();
 }
 
+impl std::error::Error for ExternalWorkflowFailed {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.failure.source()
+    }
+}
+
 impl fmt::Display for ExternalWorkflowFailed {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
@@ -151,14 +165,14 @@ impl fmt::Display for ExternalWorkflowFailed {
             "{} workflow `{}` failed: ",
             self.operation, self.workflow_id
         )?;
-        describe_chain(&self.failure, f)
+        describe(&self.failure, f)
     }
 }
 
 /// A saga's step failed and its compensations ran. Converting it into a [`WorkflowError`]
 /// (with `?`) keeps the original error, so callers in any language see the step's failure;
 /// the compensation failures are logged as warnings and readable here.
-#[derive(Debug, Clone, thiserror::Error)]
+#[derive(Debug, Clone)]
 pub struct SagaFailed {
     error: WorkflowError,
     compensation_failures: Vec<(String, WorkflowError)>,
@@ -192,11 +206,19 @@ impl SagaFailed {
 }
 
 impl fmt::Display for SagaFailed {
+    /// The step's error, then each failed compensation; the step error's causes are the
+    /// [`source`](std::error::Error::source).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.error)?;
+        write!(f, "saga step failed: {}", self.error)?;
         for (name, failure) in &self.compensation_failures {
-            write!(f, "; compensation `{name}` failed: {failure}")?;
+            write!(f, "; compensation `{name}` failed: {failure:#}")?;
         }
         Ok(())
+    }
+}
+
+impl std::error::Error for SagaFailed {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.error.source()
     }
 }

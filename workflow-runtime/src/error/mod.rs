@@ -4,7 +4,7 @@
 //! message of an error raised in Rust reach a Python or Go caller unchanged, and the other way
 //! round.
 
-use std::fmt;
+use std::{fmt, sync::Arc};
 
 use serde::Serialize;
 use temporalio_common::protos::temporal::api::{
@@ -16,11 +16,11 @@ use crate::payload::{PayloadError, encode};
 
 pub(crate) mod failure;
 
+pub use failure::{FailureCause, FailureView, failure_type};
 pub(crate) use failure::{
-    FailureEncoding, Retry, application_failure, cancelled_failure, chain, describe_chain,
-    first_application, is_cancellation, received, short_type_name,
+    FailureChain, FailureEncoding, Retry, application_failure, cancelled_failure, chain, describe,
+    failure_type_name, first_application, is_cancellation, received,
 };
-pub use failure::{FailureView, failure_type};
 pub use lifecycle::{
     Cancelled, ChildStartRefused, ChildWorkflowFailed, ExternalWorkflowFailed, SagaFailed,
 };
@@ -126,8 +126,10 @@ mod lifecycle;
 /// An error returned by an activity implementation.
 ///
 /// Errors are retryable by default: the server retries the activity according to its retry
-/// policy. Any `std::error::Error` converts into a retryable `ActivityError` with `?`, its type
-/// name as the failure type.
+/// policy. Any `std::error::Error` converts into a retryable `ActivityError` with `?`: its type
+/// name is the failure type (`io::Error`, `ParseIntError`), its message and its
+/// [`source`](std::error::Error::source) chain travel as the failure's message and causes, and
+/// the original error stays this error's source.
 ///
 /// ```
 /// use workflow_runtime::ActivityError;
@@ -141,7 +143,15 @@ pub struct ActivityError {
     error_type: String,
     message: String,
     details: Option<Payloads>,
-    cause: Option<Box<Failure>>,
+    cause: Option<Cause>,
+}
+
+/// What caused an [`ActivityError`]: another one (`with_cause`), or the error it was
+/// converted from.
+#[derive(Debug)]
+enum Cause {
+    Activity(FailureCause),
+    Converted(Box<dyn std::error::Error + Send + Sync>),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -186,10 +196,30 @@ impl ActivityError {
     }
 
     /// Records the error that caused this one; callers in any language see it as the cause
-    /// (`__cause__` of the `ApplicationError` in Python).
+    /// (`__cause__` of the `ApplicationError` in Python), and [`source`](Self::source) returns
+    /// its Rust form.
     pub fn with_cause(mut self, cause: ActivityError) -> Self {
-        self.cause = Some(Box::new(cause.into_failure()));
+        self.cause = Some(Cause::Activity(FailureCause::new(cause.into_failure())));
         self
+    }
+
+    /// The error this one was converted from with `?` (the `io::Error` itself), or the cause
+    /// given to [`with_cause`](Self::with_cause), as in [`std::error::Error::source`].
+    /// (`ActivityError` converts from every error, so it cannot be one itself.)
+    ///
+    /// ```
+    /// use workflow_runtime::ActivityError;
+    /// let error: ActivityError = "x".parse::<u32>().unwrap_err().into();
+    /// assert_eq!(error.error_type(), "ParseIntError");
+    /// let source = error.source().expect("the original error");
+    /// assert!(source.downcast_ref::<std::num::ParseIntError>().is_some());
+    /// ```
+    pub fn source(&self) -> Option<&(dyn std::error::Error + Send + Sync + 'static)> {
+        match &self.cause {
+            Some(Cause::Activity(cause)) => Some(cause),
+            Some(Cause::Converted(source)) => Some(source.as_ref()),
+            None => None,
+        }
     }
 
     /// Attaches a serializable detail value, readable by the caller with `details()`.
@@ -221,10 +251,15 @@ impl ActivityError {
     }
 
     pub(crate) fn into_failure(self) -> Failure {
+        let cause = match self.cause {
+            Some(Cause::Activity(cause)) => Some(cause.into_failure()),
+            Some(Cause::Converted(source)) => source_failures(source.source()),
+            None => None,
+        };
         let retry = match self.kind {
             ActivityErrorKind::Cancelled => {
                 return Failure {
-                    cause: self.cause,
+                    cause,
                     ..cancelled_failure(self.message)
                 };
             }
@@ -232,7 +267,7 @@ impl ActivityError {
             ActivityErrorKind::NonRetryable => Retry::NonRetryable,
         };
         Failure {
-            cause: self.cause,
+            cause,
             ..application_failure(&self.error_type, &self.message, retry, self.details)
         }
     }
@@ -244,18 +279,28 @@ impl fmt::Display for ActivityError {
     }
 }
 
+/// Converts any error with `?`, keeping it as the source; see [`ActivityError`].
 impl<E: std::error::Error + Send + Sync + 'static> From<E> for ActivityError {
     fn from(error: E) -> Self {
-        Self::retryable(short_type_name::<E>(), error.to_string())
+        // `?` on a payload error names the wire contract's type, not the Rust one.
+        let error_type = if (&error as &dyn std::any::Any).is::<PayloadError>() {
+            failure_type::PAYLOAD_ERROR.to_owned()
+        } else {
+            failure_type_name::<E>()
+        };
+        Self {
+            message: error.to_string(),
+            cause: Some(Cause::Converted(Box::new(error))),
+            ..Self::new(ActivityErrorKind::Retryable, error_type, "")
+        }
     }
 }
-
 /// An activity called from workflow code did not complete successfully: it failed after its
 /// retries, timed out, or was cancelled.
-#[derive(Debug, Clone, thiserror::Error)]
+#[derive(Debug, Clone)]
 pub struct ActivityFailed {
     pub(crate) activity_type: String,
-    pub(crate) failure: Box<Failure>,
+    pub(crate) failure: FailureChain,
 }
 
 impl ActivityFailed {
@@ -267,10 +312,16 @@ impl ActivityFailed {
     failure_accessors!();
 }
 
+impl std::error::Error for ActivityFailed {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.failure.source()
+    }
+}
+
 impl fmt::Display for ActivityFailed {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "activity `{}` failed: ", self.activity_type)?;
-        describe_chain(&self.failure, f)
+        describe(&self.failure, f)
     }
 }
 
@@ -286,32 +337,30 @@ impl fmt::Display for ActivityFailed {
 /// ```
 #[derive(Debug, Clone)]
 pub struct WorkflowError {
-    pub(crate) failure: Box<Failure>,
+    pub(crate) failure: FailureChain,
+    /// The Rust error this one was converted from with `?`, kept as its source.
+    converted: Option<Arc<dyn std::error::Error + Send + Sync>>,
 }
 
 impl WorkflowError {
     /// An application error with a type and a message.
     pub fn application(error_type: impl Into<String>, message: impl Into<String>) -> Self {
-        Self {
-            failure: Box::new(application_failure(
-                &error_type.into(),
-                &message.into(),
-                Retry::Retryable,
-                None,
-            )),
-        }
+        Self::from_failure(application_failure(
+            &error_type.into(),
+            &message.into(),
+            Retry::Retryable,
+            None,
+        ))
     }
 
     /// An application error that a workflow retry policy must not retry.
     pub fn non_retryable(error_type: impl Into<String>, message: impl Into<String>) -> Self {
-        Self {
-            failure: Box::new(application_failure(
-                &error_type.into(),
-                &message.into(),
-                Retry::NonRetryable,
-                None,
-            )),
-        }
+        Self::from_failure(application_failure(
+            &error_type.into(),
+            &message.into(),
+            Retry::NonRetryable,
+            None,
+        ))
     }
 
     /// Attaches a serializable detail value to an application error.
@@ -326,85 +375,121 @@ impl WorkflowError {
 
     /// Records the error that caused this one; callers in any language see it as the cause.
     pub fn with_cause(mut self, cause: impl Into<WorkflowError>) -> Self {
-        self.failure.cause = Some(cause.into().failure);
+        self.failure.cause = Some(cause.into().failure.into_failure());
+        self.converted = None;
         self
+    }
+
+    /// What caused this error, as in [`std::error::Error::source`]: the Rust error it was
+    /// converted from with `?`, or else the first cause of its failure chain (a
+    /// [`FailureCause`]). (`WorkflowError` converts from every error, so it cannot be one
+    /// itself.)
+    ///
+    /// ```
+    /// use workflow_runtime::WorkflowError;
+    /// let error: WorkflowError = std::io::Error::other("disk full").into();
+    /// assert_eq!(error.error_type(), Some("io::Error"));
+    /// assert!(error.source().and_then(|s| s.downcast_ref::<std::io::Error>()).is_some());
+    /// ```
+    pub fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match &self.converted {
+            Some(converted) => Some(converted.as_ref()),
+            None => self.failure.source(),
+        }
+    }
+
+    pub(crate) fn from_failure(failure: impl Into<FailureChain>) -> Self {
+        Self {
+            failure: failure.into(),
+            converted: None,
+        }
     }
 
     failure_accessors!();
 }
 
 impl fmt::Display for WorkflowError {
+    /// The outermost failure, `message (type X)`; with `{:#}`, the whole chain.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        describe_chain(&self.failure, f)
+        describe(&self.failure, f)
     }
 }
 
 impl<E: std::error::Error + Send + Sync + 'static> From<E> for WorkflowError {
     fn from(error: E) -> Self {
-        // An activity failure is kept whole so the caller sees the activity's own error type
-        // and message in the cause chain, as with the other SDKs.
-        let any: Box<dyn std::any::Any> = Box::new(error);
-        let any = match any.downcast::<ActivityFailed>() {
-            Ok(failed) => {
-                return Self {
-                    failure: failed.failure,
-                };
-            }
-            Err(other) => other,
+        // The runtime's own failures are kept whole, so the caller sees an activity's or a
+        // child's own error type and message in the cause chain, as with the other SDKs.
+        let any: &dyn std::any::Any = &error;
+        if let Some(failed) = any.downcast_ref::<ActivityFailed>() {
+            return Self::from_failure(failed.failure.clone());
+        }
+        if let Some(failed) = any.downcast_ref::<ChildWorkflowFailed>() {
+            return Self::from_failure(failed.failure.clone());
+        }
+        if let Some(failed) = any.downcast_ref::<SagaFailed>() {
+            return failed.error().clone();
+        }
+        if let Some(cancelled) = any.downcast_ref::<Cancelled>() {
+            return Self::from_failure(cancelled_failure(cancelled.to_string()));
+        }
+        let error_type = if any.is::<PayloadError>() {
+            failure_type::PAYLOAD_ERROR.to_owned()
+        } else {
+            failure_type_name::<E>()
         };
-        let any = match any.downcast::<ChildWorkflowFailed>() {
-            Ok(failed) => {
-                return Self {
-                    failure: failed.failure,
-                };
-            }
-            Err(other) => other,
+        let failure = Failure {
+            cause: source_failures(error.source()),
+            ..application_failure(&error_type, &error.to_string(), Retry::Retryable, None)
         };
-        let any = match any.downcast::<SagaFailed>() {
-            Ok(failed) => return failed.into_error(),
-            Err(other) => other,
-        };
-        let any = match any.downcast::<Cancelled>() {
-            Ok(cancelled) => {
-                return Self {
-                    failure: Box::new(cancelled_failure(cancelled.to_string())),
-                };
-            }
-            Err(other) => other,
-        };
-        match any.downcast::<E>() {
-            Ok(error) => Self::application(short_type_name::<E>(), error.to_string()),
-            Err(_) => unreachable!("the box holds an E"),
+        Self {
+            failure: failure.into(),
+            converted: Some(Arc::new(error)),
         }
     }
+}
+
+/// The causes of a converted Rust error as a failure chain, so callers in other languages see
+/// them too. Their Rust types are not known here, so they travel without a failure type.
+fn source_failures(source: Option<&(dyn std::error::Error + 'static)>) -> Option<Box<Failure>> {
+    let source = source?;
+    Some(Box::new(Failure {
+        cause: source_failures(source.source()),
+        ..application_failure("", &source.to_string(), Retry::Retryable, None)
+    }))
 }
 
 /// The result type of workflow code.
 pub type WorkflowResult<T> = Result<T, WorkflowError>;
 
 /// A workflow execution ended in failure; returned to the client that waits for its result.
-#[derive(Debug, Clone, thiserror::Error)]
+#[derive(Debug, Clone)]
 pub struct WorkflowFailed {
-    pub(crate) failure: Box<Failure>,
+    pub(crate) failure: FailureChain,
 }
 
 impl WorkflowFailed {
     failure_accessors!();
 }
 
+impl std::error::Error for WorkflowFailed {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.failure.source()
+    }
+}
+
 impl fmt::Display for WorkflowFailed {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("workflow failed: ")?;
-        describe_chain(&self.failure, f)
+        describe(&self.failure, f)
     }
 }
 
 /// An update was rejected by its validator or failed in its handler; returned to the client
 /// that sent it.
-#[derive(Debug, Clone, thiserror::Error)]
+#[derive(Debug, Clone)]
 pub struct UpdateFailed {
     pub(crate) update: String,
-    pub(crate) failure: Box<Failure>,
+    pub(crate) failure: FailureChain,
 }
 
 impl UpdateFailed {
@@ -417,11 +502,30 @@ impl UpdateFailed {
     failure_accessors!();
 }
 
+impl std::error::Error for UpdateFailed {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.failure.source()
+    }
+}
+
 impl fmt::Display for UpdateFailed {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "update `{}` failed: ", self.update)?;
-        describe_chain(&self.failure, f)
+        describe(&self.failure, f)
     }
+}
+
+/// An error and its sources in one line, `outer: inner: innermost`: the message a failure
+/// carries to other languages, which see no Rust source chain.
+pub(crate) fn chain_text(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
 }
 
 /// Names for error messages: "`a`, `b`", or "none".
@@ -458,7 +562,8 @@ mod tests {
                 message: "Activity task failed".into(),
                 cause: Some(Box::new(inner)),
                 ..Default::default()
-            }),
+            })
+            .into(),
         };
         let wf: WorkflowError = failed.into();
         assert_eq!(wf.error_type(), Some("PaymentDeclined"));
@@ -478,7 +583,8 @@ mod tests {
                 message: "Activity task failed".into(),
                 cause: Some(Box::new(raised.into_failure())),
                 ..Default::default()
-            }),
+            })
+            .into(),
         };
         assert_eq!(failed.error_type(), Some("PyOuter"));
         assert_eq!(failed.message(), "outer");
@@ -493,8 +599,9 @@ mod tests {
         assert!(!cause.is_non_retryable());
         let through_workflow: WorkflowError = failed.into();
         assert_eq!(through_workflow.error_type(), Some("PyOuter"));
+        assert_eq!(through_workflow.to_string(), "Activity task failed");
         assert_eq!(
-            through_workflow.to_string(),
+            format!("{through_workflow:#}"),
             "Activity task failed: outer (type PyOuter): inner (type PyInner)"
         );
     }
@@ -513,7 +620,7 @@ mod tests {
                 .is_empty()
         );
         let failed = WorkflowFailed {
-            failure: received(*failure),
+            failure: received(*failure.into_failure()),
         };
         assert_eq!(failed.message(), "secret reason");
         assert_eq!(
@@ -567,9 +674,109 @@ mod tests {
     fn std_errors_convert_with_their_type_name() {
         let io = std::io::Error::other("disk on fire");
         let a: ActivityError = io.into();
-        assert_eq!(a.error_type(), "Error");
+        assert_eq!(a.error_type(), "io::Error");
         assert!(a.is_retryable());
         let w: WorkflowError = std::fmt::Error.into();
-        assert_eq!(w.error_type(), Some("Error"));
+        assert_eq!(w.error_type(), Some("fmt::Error"));
+    }
+
+    /// A Rust error with a source, as `thiserror` writes them.
+    #[derive(Debug, thiserror::Error)]
+    #[error("cannot reserve stock")]
+    struct ReserveFailed(#[source] std::io::Error);
+
+    #[test]
+    fn a_converted_error_stays_the_source_and_its_causes_travel_in_the_failure() {
+        let error: ActivityError = ReserveFailed(std::io::Error::other("warehouse offline")).into();
+        assert_eq!(error.error_type(), "ReserveFailed");
+        assert_eq!(error.message(), "cannot reserve stock");
+        assert!(
+            error
+                .source()
+                .is_some_and(|source| source.downcast_ref::<ReserveFailed>().is_some())
+        );
+        let failure = error.into_failure();
+        let cause = failure
+            .cause
+            .as_deref()
+            .expect("the io error travels as the cause");
+        assert_eq!(cause.message, "warehouse offline");
+
+        let error: WorkflowError = ReserveFailed(std::io::Error::other("warehouse offline")).into();
+        assert_eq!(error.error_type(), Some("ReserveFailed"));
+        assert_eq!(
+            error.view().cause().map(|cause| cause.message()),
+            Some("warehouse offline")
+        );
+        let source = error.source().expect("the original error");
+        assert!(source.downcast_ref::<ReserveFailed>().is_some());
+        assert!(source.source().is_some_and(|io| io.is::<std::io::Error>()));
+    }
+
+    #[test]
+    fn a_report_lists_each_cause_of_a_failure_once() {
+        let raised = ActivityError::non_retryable("PaymentDeclined", "card declined")
+            .with_cause(ActivityError::retryable("GatewayDown", "gateway timed out"));
+        let failed = WorkflowFailed {
+            failure: received(Failure {
+                message: "Activity task failed".into(),
+                cause: Some(Box::new(raised.into_failure())),
+                ..Default::default()
+            }),
+        };
+        let report = format!("{:?}", anyhow::Error::from(failed.clone()));
+        // `RUST_BACKTRACE` adds anyhow's backtrace after the causes.
+        let report = report
+            .split("\n\nStack backtrace:")
+            .next()
+            .unwrap_or_default();
+        assert_eq!(
+            report,
+            "workflow failed: Activity task failed\n\n\
+             Caused by:\n    \
+             0: card declined (type PaymentDeclined)\n    \
+             1: gateway timed out (type GatewayDown)"
+        );
+        assert_eq!(
+            format!("{failed:#}"),
+            "workflow failed: Activity task failed: card declined (type PaymentDeclined): \
+             gateway timed out (type GatewayDown)"
+        );
+        let chain: Vec<String> =
+            std::iter::successors(std::error::Error::source(&failed), |cause| cause.source())
+                .map(|cause| {
+                    let cause = cause
+                        .downcast_ref::<FailureCause>()
+                        .expect("a failure cause");
+                    cause.view().error_type().unwrap_or_default().to_owned()
+                })
+                .collect();
+        assert_eq!(chain, ["PaymentDeclined", "GatewayDown"]);
+    }
+
+    #[test]
+    fn a_payload_error_keeps_serdes_error_as_its_source() {
+        let payload = encode(&"three").expect("encodes");
+        let error = crate::payload::decode_arg::<u32>(&[payload], 0, "activity `count`")
+            .expect_err("a string is no number");
+        assert_eq!(error.to_string(), "argument 0 of activity `count`");
+        let decode = std::error::Error::source(&error).expect("the decode error");
+        assert!(
+            decode
+                .to_string()
+                .starts_with("cannot decode payload (json/plain) as `u32`")
+        );
+        assert!(
+            decode
+                .source()
+                .is_some_and(|serde| serde.is::<serde_json::Error>())
+        );
+        assert_eq!(
+            error.message(),
+            format!(
+                "argument 0 of activity `count`: {decode}: {}",
+                decode.source().expect("serde")
+            )
+        );
     }
 }

@@ -3,16 +3,18 @@
 
 mod activities;
 pub(crate) mod core;
+mod error;
 pub(crate) mod registry;
 mod running;
 pub(crate) mod threads;
 
+pub use error::{ConfigError, WorkerError};
 pub use running::RunningWorker;
 
 use std::{future::Future, sync::Arc, thread, time::Duration};
 
 use temporalio_common::telemetry::TelemetryOptions;
-use temporalio_sdk_core::{CoreRuntime, PollError, RuntimeOptions, init_worker};
+use temporalio_sdk_core::{CoreRuntime, RuntimeOptions, init_worker};
 use tokio::sync::watch;
 
 use crate::{
@@ -23,6 +25,7 @@ use crate::{
     worker::{
         activities::activity_loop,
         core::{Completions, CoreSettings, EncodeFailures, evict_through, workflow_loop},
+        error::CoreError,
         registry::Registry,
         threads::{RunPlace, ThreadSettings, WorkflowThreads},
     },
@@ -31,43 +34,6 @@ use crate::{
 
 /// How long one workflow activation may run before it counts as a potential deadlock.
 pub(crate) const DEFAULT_DEADLOCK_TIMEOUT: Duration = Duration::from_secs(2);
-
-/// Errors core reports, kept whole as the source of a [`WorkerError`].
-type CoreError = Box<dyn std::error::Error + Send + Sync>;
-
-/// Errors that stop a worker.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum WorkerError {
-    /// The worker's registrations or limits are invalid; the message says which and what to
-    /// do.
-    #[error("invalid worker configuration: {0}")]
-    Config(String),
-    /// Core could not create the worker.
-    #[error("cannot start the worker for task queue `{task_queue}`")]
-    Start {
-        /// The task queue.
-        task_queue: String,
-        /// Core's error.
-        #[source]
-        source: CoreError,
-    },
-    /// The server refused the worker, for example because the namespace does not exist.
-    #[error("the server refused a worker for namespace `{namespace}`")]
-    Refused {
-        /// The namespace.
-        namespace: String,
-        /// Core's error, with the server's status.
-        #[source]
-        source: CoreError,
-    },
-    /// Polling failed for good.
-    #[error("worker polling failed")]
-    Poll(#[source] PollError),
-    /// The background task of a [`RunningWorker`] panicked or was cancelled.
-    #[error("the worker's background task ended abnormally")]
-    Task(#[source] tokio::task::JoinError),
-}
 
 /// Stops a running worker gracefully: polling stops, in-flight activations finish, running
 /// activities are cancelled once the graceful shutdown period is over
@@ -312,12 +278,12 @@ impl Worker {
     pub async fn run(self) -> Result<(), WorkerError> {
         self.registry.check().map_err(WorkerError::Config)?;
         if !self.registry.has_workflows() && !self.registry.has_activities() {
-            return Err(WorkerError::Config(
-                "nothing registered: add workflows with .workflow::<W>() or activities with .activity(f)"
-                    .to_owned(),
-            ));
+            return Err(WorkerError::Config(ConfigError::NothingRegistered));
         }
-        let config = self.core_settings().config().map_err(WorkerError::Config)?;
+        let config = self
+            .core_settings()
+            .config()
+            .map_err(|message| WorkerError::Config(ConfigError::Refused { message }))?;
         let start_error = |source: CoreError| WorkerError::Start {
             task_queue: self.task_queue.clone(),
             source,
@@ -326,7 +292,7 @@ impl Worker {
             .telemetry_options(TelemetryOptions::builder().build())
             .heartbeat_interval(None)
             .build()
-            .map_err(WorkerError::Config)?;
+            .map_err(|message| WorkerError::Config(ConfigError::Refused { message }))?;
         let runtime =
             CoreRuntime::new_assume_tokio(runtime_options).map_err(|e| start_error(e.into()))?;
         let core = init_worker(&runtime, config, self.client.connection().clone())
@@ -421,6 +387,6 @@ impl Worker {
         tracing::info!(task_queue = %self.task_queue, "worker stopped");
         workflow_result
             .and(activity_result)
-            .map_err(WorkerError::Poll)
+            .map_err(|e| WorkerError::Poll(e.into()))
     }
 }

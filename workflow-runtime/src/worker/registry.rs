@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use crate::{
     activity::ActivityRegistry,
     error::name_list,
+    worker::error::ConfigError,
     workflow::{
         definition::WorkflowDefinition,
         run::{RunInstance, RunStart, start_run},
@@ -35,13 +36,20 @@ impl std::fmt::Debug for Registry {
 impl Registry {
     /// Adds a workflow type.
     pub(crate) fn add_workflow<W: WorkflowDefinition>(&mut self) {
+        const {
+            assert!(
+                W::RUNS_ON_A_WORKER,
+                "`WorkflowByName` stands for a workflow of another language in calls by name and \
+                 cannot be registered: register the `#[workflow]` type that implements it"
+            )
+        };
         if self.workflows.insert(W::NAME, start_run::<W>).is_some() {
             self.duplicate_workflows.push(W::NAME);
         }
     }
 
     /// Fails when a wire name was registered twice.
-    pub(crate) fn check(&self) -> Result<(), String> {
+    pub(crate) fn check(&self) -> Result<(), ConfigError> {
         let duplicates: Vec<String> = self
             .duplicate_workflows
             .iter()
@@ -56,10 +64,7 @@ impl Registry {
         if duplicates.is_empty() {
             Ok(())
         } else {
-            Err(format!(
-                "registered twice: {} (each wire name must be unique per worker; rename one with `name = \"...\"`)",
-                duplicates.join(", ")
-            ))
+            Err(ConfigError::RegisteredTwice { names: duplicates })
         }
     }
 

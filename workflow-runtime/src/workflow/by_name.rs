@@ -8,7 +8,7 @@ use std::rc::Rc;
 
 use crate::{
     activity::definition::ActivityDefinition,
-    error::{Retry, WorkflowError, WorkflowResult, application_failure},
+    error::WorkflowResult,
     payload::{Payload, PayloadError, decode, encode},
     workflow::{
         child::ChildCall, context::WorkflowContext, definition::WorkflowDefinition,
@@ -49,13 +49,14 @@ impl ActivityDefinition for ActivityByName {
 /// [`WorkflowContext::child_by_name`](crate::WorkflowContext::child_by_name); its result is a
 /// JSON value. It has no handlers, so signal such a child with
 /// [`ChildHandle::signal_by_name`](crate::ChildHandle::signal_by_name). It cannot run on a
-/// worker: registering it makes every run fail with an error saying so.
+/// worker: registering it with `Worker::workflow` is a compile error.
 #[derive(Debug)]
 pub struct WorkflowByName;
 
 impl WorkflowDefinition for WorkflowByName {
     // Never used on the wire: a call by name carries its own type name.
     const NAME: &'static str = "WorkflowByName";
+    const RUNS_ON_A_WORKER: bool = false;
     type Input = Vec<Value>;
     type Output = Value;
 
@@ -75,17 +76,9 @@ impl WorkflowDefinition for WorkflowByName {
         _ctx: WorkflowContext<Self>,
         _input: Vec<Value>,
     ) -> LocalBoxFuture<'static, WorkflowResult<Value>> {
-        Box::pin(async {
-            Err(WorkflowError {
-                failure: Box::new(application_failure(
-                    "NotAWorkflow",
-                    "WorkflowByName stands for a workflow of another language in calls by name; \
-                     it cannot run on a worker",
-                    Retry::NonRetryable,
-                    None,
-                )),
-            })
-        })
+        // Registration refuses this type at compile time (`RUNS_ON_A_WORKER`), so no run of
+        // it ever starts.
+        Box::pin(std::future::pending())
     }
 
     fn handlers() -> &'static Handlers<Self> {

@@ -1,6 +1,7 @@
 //! Child workflows: started from workflow code and typed by the child's `#[run]` method, like
 //! activities.
 
+use futures::future::FusedFuture;
 use std::{
     cell::RefCell,
     fmt,
@@ -211,13 +212,19 @@ fn send_start<C: WorkflowDefinition>(
             ),
         )
     };
-    let arguments = C::encode_input(input).map_err(|e| encode_error(e.to_string()))?;
+    let arguments = C::encode_input(input).map_err(|e| encode_error(e.message().to_owned()))?;
     let memo = options
         .memo
         .iter()
         .map(|(key, value)| Ok((key.clone(), encode(value)?)))
         .collect::<Result<_, crate::payload::PayloadError>>()
-        .map_err(|e| encode_error(format!("memo of child workflow `{}`: {e}", workflow_type)))?;
+        .map_err(|e| {
+            encode_error(format!(
+                "memo of child workflow `{}`: {}",
+                workflow_type,
+                e.message()
+            ))
+        })?;
     let seq = shared.next_child_seq();
     let start = new_slot();
     let result = new_slot();
@@ -340,7 +347,7 @@ impl<C: WorkflowDefinition> Future for ChildStart<C> {
                     &started.workflow_id,
                     Some(reason),
                     application_failure(
-                        "ChildWorkflowStartFailed",
+                        failure_type::CHILD_WORKFLOW_START_FAILED,
                         &message,
                         Retry::NonRetryable,
                         None,
@@ -361,6 +368,13 @@ impl<C: WorkflowDefinition> Future for ChildStart<C> {
                 ))
             }
         })
+    }
+}
+
+/// Finished once it returned the handle or the refusal.
+impl<C: WorkflowDefinition> FusedFuture for ChildStart<C> {
+    fn is_terminated(&self) -> bool {
+        self.request.is_none() && self.started.is_none()
     }
 }
 
@@ -513,7 +527,10 @@ fn child_outcome<C: WorkflowDefinition>(
                 failed(
                     Some(application_failure(
                         failure_type::PAYLOAD_ERROR,
-                        &format!("result of child workflow `{workflow_type}`: {e}"),
+                        &format!(
+                            "result of child workflow `{workflow_type}`: {}",
+                            e.message()
+                        ),
                         Retry::NonRetryable,
                         None,
                     )),
@@ -576,6 +593,13 @@ impl<C: WorkflowDefinition> Future for ChildFuture<C> {
             }
             None => Poll::Pending,
         }
+    }
+}
+
+/// Finished once it returned the child's outcome (or its refusal to start).
+impl<C: WorkflowDefinition> FusedFuture for ChildFuture<C> {
+    fn is_terminated(&self) -> bool {
+        self.start.is_terminated() && self.running.is_none()
     }
 }
 

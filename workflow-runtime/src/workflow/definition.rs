@@ -39,6 +39,10 @@ pub trait WorkflowDefinition: Sized + 'static {
     /// and the typed client calls read it).
     #[doc(hidden)]
     fn handlers() -> &'static Handlers<Self>;
+    /// Whether a worker or replayer may register the type: false only for the stand-ins of
+    /// calls by name, which registration refuses at compile time.
+    #[doc(hidden)]
+    const RUNS_ON_A_WORKER: bool = true;
 }
 
 /// A workflow's `#[run]` method, as passed to `client.start(OrderWorkflow::run, input, ..)`.

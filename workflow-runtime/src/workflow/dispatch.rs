@@ -45,7 +45,7 @@ pub(crate) struct TypedHandlers<W: 'static> {
 }
 
 fn failure_of(error: WorkflowError) -> Failure {
-    *error.failure
+    *error.failure.into_failure()
 }
 
 fn panicked(what: &str, payload: &(dyn std::any::Any + Send)) -> String {
@@ -136,7 +136,7 @@ impl<W: WorkflowDefinition> TypedHandlers<W> {
                     }),
                     Ok(Err(error)) => query_result::Variant::Failed(application_failure(
                         failure_type::PAYLOAD_ERROR,
-                        &format!("query `{name}`: {error}"),
+                        &format!("query `{name}`: {}", error.message()),
                         Retry::NonRetryable,
                         None,
                     )),
@@ -374,8 +374,9 @@ impl FailedStart {
         Self {
             shared: Rc::clone(shared),
             reason: format!(
-                "workflow `{}` received an input it cannot decode, so it has no state to handle it: {error}",
-                W::NAME
+                "workflow `{}` received an input it cannot decode, so it has no state to handle it: {}",
+                W::NAME,
+                error.message()
             ),
         }
     }
@@ -425,7 +426,7 @@ const STACK_TRACE_QUERY: &str = "__stack_trace";
 fn decode_rejection(name: &str, error: PayloadError) -> update_response::Response {
     update_response::Response::Rejected(application_failure(
         failure_type::PAYLOAD_ERROR,
-        &format!("update `{name}`: {error}"),
+        &format!("update `{name}`: {}", error.message()),
         Retry::NonRetryable,
         None,
     ))

@@ -1,6 +1,7 @@
 //! Signalling and cancelling other workflows from workflow code: by workflow id (any workflow,
 //! in any language) or through a child's handle.
 
+use futures::future::FusedFuture;
 use std::{
     any::TypeId,
     cell::RefCell,
@@ -150,6 +151,13 @@ impl<T: WorkflowDefinition> ExternalWorkflowHandle<T> {
     }
 }
 
+/// Finished once it returned whether the cancellation was delivered.
+impl FusedFuture for ExternalCancel {
+    fn is_terminated(&self) -> bool {
+        self.request.is_none() && self.sent.is_none()
+    }
+}
+
 /// The wire name of signal method `F` of workflow `T`, or the error that names its signals.
 pub(crate) fn signal_name<T: WorkflowDefinition, F: 'static>() -> Result<String, String> {
     T::handlers()
@@ -184,7 +192,8 @@ fn local_failure(
             &message,
             Retry::NonRetryable,
             None,
-        )),
+        ))
+        .into(),
     }
 }
 
@@ -266,7 +275,7 @@ impl ExternalSignal {
             workflow_id,
             target,
             signal_name::<T, F>(),
-            F::Args::encode(input).map_err(|e| e.to_string()),
+            F::Args::encode(input).map_err(|e| e.message().to_owned()),
         )
     }
 
@@ -281,8 +290,8 @@ impl ExternalSignal {
         let payloads = arguments
             .iter()
             .map(crate::payload::encode)
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| e.to_string());
+            .collect::<Result<Vec<_>, crate::payload::PayloadError>>()
+            .map_err(|e| e.message().to_owned());
         Self::new(
             shared,
             workflow_id,
@@ -336,6 +345,13 @@ impl Future for ExternalSignal {
             }
             Poll::Pending => Poll::Pending,
         }
+    }
+}
+
+/// Finished once it returned whether the signal was delivered.
+impl FusedFuture for ExternalSignal {
+    fn is_terminated(&self) -> bool {
+        self.request.is_none() && self.sent.is_none()
     }
 }
 

@@ -2,6 +2,7 @@
 //! command on first poll, resolves from an activation job, and cancels itself when dropped
 //! early.
 
+use futures::future::FusedFuture;
 use std::{
     cell::RefCell,
     fmt,
@@ -133,6 +134,13 @@ impl Future for Timer {
             }
             TimerState::Done => Poll::Pending,
         }
+    }
+}
+
+/// Finished once it returned its outcome; polled again, it stays pending.
+impl FusedFuture for Timer {
+    fn is_terminated(&self) -> bool {
+        matches!(self.state, TimerState::Done)
     }
 }
 
@@ -270,7 +278,8 @@ fn local_failure(activity_type: &str, error_type: &str, message: String) -> Acti
             &message,
             Retry::NonRetryable,
             None,
-        )),
+        ))
+        .into(),
     }
 }
 
@@ -279,7 +288,8 @@ fn cancelled_locally(activity_type: &str, cancelled: &Cancelled) -> ActivityFail
         activity_type: activity_type.to_owned(),
         failure: Box::new(cancelled_failure(format!(
             "activity `{activity_type}` was not scheduled: {cancelled}"
-        ))),
+        )))
+        .into(),
     }
 }
 
@@ -319,7 +329,7 @@ impl<A: ActivityDefinition> ActivityFuture<A> {
             local_failure(
                 &self.activity_type,
                 failure_type::PAYLOAD_ERROR,
-                e.to_string(),
+                e.message().to_owned(),
             )
         })?;
         let slot = new_slot();
@@ -375,6 +385,13 @@ impl<A: ActivityDefinition> Future for ActivityFuture<A> {
     }
 }
 
+/// Finished once it returned its outcome (or failed before it was scheduled).
+impl<A: ActivityDefinition> FusedFuture for ActivityFuture<A> {
+    fn is_terminated(&self) -> bool {
+        self.pending.is_none() && self.scheduled.is_none()
+    }
+}
+
 fn activity_outcome<A: ActivityDefinition>(
     activity_type: &str,
     resolution: ActivityResolution,
@@ -396,7 +413,7 @@ fn activity_outcome<A: ActivityDefinition>(
                 local_failure(
                     activity_type,
                     failure_type::PAYLOAD_ERROR,
-                    format!("result of activity `{activity_type}`: {e}"),
+                    format!("result of activity `{activity_type}`: {}", e.message()),
                 )
             })
         }

@@ -161,18 +161,19 @@ pub(crate) fn start_run<W: WorkflowDefinition>(start: RunStart<'_>) -> RunInstan
                     ),
                     Err(e) => fail_command(application_failure(
                         failure_type::PAYLOAD_ERROR,
-                        &e.to_string(),
+                        e.message(),
                         Retry::NonRetryable,
                         None,
                     )),
                 },
-                Err(error) => error_command(&task_shared.borrow(), *error.failure),
+                Err(error) => error_command(&task_shared.borrow(), *error.failure.into_failure()),
             },
             Err(e) => fail_command(application_failure(
                 failure_type::PAYLOAD_ERROR,
                 &format!(
-                    "workflow `{}` received an input it cannot decode: {e}",
-                    W::NAME
+                    "workflow `{}` received an input it cannot decode: {}",
+                    W::NAME,
+                    e.message()
                 ),
                 Retry::NonRetryable,
                 None,

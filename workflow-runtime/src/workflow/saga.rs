@@ -160,7 +160,7 @@ impl Saga {
         };
         let failures = NonCancellable::new(shared, run_all).await;
         for (name, failure) in &failures {
-            tracing::warn!(compensation = %name, "compensation failed: {failure}");
+            tracing::warn!(compensation = %name, "compensation failed: {failure:#}");
         }
         SagaFailed::new(error.into(), failures)
     }

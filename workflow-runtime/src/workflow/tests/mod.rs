@@ -3,7 +3,10 @@
 //! pins down; together they cover start, timers, activities, signals, queries, updates,
 //! cancellation, eviction, random seeds and jobs the run does not know.
 
-use std::time::{Duration, SystemTime};
+use std::{
+    future::IntoFuture,
+    time::{Duration, SystemTime},
+};
 
 use serde::{Serialize, de::DeserializeOwned};
 use temporalio_common::protos::{
@@ -187,6 +190,33 @@ impl Race {
                 "timer".to_owned()
             }
         })
+    }
+}
+
+/// Awaits a timer and an activity by reference, reporting whether each counts as finished
+/// before and after (`FusedFuture`).
+#[derive(Default)]
+pub struct Fused;
+
+#[workflow]
+impl Fused {
+    #[run]
+    async fn run(ctx: WorkflowContext<Self>, seconds: u64) -> WorkflowResult<Vec<bool>> {
+        use futures::future::FusedFuture;
+        let mut timer = ctx.sleep(Duration::from_secs(seconds));
+        let mut charged = ctx
+            .activity(charge, 5)
+            .options(charge_options())
+            .into_future();
+        let before = [timer.is_terminated(), charged.is_terminated()];
+        (&mut timer).await?;
+        (&mut charged).await?;
+        Ok(vec![
+            before[0],
+            before[1],
+            timer.is_terminated(),
+            charged.is_terminated(),
+        ])
     }
 }
 

@@ -39,3 +39,22 @@ fn a_timer_that_wins_a_select_cancels_the_activity() {
     );
     assert_eq!(completed_with::<String>(&commands), "timer");
 }
+
+#[test]
+fn timers_and_activities_are_finished_once_they_returned() {
+    let (mut run, first) = TestRun::start::<Fused>(1_u64);
+    assert!(
+        matches!(first.as_slice(), [Command::StartTimer(_)]),
+        "{first:?}"
+    );
+    let scheduled = run.commands(vec![fire(1)]);
+    assert!(
+        matches!(scheduled.as_slice(), [Command::ScheduleActivity(_)]),
+        "{scheduled:?}"
+    );
+    let commands = run.commands(vec![completed(1, payload("txn-5"))]);
+    assert_eq!(
+        completed_with::<Vec<bool>>(&commands),
+        [false, false, true, true]
+    );
+}

@@ -1,0 +1,63 @@
+//! The errors that stop a worker.
+
+/// Errors core reports, kept whole as the source of a [`WorkerError`].
+pub(crate) type CoreError = Box<dyn std::error::Error + Send + Sync>;
+
+/// Errors that stop a worker.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum WorkerError {
+    /// The worker's registrations or limits are invalid; the error says which and what to do.
+    #[error("invalid worker configuration")]
+    Config(#[source] ConfigError),
+    /// Core could not create the worker.
+    #[error("cannot start the worker for task queue `{task_queue}`")]
+    Start {
+        /// The task queue.
+        task_queue: String,
+        /// Core's error.
+        #[source]
+        source: CoreError,
+    },
+    /// The server refused the worker, for example because the namespace does not exist.
+    #[error("the server refused a worker for namespace `{namespace}`")]
+    Refused {
+        /// The namespace.
+        namespace: String,
+        /// Core's error, with the server's status.
+        #[source]
+        source: CoreError,
+    },
+    /// Polling failed for good.
+    #[error("worker polling failed")]
+    Poll(#[source] CoreError),
+    /// The background task of a [`RunningWorker`] panicked or was cancelled.
+    #[error("the worker's background task ended abnormally")]
+    Task(#[source] tokio::task::JoinError),
+}
+
+/// What is wrong with a worker's configuration.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// Two registrations share a wire name.
+    #[error(
+        "registered twice: {} (each wire name must be unique per worker; rename one with `name = \"...\"`)",
+        .names.join(", ")
+    )]
+    RegisteredTwice {
+        /// The names, as `workflow `x`` or `activity `y``.
+        names: Vec<String>,
+    },
+    /// The worker has neither workflows nor activities.
+    #[error(
+        "nothing registered: add workflows with .workflow::<W>() or activities with .activity(f)"
+    )]
+    NothingRegistered,
+    /// Core refused a setting (a limit out of range); core gives its reason as text only.
+    #[error("core refused the worker's settings: {message}")]
+    Refused {
+        /// Core's reason.
+        message: String,
+    },
+}
