@@ -19,7 +19,11 @@ pub use crate::{
     error::{ActivityError, WorkflowError, WorkflowResult},
     global_probe::{AnyGlobal, GlobalProbe, ImmutableGlobal, SharedGlobal},
     order_probe::{AnyOrder, DeterministicOrder, OrderProbe, RandomOrder},
-    payload::{Payload, PayloadError, check_arg_count, decode_arg, encode},
+    payload::{
+        Payload, PayloadError,
+        arguments::{check_arg_count, decode_arg},
+        encode,
+    },
     workflow::{
         WorkflowContext, WorkflowDefinition,
         handlers::{

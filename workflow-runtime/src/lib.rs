@@ -3,7 +3,7 @@
 //! Annotate an impl block with `#[workflow]` and async functions with `#[activity]`; register
 //! them on a [`Worker`]; start workflows with a [`Client`]. Workers run on Temporal's core
 //! engine (`temporalio-sdk-core`) and talk to any Temporal server: the local dev server
-//! ([`testing::DevServer`]), a self-hosted cluster or Temporal Cloud
+//! (`testing::DevServer`, with the `testing` feature), a self-hosted cluster or Temporal Cloud
 //! ([`ClientOptions::from_env`]).
 //!
 //! ```no_run
@@ -68,6 +68,7 @@ mod order_probe;
 pub mod payload;
 mod probe;
 pub mod replay;
+#[cfg(feature = "testing")]
 pub mod testing;
 mod worker;
 mod workflow;

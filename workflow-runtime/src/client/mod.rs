@@ -88,6 +88,7 @@ impl Client {
     }
 
     /// This client, skipping the test server's time while it waits on results.
+    #[cfg(feature = "testing")]
     pub(crate) fn with_time_skipping(mut self, auto: AutoTimeSkipping) -> Self {
         self.time_skipping = Some(auto);
         self

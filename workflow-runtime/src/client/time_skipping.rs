@@ -24,6 +24,7 @@ pub(crate) struct AutoTimeSkipping {
 impl AutoTimeSkipping {
     /// Pauses automatic time skipping until the guard drops, which restores what it was: a
     /// block dropped half-way (a test's own timeout) does not leave skipping paused.
+    #[cfg(feature = "testing")]
     pub(crate) fn pause(&self) -> PausedTimeSkipping<'_> {
         PausedTimeSkipping {
             was_paused: self.paused.swap(true, Ordering::SeqCst),
@@ -37,11 +38,13 @@ impl AutoTimeSkipping {
 }
 
 /// Automatic time skipping paused; restored on drop.
+#[cfg(feature = "testing")]
 pub(crate) struct PausedTimeSkipping<'a> {
     auto: &'a AutoTimeSkipping,
     was_paused: bool,
 }
 
+#[cfg(feature = "testing")]
 impl Drop for PausedTimeSkipping<'_> {
     fn drop(&mut self) {
         self.auto.paused.store(self.was_paused, Ordering::SeqCst);

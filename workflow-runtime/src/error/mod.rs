@@ -757,7 +757,7 @@ mod tests {
     #[test]
     fn a_payload_error_keeps_serdes_error_as_its_source() {
         let payload = encode(&"three").expect("encodes");
-        let error = crate::payload::decode_arg::<u32>(&[payload], 0, "activity `count`")
+        let error = crate::payload::arguments::decode_arg::<u32>(&[payload], 0, "activity `count`")
             .expect_err("a string is no number");
         assert_eq!(error.to_string(), "argument 0 of activity `count`");
         let decode = std::error::Error::source(&error).expect("the decode error");

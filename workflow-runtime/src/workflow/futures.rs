@@ -468,7 +468,7 @@ mod tests {
         }
 
         fn decode_input(payloads: &[Payload]) -> Result<u64, PayloadError> {
-            crate::payload::decode_arg(payloads, 0, "charge")
+            crate::payload::arguments::decode_arg(payloads, 0, "charge")
         }
     }
 
