@@ -2,22 +2,31 @@
 //! onto Temporal's command fields. Anything left unset stays unset on the wire, so the server's
 //! defaults apply.
 
-use std::{collections::BTreeMap, time::Duration};
+use std::{
+    collections::{BTreeMap, HashMap},
+    time::Duration,
+};
 
 use temporalio_common::protos::{
     coresdk::{
         child_workflow::{
             ChildWorkflowCancellationType, ParentClosePolicy as ParentClosePolicyProto,
         },
-        workflow_commands::ActivityCancellationType,
+        workflow_commands::{
+            ActivityCancellationType, ContinueAsNewWorkflowExecution, ScheduleActivity,
+            StartChildWorkflowExecution,
+        },
     },
     temporal::api::{
-        common::v1::RetryPolicy as RetryPolicyProto,
+        common::v1::{Payload, RetryPolicy as RetryPolicyProto, SearchAttributes},
         enums::v1::WorkflowIdReusePolicy as WorkflowIdReusePolicyProto,
     },
 };
 
-use crate::convert::proto_duration;
+use crate::{
+    convert::proto_duration,
+    payload::{PayloadError, encode},
+};
 
 /// How an activity is scheduled: timeouts, task queue and retry policy.
 ///
@@ -457,4 +466,121 @@ impl ContinueAsNewOptions {
         self.search_attributes = Some(attributes);
         self
     }
+}
+
+// The commands each options type builds: every field of the options reaches its command here,
+// in one place per type.
+
+impl ActivityOptions {
+    /// The command that schedules activity `activity_type` as call `seq`, on this options'
+    /// task queue or else the workflow's.
+    pub(crate) fn schedule_command(
+        self,
+        seq: u32,
+        activity_type: &str,
+        arguments: Vec<Payload>,
+        workflow_task_queue: &str,
+    ) -> ScheduleActivity {
+        ScheduleActivity {
+            seq,
+            activity_id: seq.to_string(),
+            activity_type: activity_type.to_owned(),
+            task_queue: self
+                .task_queue
+                .unwrap_or_else(|| workflow_task_queue.to_owned()),
+            arguments,
+            schedule_to_close_timeout: self.schedule_to_close.map(proto_duration),
+            schedule_to_start_timeout: self.schedule_to_start.map(proto_duration),
+            start_to_close_timeout: self.start_to_close.map(proto_duration),
+            heartbeat_timeout: self.heartbeat.map(proto_duration),
+            retry_policy: self.retry.as_ref().map(RetryPolicy::to_proto),
+            cancellation_type: self.cancellation.to_proto() as i32,
+            ..Default::default()
+        }
+    }
+}
+
+/// Where a child workflow starts when its options do not say.
+pub(crate) struct ChildDefaults<'a> {
+    pub(crate) namespace: &'a str,
+    pub(crate) task_queue: &'a str,
+}
+
+impl ChildWorkflowOptions {
+    /// The memo of the start command, encoded; checked before the child gets a sequence
+    /// number, so a memo that does not encode starts nothing.
+    pub(crate) fn encoded_memo(&self) -> Result<HashMap<String, Payload>, PayloadError> {
+        encode_map(&self.memo)
+    }
+
+    /// The command that starts child `workflow_type` as child `seq`.
+    pub(crate) fn start_command(
+        &self,
+        seq: u32,
+        workflow_id: String,
+        workflow_type: &str,
+        input: Vec<Payload>,
+        memo: HashMap<String, Payload>,
+        defaults: ChildDefaults<'_>,
+    ) -> StartChildWorkflowExecution {
+        StartChildWorkflowExecution {
+            seq,
+            namespace: defaults.namespace.to_owned(),
+            workflow_id,
+            workflow_type: workflow_type.to_owned(),
+            task_queue: self
+                .task_queue
+                .clone()
+                .unwrap_or_else(|| defaults.task_queue.to_owned()),
+            input,
+            workflow_execution_timeout: self.execution_timeout.map(proto_duration),
+            workflow_run_timeout: self.run_timeout.map(proto_duration),
+            workflow_task_timeout: self.task_timeout.map(proto_duration),
+            parent_close_policy: self.parent_close_policy_proto(),
+            workflow_id_reuse_policy: self.id_reuse_policy_proto(),
+            retry_policy: self.retry.as_ref().map(RetryPolicy::to_proto),
+            memo,
+            cancellation_type: self.cancellation.to_proto() as i32,
+            ..Default::default()
+        }
+    }
+}
+
+impl ContinueAsNewOptions {
+    /// The command that ends the run and starts the next one of `workflow_type`; unset
+    /// options carry over from this run.
+    pub(crate) fn command(
+        &self,
+        workflow_type: &str,
+        arguments: Vec<Payload>,
+    ) -> Result<ContinueAsNewWorkflowExecution, PayloadError> {
+        Ok(ContinueAsNewWorkflowExecution {
+            workflow_type: workflow_type.to_owned(),
+            task_queue: self.task_queue.clone().unwrap_or_default(),
+            arguments,
+            workflow_run_timeout: self.run_timeout.map(proto_duration),
+            workflow_task_timeout: self.task_timeout.map(proto_duration),
+            memo: match &self.memo {
+                Some(memo) => encode_map(memo)?,
+                None => HashMap::new(),
+            },
+            search_attributes: match &self.search_attributes {
+                Some(attributes) => Some(SearchAttributes {
+                    indexed_fields: encode_map(attributes)?,
+                }),
+                None => None,
+            },
+            retry_policy: self.retry.as_ref().map(RetryPolicy::to_proto),
+            ..Default::default()
+        })
+    }
+}
+
+/// A memo or search attribute map as payloads, one per value.
+fn encode_map(
+    map: &BTreeMap<String, serde_json::Value>,
+) -> Result<HashMap<String, Payload>, PayloadError> {
+    map.iter()
+        .map(|(key, value)| Ok((key.clone(), encode(value)?)))
+        .collect()
 }

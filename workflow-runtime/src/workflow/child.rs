@@ -18,25 +18,25 @@ use temporalio_common::protos::{
             ChildWorkflowResult, StartChildWorkflowExecutionFailedCause, child_workflow_result,
         },
         workflow_activation::resolve_child_workflow_execution_start::Status as StartStatus,
-        workflow_commands::{StartChildWorkflowExecution, workflow_command},
+        workflow_commands::workflow_command,
     },
     temporal::api::failure::v1::Failure,
 };
 
 use crate::{
-    convert::proto_duration,
     error::{
         ChildStartRefused, ChildWorkflowFailed, Retry, application_failure, cancelled_failure,
         failure_type, received,
     },
-    options::ChildWorkflowOptions,
-    payload::{decode_result, encode},
+    options::{ChildDefaults, ChildWorkflowOptions},
+    payload::decode_result,
     workflow::{
         context::WorkflowContext,
         definition::{WorkflowDefinition, WorkflowRunFn},
         external::{ExternalSignal, SignalTarget},
         handler_fn::{HandlerArgs, SignalFn},
-        shared::{Pending, PendingChild, RunShared, SlotRef, new_slot, peek_slot, poll_slot},
+        operations::{self as op, ChildSlots, Seq},
+        shared::{RunShared, SlotRef, new_slot, peek_slot, poll_slot},
     },
 };
 
@@ -151,7 +151,7 @@ impl<C: WorkflowDefinition> IntoFuture for ChildCall<C> {
 
 /// The identity of a started (or starting) child.
 struct Started {
-    seq: u32,
+    seq: Seq<op::Child>,
     workflow_id: String,
     start: SlotRef<StartStatus>,
     result: SlotRef<ChildWorkflowResult>,
@@ -213,54 +213,32 @@ fn send_start<C: WorkflowDefinition>(
         )
     };
     let arguments = C::encode_input(input).map_err(|e| encode_error(e.message().to_owned()))?;
-    let memo = options
-        .memo
-        .iter()
-        .map(|(key, value)| Ok((key.clone(), encode(value)?)))
-        .collect::<Result<_, crate::payload::PayloadError>>()
-        .map_err(|e| {
-            encode_error(format!(
-                "memo of child workflow `{}`: {}",
-                workflow_type,
-                e.message()
-            ))
-        })?;
-    let seq = shared.next_child_seq();
+    let memo = options.encoded_memo().map_err(|e| {
+        encode_error(format!(
+            "memo of child workflow `{}`: {}",
+            workflow_type,
+            e.message()
+        ))
+    })?;
     let start = new_slot();
     let result = new_slot();
-    let cancellable = shared.shield_depth == 0;
-    shared.children.insert(
-        seq,
-        PendingChild {
-            start: Rc::clone(&start),
-            result: Pending::new(Rc::clone(&result), cancellable),
-        },
-    );
-    let command = StartChildWorkflowExecution {
-        seq,
-        namespace: shared.info.namespace.clone(),
-        workflow_id: workflow_id.clone(),
-        workflow_type: workflow_type.to_owned(),
-        task_queue: options
-            .task_queue
-            .clone()
-            .unwrap_or_else(|| shared.info.task_queue.clone()),
-        input: arguments,
-        workflow_execution_timeout: options.execution_timeout.map(proto_duration),
-        workflow_run_timeout: options.run_timeout.map(proto_duration),
-        workflow_task_timeout: options.task_timeout.map(proto_duration),
-        parent_close_policy: options.parent_close_policy_proto(),
-        workflow_id_reuse_policy: options.id_reuse_policy_proto(),
-        retry_policy: options.retry.as_ref().map(|r| r.to_proto()),
-        memo,
-        cancellation_type: options.cancellation.to_proto() as i32,
-        ..Default::default()
+    let slots = ChildSlots {
+        start: Rc::clone(&start),
+        result: Rc::clone(&result),
     };
-    shared
-        .commands
-        .push(workflow_command::Variant::StartChildWorkflowExecution(
-            command,
-        ));
+    let seq = shared.schedule(slots, |seq, info| {
+        workflow_command::Variant::StartChildWorkflowExecution(options.start_command(
+            seq.get(),
+            workflow_id.clone(),
+            workflow_type,
+            arguments,
+            memo,
+            ChildDefaults {
+                namespace: &info.namespace,
+                task_queue: &info.task_queue,
+            },
+        ))
+    });
     Ok(Started {
         seq,
         workflow_id,
@@ -270,9 +248,9 @@ fn send_start<C: WorkflowDefinition>(
 }
 
 /// Sends the child's cancel command (at most once; nothing once it ended).
-fn cancel_child(shared: &RefCell<RunShared>, seq: u32, reason: &str) {
+fn cancel_child(shared: &RefCell<RunShared>, seq: Seq<op::Child>, reason: &str) {
     if let Ok(mut shared) = shared.try_borrow_mut() {
-        shared.cancel_child(seq, reason);
+        shared.cancel(seq, reason);
     }
 }
 
@@ -328,7 +306,7 @@ impl<C: WorkflowDefinition> Future for ChildStart<C> {
                 _child: PhantomData,
             }),
             StartStatus::Failed(failed) => {
-                self.shared.borrow_mut().children.remove(&started.seq);
+                self.shared.borrow_mut().forget(started.seq);
                 let already_exists = failed.cause
                     == StartChildWorkflowExecutionFailedCause::WorkflowAlreadyExists as i32;
                 let (reason, message) = if already_exists {
@@ -355,7 +333,7 @@ impl<C: WorkflowDefinition> Future for ChildStart<C> {
                 ))
             }
             StartStatus::Cancelled(cancelled) => {
-                self.shared.borrow_mut().children.remove(&started.seq);
+                self.shared.borrow_mut().forget(started.seq);
                 Err(refused(
                     &self.workflow_type,
                     &started.workflow_id,
@@ -394,7 +372,7 @@ impl<C: WorkflowDefinition> Drop for ChildStart<C> {
 pub struct ChildHandle<C: WorkflowDefinition> {
     shared: Rc<RefCell<RunShared>>,
     workflow_type: Rc<str>,
-    seq: u32,
+    seq: Seq<op::Child>,
     workflow_id: String,
     run_id: String,
     result: SlotRef<ChildWorkflowResult>,

@@ -3,7 +3,6 @@
 
 use std::{
     cell::RefCell,
-    collections::BTreeMap,
     fmt,
     future::Future,
     marker::PhantomData,
@@ -13,15 +12,13 @@ use std::{
 };
 
 use temporalio_common::protos::{
-    coresdk::workflow_commands::{ContinueAsNewWorkflowExecution, workflow_command},
-    temporal::api::common::v1::{Payload, SearchAttributes},
+    coresdk::workflow_commands::workflow_command, temporal::api::common::v1::Payload,
 };
 
 use crate::{
-    convert::proto_duration,
     error::WorkflowError,
     options::ContinueAsNewOptions,
-    payload::{PayloadError, encode},
+    payload::PayloadError,
     workflow::{
         context::WorkflowContext,
         definition::{WorkflowDefinition, WorkflowRunFn},
@@ -112,14 +109,6 @@ impl<T> ContinueAsNew<T> {
     }
 }
 
-fn encode_map(
-    map: &BTreeMap<String, serde_json::Value>,
-) -> Result<std::collections::HashMap<String, Payload>, PayloadError> {
-    map.iter()
-        .map(|(key, value)| Ok((key.clone(), encode(value)?)))
-        .collect()
-}
-
 impl<T> Future for ContinueAsNew<T> {
     type Output = Result<T, WorkflowError>;
 
@@ -127,28 +116,8 @@ impl<T> Future for ContinueAsNew<T> {
         let Some(arguments) = self.arguments.take() else {
             return Poll::Pending;
         };
-        let options = &self.options;
-        let command = arguments.and_then(|arguments| {
-            Ok(ContinueAsNewWorkflowExecution {
-                workflow_type: self.workflow_type.to_owned(),
-                task_queue: options.task_queue.clone().unwrap_or_default(),
-                arguments,
-                workflow_run_timeout: options.run_timeout.map(proto_duration),
-                workflow_task_timeout: options.task_timeout.map(proto_duration),
-                memo: match &options.memo {
-                    Some(memo) => encode_map(memo)?,
-                    None => Default::default(),
-                },
-                search_attributes: match &options.search_attributes {
-                    Some(attributes) => Some(SearchAttributes {
-                        indexed_fields: encode_map(attributes)?,
-                    }),
-                    None => None,
-                },
-                retry_policy: options.retry.as_ref().map(|r| r.to_proto()),
-                ..Default::default()
-            })
-        });
+        let command =
+            arguments.and_then(|arguments| self.options.command(self.workflow_type, arguments));
         match command {
             Ok(command) => {
                 self.shared.borrow_mut().finish(

@@ -17,9 +17,8 @@ use temporalio_common::protos::{
     coresdk::{
         common::NamespacedWorkflowExecution,
         workflow_commands::{
-            CancelSignalWorkflow, RequestCancelExternalWorkflowExecution,
-            SignalExternalWorkflowExecution, signal_external_workflow_execution::Target,
-            workflow_command,
+            RequestCancelExternalWorkflowExecution, SignalExternalWorkflowExecution,
+            signal_external_workflow_execution::Target, workflow_command,
         },
     },
     temporal::api::failure::v1::Failure,
@@ -33,6 +32,7 @@ use crate::{
         definition::WorkflowDefinition,
         handler_fn::{HandlerArgs, SignalFn},
         handlers::HandlerKind,
+        operations::{self as op, Seq},
         shared::{RunShared, SlotRef, new_slot, poll_slot},
     },
 };
@@ -226,7 +226,7 @@ pub struct ExternalSignal {
     shared: Rc<RefCell<RunShared>>,
     workflow_id: String,
     request: Option<SignalRequest>,
-    sent: Option<(u32, SlotRef<Option<Failure>>)>,
+    sent: Option<(Seq<op::ExternalSignal>, SlotRef<Option<Failure>>)>,
 }
 
 impl fmt::Debug for ExternalSignal {
@@ -314,25 +314,24 @@ impl Future for ExternalSignal {
                 }
             };
             let slot = new_slot();
-            let mut shared = self.shared.borrow_mut();
-            let seq = shared.next_external_signal_seq();
-            shared.external_signals.insert(seq, Rc::clone(&slot));
             let target = match target {
                 SignalTarget::Child(id) => Target::ChildWorkflowId(id),
                 SignalTarget::Execution(execution) => Target::WorkflowExecution(execution),
             };
-            shared
-                .commands
-                .push(workflow_command::Variant::SignalExternalWorkflowExecution(
-                    SignalExternalWorkflowExecution {
-                        seq,
-                        target: Some(target),
-                        signal_name: name,
-                        args: arguments,
-                        headers: Default::default(),
-                    },
-                ));
-            drop(shared);
+            let seq = self
+                .shared
+                .borrow_mut()
+                .schedule(Rc::clone(&slot), |seq, _| {
+                    workflow_command::Variant::SignalExternalWorkflowExecution(
+                        SignalExternalWorkflowExecution {
+                            seq: seq.get(),
+                            target: Some(target),
+                            signal_name: name,
+                            args: arguments,
+                            headers: Default::default(),
+                        },
+                    )
+                });
             self.sent = Some((seq, slot));
         }
         let Some((_, slot)) = &self.sent else {
@@ -363,13 +362,7 @@ impl Drop for ExternalSignal {
         let Ok(mut shared) = self.shared.try_borrow_mut() else {
             return;
         };
-        if shared.external_signals.remove(&seq).is_some() && !shared.finished {
-            shared
-                .commands
-                .push(workflow_command::Variant::CancelSignalWorkflow(
-                    CancelSignalWorkflow { seq },
-                ));
-        }
+        shared.cancel(seq, "the signal's future was dropped");
     }
 }
 
@@ -412,19 +405,17 @@ impl Future for ExternalCancel {
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         if let Some((execution, reason)) = self.request.take() {
             let slot = new_slot();
-            let mut shared = self.shared.borrow_mut();
-            let seq = shared.next_external_cancel_seq();
-            shared.external_cancels.insert(seq, Rc::clone(&slot));
-            shared.commands.push(
-                workflow_command::Variant::RequestCancelExternalWorkflowExecution(
-                    RequestCancelExternalWorkflowExecution {
-                        seq,
-                        workflow_execution: Some(execution),
-                        reason,
-                    },
-                ),
-            );
-            drop(shared);
+            self.shared
+                .borrow_mut()
+                .schedule::<op::ExternalCancel>(Rc::clone(&slot), |seq, _| {
+                    workflow_command::Variant::RequestCancelExternalWorkflowExecution(
+                        RequestCancelExternalWorkflowExecution {
+                            seq: seq.get(),
+                            workflow_execution: Some(execution),
+                            reason,
+                        },
+                    )
+                });
             self.sent = Some(slot);
         }
         let Some(slot) = &self.sent else {

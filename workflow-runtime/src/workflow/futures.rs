@@ -15,7 +15,7 @@ use std::{
 
 use temporalio_common::protos::coresdk::{
     activity_result::{ActivityResolution, activity_resolution},
-    workflow_commands::{ScheduleActivity, StartTimer, workflow_command},
+    workflow_commands::{StartTimer, workflow_command},
 };
 
 use crate::{
@@ -27,8 +27,9 @@ use crate::{
     },
     options::ActivityOptions,
     payload::decode_result,
-    workflow::shared::{
-        Pending, RunShared, SlotRef, TimerOutcome, new_slot, poll_slot, resolve_slot,
+    workflow::{
+        operations::{self as op, Seq, TimerOutcome},
+        shared::{RunShared, SlotRef, new_slot, poll_slot, resolve_slot},
     },
 };
 
@@ -48,7 +49,7 @@ pub struct Timer {
 enum TimerState {
     NotStarted,
     Started {
-        seq: u32,
+        seq: Seq<op::Timer>,
         slot: SlotRef<TimerOutcome>,
     },
     Done,
@@ -70,7 +71,10 @@ impl Timer {
         match &self.state {
             TimerState::NotStarted => self.state = TimerState::CancelledBeforeStart,
             TimerState::Started { seq, .. } => {
-                let cancelled = self.shared.borrow_mut().cancel_timer(*seq);
+                let cancelled = self
+                    .shared
+                    .borrow_mut()
+                    .cancel(*seq, "the timer was cancelled");
                 if let Some(slot) = cancelled {
                     resolve_slot(&slot, Err(Cancelled::new("the timer was cancelled")));
                 }
@@ -106,17 +110,13 @@ impl Future for Timer {
                     return Poll::Ready(Ok(()));
                 }
                 let slot = new_slot();
-                let seq = shared.next_timer_seq();
-                let cancellable = shared.shield_depth == 0;
-                shared
-                    .timers
-                    .insert(seq, Pending::new(Rc::clone(&slot), cancellable));
-                shared
-                    .commands
-                    .push(workflow_command::Variant::StartTimer(StartTimer {
-                        seq,
-                        start_to_fire_timeout: Some(proto_duration(self.duration)),
-                    }));
+                let duration = self.duration;
+                let seq = shared.schedule(Rc::clone(&slot), |seq, _| {
+                    workflow_command::Variant::StartTimer(StartTimer {
+                        seq: seq.get(),
+                        start_to_fire_timeout: Some(proto_duration(duration)),
+                    })
+                });
                 drop(shared);
                 self.state = TimerState::Started { seq, slot };
                 self.poll(cx)
@@ -150,7 +150,7 @@ impl Drop for Timer {
             return;
         };
         if let Ok(mut shared) = self.shared.try_borrow_mut() {
-            shared.cancel_timer(seq);
+            shared.cancel(seq, "the timer was dropped");
         }
     }
 }
@@ -256,7 +256,7 @@ pub struct ActivityFuture<A: ActivityDefinition> {
     shared: Rc<RefCell<RunShared>>,
     activity_type: Rc<str>,
     pending: Option<(A::Input, ActivityOptions)>,
-    scheduled: Option<(u32, SlotRef<ActivityResolution>)>,
+    scheduled: Option<(Seq<op::Activity>, SlotRef<ActivityResolution>)>,
     cancelled_before_start: bool,
 }
 
@@ -303,7 +303,11 @@ impl<A: ActivityDefinition> ActivityFuture<A> {
     /// scheduled.
     pub fn cancel(&mut self) {
         match &self.scheduled {
-            Some((seq, _)) => self.shared.borrow_mut().cancel_activity(*seq),
+            Some((seq, _)) => {
+                self.shared
+                    .borrow_mut()
+                    .cancel(*seq, "the activity was cancelled");
+            }
             None => {
                 if self.pending.is_some() {
                     self.cancelled_before_start = true;
@@ -333,34 +337,18 @@ impl<A: ActivityDefinition> ActivityFuture<A> {
             )
         })?;
         let slot = new_slot();
-        let mut shared = self.shared.borrow_mut();
-        let seq = shared.next_activity_seq();
-        let cancellable = shared.shield_depth == 0;
-        shared
-            .activities
-            .insert(seq, Pending::new(Rc::clone(&slot), cancellable));
-        let task_queue = options
-            .task_queue
-            .unwrap_or_else(|| shared.info.task_queue.clone());
-        shared
-            .commands
-            .push(workflow_command::Variant::ScheduleActivity(
-                ScheduleActivity {
-                    seq,
-                    activity_id: seq.to_string(),
-                    activity_type: self.activity_type.to_string(),
-                    task_queue,
+        let activity_type = &self.activity_type;
+        let seq = self
+            .shared
+            .borrow_mut()
+            .schedule(Rc::clone(&slot), |seq, info| {
+                workflow_command::Variant::ScheduleActivity(options.schedule_command(
+                    seq.get(),
+                    activity_type,
                     arguments,
-                    schedule_to_close_timeout: options.schedule_to_close.map(proto_duration),
-                    schedule_to_start_timeout: options.schedule_to_start.map(proto_duration),
-                    start_to_close_timeout: options.start_to_close.map(proto_duration),
-                    heartbeat_timeout: options.heartbeat.map(proto_duration),
-                    retry_policy: options.retry.as_ref().map(|r| r.to_proto()),
-                    cancellation_type: options.cancellation.to_proto() as i32,
-                    ..Default::default()
-                },
-            ));
-        drop(shared);
+                    &info.task_queue,
+                ))
+            });
         self.scheduled = Some((seq, slot));
         Ok(())
     }
@@ -438,8 +426,8 @@ impl<A: ActivityDefinition> Drop for ActivityFuture<A> {
         let Ok(mut shared) = self.shared.try_borrow_mut() else {
             return;
         };
-        shared.cancel_activity(seq);
-        shared.activities.remove(&seq);
+        shared.cancel(seq, "the activity's future was dropped");
+        shared.forget(seq);
     }
 }
 
@@ -551,7 +539,11 @@ mod tests {
         let ctx = context();
         let mut timer = std::pin::pin!(ctx.sleep(Duration::from_millis(10)));
         assert!(poll_once(timer.as_mut()).is_pending());
-        assert!(RunShared::fire_timer(ctx.shared(), 1));
+        assert!(RunShared::resolve::<op::Timer>(
+            ctx.shared(),
+            Seq::from_core(1),
+            Ok(())
+        ));
         assert!(poll_once(timer.as_mut()).is_ready());
         let again = context();
         assert_eq!(ctx.random(), again.random());

@@ -25,7 +25,8 @@ use crate::{
         definition::WorkflowDefinition,
         dispatch::{FailedStart, RunHandlers, TypedHandlers},
         info::{ParentInfo, WorkflowInfo},
-        shared::{ExternalKind, RunShared, WorkflowRng, error_command, fail_command},
+        operations::{self as op, Seq},
+        shared::{RunShared, WorkflowRng, error_command, fail_command},
     },
 };
 
@@ -306,13 +307,18 @@ impl RunInstance {
         match variant {
             Variant::InitializeWorkflow(_) => {}
             Variant::FireTimer(fire) => {
-                if !RunShared::fire_timer(&self.shared, fire.seq) {
+                if !RunShared::resolve::<op::Timer>(&self.shared, Seq::from_core(fire.seq), Ok(()))
+                {
                     tracing::debug!(seq = fire.seq, "timer fired after it was cancelled");
                 }
             }
             Variant::ResolveActivity(resolve) => {
                 let resolution = resolve.result.unwrap_or_default();
-                if !RunShared::resolve_activity(&self.shared, resolve.seq, resolution) {
+                if !RunShared::resolve::<op::Activity>(
+                    &self.shared,
+                    Seq::from_core(resolve.seq),
+                    resolution,
+                ) {
                     tracing::debug!(
                         seq = resolve.seq,
                         "activity resolved after it was cancelled"
@@ -337,7 +343,7 @@ impl RunInstance {
             }
             Variant::ResolveChildWorkflowExecutionStart(start) => {
                 let known = start.status.is_some_and(|status| {
-                    RunShared::resolve_child_start(&self.shared, start.seq, status)
+                    RunShared::resolve_child_start(&self.shared, Seq::from_core(start.seq), status)
                 });
                 if !known {
                     tracing::debug!(
@@ -348,7 +354,11 @@ impl RunInstance {
             }
             Variant::ResolveChildWorkflowExecution(resolve) => {
                 let result = resolve.result.unwrap_or_default();
-                if !RunShared::resolve_child(&self.shared, resolve.seq, result) {
+                if !RunShared::resolve::<op::Child>(
+                    &self.shared,
+                    Seq::from_core(resolve.seq),
+                    result,
+                ) {
                     tracing::debug!(
                         seq = resolve.seq,
                         "child workflow resolved after it was dropped"
@@ -356,10 +366,9 @@ impl RunInstance {
                 }
             }
             Variant::ResolveSignalExternalWorkflow(resolve) => {
-                if !RunShared::resolve_external(
+                if !RunShared::resolve::<op::ExternalSignal>(
                     &self.shared,
-                    ExternalKind::Signal,
-                    resolve.seq,
+                    Seq::from_core(resolve.seq),
                     resolve.failure,
                 ) {
                     tracing::debug!(
@@ -369,10 +378,9 @@ impl RunInstance {
                 }
             }
             Variant::ResolveRequestCancelExternalWorkflow(resolve) => {
-                if !RunShared::resolve_external(
+                if !RunShared::resolve::<op::ExternalCancel>(
                     &self.shared,
-                    ExternalKind::Cancel,
-                    resolve.seq,
+                    Seq::from_core(resolve.seq),
                     resolve.failure,
                 ) {
                     tracing::debug!(

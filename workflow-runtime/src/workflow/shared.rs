@@ -1,10 +1,12 @@
 //! The state one run shares between its context handles, its futures and the activation
-//! code: workflow time, randomness, the commands produced so far, and the slots through which
-//! activation jobs resolve pending timers and activities.
+//! code: workflow time, randomness, the commands produced so far, and the operations
+//! (`workflow/operations.rs`) through which activation jobs resolve pending timers,
+//! activities and children. The futures and the activation code change it through a few named
+//! operations: `schedule`, `cancel`, `forget` and `resolve` an operation, `finish` the run,
+//! `request_cancel` it.
 
 use std::{
     cell::RefCell,
-    collections::HashMap,
     rc::Rc,
     task::{Context, Poll, Waker},
     time::SystemTime,
@@ -12,20 +14,20 @@ use std::{
 
 use temporalio_common::protos::{
     coresdk::{
-        activity_result::ActivityResolution,
-        child_workflow::ChildWorkflowResult,
         workflow_activation::resolve_child_workflow_execution_start,
-        workflow_commands::{
-            CancelChildWorkflowExecution, CancelTimer, CancelWorkflowExecution,
-            FailWorkflowExecution, RequestCancelActivity, workflow_command,
-        },
+        workflow_commands::{CancelWorkflowExecution, FailWorkflowExecution, workflow_command},
     },
     temporal::api::failure::v1::Failure,
 };
 
 use crate::{
     error::{Cancelled, is_cancellation},
-    workflow::info::WorkflowInfo,
+    workflow::{
+        info::WorkflowInfo,
+        operations::{
+            Activity, Child, ExternalCancel, ExternalSignal, OperationKind, Operations, Seq, Timer,
+        },
+    },
 };
 
 /// A value that a future waits for and an activation job delivers.
@@ -91,36 +93,6 @@ pub(crate) fn peek_slot<T: Clone>(slot: &SlotRef<T>, cx: &Context<'_>) -> Poll<T
     }
 }
 
-/// A timer, activity or child workflow the run waits on.
-pub(crate) struct Pending<T> {
-    pub(crate) slot: SlotRef<T>,
-    /// Whether the workflow's cancellation reaches it: false when it was started inside
-    /// `non_cancellable`.
-    pub(crate) cancellable: bool,
-    /// Whether its cancel command went out already (explicitly, or with the workflow's
-    /// cancellation), so dropping it later sends no second one.
-    pub(crate) cancel_sent: bool,
-}
-
-impl<T> Pending<T> {
-    pub(crate) fn new(slot: SlotRef<T>, cancellable: bool) -> Self {
-        Self {
-            slot,
-            cancellable,
-            cancel_sent: false,
-        }
-    }
-}
-
-/// What a timer resolves with: fired, or cancelled (with the reason).
-pub(crate) type TimerOutcome = Result<(), Cancelled>;
-
-/// A child workflow the run started: its start resolution, then its result.
-pub(crate) struct PendingChild {
-    pub(crate) start: SlotRef<resolve_child_workflow_execution_start::Status>,
-    pub(crate) result: Pending<ChildWorkflowResult>,
-}
-
 /// Deterministic pseudo-random numbers (SplitMix64), seeded by the server through core, so a
 /// replay draws the same numbers.
 #[derive(Debug, Clone)]
@@ -164,18 +136,8 @@ pub(crate) struct RunShared {
     pub(crate) shield_depth: u32,
     /// Tasks blocked in `cancelled()`.
     pub(crate) cancel_waiters: Vec<Waker>,
-    next_timer_seq: u32,
-    next_activity_seq: u32,
-    next_child_seq: u32,
-    next_external_signal_seq: u32,
-    next_external_cancel_seq: u32,
-    pub(crate) timers: HashMap<u32, Pending<TimerOutcome>>,
-    pub(crate) activities: HashMap<u32, Pending<ActivityResolution>>,
-    pub(crate) children: HashMap<u32, PendingChild>,
-    /// Signals sent to other workflows (and children), resolved with a failure or none.
-    pub(crate) external_signals: HashMap<u32, SlotRef<Option<Failure>>>,
-    /// Cancellations requested of other workflows, resolved with a failure or none.
-    pub(crate) external_cancels: HashMap<u32, SlotRef<Option<Failure>>>,
+    /// The timers, activities, children and requests to other workflows the run waits on.
+    operations: RunOperations,
 }
 
 impl RunShared {
@@ -194,16 +156,7 @@ impl RunShared {
             cancel_requested: None,
             shield_depth: 0,
             cancel_waiters: Vec::new(),
-            next_timer_seq: 1,
-            next_activity_seq: 1,
-            next_child_seq: 1,
-            next_external_signal_seq: 1,
-            next_external_cancel_seq: 1,
-            timers: HashMap::new(),
-            activities: HashMap::new(),
-            children: HashMap::new(),
-            external_signals: HashMap::new(),
-            external_cancels: HashMap::new(),
+            operations: RunOperations::default(),
         }
     }
 
@@ -217,39 +170,56 @@ impl RunShared {
         }
     }
 
-    /// The next timer sequence number; core echoes it back in `FireTimer`.
-    pub(crate) fn next_timer_seq(&mut self) -> u32 {
-        let seq = self.next_timer_seq;
-        self.next_timer_seq += 1;
+    /// Sends the command that starts an operation, built by `command` from its sequence
+    /// number and the run's info, and keeps the slots its future waits on until core resolves
+    /// it. The workflow's cancellation reaches it unless it starts inside `non_cancellable`.
+    pub(crate) fn schedule<K: InRun>(
+        &mut self,
+        slots: K::Slots,
+        command: impl FnOnce(Seq<K>, &WorkflowInfo) -> workflow_command::Variant,
+    ) -> Seq<K> {
+        let cancellable = self.shield_depth == 0;
+        let seq = K::operations(&mut self.operations).schedule(slots, cancellable);
+        let command = command(seq, &self.info);
+        self.commands.push(command);
         seq
     }
 
-    /// The next activity sequence number; core echoes it back in `ResolveActivity`.
-    pub(crate) fn next_activity_seq(&mut self) -> u32 {
-        let seq = self.next_activity_seq;
-        self.next_activity_seq += 1;
-        seq
+    /// Sends operation `seq`'s cancel command unless one went out already, it is no longer
+    /// pending or the run has finished. A kind that ends on cancel (a timer) is forgotten, and
+    /// its slots come back for the caller to resolve as cancelled.
+    pub(crate) fn cancel<K: InRun>(&mut self, seq: Seq<K>, reason: &str) -> Option<K::Slots> {
+        let (command, slots) = K::operations(&mut self.operations).cancel(seq, reason)?;
+        if let Some(command) = command
+            && !self.finished
+        {
+            self.commands.push(command);
+        }
+        slots
     }
 
-    /// The next child workflow sequence number.
-    pub(crate) fn next_child_seq(&mut self) -> u32 {
-        let seq = self.next_child_seq;
-        self.next_child_seq += 1;
-        seq
+    /// Forgets operation `seq` without a command: its future went away after its cancel, or
+    /// it never started.
+    pub(crate) fn forget<K: InRun>(&mut self, seq: Seq<K>) {
+        K::operations(&mut self.operations).take(seq);
     }
 
-    /// The next sequence number of a signal to another workflow.
-    pub(crate) fn next_external_signal_seq(&mut self) -> u32 {
-        let seq = self.next_external_signal_seq;
-        self.next_external_signal_seq += 1;
-        seq
-    }
-
-    /// The next sequence number of a cancellation request to another workflow.
-    pub(crate) fn next_external_cancel_seq(&mut self) -> u32 {
-        let seq = self.next_external_cancel_seq;
-        self.next_external_cancel_seq += 1;
-        seq
+    /// Delivers the resolution of operation `seq` to its future; returns false for a sequence
+    /// number the run no longer waits on (cancelled, or its future dropped).
+    pub(crate) fn resolve<K: InRun>(
+        this: &RefCell<Self>,
+        seq: Seq<K>,
+        resolution: K::Resolution,
+    ) -> bool {
+        let pending = K::operations(&mut this.borrow_mut().operations).take(seq);
+        match pending {
+            // Delivered after the borrow ends: waking a task may lead back here.
+            Some(pending) => {
+                K::deliver(&pending.slots, resolution);
+                true
+            }
+            None => false,
+        }
     }
 
     /// The cancellation that reaches code polled right now: the workflow's, unless the code
@@ -258,53 +228,6 @@ impl RunShared {
         match &self.cancel_requested {
             Some(reason) if self.shield_depth == 0 => Some(Cancelled::new(reason.clone())),
             _ => None,
-        }
-    }
-
-    /// Forgets timer `seq` and sends its cancel command (unless the run has finished);
-    /// returns its slot, for the caller to resolve as cancelled, or `None` if it already fired
-    /// or was cancelled.
-    pub(crate) fn cancel_timer(&mut self, seq: u32) -> Option<SlotRef<TimerOutcome>> {
-        let timer = self.timers.remove(&seq)?;
-        if !self.finished {
-            self.commands
-                .push(workflow_command::Variant::CancelTimer(CancelTimer { seq }));
-        }
-        Some(timer.slot)
-    }
-
-    /// Sends activity `seq`'s cancel command unless one went out already, the activity has
-    /// resolved or the run has finished.
-    pub(crate) fn cancel_activity(&mut self, seq: u32) {
-        let finished = self.finished;
-        if let Some(activity) = self.activities.get_mut(&seq)
-            && !activity.cancel_sent
-            && !finished
-        {
-            activity.cancel_sent = true;
-            self.commands
-                .push(workflow_command::Variant::RequestCancelActivity(
-                    RequestCancelActivity { seq },
-                ));
-        }
-    }
-
-    /// Sends child `seq`'s cancel command unless one went out already, the child has ended or
-    /// the run has finished.
-    pub(crate) fn cancel_child(&mut self, seq: u32, reason: &str) {
-        let finished = self.finished;
-        if let Some(child) = self.children.get_mut(&seq)
-            && !child.result.cancel_sent
-            && !finished
-        {
-            child.result.cancel_sent = true;
-            self.commands
-                .push(workflow_command::Variant::CancelChildWorkflowExecution(
-                    CancelChildWorkflowExecution {
-                        child_workflow_seq: seq,
-                        reason: reason.to_owned(),
-                    },
-                ));
         }
     }
 
@@ -320,36 +243,18 @@ impl RunShared {
                 return;
             }
             shared.cancel_requested = Some(reason.clone());
-            let mut timer_seqs: Vec<u32> = shared
+            let timers: Vec<_> = shared
+                .operations
                 .timers
-                .iter()
-                .filter(|(_, timer)| timer.cancellable)
-                .map(|(seq, _)| *seq)
-                .collect();
-            timer_seqs.sort_unstable();
-            let timers: Vec<_> = timer_seqs
+                .cancellable()
                 .into_iter()
-                .filter_map(|seq| shared.cancel_timer(seq))
+                .filter_map(|seq| shared.cancel(seq, &reason))
                 .collect();
-            let mut activity_seqs: Vec<u32> = shared
-                .activities
-                .iter()
-                .filter(|(_, activity)| activity.cancellable && !activity.cancel_sent)
-                .map(|(seq, _)| *seq)
-                .collect();
-            activity_seqs.sort_unstable();
-            for seq in activity_seqs {
-                shared.cancel_activity(seq);
+            for seq in shared.operations.activities.cancellable() {
+                shared.cancel(seq, &reason);
             }
-            let mut child_seqs: Vec<u32> = shared
-                .children
-                .iter()
-                .filter(|(_, child)| child.result.cancellable && !child.result.cancel_sent)
-                .map(|(seq, _)| *seq)
-                .collect();
-            child_seqs.sort_unstable();
-            for seq in child_seqs {
-                shared.cancel_child(seq, &reason);
+            for seq in shared.operations.children.cancellable() {
+                shared.cancel(seq, &reason);
             }
             let mut wakers = std::mem::take(&mut shared.cancel_waiters);
             wakers.append(&mut shared.condition_waiters);
@@ -384,58 +289,27 @@ impl RunShared {
     /// The sequence numbers of the timers, activities and child workflows the run waits on,
     /// sorted.
     pub(crate) fn pending(&self) -> PendingSeqs {
-        let sorted = |mut seqs: Vec<u32>| {
-            seqs.sort_unstable();
-            seqs
-        };
         PendingSeqs {
-            timers: sorted(self.timers.keys().copied().collect()),
-            activities: sorted(self.activities.keys().copied().collect()),
-            children: sorted(self.children.keys().copied().collect()),
-        }
-    }
-
-    /// Delivers a fired timer; returns false for an unknown sequence number.
-    pub(crate) fn fire_timer(this: &RefCell<Self>, seq: u32) -> bool {
-        let timer = this.borrow_mut().timers.remove(&seq);
-        match timer {
-            Some(timer) => {
-                resolve_slot(&timer.slot, Ok(()));
-                true
-            }
-            None => false,
-        }
-    }
-
-    /// Delivers an activity result; returns false for an unknown sequence number.
-    pub(crate) fn resolve_activity(
-        this: &RefCell<Self>,
-        seq: u32,
-        resolution: ActivityResolution,
-    ) -> bool {
-        let activity = this.borrow_mut().activities.remove(&seq);
-        match activity {
-            Some(activity) => {
-                resolve_slot(&activity.slot, resolution);
-                true
-            }
-            None => false,
+            timers: self.operations.timers.seqs(),
+            activities: self.operations.activities.seqs(),
+            children: self.operations.children.seqs(),
         }
     }
 
     /// Delivers a child workflow's start resolution; returns false for an unknown sequence
-    /// number. A child that did not start also resolves its result, so an await on the result
-    /// ends.
+    /// number. The child stays pending until its result arrives (core resolves the result of
+    /// a child that did not start too).
     pub(crate) fn resolve_child_start(
         this: &RefCell<Self>,
-        seq: u32,
+        seq: Seq<Child>,
         status: resolve_child_workflow_execution_start::Status,
     ) -> bool {
         let slot = this
             .borrow()
+            .operations
             .children
-            .get(&seq)
-            .map(|child| Rc::clone(&child.start));
+            .slots(seq)
+            .map(|slots| Rc::clone(&slots.start));
         match slot {
             Some(slot) => {
                 resolve_slot(&slot, status);
@@ -444,53 +318,40 @@ impl RunShared {
             None => false,
         }
     }
-
-    /// Delivers a child workflow's result; returns false for an unknown sequence number.
-    pub(crate) fn resolve_child(
-        this: &RefCell<Self>,
-        seq: u32,
-        result: ChildWorkflowResult,
-    ) -> bool {
-        let child = this.borrow_mut().children.remove(&seq);
-        match child {
-            Some(child) => {
-                resolve_slot(&child.result.slot, result);
-                true
-            }
-            None => false,
-        }
-    }
-
-    /// Delivers the outcome of a signal to, or a cancellation request of, another workflow.
-    pub(crate) fn resolve_external(
-        this: &RefCell<Self>,
-        kind: ExternalKind,
-        seq: u32,
-        failure: Option<Failure>,
-    ) -> bool {
-        let slot = {
-            let mut shared = this.borrow_mut();
-            match kind {
-                ExternalKind::Signal => shared.external_signals.remove(&seq),
-                ExternalKind::Cancel => shared.external_cancels.remove(&seq),
-            }
-        };
-        match slot {
-            Some(slot) => {
-                resolve_slot(&slot, failure);
-                true
-            }
-            None => false,
-        }
-    }
 }
 
-/// Which kind of request to another workflow a resolution answers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum ExternalKind {
-    Signal,
-    Cancel,
+/// The operations of every kind one run waits on.
+#[derive(Default)]
+pub(crate) struct RunOperations {
+    timers: Operations<Timer>,
+    activities: Operations<Activity>,
+    children: Operations<Child>,
+    external_signals: Operations<ExternalSignal>,
+    external_cancels: Operations<ExternalCancel>,
 }
+
+/// An operation kind with its table in the run.
+pub(crate) trait InRun: OperationKind {
+    fn operations(run: &mut RunOperations) -> &mut Operations<Self>;
+}
+
+macro_rules! in_run {
+    ($($kind:ident => $field:ident),* $(,)?) => {$(
+        impl InRun for $kind {
+            fn operations(run: &mut RunOperations) -> &mut Operations<Self> {
+                &mut run.$field
+            }
+        }
+    )*};
+}
+
+in_run!(
+    Timer => timers,
+    Activity => activities,
+    Child => children,
+    ExternalSignal => external_signals,
+    ExternalCancel => external_cancels,
+);
 
 /// The operations a run waits on, by kind, each sorted by sequence number.
 #[derive(Debug, Default, PartialEq, Eq)]
