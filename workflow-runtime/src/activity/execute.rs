@@ -58,11 +58,11 @@ pub(crate) async fn execute(
     } = signals;
     let handler = match activities.get(&start.activity_type) {
         Ok(handler) => handler,
-        Err(message) => {
-            tracing::warn!("{message}");
+        Err(unknown) => {
+            tracing::warn!("{unknown}");
             return ActivityExecutionResult::fail(application_failure(
                 failure_type::ACTIVITY_NOT_REGISTERED,
-                &message,
+                &unknown.to_string(),
                 Retry::Retryable,
                 None,
             ));

@@ -11,7 +11,7 @@ use crate::{
         context::ActivityContext,
         definition::{ActivityDefinition, FreeActivity, MethodActivity},
     },
-    error::{ActivityError, failure_type, name_list},
+    error::{ActivityError, UnknownName, failure_type},
     payload::{Payload, encode},
 };
 
@@ -114,7 +114,7 @@ impl ActivityRegistry {
     }
 
     /// The handler for `name`; the error lists the registered names.
-    pub(crate) fn get(&self, name: &str) -> Result<ActivityHandler, String> {
+    pub(crate) fn get(&self, name: &str) -> Result<ActivityHandler, UnknownName> {
         self.mocks
             .get(name)
             .or_else(|| self.handlers.get(name))
@@ -128,10 +128,7 @@ impl ActivityRegistry {
                     .collect();
                 names.sort_unstable();
                 names.dedup();
-                format!(
-                    "unknown activity type `{name}`: this worker registers {}",
-                    name_list(names)
-                )
+                UnknownName::activity(name, names)
             })
     }
 }

@@ -528,6 +528,38 @@ pub(crate) fn chain_text(error: &(dyn std::error::Error + 'static)) -> String {
     text
 }
 
+/// A type name that no registration of the worker matches: the activity or workflow type a
+/// task asked for, with the names the worker does register.
+#[derive(Debug, thiserror::Error)]
+#[error("unknown {kind} type `{name}`: this worker registers {}", name_list(self.registered.iter().map(String::as_str)))]
+pub(crate) struct UnknownName {
+    kind: &'static str,
+    name: String,
+    registered: Vec<String>,
+}
+
+impl UnknownName {
+    pub(crate) fn activity<'a>(name: &str, registered: impl IntoIterator<Item = &'a str>) -> Self {
+        Self::new("activity", name, registered)
+    }
+
+    pub(crate) fn workflow<'a>(name: &str, registered: impl IntoIterator<Item = &'a str>) -> Self {
+        Self::new("workflow", name, registered)
+    }
+
+    fn new<'a>(
+        kind: &'static str,
+        name: &str,
+        registered: impl IntoIterator<Item = &'a str>,
+    ) -> Self {
+        Self {
+            kind,
+            name: name.to_owned(),
+            registered: registered.into_iter().map(str::to_owned).collect(),
+        }
+    }
+}
+
 /// Names for error messages: "`a`, `b`", or "none".
 pub(crate) fn name_list<'a>(names: impl IntoIterator<Item = &'a str>) -> String {
     let names: Vec<String> = names.into_iter().map(|n| format!("`{n}`")).collect();

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use crate::{
     activity::ActivityRegistry,
-    error::name_list,
+    error::UnknownName,
     worker::error::ConfigError,
     workflow::{
         definition::WorkflowDefinition,
@@ -77,12 +77,10 @@ impl Registry {
     }
 
     /// The starter of workflow type `name`; the error lists the registered types.
-    pub(crate) fn workflow(&self, name: &str) -> Result<WorkflowStarter, String> {
-        self.workflows.get(name).copied().ok_or_else(|| {
-            format!(
-                "unknown workflow type `{name}`: this worker registers {}",
-                name_list(self.workflows.keys().copied())
-            )
-        })
+    pub(crate) fn workflow(&self, name: &str) -> Result<WorkflowStarter, UnknownName> {
+        self.workflows
+            .get(name)
+            .copied()
+            .ok_or_else(|| UnknownName::workflow(name, self.workflows.keys().copied()))
     }
 }

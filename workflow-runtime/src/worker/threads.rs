@@ -384,9 +384,9 @@ fn handle_activation(
                 });
                 runs.insert(run_id.clone(), run);
             }
-            Err(message) => {
-                tracing::warn!(run_id = %run_id, "{message}");
-                return task_failure(&run_id, &message);
+            Err(unknown) => {
+                tracing::warn!(run_id = %run_id, "{unknown}");
+                return task_failure(&run_id, &unknown.to_string());
             }
         }
     }
