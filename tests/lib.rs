@@ -183,7 +183,8 @@ impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for LineCounter {
     }
 }
 
-fn init_tracing() {
+/// Installs the tests' log subscriber (once), which records warnings for [`warnings_containing`].
+pub fn init_tracing() {
     use tracing_subscriber::{Layer, layer::SubscriberExt, util::SubscriberInitExt};
     static INIT: OnceLock<()> = OnceLock::new();
     INIT.get_or_init(|| {

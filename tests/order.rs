@@ -4,9 +4,12 @@ use examples::order_workflow::{OrderStatus, OrderWorkflow};
 use tests::{
     RunningWorker, client,
     fixtures::{order, order_activities, order_worker},
-    task_queue,
+    history_events, task_queue,
 };
-use workflow_runtime::{ClientError, StartOptions};
+use workflow_runtime::{
+    ClientError, StartOptions,
+    protos::temporal::api::{enums::v1::EventType, history::v1::history_event::Attributes},
+};
 
 #[tokio::test]
 async fn order_workflow_completes_and_declines() {
@@ -28,6 +31,31 @@ async fn order_workflow_completes_and_declines() {
     assert_eq!(result.total_cents, 3_000);
     assert!(result.transaction_id.starts_with("txn-"));
     assert!(result.reservation_id.starts_with("rsv-"));
+
+    // The history names this runtime, not the client library under it, as the SDK that
+    // completed the workflow tasks.
+    let completed = history_events(
+        &client.untyped_handle(&id, None),
+        EventType::WorkflowTaskCompleted,
+    )
+    .await;
+    let sdks: Vec<(String, String)> = completed
+        .iter()
+        .filter_map(|event| match &event.attributes {
+            Some(Attributes::WorkflowTaskCompletedEventAttributes(task)) => {
+                let sdk = task.sdk_metadata.as_ref()?;
+                Some((sdk.sdk_name.clone(), sdk.sdk_version.clone()))
+            }
+            _ => None,
+        })
+        .collect();
+    assert!(!sdks.is_empty(), "{completed:?}");
+    assert!(
+        sdks.iter()
+            .all(|(name, version)| name == "workflow-runtime"
+                && version == env!("CARGO_PKG_VERSION")),
+        "{sdks:?}"
+    );
 
     let id = format!("{queue}-declined");
     let error = client

@@ -8,7 +8,6 @@
 use std::{
     collections::{BTreeMap, BTreeSet, VecDeque},
     future::Future,
-    panic::AssertUnwindSafe,
     pin::Pin,
     sync::{
         Arc, Mutex,
@@ -18,7 +17,11 @@ use std::{
     thread::{self, ThreadId},
 };
 
-use crate::{error::panic_message, probe};
+use crate::{
+    caught_panic::{CaughtPanic, quietly},
+    foreign_text::is_tokio_context_panic,
+    now_running,
+};
 
 type Task = Pin<Box<dyn Future<Output = ()>>>;
 
@@ -26,7 +29,7 @@ type Task = Pin<Box<dyn Future<Output = ()>>>;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum ExecutorFault {
     /// Workflow code panicked; the message says where and why.
-    Panic(String),
+    Panic(CaughtPanic),
     /// A future was woken from another thread: something outside the executor (a thread, a
     /// foreign runtime's timer or channel) drives workflow code, which breaks replay.
     ForeignWake,
@@ -36,13 +39,13 @@ impl ExecutorFault {
     /// A message for the workflow task failure that names the deterministic replacement.
     pub(crate) fn describe(&self) -> String {
         match self {
-            ExecutorFault::Panic(message) if is_tokio_context_panic(message) => format!(
+            ExecutorFault::Panic(panic) if is_tokio_context_panic(panic.message()) => format!(
                 "workflow code used a tokio API (tokio::spawn, tokio::time::sleep, tokio::time::timeout, \
                  tokio I/O...), which cannot run on the deterministic workflow executor: \
                  use ctx.sleep() for timers, ctx.join()/ctx.select() for concurrency and an \
-                 activity for I/O (panic: {message})"
+                 activity for I/O (panic: {panic})"
             ),
-            ExecutorFault::Panic(message) => format!("workflow code panicked: {message}"),
+            ExecutorFault::Panic(panic) => format!("workflow code panicked: {panic}"),
             ExecutorFault::ForeignWake => "a workflow future was woken from outside the workflow \
                  executor (another thread, a tokio timer or channel): workflow code must wait only \
                  on the workflow context (ctx.sleep(), ctx.activity(), ctx.join()...); move other \
@@ -50,10 +53,6 @@ impl ExecutorFault {
                 .to_owned(),
         }
     }
-}
-
-fn is_tokio_context_panic(message: &str) -> bool {
-    message.contains("no reactor running") || message.contains("Tokio 1.x runtime")
 }
 
 #[derive(Debug)]
@@ -154,10 +153,10 @@ impl Executor {
                 })
                 .clone();
             if let Some(label) = self.labels.get(&id) {
-                probe::running(Arc::clone(label));
+                now_running::running(Arc::clone(label));
             }
             let mut cx = Context::from_waker(&waker);
-            let polled = std::panic::catch_unwind(AssertUnwindSafe(|| task.as_mut().poll(&mut cx)));
+            let polled = quietly(|| task.as_mut().poll(&mut cx));
             match polled {
                 Ok(Poll::Ready(())) => {
                     self.tasks.remove(&id);
@@ -165,7 +164,7 @@ impl Executor {
                     self.wakers.remove(&id);
                 }
                 Ok(Poll::Pending) => {}
-                Err(payload) => return Err(ExecutorFault::Panic(panic_message(&*payload))),
+                Err(panic) => return Err(ExecutorFault::Panic(panic)),
             }
         }
         if self.queue.foreign_wake.swap(false, Ordering::SeqCst) {
@@ -238,10 +237,11 @@ mod tests {
     fn panic_is_reported_not_propagated() {
         let mut ex = Executor::new();
         ex.spawn(label(), async { panic!("boom") });
-        assert_eq!(
-            ex.run_until_stalled(),
-            Err(ExecutorFault::Panic("boom".into()))
-        );
+        let Err(ExecutorFault::Panic(panic)) = ex.run_until_stalled() else {
+            panic!("the panic is a fault");
+        };
+        assert_eq!(panic.message(), "boom");
+        assert!(panic.to_string().contains("executor.rs"), "{panic}");
     }
 
     #[test]
@@ -266,10 +266,11 @@ mod tests {
 
     #[test]
     fn tokio_panics_name_the_replacement() {
-        let fault = ExecutorFault::Panic(
-            "there is no reactor running, must be called from the context of a Tokio 1.x runtime"
-                .into(),
-        );
-        assert!(fault.describe().contains("use ctx.sleep()"));
+        let mut ex = Executor::new();
+        ex.spawn(label(), async { drop(tokio::spawn(async {})) });
+        let fault = ex.run_until_stalled().expect_err("tokio needs its runtime");
+        let described = fault.describe();
+        assert!(described.contains("use ctx.sleep()"), "{described}");
+        assert!(described.contains("executor.rs"), "{described}");
     }
 }

@@ -58,15 +58,17 @@
 #[doc(hidden)]
 pub mod __private;
 mod activity;
+mod caught_panic;
 mod client;
 mod convert;
 mod error;
 mod executor;
+mod foreign_text;
 mod global_probe;
+mod now_running;
 mod options;
 mod order_probe;
 pub mod payload;
-mod probe;
 pub mod replay;
 #[cfg(feature = "testing")]
 pub mod testing;

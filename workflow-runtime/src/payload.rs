@@ -18,7 +18,7 @@
 
 pub(crate) mod arguments;
 mod binary;
-mod probe;
+mod non_json;
 mod proto;
 
 use std::{collections::HashMap, sync::Arc};
@@ -27,11 +27,10 @@ use serde::{Serialize, de::DeserializeOwned};
 
 pub use temporalio_common::protos::temporal::api::common::v1::Payload;
 
-use self::arguments::decode_arg;
 pub use self::proto::{Proto, ProtoBinary};
 use self::{
     binary::BinaryDeserializer,
-    probe::{Found, probe},
+    non_json::{Found, find_non_json},
     proto::{BINARY_PROTOBUF, JSON_PROTOBUF, ProtoForm, ProtoPayload},
 };
 
@@ -77,7 +76,7 @@ impl PayloadError {
 
     fn with_source(context: String, source: Arc<dyn std::error::Error + Send + Sync>) -> Self {
         Self {
-            message: format!("{context}: {}", crate::error::chain_text(&*source)),
+            message: format!("{context}: {}", chain_text(&*source)),
             context,
             source: Some(source),
         }
@@ -127,7 +126,7 @@ struct EncoderMessage(String);
 /// assert_eq!(decode::<Vec<u8>>(&payload).unwrap(), vec![1, 2, 3]);
 /// ```
 pub fn encode<T: Serialize + ?Sized>(value: &T) -> Result<Payload, PayloadError> {
-    match probe(value) {
+    match find_non_json(value) {
         Ok(None) => {}
         Ok(Some(Found::Bytes(data))) => return Ok(payload_with_encoding(BINARY_PLAIN, data)),
         Ok(Some(Found::Proto {
@@ -233,8 +232,27 @@ pub(crate) fn decode_result<T: DeserializeOwned>(
 ) -> Result<T, PayloadError> {
     match payload {
         Some(p) => decode(p),
-        None => decode_arg(&[], 0, "the result"),
+        // No payload is `null`, so `()` and `Option` results need none.
+        None => serde_json::from_slice(b"null").map_err(|_| {
+            PayloadError::new(format!(
+                "no result was sent, but a result of type `{}` was expected",
+                std::any::type_name::<T>()
+            ))
+        }),
     }
+}
+
+/// An error and its sources in one line, `outer: inner: innermost`: the message a failure
+/// carries to other languages, which see no Rust source chain.
+fn chain_text(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
 }
 
 #[cfg(test)]
@@ -264,16 +282,10 @@ mod tests {
     }
 
     #[test]
-    fn missing_argument_names_the_expected_type() {
-        let err = decode_arg::<u32>(&[], 0, "activity `charge`")
-            .unwrap_err()
-            .message()
-            .to_owned();
-        assert!(
-            err.contains("activity `charge` expects argument 0 of type `u32`"),
-            "{err}"
-        );
-        assert_eq!(decode_arg::<Option<u32>>(&[], 0, "x").unwrap(), None);
+    fn a_missing_result_is_null() {
+        assert_eq!(decode_result::<Option<u32>>(None).unwrap(), None);
+        let err = decode_result::<u32>(None).unwrap_err();
+        assert!(err.message().contains("`u32`"), "{err}");
     }
 
     #[test]

@@ -165,7 +165,7 @@ impl ClientError {
     /// may contain any word).
     pub(crate) fn on_update(workflow_id: &str, update_id: &str, status: tonic::Status) -> Self {
         if status.code() == tonic::Code::NotFound
-            && status.message().to_lowercase().starts_with("update ")
+            && crate::foreign_text::names_an_unknown_update(status.message())
         {
             return ClientError::UpdateNotFound {
                 workflow_id: workflow_id.to_owned(),

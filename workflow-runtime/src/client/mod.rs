@@ -37,6 +37,12 @@ use crate::{
     },
 };
 
+/// The name this runtime gives itself to the server: in RPC headers and in the SDK metadata of
+/// the workflow tasks it completes (the history and the UI show it).
+pub(crate) const SDK_NAME: &str = "workflow-runtime";
+/// This runtime's version, beside [`SDK_NAME`].
+pub(crate) const SDK_VERSION: &str = env!("CARGO_PKG_VERSION");
+
 /// A connection to a Temporal namespace. Cheap to clone.
 #[derive(Clone)]
 pub struct Client {
@@ -70,6 +76,10 @@ impl Client {
         let identity = options.identity.clone().unwrap_or_else(default_identity);
         let connection_options = ConnectionOptions::new(url.clone())
             .identity(identity.clone())
+            // Named as this project in the `client-name`/`client-version` headers and in the
+            // SDK metadata of every workflow task the worker completes.
+            .client_name(SDK_NAME)
+            .client_version(SDK_VERSION)
             .maybe_api_key(options.api_key.clone())
             .maybe_tls_options(options.tls.clone())
             .build();

@@ -144,9 +144,8 @@ impl ExternalWorkflowFailed {
     /// Whether the target workflow was not found (no running workflow has the id). Core
     /// reports it as an application failure whose type names the server's cause.
     pub fn is_not_found(&self) -> bool {
-        first_application(&self.failure).is_some_and(|(_, info)| {
-            info.r#type.contains("NotFound") || info.r#type.contains("NOT_FOUND")
-        })
+        first_application(&self.failure)
+            .is_some_and(|(_, info)| crate::foreign_text::is_not_found_failure_type(&info.r#type))
     }
 
     failure_accessors!();

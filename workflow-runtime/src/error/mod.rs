@@ -515,19 +515,6 @@ impl fmt::Display for UpdateFailed {
     }
 }
 
-/// An error and its sources in one line, `outer: inner: innermost`: the message a failure
-/// carries to other languages, which see no Rust source chain.
-pub(crate) fn chain_text(error: &(dyn std::error::Error + 'static)) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
-}
-
 /// A type name that no registration of the worker matches: the activity or workflow type a
 /// task asked for, with the names the worker does register.
 #[derive(Debug, thiserror::Error)]

@@ -77,4 +77,17 @@ mod tests {
         );
         Ok(())
     }
+
+    #[test]
+    fn missing_argument_names_the_expected_type() {
+        let err = decode_arg::<u32>(&[], 0, "activity `charge`")
+            .unwrap_err()
+            .message()
+            .to_owned();
+        assert!(
+            err.contains("activity `charge` expects argument 0 of type `u32`"),
+            "{err}"
+        );
+        assert_eq!(decode_arg::<Option<u32>>(&[], 0, "x").unwrap(), None);
+    }
 }

@@ -6,7 +6,7 @@
 //! `encode`/`decode` stay generic over any serde type: a wrapper serializes as three nested
 //! newtypes named by a marker, the message's package and the message's name, around the
 //! message (in its proto3 JSON form, or its bytes). JSON ignores newtype names, so a wrapper
-//! inside an ordinary struct is just the message's JSON. The encoder's probe (`probe.rs`) and
+//! inside an ordinary struct is just the message's JSON. The encoder's non-JSON finder (`non_json.rs`) and
 //! [`ProtoPayload`] below read the names to build or check `messageType`.
 
 use std::{fmt, marker::PhantomData};

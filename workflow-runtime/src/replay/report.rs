@@ -195,7 +195,8 @@ pub(crate) fn mismatch(
             _ => None,
         });
     let (event_id, expected, got) = found.unwrap_or_else(|| {
-        let named = event_named_in(&detail).and_then(|id| events.iter().find(|e| e.event_id == id));
+        let named = crate::foreign_text::history_event_id(&detail)
+            .and_then(|id| events.iter().find(|e| e.event_id == id));
         (
             named.map(|e| e.event_id),
             named.map_or_else(|| "a different sequence".to_owned(), describe_event),
@@ -210,16 +211,6 @@ pub(crate) fn mismatch(
         got,
         detail,
     }
-}
-
-/// The event id in core's `HistoryEvent(id: 5, ...)`, when its message names one.
-fn event_named_in(detail: &str) -> Option<i64> {
-    let start = detail.find("HistoryEvent(id: ")? + "HistoryEvent(id: ".len();
-    let digits: String = detail[start..]
-        .chars()
-        .take_while(char::is_ascii_digit)
-        .collect();
-    digits.parse().ok()
 }
 
 /// Whether an event type is the record of a workflow command.

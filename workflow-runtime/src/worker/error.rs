@@ -31,7 +31,7 @@ pub enum WorkerError {
     /// Polling failed for good.
     #[error("worker polling failed")]
     Poll(#[source] CoreError),
-    /// The background task of a [`RunningWorker`] panicked or was cancelled.
+    /// The background task of a [`RunningWorker`](super::RunningWorker) panicked or was cancelled.
     #[error("the worker's background task ended abnormally")]
     Task(#[source] tokio::task::JoinError),
 }

@@ -6,7 +6,10 @@ pub(crate) mod core;
 mod error;
 pub(crate) mod registry;
 mod running;
+mod shard;
+mod test_server_warning;
 pub(crate) mod threads;
+pub(crate) mod watchdog;
 
 pub use error::{ConfigError, WorkerError};
 pub use running::RunningWorker;
@@ -297,10 +300,13 @@ impl Worker {
             CoreRuntime::new_assume_tokio(runtime_options).map_err(|e| start_error(e.into()))?;
         let core = init_worker(&runtime, config, self.client.connection().clone())
             .map_err(|e| start_error(e.into()))?;
-        core.validate().await.map_err(|e| WorkerError::Refused {
-            namespace: self.client.namespace().to_owned(),
-            source: e.into(),
-        })?;
+        let on_test_server = self.client.time_skipping().is_some();
+        test_server_warning::start_quietly(on_test_server, core.validate())
+            .await
+            .map_err(|e| WorkerError::Refused {
+                namespace: self.client.namespace().to_owned(),
+                source: e.into(),
+            })?;
         let core = Arc::new(core);
         let registry = Arc::new(self.registry);
         tracing::info!(task_queue = %self.task_queue, namespace = %self.client.namespace(), "worker started");

@@ -17,9 +17,8 @@
 use std::{
     collections::{HashMap, HashSet, VecDeque},
     hash::{DefaultHasher, Hash, Hasher},
-    mem,
     panic::AssertUnwindSafe,
-    sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError},
+    sync::{Arc, Condvar, Mutex, PoisonError},
     thread,
     time::{Duration, Instant},
 };
@@ -30,9 +29,13 @@ use temporalio_common::protos::coresdk::{
 };
 use tokio::sync::oneshot;
 
+use super::{
+    shard::{Job, Lost, Running, Shard, ShardState, lock},
+    watchdog::{NO_THREAD, Watchdog, WatchdogThread},
+};
 use crate::{
     error::panic_message,
-    probe::{self, Probe},
+    now_running::{self, NowRunning},
     worker::registry::Registry,
     workflow::run::{
         RunInstance, RunStart, activation_time, eviction, eviction_message, initialization,
@@ -47,8 +50,7 @@ pub(crate) struct RunPlace {
     pub(crate) task_queue: String,
 }
 
-/// Asks core to evict a run (its cached state was lost with a stuck thread).
-pub(crate) type Evict = Arc<dyn Fn(&str) + Send + Sync>;
+pub(crate) use super::shard::Evict;
 
 /// How the workflow threads of one worker or replayer are set up.
 pub(crate) struct ThreadSettings {
@@ -65,56 +67,12 @@ pub(crate) struct ThreadSettings {
     pub(crate) warn_on_nondeterminism: bool,
 }
 
-type Reply = oneshot::Sender<WorkflowActivationCompletion>;
-
-struct Job {
-    activation: WorkflowActivation,
-    reply: Reply,
-}
-
-/// The activation a shard's thread is running.
-struct Running {
-    since: Instant,
-    reply: Reply,
-    run_id: String,
-}
-
-/// One shard: a queue of activations and the thread that serves it. The queue belongs to the
-/// shard, not to the thread, so a fresh thread can take over from a stuck one.
-struct Shard {
-    index: usize,
-    state: Mutex<ShardState>,
-    ready: Condvar,
-}
-
-struct ShardState {
-    queue: VecDeque<Job>,
-    /// Which thread serves the shard; a thread that sees another number was abandoned.
-    generation: u64,
-    running: Option<Running>,
-    /// Runs cached on the serving thread.
-    cached: HashSet<String>,
-    probe: Probe,
-    /// The serving thread; `None` when none could be started.
-    thread: Option<thread::JoinHandle<()>>,
-    stopping: bool,
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    // Every update of the shard state is a few assignments that cannot panic halfway.
-    mutex.lock().unwrap_or_else(PoisonError::into_inner)
-}
-
 /// What every thread of the pool shares.
 struct Common {
     registry: Arc<Registry>,
     place: RunPlace,
     warn_on_nondeterminism: bool,
 }
-
-/// Runs whose cached state was lost with a stuck thread, and the run that thread was stuck
-/// in; an activation of one of them that cannot rebuild the run fails naming the cause.
-type Lost = HashMap<String, Arc<str>>;
 
 /// The pool of workflow threads of one worker or replayer.
 pub(crate) struct WorkflowThreads {
@@ -125,13 +83,7 @@ pub(crate) struct WorkflowThreads {
     /// Runs that were stuck once: they run on the quarantine shard from then on, so that
     /// blocking again (their retried task usually does) stalls no other run.
     suspects: Arc<Mutex<HashSet<String>>>,
-    watchdog: Option<(Arc<WatchdogStop>, thread::JoinHandle<()>)>,
-}
-
-#[derive(Default)]
-struct WatchdogStop {
-    stopped: Mutex<bool>,
-    wake: Condvar,
+    watchdog: Option<WatchdogThread>,
 }
 
 impl WorkflowThreads {
@@ -152,7 +104,7 @@ impl WorkflowThreads {
                         generation: 0,
                         running: None,
                         cached: HashSet::new(),
-                        probe: Probe::default(),
+                        now_running: NowRunning::default(),
                         thread: None,
                         stopping: false,
                     }),
@@ -166,25 +118,16 @@ impl WorkflowThreads {
         }
         let suspects = Arc::default();
         let watchdog = settings.deadlock_timeout.and_then(|timeout| {
-            let stop = Arc::new(WatchdogStop::default());
-            let watchdog = Watchdog {
+            Watchdog {
                 shards: shards.clone(),
                 suspects: Arc::clone(&suspects),
-                common,
                 timeout,
                 evict: settings.evict,
-            };
-            let watched = Arc::clone(&stop);
-            match thread::Builder::new()
-                .name("workflow-watchdog".to_owned())
-                .spawn(move || watchdog.watch(&watched))
-            {
-                Ok(handle) => Some((stop, handle)),
-                Err(e) => {
-                    tracing::error!("cannot start the workflow deadlock watchdog: {e}");
-                    None
-                }
+                respawn: Box::new(move |shard, state, lost| {
+                    spawn_thread(shard, state, &common, lost)
+                }),
             }
+            .start()
         });
         Self {
             shards,
@@ -213,10 +156,7 @@ impl WorkflowThreads {
             state.queue.push_back(Job { activation, reply });
             shard.ready.notify_all();
         } else {
-            let _ = reply.send(task_failure(
-                &activation.run_id,
-                "no workflow thread could be started (see the worker's error log)",
-            ));
+            let _ = reply.send(task_failure(&activation.run_id, NO_THREAD));
         }
         receiver
     }
@@ -224,10 +164,8 @@ impl WorkflowThreads {
 
 impl Drop for WorkflowThreads {
     fn drop(&mut self) {
-        if let Some((stop, handle)) = self.watchdog.take() {
-            *lock(&stop.stopped) = true;
-            stop.wake.notify_all();
-            let _ = handle.join();
+        if let Some(watchdog) = self.watchdog.take() {
+            watchdog.stop();
         }
         for shard in &self.shards {
             let thread = {
@@ -257,7 +195,7 @@ fn spawn_thread(
     lost: Lost,
 ) -> Option<thread::JoinHandle<()>> {
     let generation = state.generation;
-    let probe = state.probe.clone();
+    let now_running = state.now_running.clone();
     let thread_shard = Arc::clone(shard);
     let common = Arc::clone(common);
     let name = if generation == 0 {
@@ -267,7 +205,7 @@ fn spawn_thread(
     };
     match thread::Builder::new()
         .name(name)
-        .spawn(move || serve(&thread_shard, generation, &probe, &common, lost))
+        .spawn(move || serve(&thread_shard, generation, &now_running, &common, lost))
     {
         Ok(handle) => Some(handle),
         Err(e) => {
@@ -279,8 +217,14 @@ fn spawn_thread(
 
 /// A workflow thread: takes the shard's activations one by one until the worker stops or the
 /// watchdog replaces this thread.
-fn serve(shard: &Shard, generation: u64, probe: &Probe, common: &Common, mut lost: Lost) {
-    probe.install();
+fn serve(
+    shard: &Shard,
+    generation: u64,
+    now_running: &NowRunning,
+    common: &Common,
+    mut lost: Lost,
+) {
+    now_running.install();
     let mut runs = HashMap::new();
     loop {
         let activation = {
@@ -307,7 +251,7 @@ fn serve(shard: &Shard, generation: u64, probe: &Probe, common: &Common, mut los
             }
         };
         let run_id = activation.run_id.clone();
-        probe::clear();
+        now_running::clear();
         let completion = std::panic::catch_unwind(AssertUnwindSafe(|| {
             handle_activation(&mut runs, &mut lost, common, activation)
         }))
@@ -372,7 +316,7 @@ fn handle_activation(
     }
     if let Some(init) = initialization(&activation) {
         lost.remove(&run_id);
-        probe::running_workflow(&run_label(&init.workflow_type, &init.workflow_id, &run_id));
+        now_running::running_workflow(&run_label(&init.workflow_type, &init.workflow_id, &run_id));
         match common.registry.workflow(&init.workflow_type) {
             Ok(start) => {
                 let run = start(RunStart {
@@ -406,122 +350,4 @@ fn handle_activation(
             ),
         },
     }
-}
-
-/// Fails activations that run too long and gives their shard to a fresh thread.
-struct Watchdog {
-    shards: Vec<Arc<Shard>>,
-    suspects: Arc<Mutex<HashSet<String>>>,
-    common: Arc<Common>,
-    timeout: Duration,
-    evict: Evict,
-}
-
-impl Watchdog {
-    fn watch(&self, stop: &WatchdogStop) {
-        let mut stopped = lock(&stop.stopped);
-        while !*stopped {
-            drop(stopped);
-            let next = self.check(Instant::now());
-            stopped = lock(&stop.stopped);
-            if *stopped {
-                break;
-            }
-            stopped = stop
-                .wake
-                .wait_timeout(stopped, next)
-                .unwrap_or_else(PoisonError::into_inner)
-                .0;
-        }
-    }
-
-    /// Replaces the thread of every shard whose activation started `timeout` or more before
-    /// `now`; returns how long until the next activation in progress reaches its deadline.
-    fn check(&self, now: Instant) -> Duration {
-        let mut next = self.timeout;
-        for shard in &self.shards {
-            let mut state = lock(&shard.state);
-            let Some(running) = &state.running else {
-                continue;
-            };
-            let elapsed = now.saturating_duration_since(running.since);
-            if elapsed < self.timeout {
-                next = next.min(self.timeout - elapsed);
-                continue;
-            }
-            let Some(stuck) = self.replace(shard, &mut state) else {
-                continue;
-            };
-            drop(state);
-            tracing::error!(run_id = %stuck.run_id, "{}", stuck.message);
-            // The reply was taken under the shard's lock: the stuck thread can no longer send.
-            let _ = stuck
-                .reply
-                .send(task_failure(&stuck.run_id, &stuck.message));
-            for run_id in &stuck.lost_runs {
-                (self.evict)(run_id);
-            }
-        }
-        // A long or absurd timeout still lets the watchdog look again now and then.
-        next.clamp(Duration::from_millis(1), Duration::from_secs(60))
-    }
-
-    /// Takes the stuck activation's reply and gives the shard to a fresh thread.
-    fn replace(&self, shard: &Arc<Shard>, state: &mut ShardState) -> Option<Stuck> {
-        let running = state.running.take()?;
-        let (workflow, code) = state.probe.read();
-        let workflow = workflow.unwrap_or_else(|| Arc::from(format!("run `{}`", running.run_id)));
-        let message = deadlock_message(&workflow, code.as_deref(), self.timeout);
-        let mut lost_runs = mem::take(&mut state.cached);
-        lost_runs.remove(&running.run_id);
-        let lost = lost_runs
-            .iter()
-            .map(|run_id| (run_id.clone(), Arc::clone(&workflow)))
-            .collect();
-        // Its next tasks go to the quarantine shard (core answers one activation of a run at a
-        // time, so none of them is queued here).
-        lock(&self.suspects).insert(running.run_id.clone());
-        state.generation += 1;
-        state.probe = Probe::default();
-        state.thread = spawn_thread(shard, state, &self.common, lost);
-        if state.thread.is_none() {
-            // No thread will serve this shard again: answer what it holds now; `dispatch`
-            // answers what comes later.
-            for job in state.queue.drain(..) {
-                let _ = job.reply.send(task_failure(
-                    &job.activation.run_id,
-                    "no workflow thread could be started (see the worker's error log)",
-                ));
-            }
-        }
-        Some(Stuck {
-            reply: running.reply,
-            run_id: running.run_id,
-            message,
-            lost_runs,
-        })
-    }
-}
-
-struct Stuck {
-    reply: Reply,
-    run_id: String,
-    message: String,
-    lost_runs: HashSet<String>,
-}
-
-/// The task failure of an activation that did not return in time. `TMPRL1101` is the code the
-/// Python and Go SDKs give the same failure.
-pub(crate) fn deadlock_message(workflow: &str, code: Option<&str>, timeout: Duration) -> String {
-    let running = code.map_or_else(
-        || " while applying its activation".to_owned(),
-        |code| format!(" while running {code}"),
-    );
-    format!(
-        "[TMPRL1101] Potential deadlock detected: {workflow} did not yield within {timeout:?}{running}. \
-         Workflow code must not block its thread (std::thread::sleep, blocking I/O or locks, long \
-         computations): wait with ctx.sleep() or ctx.wait_condition(), and move slow work into an \
-         activity. The thread was abandoned and the task is retried on a fresh thread; if the \
-         code is only slow, raise Worker::deadlock_detection_timeout"
-    )
 }

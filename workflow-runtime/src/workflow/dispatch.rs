@@ -16,10 +16,11 @@ use temporalio_common::protos::{
 };
 
 use crate::{
-    error::{Retry, WorkflowError, application_failure, failure_type, panic_message},
+    caught_panic::{CaughtPanic, quietly},
+    error::{Retry, WorkflowError, application_failure, failure_type},
     executor::Executor,
+    now_running,
     payload::{Payload, PayloadError, encode, json_protobuf},
-    probe,
     workflow::{
         context::WorkflowContext,
         definition::WorkflowDefinition,
@@ -48,14 +49,14 @@ fn failure_of(error: WorkflowError) -> Failure {
     *error.failure.into_failure()
 }
 
-fn panicked(what: &str, payload: &(dyn std::any::Any + Send)) -> String {
-    format!("{what} panicked: {}", panic_message(payload))
+fn panicked(what: &str, panic: &CaughtPanic) -> String {
+    format!("{what} panicked: {panic}")
 }
 
-fn panic_failure(what: &str, payload: &(dyn std::any::Any + Send)) -> Failure {
+fn panic_failure(what: &str, panic: &CaughtPanic) -> Failure {
     application_failure(
         failure_type::PANIC,
-        &panicked(what, payload),
+        &panicked(what, panic),
         Retry::NonRetryable,
         None,
     )
@@ -126,10 +127,8 @@ impl<W: WorkflowDefinition> TypedHandlers<W> {
             )),
             Some(handler) => {
                 let state = self.ctx.state_cell();
-                probe::running(format!("query handler `{name}`"));
-                let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| {
-                    handler(&state.borrow(), name, arguments)
-                }));
+                now_running::running(format!("query handler `{name}`"));
+                let outcome = quietly(|| handler(&state.borrow(), name, arguments));
                 match outcome {
                     Ok(Ok(response)) => query_result::Variant::Succeeded(QuerySuccess {
                         response: Some(response),
@@ -140,9 +139,9 @@ impl<W: WorkflowDefinition> TypedHandlers<W> {
                         Retry::NonRetryable,
                         None,
                     )),
-                    Err(payload) => query_result::Variant::Failed(panic_failure(
+                    Err(panic) => query_result::Variant::Failed(panic_failure(
                         &format!("query handler `{name}`"),
-                        &*payload,
+                        &panic,
                     )),
                 }
             }
@@ -207,15 +206,13 @@ impl<W: WorkflowDefinition> RunHandlers for TypedHandlers<W> {
         let decoded = match handler {
             SignalHandler::Sync(handler) => {
                 let state = self.ctx.state_cell();
-                probe::running(format!("signal handler `{name}`"));
-                let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| {
-                    handler(&mut state.borrow_mut(), name, &signal.input)
-                }));
+                now_running::running(format!("signal handler `{name}`"));
+                let outcome = quietly(|| handler(&mut state.borrow_mut(), name, &signal.input));
                 self.shared().borrow_mut().state_version += 1;
                 match outcome {
                     Ok(decoded) => decoded,
-                    Err(payload) => {
-                        return Err(panicked(&format!("signal handler `{name}`"), &*payload));
+                    Err(panic) => {
+                        return Err(panicked(&format!("signal handler `{name}`"), &panic));
                     }
                 }
             }
@@ -285,16 +282,14 @@ impl<W: WorkflowDefinition> RunHandlers for TypedHandlers<W> {
         if update.run_validator
             && let Some(validator) = entry.validator
         {
-            probe::running(format!("validator of update `{name}`"));
-            let verdict = std::panic::catch_unwind(AssertUnwindSafe(|| {
-                validator(&state.borrow(), name, &update.input)
-            }));
+            now_running::running(format!("validator of update `{name}`"));
+            let verdict = quietly(|| validator(&state.borrow(), name, &update.input));
             let rejection = match verdict {
                 Ok(Ok(())) => None,
                 Ok(Err(error)) => Some(failure_of(error)),
-                Err(payload) => Some(panic_failure(
+                Err(panic) => Some(panic_failure(
                     &format!("validator of update `{name}`"),
-                    &*payload,
+                    &panic,
                 )),
             };
             if let Some(failure) = rejection {
@@ -307,10 +302,8 @@ impl<W: WorkflowDefinition> RunHandlers for TypedHandlers<W> {
         // pending, so a fixed worker can still complete it. Only an `Err` fails the update.
         match &entry.handler {
             UpdateHandler::Sync(handler) => {
-                probe::running(format!("update handler `{name}`"));
-                let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| {
-                    handler(&mut state.borrow_mut(), name, &update.input)
-                }));
+                now_running::running(format!("update handler `{name}`"));
+                let outcome = quietly(|| handler(&mut state.borrow_mut(), name, &update.input));
                 let response = match outcome {
                     Ok(Err(decode)) => {
                         self.respond_to_update(id, decode_rejection(name, decode));
@@ -318,8 +311,8 @@ impl<W: WorkflowDefinition> RunHandlers for TypedHandlers<W> {
                     }
                     Ok(Ok(Ok(result))) => Response::Completed(result),
                     Ok(Ok(Err(error))) => Response::Rejected(failure_of(error)),
-                    Err(payload) => {
-                        return Err(panicked(&format!("update handler `{name}`"), &*payload));
+                    Err(panic) => {
+                        return Err(panicked(&format!("update handler `{name}`"), &panic));
                     }
                 };
                 self.shared().borrow_mut().state_version += 1;
@@ -340,9 +333,10 @@ impl<W: WorkflowDefinition> RunHandlers for TypedHandlers<W> {
                             // The executor turns the panic into a task failure; the handler's
                             // name goes with it. `resume_unwind` skips the panic hook, which
                             // already reported the first panic.
-                            Err(payload) => {
-                                std::panic::resume_unwind(Box::new(panicked(&what, &*payload)))
-                            }
+                            Err(payload) => std::panic::resume_unwind(Box::new(panicked(
+                                &what,
+                                &CaughtPanic::from_payload(&*payload),
+                            ))),
                         };
                         let mut shared = shared.borrow_mut();
                         if !shared.finished {

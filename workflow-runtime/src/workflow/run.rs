@@ -18,8 +18,8 @@ use crate::{
     convert::system_time,
     error::{Retry, application_failure, failure_type},
     executor::{Executor, ExecutorFault},
+    now_running,
     payload::encode,
-    probe,
     workflow::{
         context::WorkflowContext,
         definition::WorkflowDefinition,
@@ -64,29 +64,10 @@ pub(crate) fn eviction(activation: &WorkflowActivation) -> Option<&RemoveFromCac
     })
 }
 
-/// Core's message for a failed activation, which it writes as the debug form of the failure:
-/// the failure's own message is pulled out of it.
+/// Core's message for a failed activation: the failure's own message when core's text holds
+/// one (see [`crate::foreign_text::eviction_message`]).
 pub(crate) fn eviction_message(evict: &RemoveFromCache) -> String {
-    let evict_message = evict.message.as_str();
-    const FIELD: &str = "message: \"";
-    let Some(start) = evict_message.find(FIELD).map(|i| i + FIELD.len()) else {
-        return evict_message.to_owned();
-    };
-    let mut message = String::new();
-    let mut chars = evict_message[start..].chars();
-    while let Some(c) = chars.next() {
-        match c {
-            '"' => return message,
-            '\\' => match chars.next() {
-                Some('n') => message.push('\n'),
-                Some('t') => message.push('\t'),
-                Some(other) => message.push(other),
-                None => break,
-            },
-            c => message.push(c),
-        }
-    }
-    evict_message.to_owned()
+    crate::foreign_text::eviction_message(&evict.message)
 }
 
 /// The start job of an activation, present when the run is new to this worker (first task,
@@ -217,7 +198,7 @@ impl RunInstance {
         &mut self,
         activation: WorkflowActivation,
     ) -> WorkflowActivationCompletion {
-        probe::running_workflow(&self.label);
+        now_running::running_workflow(&self.label);
         let run_id = activation.run_id.clone();
         if let Some(fault) = &self.fault {
             return task_failure(&run_id, fault);

@@ -42,20 +42,3 @@ fn an_unknown_workflow_type_fails_the_task_listing_the_registered_types() {
         "{message}"
     );
 }
-
-#[test]
-fn core_s_debug_dump_of_a_failed_task_gives_up_its_message() {
-    let evict = |message: &str| RemoveFromCache {
-        message: message.to_owned(),
-        ..Default::default()
-    };
-    let dump = r#"Workflow activation completion failed: Failure { failure: Some(Failure { message: "[TMPRL1100] Nondeterminism error: Activity type of scheduled event 'a' does not match \"b\"", source: "" }) }"#;
-    assert_eq!(
-        crate::workflow::run::eviction_message(&evict(dump)),
-        r#"[TMPRL1100] Nondeterminism error: Activity type of scheduled event 'a' does not match "b""#
-    );
-    assert_eq!(
-        crate::workflow::run::eviction_message(&evict("cache full")),
-        "cache full"
-    );
-}

@@ -32,7 +32,8 @@ use crate::{
     prelude::*,
     worker::{
         registry::Registry,
-        threads::{Evict, RunPlace, ThreadSettings, WorkflowThreads, deadlock_message},
+        threads::{Evict, RunPlace, ThreadSettings, WorkflowThreads},
+        watchdog::deadlock_message,
     },
     workflow::{
         definition::WorkflowDefinition,

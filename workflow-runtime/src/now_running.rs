@@ -1,7 +1,7 @@
 //! What a workflow thread is running right now, readable from another thread: the deadlock
 //! watchdog names the stuck workflow and handler with it.
 //!
-//! A workflow thread installs its probe once; the thread then labels each activation with its
+//! A workflow thread installs its labels once; the thread then labels each activation with its
 //! workflow, and the executor and the handler dispatch label the code they are about to run
 //! (`run`, a signal handler...). Labelling is a lock nobody else holds, except the watchdog for
 //! an instant when it reads a stuck thread.
@@ -19,19 +19,19 @@ struct Labels {
 
 /// The labels of one workflow thread; clones share them.
 #[derive(Debug, Clone, Default)]
-pub(crate) struct Probe(Arc<Mutex<Labels>>);
+pub(crate) struct NowRunning(Arc<Mutex<Labels>>);
 
 thread_local! {
-    static INSTALLED: RefCell<Option<Probe>> = const { RefCell::new(None) };
+    static INSTALLED: RefCell<Option<NowRunning>> = const { RefCell::new(None) };
 }
 
-impl Probe {
-    /// Makes this probe the one the calling thread's labels go to.
+impl NowRunning {
+    /// Makes these labels the ones the calling thread's labels go to.
     pub(crate) fn install(&self) {
         INSTALLED.with(|installed| *installed.borrow_mut() = Some(self.clone()));
     }
 
-    /// The workflow and the code last labelled on the probe's thread.
+    /// The workflow and the code last labelled on the labels' thread.
     pub(crate) fn read(&self) -> (Option<Arc<str>>, Option<Arc<str>>) {
         let labels = self.0.lock().unwrap_or_else(PoisonError::into_inner);
         (labels.workflow.clone(), labels.code.clone())
@@ -40,9 +40,9 @@ impl Probe {
 
 fn label(update: impl FnOnce(&mut Labels)) {
     INSTALLED.with(|installed| {
-        if let Some(probe) = installed.borrow().as_ref() {
+        if let Some(now_running) = installed.borrow().as_ref() {
             // Each update is one assignment, so a panic elsewhere cannot leave it half done.
-            update(&mut probe.0.lock().unwrap_or_else(PoisonError::into_inner));
+            update(&mut now_running.0.lock().unwrap_or_else(PoisonError::into_inner));
         }
     });
 }
@@ -73,14 +73,14 @@ mod tests {
     use super::*;
 
     #[test]
-    fn labels_reach_the_installed_probe_from_its_thread_only() {
-        let probe = Probe::default();
+    fn labels_reach_the_installed_labels_from_their_thread_only() {
+        let now_running = NowRunning::default();
         let workflow: Arc<str> = Arc::from("workflow `W`");
         let code: Arc<str> = Arc::from("`run`");
-        // Without an installed probe, labels go nowhere.
+        // Without installed labels, labels go nowhere.
         running(Arc::clone(&code));
-        assert_eq!(probe.read(), (None, None));
-        let remote = probe.clone();
+        assert_eq!(now_running.read(), (None, None));
+        let remote = now_running.clone();
         std::thread::spawn(move || {
             remote.install();
             running_workflow(&workflow);
@@ -88,7 +88,7 @@ mod tests {
         })
         .join()
         .expect("labelling thread");
-        let (workflow, code) = probe.read();
+        let (workflow, code) = now_running.read();
         assert_eq!(workflow.as_deref(), Some("workflow `W`"));
         assert_eq!(code.as_deref(), Some("`run`"));
     }

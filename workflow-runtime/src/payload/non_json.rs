@@ -1,11 +1,11 @@
 //! Finds the values that do not travel as JSON: byte buffers (`binary/plain`) and protobuf
 //! messages wrapped in `Proto`/`ProtoBinary`.
 //!
-//! The value is serialized once into [`Probe`], a serializer that gives up at the first call an
+//! The value is serialized once into [`NonJsonFinder`], a serializer that gives up at the first call an
 //! ordinary value makes (`serialize_struct`, `serialize_str`, ..), so ordinary values cost one
 //! call that returns at once, with no allocation. A byte buffer calls `serialize_bytes`
 //! (`bytes::Bytes`, `serde_bytes::ByteBuf`) or, for `Vec<u8>` and its kin, which serde sends
-//! as a sequence of `u8`, is known by its type; the probe then collects the bytes it is handed,
+//! as a sequence of `u8`, is known by its type; the finder then collects the bytes it is handed,
 //! which is the payload's data. The protobuf wrappers announce themselves with a newtype name
 //! of their own, followed by the message's package and name (see `proto.rs`).
 
@@ -23,7 +23,7 @@ use serde::{
 
 use super::proto::{self, ProtoForm};
 
-/// What the probe found.
+/// What the finder found.
 #[derive(Debug)]
 pub(super) enum Found {
     /// A byte buffer: its bytes travel as `binary/plain`.
@@ -36,18 +36,18 @@ pub(super) enum Found {
     },
 }
 
-/// Serializes `value` into the probe: `Ok(None)` for an ordinary value (it travels as JSON),
+/// Serializes `value` into the finder: `Ok(None)` for an ordinary value (it travels as JSON),
 /// `Err` when a protobuf message cannot be encoded.
-pub(super) fn probe<T: Serialize + ?Sized>(value: &T) -> Result<Option<Found>, String> {
-    let probe = Probe {
+pub(super) fn find_non_json<T: Serialize + ?Sized>(value: &T) -> Result<Option<Found>, String> {
+    let finder = NonJsonFinder {
         stage: Stage::Top {
             byte_seq: is_byte_seq::<T>(),
         },
     };
-    match value.serialize(probe) {
-        Ok(Probed::Found(found)) => Ok(Some(found)),
-        Ok(Probed::Byte(_)) | Err(ProbeError::Ordinary) => Ok(None),
-        Err(ProbeError::Proto(message)) => Err(message),
+    match value.serialize(finder) {
+        Ok(Finding::Found(found)) => Ok(Some(found)),
+        Ok(Finding::Byte(_)) | Err(FinderStop::Ordinary) => Ok(None),
+        Err(FinderStop::Proto(message)) => Err(message),
     }
 }
 
@@ -70,7 +70,7 @@ fn is_byte_seq<T: ?Sized>() -> bool {
     byte_seqs.contains(&id)
 }
 
-/// Where the probe is in the value.
+/// Where the finder is in the value.
 #[derive(Clone, Copy)]
 enum Stage {
     /// The value itself; `byte_seq` when its type is a sequence of bytes.
@@ -85,13 +85,13 @@ enum Stage {
     MessageBytes,
 }
 
-enum Probed {
+enum Finding {
     Found(Found),
     Byte(u8),
 }
 
 #[derive(Debug)]
-enum ProbeError {
+enum FinderStop {
     /// Not a byte buffer nor a protobuf message (or the value's own `Serialize` failed, which
     /// the JSON encoder then reports).
     Ordinary,
@@ -99,7 +99,7 @@ enum ProbeError {
     Proto(String),
 }
 
-impl Display for ProbeError {
+impl Display for FinderStop {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Ordinary => f.write_str("an ordinary value"),
@@ -108,15 +108,15 @@ impl Display for ProbeError {
     }
 }
 
-impl std::error::Error for ProbeError {}
+impl std::error::Error for FinderStop {}
 
-impl ser::Error for ProbeError {
+impl ser::Error for FinderStop {
     fn custom<T: Display>(_msg: T) -> Self {
         Self::Ordinary
     }
 }
 
-struct Probe {
+struct NonJsonFinder {
     stage: Stage,
 }
 
@@ -126,40 +126,40 @@ struct ByteSeq {
 }
 
 impl ser::SerializeSeq for ByteSeq {
-    type Ok = Probed;
-    type Error = ProbeError;
+    type Ok = Finding;
+    type Error = FinderStop;
 
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), ProbeError> {
-        match value.serialize(Probe { stage: Stage::Byte })? {
-            Probed::Byte(byte) => {
+    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), FinderStop> {
+        match value.serialize(NonJsonFinder { stage: Stage::Byte })? {
+            Finding::Byte(byte) => {
                 self.bytes.push(byte);
                 Ok(())
             }
-            Probed::Found(_) => Err(ProbeError::Ordinary),
+            Finding::Found(_) => Err(FinderStop::Ordinary),
         }
     }
 
-    fn end(self) -> Result<Probed, ProbeError> {
-        Ok(Probed::Found(Found::Bytes(self.bytes)))
+    fn end(self) -> Result<Finding, FinderStop> {
+        Ok(Finding::Found(Found::Bytes(self.bytes)))
     }
 }
 
-type Never = Impossible<Probed, ProbeError>;
+type Never = Impossible<Finding, FinderStop>;
 
-const ORDINARY: Result<Probed, ProbeError> = Err(ProbeError::Ordinary);
+const ORDINARY: Result<Finding, FinderStop> = Err(FinderStop::Ordinary);
 
 /// Serializer methods of values that are neither byte buffers nor protobuf wrappers.
 macro_rules! ordinary {
     ($($method:ident($($arg:ty),*) -> $ok:ty;)*) => {$(
-        fn $method(self, $(_: $arg),*) -> Result<$ok, ProbeError> {
-            Err(ProbeError::Ordinary)
+        fn $method(self, $(_: $arg),*) -> Result<$ok, FinderStop> {
+            Err(FinderStop::Ordinary)
         }
     )*};
 }
 
-impl ser::Serializer for Probe {
-    type Ok = Probed;
-    type Error = ProbeError;
+impl ser::Serializer for NonJsonFinder {
+    type Ok = Finding;
+    type Error = FinderStop;
     type SerializeSeq = ByteSeq;
     type SerializeTuple = Never;
     type SerializeTupleStruct = Never;
@@ -168,21 +168,21 @@ impl ser::Serializer for Probe {
     type SerializeStruct = Never;
     type SerializeStructVariant = Never;
 
-    fn serialize_u8(self, v: u8) -> Result<Probed, ProbeError> {
+    fn serialize_u8(self, v: u8) -> Result<Finding, FinderStop> {
         match self.stage {
-            Stage::Byte => Ok(Probed::Byte(v)),
+            Stage::Byte => Ok(Finding::Byte(v)),
             _ => ORDINARY,
         }
     }
 
-    fn serialize_bytes(self, v: &[u8]) -> Result<Probed, ProbeError> {
+    fn serialize_bytes(self, v: &[u8]) -> Result<Finding, FinderStop> {
         match self.stage {
-            Stage::Top { .. } | Stage::MessageBytes => Ok(Probed::Found(Found::Bytes(v.to_vec()))),
+            Stage::Top { .. } | Stage::MessageBytes => Ok(Finding::Found(Found::Bytes(v.to_vec()))),
             _ => ORDINARY,
         }
     }
 
-    fn serialize_some<T: Serialize + ?Sized>(self, value: &T) -> Result<Probed, ProbeError> {
+    fn serialize_some<T: Serialize + ?Sized>(self, value: &T) -> Result<Finding, FinderStop> {
         match self.stage {
             Stage::Top { .. } => value.serialize(self),
             _ => ORDINARY,
@@ -193,38 +193,38 @@ impl ser::Serializer for Probe {
         self,
         name: &'static str,
         value: &T,
-    ) -> Result<Probed, ProbeError> {
+    ) -> Result<Finding, FinderStop> {
         match self.stage {
             Stage::Top { .. } => match ProtoForm::of_marker(name) {
-                Some(form) => value.serialize(Probe {
+                Some(form) => value.serialize(NonJsonFinder {
                     stage: Stage::Package(form),
                 }),
                 // A newtype is its content, as in JSON.
                 None => value.serialize(self),
             },
-            Stage::Package(form) => value.serialize(Probe {
+            Stage::Package(form) => value.serialize(NonJsonFinder {
                 stage: Stage::Name(form, name),
             }),
             Stage::Name(form, package) => {
                 let message_type = proto::full_name(package, name);
                 let data = match form {
                     ProtoForm::Json => serde_json::to_vec(value).map_err(|e| {
-                        ProbeError::Proto(format!(
+                        FinderStop::Proto(format!(
                             "cannot encode protobuf message `{message_type}` as json/protobuf: {e}"
                         ))
                     })?,
-                    ProtoForm::Binary => match value.serialize(Probe {
+                    ProtoForm::Binary => match value.serialize(NonJsonFinder {
                         stage: Stage::MessageBytes,
                     }) {
-                        Ok(Probed::Found(Found::Bytes(data))) => data,
+                        Ok(Finding::Found(Found::Bytes(data))) => data,
                         _ => {
-                            return Err(ProbeError::Proto(format!(
+                            return Err(FinderStop::Proto(format!(
                                 "protobuf message `{message_type}` did not serialize as bytes"
                             )));
                         }
                     },
                 };
-                Ok(Probed::Found(Found::Proto {
+                Ok(Finding::Found(Found::Proto {
                     form,
                     message_type,
                     data,
@@ -234,32 +234,32 @@ impl ser::Serializer for Probe {
         }
     }
 
-    fn serialize_seq(self, len: Option<usize>) -> Result<ByteSeq, ProbeError> {
+    fn serialize_seq(self, len: Option<usize>) -> Result<ByteSeq, FinderStop> {
         match self.stage {
             Stage::Top { byte_seq: true } => Ok(ByteSeq {
                 bytes: Vec::with_capacity(len.unwrap_or(0)),
             }),
-            _ => Err(ProbeError::Ordinary),
+            _ => Err(FinderStop::Ordinary),
         }
     }
 
     ordinary! {
-        serialize_bool(bool) -> Probed;
-        serialize_i8(i8) -> Probed;
-        serialize_i16(i16) -> Probed;
-        serialize_i32(i32) -> Probed;
-        serialize_i64(i64) -> Probed;
-        serialize_u16(u16) -> Probed;
-        serialize_u32(u32) -> Probed;
-        serialize_u64(u64) -> Probed;
-        serialize_f32(f32) -> Probed;
-        serialize_f64(f64) -> Probed;
-        serialize_char(char) -> Probed;
-        serialize_str(&str) -> Probed;
-        serialize_none() -> Probed;
-        serialize_unit() -> Probed;
-        serialize_unit_struct(&'static str) -> Probed;
-        serialize_unit_variant(&'static str, u32, &'static str) -> Probed;
+        serialize_bool(bool) -> Finding;
+        serialize_i8(i8) -> Finding;
+        serialize_i16(i16) -> Finding;
+        serialize_i32(i32) -> Finding;
+        serialize_i64(i64) -> Finding;
+        serialize_u16(u16) -> Finding;
+        serialize_u32(u32) -> Finding;
+        serialize_u64(u64) -> Finding;
+        serialize_f32(f32) -> Finding;
+        serialize_f64(f64) -> Finding;
+        serialize_char(char) -> Finding;
+        serialize_str(&str) -> Finding;
+        serialize_none() -> Finding;
+        serialize_unit() -> Finding;
+        serialize_unit_struct(&'static str) -> Finding;
+        serialize_unit_variant(&'static str, u32, &'static str) -> Finding;
         serialize_tuple(usize) -> Never;
         serialize_tuple_struct(&'static str, usize) -> Never;
         serialize_tuple_variant(&'static str, u32, &'static str, usize) -> Never;
@@ -274,10 +274,10 @@ impl ser::Serializer for Probe {
         _: u32,
         _: &'static str,
         _: &T,
-    ) -> Result<Probed, ProbeError> {
+    ) -> Result<Finding, FinderStop> {
         ORDINARY
     }
-    fn collect_str<T: Display + ?Sized>(self, _: &T) -> Result<Probed, ProbeError> {
+    fn collect_str<T: Display + ?Sized>(self, _: &T) -> Result<Finding, FinderStop> {
         ORDINARY
     }
 }
