@@ -410,7 +410,8 @@ async fn unknown_names_and_bad_arguments_fail_only_that_call() {
         .update("set", vec![encode(&"ten").expect("encode")])
         .await
         .expect_err("bad argument");
-    assert!(error.to_string().contains("i64"), "{error}");
+    // The type is in the cause: `{:#}` shows the whole chain, `Display` its first level.
+    assert!(format!("{error:#}").contains("i64"), "{error:#}");
 
     handle.signal(Counter::add, 4).await.expect("signal");
     eventually_total(&handle, 4).await;

@@ -65,6 +65,7 @@ mod error;
 mod executor;
 mod foreign_text;
 mod global_probe;
+mod history;
 mod now_running;
 mod options;
 mod order_probe;

@@ -25,8 +25,8 @@ use crate::{
         update::{UntypedUpdateHandle, UpdateHandle, UpdateOptions, lifecycle_stage},
     },
     error::{WorkflowFailed, received},
+    history::WorkflowHistory,
     payload::{Payload, decode_result},
-    replay::history::WorkflowHistory,
     workflow::{
         WorkflowDefinition,
         handler_fn::{HandlerArgs, QueryFn, SignalFn, UpdateFn},

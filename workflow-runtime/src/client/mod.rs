@@ -9,13 +9,10 @@ mod update;
 
 use temporalio_client::{ConnectionOptions, grpc::WorkflowService, tonic};
 use temporalio_common::protos::temporal::api::{
-    common::v1::{Payloads, WorkflowType},
-    enums::v1::{TaskQueueKind, WorkflowIdConflictPolicy},
-    taskqueue::v1::TaskQueue,
+    enums::v1::WorkflowIdConflictPolicy,
     workflowservice::v1::{
-        ExecuteMultiOperationRequest, SignalWithStartWorkflowExecutionRequest,
-        StartWorkflowExecutionRequest, execute_multi_operation_request,
-        execute_multi_operation_response,
+        ExecuteMultiOperationRequest, StartWorkflowExecutionRequest,
+        execute_multi_operation_request, execute_multi_operation_response,
     },
 };
 
@@ -26,9 +23,10 @@ pub(crate) use time_skipping::AutoTimeSkipping;
 pub use update::{UntypedUpdateHandle, UpdateHandle, UpdateOptions, UpdateStage};
 
 use crate::{
-    client::{handle::handler_name, options::default_identity},
-    convert::proto_duration,
-    options::RetryPolicy,
+    client::{
+        handle::handler_name,
+        options::{default_identity, signal_with_start_request},
+    },
     payload::{Payload, decode_result},
     workflow::{
         WorkflowDefinition, WorkflowRunFn,
@@ -183,24 +181,7 @@ impl Client {
         arguments: Vec<Payload>,
         options: &StartOptions,
     ) -> StartWorkflowExecutionRequest {
-        StartWorkflowExecutionRequest {
-            namespace: self.namespace.clone(),
-            workflow_id: options.workflow_id.clone(),
-            workflow_type: Some(WorkflowType {
-                name: workflow_type.to_owned(),
-            }),
-            task_queue: Some(task_queue(&options.task_queue)),
-            input: Some(Payloads {
-                payloads: arguments,
-            }),
-            workflow_execution_timeout: options.execution_timeout.map(proto_duration),
-            workflow_run_timeout: options.run_timeout.map(proto_duration),
-            workflow_task_timeout: options.task_timeout.map(proto_duration),
-            retry_policy: options.retry.as_ref().map(RetryPolicy::to_proto),
-            identity: self.identity.clone(),
-            request_id: uuid::Uuid::new_v4().to_string(),
-            ..Default::default()
-        }
+        options.start_request(&self.namespace, &self.identity, workflow_type, arguments)
     }
 
     /// Starts a workflow by type name with raw payloads (for workflows written in other
@@ -269,24 +250,7 @@ impl Client {
             arguments,
             &options,
         );
-        let request = SignalWithStartWorkflowExecutionRequest {
-            namespace: start.namespace,
-            workflow_id: start.workflow_id,
-            workflow_type: start.workflow_type,
-            task_queue: start.task_queue,
-            input: start.input,
-            workflow_execution_timeout: start.workflow_execution_timeout,
-            workflow_run_timeout: start.workflow_run_timeout,
-            workflow_task_timeout: start.workflow_task_timeout,
-            identity: start.identity,
-            request_id: start.request_id,
-            retry_policy: start.retry_policy,
-            signal_name: signal_name.to_owned(),
-            signal_input: Some(Payloads {
-                payloads: signal_arguments,
-            }),
-            ..Default::default()
-        };
+        let request = signal_with_start_request(start, signal_name, signal_arguments);
         let response = self
             .service()
             .signal_with_start_workflow_execution(tonic::Request::new(request))
@@ -395,13 +359,5 @@ impl Client {
             workflow_id: workflow_id.into(),
             run_id,
         }
-    }
-}
-
-fn task_queue(name: &str) -> TaskQueue {
-    TaskQueue {
-        name: name.to_owned(),
-        kind: TaskQueueKind::Normal as i32,
-        ..Default::default()
     }
 }

@@ -4,8 +4,16 @@
 use std::time::Duration;
 
 use temporalio_client::{ClientTlsOptions, TlsOptions};
+use temporalio_common::protos::temporal::api::{
+    common::v1::{Payloads, WorkflowType},
+    enums::v1::TaskQueueKind,
+    taskqueue::v1::TaskQueue,
+    workflowservice::v1::{SignalWithStartWorkflowExecutionRequest, StartWorkflowExecutionRequest},
+};
 
-use crate::{client::error::ClientError, options::RetryPolicy};
+use crate::{
+    client::error::ClientError, convert::proto_duration, options::RetryPolicy, payload::Payload,
+};
 
 /// Where and how to connect.
 ///
@@ -176,5 +184,143 @@ impl StartOptions {
     pub fn retry(mut self, policy: RetryPolicy) -> Self {
         self.retry = Some(policy);
         self
+    }
+
+    /// The request that starts the workflow: the one builder behind `start`,
+    /// `signal_with_start` (through [`signal_with_start_request`]) and `update_with_start`.
+    pub(crate) fn start_request(
+        &self,
+        namespace: &str,
+        identity: &str,
+        workflow_type: &str,
+        arguments: Vec<Payload>,
+    ) -> StartWorkflowExecutionRequest {
+        StartWorkflowExecutionRequest {
+            namespace: namespace.to_owned(),
+            workflow_id: self.workflow_id.clone(),
+            workflow_type: Some(WorkflowType {
+                name: workflow_type.to_owned(),
+            }),
+            task_queue: Some(TaskQueue {
+                name: self.task_queue.clone(),
+                kind: TaskQueueKind::Normal as i32,
+                ..Default::default()
+            }),
+            input: Some(Payloads {
+                payloads: arguments,
+            }),
+            workflow_execution_timeout: self.execution_timeout.map(proto_duration),
+            workflow_run_timeout: self.run_timeout.map(proto_duration),
+            workflow_task_timeout: self.task_timeout.map(proto_duration),
+            retry_policy: self.retry.as_ref().map(RetryPolicy::to_proto),
+            identity: identity.to_owned(),
+            request_id: uuid::Uuid::new_v4().to_string(),
+            ..Default::default()
+        }
+    }
+}
+
+/// The signal-with-start request for a start request and a signal. Every field of the start
+/// request is named here, without `..`: a start option that gains a field fails to compile
+/// until it is passed on or its absence from signal-with-start is explained.
+pub(crate) fn signal_with_start_request(
+    start: StartWorkflowExecutionRequest,
+    signal_name: &str,
+    signal_arguments: Vec<Payload>,
+) -> SignalWithStartWorkflowExecutionRequest {
+    let StartWorkflowExecutionRequest {
+        namespace,
+        workflow_id,
+        workflow_type,
+        task_queue,
+        input,
+        workflow_execution_timeout,
+        workflow_run_timeout,
+        workflow_task_timeout,
+        identity,
+        request_id,
+        workflow_id_reuse_policy,
+        workflow_id_conflict_policy,
+        retry_policy,
+        cron_schedule,
+        memo,
+        search_attributes,
+        header,
+        workflow_start_delay,
+        user_metadata,
+        links,
+        versioning_override,
+        priority,
+        time_skipping_config,
+        // Signal-with-start has no equivalent of these: eager execution, the carried-over
+        // state of a continued run, completion callbacks, conflict options.
+        request_eager_execution: _,
+        continued_failure: _,
+        last_completion_result: _,
+        completion_callbacks: _,
+        on_conflict_options: _,
+        eager_worker_deployment_options: _,
+    } = start;
+    SignalWithStartWorkflowExecutionRequest {
+        namespace,
+        workflow_id,
+        workflow_type,
+        task_queue,
+        input,
+        workflow_execution_timeout,
+        workflow_run_timeout,
+        workflow_task_timeout,
+        identity,
+        request_id,
+        workflow_id_reuse_policy,
+        workflow_id_conflict_policy,
+        signal_name: signal_name.to_owned(),
+        signal_input: Some(Payloads {
+            payloads: signal_arguments,
+        }),
+        retry_policy,
+        cron_schedule,
+        memo,
+        search_attributes,
+        header,
+        workflow_start_delay,
+        user_metadata,
+        links,
+        versioning_override,
+        priority,
+        time_skipping_config,
+        // `control`, deprecated, stays empty.
+        ..Default::default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    #[test]
+    fn signal_with_start_carries_every_start_option() {
+        let options = StartOptions::new("cart-7", "carts")
+            .execution_timeout(Duration::from_secs(60))
+            .run_timeout(Duration::from_secs(30))
+            .task_timeout(Duration::from_secs(5))
+            .retry(RetryPolicy::default());
+        let start = options.start_request("default", "me", "Cart", vec![]);
+        let signal = signal_with_start_request(start.clone(), "add", vec![]);
+        assert_eq!(signal.workflow_id, start.workflow_id);
+        assert_eq!(signal.task_queue, start.task_queue);
+        assert_eq!(signal.workflow_type, start.workflow_type);
+        assert_eq!(
+            signal.workflow_execution_timeout,
+            start.workflow_execution_timeout
+        );
+        assert_eq!(signal.workflow_run_timeout, start.workflow_run_timeout);
+        assert_eq!(signal.workflow_task_timeout, start.workflow_task_timeout);
+        assert_eq!(signal.retry_policy, start.retry_policy);
+        assert!(signal.retry_policy.is_some());
+        assert_eq!(signal.request_id, start.request_id);
+        assert_eq!(signal.signal_name, "add");
     }
 }

@@ -54,11 +54,9 @@ use crate::{
     },
 };
 
-pub(crate) mod history;
-mod json;
 mod report;
 
-pub use history::{HistoryError, WorkflowHistory};
+pub use crate::history::{HistoryError, WorkflowHistory};
 use report::{CoreError, TaskCommands, mismatch};
 pub use report::{Mismatch, ReplayError, ReplayReport};
 
@@ -91,7 +89,7 @@ impl Replayer {
     /// and reports on each; a file that cannot be read is reported under its name. Fails only
     /// when the folder itself cannot be read.
     pub async fn replay_dir(&self, folder: impl AsRef<Path>) -> Result<ReplayReport, ReplayError> {
-        let files = history::history_files(folder.as_ref())?;
+        let files = crate::history::history_files(folder.as_ref())?;
         let mut report = ReplayReport::default();
         for file in files {
             let outcome = match WorkflowHistory::from_file(&file) {

@@ -11,7 +11,7 @@ use temporalio_common::protos::{
     },
 };
 
-use crate::{convert::duration, replay::history::HistoryError};
+use crate::{convert::duration, history::HistoryError};
 
 /// Errors core reports, kept whole as the source of a [`ReplayError`].
 pub(crate) type CoreError = Box<dyn std::error::Error + Send + Sync>;

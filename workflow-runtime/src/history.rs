@@ -8,7 +8,9 @@ use temporalio_common::protos::temporal::api::history::v1::{
     History, HistoryEvent, WorkflowExecutionStartedEventAttributes, history_event::Attributes,
 };
 
-use crate::replay::json::{history_from_json, history_to_json};
+mod json;
+
+use json::{history_from_json, history_to_json};
 
 /// A history could not be read.
 #[derive(Debug, thiserror::Error)]
