@@ -81,8 +81,9 @@ pub use activity::{
     CancellationReason, FreeActivity, MethodActivity,
 };
 pub use client::{
-    Client, ClientError, ClientOptions, StartOptions, UntypedUpdateHandle, UntypedWorkflowHandle,
-    UpdateHandle, UpdateOptions, UpdateStage, WorkflowHandle,
+    Client, ClientError, ClientOptions, ServerStatus, StartOptions, StatusCode,
+    UntypedUpdateHandle, UntypedWorkflowHandle, UpdateHandle, UpdateOptions, UpdateStage,
+    WorkflowHandle,
 };
 pub use error::{
     ActivityError, ActivityFailed, Cancelled, ChildStartRefused, ChildWorkflowFailed,

@@ -1,9 +1,12 @@
 //! The errors of client calls.
 
+use std::sync::Arc;
+
 use temporalio_client::tonic;
 
 use crate::{
     error::{UpdateFailed, WorkflowFailed},
+    history::HistoryError,
     payload::PayloadError,
 };
 
@@ -12,14 +15,13 @@ pub(crate) type SourceError = Box<dyn std::error::Error + Send + Sync>;
 
 /// Errors from client calls. Each variant keeps the error it came from as its
 /// [`source`](std::error::Error::source); where that is a server status, [`ClientError::code`]
-/// gives its gRPC code.
+/// gives its code. `Display` shows this level only: an error report (anyhow, eyre) prints
+/// the whole chain, as does walking `source()`.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum ClientError {
     /// The server address does not parse.
-    #[error(
-        "invalid server address `{address}`: {source} (expected host:port, e.g. 127.0.0.1:7233)"
-    )]
+    #[error("invalid server address `{address}` (expected host:port, e.g. 127.0.0.1:7233)")]
     InvalidAddress {
         /// The address given.
         address: String,
@@ -35,7 +37,7 @@ pub enum ClientError {
         message: String,
     },
     /// The server could not be reached.
-    #[error("cannot connect to the Temporal server at {address}: {source}")]
+    #[error("cannot connect to the Temporal server at {address}")]
     Connect {
         /// The address tried.
         address: String,
@@ -50,21 +52,20 @@ pub enum ClientError {
         workflow_id: String,
         /// The server's status.
         #[source]
-        status: tonic::Status,
+        status: ServerStatus,
     },
     /// No such workflow.
-    #[error("workflow `{workflow_id}` not found: {}", status.message())]
+    #[error("workflow `{workflow_id}` not found")]
     NotFound {
         /// The workflow id.
         workflow_id: String,
         /// The server's status.
         #[source]
-        status: tonic::Status,
+        status: ServerStatus,
     },
     /// The workflow exists but knows no update with this id.
     #[error(
-        "workflow `{workflow_id}` has no update with id `{update_id}`: {}; check the id, and that the update was sent to this workflow and run",
-        status.message()
+        "workflow `{workflow_id}` has no update with id `{update_id}`; check the id, and that the update was sent to this workflow and run"
     )]
     UpdateNotFound {
         /// The workflow id.
@@ -73,7 +74,7 @@ pub enum ClientError {
         update_id: String,
         /// The server's status.
         #[source]
-        status: tonic::Status,
+        status: ServerStatus,
     },
     /// An input or result did not convert.
     #[error(transparent)]
@@ -105,47 +106,188 @@ pub enum ClientError {
     #[error(transparent)]
     UpdateFailed(#[from] UpdateFailed),
     /// A query failed: no such query, an argument that does not decode, or a panic in the
-    /// handler.
+    /// handler (the worker's answer is the message), or the server refused it (its status is
+    /// the source).
     #[error("query `{query}` failed: {message}")]
     QueryFailed {
         /// The query's name.
         query: String,
-        /// What the worker or the server said.
+        /// What the worker said, or that the server refused the query.
         message: String,
         /// The server's status, when the server refused the query.
         #[source]
-        status: Option<tonic::Status>,
+        status: Option<ServerStatus>,
     },
     /// The method passed to a typed call is not a handler of that kind on this workflow.
-    #[error("{0}")]
-    NotAHandler(String),
-    /// The server answered with something this client cannot use.
-    #[error("unexpected answer from the Temporal server: {0}")]
-    UnexpectedResponse(String),
+    #[error(
+        "`{method}` is not a {kind} handler of workflow `{workflow}`; its {kind} handlers are: {registered}"
+    )]
+    NotAHandler {
+        /// The method's type name.
+        method: &'static str,
+        /// `#[signal]`, `#[query]` or `#[update]`.
+        kind: &'static str,
+        /// The workflow's type name.
+        workflow: &'static str,
+        /// The handlers of that kind the workflow has.
+        registered: String,
+    },
+    /// The run's history from the server is not one this client can read.
+    #[error("the history of workflow `{workflow_id}` cannot be read")]
+    History {
+        /// The workflow id.
+        workflow_id: String,
+        /// What is wrong with it.
+        #[source]
+        source: HistoryError,
+    },
+    /// The server answered with something this client cannot use (no error of another crate
+    /// stands behind it: the answer itself is the problem).
+    #[error("unexpected answer from the Temporal server: {what}")]
+    UnexpectedResponse {
+        /// What was unexpected.
+        what: String,
+    },
     /// Any other server error.
-    #[error("Temporal server error ({:?}): {}", status.code(), status.message())]
+    #[error("the Temporal server refused the call")]
     Rpc {
         /// The server's status.
         #[source]
-        status: tonic::Status,
+        status: ServerStatus,
     },
 }
 
+/// The status a Temporal server answered a call with: a gRPC code and the server's message.
+#[derive(Debug, Clone)]
+pub struct ServerStatus {
+    code: StatusCode,
+    message: String,
+    /// The transport's error under the status, if any.
+    status: Arc<tonic::Status>,
+}
+
+impl ServerStatus {
+    /// The status code.
+    pub fn code(&self) -> StatusCode {
+        self.code
+    }
+
+    /// The server's message.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+}
+
+impl From<tonic::Status> for ServerStatus {
+    fn from(status: tonic::Status) -> Self {
+        Self {
+            code: StatusCode::from(status.code()),
+            message: status.message().to_owned(),
+            status: Arc::new(status),
+        }
+    }
+}
+
+impl std::fmt::Display for ServerStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:?}: {}", self.code, self.message)
+    }
+}
+
+impl std::error::Error for ServerStatus {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        // The status's own text is this error's; what lies under it (a transport error) is
+        // the source.
+        std::error::Error::source(&*self.status)
+    }
+}
+
+/// The gRPC status codes, as the server sends them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum StatusCode {
+    /// Not an error.
+    Ok,
+    /// The call was cancelled.
+    Cancelled,
+    /// An unknown error.
+    Unknown,
+    /// The request is invalid.
+    InvalidArgument,
+    /// The deadline passed before the call finished.
+    DeadlineExceeded,
+    /// The entity (workflow, namespace, update) does not exist.
+    NotFound,
+    /// The entity already exists.
+    AlreadyExists,
+    /// The caller may not do this.
+    PermissionDenied,
+    /// A limit or quota was reached.
+    ResourceExhausted,
+    /// The system is not in a state that allows the call.
+    FailedPrecondition,
+    /// The call was aborted (a concurrency conflict).
+    Aborted,
+    /// Out of the valid range.
+    OutOfRange,
+    /// The server does not implement the call.
+    Unimplemented,
+    /// An internal error of the server.
+    Internal,
+    /// The server is unavailable; retrying may help.
+    Unavailable,
+    /// Data was lost.
+    DataLoss,
+    /// The caller is not authenticated.
+    Unauthenticated,
+}
+
+impl From<tonic::Code> for StatusCode {
+    fn from(code: tonic::Code) -> Self {
+        use tonic::Code as C;
+        match code {
+            C::Ok => Self::Ok,
+            C::Cancelled => Self::Cancelled,
+            C::Unknown => Self::Unknown,
+            C::InvalidArgument => Self::InvalidArgument,
+            C::DeadlineExceeded => Self::DeadlineExceeded,
+            C::NotFound => Self::NotFound,
+            C::AlreadyExists => Self::AlreadyExists,
+            C::PermissionDenied => Self::PermissionDenied,
+            C::ResourceExhausted => Self::ResourceExhausted,
+            C::FailedPrecondition => Self::FailedPrecondition,
+            C::Aborted => Self::Aborted,
+            C::OutOfRange => Self::OutOfRange,
+            C::Unimplemented => Self::Unimplemented,
+            C::Internal => Self::Internal,
+            C::Unavailable => Self::Unavailable,
+            C::DataLoss => Self::DataLoss,
+            C::Unauthenticated => Self::Unauthenticated,
+        }
+    }
+}
+
 impl ClientError {
-    /// The gRPC code, when the error came from a server status.
-    pub fn code(&self) -> Option<tonic::Code> {
+    /// The status code, when the error came from a server status.
+    pub fn code(&self) -> Option<StatusCode> {
         match self {
             ClientError::AlreadyStarted { status, .. }
             | ClientError::NotFound { status, .. }
             | ClientError::UpdateNotFound { status, .. }
             | ClientError::Rpc { status } => Some(status.code()),
-            ClientError::QueryFailed { status, .. } => status.as_ref().map(tonic::Status::code),
+            ClientError::QueryFailed { status, .. } => status.as_ref().map(ServerStatus::code),
             _ => None,
         }
     }
 
     pub(crate) fn rpc(status: tonic::Status) -> Self {
-        Self::Rpc { status }
+        Self::Rpc {
+            status: status.into(),
+        }
+    }
+
+    pub(crate) fn unexpected(what: impl Into<String>) -> Self {
+        Self::UnexpectedResponse { what: what.into() }
     }
 
     /// Maps a status from a call on an existing workflow.
@@ -153,7 +295,7 @@ impl ClientError {
         match status.code() {
             tonic::Code::NotFound => ClientError::NotFound {
                 workflow_id: workflow_id.to_owned(),
-                status,
+                status: status.into(),
             },
             _ => ClientError::rpc(status),
         }
@@ -170,7 +312,7 @@ impl ClientError {
             return ClientError::UpdateNotFound {
                 workflow_id: workflow_id.to_owned(),
                 update_id: update_id.to_owned(),
-                status,
+                status: status.into(),
             };
         }
         Self::on_workflow(workflow_id, status)
@@ -204,6 +346,9 @@ mod tests {
             "{unknown_workflow:?}"
         );
         let other = ClientError::on_update("wf", "u", tonic::Status::unavailable("down"));
-        assert_eq!(other.code(), Some(tonic::Code::Unavailable));
+        assert_eq!(other.code(), Some(StatusCode::Unavailable));
+        // The chain prints each level once.
+        let report = format!("{:?}", anyhow::Error::from(other));
+        assert_eq!(report.matches("down").count(), 1, "{report}");
     }
 }

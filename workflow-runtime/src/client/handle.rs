@@ -40,15 +40,11 @@ pub(crate) fn handler_name<W: WorkflowDefinition, F: 'static>(
 ) -> Result<&'static str, ClientError> {
     W::handlers()
         .name_of(kind, TypeId::of::<F>())
-        .ok_or_else(|| {
-            ClientError::NotAHandler(format!(
-                "`{}` is not a {} handler of workflow `{}`; its {} are: {}",
-                std::any::type_name::<F>(),
-                kind.attribute(),
-                W::NAME,
-                kind.plural(),
-                W::handlers().names(kind)
-            ))
+        .ok_or_else(|| ClientError::NotAHandler {
+            method: std::any::type_name::<F>(),
+            kind: kind.attribute(),
+            workflow: W::NAME,
+            registered: W::handlers().names(kind),
         })
 }
 
@@ -337,7 +333,7 @@ impl UntypedWorkflowHandle {
                         reason: terminated.reason,
                     })
                 }
-                other => Err(ClientError::UnexpectedResponse(format!(
+                other => Err(ClientError::unexpected(format!(
                     "a close event of an unknown kind: {other:?}"
                 ))),
             };
@@ -375,8 +371,12 @@ impl UntypedWorkflowHandle {
     /// [`Replayer::replay`](crate::replay::Replayer::replay).
     pub async fn fetch_history(&self) -> Result<WorkflowHistory, ClientError> {
         let events = self.history().await?;
-        WorkflowHistory::new(self.workflow_id.clone(), events)
-            .map_err(|e| ClientError::UnexpectedResponse(e.to_string()))
+        WorkflowHistory::new(self.workflow_id.clone(), events).map_err(|source| {
+            ClientError::History {
+                workflow_id: self.workflow_id.clone(),
+                source,
+            }
+        })
     }
 
     /// Sends a signal by name with raw payloads.
@@ -428,8 +428,8 @@ impl UntypedWorkflowHandle {
                 tonic::Code::InvalidArgument | tonic::Code::Unknown | tonic::Code::Internal => {
                     ClientError::QueryFailed {
                         query: name.to_owned(),
-                        message: status.message().to_owned(),
-                        status: Some(status),
+                        message: "the server refused it".to_owned(),
+                        status: Some(status.into()),
                     }
                 }
                 _ => ClientError::rpc(status),

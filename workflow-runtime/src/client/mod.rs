@@ -16,7 +16,7 @@ use temporalio_common::protos::temporal::api::{
     },
 };
 
-pub use error::ClientError;
+pub use error::{ClientError, ServerStatus, StatusCode};
 pub use handle::{UntypedWorkflowHandle, WorkflowHandle};
 pub use options::{ClientOptions, StartOptions};
 pub(crate) use time_skipping::AutoTimeSkipping;
@@ -200,7 +200,7 @@ impl Client {
             .map_err(|status| match status.code() {
                 tonic::Code::AlreadyExists => ClientError::AlreadyStarted {
                     workflow_id: options.workflow_id.clone(),
-                    status,
+                    status: status.into(),
                 },
                 _ => ClientError::rpc(status),
             })?
@@ -329,9 +329,7 @@ impl Client {
             }
         }
         let update_response = update_response.ok_or_else(|| {
-            ClientError::UnexpectedResponse(
-                "the update-with-start response has no update result".to_owned(),
-            )
+            ClientError::unexpected("the update-with-start response has no update result")
         })?;
         let update_handle = handle.update_handle_from(update_name, update_response);
         let payloads = update_handle.result_payloads().await?;

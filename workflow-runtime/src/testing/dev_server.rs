@@ -276,7 +276,7 @@ where
         }
         match answers().await {
             Ok(()) => return Ok(()),
-            Err(e) => last_error = Some(e),
+            Err(e) => last_error = Some(Box::new(e)),
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }

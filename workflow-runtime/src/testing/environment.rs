@@ -70,7 +70,7 @@ impl TestEnvironment {
             .map_err(|e| DevServerError::NotReady {
                 address: server.address.clone(),
                 waited: Duration::ZERO,
-                last_error: Some(e),
+                last_error: Some(Box::new(e)),
             })?
             .with_time_skipping(AutoTimeSkipping::default());
         Ok(Self {
@@ -88,7 +88,7 @@ impl TestEnvironment {
             .map_err(|e| DevServerError::NotReady {
                 address: server.address().to_owned(),
                 waited: Duration::ZERO,
-                last_error: Some(e),
+                last_error: Some(Box::new(e)),
             })?;
         Ok(Self {
             client,

@@ -37,7 +37,7 @@ pub enum DevServerError {
         waited: Duration,
         /// The last error seen while waiting.
         #[source]
-        last_error: Option<ClientError>,
+        last_error: Option<Box<ClientError>>,
     },
 }
 
