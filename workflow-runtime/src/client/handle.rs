@@ -11,10 +11,10 @@ use temporalio_common::protos::temporal::api::{
     query::v1::WorkflowQuery,
     update::v1::{Input, Meta, Request, UpdateRef, WaitPolicy},
     workflowservice::v1::{
-        GetWorkflowExecutionHistoryRequest, QueryWorkflowRequest,
-        RequestCancelWorkflowExecutionRequest, SignalWorkflowExecutionRequest,
-        TerminateWorkflowExecutionRequest, UpdateWorkflowExecutionRequest,
-        UpdateWorkflowExecutionResponse,
+        GetWorkflowExecutionHistoryRequest, GetWorkflowExecutionHistoryResponse,
+        QueryWorkflowRequest, RequestCancelWorkflowExecutionRequest,
+        SignalWorkflowExecutionRequest, TerminateWorkflowExecutionRequest,
+        UpdateWorkflowExecutionRequest, UpdateWorkflowExecutionResponse,
     },
 };
 
@@ -269,22 +269,9 @@ impl UntypedWorkflowHandle {
         let mut run_id = self.run_id.clone();
         let mut page_token = Vec::new();
         loop {
-            let request = GetWorkflowExecutionHistoryRequest {
-                namespace: self.client.namespace.clone(),
-                execution: Some(self.execution(run_id.as_deref())),
-                wait_new_event: true,
-                history_event_filter_type: HistoryEventFilterType::CloseEvent as i32,
-                skip_archival: true,
-                next_page_token: page_token.clone(),
-                ..Default::default()
-            };
             let response = self
-                .client
-                .service()
-                .get_workflow_execution_history(tonic::Request::new(request))
-                .await
-                .map_err(|status| ClientError::on_workflow(&self.workflow_id, status))?
-                .into_inner();
+                .history_page(run_id.as_deref(), page_token, Wanted::CloseEvent)
+                .await?;
             let close = response
                 .history
                 .and_then(|h| h.events.into_iter().next())
@@ -294,35 +281,24 @@ impl UntypedWorkflowHandle {
                 page_token = response.next_page_token;
                 continue;
             };
-            page_token.clear();
+            page_token = Vec::new();
+            // Continued as new, or retried: the result is the next run's.
+            if let Some(next) = next_run(&close) {
+                run_id = Some(next);
+                continue;
+            }
             let workflow_id = self.workflow_id.clone();
             return match close {
                 Attributes::WorkflowExecutionCompletedEventAttributes(done) => {
-                    if !done.new_execution_run_id.is_empty() {
-                        run_id = Some(done.new_execution_run_id);
-                        continue;
-                    }
                     Ok(done.result.map(|p| p.payloads).unwrap_or_default())
                 }
                 Attributes::WorkflowExecutionFailedEventAttributes(failed) => {
-                    if !failed.new_execution_run_id.is_empty() {
-                        run_id = Some(failed.new_execution_run_id);
-                        continue;
-                    }
                     Err(ClientError::Failed(WorkflowFailed {
                         failure: received(failed.failure.unwrap_or_default()),
                     }))
                 }
-                Attributes::WorkflowExecutionTimedOutEventAttributes(timed_out) => {
-                    if !timed_out.new_execution_run_id.is_empty() {
-                        run_id = Some(timed_out.new_execution_run_id);
-                        continue;
-                    }
+                Attributes::WorkflowExecutionTimedOutEventAttributes(_) => {
                     Err(ClientError::TimedOut { workflow_id })
-                }
-                Attributes::WorkflowExecutionContinuedAsNewEventAttributes(next) => {
-                    run_id = Some(next.new_execution_run_id);
-                    continue;
                 }
                 Attributes::WorkflowExecutionCanceledEventAttributes(_) => {
                     Err(ClientError::Cancelled { workflow_id })
@@ -340,25 +316,45 @@ impl UntypedWorkflowHandle {
         }
     }
 
+    /// One page of the run's history: every event, or a long poll for the close event.
+    async fn history_page(
+        &self,
+        run_id: Option<&str>,
+        next_page_token: Vec<u8>,
+        wanted: Wanted,
+    ) -> Result<GetWorkflowExecutionHistoryResponse, ClientError> {
+        let close_only = matches!(wanted, Wanted::CloseEvent);
+        let request = GetWorkflowExecutionHistoryRequest {
+            namespace: self.client.namespace.clone(),
+            execution: Some(self.execution(run_id)),
+            next_page_token,
+            wait_new_event: close_only,
+            history_event_filter_type: if close_only {
+                HistoryEventFilterType::CloseEvent as i32
+            } else {
+                HistoryEventFilterType::Unspecified as i32
+            },
+            skip_archival: close_only,
+            ..Default::default()
+        };
+        Ok(self
+            .client
+            .service()
+            .get_workflow_execution_history(tonic::Request::new(request))
+            .await
+            .map_err(|status| ClientError::on_workflow(&self.workflow_id, status))?
+            .into_inner())
+    }
+
     /// The run's full event history, as recorded by the server (for checks in tests, and
     /// for saving histories to replay).
     pub async fn history(&self) -> Result<Vec<HistoryEvent>, ClientError> {
         let mut events = Vec::new();
         let mut page_token = Vec::new();
         loop {
-            let request = GetWorkflowExecutionHistoryRequest {
-                namespace: self.client.namespace.clone(),
-                execution: Some(self.execution(self.run_id.as_deref())),
-                next_page_token: page_token,
-                ..Default::default()
-            };
             let response = self
-                .client
-                .service()
-                .get_workflow_execution_history(tonic::Request::new(request))
-                .await
-                .map_err(ClientError::rpc)?
-                .into_inner();
+                .history_page(self.run_id.as_deref(), page_token, Wanted::AllEvents)
+                .await?;
             events.extend(response.history.map(|h| h.events).unwrap_or_default());
             if response.next_page_token.is_empty() {
                 return Ok(events);
@@ -593,4 +589,28 @@ impl UntypedWorkflowHandle {
             .result_payloads()
             .await
     }
+}
+
+/// Which events a history request asks for.
+#[derive(Clone, Copy)]
+enum Wanted {
+    AllEvents,
+    /// Waits for the close event (a long poll).
+    CloseEvent,
+}
+
+/// The run that carries a closed run's result on: its continuation, or its retry.
+fn next_run(close: &Attributes) -> Option<String> {
+    let next = match close {
+        Attributes::WorkflowExecutionCompletedEventAttributes(done) => &done.new_execution_run_id,
+        Attributes::WorkflowExecutionFailedEventAttributes(failed) => &failed.new_execution_run_id,
+        Attributes::WorkflowExecutionTimedOutEventAttributes(timed_out) => {
+            &timed_out.new_execution_run_id
+        }
+        Attributes::WorkflowExecutionContinuedAsNewEventAttributes(next) => {
+            &next.new_execution_run_id
+        }
+        _ => return None,
+    };
+    (!next.is_empty()).then(|| next.clone())
 }
