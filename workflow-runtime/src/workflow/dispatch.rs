@@ -21,6 +21,7 @@ use crate::{
     executor::Executor,
     now_running,
     payload::{Payload, PayloadError, encode, json_protobuf},
+    workflow::fault::TaskFault,
     workflow::{
         context::WorkflowContext,
         definition::WorkflowDefinition,
@@ -32,12 +33,12 @@ use crate::{
 /// The signal, query and update handlers of one run, with the workflow type erased.
 pub(crate) trait RunHandlers {
     /// Runs a sync signal now or spawns an async one; `Err` fails the workflow task (a panic).
-    fn signal(&self, executor: &mut Executor, signal: SignalWorkflow) -> Result<(), String>;
+    fn signal(&self, executor: &mut Executor, signal: SignalWorkflow) -> Result<(), TaskFault>;
     /// Answers a query from the current state.
     fn query(&self, query: QueryWorkflow) -> workflow_command::Variant;
     /// Validates, accepts and runs an update (a sync one now, an async one as a task); `Err`
     /// fails the workflow task (a panic in a sync handler).
-    fn update(&self, executor: &mut Executor, update: DoUpdate) -> Result<(), String>;
+    fn update(&self, executor: &mut Executor, update: DoUpdate) -> Result<(), TaskFault>;
 }
 
 pub(crate) struct TypedHandlers<W: 'static> {
@@ -191,7 +192,7 @@ impl<W: WorkflowDefinition> TypedHandlers<W> {
 }
 
 impl<W: WorkflowDefinition> RunHandlers for TypedHandlers<W> {
-    fn signal(&self, executor: &mut Executor, signal: SignalWorkflow) -> Result<(), String> {
+    fn signal(&self, executor: &mut Executor, signal: SignalWorkflow) -> Result<(), TaskFault> {
         let name = signal.signal_name.as_str();
         let replaying = self.shared().borrow().replaying;
         let Some(handler) = self.table.find_signal(name) else {
@@ -212,7 +213,10 @@ impl<W: WorkflowDefinition> RunHandlers for TypedHandlers<W> {
                 match outcome {
                     Ok(decoded) => decoded,
                     Err(panic) => {
-                        return Err(panicked(&format!("signal handler `{name}`"), &panic));
+                        return Err(TaskFault::HandlerPanicked {
+                            handler: format!("signal handler `{name}`"),
+                            panic,
+                        });
                     }
                 }
             }
@@ -262,7 +266,7 @@ impl<W: WorkflowDefinition> RunHandlers for TypedHandlers<W> {
         })
     }
 
-    fn update(&self, executor: &mut Executor, update: DoUpdate) -> Result<(), String> {
+    fn update(&self, executor: &mut Executor, update: DoUpdate) -> Result<(), TaskFault> {
         use update_response::Response;
         let name = update.name.as_str();
         let id = update.protocol_instance_id.as_str();
@@ -312,7 +316,10 @@ impl<W: WorkflowDefinition> RunHandlers for TypedHandlers<W> {
                     Ok(Ok(Ok(result))) => Response::Completed(result),
                     Ok(Ok(Err(error))) => Response::Rejected(failure_of(error)),
                     Err(panic) => {
-                        return Err(panicked(&format!("update handler `{name}`"), &panic));
+                        return Err(TaskFault::HandlerPanicked {
+                            handler: format!("update handler `{name}`"),
+                            panic,
+                        });
                     }
                 };
                 self.shared().borrow_mut().state_version += 1;
@@ -386,7 +393,7 @@ impl FailedStart {
 }
 
 impl RunHandlers for FailedStart {
-    fn signal(&self, _executor: &mut Executor, signal: SignalWorkflow) -> Result<(), String> {
+    fn signal(&self, _executor: &mut Executor, signal: SignalWorkflow) -> Result<(), TaskFault> {
         if !self.shared.borrow().replaying {
             tracing::warn!("signal `{}` dropped: {}", signal.signal_name, self.reason);
         }
@@ -401,7 +408,7 @@ impl RunHandlers for FailedStart {
         })
     }
 
-    fn update(&self, _executor: &mut Executor, update: DoUpdate) -> Result<(), String> {
+    fn update(&self, _executor: &mut Executor, update: DoUpdate) -> Result<(), TaskFault> {
         let failure = self.failure(format!("update `{}` rejected", update.name));
         let response = update_response(
             update.protocol_instance_id,

@@ -14,6 +14,7 @@ pub(crate) mod continue_as_new;
 pub(crate) mod definition;
 pub(crate) mod dispatch;
 pub(crate) mod external;
+pub(crate) mod fault;
 pub(crate) mod futures;
 pub(crate) mod handler_fn;
 pub(crate) mod handlers;

@@ -24,6 +24,7 @@ use crate::{
         context::WorkflowContext,
         definition::WorkflowDefinition,
         dispatch::{FailedStart, RunHandlers, TypedHandlers},
+        fault::TaskFault,
         info::{ParentInfo, WorkflowInfo},
         operations::{self as op, Seq},
         shared::{RunShared, WorkflowRng, error_command, fail_command},
@@ -39,7 +40,7 @@ pub(crate) struct RunInstance {
     handlers: Box<dyn RunHandlers>,
     /// Set after a fault: the executor's state is unknown, so every later activation fails
     /// until core evicts the run and replays it.
-    fault: Option<String>,
+    fault: Option<TaskFault>,
 }
 
 /// What a workflow thread needs to start a run, besides the job itself.
@@ -201,7 +202,7 @@ impl RunInstance {
         now_running::running_workflow(&self.label);
         let run_id = activation.run_id.clone();
         if let Some(fault) = &self.fault {
-            return task_failure(&run_id, fault);
+            return task_failure(&run_id, &fault.to_string());
         }
         {
             let mut shared = self.shared.borrow_mut();
@@ -212,20 +213,15 @@ impl RunInstance {
             shared.info.continue_as_new_suggested = activation.continue_as_new_suggested;
         }
         for job in activation.jobs {
-            if let Err(message) = self.apply(job) {
+            if let Err(fault) = self.apply(job) {
                 // A handler that panicked may have left the state half changed: like a panic
                 // in the executor, it fails every activation until core evicts the run.
-                tracing::warn!(run_id = %run_id, "workflow task failed: {message}");
-                self.fault = Some(message.clone());
-                return task_failure(&run_id, &message);
+                return self.fail(&run_id, fault);
             }
         }
         let finished = self.shared.borrow().finished;
         if !finished && let Err(fault) = self.run_until_stalled() {
-            let message = fault.describe();
-            tracing::warn!(run_id = %run_id, "workflow task failed: {message}");
-            self.fault = Some(message.clone());
-            return task_failure(&run_id, &message);
+            return self.fail(&run_id, fault.into());
         }
         let mut shared = self.shared.borrow_mut();
         let commands = std::mem::take(&mut shared.commands);
@@ -280,7 +276,15 @@ impl RunInstance {
         }
     }
 
-    fn apply(&mut self, job: WorkflowActivationJob) -> Result<(), String> {
+    /// Fails this task and every later one of the run (its state is no longer known).
+    fn fail(&mut self, run_id: &str, fault: TaskFault) -> WorkflowActivationCompletion {
+        let message = fault.to_string();
+        tracing::warn!(run_id = %run_id, "workflow task failed: {message}");
+        self.fault = Some(fault);
+        task_failure(run_id, &message)
+    }
+
+    fn apply(&mut self, job: WorkflowActivationJob) -> Result<(), TaskFault> {
         use workflow_activation_job::Variant;
         let Some(variant) = job.variant else {
             return Ok(());
@@ -372,9 +376,9 @@ impl RunInstance {
             }
             Variant::RemoveFromCache(_) => {}
             other => {
-                return Err(format!(
-                    "this version of workflow-runtime cannot handle the activation job {other:?}"
-                ));
+                return Err(TaskFault::UnknownJob {
+                    job: format!("{other:?}"),
+                });
             }
         }
         Ok(())
