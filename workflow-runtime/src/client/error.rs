@@ -55,7 +55,7 @@ pub enum ClientError {
         status: ServerStatus,
     },
     /// No such workflow.
-    #[error("workflow `{workflow_id}` not found")]
+    #[error("workflow `{workflow_id}` not found: {}", status.message())]
     NotFound {
         /// The workflow id.
         workflow_id: String,
@@ -65,7 +65,8 @@ pub enum ClientError {
     },
     /// The workflow exists but knows no update with this id.
     #[error(
-        "workflow `{workflow_id}` has no update with id `{update_id}`; check the id, and that the update was sent to this workflow and run"
+        "workflow `{workflow_id}` has no update with id `{update_id}`: {}; check the id, and that the update was sent to this workflow and run",
+        status.message()
     )]
     UpdateNotFound {
         /// The workflow id.
@@ -106,13 +107,12 @@ pub enum ClientError {
     #[error(transparent)]
     UpdateFailed(#[from] UpdateFailed),
     /// A query failed: no such query, an argument that does not decode, or a panic in the
-    /// handler (the worker's answer is the message), or the server refused it (its status is
-    /// the source).
+    /// handler, or the server refused it.
     #[error("query `{query}` failed: {message}")]
     QueryFailed {
         /// The query's name.
         query: String,
-        /// What the worker said, or that the server refused the query.
+        /// What the worker or the server said.
         message: String,
         /// The server's status, when the server refused the query.
         #[source]
@@ -149,7 +149,7 @@ pub enum ClientError {
         what: String,
     },
     /// Any other server error.
-    #[error("the Temporal server refused the call")]
+    #[error("Temporal server error: {}", status.message())]
     Rpc {
         /// The server's status.
         #[source]
@@ -158,6 +158,7 @@ pub enum ClientError {
 }
 
 /// The status a Temporal server answered a call with: a gRPC code and the server's message.
+/// Its `Display` names the code only; the [`ClientError`] holding it shows the message.
 #[derive(Debug, Clone)]
 pub struct ServerStatus {
     code: StatusCode,
@@ -190,7 +191,8 @@ impl From<tonic::Status> for ServerStatus {
 
 impl std::fmt::Display for ServerStatus {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{:?}: {}", self.code, self.message)
+        // The message is shown by the error that holds this status, once.
+        write!(f, "the server answered with status {:?}", self.code)
     }
 }
 

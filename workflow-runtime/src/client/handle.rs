@@ -424,7 +424,7 @@ impl UntypedWorkflowHandle {
                 tonic::Code::InvalidArgument | tonic::Code::Unknown | tonic::Code::Internal => {
                     ClientError::QueryFailed {
                         query: name.to_owned(),
-                        message: "the server refused it".to_owned(),
+                        message: status.message().to_owned(),
                         status: Some(status.into()),
                     }
                 }
