@@ -26,7 +26,7 @@ use temporalio_common::protos::{
 
 use crate::{
     error::{ExternalWorkflowFailed, Retry, application_failure, failure_type, received},
-    payload::Payload,
+    payload::{Payload, PayloadError},
     workflow::{
         context::WorkflowContext,
         definition::WorkflowDefinition,
@@ -158,18 +158,32 @@ impl FusedFuture for ExternalCancel {
     }
 }
 
-/// The wire name of signal method `F` of workflow `T`, or the error that names its signals.
-pub(crate) fn signal_name<T: WorkflowDefinition, F: 'static>() -> Result<String, String> {
+/// Why a signal to another workflow is refused before it is sent.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum SignalRefusal {
+    /// The method passed is not a signal handler of the target's workflow type.
+    #[error(
+        "`{method}` is not a signal handler of workflow `{workflow}`; its signals are: {registered}"
+    )]
+    NotASignal {
+        method: &'static str,
+        workflow: &'static str,
+        registered: String,
+    },
+    /// The arguments do not encode.
+    #[error("{}", .0.message())]
+    Arguments(#[source] PayloadError),
+}
+
+/// The wire name of signal method `F` of workflow `T`, or the refusal that names its signals.
+pub(crate) fn signal_name<T: WorkflowDefinition, F: 'static>() -> Result<String, SignalRefusal> {
     T::handlers()
         .name_of(HandlerKind::Signal, TypeId::of::<F>())
         .map(str::to_owned)
-        .ok_or_else(|| {
-            format!(
-                "`{}` is not a signal handler of workflow `{}`; its signals are: {}",
-                std::any::type_name::<F>(),
-                T::NAME,
-                T::handlers().names(HandlerKind::Signal)
-            )
+        .ok_or_else(|| SignalRefusal::NotASignal {
+            method: std::any::type_name::<F>(),
+            workflow: T::NAME,
+            registered: T::handlers().names(HandlerKind::Signal),
         })
 }
 
@@ -182,14 +196,14 @@ pub(crate) enum SignalTarget {
 fn local_failure(
     workflow_id: &str,
     operation: &'static str,
-    message: String,
+    refusal: &SignalRefusal,
 ) -> ExternalWorkflowFailed {
     ExternalWorkflowFailed {
         workflow_id: workflow_id.to_owned(),
         operation,
         failure: Box::new(application_failure(
             failure_type::PAYLOAD_ERROR,
-            &message,
+            &refusal.to_string(),
             Retry::NonRetryable,
             None,
         ))
@@ -213,11 +227,7 @@ fn outcome(
 }
 
 /// A signal not yet sent: where it goes, its name and its arguments (or why they are wrong).
-type SignalRequest = (
-    SignalTarget,
-    Result<String, String>,
-    Result<Vec<Payload>, String>,
-);
+type SignalRequest = (SignalTarget, Result<(String, Vec<Payload>), SignalRefusal>);
 
 /// A signal to another workflow; resolves once the server delivered it. Dropping it before
 /// then cancels the signal.
@@ -242,13 +252,12 @@ impl ExternalSignal {
         shared: Rc<RefCell<RunShared>>,
         workflow_id: String,
         target: SignalTarget,
-        name: Result<String, String>,
-        arguments: Result<Vec<Payload>, String>,
+        signal: Result<(String, Vec<Payload>), SignalRefusal>,
     ) -> Self {
         Self {
             shared,
             workflow_id,
-            request: Some((target, name, arguments)),
+            request: Some((target, signal)),
             sent: None,
         }
     }
@@ -274,8 +283,10 @@ impl ExternalSignal {
             shared,
             workflow_id,
             target,
-            signal_name::<T, F>(),
-            F::Args::encode(input).map_err(|e| e.message().to_owned()),
+            signal_name::<T, F>().and_then(|name| {
+                let arguments = F::Args::encode(input).map_err(SignalRefusal::Arguments)?;
+                Ok((name, arguments))
+            }),
         )
     }
 
@@ -290,15 +301,10 @@ impl ExternalSignal {
         let payloads = arguments
             .iter()
             .map(crate::payload::encode)
-            .collect::<Result<Vec<_>, crate::payload::PayloadError>>()
-            .map_err(|e| e.message().to_owned());
-        Self::new(
-            shared,
-            workflow_id,
-            target,
-            Ok(signal_name.to_owned()),
-            payloads,
-        )
+            .collect::<Result<Vec<_>, PayloadError>>()
+            .map(|payloads| (signal_name.to_owned(), payloads))
+            .map_err(SignalRefusal::Arguments);
+        Self::new(shared, workflow_id, target, payloads)
     }
 }
 
@@ -306,11 +312,11 @@ impl Future for ExternalSignal {
     type Output = Result<(), ExternalWorkflowFailed>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        if let Some((target, name, arguments)) = self.request.take() {
-            let (name, arguments) = match (name, arguments) {
-                (Ok(name), Ok(arguments)) => (name, arguments),
-                (Err(message), _) | (_, Err(message)) => {
-                    return Poll::Ready(Err(local_failure(&self.workflow_id, SIGNAL, message)));
+        if let Some((target, signal)) = self.request.take() {
+            let (name, arguments) = match signal {
+                Ok(signal) => signal,
+                Err(refusal) => {
+                    return Poll::Ready(Err(local_failure(&self.workflow_id, SIGNAL, &refusal)));
                 }
             };
             let slot = new_slot();
