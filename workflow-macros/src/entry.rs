@@ -106,16 +106,23 @@ pub(crate) fn activity(args: TokenStream, item: TokenStream) -> TokenStream {
     };
     let cx = Ctxt::new();
     let args = args::parse_args(&cx, ACTIVITY, args, &[NAME, CRATE]);
-    let expanded = parse::activity(&cx, &item_fn.vis, &item_fn.sig, None, &args).map(|model| {
-        let function =
-            expand::activity::rewrite_fn(&model, &item_fn.attrs, &item_fn.sig, &item_fn.block);
-        let definition = expand::activity::definition(&model);
-        quote!(#function #definition)
-    });
-    match (cx.check(), expanded) {
-        (Ok(()), Some(expanded)) => expanded,
-        (Err(error), _) => with_errors(quote!(#item_fn), error),
-        (Ok(()), None) => quote!(#item_fn),
+    let model = parse::activity(&cx, &item_fn.vis, &item_fn.sig, None, &args);
+    if item_fn.sig.receiver().is_some() {
+        // A method outside an `#[activities]` impl (reported): its impl block can hold no
+        // definitions, so the method stays as written.
+        return match cx.check() {
+            Ok(()) => quote!(#item_fn),
+            Err(error) => with_errors(quote!(#item_fn), error),
+        };
+    }
+    let function =
+        expand::activity::rewrite_fn(&model, &item_fn.attrs, &item_fn.sig, &item_fn.block);
+    // Emitted even with errors, so code that registers or calls the activity adds none.
+    let definition = expand::activity::definition(&model);
+    let expanded = quote!(#function #definition);
+    match cx.check() {
+        Ok(()) => expanded,
+        Err(error) => with_errors(expanded, error),
     }
 }
 
@@ -130,7 +137,10 @@ pub(crate) fn activities(args: TokenStream, item: TokenStream) -> TokenStream {
     };
     let cx = Ctxt::new();
     let args = args::parse_args(&cx, ACTIVITIES, args, &[CRATE]);
-    if !item_impl.generics.params.is_empty() {
+    // A generic impl's types name parameters that the definitions cannot see: its methods
+    // stay plain methods, and nothing else is emitted.
+    let generic = !item_impl.generics.params.is_empty();
+    if generic {
         cx.error_spanned_by(
             &item_impl.generics,
             "an #[activities] impl cannot be generic",
@@ -162,43 +172,49 @@ pub(crate) fn activities(args: TokenStream, item: TokenStream) -> TokenStream {
         method_args.krate = args.krate.clone();
         let mut attrs = method.attrs.clone();
         parse::strip_attr(&mut attrs, ACTIVITY);
-        match parse::activity(
+        let model = parse::activity(
             &cx,
             &method.vis,
             &method.sig,
             Some(&item_impl.self_ty),
             &method_args,
-        ) {
-            Some(model) => {
-                items.push(expand::activity::rewrite_fn(
-                    &model,
-                    &attrs,
-                    &method.sig,
-                    &method.block,
-                ));
-                definitions.push(expand::activity::definition(&model));
-                models.push(model);
-            }
-            None => {
-                let mut plain = method.clone();
-                plain.attrs = attrs;
-                items.push(quote!(#plain));
-            }
+        );
+        if generic {
+            let mut plain = method.clone();
+            plain.attrs = attrs;
+            items.push(quote!(#plain));
+            continue;
         }
+        items.push(expand::activity::rewrite_fn(
+            &model,
+            &attrs,
+            &method.sig,
+            &method.block,
+        ));
+        definitions.push(expand::activity::definition(&model));
+        models.push(model);
     }
     check::activities(&cx, &item_impl);
-    let group = expand::activity::group(&args.krate(), &item_impl.self_ty, &models);
+    let group = if generic {
+        TokenStream::new()
+    } else {
+        expand::activity::group(&args.krate(), &item_impl.self_ty, &models)
+    };
     let attrs = &item_impl.attrs;
     let self_ty = &item_impl.self_ty;
+    let (impl_generics, _, where_clause) = item_impl.generics.split_for_impl();
     let rebuilt = quote! {
         #(#attrs)*
-        impl #self_ty {
+        impl #impl_generics #self_ty #where_clause {
             #(#items)*
         }
     };
+    // The definitions and the group are emitted even with errors, so code that registers the
+    // struct or calls its activities adds none of its own.
+    let expanded = quote!(#rebuilt #(#definitions)* #group);
     match cx.check() {
-        Ok(()) => quote!(#rebuilt #(#definitions)* #group),
-        Err(error) => with_errors(rebuilt, error),
+        Ok(()) => expanded,
+        Err(error) => with_errors(expanded, error),
     }
 }
 
@@ -219,4 +235,75 @@ pub(crate) fn misplaced(
 /// The runtime's path for attributes that take no `crate` argument.
 fn runtime() -> syn::Path {
     syn::parse_quote!(::workflow_runtime)
+}
+
+#[cfg(test)]
+mod tests {
+    use quote::quote;
+
+    /// The expansion as text, with the number of `compile_error!`s in it.
+    fn expanded(output: proc_macro2::TokenStream) -> (String, usize) {
+        let text = output.to_string();
+        let errors = text.matches("compile_error").count();
+        (text, errors)
+    }
+
+    #[test]
+    fn an_activity_with_errors_keeps_its_definition() {
+        let (text, errors) = expanded(super::activity(
+            quote!(),
+            quote!(
+                async fn greet(_ctx: ActivityContext, name: String) -> String {
+                    name
+                }
+            ),
+        ));
+        assert_eq!(errors, 1, "{text}");
+        assert!(
+            text.contains("ActivityDefinition for __activity_greet"),
+            "{text}"
+        );
+        assert!(text.contains("FreeActivity for __activity_greet"), "{text}");
+        assert!(text.contains("type Input = String"), "{text}");
+        assert!(text.contains("type Output = ()"), "{text}");
+    }
+
+    #[test]
+    fn an_activities_impl_with_errors_keeps_its_group() {
+        let (text, errors) = expanded(super::activities(
+            quote!(),
+            quote!(
+                impl Payments {
+                    #[activity]
+                    fn charge(&self, _ctx: ActivityContext, cents: u64) -> Result<u64, ActivityError> {
+                        Ok(cents)
+                    }
+                }
+            ),
+        ));
+        assert_eq!(errors, 1, "{text}");
+        assert!(
+            text.contains("MethodActivity for __activity_Payments_charge"),
+            "{text}"
+        );
+        assert!(text.contains("ActivityGroup for Payments"), "{text}");
+        assert!(text.contains("type Output = u64"), "{text}");
+    }
+
+    #[test]
+    fn a_workflow_without_run_keeps_its_definition() {
+        let (text, errors) = expanded(super::workflow(
+            quote!(),
+            quote!(
+                impl NoRun {
+                    async fn start(_ctx: WorkflowContext<Self>) -> WorkflowResult<()> {
+                        Ok(())
+                    }
+                }
+            ),
+        ));
+        assert_eq!(errors, 1, "{text}");
+        assert!(text.contains("WorkflowDefinition for NoRun"), "{text}");
+        assert!(text.contains("unreachable"), "{text}");
+    }
 }
