@@ -29,7 +29,7 @@ pub(crate) fn check(cx: &Ctxt, item_impl: &syn::ItemImpl) -> Vec<Warning> {
     if let syn::Type::Path(ty) = &*item_impl.self_ty
         && let Some(name) = ty.path.segments.last()
     {
-        scope.collect_file(&name.ident.to_string());
+        scope.collect_file(&name.ident.to_string(), item_impl.impl_token.span);
     }
     check_impl(cx, scope, item_impl)
 }
@@ -49,7 +49,7 @@ fn check_impl(cx: &Ctxt, mut scope: scope::Scope, item_impl: &syn::ItemImpl) -> 
 /// Checks a free function marked `#[deterministic]`.
 pub(crate) fn check_fn(cx: &Ctxt, item: &syn::ItemFn) -> Vec<Warning> {
     let mut scope = scope::Scope::default();
-    scope.collect_file(&item.sig.ident.to_string());
+    scope.collect_file(&item.sig.ident.to_string(), item.sig.fn_token.span);
     check_fn_in(cx, scope, item)
 }
 
