@@ -10,7 +10,7 @@ use crate::{
     determinism, expand,
     model::HandlerKind,
     parse::{self, args},
-    symbol::{ACTIVITIES, ACTIVITY, CRATE, INIT, NAME, RUN, Symbol, WORKFLOW},
+    symbol::{ACTIVITIES, ACTIVITY, CRATE, DETERMINISTIC, INIT, NAME, RUN, Symbol, WORKFLOW},
 };
 
 pub(crate) fn workflow(args: TokenStream, item: TokenStream) -> TokenStream {
@@ -31,6 +31,7 @@ pub(crate) fn workflow(args: TokenStream, item: TokenStream) -> TokenStream {
         check::workflow(&cx, &mut model);
         expand::workflow::definition(&model)
     };
+    let version = expand::version_check(&args.krate());
     let warnings = determinism::emit_warnings(&determinism::check(&cx, &item_impl));
     for impl_item in &mut item_impl.items {
         if let syn::ImplItem::Fn(method) = impl_item {
@@ -45,30 +46,33 @@ pub(crate) fn workflow(args: TokenStream, item: TokenStream) -> TokenStream {
     // The definition is emitted even with errors (it holds only the parts that parsed), so
     // code that registers or starts the workflow does not add errors of its own.
     match cx.check() {
-        Ok(()) => quote!(#item_impl #definition #warnings),
-        Err(error) => with_errors(quote!(#item_impl #definition #warnings), error),
+        Ok(()) => quote!(#item_impl #definition #version #warnings),
+        Err(error) => with_errors(quote!(#item_impl #definition #version #warnings), error),
     }
 }
 
-/// `#[deterministic]` on a helper function or impl that workflow code calls: the same
-/// determinism check as workflow bodies.
+/// `#[deterministic]` on a helper function, impl or inline module that workflow code calls: the
+/// same determinism check as workflow bodies. Takes `crate = path` as the other macros do.
 pub(crate) fn deterministic(args: TokenStream, item: TokenStream) -> TokenStream {
     let cx = Ctxt::new();
-    if !args.is_empty() {
-        cx.error_spanned_by(&args, "#[deterministic] takes no arguments");
-    }
+    let krate = args::parse_args(&cx, DETERMINISTIC, args, &[CRATE]).krate();
+    // Beside the item, where an item may stand: not after a method, whose impl holds no `const _`.
+    let mut version = expand::version_check(&krate);
     let (output, warnings) = if let Ok(mut item_fn) = syn::parse2::<syn::ItemFn>(item.clone()) {
         let warnings = determinism::check_fn(&cx, &item_fn);
-        determinism::probe_body(&runtime(), &mut item_fn.attrs, &mut item_fn.block);
+        determinism::probe_body(&krate, &mut item_fn.attrs, &mut item_fn.block);
+        if item_fn.sig.receiver().is_some() {
+            version = TokenStream::new();
+        }
         (quote!(#item_fn), warnings)
     } else if let Ok(mut item_impl) = syn::parse2::<syn::ItemImpl>(item.clone()) {
         let warnings = determinism::check(&cx, &item_impl);
-        determinism::probe_impl(&runtime(), &mut item_impl);
+        determinism::probe_impl(&krate, &mut item_impl);
         (quote!(#item_impl), warnings)
     } else if let Ok(mut item_mod) = syn::parse2::<syn::ItemMod>(item.clone()) {
         match &mut item_mod.content {
             Some((_, items)) => {
-                let warnings = determinism::check_and_probe_module(&cx, &runtime(), items);
+                let warnings = determinism::check_and_probe_module(&cx, &krate, items);
                 (quote!(#item_mod), warnings)
             }
             None => {
@@ -84,12 +88,13 @@ pub(crate) fn deterministic(args: TokenStream, item: TokenStream) -> TokenStream
             &item,
             "#[deterministic] goes on a function, an impl block or an inline module",
         );
+        version = TokenStream::new();
         (item, Vec::new())
     };
     let warnings = determinism::emit_warnings(&warnings);
     match cx.check() {
-        Ok(()) => quote!(#output #warnings),
-        Err(error) => with_errors(quote!(#output #warnings), error),
+        Ok(()) => quote!(#output #version #warnings),
+        Err(error) => with_errors(quote!(#output #version #warnings), error),
     }
 }
 
@@ -119,7 +124,8 @@ pub(crate) fn activity(args: TokenStream, item: TokenStream) -> TokenStream {
         expand::activity::rewrite_fn(&model, &item_fn.attrs, &item_fn.sig, &item_fn.block);
     // Emitted even with errors, so code that registers or calls the activity adds none.
     let definition = expand::activity::definition(&model);
-    let expanded = quote!(#function #definition);
+    let version = expand::version_check(&model.krate);
+    let expanded = quote!(#function #definition #version);
     match cx.check() {
         Ok(()) => expanded,
         Err(error) => with_errors(expanded, error),
@@ -198,7 +204,9 @@ pub(crate) fn activities(args: TokenStream, item: TokenStream) -> TokenStream {
     let group = if generic {
         TokenStream::new()
     } else {
-        expand::activity::group(&args.krate(), &item_impl.self_ty, &models)
+        let group = expand::activity::group(&args.krate(), &item_impl.self_ty, &models);
+        let version = expand::version_check(&args.krate());
+        quote!(#group #version)
     };
     let attrs = &item_impl.attrs;
     let self_ty = &item_impl.self_ty;
@@ -230,11 +238,6 @@ pub(crate) fn misplaced(
         format!("#[{attribute}] must be inside {home}"),
     );
     with_errors(item, error)
-}
-
-/// The runtime's path for attributes that take no `crate` argument.
-fn runtime() -> syn::Path {
-    syn::parse_quote!(::workflow_runtime)
 }
 
 #[cfg(test)]
@@ -305,5 +308,66 @@ mod tests {
         assert_eq!(errors, 1, "{text}");
         assert!(text.contains("WorkflowDefinition for NoRun"), "{text}");
         assert!(text.contains("unreachable"), "{text}");
+    }
+
+    #[test]
+    fn deterministic_takes_a_crate_path() {
+        let (text, errors) = expanded(super::deterministic(
+            quote!(crate = ::wr),
+            quote!(
+                fn first(map: &BTreeMap<u32, u32>) -> Option<&u32> {
+                    map.keys().next()
+                }
+            ),
+        ));
+        assert_eq!(errors, 0, "{text}");
+        assert!(text.contains(":: wr :: __private :: OrderProbe"), "{text}");
+        assert!(text.contains(":: wr :: __private :: VERSION"), "{text}");
+        assert!(!text.contains("workflow_runtime"), "{text}");
+        let (text, errors) = expanded(super::deterministic(
+            quote!(crat = ::wr),
+            quote!(
+                fn f() {}
+            ),
+        ));
+        assert_eq!(errors, 1, "{text}");
+        assert!(text.contains("did you mean `crate`"), "{text}");
+    }
+
+    #[test]
+    fn every_expansion_checks_the_runtime_s_version() {
+        let version = format!(
+            "const _ : :: workflow_runtime :: __private :: Version < {} , {} > = :: workflow_runtime :: __private :: VERSION ;",
+            env!("CARGO_PKG_VERSION_MAJOR"),
+            env!("CARGO_PKG_VERSION_MINOR")
+        );
+        let outputs = [
+            super::workflow(
+                quote!(),
+                quote!(impl W { #[run] async fn run(ctx: WorkflowContext<Self>) -> WorkflowResult<()> { Ok(()) } }),
+            ),
+            super::activity(
+                quote!(),
+                quote!(
+                    async fn a(ctx: ActivityContext) -> Result<(), ActivityError> {
+                        Ok(())
+                    }
+                ),
+            ),
+            super::activities(
+                quote!(),
+                quote!(impl S { #[activity] async fn a(&self, ctx: ActivityContext) -> Result<(), ActivityError> { Ok(()) } }),
+            ),
+            super::deterministic(
+                quote!(),
+                quote!(
+                    mod m {}
+                ),
+            ),
+        ];
+        for output in outputs {
+            let (text, _) = expanded(output);
+            assert_eq!(text.matches(&version).count(), 1, "{text}");
+        }
     }
 }

@@ -209,6 +209,8 @@ pub fn activities(args: TokenStream, item: TokenStream) -> TokenStream {
 
 /// Applies the workflow determinism check to a helper function or impl block that workflow code
 /// calls: the same compile errors and warnings as inside a `#[workflow]` impl.
+/// `#[deterministic(crate = path)]` names the runtime for crates that re-export it, as for the
+/// other macros.
 ///
 /// ```
 /// use workflow_runtime::prelude::*;
