@@ -9,6 +9,8 @@ mod entry;
 mod expand;
 mod model;
 mod parse;
+#[cfg(test)]
+mod snapshots;
 mod symbol;
 
 use proc_macro::TokenStream;
