@@ -5,7 +5,11 @@
 //! `catalog` says what is refused and why; `scope` and `matcher` decide which rule a path
 //! names; `visitor` walks the code (with `bindings` for the types of locals and `tokens` for
 //! macro bodies); `allow` handles `#[allow_nondeterminism]`; `emit` turns findings into
-//! errors and warnings.
+//! errors and warnings; `probe` routes iteration and global reads through the runtime's probes.
+//!
+//! In this crate a *probe* is one thing only: a type-aware check by autoref that generated
+//! code wraps around a value (`OrderProbe`, `GlobalProbe` in the runtime), which hands the value
+//! back unchanged or fails to compile. Nothing else is called a probe.
 
 mod allow;
 mod bindings;
