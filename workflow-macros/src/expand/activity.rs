@@ -44,13 +44,14 @@ pub(crate) fn rewrite_fn(
     if !activity.valid {
         // The signature has errors, already reported. The body is still type-checked, against
         // the return type as written, inside a closure that is never called; the function
-        // keeps the type that registration and `ctx.activity(..)` expect.
+        // keeps the type that registration and `ctx.activity(..)` expect, with a future that
+        // never runs (the program does not compile).
         return quote! {
             #(#attrs)*
             #vis #sig {
                 #[allow(unused_variables, unreachable_code)]
                 let _ = async move || -> #ret #block;
-                #p::Activity::new(async { ::core::unreachable!() })
+                #p::Activity::new(::core::future::pending())
             }
         };
     }
