@@ -40,4 +40,6 @@ fn register(client: &Client) {
         .activities(Payments { fee: 1 });
 }
 
-fn main() {}
+fn main() {
+    let _ = register;
+}
