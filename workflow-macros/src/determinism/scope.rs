@@ -266,15 +266,17 @@ impl FileScope {
     /// The scope of the module that holds the item named `name` whose first token is `at`:
     /// the innermost module whose braces hold `at`, when it declares such an item. Otherwise
     /// (no position, as for tokens from another macro, or a file that changed since the
-    /// compiler read it) the first module that declares the name, and else the top level.
+    /// compiler read it) the first module that declares the name; else the innermost module
+    /// that holds `at` (an item inside a function body), and else the top level.
     fn module_of(&self, name: &str, at: LineColumn) -> Option<&Scope> {
         let declares = |module: &&ModuleScope| module.declares.contains(name);
         let by_position = (at.line > 0)
             .then(|| self.modules.iter().rfind(|module| module.holds(at)))
-            .flatten()
-            .filter(declares);
+            .flatten();
         let module = by_position
+            .filter(declares)
             .or_else(|| self.modules.iter().find(declares))
+            .or(by_position)
             .or(self.modules.first())?;
         Some(&module.scope)
     }
