@@ -18,8 +18,11 @@ use crate::{
     symbol::{ACTIVITIES, ACTIVITY, DETERMINISTIC, WORKFLOW},
 };
 
+/// An entry point: attribute arguments and item in, expansion out.
+type Expand = fn(TokenStream, TokenStream) -> TokenStream;
+
 /// The attribute macros that go on an item, with the entry point that expands each.
-const MACROS: [(Symbol, fn(TokenStream, TokenStream) -> TokenStream); 4] = [
+const MACROS: [(Symbol, Expand); 4] = [
     (WORKFLOW, entry::workflow),
     (ACTIVITY, entry::activity),
     (ACTIVITIES, entry::activities),
