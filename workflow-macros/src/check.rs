@@ -70,6 +70,10 @@ fn check_init_arguments(cx: &Ctxt, workflow: &mut Workflow<'_>) {
     let (Some(run), InitialState::Init(init)) = (&workflow.run, &workflow.state) else {
         return;
     };
+    // A `#[run]` method with errors of its own says nothing reliable about its arguments.
+    if !run.valid {
+        return;
+    }
     if init.inputs.len() == run.inputs.len() {
         return;
     }

@@ -10,7 +10,7 @@ use crate::{
     determinism, expand,
     model::HandlerKind,
     parse::{self, args},
-    symbol::{ACTIVITIES, ACTIVITY, CRATE, INIT, NAME, RUN, Symbol, WORKFLOW},
+    symbol::{ACTIVITIES, ACTIVITY, CRATE, DETERMINISTIC, INIT, NAME, RUN, Symbol, WORKFLOW},
 };
 
 pub(crate) fn workflow(args: TokenStream, item: TokenStream) -> TokenStream {
@@ -31,6 +31,7 @@ pub(crate) fn workflow(args: TokenStream, item: TokenStream) -> TokenStream {
         check::workflow(&cx, &mut model);
         expand::workflow::definition(&model)
     };
+    let version = expand::version_check(&args.krate());
     let warnings = determinism::emit_warnings(&determinism::check(&cx, &item_impl));
     for impl_item in &mut item_impl.items {
         if let syn::ImplItem::Fn(method) = impl_item {
@@ -45,30 +46,33 @@ pub(crate) fn workflow(args: TokenStream, item: TokenStream) -> TokenStream {
     // The definition is emitted even with errors (it holds only the parts that parsed), so
     // code that registers or starts the workflow does not add errors of its own.
     match cx.check() {
-        Ok(()) => quote!(#item_impl #definition #warnings),
-        Err(error) => with_errors(quote!(#item_impl #definition #warnings), error),
+        Ok(()) => quote!(#item_impl #definition #version #warnings),
+        Err(error) => with_errors(quote!(#item_impl #definition #version #warnings), error),
     }
 }
 
-/// `#[deterministic]` on a helper function or impl that workflow code calls: the same
-/// determinism check as workflow bodies.
+/// `#[deterministic]` on a helper function, impl or inline module that workflow code calls: the
+/// same determinism check as workflow bodies. Takes `crate = path` as the other macros do.
 pub(crate) fn deterministic(args: TokenStream, item: TokenStream) -> TokenStream {
     let cx = Ctxt::new();
-    if !args.is_empty() {
-        cx.error_spanned_by(&args, "#[deterministic] takes no arguments");
-    }
+    let krate = args::parse_args(&cx, DETERMINISTIC, args, &[CRATE]).krate();
+    // Beside the item, where an item may stand: not after a method, whose impl holds no `const _`.
+    let mut version = expand::version_check(&krate);
     let (output, warnings) = if let Ok(mut item_fn) = syn::parse2::<syn::ItemFn>(item.clone()) {
         let warnings = determinism::check_fn(&cx, &item_fn);
-        determinism::probe_body(&runtime(), &mut item_fn.attrs, &mut item_fn.block);
+        determinism::probe_body(&krate, &mut item_fn.attrs, &mut item_fn.block);
+        if item_fn.sig.receiver().is_some() {
+            version = TokenStream::new();
+        }
         (quote!(#item_fn), warnings)
     } else if let Ok(mut item_impl) = syn::parse2::<syn::ItemImpl>(item.clone()) {
         let warnings = determinism::check(&cx, &item_impl);
-        determinism::probe_impl(&runtime(), &mut item_impl);
+        determinism::probe_impl(&krate, &mut item_impl);
         (quote!(#item_impl), warnings)
     } else if let Ok(mut item_mod) = syn::parse2::<syn::ItemMod>(item.clone()) {
         match &mut item_mod.content {
             Some((_, items)) => {
-                let warnings = determinism::check_and_probe_module(&cx, &runtime(), items);
+                let warnings = determinism::check_and_probe_module(&cx, &krate, items);
                 (quote!(#item_mod), warnings)
             }
             None => {
@@ -84,12 +88,13 @@ pub(crate) fn deterministic(args: TokenStream, item: TokenStream) -> TokenStream
             &item,
             "#[deterministic] goes on a function, an impl block or an inline module",
         );
+        version = TokenStream::new();
         (item, Vec::new())
     };
     let warnings = determinism::emit_warnings(&warnings);
     match cx.check() {
-        Ok(()) => quote!(#output #warnings),
-        Err(error) => with_errors(quote!(#output #warnings), error),
+        Ok(()) => quote!(#output #version #warnings),
+        Err(error) => with_errors(quote!(#output #version #warnings), error),
     }
 }
 
@@ -106,16 +111,24 @@ pub(crate) fn activity(args: TokenStream, item: TokenStream) -> TokenStream {
     };
     let cx = Ctxt::new();
     let args = args::parse_args(&cx, ACTIVITY, args, &[NAME, CRATE]);
-    let expanded = parse::activity(&cx, &item_fn.vis, &item_fn.sig, None, &args).map(|model| {
-        let function =
-            expand::activity::rewrite_fn(&model, &item_fn.attrs, &item_fn.sig, &item_fn.block);
-        let definition = expand::activity::definition(&model);
-        quote!(#function #definition)
-    });
-    match (cx.check(), expanded) {
-        (Ok(()), Some(expanded)) => expanded,
-        (Err(error), _) => with_errors(quote!(#item_fn), error),
-        (Ok(()), None) => quote!(#item_fn),
+    let model = parse::activity(&cx, &item_fn.vis, &item_fn.sig, None, &args);
+    if item_fn.sig.receiver().is_some() {
+        // A method outside an `#[activities]` impl (reported): its impl block can hold no
+        // definitions, so the method stays as written.
+        return match cx.check() {
+            Ok(()) => quote!(#item_fn),
+            Err(error) => with_errors(quote!(#item_fn), error),
+        };
+    }
+    let function =
+        expand::activity::rewrite_fn(&model, &item_fn.attrs, &item_fn.sig, &item_fn.block);
+    // Emitted even with errors, so code that registers or calls the activity adds none.
+    let definition = expand::activity::definition(&model);
+    let version = expand::version_check(&model.krate);
+    let expanded = quote!(#function #definition #version);
+    match cx.check() {
+        Ok(()) => expanded,
+        Err(error) => with_errors(expanded, error),
     }
 }
 
@@ -130,7 +143,10 @@ pub(crate) fn activities(args: TokenStream, item: TokenStream) -> TokenStream {
     };
     let cx = Ctxt::new();
     let args = args::parse_args(&cx, ACTIVITIES, args, &[CRATE]);
-    if !item_impl.generics.params.is_empty() {
+    // A generic impl's types name parameters that the definitions cannot see: its methods
+    // stay plain methods, and nothing else is emitted.
+    let generic = !item_impl.generics.params.is_empty();
+    if generic {
         cx.error_spanned_by(
             &item_impl.generics,
             "an #[activities] impl cannot be generic",
@@ -162,43 +178,51 @@ pub(crate) fn activities(args: TokenStream, item: TokenStream) -> TokenStream {
         method_args.krate = args.krate.clone();
         let mut attrs = method.attrs.clone();
         parse::strip_attr(&mut attrs, ACTIVITY);
-        match parse::activity(
+        let model = parse::activity(
             &cx,
             &method.vis,
             &method.sig,
             Some(&item_impl.self_ty),
             &method_args,
-        ) {
-            Some(model) => {
-                items.push(expand::activity::rewrite_fn(
-                    &model,
-                    &attrs,
-                    &method.sig,
-                    &method.block,
-                ));
-                definitions.push(expand::activity::definition(&model));
-                models.push(model);
-            }
-            None => {
-                let mut plain = method.clone();
-                plain.attrs = attrs;
-                items.push(quote!(#plain));
-            }
+        );
+        if generic {
+            let mut plain = method.clone();
+            plain.attrs = attrs;
+            items.push(quote!(#plain));
+            continue;
         }
+        items.push(expand::activity::rewrite_fn(
+            &model,
+            &attrs,
+            &method.sig,
+            &method.block,
+        ));
+        definitions.push(expand::activity::definition(&model));
+        models.push(model);
     }
     check::activities(&cx, &item_impl);
-    let group = expand::activity::group(&args.krate(), &item_impl.self_ty, &models);
+    let group = if generic {
+        TokenStream::new()
+    } else {
+        let group = expand::activity::group(&args.krate(), &item_impl.self_ty, &models);
+        let version = expand::version_check(&args.krate());
+        quote!(#group #version)
+    };
     let attrs = &item_impl.attrs;
     let self_ty = &item_impl.self_ty;
+    let (impl_generics, _, where_clause) = item_impl.generics.split_for_impl();
     let rebuilt = quote! {
         #(#attrs)*
-        impl #self_ty {
+        impl #impl_generics #self_ty #where_clause {
             #(#items)*
         }
     };
+    // The definitions and the group are emitted even with errors, so code that registers the
+    // struct or calls its activities adds none of its own.
+    let expanded = quote!(#rebuilt #(#definitions)* #group);
     match cx.check() {
-        Ok(()) => quote!(#rebuilt #(#definitions)* #group),
-        Err(error) => with_errors(rebuilt, error),
+        Ok(()) => expanded,
+        Err(error) => with_errors(expanded, error),
     }
 }
 
@@ -216,7 +240,134 @@ pub(crate) fn misplaced(
     with_errors(item, error)
 }
 
-/// The runtime's path for attributes that take no `crate` argument.
-fn runtime() -> syn::Path {
-    syn::parse_quote!(::workflow_runtime)
+#[cfg(test)]
+mod tests {
+    use quote::quote;
+
+    /// The expansion as text, with the number of `compile_error!`s in it.
+    fn expanded(output: proc_macro2::TokenStream) -> (String, usize) {
+        let text = output.to_string();
+        let errors = text.matches("compile_error").count();
+        (text, errors)
+    }
+
+    #[test]
+    fn an_activity_with_errors_keeps_its_definition() {
+        let (text, errors) = expanded(super::activity(
+            quote!(),
+            quote!(
+                async fn greet(_ctx: ActivityContext, name: String) -> String {
+                    name
+                }
+            ),
+        ));
+        assert_eq!(errors, 1, "{text}");
+        assert!(
+            text.contains("ActivityDefinition for __activity_greet"),
+            "{text}"
+        );
+        assert!(text.contains("FreeActivity for __activity_greet"), "{text}");
+        assert!(text.contains("type Input = String"), "{text}");
+        assert!(text.contains("type Output = ()"), "{text}");
+    }
+
+    #[test]
+    fn an_activities_impl_with_errors_keeps_its_group() {
+        let (text, errors) = expanded(super::activities(
+            quote!(),
+            quote!(
+                impl Payments {
+                    #[activity]
+                    fn charge(&self, _ctx: ActivityContext, cents: u64) -> Result<u64, ActivityError> {
+                        Ok(cents)
+                    }
+                }
+            ),
+        ));
+        assert_eq!(errors, 1, "{text}");
+        assert!(
+            text.contains("MethodActivity for __activity_Payments_charge"),
+            "{text}"
+        );
+        assert!(text.contains("ActivityGroup for Payments"), "{text}");
+        assert!(text.contains("type Output = u64"), "{text}");
+    }
+
+    #[test]
+    fn a_workflow_without_run_keeps_its_definition() {
+        let (text, errors) = expanded(super::workflow(
+            quote!(),
+            quote!(
+                impl NoRun {
+                    async fn start(_ctx: WorkflowContext<Self>) -> WorkflowResult<()> {
+                        Ok(())
+                    }
+                }
+            ),
+        ));
+        assert_eq!(errors, 1, "{text}");
+        assert!(text.contains("WorkflowDefinition for NoRun"), "{text}");
+        assert!(text.contains("unreachable"), "{text}");
+    }
+
+    #[test]
+    fn deterministic_takes_a_crate_path() {
+        let (text, errors) = expanded(super::deterministic(
+            quote!(crate = ::wr),
+            quote!(
+                fn first(map: &BTreeMap<u32, u32>) -> Option<&u32> {
+                    map.keys().next()
+                }
+            ),
+        ));
+        assert_eq!(errors, 0, "{text}");
+        assert!(text.contains(":: wr :: __private :: OrderProbe"), "{text}");
+        assert!(text.contains(":: wr :: __private :: VERSION"), "{text}");
+        assert!(!text.contains("workflow_runtime"), "{text}");
+        let (text, errors) = expanded(super::deterministic(
+            quote!(crat = ::wr),
+            quote!(
+                fn f() {}
+            ),
+        ));
+        assert_eq!(errors, 1, "{text}");
+        assert!(text.contains("did you mean `crate`"), "{text}");
+    }
+
+    #[test]
+    fn every_expansion_checks_the_runtime_s_version() {
+        let version = format!(
+            "const _ : :: workflow_runtime :: __private :: Version < {} , {} > = :: workflow_runtime :: __private :: VERSION ;",
+            env!("CARGO_PKG_VERSION_MAJOR"),
+            env!("CARGO_PKG_VERSION_MINOR")
+        );
+        let outputs = [
+            super::workflow(
+                quote!(),
+                quote!(impl W { #[run] async fn run(ctx: WorkflowContext<Self>) -> WorkflowResult<()> { Ok(()) } }),
+            ),
+            super::activity(
+                quote!(),
+                quote!(
+                    async fn a(ctx: ActivityContext) -> Result<(), ActivityError> {
+                        Ok(())
+                    }
+                ),
+            ),
+            super::activities(
+                quote!(),
+                quote!(impl S { #[activity] async fn a(&self, ctx: ActivityContext) -> Result<(), ActivityError> { Ok(()) } }),
+            ),
+            super::deterministic(
+                quote!(),
+                quote!(
+                    mod m {}
+                ),
+            ),
+        ];
+        for output in outputs {
+            let (text, _) = expanded(output);
+            assert_eq!(text.matches(&version).count(), 1, "{text}");
+        }
+    }
 }

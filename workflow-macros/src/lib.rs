@@ -9,6 +9,8 @@ mod entry;
 mod expand;
 mod model;
 mod parse;
+#[cfg(test)]
+mod snapshots;
 mod symbol;
 
 use proc_macro::TokenStream;
@@ -209,6 +211,8 @@ pub fn activities(args: TokenStream, item: TokenStream) -> TokenStream {
 
 /// Applies the workflow determinism check to a helper function or impl block that workflow code
 /// calls: the same compile errors and warnings as inside a `#[workflow]` impl.
+/// `#[deterministic(crate = path)]` names the runtime for crates that re-export it, as for the
+/// other macros.
 ///
 /// ```
 /// use workflow_runtime::prelude::*;

@@ -67,8 +67,14 @@ pub(crate) struct Validator<'a> {
 /// The `#[run]` method.
 pub(crate) struct RunMethod<'a> {
     pub(crate) ident: &'a syn::Ident,
+    /// The arguments after `ctx` (none when the method is generic: its types name parameters
+    /// the definition cannot see).
     pub(crate) inputs: Vec<&'a syn::Type>,
-    pub(crate) output: &'a syn::Type,
+    /// `T` of `WorkflowResult<T>`; `None` when the return type does not say.
+    pub(crate) output: Option<&'a syn::Type>,
+    /// Whether the method has the shape of a `#[run]` method. When it does not, its errors are
+    /// reported and the definition only stands in for it: it never calls it.
+    pub(crate) valid: bool,
 }
 
 /// How a run's state is built before any handler or `run` sees it.
@@ -99,6 +105,13 @@ pub(crate) struct Activity<'a> {
     pub(crate) krate: syn::Path,
     /// The struct for method activities.
     pub(crate) receiver: Option<&'a syn::Type>,
+    /// The arguments after `ctx` (none when the function is generic).
     pub(crate) inputs: Vec<&'a syn::Type>,
-    pub(crate) output: &'a syn::Type,
+    /// `T` of `Result<T, ActivityError>`; `None` when the return type is not a `Result`.
+    pub(crate) output: Option<&'a syn::Type>,
+    /// Whether the signature is an activity's. When it is not, its errors are reported and the
+    /// expansion only stands in for it (thiserror's fallback impl): the function keeps its name
+    /// and body, and its definition never calls it, so code that registers or calls the
+    /// activity adds no errors of its own.
+    pub(crate) valid: bool,
 }

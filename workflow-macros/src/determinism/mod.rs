@@ -5,7 +5,11 @@
 //! `catalog` says what is refused and why; `scope` and `matcher` decide which rule a path
 //! names; `visitor` walks the code (with `bindings` for the types of locals and `tokens` for
 //! macro bodies); `allow` handles `#[allow_nondeterminism]`; `emit` turns findings into
-//! errors and warnings.
+//! errors and warnings; `probe` routes iteration and global reads through the runtime's probes.
+//!
+//! In this crate a *probe* is one thing only: a type-aware check by autoref that generated
+//! code wraps around a value (`OrderProbe`, `GlobalProbe` in the runtime), which hands the value
+//! back unchanged or fails to compile. Nothing else is called a probe.
 
 mod allow;
 mod bindings;
@@ -29,7 +33,7 @@ pub(crate) fn check(cx: &Ctxt, item_impl: &syn::ItemImpl) -> Vec<Warning> {
     if let syn::Type::Path(ty) = &*item_impl.self_ty
         && let Some(name) = ty.path.segments.last()
     {
-        scope.collect_file(&name.ident.to_string());
+        scope.collect_file(&name.ident.to_string(), item_impl.impl_token.span);
     }
     check_impl(cx, scope, item_impl)
 }
@@ -49,7 +53,7 @@ fn check_impl(cx: &Ctxt, mut scope: scope::Scope, item_impl: &syn::ItemImpl) -> 
 /// Checks a free function marked `#[deterministic]`.
 pub(crate) fn check_fn(cx: &Ctxt, item: &syn::ItemFn) -> Vec<Warning> {
     let mut scope = scope::Scope::default();
-    scope.collect_file(&item.sig.ident.to_string());
+    scope.collect_file(&item.sig.ident.to_string(), item.sig.fn_token.span);
     check_fn_in(cx, scope, item)
 }
 

@@ -3,7 +3,14 @@
 //! tells a library call (`Clock::now()` after `use std::time::SystemTime as Clock`, a bare
 //! `random()` after `use rand::random` at the top of the file) from the user's own function.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::{
+    cell::RefCell,
+    collections::{BTreeMap, BTreeSet, HashMap},
+    path::{Path, PathBuf},
+    rc::Rc,
+};
+
+use proc_macro2::LineColumn;
 
 use syn::visit::Visit;
 
@@ -21,19 +28,19 @@ pub(crate) struct Scope {
 }
 
 impl Scope {
-    /// Adds the `use` declarations and type aliases of the module that holds `item` (an impl's
-    /// type or a function's name) in the source file the macro was called in, read through
-    /// `proc_macro::Span::local_file`. A module sees only its own `use` items, so a workflow in
-    /// `mod inner { .. }` is resolved against `inner`'s. When the name is not found, the top
-    /// level of the file is used.
-    pub(crate) fn collect_file(&mut self, item: &str) {
-        if let Some(file) = macro_source_file_scope() {
-            let module = file.item_modules.get(item).copied().unwrap_or(0);
-            if let Some(scope) = file.modules.get(module) {
-                self.aliases.extend(scope.aliases.clone());
-                self.globs.extend(scope.globs.iter().cloned());
-                self.module_items.extend(scope.module_items.iter().cloned());
-            }
+    /// Adds the `use` declarations and type aliases of the module that holds the checked item
+    /// in the source file the macro was called in (read through
+    /// `proc_macro::Span::local_file`). `name` is the item's name (an impl's type or a
+    /// function's name) and `at` the span of its first token. A module sees only its own `use`
+    /// items, so a workflow in `mod inner { .. }` is resolved against `inner`'s; the module is
+    /// found by position, so two impls of one type name in two modules each get their own.
+    pub(crate) fn collect_file(&mut self, name: &str, at: proc_macro2::Span) {
+        if let Some(file) = macro_source_file_scope()
+            && let Some(scope) = file.module_of(name, at.start())
+        {
+            self.aliases.extend(scope.aliases.clone());
+            self.globs.extend(scope.globs.iter().cloned());
+            self.module_items.extend(scope.module_items.iter().cloned());
         }
     }
 
@@ -188,25 +195,43 @@ fn item_ident(item: &syn::Item) -> Option<&syn::Ident> {
 }
 
 /// What a source file brings into scope, module by module: the `use` items and type aliases
-/// of each inline module (index 0 is the file's top level), and which module holds each impl,
-/// function and module, by name. A path through one of the module's own items is matched
-/// against the catalog's full paths only: a module named like a crate reads like that crate.
+/// of each inline module (index 0 is the file's top level), where each module's braces are,
+/// and the impls, functions and modules each declares. A path through one of the module's own
+/// items is matched against the catalog's full paths only: a module named like a crate reads
+/// like that crate. It holds names and positions only, no tokens, so it outlives the macro call
+/// that read it.
 #[derive(Default)]
 struct FileScope {
-    modules: Vec<Scope>,
-    item_modules: std::collections::HashMap<String, usize>,
+    modules: Vec<ModuleScope>,
+}
+
+struct ModuleScope {
+    scope: Scope,
+    /// From the module's `{` to its `}`; `None` for the file's top level, which holds
+    /// everything.
+    braces: Option<(LineColumn, LineColumn)>,
+    /// The names of the impls (their type's last segment), functions and modules declared
+    /// directly in the module.
+    declares: BTreeSet<String>,
+}
+
+impl ModuleScope {
+    fn holds(&self, at: LineColumn) -> bool {
+        let key = |p: LineColumn| (p.line, p.column);
+        self.braces
+            .is_none_or(|(open, close)| key(open) < key(at) && key(at) < key(close))
+    }
 }
 
 impl FileScope {
     fn of_file(file: &syn::File) -> Self {
         let mut scope = Self::default();
-        scope.collect_module(&file.items);
+        scope.collect_module(&file.items, None);
         scope
     }
 
-    fn collect_module(&mut self, items: &[syn::Item]) {
-        let module = self.modules.len();
-        self.modules.push(Scope::of_module(items));
+    fn collect_module(&mut self, items: &[syn::Item], braces: Option<(LineColumn, LineColumn)>) {
+        let mut declares = BTreeSet::new();
         for item in items {
             let name = match item {
                 syn::Item::Impl(item) => match &*item.self_ty {
@@ -218,55 +243,123 @@ impl FileScope {
                 _ => None,
             };
             if let Some(name) = name {
-                self.item_modules.entry(name.to_string()).or_insert(module);
+                declares.insert(name.to_string());
             }
+        }
+        self.modules.push(ModuleScope {
+            scope: Scope::of_module(items),
+            braces,
+            declares,
+        });
+        for item in items {
             if let syn::Item::Mod(syn::ItemMod {
-                content: Some((_, items)),
+                content: Some((brace, items)),
                 ..
             }) = item
             {
-                self.collect_module(items);
+                let span = brace.span.join();
+                self.collect_module(items, Some((span.start(), span.end())));
             }
         }
+    }
+
+    /// The scope of the module that holds the item named `name` whose first token is `at`:
+    /// the innermost module whose braces hold `at`, when it declares such an item. Otherwise
+    /// (no position, as for tokens from another macro, or a file that changed since the
+    /// compiler read it) the first module that declares the name; else the innermost module
+    /// that holds `at` (an item inside a function body), and else the top level.
+    fn module_of(&self, name: &str, at: LineColumn) -> Option<&Scope> {
+        let declares = |module: &&ModuleScope| module.declares.contains(name);
+        let by_position = (at.line > 0)
+            .then(|| self.modules.iter().rfind(|module| module.holds(at)))
+            .flatten();
+        let module = by_position
+            .filter(declares)
+            .or_else(|| self.modules.iter().find(declares))
+            .or(by_position)
+            .or(self.modules.first())?;
+        Some(&module.scope)
     }
 }
 
 /// The names the current macro call's source file brings into scope, when the file is on disk
-/// (not in unit tests, nor for code generated elsewhere). Each file is read and parsed once per
-/// compiler process; only the names are kept, since tokens cannot outlive the macro call that
-/// made them.
-fn macro_source_file_scope() -> Option<std::rc::Rc<FileScope>> {
-    use std::{cell::RefCell, collections::HashMap, path::PathBuf, rc::Rc};
-    thread_local! {
-        static SCOPES: RefCell<HashMap<PathBuf, Option<Rc<FileScope>>>> = RefCell::default();
-    }
+/// (not in unit tests, nor for code generated elsewhere).
+fn macro_source_file_scope() -> Option<Rc<FileScope>> {
     if !proc_macro::is_available() {
         return None;
     }
-    let path = proc_macro::Span::call_site().local_file()?;
-    SCOPES.with(|scopes| {
-        scopes
-            .borrow_mut()
-            .entry(path.clone())
-            .or_insert_with(|| {
-                let text = std::fs::read_to_string(&path).ok()?;
-                let file = syn::parse_file(&text).ok()?;
-                Some(Rc::new(FileScope::of_file(&file)))
-            })
-            .clone()
+    file_scope(&proc_macro::Span::call_site().local_file()?)
+}
+
+/// The scope of the file at `path`, as it is now. The compiler, and rust-analyzer's proc-macro
+/// server even more, run many macro calls in one long-lived process, while the user edits the
+/// file: so the file is read again on every call and parsed again whenever its text changed
+/// (a parse costs far more than a read). Per thread, since the scope holds `Rc`s.
+fn file_scope(path: &Path) -> Option<Rc<FileScope>> {
+    struct Parsed {
+        text: String,
+        scope: Option<Rc<FileScope>>,
+    }
+    thread_local! {
+        static FILES: RefCell<HashMap<PathBuf, Parsed>> = RefCell::default();
+    }
+    let text = std::fs::read_to_string(path).ok()?;
+    FILES.with(|files| {
+        let mut files = files.borrow_mut();
+        if let Some(parsed) = files.get(path)
+            && parsed.text == text
+        {
+            return parsed.scope.clone();
+        }
+        let scope = parse_with_positions(&text).map(Rc::new);
+        let parsed = Parsed {
+            text,
+            scope: scope.clone(),
+        };
+        files.insert(path.to_owned(), parsed);
+        scope
     })
+}
+
+/// Parses a file's text with line and column on every token. Inside a macro, proc-macro2 parses
+/// through the compiler, whose tokens parsed from a string carry no position; its own fallback
+/// parser records them. It is switched on for this parse only (the switch is this macro
+/// crate's own), and the positions it kept are dropped after, so a long-lived process does not
+/// keep every version of the file.
+fn parse_with_positions(text: &str) -> Option<FileScope> {
+    struct Fallback {
+        forced: bool,
+    }
+    impl Drop for Fallback {
+        fn drop(&mut self) {
+            if self.forced {
+                proc_macro2::extra::invalidate_current_thread_spans();
+                proc_macro2::fallback::unforce();
+            }
+        }
+    }
+    let forced = proc_macro::is_available();
+    if forced {
+        proc_macro2::fallback::force();
+    }
+    let _fallback = Fallback { forced };
+    // Dropped before `_fallback`: no token outlives the switch.
+    let file = syn::parse_file(text).ok()?;
+    Some(FileScope::of_file(&file))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn resolved(file: &FileScope, item: &str, path: &[&str]) -> Option<Vec<String>> {
-        let module = file.item_modules.get(item).copied().unwrap_or(0);
+    /// An unknown position: the module is found by the item's name.
+    const NOWHERE: LineColumn = LineColumn { line: 0, column: 0 };
+
+    fn resolved(file: &FileScope, item: &str, at: LineColumn, path: &[&str]) -> Option<String> {
         let segments: Vec<String> = path.iter().map(ToString::to_string).collect();
-        file.modules[module]
+        file.module_of(item, at)?
             .resolve(&segments)
-            .map(|(full, _)| full)
+            .map(|(full, _)| full.join("::"))
     }
 
     #[test]
@@ -284,7 +377,7 @@ mod tests {
             }
         };
         let file = FileScope::of_file(&file);
-        let full = |item, path| resolved(&file, item, path).map(|p| p.join("::"));
+        let full = |item, path| resolved(&file, item, NOWHERE, path);
         assert_eq!(full("Top", &["random"]).as_deref(), Some("rand::random"));
         assert_eq!(
             full("Top", &["Clock", "now"]).as_deref(),
@@ -296,12 +389,98 @@ mod tests {
             full("unknown", &["random"]).as_deref(),
             Some("rand::random")
         );
-        let top = &file.modules[0];
+        let top = &file.modules[0].scope;
         let exact_only = |path: &[&str]| {
             let segments: Vec<String> = path.iter().map(ToString::to_string).collect();
             top.resolve(&segments).map(|(_, exact)| exact)
         };
         assert_eq!(exact_only(&["Top", "now"]), Some(true));
         assert_eq!(exact_only(&["Instant", "now"]), Some(false));
+    }
+
+    /// A file of its own under the temporary folder, removed on drop.
+    struct TempFile(PathBuf);
+
+    impl TempFile {
+        fn new(name: &str, text: &str) -> Self {
+            let path = std::env::temp_dir()
+                .join(format!("workflow-macros-{}-{name}.rs", std::process::id()));
+            std::fs::write(&path, text).expect("temporary file written");
+            Self(path)
+        }
+    }
+
+    impl Drop for TempFile {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_file(&self.0);
+        }
+    }
+
+    // The compiler and rust-analyzer's proc-macro server expand many macro calls in one
+    // process while the user edits the file: each call must see the file as it is now.
+    #[test]
+    fn an_edit_of_the_file_is_seen_by_the_same_process() {
+        let source = |krate: &str| {
+            format!("use {krate}::random;\nstruct Top;\nimpl Top {{ fn f() {{ random(); }} }}\n")
+        };
+        let file = TempFile::new("edit", &source("rand"));
+        let resolve = || {
+            let scope = file_scope(&file.0).expect("file parses");
+            resolved(&scope, "Top", NOWHERE, &["random"])
+        };
+        assert_eq!(resolve().as_deref(), Some("rand::random"));
+        // Unchanged: the parsed scope is reused.
+        let before = file_scope(&file.0).expect("file parses");
+        assert!(Rc::ptr_eq(
+            &before,
+            &file_scope(&file.0).expect("file parses")
+        ));
+        // An edit of the `use` item, even one that keeps the file's length.
+        std::fs::write(&file.0, source("ring")).expect("temporary file rewritten");
+        assert_eq!(resolve().as_deref(), Some("ring::random"));
+        std::fs::write(&file.0, source("fastrand")).expect("temporary file rewritten");
+        assert_eq!(resolve().as_deref(), Some("fastrand::random"));
+    }
+
+    // Items are found by position, not by name: two impls of `W` in two inline modules are
+    // each resolved against their own module's `use` items.
+    #[test]
+    fn impls_of_one_name_in_two_modules_each_see_their_own_module() {
+        let text = "\
+mod a {
+    use std::time::SystemTime as Clock;
+    pub struct W;
+    impl W { fn f() { Clock::now(); } }
+}
+mod b {
+    use std::time::Instant as Clock;
+    pub struct W;
+    impl W { fn f() { Clock::now(); } }
+}
+";
+        let file = TempFile::new("two-modules", text);
+        let scope = file_scope(&file.0).expect("file parses");
+        // The impls as the macro receives them: tokens that carry their place in the file.
+        let parsed = syn::parse_file(text).expect("file parses");
+        let impls: Vec<LineColumn> = parsed
+            .items
+            .iter()
+            .filter_map(|item| match item {
+                syn::Item::Mod(module) => module.content.as_ref(),
+                _ => None,
+            })
+            .flat_map(|(_, items)| items)
+            .filter_map(|item| match item {
+                syn::Item::Impl(item) => Some(item.impl_token.span.start()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(impls.len(), 2);
+        let clock = |at| resolved(&scope, "W", at, &["Clock", "now"]);
+        assert_eq!(
+            clock(impls[0]).as_deref(),
+            Some("std::time::SystemTime::now")
+        );
+        assert_eq!(clock(impls[1]).as_deref(), Some("std::time::Instant::now"));
     }
 }

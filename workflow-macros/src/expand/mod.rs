@@ -95,3 +95,20 @@ pub(crate) fn payload_type_checks(krate: &syn::Path, types: &[&syn::Type]) -> To
         };
     }
 }
+
+/// `const _: __private::Version<MAJOR, MINOR> = __private::VERSION;` with this crate's major and
+/// minor version: emitted once per expansion, it refuses a runtime of another version, with an
+/// error that names both (see `Version` in the runtime's `__private`).
+pub(crate) fn version_check(krate: &syn::Path) -> TokenStream {
+    let major = syn::LitInt::new(
+        env!("CARGO_PKG_VERSION_MAJOR"),
+        proc_macro2::Span::call_site(),
+    );
+    let minor = syn::LitInt::new(
+        env!("CARGO_PKG_VERSION_MINOR"),
+        proc_macro2::Span::call_site(),
+    );
+    quote! {
+        const _: #krate::__private::Version<#major, #minor> = #krate::__private::VERSION;
+    }
+}

@@ -7,24 +7,44 @@ use syn::spanned::Spanned;
 use super::{decode_body, encode_body, input_type, payload_type_checks, spread_input};
 use crate::model::{Handler, HandlerKind, InitialState, Workflow};
 
+/// The `WorkflowDefinition` impl. It is emitted even when the impl has errors (thiserror's
+/// fallback), so code that registers or starts the workflow adds none of its own: without a
+/// valid `#[run]` method the input and output are the best types known (`()` otherwise), and
+/// the state and the run are `unreachable!()`, code that type-checks and is never run.
 pub(crate) fn definition(workflow: &Workflow<'_>) -> TokenStream {
-    let Some(run) = &workflow.run else {
-        return TokenStream::new();
-    };
     let krate = &workflow.krate;
     let p = quote!(#krate::__private);
     let self_ty = workflow.self_ty;
     let name = &workflow.wire_name;
-    let run_ident = run.ident;
-    let input = input_type(&run.inputs);
-    let output = run.output;
+    let inputs = workflow
+        .run
+        .as_ref()
+        .map(|run| run.inputs.clone())
+        .unwrap_or_default();
+    let output = match workflow.run.as_ref().and_then(|run| run.output) {
+        Some(output) => quote!(#output),
+        None => quote!(()),
+    };
+    let input = input_type(&inputs);
     let what = format!("workflow `{name}`");
-    let encode = encode_body(krate, &run.inputs);
-    let decode = decode_body(krate, &run.inputs, &what);
-    let spread = spread_input(&run.inputs);
-    let initial = initial_state(self_ty, &workflow.state);
-    let mut types = run.inputs.clone();
-    types.push(output);
+    let encode = encode_body(krate, &inputs);
+    let decode = decode_body(krate, &inputs, &what);
+    let (initial, execute) = match &workflow.run {
+        Some(run) if run.valid => {
+            let run_ident = run.ident;
+            let spread = spread_input(&inputs);
+            (
+                initial_state(self_ty, &workflow.state),
+                quote!(#p::Box::pin(Self::#run_ident(ctx #spread))),
+            )
+        }
+        _ => (
+            initial_state(self_ty, &InitialState::Invalid),
+            quote!(let _ = (ctx, input); ::core::unreachable!()),
+        ),
+    };
+    let mut types = inputs.clone();
+    types.extend(workflow.run.as_ref().and_then(|run| run.output));
     for handler in workflow.handlers.iter().filter(|h| h.wire_name.is_some()) {
         types.extend(handler.inputs.iter().copied());
         types.extend(handler.output);
@@ -59,7 +79,7 @@ pub(crate) fn definition(workflow: &Workflow<'_>) -> TokenStream {
                 ctx: #p::WorkflowContext<Self>,
                 input: Self::Input,
             ) -> #p::LocalBoxFuture<'static, #p::WorkflowResult<Self::Output>> {
-                #p::Box::pin(Self::#run_ident(ctx #spread))
+                #execute
             }
 
             fn handlers() -> &'static #p::Handlers<Self> {

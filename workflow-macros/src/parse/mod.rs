@@ -131,7 +131,7 @@ pub(crate) fn workflow<'a>(
     // A missing or second #[run] is reported by `check::workflow`.
     let run = run_methods(item)
         .next()
-        .and_then(|method| run_method(cx, method));
+        .map(|method| run_method(cx, method));
     // A second #[init] is reported by `check::workflow`.
     let state = match init_methods(item).next() {
         Some(method) => init_method(cx, method, &item.self_ty),
@@ -149,7 +149,9 @@ pub(crate) fn workflow<'a>(
     }
 }
 
-fn run_method<'a>(cx: &Ctxt, method: &'a syn::ImplItemFn) -> Option<RunMethod<'a>> {
+/// The `#[run]` method, also when its shape is wrong (then `valid` is false and the errors are
+/// reported).
+fn run_method<'a>(cx: &Ctxt, method: &'a syn::ImplItemFn) -> RunMethod<'a> {
     let sig = &method.sig;
     let mut ok = true;
     if sig.asyncness.is_none() {
@@ -191,12 +193,15 @@ fn run_method<'a>(cx: &Ctxt, method: &'a syn::ImplItemFn) -> Option<RunMethod<'a
             None
         }
     };
-    let output = output?;
-    ok.then_some(RunMethod {
+    ok &= output.is_some();
+    // A generic method's types name parameters the definition cannot see.
+    let generic = !sig.generics.params.is_empty();
+    RunMethod {
         ident: &sig.ident,
-        inputs,
-        output,
-    })
+        inputs: if generic { Vec::new() } else { inputs },
+        output: output.filter(|_| !generic),
+        valid: ok,
+    }
 }
 
 /// The `#[init]` method's shape: `fn new(input: &T, ..) -> Self`, a plain function that builds
@@ -276,14 +281,15 @@ fn init_method<'a>(cx: &Ctxt, method: &'a syn::ImplItemFn, self_ty: &Type) -> In
     })
 }
 
-/// An activity from a free function (`receiver` None) or a method of `receiver`.
+/// An activity from a free function (`receiver` None) or a method of `receiver`, also when its
+/// signature is wrong (then `valid` is false and the errors are reported).
 pub(crate) fn activity<'a>(
     cx: &Ctxt,
     vis: &'a syn::Visibility,
     sig: &'a syn::Signature,
     receiver: Option<&'a Type>,
     args: &args::ItemArgs,
-) -> Option<Activity<'a>> {
+) -> Activity<'a> {
     let mut ok = true;
     if sig.asyncness.is_none() {
         cx.error_spanned_by(sig.fn_token, "activities must be `async fn`");
@@ -330,7 +336,11 @@ pub(crate) fn activity<'a>(
     let inputs: Vec<&Type> = inputs.map(|p| &*p.ty).collect();
     let output = match &sig.output {
         ReturnType::Type(_, ty) if last_segment(ty).is_some_and(|s| s.ident == "Result") => {
-            first_type_argument(ty)
+            let output = first_type_argument(ty);
+            if output.is_none() {
+                cx.error_spanned_by(ty, "activities must return `Result<T, ActivityError>`");
+            }
+            output
         }
         ReturnType::Type(_, ty) => {
             cx.error_spanned_by(ty, "activities must return `Result<T, ActivityError>`");
@@ -341,14 +351,17 @@ pub(crate) fn activity<'a>(
             None
         }
     };
-    let output = output?;
-    ok.then(|| Activity {
+    ok &= output.is_some();
+    // A generic function's types name parameters the definition cannot see.
+    let generic = !sig.generics.params.is_empty();
+    Activity {
         ident: &sig.ident,
         vis,
         wire_name: args.name.clone().unwrap_or_else(|| sig.ident.to_string()),
         krate: args.krate(),
         receiver,
-        inputs,
-        output,
-    })
+        inputs: if generic { Vec::new() } else { inputs },
+        output: output.filter(|_| !generic),
+        valid: ok,
+    }
 }
