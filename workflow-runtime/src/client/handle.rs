@@ -3,7 +3,6 @@
 
 use std::{any::TypeId, future::Future, marker::PhantomData};
 
-use temporalio_client::tonic;
 use temporalio_common::protos::temporal::api::{
     common::v1::{Payloads, WorkflowExecution},
     enums::v1::HistoryEventFilterType,
@@ -22,6 +21,7 @@ use crate::{
     client::{
         Client,
         error::ClientError,
+        rpc,
         update::{UntypedUpdateHandle, UpdateHandle, UpdateOptions, lifecycle_stage},
     },
     error::{WorkflowFailed, received},
@@ -337,13 +337,7 @@ impl UntypedWorkflowHandle {
             skip_archival: close_only,
             ..Default::default()
         };
-        Ok(self
-            .client
-            .service()
-            .get_workflow_execution_history(tonic::Request::new(request))
-            .await
-            .map_err(|status| ClientError::on_workflow(&self.workflow_id, status))?
-            .into_inner())
+        rpc::history_page(&self.client, &self.workflow_id, request).await
     }
 
     /// The run's full event history, as recorded by the server (for checks in tests, and
@@ -388,12 +382,7 @@ impl UntypedWorkflowHandle {
             request_id: uuid::Uuid::new_v4().to_string(),
             ..Default::default()
         };
-        self.client
-            .service()
-            .signal_workflow_execution(tonic::Request::new(request))
-            .await
-            .map_err(|status| ClientError::on_workflow(&self.workflow_id, status))?;
-        Ok(())
+        rpc::signal(&self.client, &self.workflow_id, request).await
     }
 
     /// Queries by name with raw payloads; returns the result payloads.
@@ -414,23 +403,7 @@ impl UntypedWorkflowHandle {
             }),
             ..Default::default()
         };
-        let response = self
-            .client
-            .service()
-            .query_workflow(tonic::Request::new(request))
-            .await
-            .map_err(|status| match status.code() {
-                tonic::Code::NotFound => ClientError::on_workflow(&self.workflow_id, status),
-                tonic::Code::InvalidArgument | tonic::Code::Unknown | tonic::Code::Internal => {
-                    ClientError::QueryFailed {
-                        query: name.to_owned(),
-                        message: status.message().to_owned(),
-                        status: Some(status.into()),
-                    }
-                }
-                _ => ClientError::rpc(status),
-            })?
-            .into_inner();
+        let response = rpc::query(&self.client, &self.workflow_id, request).await?;
         if let Some(rejected) = response.query_rejected {
             return Err(ClientError::QueryFailed {
                 query: name.to_owned(),
@@ -453,12 +426,7 @@ impl UntypedWorkflowHandle {
             request_id: uuid::Uuid::new_v4().to_string(),
             ..Default::default()
         };
-        self.client
-            .service()
-            .request_cancel_workflow_execution(tonic::Request::new(request))
-            .await
-            .map_err(ClientError::rpc)?;
-        Ok(())
+        rpc::cancel(&self.client, request).await
     }
 
     /// Terminates the workflow immediately.
@@ -470,12 +438,7 @@ impl UntypedWorkflowHandle {
             identity: self.client.identity.clone(),
             ..Default::default()
         };
-        self.client
-            .service()
-            .terminate_workflow_execution(tonic::Request::new(request))
-            .await
-            .map_err(ClientError::rpc)?;
-        Ok(())
+        rpc::terminate(&self.client, request).await
     }
 }
 
@@ -563,13 +526,7 @@ impl UntypedWorkflowHandle {
         let request = self.update_request(name, arguments, &options);
         let wanted = lifecycle_stage(options.wait_for);
         loop {
-            let response = self
-                .client
-                .service()
-                .update_workflow_execution(tonic::Request::new(request.clone()))
-                .await
-                .map_err(|status| ClientError::on_workflow(&self.workflow_id, status))?
-                .into_inner();
+            let response = rpc::update(&self.client, &self.workflow_id, request.clone()).await?;
             // The server returns early when its long poll expires; ask again until the stage
             // is reached. The same update id makes the retry idempotent.
             if response.outcome.is_some() || response.stage >= wanted {

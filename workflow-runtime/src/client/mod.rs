@@ -4,10 +4,11 @@
 mod error;
 mod handle;
 mod options;
+mod rpc;
 mod time_skipping;
 mod update;
 
-use temporalio_client::{ConnectionOptions, grpc::WorkflowService, tonic};
+use temporalio_client::{ConnectionOptions, grpc::WorkflowService};
 use temporalio_common::protos::temporal::api::{
     enums::v1::WorkflowIdConflictPolicy,
     workflowservice::v1::{
@@ -193,18 +194,7 @@ impl Client {
         options: StartOptions,
     ) -> Result<UntypedWorkflowHandle, ClientError> {
         let request = self.start_request(workflow_type, arguments, &options);
-        let response = self
-            .service()
-            .start_workflow_execution(tonic::Request::new(request))
-            .await
-            .map_err(|status| match status.code() {
-                tonic::Code::AlreadyExists => ClientError::AlreadyStarted {
-                    workflow_id: options.workflow_id.clone(),
-                    status: status.into(),
-                },
-                _ => ClientError::rpc(status),
-            })?
-            .into_inner();
+        let response = rpc::start(self, request).await?;
         Ok(UntypedWorkflowHandle {
             client: self.clone(),
             workflow_id: options.workflow_id,
@@ -251,12 +241,7 @@ impl Client {
             &options,
         );
         let request = signal_with_start_request(start, signal_name, signal_arguments);
-        let response = self
-            .service()
-            .signal_with_start_workflow_execution(tonic::Request::new(request))
-            .await
-            .map_err(ClientError::rpc)?
-            .into_inner();
+        let response = rpc::signal_with_start(self, request).await?;
         Ok(WorkflowHandle::new(UntypedWorkflowHandle {
             client: self.clone(),
             workflow_id: options.workflow_id,
@@ -312,12 +297,7 @@ impl Client {
             ],
             ..Default::default()
         };
-        let response = self
-            .service()
-            .execute_multi_operation(tonic::Request::new(request))
-            .await
-            .map_err(ClientError::rpc)?
-            .into_inner();
+        let response = rpc::execute_multi_operation(self, request).await?;
         let mut run_id = None;
         let mut update_response = None;
         for response in response.responses {

@@ -3,7 +3,6 @@
 
 use std::marker::PhantomData;
 
-use temporalio_client::tonic;
 use temporalio_common::protos::temporal::api::{
     enums::v1::UpdateWorkflowExecutionLifecycleStage,
     update::v1::{Outcome, UpdateRef, WaitPolicy, outcome},
@@ -11,7 +10,7 @@ use temporalio_common::protos::temporal::api::{
 };
 
 use crate::{
-    client::{Client, error::ClientError},
+    client::{Client, error::ClientError, rpc},
     error::{UpdateFailed, received},
     payload::{Payload, decode_result},
 };
@@ -129,15 +128,13 @@ impl UntypedUpdateHandle {
                     lifecycle_stage: UpdateWorkflowExecutionLifecycleStage::Completed as i32,
                 }),
             };
-            let response = self
-                .client
-                .service()
-                .poll_workflow_execution_update(tonic::Request::new(request))
-                .await
-                .map_err(|status| {
-                    ClientError::on_update(&self.workflow_id, &self.update_ref.update_id, status)
-                })?
-                .into_inner();
+            let response = rpc::poll_update(
+                &self.client,
+                &self.workflow_id,
+                &self.update_ref.update_id,
+                request,
+            )
+            .await?;
             self.outcome = response.outcome;
         }
     }

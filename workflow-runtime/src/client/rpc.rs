@@ -1,0 +1,177 @@
+//! The calls to the server's workflow service. Each sends one request through the client
+//! library's retrying connection ([`Client::service`]) and turns the server's status into the
+//! [`ClientError`] that says what it means for that call; the handles build the requests and
+//! read the answers.
+
+use temporalio_client::tonic::{self, Code};
+use temporalio_common::protos::temporal::api::workflowservice::v1::{
+    ExecuteMultiOperationRequest, ExecuteMultiOperationResponse,
+    GetWorkflowExecutionHistoryRequest, GetWorkflowExecutionHistoryResponse,
+    PollWorkflowExecutionUpdateRequest, PollWorkflowExecutionUpdateResponse, QueryWorkflowRequest,
+    QueryWorkflowResponse, RequestCancelWorkflowExecutionRequest,
+    SignalWithStartWorkflowExecutionRequest, SignalWithStartWorkflowExecutionResponse,
+    SignalWorkflowExecutionRequest, StartWorkflowExecutionRequest, StartWorkflowExecutionResponse,
+    TerminateWorkflowExecutionRequest, UpdateWorkflowExecutionRequest,
+    UpdateWorkflowExecutionResponse,
+};
+
+use crate::client::{Client, error::ClientError};
+
+/// Starts a workflow; an id in use is [`ClientError::AlreadyStarted`].
+pub(super) async fn start(
+    client: &Client,
+    request: StartWorkflowExecutionRequest,
+) -> Result<StartWorkflowExecutionResponse, ClientError> {
+    let workflow_id = request.workflow_id.clone();
+    client
+        .service()
+        .start_workflow_execution(tonic::Request::new(request))
+        .await
+        .map(tonic::Response::into_inner)
+        .map_err(|status| match status.code() {
+            Code::AlreadyExists => ClientError::AlreadyStarted {
+                workflow_id,
+                status: status.into(),
+            },
+            _ => ClientError::rpc(status),
+        })
+}
+
+/// Signals a workflow, starting it first if it is not running.
+pub(super) async fn signal_with_start(
+    client: &Client,
+    request: SignalWithStartWorkflowExecutionRequest,
+) -> Result<SignalWithStartWorkflowExecutionResponse, ClientError> {
+    client
+        .service()
+        .signal_with_start_workflow_execution(tonic::Request::new(request))
+        .await
+        .map(tonic::Response::into_inner)
+        .map_err(ClientError::rpc)
+}
+
+/// Runs several operations at once (update-with-start).
+pub(super) async fn execute_multi_operation(
+    client: &Client,
+    request: ExecuteMultiOperationRequest,
+) -> Result<ExecuteMultiOperationResponse, ClientError> {
+    client
+        .service()
+        .execute_multi_operation(tonic::Request::new(request))
+        .await
+        .map(tonic::Response::into_inner)
+        .map_err(ClientError::rpc)
+}
+
+/// One page of a workflow's history; an unknown workflow is [`ClientError::NotFound`].
+pub(super) async fn history_page(
+    client: &Client,
+    workflow_id: &str,
+    request: GetWorkflowExecutionHistoryRequest,
+) -> Result<GetWorkflowExecutionHistoryResponse, ClientError> {
+    client
+        .service()
+        .get_workflow_execution_history(tonic::Request::new(request))
+        .await
+        .map(tonic::Response::into_inner)
+        .map_err(|status| ClientError::on_workflow(workflow_id, status))
+}
+
+/// Signals a workflow; an unknown workflow is [`ClientError::NotFound`].
+pub(super) async fn signal(
+    client: &Client,
+    workflow_id: &str,
+    request: SignalWorkflowExecutionRequest,
+) -> Result<(), ClientError> {
+    client
+        .service()
+        .signal_workflow_execution(tonic::Request::new(request))
+        .await
+        .map(drop)
+        .map_err(|status| ClientError::on_workflow(workflow_id, status))
+}
+
+/// Queries a workflow. The server answers a query the worker failed (no such query, bad
+/// arguments, a panic) with `InvalidArgument` and the worker's message, which is
+/// [`ClientError::QueryFailed`].
+pub(super) async fn query(
+    client: &Client,
+    workflow_id: &str,
+    request: QueryWorkflowRequest,
+) -> Result<QueryWorkflowResponse, ClientError> {
+    let query = request
+        .query
+        .as_ref()
+        .map(|query| query.query_type.clone())
+        .unwrap_or_default();
+    client
+        .service()
+        .query_workflow(tonic::Request::new(request))
+        .await
+        .map(tonic::Response::into_inner)
+        .map_err(|status| match status.code() {
+            Code::NotFound => ClientError::on_workflow(workflow_id, status),
+            Code::InvalidArgument | Code::Unknown | Code::Internal => ClientError::QueryFailed {
+                query,
+                message: status.message().to_owned(),
+                status: Some(status.into()),
+            },
+            _ => ClientError::rpc(status),
+        })
+}
+
+/// Requests a workflow's cancellation.
+pub(super) async fn cancel(
+    client: &Client,
+    request: RequestCancelWorkflowExecutionRequest,
+) -> Result<(), ClientError> {
+    client
+        .service()
+        .request_cancel_workflow_execution(tonic::Request::new(request))
+        .await
+        .map(drop)
+        .map_err(ClientError::rpc)
+}
+
+/// Terminates a workflow.
+pub(super) async fn terminate(
+    client: &Client,
+    request: TerminateWorkflowExecutionRequest,
+) -> Result<(), ClientError> {
+    client
+        .service()
+        .terminate_workflow_execution(tonic::Request::new(request))
+        .await
+        .map(drop)
+        .map_err(ClientError::rpc)
+}
+
+/// Sends an update (or asks again for its stage); an unknown workflow is
+/// [`ClientError::NotFound`].
+pub(super) async fn update(
+    client: &Client,
+    workflow_id: &str,
+    request: UpdateWorkflowExecutionRequest,
+) -> Result<UpdateWorkflowExecutionResponse, ClientError> {
+    client
+        .service()
+        .update_workflow_execution(tonic::Request::new(request))
+        .await
+        .map(tonic::Response::into_inner)
+        .map_err(|status| ClientError::on_workflow(workflow_id, status))
+}
+
+/// Waits for an update's outcome; an unknown update is [`ClientError::UpdateNotFound`].
+pub(super) async fn poll_update(
+    client: &Client,
+    workflow_id: &str,
+    update_id: &str,
+    request: PollWorkflowExecutionUpdateRequest,
+) -> Result<PollWorkflowExecutionUpdateResponse, ClientError> {
+    client
+        .service()
+        .poll_workflow_execution_update(tonic::Request::new(request))
+        .await
+        .map(tonic::Response::into_inner)
+        .map_err(|status| ClientError::on_update(workflow_id, update_id, status))
+}
