@@ -10,7 +10,7 @@ use temporalio_common::protos::temporal::api::history::v1::{
 
 mod json;
 
-use json::{history_from_json, history_to_json};
+use json::{DecodeFailure, history_from_json, history_to_json};
 
 /// A history could not be read.
 #[derive(Debug, thiserror::Error)]
@@ -32,6 +32,9 @@ pub enum HistoryError {
         origin: PathBuf,
         /// What was wrong.
         reason: String,
+        /// The error of the decoder that found it, when there is one.
+        #[source]
+        source: Option<Box<dyn std::error::Error + Send + Sync>>,
     },
     /// The events do not start a workflow run.
     #[error("{}: {reason}", origin.display())]
@@ -76,19 +79,15 @@ impl WorkflowHistory {
     /// with either the current or the older enum spelling.
     pub fn from_json(workflow_id: impl Into<String>, json: &str) -> Result<Self, HistoryError> {
         let origin = PathBuf::from("<json>");
-        let history = history_from_json(json).map_err(|reason| HistoryError::Decode {
-            origin: origin.clone(),
-            reason,
-        })?;
+        let history = history_from_json(json).map_err(|failure| failure.at(&origin))?;
         Self::checked(workflow_id.into(), history.events, origin)
     }
 
     /// A history saved as binary protobuf (`temporal.api.history.v1.History`).
     pub fn from_binary(workflow_id: impl Into<String>, bytes: &[u8]) -> Result<Self, HistoryError> {
         let origin = PathBuf::from("<binary>");
-        let history = History::decode(bytes).map_err(|e| HistoryError::Decode {
-            origin: origin.clone(),
-            reason: format!("not a binary protobuf History: {e}"),
+        let history = History::decode(bytes).map_err(|e| {
+            DecodeFailure::caused_by("not a binary protobuf History", e).at(&origin)
         })?;
         Self::checked(workflow_id.into(), history.events, origin)
     }
@@ -110,19 +109,16 @@ impl WorkflowHistory {
             .find(|b| !b.is_ascii_whitespace())
             .is_some_and(|b| *b == b'{');
         let decoded = if looks_like_json {
-            let text = String::from_utf8(bytes).map_err(|_| HistoryError::Decode {
-                origin: path.to_owned(),
-                reason: "starts like JSON but is not UTF-8".to_owned(),
+            let text = String::from_utf8(bytes).map_err(|e| {
+                DecodeFailure::caused_by("starts like JSON but is not UTF-8", e).at(path)
             })?;
             history_from_json(&text)
         } else {
-            History::decode(bytes.as_slice())
-                .map_err(|e| format!("neither JSON nor a binary protobuf History: {e}"))
+            History::decode(bytes.as_slice()).map_err(|e| {
+                DecodeFailure::caused_by("neither JSON nor a binary protobuf History", e)
+            })
         };
-        let history = decoded.map_err(|reason| HistoryError::Decode {
-            origin: path.to_owned(),
-            reason,
-        })?;
+        let history = decoded.map_err(|failure| failure.at(path))?;
         let workflow_id = started(&history.events)
             .map(|s| s.workflow_id.clone())
             .filter(|id| !id.is_empty())
@@ -154,10 +150,7 @@ impl WorkflowHistory {
         history_to_json(&History {
             events: self.events.clone(),
         })
-        .map_err(|reason| HistoryError::Decode {
-            origin: PathBuf::from(&self.workflow_id),
-            reason,
-        })
+        .map_err(|failure| failure.at(Path::new(&self.workflow_id)))
     }
 
     /// The workflow id.
@@ -187,6 +180,17 @@ impl WorkflowHistory {
     /// The events, for the caller to keep.
     pub fn into_events(self) -> Vec<HistoryEvent> {
         self.events
+    }
+}
+
+impl DecodeFailure {
+    /// The public error, naming where the history came from.
+    fn at(self, origin: &Path) -> HistoryError {
+        HistoryError::Decode {
+            origin: origin.to_owned(),
+            reason: self.reason.to_owned(),
+            source: self.source,
+        }
     }
 }
 

@@ -4,12 +4,12 @@
 //! `WorkflowExecutionStarted` one, which is rewritten before decoding. Unknown fields (written
 //! by a newer server) are skipped.
 
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use prost::Message;
 use prost_reflect::{
-    DescriptorPool, DeserializeOptions, DynamicMessage, EnumDescriptor, Kind, MessageDescriptor,
-    SerializeOptions,
+    DescriptorError, DescriptorPool, DeserializeOptions, DynamicMessage, EnumDescriptor, Kind,
+    MessageDescriptor, SerializeOptions,
 };
 use serde_json::Value;
 use temporalio_common::protos::temporal::api::history::v1::History;
@@ -21,16 +21,19 @@ const HISTORY: &str = "temporal.api.history.v1.History";
 
 /// Decodes a JSON history: `{"events": [...]}`, or the same wrapped as `{"history": {...}}`
 /// (a saved `GetWorkflowExecutionHistory` response).
-pub(crate) fn history_from_json(text: &str) -> Result<History, String> {
+pub(crate) fn history_from_json(text: &str) -> Result<History, DecodeFailure> {
     let mut value: Value =
-        serde_json::from_str(text).map_err(|e| format!("not valid JSON: {e}"))?;
+        serde_json::from_str(text).map_err(|e| DecodeFailure::caused_by("not valid JSON", e))?;
     if let Some(inner) = value.get_mut("history")
         && inner.get("events").is_some()
     {
         value = inner.take();
     }
     if !value.get("events").is_some_and(Value::is_array) {
-        return Err("the JSON has no `events` array".to_owned());
+        return Err(DecodeFailure {
+            reason: "the JSON has no `events` array",
+            source: None,
+        });
     }
     let descriptor = history_descriptor()?;
     normalize_enums(&mut value, &descriptor);
@@ -39,31 +42,55 @@ pub(crate) fn history_from_json(text: &str) -> Result<History, String> {
         value,
         &DeserializeOptions::new().deny_unknown_fields(false),
     )
-    .map_err(|e| format!("not a Temporal history: {e}"))?;
+    .map_err(|e| DecodeFailure::caused_by("not a Temporal history", e))?;
     History::decode(message.encode_to_vec().as_slice())
-        .map_err(|e| format!("not a Temporal history: {e}"))
+        .map_err(|e| DecodeFailure::caused_by("not a Temporal history", e))
 }
 
 /// Encodes a history as the CLI writes it: camelCase fields, enum names, 64-bit integers as
 /// strings, defaults left out.
-pub(crate) fn history_to_json(history: &History) -> Result<String, String> {
+pub(crate) fn history_to_json(history: &History) -> Result<String, DecodeFailure> {
     let message = DynamicMessage::decode(history_descriptor()?, history.encode_to_vec().as_slice())
-        .map_err(|e| format!("cannot re-read the history: {e}"))?;
+        .map_err(|e| DecodeFailure::caused_by("cannot re-read the history", e))?;
     let mut out = serde_json::Serializer::pretty(Vec::new());
     message
         .serialize_with_options(&mut out, &SerializeOptions::new())
-        .map_err(|e| format!("cannot write the history as JSON: {e}"))?;
-    String::from_utf8(out.into_inner()).map_err(|e| e.to_string())
+        .map_err(|e| DecodeFailure::caused_by("cannot write the history as JSON", e))?;
+    String::from_utf8(out.into_inner())
+        .map_err(|e| DecodeFailure::caused_by("the history's JSON is not UTF-8", e))
 }
 
-fn history_descriptor() -> Result<MessageDescriptor, String> {
-    static POOL: OnceLock<Result<DescriptorPool, String>> = OnceLock::new();
+/// Why a history did not convert: what was wrong, and the error of the crate that found it.
+#[derive(Debug)]
+pub(crate) struct DecodeFailure {
+    pub(crate) reason: &'static str,
+    pub(crate) source: Option<Box<dyn std::error::Error + Send + Sync>>,
+}
+
+impl DecodeFailure {
+    pub(crate) fn caused_by(
+        reason: &'static str,
+        source: impl std::error::Error + Send + Sync + 'static,
+    ) -> Self {
+        Self {
+            reason,
+            source: Some(Box::new(source)),
+        }
+    }
+}
+
+fn history_descriptor() -> Result<MessageDescriptor, DecodeFailure> {
+    static POOL: OnceLock<Result<DescriptorPool, Arc<DescriptorError>>> = OnceLock::new();
     let pool = POOL
-        .get_or_init(|| DescriptorPool::decode(DESCRIPTORS).map_err(|e| e.to_string()))
+        .get_or_init(|| DescriptorPool::decode(DESCRIPTORS).map_err(Arc::new))
         .as_ref()
-        .map_err(|e| format!("the bundled history descriptors are unreadable: {e}"))?;
-    pool.get_message_by_name(HISTORY)
-        .ok_or_else(|| format!("the bundled descriptors lack {HISTORY}"))
+        .map_err(|e| {
+            DecodeFailure::caused_by("the bundled history descriptors are unreadable", e.clone())
+        })?;
+    pool.get_message_by_name(HISTORY).ok_or(DecodeFailure {
+        reason: "the bundled descriptors lack temporal.api.history.v1.History",
+        source: None,
+    })
 }
 
 /// Rewrites the older enum spelling (`WorkflowExecutionStarted`, `StartToClose`) of every enum
@@ -273,17 +300,20 @@ mod tests {
         assert!(
             history_from_json("[1, 2")
                 .unwrap_err()
+                .reason
                 .contains("not valid JSON")
         );
         assert!(
             history_from_json(r#"{"workflows": []}"#)
                 .unwrap_err()
+                .reason
                 .contains("no `events`")
         );
         let wrong = r#"{"events": [{"eventId": "one"}]}"#;
         assert!(
             history_from_json(wrong)
                 .unwrap_err()
+                .reason
                 .contains("not a Temporal history")
         );
     }
