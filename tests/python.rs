@@ -126,8 +126,7 @@ async fn an_update_started_from_python_is_awaited_in_rust_by_its_id() {
     let other = tests::client().await;
     let update = other
         .handle::<Counter>(&workflow_id)
-        .update_handle(Counter::add_when_open, "from-python")
-        .expect("an update method of Counter");
+        .update_handle(Counter::add_when_open, "from-python");
     assert_eq!(update.update_id(), "from-python");
     handle.signal(Counter::open_gate, ()).await.expect("signal");
     assert_eq!(update.result().await.expect("the update's outcome"), 9);

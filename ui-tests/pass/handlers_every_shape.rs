@@ -114,4 +114,23 @@ async fn drive(client: Client) -> Result<(), workflow_runtime::ClientError> {
     Ok(())
 }
 
+/// Plain Rust calls each handler through its path, from another module too.
+mod plain {
+    use super::*;
+
+    #[allow(dead_code)]
+    pub async fn call(ctx: WorkflowContext<Review>) -> WorkflowResult<()> {
+        let mut review = Review::default();
+        Review::approve(&mut review, true);
+        Review::other(&mut review, "x".to_owned(), Vec::new());
+        let _: Option<bool> = Review::approved(&review);
+        let _: Option<String> = Review::note(&review, 0);
+        let _: usize = Review::add_note(&mut review, "n".to_owned())?;
+        Review::remind(ctx.clone(), "ana".to_owned()).await?;
+        Review::note_later(ctx.clone(), "n".to_owned(), 1).await;
+        let _: bool = Review::decide(ctx, true, "bo".to_owned()).await?;
+        Ok(())
+    }
+}
+
 fn main() {}

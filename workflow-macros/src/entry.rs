@@ -26,10 +26,19 @@ pub(crate) fn workflow(args: TokenStream, item: TokenStream) -> TokenStream {
     };
     let cx = Ctxt::new();
     let args = args::parse_args(&cx, WORKFLOW, args, &[NAME, CRATE]);
-    let definition = {
+    // The named handlers' methods, renamed below: their names hold the handlers' references.
+    let (definition, renamed) = {
         let mut model = parse::workflow(&cx, &item_impl, &args);
         check::workflow(&cx, &mut model);
-        expand::workflow::definition(&model)
+        let renamed: Vec<(syn::Ident, syn::Ident)> = model
+            .handlers
+            .iter()
+            .filter(|h| h.is_named())
+            .map(|h| (h.ident.clone(), h.method_ident()))
+            .collect();
+        let definition = expand::workflow::definition(&model);
+        let references = expand::workflow::handler_references(&model);
+        (quote!(#definition #references), renamed)
     };
     let version = expand::version_check(&args.krate());
     let warnings = determinism::emit_warnings(&determinism::check(&cx, &item_impl));
@@ -41,6 +50,10 @@ pub(crate) fn workflow(args: TokenStream, item: TokenStream) -> TokenStream {
                 parse::strip_attr(&mut method.attrs, kind.attr());
             }
             determinism::probe_body(&args.krate(), &mut method.attrs, &mut method.block);
+            if let Some((_, kept)) = renamed.iter().find(|(ident, _)| *ident == method.sig.ident) {
+                method.sig.ident = kept.clone();
+                method.vis = syn::Visibility::Inherited;
+            }
         }
     }
     // The definition is emitted even with errors (it holds only the parts that parsed), so

@@ -40,6 +40,8 @@ impl HandlerKind {
 /// A `#[signal]`, `#[query]` or `#[update]` method.
 pub(crate) struct Handler<'a> {
     pub(crate) kind: HandlerKind,
+    /// The method as written: its visibility and doc comments go to the handler's reference.
+    pub(crate) method: &'a syn::ImplItemFn,
     pub(crate) ident: &'a syn::Ident,
     /// `None` for the dynamic handler of its kind.
     pub(crate) wire_name: Option<String>,
@@ -55,6 +57,27 @@ pub(crate) struct Handler<'a> {
     pub(crate) validator_path: Option<syn::Path>,
     /// The validator method that `validator_path` names, filled in by `check::workflow`.
     pub(crate) validator: Option<Validator<'a>>,
+}
+
+impl Handler<'_> {
+    /// Whether the handler has a wire name of its own, rather than receiving every name
+    /// without a handler.
+    pub(crate) fn is_named(&self) -> bool {
+        self.wire_name.is_some()
+    }
+
+    /// The name the method keeps once its own name holds the handler's reference
+    /// (`approve` -> `__signal_approve`), spanned at the user's name. Dynamic handlers, which
+    /// clients never name, keep theirs.
+    pub(crate) fn method_ident(&self) -> syn::Ident {
+        if !self.is_named() {
+            return self.ident.clone();
+        }
+        syn::Ident::new(
+            &format!("__{}_{}", self.kind.attr(), self.ident),
+            self.ident.span(),
+        )
+    }
 }
 
 /// The method named by `#[update(validator = ..)]`.

@@ -26,9 +26,10 @@ pub use crate::{
     },
     workflow::{
         WorkflowContext, WorkflowDefinition,
+        handler_fn::{QueryMethod, SignalMethod, UpdateMethod},
         handlers::{
-            Handlers, SignalHandler, UpdateHandler, UpdateResult, signal_future, type_id_of,
-            update_future, validator_outcome,
+            Handlers, SignalHandler, UpdateHandler, UpdateResult, signal_future, update_future,
+            validator_outcome,
         },
     },
 };

@@ -102,9 +102,9 @@ pub use worker::{ConfigError, RunningWorker, ShutdownHandle, Worker, WorkerError
 pub use workflow::{
     ActivityByName, ActivityCall, ActivityFuture, ActivityWithoutTimeout, ChildCall, ChildFuture,
     ChildHandle, ChildResult, ChildStart, ContinueAsNew, ExternalCancel, ExternalSignal,
-    ExternalWorkflowHandle, HandlerArgs, NonCancellable, ParentInfo, QueryFn, Saga, SignalFn,
-    SignalOutput, Timer, UpdateFn, WorkflowByName, WorkflowContext, WorkflowDefinition,
-    WorkflowInfo, WorkflowRunFn,
+    ExternalWorkflowHandle, HandlerArgs, NonCancellable, ParentInfo, QueryFn, QueryMethod, Saga,
+    SignalFn, SignalMethod, SignalOutput, Timer, UpdateFn, UpdateMethod, WorkflowByName,
+    WorkflowContext, WorkflowDefinition, WorkflowInfo, WorkflowRunFn,
 };
 pub use workflow_macros::{
     activities, activity, allow_nondeterminism, deterministic, init, query, run, signal, update,

@@ -90,6 +90,72 @@ pub(crate) fn definition(workflow: &Workflow<'_>) -> TokenStream {
     }
 }
 
+/// What each named handler leaves under its method's name: a `SignalMethod`, `QueryMethod` or
+/// `UpdateMethod` const holding the wire name and the method (renamed, see
+/// `Handler::method_ident`) as a function pointer. Clients pass it by the method's path, and
+/// only these consts are handlers, so a wrong method is a compile error; it dereferences to
+/// the function, so `Order::approve(&mut order, true)` still calls the method. An async
+/// handler's future is boxed: a function pointer cannot name it otherwise.
+pub(crate) fn handler_references(workflow: &Workflow<'_>) -> TokenStream {
+    let krate = &workflow.krate;
+    let p = quote!(#krate::__private);
+    let self_ty = workflow.self_ty;
+    let consts = workflow.handlers.iter().filter(|h| h.is_named()).map(|handler| {
+        let ident = handler.ident;
+        let method = handler.method_ident();
+        let name = handler.wire_name.as_deref().unwrap_or_default();
+        let vis = &handler.method.vis;
+        let docs = handler
+            .method
+            .attrs
+            .iter()
+            .filter(|a| a.path().is_ident("doc"));
+        let inputs = &handler.inputs;
+        let output = &handler.method.sig.output;
+        let returns = match output {
+            syn::ReturnType::Default => quote!(()),
+            syn::ReturnType::Type(_, ty) => quote!(#ty),
+        };
+        let reference = match handler.kind {
+            HandlerKind::Signal => quote!(#p::SignalMethod),
+            HandlerKind::Query => quote!(#p::QueryMethod),
+            HandlerKind::Update => quote!(#p::UpdateMethod),
+        };
+        let (pointer, function) = if handler.is_async {
+            let args: Vec<syn::Ident> = (0..inputs.len())
+                .map(|i| quote::format_ident!("arg{}", i))
+                .collect();
+            (
+                quote!(fn(#p::WorkflowContext<#self_ty> #(, #inputs)*) -> #p::LocalBoxFuture<'static, #returns>),
+                quote!(|ctx #(, #args)*| #p::Box::pin(<#self_ty>::#method(ctx #(, #args)*))),
+            )
+        } else {
+            let receiver = match handler.kind {
+                HandlerKind::Query => quote!(&#self_ty),
+                _ => quote!(&mut #self_ty),
+            };
+            (
+                quote!(fn(#receiver #(, #inputs)*) #output),
+                quote!(<#self_ty>::#method),
+            )
+        };
+        quote_spanned! {ident.span()=>
+            #(#docs)*
+            #[allow(non_upper_case_globals, dead_code)]
+            #vis const #ident: #reference<#pointer> = #reference::new(#name, #function);
+        }
+    });
+    let consts: Vec<TokenStream> = consts.collect();
+    if consts.is_empty() {
+        return quote!();
+    }
+    quote! {
+        impl #self_ty {
+            #(#consts)*
+        }
+    }
+}
+
 /// Body of `initial_state(input: &Self::Input)`: `Default::default()`, or the `#[init]` method
 /// called with a borrow of each argument. Each borrow is spanned at the init's parameter, so a
 /// type that does not match the run's argument is reported there.
@@ -134,12 +200,11 @@ fn handler_entry(
     handler: &Handler<'_>,
 ) -> TokenStream {
     let p = quote!(#krate::__private);
-    let ident = handler.ident;
+    let ident = handler.method_ident();
     let name = match &handler.wire_name {
         Some(name) => quote!(#p::Option::Some(#name)),
         None => quote!(#p::Option::None),
     };
-    let type_id = quote!(#p::type_id_of(&<#self_ty>::#ident));
     let what = format!(
         "{} `{}` of workflow `{workflow_name}`",
         handler.kind.attr(),
@@ -177,21 +242,21 @@ fn handler_entry(
     let silence = quote!(let _ = handler_name;);
     match (handler.kind, handler.is_async) {
         (HandlerKind::Signal, false) => quote! {
-            .signal(#name, #type_id, #p::SignalHandler::Sync(
+            .signal(#name, #p::SignalHandler::Sync(
                 #params -> #p::Result<(), #p::PayloadError> {
                     #silence #decode #call; #p::Result::Ok(())
                 }
             ))
         },
         (HandlerKind::Signal, true) => quote! {
-            .signal(#name, #type_id, #p::SignalHandler::Async(
+            .signal(#name, #p::SignalHandler::Async(
                 #params -> #p::Result<#p::LocalBoxFuture<'static, #p::WorkflowResult<()>>, #p::PayloadError> {
                     #silence #decode #p::Result::Ok(#p::signal_future(#call))
                 }
             ))
         },
         (HandlerKind::Query, _) => quote! {
-            .query(#name, #type_id,
+            .query(#name,
                 #params -> #p::Result<#p::Payload, #p::PayloadError> {
                     #silence #decode #p::encode(&#call)
                 }
@@ -251,7 +316,7 @@ fn handler_entry(
                     }
                 }
             };
-            quote!(.update(#name, #type_id, #run, #validator))
+            quote!(.update(#name, #run, #validator))
         }
     }
 }

@@ -206,6 +206,7 @@ fn handler<'a>(
     };
     ok.then(|| Handler {
         kind,
+        method,
         ident: &sig.ident,
         wire_name: match args.dynamic {
             Some(_) => None,

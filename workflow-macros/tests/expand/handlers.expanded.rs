@@ -10,15 +10,18 @@ impl Order {
         ctx.wait_condition(|s| s.approved.is_some()).await?;
         Ok(ctx.state(|s| s.approved == Some(true)))
     }
-    fn approve(&mut self, approved: bool) {
+    fn __signal_approve(&mut self, approved: bool) {
         self.approved = Some(approved);
     }
-    async fn cancel(ctx: WorkflowContext<Self>, reason: String) -> WorkflowResult<()> {
+    async fn __signal_cancel(
+        ctx: WorkflowContext<Self>,
+        reason: String,
+    ) -> WorkflowResult<()> {
         ctx.state_mut(|s| s.approved = Some(false));
         let _ = reason;
         Ok(())
     }
-    fn lines(&self) -> Vec<String> {
+    fn __query_lines(&self) -> Vec<String> {
         #[allow(unused_imports)]
         use ::workflow_runtime::__private::{
             AnyGlobal as _, AnyOrder as _, RandomOrder as _, SharedGlobal as _,
@@ -30,7 +33,7 @@ impl Order {
             .cloned()
             .collect()
     }
-    fn add_line(&mut self, item: String, units: u32) -> WorkflowResult<u32> {
+    fn __update_add_line(&mut self, item: String, units: u32) -> WorkflowResult<u32> {
         *self.lines.entry(item).or_default() += units;
         Ok(self.lines.values().sum())
     }
@@ -99,7 +102,6 @@ impl ::workflow_runtime::__private::WorkflowDefinition for Order {
                 ::workflow_runtime::__private::Handlers::default()
                     .signal(
                         ::workflow_runtime::__private::Option::Some("approve"),
-                        ::workflow_runtime::__private::type_id_of(&<Order>::approve),
                         ::workflow_runtime::__private::SignalHandler::Sync(|
                             state: &mut Order,
                             handler_name: &str,
@@ -119,13 +121,12 @@ impl ::workflow_runtime::__private::WorkflowDefinition for Order {
                                         bool,
                                     >(payloads, 0, "signal `approve` of workflow `Orders`"))
                             }?;
-                            <Order>::approve(state, input);
+                            <Order>::__signal_approve(state, input);
                             ::workflow_runtime::__private::Result::Ok(())
                         }),
                     )
                     .signal(
                         ::workflow_runtime::__private::Option::Some("cancel"),
-                        ::workflow_runtime::__private::type_id_of(&<Order>::cancel),
                         ::workflow_runtime::__private::SignalHandler::Async(|
                             ctx: ::workflow_runtime::__private::WorkflowContext<Order>,
                             handler_name: &str,
@@ -150,14 +151,13 @@ impl ::workflow_runtime::__private::WorkflowDefinition for Order {
                             }?;
                             ::workflow_runtime::__private::Result::Ok(
                                 ::workflow_runtime::__private::signal_future(
-                                    <Order>::cancel(ctx, input),
+                                    <Order>::__signal_cancel(ctx, input),
                                 ),
                             )
                         }),
                     )
                     .query(
                         ::workflow_runtime::__private::Option::Some("lines"),
-                        ::workflow_runtime::__private::type_id_of(&<Order>::lines),
                         |
                             state: &Order,
                             handler_name: &str,
@@ -174,12 +174,13 @@ impl ::workflow_runtime::__private::WorkflowDefinition for Order {
                                     "query `lines` of workflow `Orders`",
                                 )
                             }?;
-                            ::workflow_runtime::__private::encode(&<Order>::lines(state))
+                            ::workflow_runtime::__private::encode(
+                                &<Order>::__query_lines(state),
+                            )
                         },
                     )
                     .update(
                         ::workflow_runtime::__private::Option::Some("add_line"),
-                        ::workflow_runtime::__private::type_id_of(&<Order>::add_line),
                         ::workflow_runtime::__private::UpdateHandler::Sync(|
                             state: &mut Order,
                             handler_name: &str,
@@ -222,7 +223,7 @@ impl ::workflow_runtime::__private::WorkflowDefinition for Order {
                                 <WorkflowResult<
                                     u32,
                                 > as ::workflow_runtime::__private::UpdateResult>::into_outcome(
-                                    <Order>::add_line(state, input.0, input.1),
+                                    <Order>::__update_add_line(state, input.0, input.1),
                                 ),
                             )
                         }),
@@ -269,5 +270,36 @@ impl ::workflow_runtime::__private::WorkflowDefinition for Order {
                     )
             })
     }
+}
+impl Order {
+    #[allow(non_upper_case_globals, dead_code)]
+    const approve: ::workflow_runtime::__private::SignalMethod<fn(&mut Order, bool)> = ::workflow_runtime::__private::SignalMethod::new(
+        "approve",
+        <Order>::__signal_approve,
+    );
+    #[allow(non_upper_case_globals, dead_code)]
+    const cancel: ::workflow_runtime::__private::SignalMethod<
+        fn(
+            ::workflow_runtime::__private::WorkflowContext<Order>,
+            String,
+        ) -> ::workflow_runtime::__private::LocalBoxFuture<'static, WorkflowResult<()>>,
+    > = ::workflow_runtime::__private::SignalMethod::new(
+        "cancel",
+        |ctx, arg0| ::workflow_runtime::__private::Box::pin(
+            <Order>::__signal_cancel(ctx, arg0),
+        ),
+    );
+    #[allow(non_upper_case_globals, dead_code)]
+    const lines: ::workflow_runtime::__private::QueryMethod<fn(&Order) -> Vec<String>> = ::workflow_runtime::__private::QueryMethod::new(
+        "lines",
+        <Order>::__query_lines,
+    );
+    #[allow(non_upper_case_globals, dead_code)]
+    const add_line: ::workflow_runtime::__private::UpdateMethod<
+        fn(&mut Order, String, u32) -> WorkflowResult<u32>,
+    > = ::workflow_runtime::__private::UpdateMethod::new(
+        "add_line",
+        <Order>::__update_add_line,
+    );
 }
 const _: ::workflow_runtime::__private::Version<0, 1> = ::workflow_runtime::__private::VERSION;

@@ -118,20 +118,6 @@ pub enum ClientError {
         #[source]
         status: Option<ServerStatus>,
     },
-    /// The method passed to a typed call is not a handler of that kind on this workflow.
-    #[error(
-        "`{method}` is not a {kind} handler of workflow `{workflow}`; its {kind} handlers are: {registered}"
-    )]
-    NotAHandler {
-        /// The method's type name.
-        method: &'static str,
-        /// `#[signal]`, `#[query]` or `#[update]`.
-        kind: &'static str,
-        /// The workflow's type name.
-        workflow: &'static str,
-        /// The handlers of that kind the workflow has.
-        registered: String,
-    },
     /// The run's history from the server is not one this client can read.
     #[error("the history of workflow `{workflow_id}` cannot be read")]
     History {

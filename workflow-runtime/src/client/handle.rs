@@ -1,7 +1,7 @@
 //! Handles to workflow executions: typed ([`WorkflowHandle`], named by the workflow's
 //! methods) and untyped ([`UntypedWorkflowHandle`], by name with raw payloads).
 
-use std::{any::TypeId, future::Future, marker::PhantomData};
+use std::{future::Future, marker::PhantomData};
 
 use temporalio_common::protos::temporal::api::{
     common::v1::{Payloads, WorkflowExecution},
@@ -30,23 +30,8 @@ use crate::{
     workflow::{
         WorkflowDefinition,
         handler_fn::{HandlerArgs, QueryFn, SignalFn, UpdateFn},
-        handlers::HandlerKind,
     },
 };
-
-/// The wire name of handler method `F` of workflow `W`.
-pub(crate) fn handler_name<W: WorkflowDefinition, F: 'static>(
-    kind: HandlerKind,
-) -> Result<&'static str, ClientError> {
-    W::handlers()
-        .name_of(kind, TypeId::of::<F>())
-        .ok_or_else(|| ClientError::NotAHandler {
-            method: std::any::type_name::<F>(),
-            kind: kind.attribute(),
-            workflow: W::NAME,
-            registered: W::handlers().names(kind),
-        })
-}
 
 /// A workflow execution with a known type: typed result, cancel, terminate.
 pub struct WorkflowHandle<W> {
@@ -123,34 +108,28 @@ impl<W: WorkflowDefinition> WorkflowHandle<W> {
 
     /// Sends a signal, naming its `#[signal]` method: `handle.signal(OrderWorkflow::approve,
     /// true)`. Returns once the server recorded it.
-    pub fn signal<F, Sig>(
+    pub fn signal<F: SignalFn<W>>(
         &self,
-        _signal: F,
+        signal: F,
         input: <F::Args as HandlerArgs>::Input,
-    ) -> impl Future<Output = Result<(), ClientError>> + '_
-    where
-        F: SignalFn<W, Sig> + 'static,
-    {
-        let name = handler_name::<W, F>(HandlerKind::Signal);
+    ) -> impl Future<Output = Result<(), ClientError>> + '_ {
+        let name = signal.wire_name();
         let arguments = F::Args::encode(&input);
-        async move { self.untyped.signal(name?, arguments?).await }
+        async move { self.untyped.signal(name, arguments?).await }
     }
 
     /// Queries the workflow's state through a `#[query]` method:
     /// `handle.query(OrderWorkflow::status, ())`. Answered from the workflow's current state,
     /// also while it waits on an activity or a timer, and after it closed.
-    pub fn query<F, Sig>(
+    pub fn query<F: QueryFn<W>>(
         &self,
-        _query: F,
+        query: F,
         input: <F::Args as HandlerArgs>::Input,
-    ) -> impl Future<Output = Result<F::Output, ClientError>> + '_
-    where
-        F: QueryFn<W, Sig> + 'static,
-    {
-        let name = handler_name::<W, F>(HandlerKind::Query);
+    ) -> impl Future<Output = Result<F::Output, ClientError>> + '_ {
+        let name = query.wire_name();
         let arguments = F::Args::encode(&input);
         async move {
-            let payloads = self.untyped.query(name?, arguments?).await?;
+            let payloads = self.untyped.query(name, arguments?).await?;
             Ok(decode_result(payloads.first())?)
         }
     }
@@ -158,36 +137,27 @@ impl<W: WorkflowDefinition> WorkflowHandle<W> {
     /// Sends an update through an `#[update]` method and waits for its result. A rejection by
     /// the validator or an error from the handler comes back as
     /// [`ClientError::UpdateFailed`].
-    pub fn update<F, Sig>(
+    pub fn update<F: UpdateFn<W>>(
         &self,
         update: F,
         input: <F::Args as HandlerArgs>::Input,
-    ) -> impl Future<Output = Result<F::Output, ClientError>> + '_
-    where
-        F: UpdateFn<W, Sig> + 'static,
-    {
+    ) -> impl Future<Output = Result<F::Output, ClientError>> + '_ {
         let started = self.start_update(update, input, UpdateOptions::new());
         async move { started.await?.result().await }
     }
 
     /// Sends an update and returns its handle once the stage in `options` is reached
     /// (accepted, by default).
-    pub fn start_update<F, Sig>(
+    pub fn start_update<F: UpdateFn<W>>(
         &self,
-        _update: F,
+        update: F,
         input: <F::Args as HandlerArgs>::Input,
         options: UpdateOptions,
-    ) -> impl Future<Output = Result<UpdateHandle<F::Output>, ClientError>> + '_
-    where
-        F: UpdateFn<W, Sig> + 'static,
-    {
-        let name = handler_name::<W, F>(HandlerKind::Update);
+    ) -> impl Future<Output = Result<UpdateHandle<F::Output>, ClientError>> + '_ {
+        let name = update.wire_name();
         let arguments = F::Args::encode(&input);
         async move {
-            let untyped = self
-                .untyped
-                .start_update(name?, arguments?, options)
-                .await?;
+            let untyped = self.untyped.start_update(name, arguments?, options).await?;
             Ok(UpdateHandle::new(untyped))
         }
     }
@@ -196,7 +166,7 @@ impl<W: WorkflowDefinition> WorkflowHandle<W> {
 impl<W: WorkflowDefinition> WorkflowHandle<W> {
     /// A handle to an update sent earlier, by its `#[update]` method and update id: the update
     /// may come from another process, another client or another language. The result type is
-    /// the method's, so `handle.update_handle(OrderWorkflow::change_address, "change-7")?
+    /// the method's, so `handle.update_handle(OrderWorkflow::change_address, "change-7")
     /// .result().await?` waits for that update's typed outcome. An id the workflow never
     /// received gives [`ClientError::UpdateNotFound`] on `result()`.
     ///
@@ -212,23 +182,19 @@ impl<W: WorkflowDefinition> WorkflowHandle<W> {
     /// // Elsewhere: handle.start_update(Cart::add, item, UpdateOptions::new().update_id("add-1"))
     /// let count: usize = client
     ///     .handle::<Cart>("cart-7")
-    ///     .update_handle(Cart::add, "add-1")?
+    ///     .update_handle(Cart::add, "add-1")
     ///     .result()
     ///     .await?;
     /// # Ok(()) }
     /// ```
-    pub fn update_handle<F, Sig>(
+    pub fn update_handle<F: UpdateFn<W>>(
         &self,
-        _update: F,
+        update: F,
         update_id: impl Into<String>,
-    ) -> Result<UpdateHandle<F::Output>, ClientError>
-    where
-        F: UpdateFn<W, Sig> + 'static,
-    {
-        let name = handler_name::<W, F>(HandlerKind::Update)?;
+    ) -> UpdateHandle<F::Output> {
         let mut untyped = self.untyped.update_handle(update_id);
-        untyped.name = name.to_owned();
-        Ok(UpdateHandle::new(untyped))
+        untyped.name = update.wire_name().to_owned();
+        UpdateHandle::new(untyped)
     }
 }
 

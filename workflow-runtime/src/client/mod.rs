@@ -24,15 +24,11 @@ pub(crate) use time_skipping::AutoTimeSkipping;
 pub use update::{UntypedUpdateHandle, UpdateHandle, UpdateOptions, UpdateStage};
 
 use crate::{
-    client::{
-        handle::handler_name,
-        options::{default_identity, signal_with_start_request},
-    },
+    client::options::{default_identity, signal_with_start_request},
     payload::{Payload, decode_result},
     workflow::{
         WorkflowDefinition, WorkflowRunFn,
         handler_fn::{HandlerArgs, SignalFn, UpdateFn},
-        handlers::HandlerKind,
     },
 };
 
@@ -220,19 +216,19 @@ impl Client {
     ///     .await?;
     /// # Ok(()) }
     /// ```
-    pub async fn signal_with_start<R, RunArgs, S, Sig>(
+    pub async fn signal_with_start<R, RunArgs, S>(
         &self,
         _run: R,
         input: <R::Workflow as WorkflowDefinition>::Input,
         options: StartOptions,
-        _signal: S,
+        signal: S,
         signal_input: <S::Args as HandlerArgs>::Input,
     ) -> Result<WorkflowHandle<R::Workflow>, ClientError>
     where
         R: WorkflowRunFn<RunArgs>,
-        S: SignalFn<R::Workflow, Sig> + 'static,
+        S: SignalFn<R::Workflow>,
     {
-        let signal_name = handler_name::<R::Workflow, S>(HandlerKind::Signal)?;
+        let signal_name = signal.wire_name();
         let arguments = <R::Workflow as WorkflowDefinition>::encode_input(&input)?;
         let signal_arguments = S::Args::encode(&signal_input)?;
         let start = self.start_request(
@@ -252,19 +248,19 @@ impl Client {
     /// Sends an update to a workflow, starting the workflow first if it is not running, and
     /// waits for the update's result. A running workflow with the same id receives the update
     /// (its run is not restarted).
-    pub async fn update_with_start<R, RunArgs, U, Sig>(
+    pub async fn update_with_start<R, RunArgs, U>(
         &self,
         _run: R,
         input: <R::Workflow as WorkflowDefinition>::Input,
         options: StartOptions,
-        _update: U,
+        update: U,
         update_input: <U::Args as HandlerArgs>::Input,
     ) -> Result<(WorkflowHandle<R::Workflow>, U::Output), ClientError>
     where
         R: WorkflowRunFn<RunArgs>,
-        U: UpdateFn<R::Workflow, Sig> + 'static,
+        U: UpdateFn<R::Workflow>,
     {
-        let update_name = handler_name::<R::Workflow, U>(HandlerKind::Update)?;
+        let update_name = update.wire_name();
         let arguments = <R::Workflow as WorkflowDefinition>::encode_input(&input)?;
         let update_arguments = U::Args::encode(&update_input)?;
         let mut start = self.start_request(

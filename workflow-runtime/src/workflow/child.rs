@@ -402,15 +402,13 @@ impl<C: WorkflowDefinition> ChildHandle<C> {
 
     /// Sends the child a signal, naming its `#[signal]` method; resolves once the server
     /// delivered it.
-    pub fn signal<F, Sig>(
+    pub fn signal<F: SignalFn<C>>(
         &self,
-        _signal: F,
+        signal: F,
         input: <F::Args as HandlerArgs>::Input,
-    ) -> ExternalSignal
-    where
-        F: SignalFn<C, Sig> + 'static,
-    {
-        ExternalSignal::typed::<C, F, Sig>(
+    ) -> ExternalSignal {
+        ExternalSignal::typed(
+            signal,
             Rc::clone(&self.shared),
             self.workflow_id.clone(),
             SignalTarget::Child(self.workflow_id.clone()),

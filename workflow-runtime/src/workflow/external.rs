@@ -3,7 +3,6 @@
 
 use futures::future::FusedFuture;
 use std::{
-    any::TypeId,
     cell::RefCell,
     fmt,
     future::Future,
@@ -31,7 +30,6 @@ use crate::{
         context::WorkflowContext,
         definition::WorkflowDefinition,
         handler_fn::{HandlerArgs, SignalFn},
-        handlers::HandlerKind,
         operations::{self as op, Seq},
         shared::{RunShared, SlotRef, new_slot, poll_slot},
     },
@@ -134,15 +132,13 @@ impl<T> ExternalWorkflowHandle<T> {
 impl<T: WorkflowDefinition> ExternalWorkflowHandle<T> {
     /// Sends a signal, naming its `#[signal]` method: `handle.signal(OrderWorkflow::approve,
     /// true)`; the argument types are checked at compile time.
-    pub fn signal<F, Sig>(
+    pub fn signal<F: SignalFn<T>>(
         &self,
-        _signal: F,
+        signal: F,
         input: <F::Args as HandlerArgs>::Input,
-    ) -> ExternalSignal
-    where
-        F: SignalFn<T, Sig> + 'static,
-    {
-        ExternalSignal::typed::<T, F, Sig>(
+    ) -> ExternalSignal {
+        ExternalSignal::typed(
+            signal,
             Rc::clone(&self.shared),
             self.workflow_id.clone(),
             SignalTarget::Execution(self.execution()),
@@ -158,35 +154,6 @@ impl FusedFuture for ExternalCancel {
     }
 }
 
-/// Why a signal to another workflow is refused before it is sent.
-#[derive(Debug, thiserror::Error)]
-pub(crate) enum SignalRefusal {
-    /// The method passed is not a signal handler of the target's workflow type.
-    #[error(
-        "`{method}` is not a signal handler of workflow `{workflow}`; its signals are: {registered}"
-    )]
-    NotASignal {
-        method: &'static str,
-        workflow: &'static str,
-        registered: String,
-    },
-    /// The arguments do not encode.
-    #[error("{}", .0.message())]
-    Arguments(#[source] PayloadError),
-}
-
-/// The wire name of signal method `F` of workflow `T`, or the refusal that names its signals.
-pub(crate) fn signal_name<T: WorkflowDefinition, F: 'static>() -> Result<String, SignalRefusal> {
-    T::handlers()
-        .name_of(HandlerKind::Signal, TypeId::of::<F>())
-        .map(str::to_owned)
-        .ok_or_else(|| SignalRefusal::NotASignal {
-            method: std::any::type_name::<F>(),
-            workflow: T::NAME,
-            registered: T::handlers().names(HandlerKind::Signal),
-        })
-}
-
 /// Where a signal goes: a child (by the id the parent gave it) or any workflow.
 pub(crate) enum SignalTarget {
     Child(String),
@@ -196,14 +163,14 @@ pub(crate) enum SignalTarget {
 fn local_failure(
     workflow_id: &str,
     operation: &'static str,
-    refusal: &SignalRefusal,
+    error: &PayloadError,
 ) -> ExternalWorkflowFailed {
     ExternalWorkflowFailed {
         workflow_id: workflow_id.to_owned(),
         operation,
         failure: Box::new(application_failure(
             failure_type::PAYLOAD_ERROR,
-            &refusal.to_string(),
+            error.message(),
             Retry::NonRetryable,
             None,
         ))
@@ -226,8 +193,9 @@ fn outcome(
     }
 }
 
-/// A signal not yet sent: where it goes, its name and its arguments (or why they are wrong).
-type SignalRequest = (SignalTarget, Result<(String, Vec<Payload>), SignalRefusal>);
+/// A signal not yet sent: where it goes, its name and its arguments (or why they do not
+/// encode).
+type SignalRequest = (SignalTarget, Result<(String, Vec<Payload>), PayloadError>);
 
 /// A signal to another workflow; resolves once the server delivered it. Dropping it before
 /// then cancels the signal.
@@ -252,7 +220,7 @@ impl ExternalSignal {
         shared: Rc<RefCell<RunShared>>,
         workflow_id: String,
         target: SignalTarget,
-        signal: Result<(String, Vec<Payload>), SignalRefusal>,
+        signal: Result<(String, Vec<Payload>), PayloadError>,
     ) -> Self {
         Self {
             shared,
@@ -269,25 +237,16 @@ const CANCEL: &str = "cancelling";
 impl ExternalSignal {
     /// A signal named by `#[signal]` method `F` of workflow `T`, its arguments encoded as the
     /// handler declares them.
-    pub(crate) fn typed<T, F, Sig>(
+    pub(crate) fn typed<T, F: SignalFn<T>>(
+        signal: F,
         shared: Rc<RefCell<RunShared>>,
         workflow_id: String,
         target: SignalTarget,
         input: &<F::Args as HandlerArgs>::Input,
-    ) -> Self
-    where
-        T: WorkflowDefinition,
-        F: SignalFn<T, Sig> + 'static,
-    {
-        Self::new(
-            shared,
-            workflow_id,
-            target,
-            signal_name::<T, F>().and_then(|name| {
-                let arguments = F::Args::encode(input).map_err(SignalRefusal::Arguments)?;
-                Ok((name, arguments))
-            }),
-        )
+    ) -> Self {
+        let name = signal.wire_name().to_owned();
+        let request = F::Args::encode(input).map(|arguments| (name, arguments));
+        Self::new(shared, workflow_id, target, request)
     }
 
     /// A signal by wire name with JSON arguments, one payload each.
@@ -302,8 +261,7 @@ impl ExternalSignal {
             .iter()
             .map(crate::payload::encode)
             .collect::<Result<Vec<_>, PayloadError>>()
-            .map(|payloads| (signal_name.to_owned(), payloads))
-            .map_err(SignalRefusal::Arguments);
+            .map(|payloads| (signal_name.to_owned(), payloads));
         Self::new(shared, workflow_id, target, payloads)
     }
 }
@@ -315,8 +273,8 @@ impl Future for ExternalSignal {
         if let Some((target, signal)) = self.request.take() {
             let (name, arguments) = match signal {
                 Ok(signal) => signal,
-                Err(refusal) => {
-                    return Poll::Ready(Err(local_failure(&self.workflow_id, SIGNAL, &refusal)));
+                Err(error) => {
+                    return Poll::Ready(Err(local_failure(&self.workflow_id, SIGNAL, &error)));
                 }
             };
             let slot = new_slot();

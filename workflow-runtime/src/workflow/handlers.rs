@@ -1,10 +1,7 @@
 //! Signal, query and update handlers: the table `#[workflow]` generates for each workflow type,
 //! and the generic glue the generated entries call.
-//!
-//! The table also records `TypeId::of` each handler method, so a client call that names the
-//! method (`OrderWorkflow::approve`) finds the handler's wire name.
 
-use std::{any::TypeId, future::Future};
+use std::future::Future;
 
 use futures::future::LocalBoxFuture;
 use serde::Serialize;
@@ -94,7 +91,6 @@ pub(crate) struct UpdateEntry<W> {
 struct Entry<H> {
     /// `None` for the dynamic handler, which receives every name without a handler.
     name: Option<&'static str>,
-    type_id: TypeId,
     handler: H,
 }
 
@@ -143,11 +139,6 @@ impl<W> std::fmt::Debug for Handlers<W> {
     }
 }
 
-/// The `TypeId` of a handler method's function type, as the client sees it.
-pub fn type_id_of<F: 'static>(_method: &F) -> TypeId {
-    TypeId::of::<F>()
-}
-
 fn find<'a, H>(entries: &'a [Entry<H>], name: &str) -> Option<&'a H> {
     entries
         .iter()
@@ -158,27 +149,14 @@ fn find<'a, H>(entries: &'a [Entry<H>], name: &str) -> Option<&'a H> {
 
 impl<W> Handlers<W> {
     /// Adds a signal; `name` is `None` for the dynamic handler.
-    pub fn signal(
-        mut self,
-        name: Option<&'static str>,
-        type_id: TypeId,
-        handler: SignalHandler<W>,
-    ) -> Self {
-        self.signals.push(Entry {
-            name,
-            type_id,
-            handler,
-        });
+    pub fn signal(mut self, name: Option<&'static str>, handler: SignalHandler<W>) -> Self {
+        self.signals.push(Entry { name, handler });
         self
     }
 
     /// Adds a query.
-    pub fn query(mut self, name: Option<&'static str>, type_id: TypeId, handler: Query<W>) -> Self {
-        self.queries.push(Entry {
-            name,
-            type_id,
-            handler,
-        });
+    pub fn query(mut self, name: Option<&'static str>, handler: Query<W>) -> Self {
+        self.queries.push(Entry { name, handler });
         self
     }
 
@@ -186,13 +164,11 @@ impl<W> Handlers<W> {
     pub fn update(
         mut self,
         name: Option<&'static str>,
-        type_id: TypeId,
         handler: UpdateHandler<W>,
         validator: Option<Validator<W>>,
     ) -> Self {
         self.updates.push(Entry {
             name,
-            type_id,
             handler: UpdateEntry { validator, handler },
         });
         self
@@ -228,22 +204,6 @@ impl<W> Handlers<W> {
     pub(crate) fn names(&self, kind: HandlerKind) -> String {
         name_list(self.wire_names(kind))
     }
-
-    /// The wire name of the handler method whose function type is `type_id`.
-    pub(crate) fn name_of(&self, kind: HandlerKind, type_id: TypeId) -> Option<&'static str> {
-        match kind {
-            HandlerKind::Signal => name_by_type(&self.signals, type_id),
-            HandlerKind::Query => name_by_type(&self.queries, type_id),
-            HandlerKind::Update => name_by_type(&self.updates, type_id),
-        }
-    }
-}
-
-fn name_by_type<H>(entries: &[Entry<H>], type_id: TypeId) -> Option<&'static str> {
-    entries
-        .iter()
-        .find(|e| e.type_id == type_id)
-        .and_then(|e| e.name)
 }
 
 /// What an async signal handler may return: nothing, or a workflow result whose error fails

@@ -34,7 +34,9 @@ pub use continue_as_new::ContinueAsNew;
 pub use definition::{WorkflowDefinition, WorkflowRunFn};
 pub use external::{ExternalCancel, ExternalSignal, ExternalWorkflowHandle};
 pub use futures::{ActivityCall, ActivityFuture, ActivityWithoutTimeout, Timer};
-pub use handler_fn::{HandlerArgs, QueryFn, SignalFn, UpdateFn};
+pub use handler_fn::{
+    HandlerArgs, QueryFn, QueryMethod, SignalFn, SignalMethod, UpdateFn, UpdateMethod,
+};
 pub use handlers::SignalOutput;
 pub use info::{ParentInfo, WorkflowInfo};
 pub use saga::Saga;

@@ -89,3 +89,30 @@ fn an_error_from_an_async_signal_fails_the_workflow() {
     assert_eq!(application_type(failed), "Aborted");
     assert_eq!(failed.message, "changed my mind");
 }
+
+#[test]
+fn handlers_are_called_through_their_path() {
+    use crate::workflow::handler_fn::{QueryFn, SignalFn, UpdateFn};
+    // `#[signal]`, `#[query]` and `#[update]` leave the handler's reference under the method's
+    // name; it carries the wire name and still calls the method.
+    let mut approval = Approval::default();
+    Approval::approve(&mut approval, true);
+    assert_eq!(Approval::status(&approval), Some(true));
+    assert_eq!(
+        Approval::add_note(&mut approval, "first".to_owned()).ok(),
+        Some(1)
+    );
+    assert_eq!(Approval::note_count(&approval, "fi".to_owned()), 1);
+    assert_eq!(
+        SignalFn::<Approval>::wire_name(&Approval::approve),
+        "approve"
+    );
+    assert_eq!(
+        QueryFn::<Approval>::wire_name(&Approval::note_count),
+        "note_count"
+    );
+    assert_eq!(
+        UpdateFn::<Approval>::wire_name(&Approval::slow_note),
+        "slow_note"
+    );
+}
