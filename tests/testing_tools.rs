@@ -3,10 +3,16 @@
 //! timeout): the server's lock count stays balanced after a result wait the test gave up on,
 //! and a worker on the test server logs no warning about the server's capabilities.
 
-use std::{sync::Arc, time::Duration};
+use std::{
+    sync::{
+        Arc,
+        atomic::{AtomicUsize, Ordering},
+    },
+    time::Duration,
+};
 
 use examples::hourly_workflow::{Hourly, Ticks};
-use tests::{RunningWorker, init_tracing, warnings_containing};
+use tests::{RunningWorker, eventually, init_tracing, warnings_containing};
 use workflow_runtime::{prelude::*, testing::TestEnvironment};
 
 /// Runs one activity that waits until the test opens its gate.
@@ -24,17 +30,29 @@ impl Gated {
     }
 }
 
-/// Holds its activity until `open` is notified.
-#[derive(Debug, Default)]
+/// Holds its activity until the test opens the gate; counts the attempts that started.
+#[derive(Debug)]
 pub struct Gate {
-    open: tokio::sync::Notify,
+    open: tokio::sync::watch::Sender<bool>,
+    started: AtomicUsize,
+}
+
+impl Default for Gate {
+    fn default() -> Self {
+        Self {
+            open: tokio::sync::watch::Sender::new(false),
+            started: AtomicUsize::new(0),
+        }
+    }
 }
 
 #[activities]
 impl Gate {
     #[activity]
     async fn pass(&self, _ctx: ActivityContext) -> Result<(), ActivityError> {
-        self.open.notified().await;
+        self.started.fetch_add(1, Ordering::SeqCst);
+        // The gate stays open once opened, so any attempt passes it.
+        let _ = self.open.subscribe().wait_for(|open| *open).await;
         Ok(())
     }
 }
@@ -57,14 +75,31 @@ async fn a_result_wait_given_up_on_locks_the_clock_again() {
         .start(Gated::run, (), StartOptions::new("gated", "given-up"))
         .await
         .expect("start");
-    // The running activity holds the clock, so this wait cannot end; the test gives up.
+    // Once the activity runs it holds the clock, so this wait cannot end; the test gives up.
+    // (Before it runs, an unlocked clock could skip past its timeout.)
+    eventually(
+        Duration::from_secs(30),
+        "the gated activity to start",
+        || async {
+            match gate.started.load(Ordering::SeqCst) {
+                0 => Err("not started"),
+                _ => Ok(()),
+            }
+        },
+    )
+    .await;
     let gave_up = tokio::time::timeout(Duration::from_millis(200), gated.result()).await;
     assert!(gave_up.is_err(), "the gate is closed");
-    gate.open.notify_one();
+    gate.open.send_replace(true);
     gated
         .result()
         .await
         .expect("the lock count is balanced: unlocking again works");
+    assert_eq!(
+        gate.started.load(Ordering::SeqCst),
+        1,
+        "the clock stood still while the activity ran, so its one attempt did not time out"
+    );
     // Had the abandoned wait left the clock unlocked, this hour would pass at once.
     let hourly = env
         .client()
