@@ -16,3 +16,4 @@ mod replay;
 mod shutdown;
 mod testing_tools;
 mod timers;
+mod versioning;

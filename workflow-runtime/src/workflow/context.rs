@@ -233,6 +233,47 @@ impl<W> WorkflowContext<W> {
         self.shared.borrow().replaying
     }
 
+    /// Whether this run takes the new branch of a code change guarded by patch `id`: `true` for
+    /// a run that reaches this call for the first time on code that has the patch (it records a
+    /// marker in the history), `false` for a run whose history got past this point before the
+    /// patch existed (it replays the old branch, and keeps taking it on later tasks). The
+    /// answer for an id never changes within a run. Change workflow code this way while runs
+    /// started on the old code are still open; see `docs/versioning.md` for when the old branch
+    /// can go.
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// # use workflow_runtime::prelude::*;
+    /// # #[activity] async fn charge_legacy(_ctx: ActivityContext, cents: u64) -> Result<(), ActivityError> { Ok(()) }
+    /// # #[activity] async fn charge(_ctx: ActivityContext, cents: u64) -> Result<(), ActivityError> { Ok(()) }
+    /// # #[derive(Default)] pub struct Payment;
+    /// #[workflow]
+    /// impl Payment {
+    ///     #[run]
+    ///     async fn run(ctx: WorkflowContext<Self>, cents: u64) -> WorkflowResult<()> {
+    ///         let options = ActivityOptions::start_to_close(Duration::from_secs(10));
+    ///         if ctx.patched("new-processor") {
+    ///             ctx.activity(charge, cents).options(options).await?;
+    ///         } else {
+    ///             ctx.activity(charge_legacy, cents).options(options).await?;
+    ///         }
+    ///         Ok(())
+    ///     }
+    /// }
+    /// ```
+    pub fn patched(&self, id: &str) -> bool {
+        self.shared.borrow_mut().patch(id, false)
+    }
+
+    /// Marks patch `id` as deprecated, once no open run needs its old branch: the code keeps
+    /// only the new branch and no longer asks. Histories that recorded the patch's marker
+    /// still replay, and so do histories of runs started after this change; a run that took
+    /// the old branch would not, so remove the old branch only after the last such run closed.
+    /// A later release can drop the call too.
+    pub fn deprecate_patch(&self, id: &str) {
+        self.shared.borrow_mut().patch(id, true);
+    }
+
     /// A deterministic random `u64`, seeded by the server and identical on replay.
     pub fn random(&self) -> u64 {
         self.shared.borrow_mut().rng.next_u64()

@@ -20,6 +20,7 @@ pub(crate) mod handler_fn;
 pub(crate) mod handlers;
 pub(crate) mod info;
 pub(crate) mod operations;
+pub(crate) mod patches;
 pub(crate) mod run;
 pub(crate) mod saga;
 pub(crate) mod shared;

@@ -310,6 +310,9 @@ impl RunInstance {
                     );
                 }
             }
+            Variant::NotifyHasPatch(patch) => {
+                self.shared.borrow_mut().patch_in_history(patch.patch_id);
+            }
             Variant::UpdateRandomSeed(update) => {
                 self.shared.borrow_mut().rng = WorkflowRng::new(update.randomness_seed);
             }

@@ -27,6 +27,7 @@ use crate::{
         operations::{
             Activity, Child, ExternalCancel, ExternalSignal, OperationKind, Operations, Seq, Timer,
         },
+        patches::Patches,
     },
 };
 
@@ -138,6 +139,8 @@ pub(crate) struct RunShared {
     pub(crate) cancel_waiters: Vec<Waker>,
     /// The timers, activities, children and requests to other workflows the run waits on.
     operations: RunOperations,
+    /// The patches the history holds and the branches the code took.
+    patches: Patches,
 }
 
 impl RunShared {
@@ -157,7 +160,25 @@ impl RunShared {
             shield_depth: 0,
             cancel_waiters: Vec::new(),
             operations: RunOperations::default(),
+            patches: Patches::default(),
         }
+    }
+
+    /// Core found patch `id`'s marker in the history (`NotifyHasPatch`).
+    pub(crate) fn patch_in_history(&mut self, id: String) {
+        self.patches.notify(id);
+    }
+
+    /// Whether the code takes patch `id`'s new branch; records the marker the first time it
+    /// does (see `patches.rs` for the rule).
+    pub(crate) fn patch(&mut self, id: &str, deprecated: bool) -> bool {
+        let (new_branch, marker) = self.patches.ask(id, deprecated, self.replaying);
+        if let Some(marker) = marker
+            && !self.finished
+        {
+            self.commands.push(marker);
+        }
+        new_branch
     }
 
     /// Records the run's final command (complete, fail, cancel) unless one was recorded

@@ -736,6 +736,7 @@ mod deadlock;
 mod eviction;
 mod init;
 mod lifecycle;
+mod patches;
 mod queries;
 mod saga;
 mod signals;

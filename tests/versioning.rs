@@ -1,0 +1,332 @@
+//! Patching against the dev server: a run started on old code finishes on the old branch after
+//! the worker is replaced by patched code, a new run takes the new branch and records the
+//! marker, and after the patch is deprecated the histories that may still exist replay.
+
+use std::time::Duration;
+
+use tests::{
+    PATIENCE, PythonWorker, client, eventually, history_events, python, python_scripts, task_queue,
+};
+use workflow_runtime::{
+    RunningWorker, UntypedWorkflowHandle, WorkflowDefinition,
+    prelude::*,
+    protos::temporal::api::{enums::v1::EventType, history::v1::history_event::Attributes},
+    replay::{Replayer, WorkflowHistory},
+};
+
+#[activity]
+async fn legacy_processor(_ctx: ActivityContext, cents: u64) -> Result<String, ActivityError> {
+    Ok(format!("legacy:{cents}"))
+}
+
+#[activity]
+async fn new_processor(_ctx: ActivityContext, cents: u64) -> Result<String, ActivityError> {
+    Ok(format!("new:{cents}"))
+}
+
+fn charge_options() -> ActivityOptions {
+    ActivityOptions::start_to_close(Duration::from_secs(10))
+}
+
+/// The first release: charges through the legacy processor, then waits to be finished.
+#[derive(Default)]
+pub struct PaymentV1 {
+    finished: bool,
+}
+
+#[workflow(name = "Payment")]
+impl PaymentV1 {
+    #[run]
+    async fn run(ctx: WorkflowContext<Self>, cents: u64) -> WorkflowResult<String> {
+        let receipt = ctx
+            .activity(legacy_processor, cents)
+            .options(charge_options())
+            .await?;
+        ctx.wait_condition(|s| s.finished).await?;
+        Ok(receipt)
+    }
+
+    #[signal]
+    fn finish(&mut self) {
+        self.finished = true;
+    }
+}
+
+/// The second release: the new processor, behind a patch.
+#[derive(Default)]
+pub struct PaymentV2 {
+    finished: bool,
+}
+
+#[workflow(name = "Payment")]
+impl PaymentV2 {
+    #[run]
+    async fn run(ctx: WorkflowContext<Self>, cents: u64) -> WorkflowResult<String> {
+        let receipt = if ctx.patched("new-processor") {
+            ctx.activity(new_processor, cents)
+                .options(charge_options())
+                .await?
+        } else {
+            ctx.activity(legacy_processor, cents)
+                .options(charge_options())
+                .await?
+        };
+        ctx.wait_condition(|s| s.finished).await?;
+        Ok(receipt)
+    }
+
+    #[signal]
+    fn finish(&mut self) {
+        self.finished = true;
+    }
+}
+
+/// The third release, once no run needs the legacy branch: the patch is deprecated.
+#[derive(Default)]
+pub struct PaymentV3 {
+    finished: bool,
+}
+
+#[workflow(name = "Payment")]
+impl PaymentV3 {
+    #[run]
+    async fn run(ctx: WorkflowContext<Self>, cents: u64) -> WorkflowResult<String> {
+        ctx.deprecate_patch("new-processor");
+        let receipt = ctx
+            .activity(new_processor, cents)
+            .options(charge_options())
+            .await?;
+        ctx.wait_condition(|s| s.finished).await?;
+        Ok(receipt)
+    }
+
+    #[signal]
+    fn finish(&mut self) {
+        self.finished = true;
+    }
+}
+
+fn worker<W: WorkflowDefinition>(client: &Client, queue: &str) -> RunningWorker {
+    RunningWorker::start(
+        Worker::new(client, queue)
+            .workflow::<W>()
+            .activity(legacy_processor)
+            .activity(new_processor),
+    )
+}
+
+/// The patch markers of the run's history: each patch id, and whether it was deprecated. Core
+/// writes them as `core_patch` markers whose `patch-data` detail is `{"id": .., "deprecated": ..}`.
+async fn patch_markers(handle: &UntypedWorkflowHandle) -> Vec<(String, bool)> {
+    history_events(handle, EventType::MarkerRecorded)
+        .await
+        .into_iter()
+        .filter_map(|event| match event.attributes {
+            Some(Attributes::MarkerRecordedEventAttributes(marker)) => Some(marker),
+            _ => None,
+        })
+        .filter(|marker| marker.marker_name == "core_patch")
+        .map(|marker| {
+            let data = marker
+                .details
+                .get("patch-data")
+                .and_then(|payloads| payloads.payloads.first())
+                .map(|payload| serde_json::from_slice::<serde_json::Value>(&payload.data))
+                .expect("a patch-data detail")
+                .expect("JSON");
+            (
+                data["id"].as_str().unwrap_or_default().to_owned(),
+                data["deprecated"].as_bool().unwrap_or_default(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_patch_lets_old_runs_finish_on_the_old_branch_and_new_runs_take_the_new_one() {
+    let client = client().await;
+    let queue = task_queue("patching");
+    let options = |id: &str| StartOptions::new(format!("{queue}-{id}"), &queue);
+
+    // Release 1: a run charges through the legacy processor and stays open.
+    let v1 = worker::<PaymentV1>(&client, &queue);
+    let old = client
+        .start(PaymentV1::run, 100, options("old"))
+        .await
+        .expect("start");
+    eventually(PATIENCE, "the legacy charge to complete", || async {
+        let completed = history_events(old.untyped(), EventType::ActivityTaskCompleted).await;
+        if completed.is_empty() {
+            Err("not yet")
+        } else {
+            Ok(())
+        }
+    })
+    .await;
+    v1.stop().await.expect("clean shutdown");
+
+    // Release 2 replaces it: the open run replays without the marker and keeps the old
+    // branch; a new run takes the new branch and records the marker.
+    let v2 = worker::<PaymentV2>(&client, &queue);
+    old.signal(PaymentV1::finish, ()).await.expect("signal");
+    assert_eq!(
+        tokio::time::timeout(PATIENCE, old.result())
+            .await
+            .expect("the old run finishes on the patched worker")
+            .expect("result"),
+        "legacy:100"
+    );
+    let new = client
+        .start(PaymentV2::run, 100, options("new"))
+        .await
+        .expect("start");
+    new.signal(PaymentV2::finish, ()).await.expect("signal");
+    assert_eq!(new.result().await.expect("result"), "new:100");
+    assert!(patch_markers(old.untyped()).await.is_empty());
+    assert_eq!(
+        patch_markers(new.untyped()).await,
+        [("new-processor".to_owned(), false)]
+    );
+    v2.stop().await.expect("clean shutdown");
+
+    let old_history = old.fetch_history().await.expect("history");
+    let new_history = new.fetch_history().await.expect("history");
+    let patched = Replayer::new().workflow::<PaymentV2>();
+    patched
+        .replay(&old_history)
+        .await
+        .expect("the pre-patch history replays into the old branch");
+    patched
+        .replay(&new_history)
+        .await
+        .expect("the marker-holding history replays into the new branch");
+    let unpatched = Replayer::new().workflow::<PaymentV1>();
+    assert!(
+        unpatched.replay(&new_history).await.is_err(),
+        "release 1 cannot replay a run that took the new branch"
+    );
+
+    // Release 3 deprecates the patch: marker-holding histories and its own runs replay; a
+    // pre-patch history would not, which is why the legacy branch goes only once no such run
+    // is open.
+    let v3 = worker::<PaymentV3>(&client, &queue);
+    let deprecated = client
+        .start(PaymentV3::run, 100, options("deprecated"))
+        .await
+        .expect("start");
+    deprecated
+        .signal(PaymentV3::finish, ())
+        .await
+        .expect("signal");
+    assert_eq!(deprecated.result().await.expect("result"), "new:100");
+    v3.stop().await.expect("clean shutdown");
+    assert_eq!(
+        patch_markers(deprecated.untyped()).await,
+        [("new-processor".to_owned(), true)]
+    );
+    let deprecated_history = deprecated.fetch_history().await.expect("history");
+    let after_deprecation = Replayer::new().workflow::<PaymentV3>();
+    for history in [&new_history, &deprecated_history] {
+        after_deprecation
+            .replay(history)
+            .await
+            .expect("marker-holding and post-deprecation histories replay");
+    }
+    patched
+        .replay(&deprecated_history)
+        .await
+        .expect("release 2 replays a run of release 3");
+    assert!(
+        after_deprecation.replay(&old_history).await.is_err(),
+        "a pre-patch history does not replay once the legacy branch is gone"
+    );
+}
+
+/// Replays `history` (saved as JSON by this runtime) on the Python twin of `PaymentV2`.
+async fn replay_on_python(history: &WorkflowHistory, queue: &str) -> Result<(), String> {
+    let file = std::env::temp_dir().join(format!("{queue}-{}.json", history.workflow_id()));
+    std::fs::write(&file, history.to_json().expect("history to JSON")).expect("save the history");
+    let workflow_id = history.workflow_id().to_owned();
+    let output = tokio::task::spawn_blocking(move || {
+        std::process::Command::new(python())
+            .arg(python_scripts().join("patch_interop.py"))
+            .arg("replay")
+            .arg(&file)
+            .arg(&workflow_id)
+            .output()
+            .expect("run the Python replayer")
+    })
+    .await
+    .expect("Python replayer");
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    if output.status.success() && stdout.trim() == "replayed" {
+        Ok(())
+    } else {
+        Err(format!(
+            "{stdout}{}",
+            String::from_utf8_lossy(&output.stderr)
+        ))
+    }
+}
+
+#[tokio::test]
+async fn patch_markers_cross_between_python_and_rust() {
+    let client = client().await;
+    let queue = task_queue("patching-python");
+    let options = |id: &str| StartOptions::new(format!("{queue}-{id}"), &queue);
+
+    // The Python SDK runs the patched workflow and records its marker.
+    let python_worker = PythonWorker::start("patch_interop.py", &queue).await;
+    let by_python = client
+        .start(PaymentV2::run, 100, options("python"))
+        .await
+        .expect("start");
+    by_python
+        .signal(PaymentV2::finish, ())
+        .await
+        .expect("signal");
+    assert_eq!(by_python.result().await.expect("result"), "new:100");
+    drop(python_worker);
+    assert_eq!(
+        patch_markers(by_python.untyped()).await,
+        [("new-processor".to_owned(), false)]
+    );
+    let python_history = by_python.fetch_history().await.expect("history");
+    Replayer::new()
+        .workflow::<PaymentV2>()
+        .replay(&python_history)
+        .await
+        .expect("a Python-written marker replays into the Rust new branch");
+    Replayer::new()
+        .workflow::<PaymentV3>()
+        .replay(&python_history)
+        .await
+        .expect("and on the Rust code that deprecated the patch");
+
+    // Rust-written histories, before the patch and with its marker, replay on Python's code.
+    let v1 = worker::<PaymentV1>(&client, &queue);
+    let old = client
+        .start(PaymentV1::run, 100, options("rust-old"))
+        .await
+        .expect("start");
+    old.signal(PaymentV1::finish, ()).await.expect("signal");
+    assert_eq!(old.result().await.expect("result"), "legacy:100");
+    v1.stop().await.expect("clean shutdown");
+    let v2 = worker::<PaymentV2>(&client, &queue);
+    let new = client
+        .start(PaymentV2::run, 100, options("rust-new"))
+        .await
+        .expect("start");
+    new.signal(PaymentV2::finish, ()).await.expect("signal");
+    assert_eq!(new.result().await.expect("result"), "new:100");
+    v2.stop().await.expect("clean shutdown");
+    for handle in [old.untyped(), new.untyped()] {
+        let history = handle.fetch_history().await.expect("history");
+        if let Err(error) = replay_on_python(&history, &queue).await {
+            panic!(
+                "{} did not replay on Python: {error}",
+                history.workflow_id()
+            );
+        }
+    }
+}
