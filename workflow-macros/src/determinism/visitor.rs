@@ -42,6 +42,9 @@ const GLOBAL_MUTATORS: &[&str] = &[
     "borrow_mut",
 ];
 
+/// The `WorkflowContext` methods that take a patch id.
+const PATCH_METHODS: &[&str] = &["patched", "deprecate_patch"];
+
 /// The path an expression path names with its qualified self spelled out:
 /// `<std::time::SystemTime>::now` is `std::time::SystemTime::now`, and
 /// `<Instant as Trait>::now` is `Instant::now`.
@@ -261,6 +264,51 @@ impl<'a> Checker<'a> {
         }
     }
 
+    /// `ctx.patched(id)` / `ctx.deprecate_patch(id)`: the id must be the same on every replay
+    /// of the run, so it is a string literal or a constant, never computed.
+    fn check_patch_id(&mut self, method: &syn::ExprMethodCall) {
+        let name = method.method.to_string();
+        if !PATCH_METHODS.contains(&name.as_str()) {
+            return;
+        }
+        let Expr::Path(receiver) = &*method.receiver else {
+            return;
+        };
+        let receiver_type = self
+            .bindings
+            .type_of(&path_segments(&receiver.path).join("::"))
+            .and_then(|ty| ty.segments.last());
+        if receiver_type.is_none_or(|segment| segment.ident != "WorkflowContext") {
+            return;
+        }
+        let [id] = method.args.iter().collect::<Vec<_>>()[..] else {
+            return;
+        };
+        let fixed = match id {
+            Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Str(_),
+                ..
+            }) => true,
+            Expr::Path(path) => path.path.segments.last().is_some_and(|segment| {
+                let text = segment.ident.to_string();
+                text.chars().any(|c| c.is_ascii_uppercase())
+                    && !text.chars().any(|c| c.is_ascii_lowercase())
+            }),
+            _ => false,
+        };
+        if !fixed {
+            self.findings.report(
+                Level::Error,
+                id,
+                format!(
+                    "the id passed to `ctx.{name}(..)` must be a string literal or a constant: \
+                     a run asks for the same id on every replay, and the marker in its history \
+                     is found by that id; write `ctx.{name}(\"my-change\")`"
+                ),
+            );
+        }
+    }
+
     fn check_path(&mut self, path: &syn::Path, tokens: &dyn ToTokens, call: bool) -> bool {
         match lookup(self.scope, path, Kind::Path) {
             Some(rule) => {
@@ -371,6 +419,7 @@ impl<'ast> Visit<'ast> for Checker<'_> {
             }
             Expr::MethodCall(method) => {
                 self.check_typed_method(method);
+                self.check_patch_id(method);
                 let name = method.method.to_string();
                 if GLOBAL_MUTATORS.contains(&name.as_str()) && probe::names_global(&method.receiver)
                 {
