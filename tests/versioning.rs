@@ -1,9 +1,12 @@
-//! Patching against the dev server: a run started on old code finishes on the old branch after
-//! the worker is replaced by patched code, a new run takes the new branch and records the
-//! marker, and after the patch is deprecated the histories that may still exist replay.
+//! Patching against the dev server, with the three releases of `examples::versioned_workflow`:
+//! a run started on old code finishes on the old branch after the worker is replaced by
+//! patched code, a new run takes the new branch and records the marker, and after the patch is
+//! deprecated the histories that may still exist replay.
 
-use std::time::Duration;
-
+use examples::versioned_workflow::{
+    release_1::VersionedWorkflow as Release1, release_2::VersionedWorkflow as Release2,
+    release_3::VersionedWorkflow as Release3, worker as release_worker,
+};
 use tests::{
     PATIENCE, PythonWorker, client, eventually, history_events, python, python_scripts, task_queue,
 };
@@ -14,105 +17,8 @@ use workflow_runtime::{
     replay::{Replayer, WorkflowHistory},
 };
 
-#[activity]
-async fn legacy_processor(_ctx: ActivityContext, cents: u64) -> Result<String, ActivityError> {
-    Ok(format!("legacy:{cents}"))
-}
-
-#[activity]
-async fn new_processor(_ctx: ActivityContext, cents: u64) -> Result<String, ActivityError> {
-    Ok(format!("new:{cents}"))
-}
-
-fn charge_options() -> ActivityOptions {
-    ActivityOptions::start_to_close(Duration::from_secs(10))
-}
-
-/// The first release: charges through the legacy processor, then waits to be finished.
-#[derive(Default)]
-pub struct PaymentV1 {
-    finished: bool,
-}
-
-#[workflow(name = "Payment")]
-impl PaymentV1 {
-    #[run]
-    async fn run(ctx: WorkflowContext<Self>, cents: u64) -> WorkflowResult<String> {
-        let receipt = ctx
-            .activity(legacy_processor, cents)
-            .options(charge_options())
-            .await?;
-        ctx.wait_condition(|s| s.finished).await?;
-        Ok(receipt)
-    }
-
-    #[signal]
-    fn finish(&mut self) {
-        self.finished = true;
-    }
-}
-
-/// The second release: the new processor, behind a patch.
-#[derive(Default)]
-pub struct PaymentV2 {
-    finished: bool,
-}
-
-#[workflow(name = "Payment")]
-impl PaymentV2 {
-    #[run]
-    async fn run(ctx: WorkflowContext<Self>, cents: u64) -> WorkflowResult<String> {
-        let receipt = if ctx.patched("new-processor") {
-            ctx.activity(new_processor, cents)
-                .options(charge_options())
-                .await?
-        } else {
-            ctx.activity(legacy_processor, cents)
-                .options(charge_options())
-                .await?
-        };
-        ctx.wait_condition(|s| s.finished).await?;
-        Ok(receipt)
-    }
-
-    #[signal]
-    fn finish(&mut self) {
-        self.finished = true;
-    }
-}
-
-/// The third release, once no run needs the legacy branch: the patch is deprecated.
-#[derive(Default)]
-pub struct PaymentV3 {
-    finished: bool,
-}
-
-#[workflow(name = "Payment")]
-impl PaymentV3 {
-    #[run]
-    async fn run(ctx: WorkflowContext<Self>, cents: u64) -> WorkflowResult<String> {
-        ctx.deprecate_patch("new-processor");
-        let receipt = ctx
-            .activity(new_processor, cents)
-            .options(charge_options())
-            .await?;
-        ctx.wait_condition(|s| s.finished).await?;
-        Ok(receipt)
-    }
-
-    #[signal]
-    fn finish(&mut self) {
-        self.finished = true;
-    }
-}
-
 fn worker<W: WorkflowDefinition>(client: &Client, queue: &str) -> RunningWorker {
-    RunningWorker::start(
-        Worker::new(client, queue)
-            .workflow::<W>()
-            .activity(legacy_processor)
-            .activity(new_processor),
-    )
+    RunningWorker::start(release_worker::<W>(client, queue))
 }
 
 /// The patch markers of the run's history: each patch id, and whether it was deprecated. Core
@@ -149,9 +55,9 @@ async fn a_patch_lets_old_runs_finish_on_the_old_branch_and_new_runs_take_the_ne
     let options = |id: &str| StartOptions::new(format!("{queue}-{id}"), &queue);
 
     // Release 1: a run charges through the legacy processor and stays open.
-    let v1 = worker::<PaymentV1>(&client, &queue);
+    let v1 = worker::<Release1>(&client, &queue);
     let old = client
-        .start(PaymentV1::run, 100, options("old"))
+        .start(Release1::run, 100, options("old"))
         .await
         .expect("start");
     eventually(PATIENCE, "the legacy charge to complete", || async {
@@ -167,8 +73,8 @@ async fn a_patch_lets_old_runs_finish_on_the_old_branch_and_new_runs_take_the_ne
 
     // Release 2 replaces it: the open run replays without the marker and keeps the old
     // branch; a new run takes the new branch and records the marker.
-    let v2 = worker::<PaymentV2>(&client, &queue);
-    old.signal(PaymentV1::finish, ()).await.expect("signal");
+    let v2 = worker::<Release2>(&client, &queue);
+    old.signal(Release1::finish, ()).await.expect("signal");
     assert_eq!(
         tokio::time::timeout(PATIENCE, old.result())
             .await
@@ -177,10 +83,10 @@ async fn a_patch_lets_old_runs_finish_on_the_old_branch_and_new_runs_take_the_ne
         "legacy:100"
     );
     let new = client
-        .start(PaymentV2::run, 100, options("new"))
+        .start(Release2::run, 100, options("new"))
         .await
         .expect("start");
-    new.signal(PaymentV2::finish, ()).await.expect("signal");
+    new.signal(Release2::finish, ()).await.expect("signal");
     assert_eq!(new.result().await.expect("result"), "new:100");
     assert!(patch_markers(old.untyped()).await.is_empty());
     assert_eq!(
@@ -191,7 +97,7 @@ async fn a_patch_lets_old_runs_finish_on_the_old_branch_and_new_runs_take_the_ne
 
     let old_history = old.fetch_history().await.expect("history");
     let new_history = new.fetch_history().await.expect("history");
-    let patched = Replayer::new().workflow::<PaymentV2>();
+    let patched = Replayer::new().workflow::<Release2>();
     patched
         .replay(&old_history)
         .await
@@ -200,7 +106,7 @@ async fn a_patch_lets_old_runs_finish_on_the_old_branch_and_new_runs_take_the_ne
         .replay(&new_history)
         .await
         .expect("the marker-holding history replays into the new branch");
-    let unpatched = Replayer::new().workflow::<PaymentV1>();
+    let unpatched = Replayer::new().workflow::<Release1>();
     assert!(
         unpatched.replay(&new_history).await.is_err(),
         "release 1 cannot replay a run that took the new branch"
@@ -209,13 +115,13 @@ async fn a_patch_lets_old_runs_finish_on_the_old_branch_and_new_runs_take_the_ne
     // Release 3 deprecates the patch: marker-holding histories and its own runs replay; a
     // pre-patch history would not, which is why the legacy branch goes only once no such run
     // is open.
-    let v3 = worker::<PaymentV3>(&client, &queue);
+    let v3 = worker::<Release3>(&client, &queue);
     let deprecated = client
-        .start(PaymentV3::run, 100, options("deprecated"))
+        .start(Release3::run, 100, options("deprecated"))
         .await
         .expect("start");
     deprecated
-        .signal(PaymentV3::finish, ())
+        .signal(Release3::finish, ())
         .await
         .expect("signal");
     assert_eq!(deprecated.result().await.expect("result"), "new:100");
@@ -225,7 +131,7 @@ async fn a_patch_lets_old_runs_finish_on_the_old_branch_and_new_runs_take_the_ne
         [("new-processor".to_owned(), true)]
     );
     let deprecated_history = deprecated.fetch_history().await.expect("history");
-    let after_deprecation = Replayer::new().workflow::<PaymentV3>();
+    let after_deprecation = Replayer::new().workflow::<Release3>();
     for history in [&new_history, &deprecated_history] {
         after_deprecation
             .replay(history)
@@ -242,7 +148,7 @@ async fn a_patch_lets_old_runs_finish_on_the_old_branch_and_new_runs_take_the_ne
     );
 }
 
-/// Replays `history` (saved as JSON by this runtime) on the Python twin of `PaymentV2`.
+/// Replays `history` (saved as JSON by this runtime) on the Python twin of `Release2`.
 async fn replay_on_python(history: &WorkflowHistory, queue: &str) -> Result<(), String> {
     let file = std::env::temp_dir().join(format!("{queue}-{}.json", history.workflow_id()));
     std::fs::write(&file, history.to_json().expect("history to JSON")).expect("save the history");
@@ -278,11 +184,11 @@ async fn patch_markers_cross_between_python_and_rust() {
     // The Python SDK runs the patched workflow and records its marker.
     let python_worker = PythonWorker::start("patch_interop.py", &queue).await;
     let by_python = client
-        .start(PaymentV2::run, 100, options("python"))
+        .start(Release2::run, 100, options("python"))
         .await
         .expect("start");
     by_python
-        .signal(PaymentV2::finish, ())
+        .signal(Release2::finish, ())
         .await
         .expect("signal");
     assert_eq!(by_python.result().await.expect("result"), "new:100");
@@ -293,31 +199,31 @@ async fn patch_markers_cross_between_python_and_rust() {
     );
     let python_history = by_python.fetch_history().await.expect("history");
     Replayer::new()
-        .workflow::<PaymentV2>()
+        .workflow::<Release2>()
         .replay(&python_history)
         .await
         .expect("a Python-written marker replays into the Rust new branch");
     Replayer::new()
-        .workflow::<PaymentV3>()
+        .workflow::<Release3>()
         .replay(&python_history)
         .await
         .expect("and on the Rust code that deprecated the patch");
 
     // Rust-written histories, before the patch and with its marker, replay on Python's code.
-    let v1 = worker::<PaymentV1>(&client, &queue);
+    let v1 = worker::<Release1>(&client, &queue);
     let old = client
-        .start(PaymentV1::run, 100, options("rust-old"))
+        .start(Release1::run, 100, options("rust-old"))
         .await
         .expect("start");
-    old.signal(PaymentV1::finish, ()).await.expect("signal");
+    old.signal(Release1::finish, ()).await.expect("signal");
     assert_eq!(old.result().await.expect("result"), "legacy:100");
     v1.stop().await.expect("clean shutdown");
-    let v2 = worker::<PaymentV2>(&client, &queue);
+    let v2 = worker::<Release2>(&client, &queue);
     let new = client
-        .start(PaymentV2::run, 100, options("rust-new"))
+        .start(Release2::run, 100, options("rust-new"))
         .await
         .expect("start");
-    new.signal(PaymentV2::finish, ()).await.expect("signal");
+    new.signal(Release2::finish, ()).await.expect("signal");
     assert_eq!(new.result().await.expect("result"), "new:100");
     v2.stop().await.expect("clean shutdown");
     for handle in [old.untyped(), new.untyped()] {

@@ -1,9 +1,9 @@
-"""A Python twin of the Rust `PaymentV2` workflow of tests/versioning.rs: the new payment
+"""A Python twin of release 2 of `examples/src/versioned_workflow.rs`: the new payment
 processor behind the patch `new-processor`, so patch markers cross between the SDKs.
 
 Usage:
   patch_interop.py worker ADDRESS TASK_QUEUE
-      Runs a Python worker with the workflow `Payment(cents)` and the activities
+      Runs a Python worker with the workflow `VersionedWorkflow(cents)` and the activities
       `legacy_processor` and `new_processor`. Prints "ready" once polling, and stops when its
       standard input closes.
   patch_interop.py replay HISTORY_JSON WORKFLOW_ID
@@ -30,8 +30,8 @@ async def new_processor(cents: int) -> str:
     return f"new:{cents}"
 
 
-@workflow.defn(name="Payment")
-class Payment:
+@workflow.defn(name="VersionedWorkflow")
+class VersionedWorkflow:
     def __init__(self) -> None:
         self.finished = False
 
@@ -59,7 +59,7 @@ async def worker(address: str, task_queue: str) -> None:
     async with Worker(
         client,
         task_queue=task_queue,
-        workflows=[Payment],
+        workflows=[VersionedWorkflow],
         activities=[legacy_processor, new_processor],
         workflow_runner=UnsandboxedWorkflowRunner(),
     ):
@@ -70,7 +70,7 @@ async def worker(address: str, task_queue: str) -> None:
 async def replay(path: str, workflow_id: str) -> None:
     with open(path) as file:
         history = WorkflowHistory.from_json(workflow_id, file.read())
-    replayer = Replayer(workflows=[Payment], workflow_runner=UnsandboxedWorkflowRunner())
+    replayer = Replayer(workflows=[VersionedWorkflow], workflow_runner=UnsandboxedWorkflowRunner())
     try:
         await replayer.replay_workflow(history)
     except Exception as error:  # the test prints what went wrong
