@@ -17,3 +17,4 @@ mod shutdown;
 mod testing_tools;
 mod timers;
 mod versioning;
+mod visibility;

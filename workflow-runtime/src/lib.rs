@@ -81,9 +81,10 @@ pub use activity::{
     CancellationReason, FreeActivity, MethodActivity,
 };
 pub use client::{
-    Client, ClientError, ClientOptions, ServerStatus, StartOptions, StatusCode,
-    UntypedUpdateHandle, UntypedWorkflowHandle, UpdateHandle, UpdateOptions, UpdateStage,
-    WorkflowHandle,
+    ActivityState, Client, ClientError, ClientOptions, PendingActivity, ServerStatus, StartOptions,
+    StatusCode, UntypedUpdateHandle, UntypedWorkflowHandle, UpdateHandle, UpdateOptions,
+    UpdateStage, WorkflowDescription, WorkflowExecution, WorkflowHandle, WorkflowList,
+    WorkflowStatus,
 };
 pub use error::{
     ActivityError, ActivityFailed, Cancelled, ChildStartRefused, ChildWorkflowFailed,

@@ -10,10 +10,11 @@ use temporalio_common::protos::temporal::api::{
     query::v1::WorkflowQuery,
     update::v1::{Input, Meta, Request, UpdateRef, WaitPolicy},
     workflowservice::v1::{
-        GetWorkflowExecutionHistoryRequest, GetWorkflowExecutionHistoryResponse,
-        QueryWorkflowRequest, RequestCancelWorkflowExecutionRequest,
-        SignalWorkflowExecutionRequest, TerminateWorkflowExecutionRequest,
-        UpdateWorkflowExecutionRequest, UpdateWorkflowExecutionResponse,
+        DescribeWorkflowExecutionRequest, GetWorkflowExecutionHistoryRequest,
+        GetWorkflowExecutionHistoryResponse, QueryWorkflowRequest,
+        RequestCancelWorkflowExecutionRequest, SignalWorkflowExecutionRequest,
+        TerminateWorkflowExecutionRequest, UpdateWorkflowExecutionRequest,
+        UpdateWorkflowExecutionResponse,
     },
 };
 
@@ -23,6 +24,7 @@ use crate::{
         error::ClientError,
         rpc,
         update::{UntypedUpdateHandle, UpdateHandle, UpdateOptions, lifecycle_stage},
+        visibility::WorkflowDescription,
     },
     error::{WorkflowFailed, received},
     history::WorkflowHistory,
@@ -94,6 +96,12 @@ impl<W: WorkflowDefinition> WorkflowHandle<W> {
     /// [`Replayer::replay`](crate::replay::Replayer::replay).
     pub async fn fetch_history(&self) -> Result<WorkflowHistory, ClientError> {
         self.untyped.fetch_history().await
+    }
+
+    /// What the server knows of the run: status, type, start and close times, history
+    /// length, search attributes, memo and the activities it waits on.
+    pub async fn describe(&self) -> Result<WorkflowDescription, ClientError> {
+        self.untyped.describe().await
     }
 
     /// Requests cancellation.
@@ -333,6 +341,18 @@ impl UntypedWorkflowHandle {
                 source,
             }
         })
+    }
+
+    /// What the server knows of the run (of this handle's run id, or the latest run of the
+    /// workflow id): status, type, start and close times, history length, search attributes,
+    /// memo and the activities it waits on.
+    pub async fn describe(&self) -> Result<WorkflowDescription, ClientError> {
+        let request = DescribeWorkflowExecutionRequest {
+            namespace: self.client.namespace.clone(),
+            execution: Some(self.execution(self.run_id.as_deref())),
+        };
+        let response = rpc::describe(&self.client, &self.workflow_id, request).await?;
+        Ok(WorkflowDescription::from_response(response))
     }
 
     /// Sends a signal by name with raw payloads.

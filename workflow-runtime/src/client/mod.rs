@@ -7,6 +7,7 @@ mod options;
 mod rpc;
 mod time_skipping;
 mod update;
+mod visibility;
 
 use temporalio_client::{ConnectionOptions, grpc::WorkflowService};
 use temporalio_common::protos::temporal::api::{
@@ -22,6 +23,10 @@ pub use handle::{UntypedWorkflowHandle, WorkflowHandle};
 pub use options::{ClientOptions, StartOptions};
 pub(crate) use time_skipping::AutoTimeSkipping;
 pub use update::{UntypedUpdateHandle, UpdateHandle, UpdateOptions, UpdateStage};
+pub use visibility::{
+    ActivityState, PendingActivity, WorkflowDescription, WorkflowExecution, WorkflowList,
+    WorkflowStatus,
+};
 
 use crate::{
     client::options::{default_identity, signal_with_start_request},

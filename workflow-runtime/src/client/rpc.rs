@@ -5,8 +5,11 @@
 
 use temporalio_client::tonic::{self, Code};
 use temporalio_common::protos::temporal::api::workflowservice::v1::{
+    CountWorkflowExecutionsRequest, CountWorkflowExecutionsResponse,
+    DescribeWorkflowExecutionRequest, DescribeWorkflowExecutionResponse,
     ExecuteMultiOperationRequest, ExecuteMultiOperationResponse,
     GetWorkflowExecutionHistoryRequest, GetWorkflowExecutionHistoryResponse,
+    ListWorkflowExecutionsRequest, ListWorkflowExecutionsResponse,
     PollWorkflowExecutionUpdateRequest, PollWorkflowExecutionUpdateResponse, QueryWorkflowRequest,
     QueryWorkflowResponse, RequestCancelWorkflowExecutionRequest,
     SignalWithStartWorkflowExecutionRequest, SignalWithStartWorkflowExecutionResponse,
@@ -174,4 +177,44 @@ pub(super) async fn poll_update(
         .await
         .map(tonic::Response::into_inner)
         .map_err(|status| ClientError::on_update(workflow_id, update_id, status))
+}
+
+/// One page of the executions a visibility query matches.
+pub(super) async fn list_workflows(
+    client: &Client,
+    request: ListWorkflowExecutionsRequest,
+) -> Result<ListWorkflowExecutionsResponse, ClientError> {
+    client
+        .service()
+        .list_workflow_executions(tonic::Request::new(request))
+        .await
+        .map(tonic::Response::into_inner)
+        .map_err(ClientError::rpc)
+}
+
+/// How many executions a visibility query matches.
+pub(super) async fn count_workflows(
+    client: &Client,
+    request: CountWorkflowExecutionsRequest,
+) -> Result<CountWorkflowExecutionsResponse, ClientError> {
+    client
+        .service()
+        .count_workflow_executions(tonic::Request::new(request))
+        .await
+        .map(tonic::Response::into_inner)
+        .map_err(ClientError::rpc)
+}
+
+/// Describes one execution; an unknown workflow is [`ClientError::NotFound`].
+pub(super) async fn describe(
+    client: &Client,
+    workflow_id: &str,
+    request: DescribeWorkflowExecutionRequest,
+) -> Result<DescribeWorkflowExecutionResponse, ClientError> {
+    client
+        .service()
+        .describe_workflow_execution(tonic::Request::new(request))
+        .await
+        .map(tonic::Response::into_inner)
+        .map_err(|status| ClientError::on_workflow(workflow_id, status))
 }
