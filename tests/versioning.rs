@@ -74,6 +74,41 @@ async fn a_patch_lets_old_runs_finish_on_the_old_branch_and_new_runs_take_the_ne
     // Release 2 replaces it: the open run replays without the marker and keeps the old
     // branch; a new run takes the new branch and records the marker.
     let v2 = worker::<Release2>(&client, &queue);
+    let new = client
+        .start(Release2::run, 100, options("new"))
+        .await
+        .expect("start");
+    eventually(PATIENCE, "the new run's marker", || async {
+        match patch_markers(new.untyped()).await.as_slice() {
+            [] => Err("no marker yet"),
+            _ => Ok(()),
+        }
+    })
+    .await;
+    // Both runs are open; only the old one may still need the legacy branch.
+    let on_queue = format!("TaskQueue = '{queue}'");
+    let needs_old_branch = || async {
+        client
+            .runs_without_patch(&on_queue, "new-processor")
+            .await
+            .expect("runs without the patch")
+            .into_iter()
+            .map(|run| run.workflow_id)
+            .collect::<Vec<_>>()
+    };
+    eventually(
+        PATIENCE,
+        "the old run, alone, to lack the marker",
+        || async {
+            let ids = needs_old_branch().await;
+            if ids == [format!("{queue}-old")] {
+                Ok(())
+            } else {
+                Err(ids)
+            }
+        },
+    )
+    .await;
     old.signal(Release1::finish, ()).await.expect("signal");
     assert_eq!(
         tokio::time::timeout(PATIENCE, old.result())
@@ -82,10 +117,11 @@ async fn a_patch_lets_old_runs_finish_on_the_old_branch_and_new_runs_take_the_ne
             .expect("result"),
         "legacy:100"
     );
-    let new = client
-        .start(Release2::run, 100, options("new"))
-        .await
-        .expect("start");
+    eventually(PATIENCE, "no open run to lack the marker", || async {
+        let ids = needs_old_branch().await;
+        if ids.is_empty() { Ok(()) } else { Err(ids) }
+    })
+    .await;
     new.signal(Release2::finish, ()).await.expect("signal");
     assert_eq!(new.result().await.expect("result"), "new:100");
     assert!(patch_markers(old.untyped()).await.is_empty());

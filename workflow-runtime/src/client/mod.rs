@@ -4,6 +4,7 @@
 mod error;
 mod handle;
 mod options;
+mod patch_retirement;
 mod rpc;
 mod time_skipping;
 mod update;
