@@ -11,6 +11,7 @@ use temporalio_client::tonic;
 use temporalio_common::protos::temporal::api::testservice::v1::{
     LockTimeSkippingRequest, UnlockTimeSkippingRequest,
 };
+use tokio::sync::oneshot;
 
 use crate::client::{Client, ClientError};
 
@@ -54,8 +55,8 @@ impl Drop for PausedTimeSkipping<'_> {
 impl Client {
     /// Runs `wait` with the test server's clock unlocked when this client skips time
     /// automatically; otherwise just runs it. The clock is locked again when `wait` ends, and
-    /// also when the caller drops it half-way (a test's own timeout), so the server's lock
-    /// count stays balanced.
+    /// also when the caller drops this future half-way (a test's own timeout), so the server's
+    /// lock count stays balanced.
     pub(crate) async fn skipping_time<T>(
         &self,
         wait: impl Future<Output = Result<T, ClientError>>,
@@ -66,14 +67,7 @@ impl Client {
         if auto.paused() {
             return wait.await;
         }
-        let mut test_service = self.connection().test_service();
-        test_service
-            .unlock_time_skipping(tonic::Request::new(UnlockTimeSkippingRequest {}))
-            .await
-            .map_err(ClientError::rpc)?;
-        let mut unlocked = ClockUnlocked {
-            client: Some(self.clone()),
-        };
+        let unlocked = ClockUnlock::start(self).unlocked().await?;
         let outcome = wait.await;
         let locked = unlocked.relock().await;
         let value = outcome?;
@@ -82,31 +76,81 @@ impl Client {
     }
 }
 
-/// The client's unlock of the test server's clock, taken back on drop if not before.
-struct ClockUnlocked {
-    client: Option<Client>,
+/// One unlock of the test server's clock and the lock that takes it back, sent by a task of
+/// their own: the caller may be dropped at any point, even while the unlock is in flight, and
+/// the lock still follows an unlock that the server applied.
+struct ClockUnlock {
+    unlocked: oneshot::Receiver<Result<(), ClientError>>,
+    release: oneshot::Sender<()>,
+    locked: oneshot::Receiver<Result<(), ClientError>>,
 }
 
-impl ClockUnlocked {
-    async fn relock(&mut self) -> Result<(), ClientError> {
-        match self.client.take() {
-            Some(client) => lock(&client).await,
-            None => Ok(()),
+/// The clock, unlocked: relocking it, or dropping this, locks it again.
+struct Unlocked {
+    release: oneshot::Sender<()>,
+    locked: oneshot::Receiver<Result<(), ClientError>>,
+}
+
+impl ClockUnlock {
+    fn start(client: &Client) -> Self {
+        let (unlocked_tx, unlocked) = oneshot::channel();
+        let (release, released) = oneshot::channel::<()>();
+        let (locked_tx, locked) = oneshot::channel();
+        let client = client.clone();
+        tokio::spawn(async move {
+            let outcome = client
+                .connection()
+                .test_service()
+                .unlock_time_skipping(tonic::Request::new(UnlockTimeSkippingRequest {}))
+                .await
+                .map(drop)
+                .map_err(ClientError::rpc);
+            let applied = outcome.is_ok();
+            let _ = unlocked_tx.send(outcome);
+            if !applied {
+                return;
+            }
+            // Sent when the wait ended; dropped when the caller was dropped: lock either way.
+            let _ = released.await;
+            let outcome = lock(&client).await;
+            if let Err(error) = &outcome {
+                tracing::warn!(%error, "cannot lock the test server's clock again");
+            }
+            let _ = locked_tx.send(outcome);
+        });
+        Self {
+            unlocked,
+            release,
+            locked,
+        }
+    }
+
+    /// Waits until the server applied the unlock.
+    async fn unlocked(self) -> Result<Unlocked, ClientError> {
+        let Self {
+            unlocked,
+            release,
+            locked,
+        } = self;
+        match unlocked.await {
+            Ok(outcome) => outcome.map(|()| Unlocked { release, locked }),
+            // The task ended without an answer: the runtime is shutting down.
+            Err(_) => Err(ClientError::unexpected(
+                "the test server's clock unlock was abandoned",
+            )),
         }
     }
 }
 
-impl Drop for ClockUnlocked {
-    fn drop(&mut self) {
-        if let Some(client) = self.client.take()
-            && let Ok(runtime) = tokio::runtime::Handle::try_current()
-        {
-            runtime.spawn(async move {
-                if let Err(error) = lock(&client).await {
-                    tracing::warn!(%error, "cannot lock the test server's clock again");
-                }
-            });
-        }
+impl Unlocked {
+    /// Locks the clock again and waits until the server applied it.
+    async fn relock(self) -> Result<(), ClientError> {
+        let _ = self.release.send(());
+        self.locked.await.unwrap_or_else(|_| {
+            Err(ClientError::unexpected(
+                "the test server's clock lock was abandoned",
+            ))
+        })
     }
 }
 
