@@ -22,12 +22,7 @@ use workflow_runtime::{ClientError, prelude::*, testing::DevServer};
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "warn,workflow_runtime=info".into()),
-        )
-        .init();
+    examples::init_logging("warn,workflow_runtime=info");
     let keep_server = std::env::args().any(|a| a == "--keep-server");
 
     let (server, client) = if std::env::var_os("TEMPORAL_ADDRESS").is_some() {

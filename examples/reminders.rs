@@ -13,12 +13,7 @@ use workflow_runtime::{prelude::*, testing::DevServer};
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "warn,examples=info".into()),
-        )
-        .init();
+    examples::init_logging("warn,examples=info");
     let server = DevServer::start().await?;
     let client = server.client().await?;
     let worker = Worker::new(&client, TASK_QUEUE)

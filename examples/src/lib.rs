@@ -13,3 +13,14 @@ pub mod recursive_workflow;
 pub mod reminders_workflow;
 pub mod saga_workflow;
 pub mod versioned_workflow;
+
+/// Logs to standard error for the demo binaries: `RUST_LOG` when set, `default_filter`
+/// otherwise.
+pub fn init_logging(default_filter: &str) {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| default_filter.into()),
+        )
+        .init();
+}
