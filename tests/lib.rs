@@ -131,7 +131,8 @@ pub const COUNTED_TARGET: &str = "counted_log";
 static COUNTED_LINES: Mutex<Vec<String>> = Mutex::new(Vec::new());
 static WARNINGS: Mutex<Vec<String>> = Mutex::new(Vec::new());
 
-/// The warnings logged so far (any target, any thread) that contain `needle`.
+/// The warnings logged so far (any target, any thread) that contain `needle`, each as its
+/// message followed by ` name=value` for its other fields.
 pub fn warnings_containing(needle: &str) -> Vec<String> {
     WARNINGS
         .lock()
@@ -161,11 +162,14 @@ impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for LineCounter {
         event: &tracing::Event<'_>,
         _ctx: tracing_subscriber::layer::Context<'_, S>,
     ) {
+        /// The message, then ` name=value` for each other field.
         struct Message(String);
         impl tracing::field::Visit for Message {
             fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
                 if field.name() == "message" {
-                    self.0 = format!("{value:?}");
+                    self.0.insert_str(0, &format!("{value:?}"));
+                } else {
+                    self.0.push_str(&format!(" {}={value:?}", field.name()));
                 }
             }
         }

@@ -5,16 +5,18 @@
 
 use examples::versioned_workflow::{
     release_1::VersionedWorkflow as Release1, release_2::VersionedWorkflow as Release2,
+    release_2_unpatched::VersionedWorkflow as Release2Unpatched,
     release_3::VersionedWorkflow as Release3, worker as release_worker,
 };
 use tests::{
     PATIENCE, PythonWorker, client, eventually, history_events, python, python_scripts, task_queue,
+    warnings_containing,
 };
 use workflow_runtime::{
     RunningWorker, UntypedWorkflowHandle, WorkflowDefinition,
     prelude::*,
     protos::temporal::api::{enums::v1::EventType, history::v1::history_event::Attributes},
-    replay::{Replayer, WorkflowHistory},
+    replay::{Replayer, ServerRuns, WorkflowHistory},
 };
 
 fn worker<W: WorkflowDefinition>(client: &Client, queue: &str) -> RunningWorker {
@@ -271,4 +273,121 @@ async fn patch_markers_cross_between_python_and_rust() {
             );
         }
     }
+}
+
+#[tokio::test]
+async fn the_replay_check_replays_the_open_runs_of_a_live_server_and_names_the_divergence() {
+    let client = client().await;
+    let queue = task_queue("replay-check");
+    let options = |id: &str| StartOptions::new(format!("{queue}-{id}"), &queue);
+    let on_this_queue = ServerRuns::open().matching(format!("TaskQueue = '{queue}'"));
+
+    // A run of release 1 charges through the legacy processor and stays open.
+    let v1 = worker::<Release1>(&client, &queue);
+    let old = client
+        .start(Release1::run, 100, options("old"))
+        .await
+        .expect("start");
+    eventually(PATIENCE, "the legacy charge to complete", || async {
+        let completed = history_events(old.untyped(), EventType::ActivityTaskCompleted).await;
+        if completed.is_empty() {
+            Err("not yet")
+        } else {
+            Ok(())
+        }
+    })
+    .await;
+    v1.stop().await.expect("clean shutdown");
+
+    // Release 2 without the patch would break it: the check names the run, the event and both
+    // sides. Core's own warning of the failed replay task stays out of the logs.
+    let unpatched = Replayer::new().workflow::<Release2Unpatched>();
+    let report = eventually(PATIENCE, "the open run to be listed", || async {
+        let report = unpatched
+            .replay_from_server(&client, on_this_queue.clone())
+            .await
+            .expect("list and replay");
+        if report.runs.is_empty() {
+            Err("no run listed yet")
+        } else {
+            Ok(report)
+        }
+    })
+    .await;
+    assert_eq!(report.runs.len(), 1, "{report}");
+    assert!(!report.all_replayed());
+    let old_run = old.run_id().expect("run id");
+    let warned: Vec<String> = warnings_containing(old_run)
+        .into_iter()
+        .filter(|warning| warning.starts_with("Failing workflow task"))
+        .collect();
+    assert!(warned.is_empty(), "{warned:?}");
+    let failed = &report.runs[0];
+    assert_eq!(failed.run.run_id, old_run);
+    let mismatch = failed
+        .outcome
+        .as_ref()
+        .expect_err("the unpatched code diverges")
+        .mismatch()
+        .expect("a divergence, not another failure");
+    assert!(
+        mismatch.expected.contains("legacy_processor") && mismatch.got.contains("new_processor"),
+        "{mismatch}"
+    );
+    let printed = report.to_string();
+    let lines: Vec<&str> = printed.lines().collect();
+    assert_eq!(
+        lines.len(),
+        2,
+        "one line per run and the summary:\n{printed}"
+    );
+    assert!(
+        lines[0].starts_with(&format!("FAIL {queue}-old (run ")) && lines[0].contains("event 5"),
+        "{printed}"
+    );
+    assert_eq!(
+        lines[1],
+        "1 runs checked: 0 replayed, 1 diverged, 0 could not be replayed"
+    );
+
+    // The patched release replays it, and a limit of zero checks nothing.
+    let patched = Replayer::new().workflow::<Release2>();
+    let report = patched
+        .replay_from_server(&client, on_this_queue.clone())
+        .await
+        .expect("list and replay");
+    assert!(report.all_replayed() && report.runs.len() == 1, "{report}");
+    let none = patched
+        .replay_from_server(&client, on_this_queue.clone().limit(0))
+        .await
+        .expect("list");
+    assert!(none.runs.is_empty());
+
+    // Once the run closes, only a check that includes closed runs replays it.
+    let v2 = worker::<Release2>(&client, &queue);
+    old.signal(Release1::finish, ()).await.expect("signal");
+    assert_eq!(old.result().await.expect("result"), "legacy:100");
+    v2.stop().await.expect("clean shutdown");
+    eventually(
+        PATIENCE,
+        "the closed run to leave the open list",
+        || async {
+            let open = unpatched
+                .replay_from_server(&client, on_this_queue.clone())
+                .await
+                .expect("list");
+            if open.runs.is_empty() {
+                Ok(())
+            } else {
+                Err(open.to_string())
+            }
+        },
+    )
+    .await;
+    let closed = unpatched
+        .replay_from_server(&client, on_this_queue.clone().including_closed())
+        .await
+        .expect("list and replay");
+    assert_eq!(closed.runs.len(), 1, "{closed}");
+    assert!(closed.runs[0].outcome.is_err(), "{closed}");
 }

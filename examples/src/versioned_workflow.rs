@@ -104,6 +104,40 @@ pub mod release_2 {
     }
 }
 
+/// Release 2 as it would be without the patch: every run, old ones included, charges through
+/// the new processor. A run started on release 1 recorded the legacy charge, so this code does
+/// not replay it; the pre-deploy check (`examples/replay_check.rs`) rejects this release while
+/// such a run is open.
+pub mod release_2_unpatched {
+    use super::*;
+
+    /// Charges through the new processor, then waits for `finish`.
+    #[derive(Debug, Default)]
+    pub struct VersionedWorkflow {
+        finished: bool,
+    }
+
+    #[workflow(name = "VersionedWorkflow")]
+    impl VersionedWorkflow {
+        /// Charges `cents` and returns the receipt once finished.
+        #[run]
+        pub async fn run(ctx: WorkflowContext<Self>, cents: u64) -> WorkflowResult<String> {
+            let receipt = ctx
+                .activity(new_processor, cents)
+                .options(charge_options())
+                .await?;
+            ctx.wait_condition(|s| s.finished).await?;
+            Ok(receipt)
+        }
+
+        /// Lets the run return.
+        #[signal]
+        pub fn finish(&mut self) {
+            self.finished = true;
+        }
+    }
+}
+
 /// The third release, once no open run took the legacy branch: the patch is deprecated.
 pub mod release_3 {
     use super::*;

@@ -1,5 +1,5 @@
 //! The examples of the testing guide (`docs/testing.md`), runnable:
-//! `cargo test -p examples --test testing_guide`. Each test shows one tool of
+//! `cargo test -p examples --test examples testing_guide`. Each test shows one tool of
 //! `workflow_runtime::testing` or `workflow_runtime::replay`, using only the public API, on a
 //! real Temporal server that the test starts itself.
 

@@ -70,10 +70,19 @@ pub(crate) fn is_not_found_failure_type(failure_type: &str) -> bool {
 
 /// Whether a core warning is the one about a server that does not advertise the
 /// `activity_failure_include_heartbeat` capability, which Temporal's time-skipping test server
-/// never does (see `worker/test_server_warning.rs`). Pinned by the integration test
+/// never does (see `worker/core_warnings.rs`). Pinned by the integration test
 /// `testing_tools::a_result_wait_given_up_on_locks_the_clock_again`, which runs a worker on the test server.
 pub(crate) fn is_heartbeat_capability_warning(message: &str) -> bool {
     message.contains("did not advertise the activity_failure_include_heartbeat capability")
+}
+
+/// Whether a core warning is the one core logs as it fails the workflow task of a run whose
+/// replay diverged; a replay reports that divergence itself (see `worker/core_warnings.rs`).
+/// Pinned by the integration test
+/// `versioning::the_replay_check_replays_the_open_runs_of_a_live_server_and_names_the_divergence`,
+/// which watches the replay's log events.
+pub(crate) fn is_failing_workflow_task_warning(message: &str) -> bool {
+    message.starts_with("Failing workflow task")
 }
 
 #[cfg(test)]

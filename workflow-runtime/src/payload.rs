@@ -243,13 +243,17 @@ pub(crate) fn decode_result<T: DeserializeOwned>(
 }
 
 /// An error and its sources in one line, `outer: inner: innermost`: the message a failure
-/// carries to other languages, which see no Rust source chain.
-fn chain_text(error: &(dyn std::error::Error + 'static)) -> String {
+/// carries to other languages, which see no Rust source chain. A cause whose words the line
+/// already holds (an error that prints its source) is not repeated.
+pub(crate) fn chain_text(error: &(dyn std::error::Error + 'static)) -> String {
     let mut text = error.to_string();
     let mut source = error.source();
     while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
+        let words = cause.to_string();
+        if !text.contains(&words) {
+            text.push_str(": ");
+            text.push_str(&words);
+        }
         source = cause.source();
     }
     text

@@ -42,9 +42,11 @@ use temporalio_sdk_core::{
 };
 
 use crate::{
+    foreign_text::is_failing_workflow_task_warning,
     worker::{
         DEFAULT_DEADLOCK_TIMEOUT,
         core::{ActivationObserver, Completions, CoreSettings, evict_through, workflow_loop},
+        core_warnings::without_core_warning,
         registry::Registry,
         threads::{RunPlace, ThreadSettings, WorkflowThreads},
     },
@@ -55,10 +57,12 @@ use crate::{
 };
 
 mod report;
+mod server;
 
 pub use crate::history::{HistoryError, WorkflowHistory};
 use report::{CoreError, TaskCommands, mismatch};
 pub use report::{Mismatch, ReplayError, ReplayReport};
+pub use server::{ReplayedRun, ServerReplayReport, ServerRuns};
 
 /// Replays histories against registered workflows. One replayer serves any number of
 /// replays, one history at a time.
@@ -172,7 +176,12 @@ impl Replayer {
             task: Mutex::new(TaskCommands::default()),
             first_problem: Mutex::new(None),
         });
-        let polled = workflow_loop(&core, &threads, verdict.clone(), Completions::InOrder).await;
+        // A divergence is this replay's result; core's warning would repeat it as a dump.
+        let polled = without_core_warning(
+            is_failing_workflow_task_warning,
+            workflow_loop(&core, &threads, verdict.clone(), Completions::InOrder),
+        )
+        .await;
         drop(threads);
         let problem = verdict.take();
         drop(verdict);

@@ -36,6 +36,9 @@ pub enum ReplayError {
     /// The history could not be read.
     #[error(transparent)]
     History(#[from] HistoryError),
+    /// The run's history could not be fetched from the server.
+    #[error("cannot fetch the run's history from the server")]
+    Fetch(#[source] Box<crate::client::ClientError>),
     /// Core could not run the replay.
     #[error("cannot run the replay: {0}")]
     Core(#[source] CoreError),

@@ -3,11 +3,11 @@
 
 mod activities;
 pub(crate) mod core;
+pub(crate) mod core_warnings;
 mod error;
 pub(crate) mod registry;
 mod running;
 mod shard;
-mod test_server_warning;
 pub(crate) mod threads;
 pub(crate) mod watchdog;
 
@@ -301,12 +301,19 @@ impl Worker {
         let core = init_worker(&runtime, config, self.client.connection().clone())
             .map_err(|e| start_error(e.into()))?;
         let on_test_server = self.client.time_skipping().is_some();
-        test_server_warning::start_quietly(on_test_server, core.validate())
+        let validated = if on_test_server {
+            core_warnings::without_core_warning(
+                crate::foreign_text::is_heartbeat_capability_warning,
+                core.validate(),
+            )
             .await
-            .map_err(|e| WorkerError::Refused {
-                namespace: self.client.namespace().to_owned(),
-                source: e.into(),
-            })?;
+        } else {
+            core.validate().await
+        };
+        validated.map_err(|e| WorkerError::Refused {
+            namespace: self.client.namespace().to_owned(),
+            source: e.into(),
+        })?;
         let core = Arc::new(core);
         let registry = Arc::new(self.registry);
         tracing::info!(task_queue = %self.task_queue, namespace = %self.client.namespace(), "worker started");

@@ -72,6 +72,11 @@ impl Registry {
         !self.workflows.is_empty()
     }
 
+    /// The wire names of the registered workflow types, sorted.
+    pub(crate) fn workflow_names(&self) -> impl Iterator<Item = &'static str> + '_ {
+        self.workflows.keys().copied()
+    }
+
     pub(crate) fn has_activities(&self) -> bool {
         !self.activities.is_empty()
     }

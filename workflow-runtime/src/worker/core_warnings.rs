@@ -1,13 +1,17 @@
-//! Keeps core's warning about the time-skipping test server's capabilities out of the user's
-//! logs.
+//! Keeps two of core's warnings out of the user's logs, where they say nothing the user can
+//! act on:
 //!
-//! When a worker with activities starts, core warns that the server did not advertise the
-//! `activity_failure_include_heartbeat` capability, so heartbeat details may be lost when an
-//! activity fails. Every real server since 1.16 advertises it; Temporal's time-skipping test
-//! server does not, and a test author can do nothing about it. So while a worker of a
-//! time-skipping client starts, its events go through [`WithoutCapabilityWarning`], which hands
-//! every event to the subscriber in place except that one. Against any other server the
-//! warning is left alone: there it means something.
+//! - When a worker with activities starts, core warns that the server did not advertise the
+//!   `activity_failure_include_heartbeat` capability, so heartbeat details may be lost when an
+//!   activity fails. Every real server since 1.16 advertises it; Temporal's time-skipping test
+//!   server does not, and a test author can do nothing about it. Against any other server the
+//!   warning is left alone: there it means something.
+//! - When a replay diverges, core warns that it is failing the workflow task. The replay
+//!   reports the divergence as its result, in words; the warning would repeat it as a struct
+//!   dump. On a worker the warning is left alone.
+//!
+//! While such a future runs, its events go through [`WithoutWarning`], which hands every event
+//! to the subscriber in place except the one warning.
 
 use std::future::Future;
 
@@ -19,26 +23,24 @@ use tracing::{
     subscriber::Interest,
 };
 
-use crate::foreign_text::is_heartbeat_capability_warning;
-
-/// Runs `start` (core's worker validation, which makes core build its pollers and warn) with
-/// the capability warning filtered out when `on_test_server`.
-pub(super) async fn start_quietly<F: Future>(on_test_server: bool, start: F) -> F::Output {
-    if !on_test_server {
-        return start.await;
-    }
+/// Runs `future` with core's warnings whose message `dropped` picks filtered out.
+pub(crate) async fn without_core_warning<F: Future>(
+    dropped: fn(&str) -> bool,
+    future: F,
+) -> F::Output {
     let inner = tracing::dispatcher::get_default(Dispatch::clone);
-    start
-        .with_subscriber(Dispatch::new(WithoutCapabilityWarning { inner }))
+    future
+        .with_subscriber(Dispatch::new(WithoutWarning { inner, dropped }))
         .await
 }
 
-/// The subscriber in place, minus core's capability warning.
-struct WithoutCapabilityWarning {
+/// The subscriber in place, minus core's warnings that `dropped` picks.
+struct WithoutWarning {
     inner: Dispatch,
+    dropped: fn(&str) -> bool,
 }
 
-impl Subscriber for WithoutCapabilityWarning {
+impl Subscriber for WithoutWarning {
     fn register_callsite(&self, metadata: &'static Metadata<'static>) -> Interest {
         self.inner.register_callsite(metadata)
     }
@@ -65,7 +67,7 @@ impl Subscriber for WithoutCapabilityWarning {
         {
             let mut message = Message::default();
             event.record(&mut message);
-            if is_heartbeat_capability_warning(&message.0) {
+            if (self.dropped)(&message.0) {
                 return;
             }
         }
@@ -106,6 +108,7 @@ mod tests {
     use std::sync::{Arc, Mutex};
 
     use super::*;
+    use crate::foreign_text::is_heartbeat_capability_warning;
 
     /// Collects the messages of the events it sees.
     #[derive(Clone, Default)]
@@ -130,7 +133,7 @@ mod tests {
     }
 
     #[test]
-    fn only_core_s_capability_warning_is_dropped_and_only_on_the_test_server() {
+    fn only_the_picked_warning_of_core_is_dropped_and_only_where_asked() {
         let seen = Seen::default();
         let warn_twice = || async {
             tracing::warn!(target: "temporalio_sdk_core::worker", "Temporal Server 1.16.0 or newer is required to guarantee that the latest heartbeat details are preserved when an activity fails; the server did not advertise the activity_failure_include_heartbeat capability, so heartbeat details may be lost on failure");
@@ -138,8 +141,8 @@ mod tests {
         };
         tracing::subscriber::with_default(seen.clone(), || {
             futures::executor::block_on(async {
-                start_quietly(true, warn_twice()).await;
-                start_quietly(false, warn_twice()).await;
+                without_core_warning(is_heartbeat_capability_warning, warn_twice()).await;
+                warn_twice().await;
             });
         });
         let seen = seen.0.lock().expect("seen").clone();
