@@ -13,7 +13,8 @@ use tests::{
     warnings_containing,
 };
 use workflow_runtime::{
-    RunningWorker, UntypedWorkflowHandle, WorkflowDefinition,
+    DeploymentVersion, RunningWorker, UntypedWorkflowHandle, VersioningBehavior,
+    WorkflowDefinition, WorkflowExecution,
     prelude::*,
     protos::temporal::api::{enums::v1::EventType, history::v1::history_event::Attributes},
     replay::{Replayer, ServerRuns, WorkflowHistory},
@@ -390,4 +391,220 @@ async fn the_replay_check_replays_the_open_runs_of_a_live_server_and_names_the_d
         .expect("list and replay");
     assert_eq!(closed.runs.len(), 1, "{closed}");
     assert!(closed.runs[0].outcome.is_err(), "{closed}");
+}
+
+/// The two releases of the worker-versioning test: one workflow type pinned to the version it
+/// started on, one that moves to the current version. Each waits for `finish`, then returns
+/// the release that finished it.
+mod deployed {
+    macro_rules! release {
+        ($module:ident, $answer:literal) => {
+            pub mod $module {
+                use workflow_runtime::prelude::*;
+
+                #[derive(Default)]
+                pub struct Pinned {
+                    finished: bool,
+                }
+
+                #[workflow(name = "PinnedCheckout", versioning = pinned)]
+                impl Pinned {
+                    #[run]
+                    pub async fn run(ctx: WorkflowContext<Self>) -> WorkflowResult<String> {
+                        ctx.wait_condition(|s| s.finished).await?;
+                        Ok($answer.to_owned())
+                    }
+
+                    #[signal]
+                    pub fn finish(&mut self) {
+                        self.finished = true;
+                    }
+                }
+
+                #[derive(Default)]
+                pub struct Upgrading {
+                    finished: bool,
+                }
+
+                #[workflow(name = "UpgradingCheckout", versioning = auto_upgrade)]
+                impl Upgrading {
+                    #[run]
+                    pub async fn run(ctx: WorkflowContext<Self>) -> WorkflowResult<String> {
+                        ctx.wait_condition(|s| s.finished).await?;
+                        Ok($answer.to_owned())
+                    }
+
+                    #[signal]
+                    pub fn finish(&mut self) {
+                        self.finished = true;
+                    }
+                }
+            }
+        };
+    }
+    release!(v1, "v1");
+    release!(v2, "v2");
+}
+
+/// Makes `version` current and waits until the change reached the deployment's task queues.
+async fn make_current(client: &Client, version: &DeploymentVersion) {
+    client
+        .set_current_deployment_version(version)
+        .await
+        .expect("set the current version");
+    eventually(PATIENCE, "the routing change to settle", || async {
+        let deployment = client
+            .describe_worker_deployment(version.deployment_name())
+            .await
+            .expect("describe");
+        if deployment.current_version.as_ref() == Some(version) && deployment.routing_settled {
+            Ok(())
+        } else {
+            Err(deployment)
+        }
+    })
+    .await;
+}
+
+/// Waits until the run's workflow tasks run on `version`, and returns its description.
+async fn on_version(
+    handle: &UntypedWorkflowHandle,
+    version: &DeploymentVersion,
+) -> WorkflowExecution {
+    eventually(PATIENCE, "the run to report its version", || async {
+        let execution = handle.describe().await.expect("describe").execution;
+        if execution.deployment_version.as_ref() == Some(version) {
+            Ok(execution)
+        } else {
+            Err(execution)
+        }
+    })
+    .await
+}
+
+#[tokio::test]
+async fn a_pinned_run_stays_on_its_version_while_an_auto_upgrade_run_moves_to_the_current_one() {
+    let client = client().await;
+    let queue = task_queue("deployment");
+    let release_1 = DeploymentVersion::new(&queue, "1.0");
+    let release_2 = DeploymentVersion::new(&queue, "2.0");
+    let worker_of = |version: &DeploymentVersion| {
+        Worker::new(&client, &queue).deployment(version.clone())
+    };
+    let v1 = RunningWorker::start(
+        worker_of(&release_1)
+            .workflow::<deployed::v1::Pinned>()
+            .workflow::<deployed::v1::Upgrading>(),
+    );
+    let v2 = RunningWorker::start(
+        worker_of(&release_2)
+            .workflow::<deployed::v2::Pinned>()
+            .workflow::<deployed::v2::Upgrading>(),
+    );
+    // The server knows a version once its worker has polled.
+    eventually(PATIENCE, "both versions to be known", || async {
+        match client.describe_worker_deployment(&queue).await {
+            Ok(deployment)
+                if deployment.has_version(&release_1) && deployment.has_version(&release_2) =>
+            {
+                Ok(())
+            }
+            other => Err(format!("{other:?}")),
+        }
+    })
+    .await;
+
+    make_current(&client, &release_1).await;
+    let options = |id: &str| StartOptions::new(format!("{queue}-{id}"), &queue);
+    let pinned = client
+        .start(deployed::v1::Pinned::run, (), options("pinned"))
+        .await
+        .expect("start");
+    let upgrading = client
+        .start(deployed::v1::Upgrading::run, (), options("upgrading"))
+        .await
+        .expect("start");
+    let started_pinned = on_version(pinned.untyped(), &release_1).await;
+    assert_eq!(
+        started_pinned.versioning_behavior,
+        Some(VersioningBehavior::Pinned)
+    );
+    let started_upgrading = on_version(upgrading.untyped(), &release_1).await;
+    assert_eq!(
+        started_upgrading.versioning_behavior,
+        Some(VersioningBehavior::AutoUpgrade)
+    );
+
+    // Release 2 becomes current: the pinned run stays on release 1, the other moves.
+    make_current(&client, &release_2).await;
+    pinned
+        .signal(deployed::v1::Pinned::finish, ())
+        .await
+        .expect("signal");
+    upgrading
+        .signal(deployed::v1::Upgrading::finish, ())
+        .await
+        .expect("signal");
+    assert_eq!(pinned.result().await.expect("result"), "v1");
+    assert_eq!(upgrading.result().await.expect("result"), "v2");
+    let finished = pinned.describe().await.expect("describe").execution;
+    assert_eq!(finished.deployment_version.as_ref(), Some(&release_1));
+    let moved = upgrading.describe().await.expect("describe").execution;
+    assert_eq!(moved.deployment_version.as_ref(), Some(&release_2));
+    assert_eq!(moved.versioning_behavior, Some(VersioningBehavior::AutoUpgrade));
+
+    // Both histories replay on the code that ran them last.
+    Replayer::new()
+        .workflow::<deployed::v1::Pinned>()
+        .replay(&pinned.fetch_history().await.expect("history"))
+        .await
+        .expect("the pinned run replays on release 1");
+    Replayer::new()
+        .workflow::<deployed::v2::Upgrading>()
+        .replay(&upgrading.fetch_history().await.expect("history"))
+        .await
+        .expect("the upgraded run replays on release 2");
+    v1.stop().await.expect("clean shutdown");
+    v2.stop().await.expect("clean shutdown");
+}
+
+#[tokio::test]
+async fn a_versioned_worker_refuses_workflows_without_a_versioning_behavior() {
+    let client = client().await;
+    let queue = task_queue("deployment-refused");
+    let version = DeploymentVersion::new(&queue, "1.0");
+    let refused = Worker::new(&client, &queue)
+        .deployment(version.clone())
+        .workflow::<Release1>()
+        .run()
+        .await
+        .expect_err("no behaviour for VersionedWorkflow");
+    assert_eq!(
+        std::error::Error::source(&refused).map(ToString::to_string),
+        Some(
+            "workflow `VersionedWorkflow` declares no versioning behaviour, and worker versioning \
+             is on with no default: add `#[workflow(versioning = pinned)]` or `versioning = \
+             auto_upgrade` to it, or give the worker `.default_versioning_behavior(..)`"
+                .to_owned()
+        )
+    );
+    let refused = Worker::new(&client, &queue)
+        .default_versioning_behavior(VersioningBehavior::Pinned)
+        .workflow::<Release1>()
+        .run()
+        .await
+        .expect_err("a default without a deployment");
+    assert!(
+        std::error::Error::source(&refused)
+            .is_some_and(|e| e.to_string().contains("needs a deployment version")),
+        "{refused:?}"
+    );
+    let not_yet = client
+        .describe_worker_deployment(&queue)
+        .await
+        .expect_err("no worker of it polled");
+    assert!(
+        matches!(not_yet, ClientError::DeploymentNotFound { .. }),
+        "{not_yet:?}"
+    );
 }

@@ -10,7 +10,9 @@ use crate::{
     determinism, expand,
     model::HandlerKind,
     parse::{self, args},
-    symbol::{ACTIVITIES, ACTIVITY, CRATE, DETERMINISTIC, INIT, NAME, RUN, Symbol, WORKFLOW},
+    symbol::{
+        ACTIVITIES, ACTIVITY, CRATE, DETERMINISTIC, INIT, NAME, RUN, Symbol, VERSIONING, WORKFLOW,
+    },
 };
 
 pub(crate) fn workflow(args: TokenStream, item: TokenStream) -> TokenStream {
@@ -25,7 +27,7 @@ pub(crate) fn workflow(args: TokenStream, item: TokenStream) -> TokenStream {
         }
     };
     let cx = Ctxt::new();
-    let args = args::parse_args(&cx, WORKFLOW, args, &[NAME, CRATE]);
+    let args = args::parse_args(&cx, WORKFLOW, args, &[NAME, VERSIONING, CRATE]);
     // The named handlers' methods, renamed below: their names hold the handlers' references.
     let (definition, renamed) = {
         let mut model = parse::workflow(&cx, &item_impl, &args);

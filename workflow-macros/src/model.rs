@@ -10,9 +10,18 @@ pub(crate) struct Workflow<'a> {
     pub(crate) self_ty: &'a syn::Type,
     pub(crate) wire_name: String,
     pub(crate) krate: syn::Path,
+    /// `versioning = ..`: how runs move between worker deployment versions.
+    pub(crate) versioning: Option<Versioning>,
     pub(crate) run: Option<RunMethod<'a>>,
     pub(crate) state: InitialState<'a>,
     pub(crate) handlers: Vec<Handler<'a>>,
+}
+
+/// A workflow's behaviour under worker versioning.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Versioning {
+    Pinned,
+    AutoUpgrade,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]

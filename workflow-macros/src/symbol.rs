@@ -31,6 +31,8 @@ pub(crate) const ALLOW_NONDETERMINISM: Symbol = Symbol("allow_nondeterminism");
 
 /// `name = ".."`: the wire name of a workflow, activity or handler.
 pub(crate) const NAME: Symbol = Symbol("name");
+/// `versioning = pinned | auto_upgrade`: a workflow's behaviour under worker versioning.
+pub(crate) const VERSIONING: Symbol = Symbol("versioning");
 /// `crate = path`: where the runtime is, for crates that re-export it.
 pub(crate) const CRATE: Symbol = Symbol("crate");
 /// `dynamic`: a handler that receives every name without a handler of its own.

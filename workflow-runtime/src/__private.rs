@@ -12,6 +12,7 @@ pub use std::{
 pub use futures::future::{BoxFuture, LocalBoxFuture};
 
 pub use crate::{
+    deployment::VersioningBehavior,
     activity::{
         Activity, ActivityContext, ActivityDefinition, ActivityGroup, ActivityRegistry,
         FreeActivity, MethodActivity,

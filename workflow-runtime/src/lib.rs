@@ -61,6 +61,7 @@ mod activity;
 mod caught_panic;
 mod client;
 mod convert;
+mod deployment;
 mod error;
 mod executor;
 mod foreign_text;
@@ -82,7 +83,7 @@ pub use activity::{
 };
 pub use client::{
     ActivityState, Client, ClientError, ClientOptions, PendingActivity, ServerStatus, StartOptions,
-    StatusCode, UntypedUpdateHandle, UntypedWorkflowHandle, UpdateHandle, UpdateOptions,
+    StatusCode, WorkerDeployment, UntypedUpdateHandle, UntypedWorkflowHandle, UpdateHandle, UpdateOptions,
     UpdateStage, WorkflowDescription, WorkflowExecution, WorkflowHandle, WorkflowList,
     WorkflowStatus,
 };
@@ -91,6 +92,7 @@ pub use error::{
     ExternalWorkflowFailed, FailureCause, FailureView, SagaFailed, TimeoutKind, UpdateFailed,
     WorkflowError, WorkflowFailed, WorkflowResult, failure_type,
 };
+pub use deployment::{DeploymentVersion, VersioningBehavior};
 pub use futures::future::Either;
 pub use options::{
     ActivityCancellation, ActivityOptions, ChildCancellation, ChildWorkflowOptions,

@@ -5,7 +5,7 @@ use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
 
 use super::{decode_body, encode_body, input_type, payload_type_checks, spread_input};
-use crate::model::{Handler, HandlerKind, InitialState, Workflow};
+use crate::model::{Handler, HandlerKind, InitialState, Versioning, Workflow};
 
 /// The `WorkflowDefinition` impl. It is emitted even when the impl has errors (thiserror's
 /// fallback), so code that registers or starts the workflow adds none of its own: without a
@@ -50,6 +50,14 @@ pub(crate) fn definition(workflow: &Workflow<'_>) -> TokenStream {
         types.extend(handler.output);
     }
     let type_checks = payload_type_checks(krate, &types);
+    let versioning = workflow.versioning.map(|versioning| {
+        let behavior = match versioning {
+            Versioning::Pinned => quote!(Pinned),
+            Versioning::AutoUpgrade => quote!(AutoUpgrade),
+        };
+        quote!(const VERSIONING: #p::Option<#p::VersioningBehavior> =
+            #p::Option::Some(#p::VersioningBehavior::#behavior);)
+    });
     let handlers = workflow
         .handlers
         .iter()
@@ -60,6 +68,7 @@ pub(crate) fn definition(workflow: &Workflow<'_>) -> TokenStream {
         #[automatically_derived]
         impl #p::WorkflowDefinition for #self_ty {
             const NAME: &'static str = #name;
+            #versioning
             type Input = #input;
             type Output = #output;
 

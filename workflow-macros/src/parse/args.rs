@@ -1,10 +1,12 @@
-//! Attribute arguments: `name = "..."` and `crate = path`, with did-you-mean for unknown keys.
+//! Attribute arguments: `name = "..."`, `crate = path`, `versioning = pinned`, with
+//! did-you-mean for unknown keys.
 
 use syn::{Token, parse::Parser, punctuated::Punctuated};
 
 use crate::{
     ctxt::Ctxt,
-    symbol::{CRATE, DYNAMIC, NAME, Symbol, VALIDATOR},
+    model::Versioning,
+    symbol::{CRATE, DYNAMIC, NAME, Symbol, VALIDATOR, VERSIONING},
 };
 
 /// Parsed arguments of `#[workflow(..)]`, `#[activity(..)]`, `#[activities(..)]` and the
@@ -17,6 +19,8 @@ pub(crate) struct ItemArgs {
     pub(crate) dynamic: Option<syn::Path>,
     /// `validator = Self::check`
     pub(crate) validator: Option<syn::Path>,
+    /// `versioning = pinned` on a workflow.
+    pub(crate) versioning: Option<Versioning>,
 }
 
 impl ItemArgs {
@@ -106,6 +110,28 @@ pub(crate) fn parse_args(
                     "`validator` takes the path of a method of this impl, e.g. validator = Self::check_address",
                 ),
             },
+            VERSIONING => {
+                let chosen = match &meta.value {
+                    syn::Expr::Path(p) if p.path.is_ident("pinned") => Some(Versioning::Pinned),
+                    syn::Expr::Path(p) if p.path.is_ident("auto_upgrade") => {
+                        Some(Versioning::AutoUpgrade)
+                    }
+                    _ => None,
+                };
+                match chosen {
+                    Some(chosen) => {
+                        if args.versioning.replace(chosen).is_some() {
+                            cx.error_spanned_by(&meta.path, "duplicate argument `versioning`");
+                        }
+                    }
+                    None => cx.error_spanned_by(
+                        &meta.value,
+                        "`versioning` takes `pinned` (a run stays on the worker deployment \
+                         version it started on) or `auto_upgrade` (a run moves to the current \
+                         version at its next workflow task)",
+                    ),
+                }
+            }
             CRATE => match &meta.value {
                 syn::Expr::Path(p) => args.krate = Some(p.path.clone()),
                 other => cx.error_spanned_by(

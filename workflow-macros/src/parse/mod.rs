@@ -143,6 +143,7 @@ pub(crate) fn workflow<'a>(
         self_ty: &item.self_ty,
         wire_name: args.name.clone().unwrap_or(default_name),
         krate: args.krate(),
+        versioning: args.versioning,
         run,
         state,
         handlers,

@@ -63,6 +63,18 @@ pub enum ClientError {
         #[source]
         status: ServerStatus,
     },
+    /// No such worker deployment, or no worker of the version has polled yet.
+    #[error(
+        "worker deployment `{deployment_name}`: {}; a deployment and each of its versions exist once a worker of that version has polled",
+        status.message()
+    )]
+    DeploymentNotFound {
+        /// The deployment's name.
+        deployment_name: String,
+        /// The server's status.
+        #[source]
+        status: ServerStatus,
+    },
     /// The workflow exists but knows no update with this id.
     #[error(
         "workflow `{workflow_id}` has no update with id `{update_id}`: {}; check the id, and that the update was sent to this workflow and run",
@@ -261,6 +273,7 @@ impl ClientError {
         match self {
             ClientError::AlreadyStarted { status, .. }
             | ClientError::NotFound { status, .. }
+            | ClientError::DeploymentNotFound { status, .. }
             | ClientError::UpdateNotFound { status, .. }
             | ClientError::Rpc { status } => Some(status.code()),
             ClientError::QueryFailed { status, .. } => status.as_ref().map(ServerStatus::code),
@@ -283,6 +296,17 @@ impl ClientError {
         match status.code() {
             tonic::Code::NotFound => ClientError::NotFound {
                 workflow_id: workflow_id.to_owned(),
+                status: status.into(),
+            },
+            _ => ClientError::rpc(status),
+        }
+    }
+
+    /// Maps a status from a call on a worker deployment.
+    pub(crate) fn on_deployment(deployment_name: &str, status: tonic::Status) -> Self {
+        match status.code() {
+            tonic::Code::NotFound => ClientError::DeploymentNotFound {
+                deployment_name: deployment_name.to_owned(),
                 status: status.into(),
             },
             _ => ClientError::rpc(status),

@@ -1,6 +1,7 @@
 //! The client: connect to a Temporal server, start workflows by their `#[run]` method, and
 //! reach running workflows through typed handles.
 
+mod deployments;
 mod error;
 mod handle;
 mod options;
@@ -19,6 +20,7 @@ use temporalio_common::protos::temporal::api::{
     },
 };
 
+pub use deployments::WorkerDeployment;
 pub use error::{ClientError, ServerStatus, StatusCode};
 pub use handle::{UntypedWorkflowHandle, WorkflowHandle};
 pub use options::{ClientOptions, StartOptions};

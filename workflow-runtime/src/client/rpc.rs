@@ -6,6 +6,7 @@
 use temporalio_client::tonic::{self, Code};
 use temporalio_common::protos::temporal::api::workflowservice::v1::{
     CountWorkflowExecutionsRequest, CountWorkflowExecutionsResponse,
+    DescribeWorkerDeploymentRequest, DescribeWorkerDeploymentResponse,
     DescribeWorkflowExecutionRequest, DescribeWorkflowExecutionResponse,
     ExecuteMultiOperationRequest, ExecuteMultiOperationResponse,
     GetWorkflowExecutionHistoryRequest, GetWorkflowExecutionHistoryResponse,
@@ -13,6 +14,7 @@ use temporalio_common::protos::temporal::api::workflowservice::v1::{
     PollWorkflowExecutionUpdateRequest, PollWorkflowExecutionUpdateResponse, QueryWorkflowRequest,
     QueryWorkflowResponse, RequestCancelWorkflowExecutionRequest,
     SignalWithStartWorkflowExecutionRequest, SignalWithStartWorkflowExecutionResponse,
+    SetWorkerDeploymentCurrentVersionRequest, SetWorkerDeploymentCurrentVersionResponse,
     SignalWorkflowExecutionRequest, StartWorkflowExecutionRequest, StartWorkflowExecutionResponse,
     TerminateWorkflowExecutionRequest, UpdateWorkflowExecutionRequest,
     UpdateWorkflowExecutionResponse,
@@ -217,4 +219,33 @@ pub(super) async fn describe(
         .await
         .map(tonic::Response::into_inner)
         .map_err(|status| ClientError::on_workflow(workflow_id, status))
+}
+
+/// Describes a worker deployment; an unknown one is [`ClientError::DeploymentNotFound`].
+pub(super) async fn describe_worker_deployment(
+    client: &Client,
+    request: DescribeWorkerDeploymentRequest,
+) -> Result<DescribeWorkerDeploymentResponse, ClientError> {
+    let deployment_name = request.deployment_name.clone();
+    client
+        .service()
+        .describe_worker_deployment(tonic::Request::new(request))
+        .await
+        .map(tonic::Response::into_inner)
+        .map_err(|status| ClientError::on_deployment(&deployment_name, status))
+}
+
+/// Makes a version current; a version no worker polled for is
+/// [`ClientError::DeploymentNotFound`].
+pub(super) async fn set_current_deployment_version(
+    client: &Client,
+    request: SetWorkerDeploymentCurrentVersionRequest,
+) -> Result<SetWorkerDeploymentCurrentVersionResponse, ClientError> {
+    let deployment_name = request.deployment_name.clone();
+    client
+        .service()
+        .set_worker_deployment_current_version(tonic::Request::new(request))
+        .await
+        .map(tonic::Response::into_inner)
+        .map_err(|status| ClientError::on_deployment(&deployment_name, status))
 }

@@ -21,6 +21,7 @@ use temporalio_common::protos::temporal::api::{
 use crate::{
     client::{Client, error::ClientError, rpc},
     convert::system_time,
+    deployment::{DeploymentVersion, VersioningBehavior},
     payload::Payload,
 };
 
@@ -85,6 +86,11 @@ pub struct WorkflowExecution {
     pub search_attributes: BTreeMap<String, Payload>,
     /// Its memo, as payloads by key.
     pub memo: BTreeMap<String, Payload>,
+    /// The worker deployment version its workflow tasks run on, when it runs on a versioned
+    /// worker.
+    pub deployment_version: Option<DeploymentVersion>,
+    /// Its versioning behaviour, as its last workflow task reported it.
+    pub versioning_behavior: Option<VersioningBehavior>,
 }
 
 impl WorkflowExecution {
@@ -93,9 +99,15 @@ impl WorkflowExecution {
             .execution
             .map(|execution| (execution.workflow_id, execution.run_id))
             .unwrap_or_default();
+        let versioning = info.versioning_info.unwrap_or_default();
         Self {
             workflow_id,
             run_id,
+            deployment_version: versioning
+                .deployment_version
+                .map(DeploymentVersion::from_proto)
+                .filter(|version| !version.build_id().is_empty()),
+            versioning_behavior: VersioningBehavior::from_proto(versioning.behavior),
             workflow_type: info.r#type.map(|t| t.name).unwrap_or_default(),
             task_queue: info.task_queue,
             status: WorkflowStatus::from(info.status),

@@ -139,6 +139,7 @@ impl Replayer {
             max_concurrent_workflow_tasks: 2,
             max_concurrent_activities: None,
             graceful_shutdown: None,
+            versioning: None,
         };
         let config = settings
             .config()

@@ -19,6 +19,7 @@ use temporalio_sdk_core::{
 use tokio::task::JoinSet;
 
 use crate::{
+    deployment::WorkerVersioning,
     error::FailureEncoding,
     worker::threads::{Evict, WorkflowThreads},
     workflow::run::task_failure,
@@ -36,6 +37,8 @@ pub(crate) struct CoreSettings {
     pub(crate) max_concurrent_workflow_tasks: usize,
     pub(crate) max_concurrent_activities: Option<usize>,
     pub(crate) graceful_shutdown: Option<Duration>,
+    /// The deployment version the worker runs, when it uses worker versioning.
+    pub(crate) versioning: Option<WorkerVersioning>,
 }
 
 impl CoreSettings {
@@ -51,8 +54,13 @@ impl CoreSettings {
                 enable_remote_activities: self.activities,
                 enable_nexus: false,
             })
-            .versioning_strategy(WorkerVersioningStrategy::None {
-                build_id: String::new(),
+            .versioning_strategy(match &self.versioning {
+                Some(versioning) => {
+                    WorkerVersioningStrategy::WorkerDeploymentBased(versioning.core_options())
+                }
+                None => WorkerVersioningStrategy::None {
+                    build_id: String::new(),
+                },
             })
             .max_cached_workflows(self.max_cached_workflows)
             .max_outstanding_workflow_tasks(self.max_concurrent_workflow_tasks)

@@ -54,6 +54,23 @@ pub enum ConfigError {
         "nothing registered: add workflows with .workflow::<W>() or activities with .activity(f)"
     )]
     NothingRegistered,
+    /// A worker that uses worker versioning, with no default behaviour, registers a workflow
+    /// that declares none: its runs would have no rule for moving between versions.
+    #[error(
+        "workflow `{workflow}` declares no versioning behaviour, and worker versioning is on with \
+         no default: add `#[workflow(versioning = pinned)]` or `versioning = auto_upgrade` to it, \
+         or give the worker `.default_versioning_behavior(..)`"
+    )]
+    NoVersioningBehavior {
+        /// The workflow's wire name.
+        workflow: &'static str,
+    },
+    /// A default versioning behaviour was given to a worker that runs no deployment version.
+    #[error(
+        "a default versioning behaviour needs a deployment version: add \
+         .deployment(DeploymentVersion::new(name, build_id)) to the worker"
+    )]
+    VersioningWithoutDeployment,
     /// Core refused a setting (a limit out of range); core gives its reason as text only.
     #[error("core refused the worker's settings: {message}")]
     Refused {

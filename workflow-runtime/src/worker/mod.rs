@@ -23,6 +23,7 @@ use tokio::sync::watch;
 use crate::{
     activity::{ActivityDefinition, ActivityFn, ActivityGroup, FreeActivity},
     client::Client,
+    deployment::{DeploymentVersion, VersioningBehavior, WorkerVersioning},
     error::ActivityError,
     error::FailureEncoding,
     worker::{
@@ -79,6 +80,8 @@ pub struct Worker {
     failure_encoding: FailureEncoding,
     shutdown_on_ctrl_c: bool,
     shutdown: ShutdownHandle,
+    deployment: Option<DeploymentVersion>,
+    default_versioning: Option<VersioningBehavior>,
 }
 
 impl std::fmt::Debug for Worker {
@@ -110,6 +113,8 @@ impl Worker {
             shutdown: ShutdownHandle {
                 requested: Arc::new(watch::channel(false).0),
             },
+            deployment: None,
+            default_versioning: None,
         }
     }
 
@@ -253,6 +258,35 @@ impl Worker {
         self
     }
 
+    /// Runs this worker as version `version` of a worker deployment (Temporal's worker
+    /// versioning): the server sends it only the tasks of runs routed to that version. New runs
+    /// go to the deployment's current version, which an operator sets
+    /// ([`Client::set_current_deployment_version`]); each workflow type declares whether its
+    /// runs stay on their version (`#[workflow(versioning = pinned)]`) or move to the current
+    /// one (`auto_upgrade`). A workflow that declares neither needs
+    /// [`default_versioning_behavior`](Self::default_versioning_behavior), or the worker
+    /// refuses to start.
+    ///
+    /// ```no_run
+    /// # use workflow_runtime::{prelude::*, DeploymentVersion, VersioningBehavior};
+    /// # fn demo(client: &Client) {
+    /// let worker = Worker::new(client, "orders")
+    ///     .deployment(DeploymentVersion::new("orders", "2026-12-06.1"))
+    ///     .default_versioning_behavior(VersioningBehavior::AutoUpgrade);
+    /// # }
+    /// ```
+    pub fn deployment(mut self, version: DeploymentVersion) -> Self {
+        self.deployment = Some(version);
+        self
+    }
+
+    /// The versioning behaviour of the workflows that declare none; only with
+    /// [`deployment`](Self::deployment) (without it the worker refuses to start).
+    pub fn default_versioning_behavior(mut self, behavior: VersioningBehavior) -> Self {
+        self.default_versioning = Some(behavior);
+        self
+    }
+
     /// A handle that stops this worker from anywhere.
     pub fn shutdown_handle(&self) -> ShutdownHandle {
         self.shutdown.clone()
@@ -274,17 +308,27 @@ impl Worker {
             max_concurrent_workflow_tasks: self.max_concurrent_workflow_tasks,
             max_concurrent_activities: Some(self.max_concurrent_activities),
             graceful_shutdown: Some(self.graceful_shutdown),
+            versioning: self.deployment.clone().map(|version| WorkerVersioning {
+                version,
+                default_behavior: self.default_versioning,
+            }),
         }
     }
 
     /// Runs until shutdown is requested (handle or Ctrl-C) and in-flight work has finished.
     pub async fn run(self) -> Result<(), WorkerError> {
         self.registry.check().map_err(WorkerError::Config)?;
+        if self.deployment.is_none() && self.default_versioning.is_some() {
+            return Err(WorkerError::Config(ConfigError::VersioningWithoutDeployment));
+        }
+        let settings = self.core_settings();
+        self.registry
+            .check_versioning(settings.versioning.as_ref())
+            .map_err(WorkerError::Config)?;
         if !self.registry.has_workflows() && !self.registry.has_activities() {
             return Err(WorkerError::Config(ConfigError::NothingRegistered));
         }
-        let config = self
-            .core_settings()
+        let config = settings
             .config()
             .map_err(|message| WorkerError::Config(ConfigError::Refused { message }))?;
         let start_error = |source: CoreError| WorkerError::Start {

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use crate::{
     activity::ActivityRegistry,
+    deployment::{VersioningBehavior, WorkerVersioning},
     error::UnknownName,
     worker::error::ConfigError,
     workflow::{
@@ -16,10 +17,17 @@ use crate::{
 /// Builds a run of one workflow type from its start job.
 pub(crate) type WorkflowStarter = fn(RunStart<'_>) -> RunInstance;
 
+/// A registered workflow type.
+#[derive(Clone, Copy)]
+struct RegisteredWorkflow {
+    start: WorkflowStarter,
+    versioning: Option<VersioningBehavior>,
+}
+
 /// The workflows and activities a worker (or a replayer) serves.
 #[derive(Default, Clone)]
 pub(crate) struct Registry {
-    workflows: BTreeMap<&'static str, WorkflowStarter>,
+    workflows: BTreeMap<&'static str, RegisteredWorkflow>,
     duplicate_workflows: Vec<&'static str>,
     pub(crate) activities: ActivityRegistry,
 }
@@ -43,7 +51,11 @@ impl Registry {
                  cannot be registered: register the `#[workflow]` type that implements it"
             )
         };
-        if self.workflows.insert(W::NAME, start_run::<W>).is_some() {
+        let registered = RegisteredWorkflow {
+            start: start_run::<W>,
+            versioning: W::VERSIONING,
+        };
+        if self.workflows.insert(W::NAME, registered).is_some() {
             self.duplicate_workflows.push(W::NAME);
         }
     }
@@ -68,6 +80,28 @@ impl Registry {
         }
     }
 
+    /// Fails when worker versioning is on without a default behaviour and a workflow declares
+    /// none, as the Python SDK does: such runs would have no rule for moving between versions.
+    pub(crate) fn check_versioning(
+        &self,
+        versioning: Option<&WorkerVersioning>,
+    ) -> Result<(), ConfigError> {
+        let Some(versioning) = versioning else {
+            return Ok(());
+        };
+        if versioning.default_behavior.is_some() {
+            return Ok(());
+        }
+        match self
+            .workflows
+            .iter()
+            .find(|(_, registered)| registered.versioning.is_none())
+        {
+            Some((name, _)) => Err(ConfigError::NoVersioningBehavior { workflow: name }),
+            None => Ok(()),
+        }
+    }
+
     pub(crate) fn has_workflows(&self) -> bool {
         !self.workflows.is_empty()
     }
@@ -85,7 +119,7 @@ impl Registry {
     pub(crate) fn workflow(&self, name: &str) -> Result<WorkflowStarter, UnknownName> {
         self.workflows
             .get(name)
-            .copied()
+            .map(|registered| registered.start)
             .ok_or_else(|| UnknownName::workflow(name, self.workflows.keys().copied()))
     }
 }

@@ -5,6 +5,7 @@ use futures::future::LocalBoxFuture;
 use serde::{Serialize, de::DeserializeOwned};
 
 use crate::{
+    deployment::VersioningBehavior,
     error::WorkflowResult,
     payload::{Payload, PayloadError},
     workflow::{context::WorkflowContext, handlers::Handlers},
@@ -18,6 +19,9 @@ use crate::{
 pub trait WorkflowDefinition: Sized + 'static {
     /// The workflow type name on the wire (defaults to the Rust type name).
     const NAME: &'static str;
+    /// How runs move between worker deployment versions, from `#[workflow(versioning = ..)]`;
+    /// `None` leaves it to the worker's default.
+    const VERSIONING: Option<VersioningBehavior> = None;
     /// The `#[run]` method's arguments (one type, or a tuple for several).
     type Input;
     /// The workflow's result type.

@@ -10,12 +10,13 @@ use temporalio_common::protos::coresdk::{
         workflow_activation_job,
     },
     workflow_commands::{CompleteWorkflowExecution, workflow_command},
-    workflow_completion::WorkflowActivationCompletion,
+    workflow_completion::{WorkflowActivationCompletion, workflow_activation_completion},
 };
 use tracing::Dispatch;
 
 use crate::{
     convert::system_time,
+    deployment::VersioningBehavior,
     error::{Retry, application_failure, failure_type},
     executor::{Executor, ExecutorFault},
     now_running,
@@ -41,6 +42,10 @@ pub(crate) struct RunInstance {
     /// Set after a fault: the executor's state is unknown, so every later activation fails
     /// until core evicts the run and replays it.
     fault: Option<TaskFault>,
+    /// The workflow's versioning behaviour, sent with every successful completion (core
+    /// reports the one of the activation that ends the workflow task); `None` lets the
+    /// worker's default apply.
+    versioning: Option<VersioningBehavior>,
 }
 
 /// What a workflow thread needs to start a run, besides the job itself.
@@ -170,6 +175,7 @@ pub(crate) fn start_run<W: WorkflowDefinition>(start: RunStart<'_>) -> RunInstan
         executor,
         handlers,
         fault: None,
+        versioning: W::VERSIONING,
     }
 }
 
@@ -240,7 +246,13 @@ impl RunInstance {
             // drop-time cancellations out of this and later completions.
             self.executor.clear();
         }
-        WorkflowActivationCompletion::from_cmds(run_id, commands)
+        let mut completion = WorkflowActivationCompletion::from_cmds(run_id, commands);
+        if let (Some(behavior), Some(workflow_activation_completion::Status::Successful(success))) =
+            (self.versioning, &mut completion.status)
+        {
+            success.versioning_behavior = behavior.to_proto().into();
+        }
+        completion
     }
 
     fn run_until_stalled(&mut self) -> Result<(), ExecutorFault> {
