@@ -488,9 +488,8 @@ async fn a_pinned_run_stays_on_its_version_while_an_auto_upgrade_run_moves_to_th
     let queue = task_queue("deployment");
     let release_1 = DeploymentVersion::new(&queue, "1.0");
     let release_2 = DeploymentVersion::new(&queue, "2.0");
-    let worker_of = |version: &DeploymentVersion| {
-        Worker::new(&client, &queue).deployment(version.clone())
-    };
+    let worker_of =
+        |version: &DeploymentVersion| Worker::new(&client, &queue).deployment(version.clone());
     let v1 = RunningWorker::start(
         worker_of(&release_1)
             .workflow::<deployed::v1::Pinned>()
@@ -551,7 +550,10 @@ async fn a_pinned_run_stays_on_its_version_while_an_auto_upgrade_run_moves_to_th
     assert_eq!(finished.deployment_version.as_ref(), Some(&release_1));
     let moved = upgrading.describe().await.expect("describe").execution;
     assert_eq!(moved.deployment_version.as_ref(), Some(&release_2));
-    assert_eq!(moved.versioning_behavior, Some(VersioningBehavior::AutoUpgrade));
+    assert_eq!(
+        moved.versioning_behavior,
+        Some(VersioningBehavior::AutoUpgrade)
+    );
 
     // Both histories replay on the code that ran them last.
     Replayer::new()

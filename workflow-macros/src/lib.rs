@@ -3,6 +3,7 @@
 #![forbid(unsafe_code)]
 
 mod check;
+mod commands;
 mod ctxt;
 mod determinism;
 mod entry;

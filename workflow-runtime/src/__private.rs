@@ -12,11 +12,11 @@ pub use std::{
 pub use futures::future::{BoxFuture, LocalBoxFuture};
 
 pub use crate::{
-    deployment::VersioningBehavior,
     activity::{
         Activity, ActivityContext, ActivityDefinition, ActivityGroup, ActivityRegistry,
         FreeActivity, MethodActivity,
     },
+    deployment::VersioningBehavior,
     error::{ActivityError, WorkflowError, WorkflowResult},
     global_probe::{AnyGlobal, GlobalProbe, ImmutableGlobal, SharedGlobal},
     order_probe::{AnyOrder, DeterministicOrder, OrderProbe, RandomOrder},

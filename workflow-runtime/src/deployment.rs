@@ -117,7 +117,9 @@ impl WorkerVersioning {
             .build();
         WorkerDeploymentOptions::new(version)
             .use_worker_versioning(true)
-            .maybe_default_versioning_behavior(self.default_behavior.map(VersioningBehavior::to_core))
+            .maybe_default_versioning_behavior(
+                self.default_behavior.map(VersioningBehavior::to_core),
+            )
             .build()
     }
 }

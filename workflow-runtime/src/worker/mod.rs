@@ -319,7 +319,9 @@ impl Worker {
     pub async fn run(self) -> Result<(), WorkerError> {
         self.registry.check().map_err(WorkerError::Config)?;
         if self.deployment.is_none() && self.default_versioning.is_some() {
-            return Err(WorkerError::Config(ConfigError::VersioningWithoutDeployment));
+            return Err(WorkerError::Config(
+                ConfigError::VersioningWithoutDeployment,
+            ));
         }
         let settings = self.core_settings();
         self.registry

@@ -43,6 +43,11 @@ pub trait WorkflowDefinition: Sized + 'static {
     /// and the typed client calls read it).
     #[doc(hidden)]
     fn handlers() -> &'static Handlers<Self>;
+    /// The commands the workflow's code can produce, in source order, one `method: command`
+    /// per call (generated; `testing::VersioningLock` compares them
+    /// with a lock file).
+    #[doc(hidden)]
+    const COMMANDS: &'static [&'static str] = &[];
     /// Whether a worker or replayer may register the type: false only for the stand-ins of
     /// calls by name, which registration refuses at compile time.
     #[doc(hidden)]
