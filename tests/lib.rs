@@ -24,6 +24,30 @@ use workflow_runtime::{
     testing::{DevServer, tools_dir},
 };
 
+/// The custom search attributes the shared dev server registers as it starts, one per type.
+pub mod attributes {
+    use std::time::SystemTime;
+
+    use workflow_runtime::SearchAttributeKey;
+
+    /// A keyword.
+    pub const CUSTOMER_ID: SearchAttributeKey<String> = SearchAttributeKey::keyword("CustomerId");
+    /// A keyword, upserted by workflows.
+    pub const STAGE: SearchAttributeKey<String> = SearchAttributeKey::keyword("OrderStage");
+    /// A text.
+    pub const NOTES: SearchAttributeKey<String> = SearchAttributeKey::text("Notes");
+    /// An int.
+    pub const PRIORITY: SearchAttributeKey<i64> = SearchAttributeKey::int("Priority");
+    /// A double.
+    pub const SCORE: SearchAttributeKey<f64> = SearchAttributeKey::double("Score");
+    /// A bool.
+    pub const VIP: SearchAttributeKey<bool> = SearchAttributeKey::bool("Vip");
+    /// A datetime.
+    pub const DUE: SearchAttributeKey<SystemTime> = SearchAttributeKey::datetime("DueAt");
+    /// A keyword list.
+    pub const TAGS: SearchAttributeKey<Vec<String>> = SearchAttributeKey::keyword_list("Tags");
+}
+
 /// The dev server shared by all tests of this binary. It is started once; a watchdog stops it
 /// when the test process exits.
 pub fn server_address() -> &'static str {
@@ -36,8 +60,17 @@ pub fn server_address() -> &'static str {
                     .enable_all()
                     .build()
                     .expect("a tokio runtime for the dev server start");
+                let server = DevServer::builder()
+                    .search_attribute(&attributes::CUSTOMER_ID)
+                    .search_attribute(&attributes::STAGE)
+                    .search_attribute(&attributes::NOTES)
+                    .search_attribute(&attributes::PRIORITY)
+                    .search_attribute(&attributes::SCORE)
+                    .search_attribute(&attributes::VIP)
+                    .search_attribute(&attributes::DUE)
+                    .search_attribute(&attributes::TAGS);
                 runtime
-                    .block_on(DevServer::start())
+                    .block_on(server.start())
                     .unwrap_or_else(|e| panic!("the integration tests need a dev server: {e}"))
             })
             .join()

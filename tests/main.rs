@@ -3,6 +3,7 @@
 mod workflows;
 
 mod activities;
+mod attributes;
 mod bad_input;
 mod cache;
 mod deadlock;
@@ -14,6 +15,7 @@ mod outage;
 mod python;
 mod replay;
 mod shutdown;
+mod start_options;
 mod testing_tools;
 mod timers;
 mod versioning;

@@ -12,8 +12,10 @@ use std::{
 };
 
 use examples::hourly_workflow::{Hourly, Ticks};
-use tests::{RunningWorker, eventually, init_tracing, warnings_containing};
-use workflow_runtime::{prelude::*, testing::TestEnvironment};
+use tests::{RunningWorker, eventually, history_events, init_tracing, warnings_containing};
+use workflow_runtime::{
+    prelude::*, protos::temporal::api::enums::v1::EventType, testing::TestEnvironment,
+};
 
 /// Runs one activity that waits until the test opens its gate.
 #[derive(Default)]
@@ -91,6 +93,22 @@ async fn a_result_wait_given_up_on_locks_the_clock_again() {
     let gave_up = tokio::time::timeout(Duration::from_millis(200), gated.result()).await;
     assert!(gave_up.is_err(), "the gate is closed");
     gate.open.send_replace(true);
+    // The next wait unlocks the clock again; the activity must have completed by then, or the
+    // server could skip past the run's timeout in the moment between the activity's end and the
+    // next workflow task.
+    eventually(
+        Duration::from_secs(30),
+        "the gated activity to complete",
+        || async {
+            let completed = history_events(gated.untyped(), EventType::ActivityTaskCompleted).await;
+            if completed.is_empty() {
+                Err("not yet")
+            } else {
+                Ok(())
+            }
+        },
+    )
+    .await;
     gated
         .result()
         .await

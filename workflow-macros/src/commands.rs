@@ -1,6 +1,7 @@
 //! The command fingerprint of a `#[workflow]` impl: the calls in its methods that make the
 //! workflow send a command to the server (activities, children, timers, signals and
-//! cancellations of other workflows, continue-as-new, patches), in source order, with their
+//! cancellations of other workflows, continue-as-new, patches, upserts of search attributes
+//! and memo), in source order, with their
 //! targets. A change to it is a change to the commands a run replays, which breaks open runs
 //! unless a patch guards it; `workflow_runtime::testing::VersioningLock` compares it with a
 //! lock file. Only these calls count, so formatting, comments, logging, local renames and code
@@ -64,6 +65,8 @@ fn command(call: &syn::ExprMethodCall) -> Option<String> {
         "signal_by_name" => format!("signal `{}`", name().or_else(first)?),
         "cancel" if call.args.is_empty() => "cancel request".to_owned(),
         "continue_as_new" => "continue as new".to_owned(),
+        "upsert_search_attributes" => "upsert of search attributes".to_owned(),
+        "upsert_memo" => "upsert of the memo".to_owned(),
         "patched" => format!("patch `{}`", name().or_else(first)?),
         "deprecate_patch" => format!("patch `{}` (deprecated)", name().or_else(first)?),
         _ => return None,

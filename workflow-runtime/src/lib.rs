@@ -58,6 +58,7 @@
 #[doc(hidden)]
 pub mod __private;
 mod activity;
+mod attributes;
 mod caught_panic;
 mod client;
 mod convert;
@@ -81,6 +82,7 @@ pub use activity::{
     Activity, ActivityContext, ActivityDefinition, ActivityFn, ActivityGroup, ActivityInfo,
     CancellationReason, FreeActivity, MethodActivity,
 };
+pub use attributes::{Memo, SearchAttributeKey, SearchAttributeValue, SearchAttributes};
 pub use client::{
     ActivityState, Client, ClientError, ClientOptions, PendingActivity, ServerStatus, StartOptions,
     StatusCode, UntypedUpdateHandle, UntypedWorkflowHandle, UpdateHandle, UpdateOptions,
@@ -96,7 +98,8 @@ pub use error::{
 pub use futures::future::Either;
 pub use options::{
     ActivityCancellation, ActivityOptions, ChildCancellation, ChildWorkflowOptions,
-    ContinueAsNewOptions, ParentClosePolicy, RetryPolicy, WorkflowIdReusePolicy,
+    ContinueAsNewOptions, ParentClosePolicy, RetryPolicy, WorkflowIdConflictPolicy,
+    WorkflowIdReusePolicy,
 };
 pub use payload::{Proto, ProtoBinary};
 /// Temporal's protobuf types (payloads, failures, history events), for advanced uses.

@@ -2,10 +2,7 @@
 //! onto Temporal's command fields. Anything left unset stays unset on the wire, so the server's
 //! defaults apply.
 
-use std::{
-    collections::{BTreeMap, HashMap},
-    time::Duration,
-};
+use std::time::Duration;
 
 use temporalio_common::protos::{
     coresdk::{
@@ -18,14 +15,17 @@ use temporalio_common::protos::{
         },
     },
     temporal::api::{
-        common::v1::{Payload, RetryPolicy as RetryPolicyProto, SearchAttributes},
-        enums::v1::WorkflowIdReusePolicy as WorkflowIdReusePolicyProto,
+        common::v1::{Payload, RetryPolicy as RetryPolicyProto},
+        enums::v1::{
+            WorkflowIdConflictPolicy as WorkflowIdConflictPolicyProto,
+            WorkflowIdReusePolicy as WorkflowIdReusePolicyProto,
+        },
     },
 };
 
 use crate::{
+    attributes::{Memo, SearchAttributes},
     convert::proto_duration,
-    payload::{PayloadError, encode},
 };
 
 /// How an activity is scheduled: timeouts, task queue and retry policy.
@@ -291,8 +291,31 @@ pub enum WorkflowIdReusePolicy {
     RejectDuplicate,
 }
 
+/// What a start does when a workflow with the same id is running.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum WorkflowIdConflictPolicy {
+    /// The start fails with [`ClientError::AlreadyStarted`](crate::ClientError::AlreadyStarted),
+    /// which names the running run. The server's default.
+    Fail,
+    /// The start returns a handle to the running run instead of starting another.
+    UseExisting,
+    /// The running run is terminated and a new one starts.
+    TerminateExisting,
+}
+
+impl WorkflowIdConflictPolicy {
+    pub(crate) fn to_proto(self) -> WorkflowIdConflictPolicyProto {
+        match self {
+            Self::Fail => WorkflowIdConflictPolicyProto::Fail,
+            Self::UseExisting => WorkflowIdConflictPolicyProto::UseExisting,
+            Self::TerminateExisting => WorkflowIdConflictPolicyProto::TerminateExisting,
+        }
+    }
+}
+
 impl WorkflowIdReusePolicy {
-    fn to_proto(self) -> WorkflowIdReusePolicyProto {
+    pub(crate) fn to_proto(self) -> WorkflowIdReusePolicyProto {
         match self {
             WorkflowIdReusePolicy::AllowDuplicate => WorkflowIdReusePolicyProto::AllowDuplicate,
             WorkflowIdReusePolicy::AllowDuplicateFailedOnly => {
@@ -326,7 +349,8 @@ pub struct ChildWorkflowOptions {
     pub(crate) parent_close_policy: ParentClosePolicy,
     pub(crate) cancellation: ChildCancellation,
     pub(crate) id_reuse_policy: WorkflowIdReusePolicy,
-    pub(crate) memo: BTreeMap<String, serde_json::Value>,
+    pub(crate) memo: Memo,
+    pub(crate) search_attributes: SearchAttributes,
 }
 
 impl ChildWorkflowOptions {
@@ -391,10 +415,15 @@ impl ChildWorkflowOptions {
         self
     }
 
-    /// Adds a memo entry: a value stored with the child, visible when it is described or
-    /// listed.
-    pub fn memo(mut self, key: impl Into<String>, value: serde_json::Value) -> Self {
-        self.memo.insert(key.into(), value);
+    /// Stores a memo with the child, returned when it is described or listed.
+    pub fn memo(mut self, memo: Memo) -> Self {
+        self.memo = memo;
+        self
+    }
+
+    /// Tags the child with search attributes (each registered with the server).
+    pub fn search_attributes(mut self, attributes: SearchAttributes) -> Self {
+        self.search_attributes = attributes;
         self
     }
 
@@ -420,8 +449,8 @@ pub struct ContinueAsNewOptions {
     pub(crate) run_timeout: Option<Duration>,
     pub(crate) task_timeout: Option<Duration>,
     pub(crate) retry: Option<RetryPolicy>,
-    pub(crate) memo: Option<BTreeMap<String, serde_json::Value>>,
-    pub(crate) search_attributes: Option<BTreeMap<String, serde_json::Value>>,
+    pub(crate) memo: Option<Memo>,
+    pub(crate) search_attributes: Option<SearchAttributes>,
 }
 
 impl ContinueAsNewOptions {
@@ -454,15 +483,15 @@ impl ContinueAsNewOptions {
         self
     }
 
-    /// Replaces the memo (the current run's memo carries over otherwise).
-    pub fn memo(mut self, memo: BTreeMap<String, serde_json::Value>) -> Self {
+    /// Replaces the memo (the current run's memo, upserts included, carries over otherwise).
+    pub fn memo(mut self, memo: Memo) -> Self {
         self.memo = Some(memo);
         self
     }
 
-    /// Replaces the search attributes (the current run's carry over otherwise). Each must be
-    /// registered with the server.
-    pub fn search_attributes(mut self, attributes: BTreeMap<String, serde_json::Value>) -> Self {
+    /// Replaces the search attributes (the current run's, upserts included, carry over
+    /// otherwise). Each must be registered with the server.
+    pub fn search_attributes(mut self, attributes: SearchAttributes) -> Self {
         self.search_attributes = Some(attributes);
         self
     }
@@ -507,12 +536,6 @@ pub(crate) struct ChildDefaults<'a> {
 }
 
 impl ChildWorkflowOptions {
-    /// The memo of the start command, encoded; checked before the child gets a sequence
-    /// number, so a memo that does not encode starts nothing.
-    pub(crate) fn encoded_memo(&self) -> Result<HashMap<String, Payload>, PayloadError> {
-        encode_map(&self.memo)
-    }
-
     /// The command that starts child `workflow_type` as child `seq`.
     pub(crate) fn start_command(
         &self,
@@ -520,7 +543,6 @@ impl ChildWorkflowOptions {
         workflow_id: String,
         workflow_type: &str,
         input: Vec<Payload>,
-        memo: HashMap<String, Payload>,
         defaults: ChildDefaults<'_>,
     ) -> StartChildWorkflowExecution {
         StartChildWorkflowExecution {
@@ -539,7 +561,9 @@ impl ChildWorkflowOptions {
             parent_close_policy: self.parent_close_policy_proto(),
             workflow_id_reuse_policy: self.id_reuse_policy_proto(),
             retry_policy: self.retry.as_ref().map(RetryPolicy::to_proto),
-            memo,
+            memo: self.memo.fields(),
+            search_attributes: (!self.search_attributes.is_empty())
+                .then(|| self.search_attributes.to_proto()),
             cancellation_type: self.cancellation.to_proto() as i32,
             ..Default::default()
         }
@@ -548,39 +572,28 @@ impl ChildWorkflowOptions {
 
 impl ContinueAsNewOptions {
     /// The command that ends the run and starts the next one of `workflow_type`; unset
-    /// options carry over from this run.
+    /// options carry over from this run. The memo and search attributes carry over as this
+    /// run holds them now, upserts included (`current`), as the official SDKs carry them.
     pub(crate) fn command(
         &self,
         workflow_type: &str,
         arguments: Vec<Payload>,
-    ) -> Result<ContinueAsNewWorkflowExecution, PayloadError> {
-        Ok(ContinueAsNewWorkflowExecution {
+        current: (&Memo, &SearchAttributes),
+    ) -> ContinueAsNewWorkflowExecution {
+        let (memo, search_attributes) = current;
+        let memo = self.memo.as_ref().unwrap_or(memo);
+        let search_attributes = self.search_attributes.as_ref().unwrap_or(search_attributes);
+        ContinueAsNewWorkflowExecution {
             workflow_type: workflow_type.to_owned(),
             task_queue: self.task_queue.clone().unwrap_or_default(),
             arguments,
             workflow_run_timeout: self.run_timeout.map(proto_duration),
             workflow_task_timeout: self.task_timeout.map(proto_duration),
-            memo: match &self.memo {
-                Some(memo) => encode_map(memo)?,
-                None => HashMap::new(),
-            },
-            search_attributes: match &self.search_attributes {
-                Some(attributes) => Some(SearchAttributes {
-                    indexed_fields: encode_map(attributes)?,
-                }),
-                None => None,
-            },
+            memo: memo.fields(),
+            search_attributes: (!search_attributes.is_empty())
+                .then(|| search_attributes.to_proto()),
             retry_policy: self.retry.as_ref().map(RetryPolicy::to_proto),
             ..Default::default()
-        })
+        }
     }
-}
-
-/// A memo or search attribute map as payloads, one per value.
-fn encode_map(
-    map: &BTreeMap<String, serde_json::Value>,
-) -> Result<HashMap<String, Payload>, PayloadError> {
-    map.iter()
-        .map(|(key, value)| Ok((key.clone(), encode(value)?)))
-        .collect()
 }

@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use temporalio_client::tonic;
+use temporalio_common::protos::temporal::api::errordetails::v1::WorkflowExecutionAlreadyStartedFailure;
 
 use crate::{
     error::{UpdateFailed, WorkflowFailed},
@@ -45,11 +46,18 @@ pub enum ClientError {
         #[source]
         source: SourceError,
     },
-    /// A workflow with this id is already running.
-    #[error("workflow `{workflow_id}` is already running; pick another id or wait for it to close")]
+    /// A workflow with this id is already running (or, under a reuse policy that refuses it,
+    /// has run).
+    #[error(
+        "workflow `{workflow_id}` is already running{}; pick another id, wait for it to close, or \
+         choose an id conflict policy (StartOptions::id_conflict_policy)",
+        run_id.as_deref().map(|run| format!(" as run `{run}`")).unwrap_or_default()
+    )]
     AlreadyStarted {
         /// The workflow id.
         workflow_id: String,
+        /// The run that holds the id, when the server names it.
+        run_id: Option<String>,
         /// The server's status.
         #[source]
         status: ServerStatus,
@@ -299,6 +307,21 @@ impl ClientError {
                 status: status.into(),
             },
             _ => ClientError::rpc(status),
+        }
+    }
+
+    /// Maps a start's `AlreadyExists`, naming the run that holds the id from the status's
+    /// details.
+    pub(crate) fn already_started(workflow_id: String, status: tonic::Status) -> Self {
+        let run_id = temporalio_common::protos::utilities::decode_status_detail::<
+            WorkflowExecutionAlreadyStartedFailure,
+        >(status.details())
+        .map(|failure| failure.run_id)
+        .filter(|run| !run.is_empty());
+        Self::AlreadyStarted {
+            workflow_id,
+            run_id,
+            status: status.into(),
         }
     }
 

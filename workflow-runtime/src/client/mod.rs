@@ -276,7 +276,10 @@ impl Client {
             arguments,
             &options,
         );
-        start.workflow_id_conflict_policy = WorkflowIdConflictPolicy::UseExisting as i32;
+        // A running workflow receives the update unless the options say otherwise.
+        if options.id_conflict_policy.is_none() {
+            start.workflow_id_conflict_policy = WorkflowIdConflictPolicy::UseExisting as i32;
+        }
         let handle = self.untyped_handle(options.workflow_id.clone(), None);
         let update = handle.update_request(
             update_name,

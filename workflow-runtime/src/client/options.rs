@@ -7,12 +7,17 @@ use temporalio_client::{ClientTlsOptions, TlsOptions};
 use temporalio_common::protos::temporal::api::{
     common::v1::{Payloads, WorkflowType},
     enums::v1::TaskQueueKind,
+    sdk::v1::UserMetadata,
     taskqueue::v1::TaskQueue,
     workflowservice::v1::{SignalWithStartWorkflowExecutionRequest, StartWorkflowExecutionRequest},
 };
 
 use crate::{
-    client::error::ClientError, convert::proto_duration, options::RetryPolicy, payload::Payload,
+    attributes::{Memo, SearchAttributes},
+    client::error::ClientError,
+    convert::proto_duration,
+    options::{RetryPolicy, WorkflowIdConflictPolicy, WorkflowIdReusePolicy},
+    payload::Payload,
 };
 
 /// Where and how to connect.
@@ -147,6 +152,14 @@ pub struct StartOptions {
     pub(crate) run_timeout: Option<Duration>,
     pub(crate) task_timeout: Option<Duration>,
     pub(crate) retry: Option<RetryPolicy>,
+    pub(crate) search_attributes: SearchAttributes,
+    pub(crate) memo: Memo,
+    pub(crate) id_reuse_policy: Option<WorkflowIdReusePolicy>,
+    pub(crate) id_conflict_policy: Option<WorkflowIdConflictPolicy>,
+    pub(crate) cron_schedule: Option<String>,
+    pub(crate) start_delay: Option<Duration>,
+    pub(crate) summary: Option<String>,
+    pub(crate) details: Option<String>,
 }
 
 impl StartOptions {
@@ -159,7 +172,68 @@ impl StartOptions {
             run_timeout: None,
             task_timeout: None,
             retry: None,
+            search_attributes: SearchAttributes::new(),
+            memo: Memo::new(),
+            id_reuse_policy: None,
+            id_conflict_policy: None,
+            cron_schedule: None,
+            start_delay: None,
+            summary: None,
+            details: None,
         }
+    }
+
+    /// Whether the id of a closed workflow may be used again (the server allows it by
+    /// default).
+    pub fn id_reuse_policy(mut self, policy: WorkflowIdReusePolicy) -> Self {
+        self.id_reuse_policy = Some(policy);
+        self
+    }
+
+    /// What happens when a workflow with this id is running: fail (the default), use the
+    /// running run, or terminate it and start anew.
+    pub fn id_conflict_policy(mut self, policy: WorkflowIdConflictPolicy) -> Self {
+        self.id_conflict_policy = Some(policy);
+        self
+    }
+
+    /// Runs the workflow on a cron schedule (`"0 * * * *"`, with `CRON_TZ=..` for a time
+    /// zone): the first run waits for the first matching time, and each run's end starts the
+    /// next. Schedules are the more flexible successor.
+    pub fn cron_schedule(mut self, schedule: impl Into<String>) -> Self {
+        self.cron_schedule = Some(schedule.into());
+        self
+    }
+
+    /// Waits this long before the first workflow task; a signal-with-start cuts the wait short.
+    pub fn start_delay(mut self, delay: Duration) -> Self {
+        self.start_delay = Some(delay);
+        self
+    }
+
+    /// A one-line summary the Temporal UI shows with the run (fixed at start).
+    pub fn static_summary(mut self, summary: impl Into<String>) -> Self {
+        self.summary = Some(summary.into());
+        self
+    }
+
+    /// Longer details the Temporal UI shows with the run (fixed at start; Markdown).
+    pub fn static_details(mut self, details: impl Into<String>) -> Self {
+        self.details = Some(details.into());
+        self
+    }
+
+    /// Tags the workflow with search attributes, to find it with a visibility query. Each must
+    /// be registered with the server.
+    pub fn search_attributes(mut self, attributes: SearchAttributes) -> Self {
+        self.search_attributes = attributes;
+        self
+    }
+
+    /// Stores a memo with the workflow, returned by list and describe.
+    pub fn memo(mut self, memo: Memo) -> Self {
+        self.memo = memo;
+        self
     }
 
     /// Limits the whole execution, retries and continue-as-new included.
@@ -213,11 +287,33 @@ impl StartOptions {
             workflow_run_timeout: self.run_timeout.map(proto_duration),
             workflow_task_timeout: self.task_timeout.map(proto_duration),
             retry_policy: self.retry.as_ref().map(RetryPolicy::to_proto),
+            search_attributes: (!self.search_attributes.is_empty())
+                .then(|| self.search_attributes.to_proto()),
+            memo: (!self.memo.is_empty()).then(|| self.memo.to_proto()),
+            workflow_id_reuse_policy: self
+                .id_reuse_policy
+                .map_or(0, |policy| policy.to_proto() as i32),
+            workflow_id_conflict_policy: self
+                .id_conflict_policy
+                .map_or(0, |policy| policy.to_proto() as i32),
+            cron_schedule: self.cron_schedule.clone().unwrap_or_default(),
+            workflow_start_delay: self.start_delay.map(proto_duration),
+            user_metadata: (self.summary.is_some() || self.details.is_some()).then(|| {
+                UserMetadata {
+                    summary: self.summary.as_deref().map(text_payload),
+                    details: self.details.as_deref().map(text_payload),
+                }
+            }),
             identity: identity.to_owned(),
             request_id: uuid::Uuid::new_v4().to_string(),
             ..Default::default()
         }
     }
+}
+
+/// Text for the UI, as the official SDKs write it: a `json/plain` string.
+fn text_payload(text: &str) -> Payload {
+    crate::payload::encode(text).unwrap_or_default()
 }
 
 /// The signal-with-start request for a start request and a signal. Every field of the start

@@ -34,10 +34,7 @@ pub(super) async fn start(
         .await
         .map(tonic::Response::into_inner)
         .map_err(|status| match status.code() {
-            Code::AlreadyExists => ClientError::AlreadyStarted {
-                workflow_id,
-                status: status.into(),
-            },
+            Code::AlreadyExists => ClientError::already_started(workflow_id, status),
             _ => ClientError::rpc(status),
         })
 }

@@ -2,7 +2,6 @@
 //! of the UI and `temporal workflow list --query`), and describe one execution.
 
 use std::{
-    collections::BTreeMap,
     pin::Pin,
     task::{Context, Poll},
     time::SystemTime,
@@ -19,10 +18,10 @@ use temporalio_common::protos::temporal::api::{
 };
 
 use crate::{
+    attributes::{Memo, SearchAttributes},
     client::{Client, error::ClientError, rpc},
     convert::system_time,
     deployment::{DeploymentVersion, VersioningBehavior},
-    payload::Payload,
 };
 
 /// Where a workflow execution stands.
@@ -82,10 +81,10 @@ pub struct WorkflowExecution {
     pub close_time: Option<SystemTime>,
     /// How many events its history holds.
     pub history_length: u64,
-    /// Its search attributes, as payloads by name.
-    pub search_attributes: BTreeMap<String, Payload>,
-    /// Its memo, as payloads by key.
-    pub memo: BTreeMap<String, Payload>,
+    /// Its search attributes; read them with typed keys.
+    pub search_attributes: SearchAttributes,
+    /// Its memo.
+    pub memo: Memo,
     /// The worker deployment version its workflow tasks run on, when it runs on a versioned
     /// worker.
     pub deployment_version: Option<DeploymentVersion>,
@@ -114,14 +113,8 @@ impl WorkflowExecution {
             start_time: system_time(info.start_time.as_ref()),
             close_time: system_time(info.close_time.as_ref()),
             history_length: u64::try_from(info.history_length).unwrap_or(0),
-            search_attributes: info
-                .search_attributes
-                .map(|attributes| attributes.indexed_fields.into_iter().collect())
-                .unwrap_or_default(),
-            memo: info
-                .memo
-                .map(|memo| memo.fields.into_iter().collect())
-                .unwrap_or_default(),
+            search_attributes: SearchAttributes::from_proto(info.search_attributes),
+            memo: Memo::from_proto(info.memo),
         }
     }
 }

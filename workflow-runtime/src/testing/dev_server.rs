@@ -12,6 +12,7 @@ use temporalio_client::tonic;
 use temporalio_common::protos::temporal::api::workflowservice::v1::DescribeNamespaceRequest;
 
 use crate::{
+    attributes::SearchAttributeKey,
     client::{Client, ClientError, ClientOptions},
     testing::{error::DevServerError, provision::temporal_cli},
 };
@@ -60,6 +61,21 @@ impl DevServerBuilder {
     pub fn db_file(mut self, path: impl Into<PathBuf>) -> Self {
         self.db_file = Some(path.into());
         self
+    }
+
+    /// Registers a custom search attribute on the server as it starts (the dev server's
+    /// `--search-attribute` flag), so workflows can set it and lists can filter on it.
+    ///
+    /// ```no_run
+    /// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+    /// use workflow_runtime::{SearchAttributeKey, testing::DevServer};
+    /// const CUSTOMER: SearchAttributeKey<String> = SearchAttributeKey::keyword("CustomerId");
+    /// let server = DevServer::builder().search_attribute(&CUSTOMER).start().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn search_attribute<T>(self, key: &SearchAttributeKey<T>) -> Self {
+        self.arg("--search-attribute")
+            .arg(format!("{}={}", key.name(), key.kind()))
     }
 
     /// Adds raw arguments to `temporal server start-dev`.

@@ -213,13 +213,6 @@ fn send_start<C: WorkflowDefinition>(
         )
     };
     let arguments = C::encode_input(input).map_err(|e| encode_error(e.message().to_owned()))?;
-    let memo = options.encoded_memo().map_err(|e| {
-        encode_error(format!(
-            "memo of child workflow `{}`: {}",
-            workflow_type,
-            e.message()
-        ))
-    })?;
     let start = new_slot();
     let result = new_slot();
     let slots = ChildSlots {
@@ -232,7 +225,6 @@ fn send_start<C: WorkflowDefinition>(
             workflow_id.clone(),
             workflow_type,
             arguments,
-            memo,
             ChildDefaults {
                 namespace: &info.namespace,
                 task_queue: &info.task_queue,

@@ -14,6 +14,7 @@ use futures::future::Either;
 
 use crate::{
     activity::definition::{ActivityDefinition, ActivityFn},
+    attributes::{Memo, SearchAttributes},
     error::Cancelled,
     workflow::shared::add_waker,
     workflow::{
@@ -220,6 +221,31 @@ impl<W> WorkflowContext<W> {
     /// parent, and the history's length and size as of the current workflow task.
     pub fn info(&self) -> WorkflowInfo {
         self.shared.borrow().info.clone()
+    }
+
+    /// Sets or removes search attributes of this run ([`SearchAttributes::without`] removes
+    /// one), so it can be found by them: `WorkflowType = 'Order' AND CustomerId = 'c-17'`.
+    /// [`info`](Self::info) shows the result at once. Each attribute must be registered with
+    /// the server.
+    ///
+    /// ```no_run
+    /// # use workflow_runtime::{prelude::*, SearchAttributeKey, SearchAttributes};
+    /// # #[derive(Default)] pub struct Order;
+    /// const STAGE: SearchAttributeKey<String> = SearchAttributeKey::keyword("OrderStage");
+    /// # #[workflow] impl Order { #[run] async fn run(ctx: WorkflowContext<Self>) -> WorkflowResult<()> {
+    /// ctx.upsert_search_attributes(SearchAttributes::new().with(&STAGE, "paid".to_owned()));
+    /// # Ok(()) } }
+    /// ```
+    pub fn upsert_search_attributes(&self, attributes: SearchAttributes) {
+        self.shared
+            .borrow_mut()
+            .upsert_search_attributes(&attributes);
+    }
+
+    /// Sets or removes memo entries of this run ([`Memo::without`] removes one);
+    /// [`info`](Self::info) shows the result at once.
+    pub fn upsert_memo(&self, memo: Memo) {
+        self.shared.borrow_mut().upsert_memo(&memo);
     }
 
     /// Workflow time: the time of the current workflow task, identical on replay.

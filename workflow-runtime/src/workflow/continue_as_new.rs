@@ -116,8 +116,14 @@ impl<T> Future for ContinueAsNew<T> {
         let Some(arguments) = self.arguments.take() else {
             return Poll::Pending;
         };
-        let command =
-            arguments.and_then(|arguments| self.options.command(self.workflow_type, arguments));
+        let command = arguments.map(|arguments| {
+            let shared = self.shared.borrow();
+            self.options.command(
+                self.workflow_type,
+                arguments,
+                (&shared.info.memo, &shared.info.search_attributes),
+            )
+        });
         match command {
             Ok(command) => {
                 self.shared.borrow_mut().finish(

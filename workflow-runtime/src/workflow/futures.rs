@@ -479,6 +479,8 @@ mod tests {
             history_length: 0,
             history_size_bytes: 0,
             continue_as_new_suggested: false,
+            search_attributes: Default::default(),
+            memo: Default::default(),
         };
         let shared = RunShared::new(info, SystemTime::UNIX_EPOCH, 7);
         WorkflowContext::new(Rc::new(RefCell::new(shared)), Rc::new(RefCell::new(())))

@@ -3,12 +3,14 @@
 
 use std::time::SystemTime;
 
+use crate::attributes::{Memo, SearchAttributes};
+
 /// Facts about the running workflow.
 ///
 /// Most are fixed for the run; `history_length`, `history_size_bytes` and
 /// `continue_as_new_suggested` are as of the current workflow task, so a long-running loop
 /// can decide when to [continue as new](crate::WorkflowContext::continue_as_new).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct WorkflowInfo {
     /// The workflow type name.
@@ -37,6 +39,10 @@ pub struct WorkflowInfo {
     pub history_size_bytes: u64,
     /// Whether the server suggests continuing as new (the history is getting long or large).
     pub continue_as_new_suggested: bool,
+    /// The run's search attributes: those it started with, with this run's upserts applied.
+    pub search_attributes: SearchAttributes,
+    /// The run's memo: what it started with, with this run's upserts applied.
+    pub memo: Memo,
 }
 
 /// The parent of a child workflow.

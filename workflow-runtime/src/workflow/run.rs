@@ -15,6 +15,7 @@ use temporalio_common::protos::coresdk::{
 use tracing::Dispatch;
 
 use crate::{
+    attributes::{Memo, SearchAttributes},
     convert::system_time,
     deployment::VersioningBehavior,
     error::{Retry, application_failure, failure_type},
@@ -119,6 +120,8 @@ pub(crate) fn start_run<W: WorkflowDefinition>(start: RunStart<'_>) -> RunInstan
         history_length: 0,
         history_size_bytes: 0,
         continue_as_new_suggested: false,
+        search_attributes: SearchAttributes::from_proto(start.init.search_attributes.clone()),
+        memo: Memo::from_proto(start.init.memo.clone()),
     };
     let label = run_label(&info.workflow_type, &info.workflow_id, &info.run_id);
     let shared = Rc::new(RefCell::new(RunShared::new(

@@ -15,12 +15,16 @@ use std::{
 use temporalio_common::protos::{
     coresdk::{
         workflow_activation::resolve_child_workflow_execution_start,
-        workflow_commands::{CancelWorkflowExecution, FailWorkflowExecution, workflow_command},
+        workflow_commands::{
+            CancelWorkflowExecution, FailWorkflowExecution, ModifyWorkflowProperties,
+            UpsertWorkflowSearchAttributes, workflow_command,
+        },
     },
     temporal::api::failure::v1::Failure,
 };
 
 use crate::{
+    attributes::{Memo, SearchAttributes},
     error::{Cancelled, is_cancellation},
     workflow::{
         info::WorkflowInfo,
@@ -179,6 +183,34 @@ impl RunShared {
             self.commands.push(marker);
         }
         new_branch
+    }
+
+    /// Upserts search attributes: the command, and the run's info as the next task will see it.
+    pub(crate) fn upsert_search_attributes(&mut self, upsert: &SearchAttributes) {
+        if self.finished {
+            return;
+        }
+        self.info.search_attributes.merge(upsert);
+        self.commands
+            .push(workflow_command::Variant::UpsertWorkflowSearchAttributes(
+                UpsertWorkflowSearchAttributes {
+                    search_attributes: Some(upsert.to_proto()),
+                },
+            ));
+    }
+
+    /// Upserts memo entries: the command, and the run's info as the next task will see it.
+    pub(crate) fn upsert_memo(&mut self, upsert: &Memo) {
+        if self.finished {
+            return;
+        }
+        self.info.memo.merge(upsert);
+        self.commands
+            .push(workflow_command::Variant::ModifyWorkflowProperties(
+                ModifyWorkflowProperties {
+                    upserted_memo: Some(upsert.to_proto()),
+                },
+            ));
     }
 
     /// Records the run's final command (complete, fail, cancel) unless one was recorded

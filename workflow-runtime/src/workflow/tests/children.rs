@@ -45,7 +45,7 @@ impl Parent {
         let options = ChildWorkflowOptions::new()
             .workflow_id("kid-1")
             .parent_close_policy(ParentClosePolicy::Abandon)
-            .memo("owner", serde_json::json!("parent"));
+            .memo(crate::Memo::new().with("owner", "parent"));
         let child = match ctx.child(Kid::run, n).options(options).start().await {
             Ok(child) => child,
             Err(failed) => return Ok(failed.to_string()),

@@ -730,6 +730,7 @@ fn on_thread(
 }
 
 mod activities;
+mod attributes;
 mod cancellation;
 mod children;
 mod deadlock;
