@@ -14,6 +14,7 @@ mod order;
 mod outage;
 mod python;
 mod replay;
+mod schedules;
 mod shutdown;
 mod start_options;
 mod testing_tools;

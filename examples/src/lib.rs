@@ -1,7 +1,7 @@
 //! Example workflows: the order workflow of the main demo, the approval workflow, a durable
 //! timer loop that continues as new, a parent of order workflows, a recursive workflow, an
-//! order saga, the hourly loop of the testing guide and a workflow across three releases
-//! (patched, then deprecated). Each `*_workflow` module holds a workflow with its activities and types; the demo
+//! order saga, the hourly loop of the testing guide, a cart cleanup driven by a schedule and a
+//! workflow across three releases (patched, then deprecated). Each `*_workflow` module holds a workflow with its activities and types; the demo
 //! binary that runs it, if any, is the example of the same name without the suffix
 //! (`examples/order.rs` runs `order_workflow`).
 
@@ -9,6 +9,7 @@ pub mod approval_workflow;
 pub mod batch_workflow;
 pub mod hourly_workflow;
 pub mod order_workflow;
+pub mod recurring_workflow;
 pub mod recursive_workflow;
 pub mod reminders_workflow;
 pub mod saga_workflow;

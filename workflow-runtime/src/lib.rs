@@ -84,10 +84,12 @@ pub use activity::{
 };
 pub use attributes::{Memo, SearchAttributeKey, SearchAttributeValue, SearchAttributes};
 pub use client::{
-    ActivityState, Client, ClientError, ClientOptions, PendingActivity, ServerStatus, StartOptions,
-    StatusCode, UntypedUpdateHandle, UntypedWorkflowHandle, UpdateHandle, UpdateOptions,
-    UpdateStage, WorkerDeployment, WorkflowDescription, WorkflowExecution, WorkflowHandle,
-    WorkflowList, WorkflowStatus,
+    ActivityState, Client, ClientError, ClientOptions, PendingActivity, Schedule, ScheduleAction,
+    ScheduleCalendar, ScheduleDescription, ScheduleHandle, ScheduleList, ScheduleOverlapPolicy,
+    ScheduleSpec, ScheduleSummary, ScheduledRun, ServerStatus, StartOptions, StatusCode,
+    UntypedUpdateHandle, UntypedWorkflowHandle, UpdateHandle, UpdateOptions, UpdateStage,
+    WorkerDeployment, WorkflowDescription, WorkflowExecution, WorkflowHandle, WorkflowList,
+    WorkflowStatus,
 };
 pub use deployment::{DeploymentVersion, VersioningBehavior};
 pub use error::{

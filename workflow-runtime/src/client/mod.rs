@@ -7,6 +7,7 @@ mod handle;
 mod options;
 mod patch_retirement;
 mod rpc;
+mod schedules;
 mod time_skipping;
 mod update;
 mod visibility;
@@ -24,6 +25,10 @@ pub use deployments::WorkerDeployment;
 pub use error::{ClientError, ServerStatus, StatusCode};
 pub use handle::{UntypedWorkflowHandle, WorkflowHandle};
 pub use options::{ClientOptions, StartOptions};
+pub use schedules::{
+    Schedule, ScheduleAction, ScheduleCalendar, ScheduleDescription, ScheduleHandle, ScheduleList,
+    ScheduleOverlapPolicy, ScheduleSpec, ScheduleSummary, ScheduledRun,
+};
 pub(crate) use time_skipping::AutoTimeSkipping;
 pub use update::{UntypedUpdateHandle, UpdateHandle, UpdateOptions, UpdateStage};
 pub use visibility::{

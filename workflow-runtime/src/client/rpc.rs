@@ -5,18 +5,19 @@
 
 use temporalio_client::tonic::{self, Code};
 use temporalio_common::protos::temporal::api::workflowservice::v1::{
-    CountWorkflowExecutionsRequest, CountWorkflowExecutionsResponse,
+    CountWorkflowExecutionsRequest, CountWorkflowExecutionsResponse, CreateScheduleRequest,
+    DeleteScheduleRequest, DescribeScheduleRequest, DescribeScheduleResponse,
     DescribeWorkerDeploymentRequest, DescribeWorkerDeploymentResponse,
     DescribeWorkflowExecutionRequest, DescribeWorkflowExecutionResponse,
     ExecuteMultiOperationRequest, ExecuteMultiOperationResponse,
-    GetWorkflowExecutionHistoryRequest, GetWorkflowExecutionHistoryResponse,
-    ListWorkflowExecutionsRequest, ListWorkflowExecutionsResponse,
-    PollWorkflowExecutionUpdateRequest, PollWorkflowExecutionUpdateResponse, QueryWorkflowRequest,
-    QueryWorkflowResponse, RequestCancelWorkflowExecutionRequest,
+    GetWorkflowExecutionHistoryRequest, GetWorkflowExecutionHistoryResponse, ListSchedulesRequest,
+    ListSchedulesResponse, ListWorkflowExecutionsRequest, ListWorkflowExecutionsResponse,
+    PatchScheduleRequest, PollWorkflowExecutionUpdateRequest, PollWorkflowExecutionUpdateResponse,
+    QueryWorkflowRequest, QueryWorkflowResponse, RequestCancelWorkflowExecutionRequest,
     SetWorkerDeploymentCurrentVersionRequest, SetWorkerDeploymentCurrentVersionResponse,
     SignalWithStartWorkflowExecutionRequest, SignalWithStartWorkflowExecutionResponse,
     SignalWorkflowExecutionRequest, StartWorkflowExecutionRequest, StartWorkflowExecutionResponse,
-    TerminateWorkflowExecutionRequest, UpdateWorkflowExecutionRequest,
+    TerminateWorkflowExecutionRequest, UpdateScheduleRequest, UpdateWorkflowExecutionRequest,
     UpdateWorkflowExecutionResponse,
 };
 
@@ -245,4 +246,93 @@ pub(super) async fn set_current_deployment_version(
         .await
         .map(tonic::Response::into_inner)
         .map_err(|status| ClientError::on_deployment(&deployment_name, status))
+}
+
+/// Creates a schedule; an id in use is [`ClientError::ScheduleAlreadyExists`].
+pub(super) async fn create_schedule(
+    client: &Client,
+    request: CreateScheduleRequest,
+) -> Result<(), ClientError> {
+    let schedule_id = request.schedule_id.clone();
+    client
+        .service()
+        .create_schedule(tonic::Request::new(request))
+        .await
+        .map(drop)
+        .map_err(|status| match status.code() {
+            Code::AlreadyExists => ClientError::ScheduleAlreadyExists {
+                schedule_id,
+                status: status.into(),
+            },
+            _ => ClientError::rpc(status),
+        })
+}
+
+/// Describes a schedule; an unknown one is [`ClientError::ScheduleNotFound`].
+pub(super) async fn describe_schedule(
+    client: &Client,
+    schedule_id: &str,
+    request: DescribeScheduleRequest,
+) -> Result<DescribeScheduleResponse, ClientError> {
+    client
+        .service()
+        .describe_schedule(tonic::Request::new(request))
+        .await
+        .map(tonic::Response::into_inner)
+        .map_err(|status| ClientError::on_schedule(schedule_id, status))
+}
+
+/// Replaces a schedule; a stale conflict token is [`ClientError::ScheduleChanged`].
+pub(super) async fn update_schedule(
+    client: &Client,
+    schedule_id: &str,
+    request: UpdateScheduleRequest,
+) -> Result<(), ClientError> {
+    client
+        .service()
+        .update_schedule(tonic::Request::new(request))
+        .await
+        .map(drop)
+        .map_err(|status| ClientError::on_schedule(schedule_id, status))
+}
+
+/// Pauses, unpauses, triggers or backfills a schedule.
+pub(super) async fn patch_schedule(
+    client: &Client,
+    schedule_id: &str,
+    request: PatchScheduleRequest,
+) -> Result<(), ClientError> {
+    client
+        .service()
+        .patch_schedule(tonic::Request::new(request))
+        .await
+        .map(drop)
+        .map_err(|status| ClientError::on_schedule(schedule_id, status))
+}
+
+/// Deletes a schedule.
+pub(super) async fn delete_schedule(
+    client: &Client,
+    schedule_id: &str,
+    request: DeleteScheduleRequest,
+) -> Result<(), ClientError> {
+    client
+        .service()
+        .delete_schedule(tonic::Request::new(request))
+        .await
+        .map(drop)
+        .map_err(|status| ClientError::on_schedule(schedule_id, status))
+}
+
+/// One page of schedules.
+pub(super) async fn list_schedules(
+    client: &Client,
+    request: ListSchedulesRequest,
+) -> Result<ListSchedulesResponse, ClientError> {
+    client
+        .service()
+        .list_schedules(tonic::Request::new(request))
+        .await
+        .map(tonic::Response::into_inner)
+        .map_err(ClientError::rpc)
 }
