@@ -10,6 +10,7 @@ mod deadlock;
 mod failures;
 mod handlers;
 mod lifecycle;
+mod metrics;
 mod order;
 mod outage;
 mod python;

@@ -68,11 +68,13 @@ mod executor;
 mod foreign_text;
 mod global_probe;
 mod history;
+mod metrics;
 mod now_running;
 mod options;
 mod order_probe;
 pub mod payload;
 pub mod replay;
+mod telemetry;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod worker;
@@ -98,12 +100,14 @@ pub use error::{
     WorkflowError, WorkflowFailed, WorkflowResult, failure_type,
 };
 pub use futures::future::Either;
+pub use metrics::{MetricCounter, MetricError, MetricGauge, MetricHistogram, MetricMeter};
 pub use options::{
     ActivityCancellation, ActivityOptions, ChildCancellation, ChildWorkflowOptions,
     ContinueAsNewOptions, ParentClosePolicy, RetryPolicy, WorkflowIdConflictPolicy,
     WorkflowIdReusePolicy,
 };
 pub use payload::{Proto, ProtoBinary};
+pub use telemetry::{Telemetry, TelemetryError};
 /// Temporal's protobuf types (payloads, failures, history events), for advanced uses.
 pub use temporalio_common::protos;
 pub use worker::{ConfigError, RunningWorker, ShutdownHandle, Worker, WorkerError};

@@ -9,6 +9,7 @@ use std::{
 use serde::Serialize;
 use tokio::sync::watch;
 
+use crate::metrics::MetricMeter;
 use crate::{
     error::ActivityError,
     payload::{Payload, encode},
@@ -120,6 +121,7 @@ pub struct ActivityContext {
     heartbeat: HeartbeatSink,
     cancelled: CancelState,
     worker_shutdown: watch::Receiver<bool>,
+    metrics: MetricMeter,
     /// Keeps the channels open for detached contexts, so `cancelled()` and
     /// `worker_shutdown()` wait forever.
     _detached_senders: Option<Arc<DetachedSenders>>,
@@ -157,6 +159,7 @@ impl ActivityContext {
             heartbeat: Arc::new(|_| {}),
             cancelled,
             worker_shutdown,
+            metrics: MetricMeter::none(),
             _detached_senders: Some(Arc::new(DetachedSenders {
                 _cancel: cancel,
                 _shutdown: shutdown,
@@ -171,6 +174,7 @@ impl ActivityContext {
         heartbeat: HeartbeatSink,
         cancelled: CancelState,
         worker_shutdown: watch::Receiver<bool>,
+        metrics: MetricMeter,
     ) -> Self {
         Self {
             info: Arc::new(info),
@@ -178,8 +182,16 @@ impl ActivityContext {
             heartbeat,
             cancelled,
             worker_shutdown,
+            metrics,
             _detached_senders: None,
         }
+    }
+
+    /// Records metrics labelled with this activity's namespace, task queue, activity type and
+    /// workflow type, on the [`Telemetry`](crate::Telemetry) of the worker's client (nothing
+    /// without one).
+    pub fn metric_meter(&self) -> &MetricMeter {
+        &self.metrics
     }
 
     /// Facts about this attempt.

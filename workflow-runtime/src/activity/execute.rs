@@ -9,6 +9,7 @@ use temporalio_common::protos::coresdk::{
 };
 use tokio::sync::watch;
 
+use crate::metrics::{MetricMeter, WorkerMetrics};
 use crate::{
     activity::{
         context::{ActivityContext, ActivityInfo, CancelState},
@@ -51,6 +52,7 @@ pub(crate) async fn execute(
     start: Start,
     heartbeat: Arc<dyn Fn(ActivityHeartbeat) + Send + Sync>,
     signals: AttemptSignals,
+    metrics: &WorkerMetrics,
 ) -> ActivityExecutionResult {
     let AttemptSignals {
         cancelled,
@@ -79,6 +81,16 @@ pub(crate) async fn execute(
         }),
         cancelled.clone(),
         worker_shutdown,
+        MetricMeter::new(
+            metrics.meter.clone(),
+            &[
+                ("namespace", start.workflow_namespace.clone()),
+                ("task_queue", metrics.task_queue.clone()),
+                ("activity_type", start.activity_type.clone()),
+                ("workflow_type", start.workflow_type.clone()),
+            ],
+            None,
+        ),
     );
     let outcome = AssertUnwindSafe(async move { handler(ctx, start.input).await })
         .catch_unwind()

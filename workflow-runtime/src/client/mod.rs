@@ -39,6 +39,7 @@ pub use visibility::{
 use crate::{
     client::options::{default_identity, signal_with_start_request},
     payload::{Payload, decode_result},
+    telemetry::Telemetry,
     workflow::{
         WorkflowDefinition, WorkflowRunFn,
         handler_fn::{HandlerArgs, SignalFn, UpdateFn},
@@ -59,6 +60,8 @@ pub struct Client {
     identity: String,
     /// Set for a client of the time-skipping test server.
     time_skipping: Option<AutoTimeSkipping>,
+    /// Where the client's and its workers' metrics go.
+    telemetry: Option<Telemetry>,
 }
 
 impl std::fmt::Debug for Client {
@@ -90,6 +93,7 @@ impl Client {
             .client_version(SDK_VERSION)
             .maybe_api_key(options.api_key.clone())
             .maybe_tls_options(options.tls.clone())
+            .maybe_metrics_meter(options.telemetry.as_ref().map(Telemetry::temporal_meter))
             .build();
         let connection = temporalio_client::Connection::connect(connection_options)
             .await
@@ -102,6 +106,7 @@ impl Client {
             namespace: options.namespace,
             identity,
             time_skipping: None,
+            telemetry: options.telemetry,
         })
     }
 
@@ -123,6 +128,10 @@ impl Client {
 
     pub(crate) fn connection(&self) -> &temporalio_client::Connection {
         &self.connection
+    }
+
+    pub(crate) fn telemetry(&self) -> Option<&Telemetry> {
+        self.telemetry.as_ref()
     }
 
     pub(crate) fn identity(&self) -> &str {

@@ -18,6 +18,7 @@ use crate::{
     convert::proto_duration,
     options::{RetryPolicy, WorkflowIdConflictPolicy, WorkflowIdReusePolicy},
     payload::Payload,
+    telemetry::Telemetry,
 };
 
 /// Where and how to connect.
@@ -34,6 +35,7 @@ pub struct ClientOptions {
     pub(crate) identity: Option<String>,
     pub(crate) api_key: Option<String>,
     pub(crate) tls: Option<TlsOptions>,
+    pub(crate) telemetry: Option<Telemetry>,
 }
 
 impl Default for ClientOptions {
@@ -52,6 +54,7 @@ impl ClientOptions {
             identity: None,
             api_key: None,
             tls: None,
+            telemetry: None,
         }
     }
 
@@ -74,7 +77,15 @@ impl ClientOptions {
             identity: None,
             api_key: connection.api_key,
             tls: connection.tls_options,
+            telemetry: None,
         })
+    }
+
+    /// Exports the client's request metrics (`temporal_request`, `temporal_request_latency`,
+    /// `temporal_long_request`, ...) there, and the metrics of the workers built on this client.
+    pub fn telemetry(mut self, telemetry: Telemetry) -> Self {
+        self.telemetry = Some(telemetry);
+        self
     }
 
     /// Sets the namespace.

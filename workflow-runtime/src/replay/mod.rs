@@ -162,6 +162,7 @@ impl Replayer {
             place: RunPlace {
                 namespace: settings.namespace,
                 task_queue: settings.task_queue,
+                meter: None,
             },
             // A replay stuck in blocking workflow code fails with the deadlock message, as on
             // a worker.

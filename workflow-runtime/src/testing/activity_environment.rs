@@ -116,6 +116,7 @@ impl ActivityEnvironment {
             }),
             self.cancel.subscribe(),
             self.shutdown.subscribe(),
+            crate::MetricMeter::none(),
         )
     }
 

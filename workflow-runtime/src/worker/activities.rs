@@ -14,6 +14,7 @@ use temporalio_common::protos::coresdk::{
 use temporalio_sdk_core::{PollError, Worker as CoreWorker};
 use tokio::{sync::watch, task::JoinSet};
 
+use crate::metrics::WorkerMetrics;
 use crate::{
     activity::{
         ActivityRegistry, CancellationReason,
@@ -31,6 +32,7 @@ pub(crate) async fn activity_loop(
     activities: &Arc<ActivityRegistry>,
     shutdown: &watch::Receiver<bool>,
     failure_encoding: FailureEncoding,
+    metrics: &WorkerMetrics,
 ) -> Result<(), PollError> {
     let running: RunningActivities = Arc::default();
     let mut tasks = JoinSet::new();
@@ -58,9 +60,17 @@ pub(crate) async fn activity_loop(
                 let core = Arc::clone(core);
                 let activities = Arc::clone(activities);
                 let running = Arc::clone(&running);
+                let metrics = metrics.clone();
                 tasks.spawn(async move {
-                    let mut result =
-                        execute(&activities, token.clone(), start, heartbeat, signals).await;
+                    let mut result = execute(
+                        &activities,
+                        token.clone(),
+                        start,
+                        heartbeat,
+                        signals,
+                        &metrics,
+                    )
+                    .await;
                     encode_failure(failure_encoding, &mut result);
                     lock(&running).remove(&token);
                     let completion = ActivityTaskCompletion {

@@ -26,6 +26,8 @@ use crate::{
     deployment::{DeploymentVersion, VersioningBehavior, WorkerVersioning},
     error::ActivityError,
     error::FailureEncoding,
+    metrics::WorkerMetrics,
+    telemetry::Telemetry,
     worker::{
         activities::activity_loop,
         core::{Completions, CoreSettings, EncodeFailures, evict_through, workflow_loop},
@@ -338,7 +340,11 @@ impl Worker {
             source,
         };
         let runtime_options = RuntimeOptions::builder()
-            .telemetry_options(TelemetryOptions::builder().build())
+            .telemetry_options(
+                TelemetryOptions::builder()
+                    .maybe_metrics(self.client.telemetry().map(Telemetry::core_meter))
+                    .build(),
+            )
             .heartbeat_interval(None)
             .build()
             .map_err(|message| WorkerError::Config(ConfigError::Refused { message }))?;
@@ -389,6 +395,10 @@ impl Worker {
             })
         };
 
+        let metrics = WorkerMetrics {
+            meter: self.client.telemetry().map(Telemetry::user_meter),
+            task_queue: self.task_queue.clone(),
+        };
         let threads = if registry.has_workflows() {
             Some(WorkflowThreads::start(ThreadSettings {
                 count: self.workflow_threads,
@@ -396,6 +406,7 @@ impl Worker {
                 place: RunPlace {
                     namespace: self.client.namespace().to_owned(),
                     task_queue: self.task_queue.clone(),
+                    meter: metrics.meter.clone(),
                 },
                 deadlock_timeout: self.deadlock_timeout,
                 evict: evict_through(&core),
@@ -425,6 +436,7 @@ impl Worker {
                     &Arc::new(registry.activities.clone()),
                     &shutdown_started,
                     self.failure_encoding,
+                    &metrics,
                 )
                 .await
             } else {

@@ -33,6 +33,7 @@ use super::{
     shard::{Job, Lost, Running, Shard, ShardState, lock},
     watchdog::{NO_THREAD, Watchdog, WatchdogThread},
 };
+use crate::metrics::UserMeter;
 use crate::{
     error::panic_message,
     now_running::{self, NowRunning},
@@ -48,6 +49,8 @@ use crate::{
 pub(crate) struct RunPlace {
     pub(crate) namespace: String,
     pub(crate) task_queue: String,
+    /// Where the metrics workflow code records go.
+    pub(crate) meter: Option<UserMeter>,
 }
 
 pub(crate) use super::shard::Evict;
@@ -323,6 +326,7 @@ fn handle_activation(
                     run_id: &run_id,
                     namespace: &common.place.namespace,
                     task_queue: &common.place.task_queue,
+                    meter: common.place.meter.as_ref(),
                     timestamp: activation_time(&activation),
                     init,
                 });

@@ -16,6 +16,7 @@ use crate::{
     activity::definition::{ActivityDefinition, ActivityFn},
     attributes::{Memo, SearchAttributes},
     error::Cancelled,
+    metrics::MetricMeter,
     workflow::shared::add_waker,
     workflow::{
         cancellation::NonCancellable,
@@ -246,6 +247,18 @@ impl<W> WorkflowContext<W> {
     /// [`info`](Self::info) shows the result at once.
     pub fn upsert_memo(&self, memo: Memo) {
         self.shared.borrow_mut().upsert_memo(&memo);
+    }
+
+    /// Records metrics labelled with this run's namespace, task queue and workflow type, on
+    /// the [`Telemetry`](crate::Telemetry) of the worker's client (nothing without one).
+    /// Replay-safe: nothing is recorded while the run replays history, so each recording
+    /// happens once however often the run is replayed.
+    pub fn metric_meter(&self) -> MetricMeter {
+        self.shared
+            .borrow()
+            .metrics
+            .as_ref()
+            .map_or_else(MetricMeter::none, |(meter, _)| meter.clone())
     }
 
     /// Workflow time: the time of the current workflow task, identical on replay.

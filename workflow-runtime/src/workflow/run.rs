@@ -20,6 +20,7 @@ use crate::{
     deployment::VersioningBehavior,
     error::{Retry, application_failure, failure_type},
     executor::{Executor, ExecutorFault},
+    metrics::{MetricMeter, Replaying, UserMeter},
     now_running,
     payload::encode,
     workflow::{
@@ -54,6 +55,7 @@ pub(crate) struct RunStart<'a> {
     pub(crate) run_id: &'a str,
     pub(crate) namespace: &'a str,
     pub(crate) task_queue: &'a str,
+    pub(crate) meter: Option<&'a UserMeter>,
     pub(crate) timestamp: SystemTime,
     pub(crate) init: &'a InitializeWorkflow,
 }
@@ -124,11 +126,22 @@ pub(crate) fn start_run<W: WorkflowDefinition>(start: RunStart<'_>) -> RunInstan
         memo: Memo::from_proto(start.init.memo.clone()),
     };
     let label = run_label(&info.workflow_type, &info.workflow_id, &info.run_id);
+    let replaying = Replaying::default();
+    let metrics = MetricMeter::new(
+        start.meter.cloned(),
+        &[
+            ("namespace", info.namespace.clone()),
+            ("task_queue", info.task_queue.clone()),
+            ("workflow_type", info.workflow_type.clone()),
+        ],
+        Some(Arc::clone(&replaying)),
+    );
     let shared = Rc::new(RefCell::new(RunShared::new(
         info,
         start.timestamp,
         start.init.randomness_seed,
     )));
+    shared.borrow_mut().metrics = Some((metrics, replaying));
     let mut executor = Executor::new();
     let input = W::decode_input(&start.init.arguments);
     let (handlers, input): (Box<dyn RunHandlers>, _) = match input {
@@ -216,7 +229,7 @@ impl RunInstance {
         {
             let mut shared = self.shared.borrow_mut();
             shared.now = activation_time(&activation);
-            shared.replaying = activation.is_replaying;
+            shared.set_replaying(activation.is_replaying);
             shared.info.history_length = activation.history_length;
             shared.info.history_size_bytes = activation.history_size_bytes;
             shared.info.continue_as_new_suggested = activation.continue_as_new_suggested;

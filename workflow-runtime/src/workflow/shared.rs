@@ -26,6 +26,7 @@ use temporalio_common::protos::{
 use crate::{
     attributes::{Memo, SearchAttributes},
     error::{Cancelled, is_cancellation},
+    metrics::{MetricMeter, Replaying},
     workflow::{
         info::WorkflowInfo,
         operations::{
@@ -145,6 +146,9 @@ pub(crate) struct RunShared {
     operations: RunOperations,
     /// The patches the history holds and the branches the code took.
     patches: Patches,
+    /// The run's metric meter, and the replay flag its instruments read (set with
+    /// `replaying`).
+    pub(crate) metrics: Option<(MetricMeter, Replaying)>,
 }
 
 impl RunShared {
@@ -165,6 +169,16 @@ impl RunShared {
             cancel_waiters: Vec::new(),
             operations: RunOperations::default(),
             patches: Patches::default(),
+            metrics: None,
+        }
+    }
+
+    /// Sets whether the current activation replays history, for the run's code and for its
+    /// metrics, which record nothing while it does.
+    pub(crate) fn set_replaying(&mut self, replaying: bool) {
+        self.replaying = replaying;
+        if let Some((_, flag)) = &self.metrics {
+            flag.store(replaying, std::sync::atomic::Ordering::SeqCst);
         }
     }
 

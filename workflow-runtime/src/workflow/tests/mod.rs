@@ -623,6 +623,7 @@ impl TestRun {
             run_id: RUN_ID,
             namespace: "default",
             task_queue: "queue",
+            meter: None,
             timestamp: activation_time(&first),
             init,
         });
@@ -715,6 +716,7 @@ fn threads_with(deadlock: Option<Duration>, evict: Evict) -> WorkflowThreads {
         place: RunPlace {
             namespace: "default".to_owned(),
             task_queue: "queue".to_owned(),
+            meter: None,
         },
         deadlock_timeout: deadlock,
         evict,

@@ -1,0 +1,201 @@
+//! Metrics against the dev server: a client and its worker export core's metrics, under
+//! Temporal's names, and the client's request metrics on a Prometheus endpoint; workflow and
+//! activity code records its own metrics there, and a workflow's are not recorded again when
+//! its run replays.
+
+use std::{
+    io::{Read, Write},
+    time::Duration,
+};
+
+use tests::{PATIENCE, eventually, server_address, task_queue};
+use workflow_runtime::{ClientOptions, RunningWorker, Telemetry, prelude::*};
+
+#[activity]
+async fn charge(ctx: ActivityContext, cents: u64) -> Result<u64, ActivityError> {
+    let meter = ctx.metric_meter();
+    meter.counter("charges")?.add(1);
+    meter.histogram("charge_cents", "cents")?.record(cents);
+    Ok(cents)
+}
+
+/// Counts itself once, charges, sleeps (a second workflow task, which replays the first on a
+/// worker without a cache), and counts again.
+#[derive(Default)]
+pub struct Metered;
+
+#[workflow]
+impl Metered {
+    #[run]
+    async fn run(ctx: WorkflowContext<Self>, cents: u64) -> WorkflowResult<u64> {
+        let meter = ctx.metric_meter().with_label("channel", "web")?;
+        meter.counter("orders_started")?.add(1);
+        let charged = ctx
+            .activity(charge, cents)
+            .options(ActivityOptions::start_to_close(Duration::from_secs(10)))
+            .await?;
+        ctx.sleep(Duration::from_millis(10)).await?;
+        meter.counter("orders_finished")?.add(1);
+        meter.gauge("last_order_cents")?.set(charged as f64);
+        Ok(charged)
+    }
+}
+
+/// The endpoint's text, read with a plain HTTP request.
+async fn scrape(telemetry: &Telemetry) -> String {
+    let address = telemetry.prometheus_address();
+    tokio::task::spawn_blocking(move || {
+        let mut stream = std::net::TcpStream::connect(address).expect("connect to the endpoint");
+        stream
+            .write_all(b"GET /metrics HTTP/1.1\r\nHost: metrics\r\nConnection: close\r\n\r\n")
+            .expect("send the request");
+        let mut response = String::new();
+        stream
+            .read_to_string(&mut response)
+            .expect("read the response");
+        response
+    })
+    .await
+    .expect("scrape")
+}
+
+/// The value of the series `name` whose labels include every one of `labels`.
+fn value(text: &str, name: &str, labels: &[&str]) -> Option<f64> {
+    text.lines()
+        .filter(|line| line.starts_with(&format!("{name}{{")))
+        .find(|line| labels.iter().all(|label| line.contains(label)))
+        .and_then(|line| line.rsplit(' ').next())
+        .and_then(|value| value.parse().ok())
+}
+
+#[tokio::test]
+async fn core_client_and_user_metrics_are_served_for_prometheus() {
+    let telemetry =
+        Telemetry::prometheus("127.0.0.1:0".parse().expect("an address")).expect("an endpoint");
+    let client = Client::connect(ClientOptions::new(server_address()).telemetry(telemetry.clone()))
+        .await
+        .expect("connect");
+    let queue = task_queue("metrics");
+    // No cache: every workflow task replays the run from the start.
+    let worker = RunningWorker::start(
+        Worker::new(&client, &queue)
+            .workflow::<Metered>()
+            .activity(charge)
+            .max_cached_workflows(0),
+    );
+    let result = client
+        .execute(
+            Metered::run,
+            250,
+            StartOptions::new(format!("{queue}-order"), &queue),
+        )
+        .await
+        .expect("result");
+    assert_eq!(result, 250);
+
+    let on_queue = format!("task_queue=\"{queue}\"");
+    let text = eventually(PATIENCE, "the run's metrics", || async {
+        let text = scrape(&telemetry).await;
+        match value(&text, "temporal_workflow_completed", &[&on_queue]) {
+            Some(completed) if completed >= 1.0 => Ok(text),
+            _ => Err("not yet"),
+        }
+    })
+    .await;
+    assert!(text.starts_with("HTTP/1.1 200"), "{text}");
+    // Core's worker metrics, under the names Temporal's dashboards query.
+    for series in [
+        "temporal_workflow_task_execution_latency_bucket",
+        "temporal_workflow_task_schedule_to_start_latency_bucket",
+        "temporal_workflow_endtoend_latency_bucket",
+        "temporal_activity_execution_latency_bucket",
+        "temporal_activity_schedule_to_start_latency_bucket",
+        "temporal_worker_task_slots_available",
+        "temporal_num_pollers",
+        "temporal_workflow_task_queue_poll_succeed",
+    ] {
+        assert!(
+            value(&text, series, &[&on_queue]).is_some(),
+            "{series} for the queue in:\n{text}"
+        );
+    }
+    assert!(
+        value(
+            &text,
+            "temporal_workflow_completed",
+            &[&on_queue, "workflow_type=\"Metered\""]
+        )
+        .is_some_and(|n| n >= 1.0)
+    );
+    // The client's request metrics.
+    assert!(
+        value(
+            &text,
+            "temporal_request",
+            &["operation=\"StartWorkflowExecution\""]
+        )
+        .is_some_and(|n| n >= 1.0),
+        "{text}"
+    );
+    assert!(
+        text.lines()
+            .any(|line| line.starts_with("temporal_long_request{")),
+        "{text}"
+    );
+    // User metrics: once each, although the run was replayed before its later tasks.
+    let workflow_labels = [
+        on_queue.as_str(),
+        "workflow_type=\"Metered\"",
+        "channel=\"web\"",
+        "namespace=\"default\"",
+    ];
+    assert_eq!(
+        value(&text, "orders_started", &workflow_labels),
+        Some(1.0),
+        "{text}"
+    );
+    assert_eq!(
+        value(&text, "orders_finished", &workflow_labels),
+        Some(1.0),
+        "{text}"
+    );
+    assert_eq!(
+        value(&text, "last_order_cents", &workflow_labels),
+        Some(250.0),
+        "{text}"
+    );
+    let activity_labels = [
+        on_queue.as_str(),
+        "activity_type=\"charge\"",
+        "workflow_type=\"Metered\"",
+    ];
+    assert_eq!(
+        value(&text, "charges", &activity_labels),
+        Some(1.0),
+        "{text}"
+    );
+    assert_eq!(
+        value(&text, "charge_cents_count", &activity_labels),
+        Some(1.0),
+        "{text}"
+    );
+    worker.stop().await.expect("clean shutdown");
+}
+
+#[tokio::test]
+async fn a_taken_port_is_a_clear_error() {
+    let telemetry =
+        Telemetry::prometheus("127.0.0.1:0".parse().expect("an address")).expect("an endpoint");
+    let taken = Telemetry::prometheus(telemetry.prometheus_address()).expect_err("in use");
+    assert!(
+        taken.to_string().starts_with(&format!(
+            "cannot serve metrics on {}",
+            telemetry.prometheus_address()
+        )),
+        "{taken}"
+    );
+    assert!(
+        std::error::Error::source(&taken).is_some(),
+        "keeps the bind error"
+    );
+}
