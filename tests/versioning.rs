@@ -571,6 +571,34 @@ async fn a_pinned_run_stays_on_its_version_while_an_auto_upgrade_run_moves_to_th
 }
 
 #[tokio::test]
+async fn a_workflow_that_declares_a_behavior_runs_on_an_unversioned_worker() {
+    let client = client().await;
+    let queue = task_queue("unversioned");
+    let worker =
+        RunningWorker::start(Worker::new(&client, &queue).workflow::<deployed::v1::Pinned>());
+    let handle = client
+        .start(
+            deployed::v1::Pinned::run,
+            (),
+            StartOptions::new(format!("{queue}-pinned"), &queue),
+        )
+        .await
+        .expect("start");
+    handle
+        .signal(deployed::v1::Pinned::finish, ())
+        .await
+        .expect("signal");
+    // The server refuses a behaviour from an unversioned worker; the run does not send one.
+    let result = tokio::time::timeout(PATIENCE, handle.result())
+        .await
+        .expect("the run completes (a refused completion would retry for ever)");
+    assert_eq!(result.expect("result"), "v1");
+    let execution = handle.describe().await.expect("describe").execution;
+    assert_eq!(execution.versioning_behavior, None);
+    worker.stop().await.expect("clean shutdown");
+}
+
+#[tokio::test]
 async fn a_versioned_worker_refuses_workflows_without_a_versioning_behavior() {
     let client = client().await;
     let queue = task_queue("deployment-refused");

@@ -163,6 +163,7 @@ impl Replayer {
                 namespace: settings.namespace,
                 task_queue: settings.task_queue,
                 meter: None,
+                versioned: false,
             },
             // A replay stuck in blocking workflow code fails with the deadlock message, as on
             // a worker.

@@ -407,6 +407,7 @@ impl Worker {
                     namespace: self.client.namespace().to_owned(),
                     task_queue: self.task_queue.clone(),
                     meter: metrics.meter.clone(),
+                    versioned: self.deployment.is_some(),
                 },
                 deadlock_timeout: self.deadlock_timeout,
                 evict: evict_through(&core),

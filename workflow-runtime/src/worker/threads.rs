@@ -51,6 +51,9 @@ pub(crate) struct RunPlace {
     pub(crate) task_queue: String,
     /// Where the metrics workflow code records go.
     pub(crate) meter: Option<UserMeter>,
+    /// Whether the worker runs a deployment version, so runs report their versioning
+    /// behaviour (the server refuses one from an unversioned worker).
+    pub(crate) versioned: bool,
 }
 
 pub(crate) use super::shard::Evict;
@@ -327,6 +330,7 @@ fn handle_activation(
                     namespace: &common.place.namespace,
                     task_queue: &common.place.task_queue,
                     meter: common.place.meter.as_ref(),
+                    versioned: common.place.versioned,
                     timestamp: activation_time(&activation),
                     init,
                 });

@@ -46,7 +46,8 @@ pub(crate) struct RunInstance {
     fault: Option<TaskFault>,
     /// The workflow's versioning behaviour, sent with every successful completion (core
     /// reports the one of the activation that ends the workflow task); `None` lets the
-    /// worker's default apply.
+    /// worker's default apply, and on an unversioned worker, where the server refuses a
+    /// behaviour, it is always `None`.
     versioning: Option<VersioningBehavior>,
 }
 
@@ -56,6 +57,8 @@ pub(crate) struct RunStart<'a> {
     pub(crate) namespace: &'a str,
     pub(crate) task_queue: &'a str,
     pub(crate) meter: Option<&'a UserMeter>,
+    /// Whether the worker runs a deployment version (see `RunPlace::versioned`).
+    pub(crate) versioned: bool,
     pub(crate) timestamp: SystemTime,
     pub(crate) init: &'a InitializeWorkflow,
 }
@@ -191,7 +194,7 @@ pub(crate) fn start_run<W: WorkflowDefinition>(start: RunStart<'_>) -> RunInstan
         executor,
         handlers,
         fault: None,
-        versioning: W::VERSIONING,
+        versioning: W::VERSIONING.filter(|_| start.versioned),
     }
 }
 

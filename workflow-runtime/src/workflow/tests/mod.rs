@@ -624,6 +624,7 @@ impl TestRun {
             namespace: "default",
             task_queue: "queue",
             meter: None,
+            versioned: false,
             timestamp: activation_time(&first),
             init,
         });
@@ -717,6 +718,7 @@ fn threads_with(deadlock: Option<Duration>, evict: Evict) -> WorkflowThreads {
             namespace: "default".to_owned(),
             task_queue: "queue".to_owned(),
             meter: None,
+            versioned: false,
         },
         deadlock_timeout: deadlock,
         evict,
