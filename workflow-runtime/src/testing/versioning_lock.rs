@@ -123,6 +123,7 @@ impl VersioningLock {
     /// when the only changes are safe ones, or when `WORKFLOW_VERSIONING_LOCK=accept` is set.
     /// Under CI (the `CI` variable set) it writes nothing and a missing file is an error.
     /// Panics with the changes and what to do when a change would break open runs.
+    #[track_caller]
     pub fn check(&self) {
         if let Err(error) = self.verify_and_record() {
             panic!("{error}");
@@ -301,7 +302,18 @@ fn describe_change(locked: &[String], current: &[String]) -> String {
     sorted_locked.sort();
     let mut sorted_current = current.to_vec();
     sorted_current.sort();
+    let inserted = current.len() == locked.len() + 1 && current[at + 1..] == locked[at..];
+    let removed = locked.len() == current.len() + 1 && locked[at + 1..] == current[at..];
     match (locked.get(at), current.get(at)) {
+        (Some(was), Some(now)) if inserted => {
+            let (method, now) = split(now);
+            let (_, was) = split(was);
+            format!("in `{method}`, a {now} was added before the {was}")
+        }
+        (Some(was), _) if removed => {
+            let (method, was) = split(was);
+            format!("in `{method}`, the {was} is gone")
+        }
         (Some(was), Some(now)) if sorted_locked == sorted_current => {
             let (method, now) = split(now);
             let (_, was) = split(was);
@@ -386,6 +398,14 @@ mod tests {
                 .expect_err("removed")
                 .to_string()
                 .contains("in `run`, the activity `charge` is gone")
+        );
+        let inserted = [ORDER[0], "run: timer", ORDER[1], ORDER[2]];
+        let text = verdict(&ORDER, &inserted)
+            .expect_err("inserted")
+            .to_string();
+        assert!(
+            text.contains("in `run`, a timer was added before the activity `charge`"),
+            "{text}"
         );
         let replaced = [ORDER[0], "run: activity `charge_v2`", ORDER[2]];
         assert!(
