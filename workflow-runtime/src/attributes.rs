@@ -37,9 +37,8 @@ const TYPE_KEY: &str = "type";
 
 /// A search attribute's name and value type. Define keys as constants, once, and use them to
 /// set, upsert and read the attribute. A custom attribute must be registered with the server
-/// (`temporal operator search-attribute create`, or
-/// [`DevServerBuilder::search_attribute`](crate::testing::DevServerBuilder::search_attribute)
-/// in tests) before a workflow uses it.
+/// (`temporal operator search-attribute create`, or `DevServerBuilder::search_attribute` of
+/// `workflow_runtime::testing` in tests) before a workflow uses it.
 #[derive(Debug)]
 pub struct SearchAttributeKey<T> {
     name: &'static str,

@@ -326,6 +326,89 @@ impl WorkflowIdReusePolicy {
     }
 }
 
+/// What every way of starting a run takes (a client's start, a child, continue-as-new): one
+/// set of fields and one set of setters, `run_setters!`, for the three options types.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct RunSettings {
+    pub(crate) execution_timeout: Option<Duration>,
+    pub(crate) run_timeout: Option<Duration>,
+    pub(crate) task_timeout: Option<Duration>,
+    pub(crate) retry: Option<RetryPolicy>,
+    pub(crate) memo: Option<Memo>,
+    pub(crate) search_attributes: Option<SearchAttributes>,
+}
+
+impl RunSettings {
+    /// The memo as a start request carries it: unset when empty.
+    pub(crate) fn memo_proto(
+        &self,
+    ) -> Option<temporalio_common::protos::temporal::api::common::v1::Memo> {
+        self.memo
+            .as_ref()
+            .filter(|memo| !memo.is_empty())
+            .map(Memo::to_proto)
+    }
+
+    /// The search attributes as a start request carries them: unset when empty.
+    pub(crate) fn search_attributes_proto(
+        &self,
+    ) -> Option<temporalio_common::protos::temporal::api::common::v1::SearchAttributes> {
+        self.search_attributes
+            .as_ref()
+            .filter(|attributes| !attributes.is_empty())
+            .map(SearchAttributes::to_proto)
+    }
+}
+
+/// The setters of [`RunSettings`], in the impl of an options type with a `run` field. The
+/// `with execution_timeout` form adds the execution timeout, which continue-as-new keeps.
+macro_rules! run_setters {
+    () => {
+        /// Limits one run of the workflow.
+        pub fn run_timeout(mut self, timeout: std::time::Duration) -> Self {
+            self.run.run_timeout = Some(timeout);
+            self
+        }
+
+        /// Limits one workflow task (the server's default is 10 s).
+        pub fn task_timeout(mut self, timeout: std::time::Duration) -> Self {
+            self.run.task_timeout = Some(timeout);
+            self
+        }
+
+        /// Retries the workflow as a whole when it fails (not retried by default).
+        pub fn retry(mut self, policy: $crate::RetryPolicy) -> Self {
+            self.run.retry = Some(policy);
+            self
+        }
+
+        /// Stores a memo with the run, returned by list and describe. A continued run keeps
+        /// the current memo, upserts included, unless this replaces it.
+        pub fn memo(mut self, memo: $crate::Memo) -> Self {
+            self.run.memo = Some(memo);
+            self
+        }
+
+        /// Tags the run with search attributes, each registered with the server, to find it
+        /// with a visibility query. A continued run keeps the current ones, upserts included,
+        /// unless this replaces them.
+        pub fn search_attributes(mut self, attributes: $crate::SearchAttributes) -> Self {
+            self.run.search_attributes = Some(attributes);
+            self
+        }
+    };
+    (with execution_timeout) => {
+        $crate::options::run_setters!();
+
+        /// Limits the whole execution, retries and continue-as-new included.
+        pub fn execution_timeout(mut self, timeout: std::time::Duration) -> Self {
+            self.run.execution_timeout = Some(timeout);
+            self
+        }
+    };
+}
+pub(crate) use run_setters;
+
 /// How a child workflow is started. Everything is optional: the child gets a deterministic
 /// random workflow id, the parent's task queue and the server's defaults.
 ///
@@ -342,15 +425,10 @@ impl WorkflowIdReusePolicy {
 pub struct ChildWorkflowOptions {
     pub(crate) workflow_id: Option<String>,
     pub(crate) task_queue: Option<String>,
-    pub(crate) execution_timeout: Option<Duration>,
-    pub(crate) run_timeout: Option<Duration>,
-    pub(crate) task_timeout: Option<Duration>,
-    pub(crate) retry: Option<RetryPolicy>,
+    pub(crate) run: RunSettings,
     pub(crate) parent_close_policy: ParentClosePolicy,
     pub(crate) cancellation: ChildCancellation,
     pub(crate) id_reuse_policy: WorkflowIdReusePolicy,
-    pub(crate) memo: Memo,
-    pub(crate) search_attributes: SearchAttributes,
 }
 
 impl ChildWorkflowOptions {
@@ -371,29 +449,7 @@ impl ChildWorkflowOptions {
         self
     }
 
-    /// The longest the child may take, across retries and continue-as-new.
-    pub fn execution_timeout(mut self, timeout: Duration) -> Self {
-        self.execution_timeout = Some(timeout);
-        self
-    }
-
-    /// The longest one run of the child may take.
-    pub fn run_timeout(mut self, timeout: Duration) -> Self {
-        self.run_timeout = Some(timeout);
-        self
-    }
-
-    /// The longest one workflow task of the child may take.
-    pub fn task_timeout(mut self, timeout: Duration) -> Self {
-        self.task_timeout = Some(timeout);
-        self
-    }
-
-    /// Retries the child as a whole when it fails (not retried by default).
-    pub fn retry(mut self, policy: RetryPolicy) -> Self {
-        self.retry = Some(policy);
-        self
-    }
+    run_setters!(with execution_timeout);
 
     /// What happens to the child when the parent closes ([`ParentClosePolicy::Terminate`] by
     /// default).
@@ -412,18 +468,6 @@ impl ChildWorkflowOptions {
     /// Whether the child may reuse the id of a closed workflow.
     pub fn id_reuse_policy(mut self, policy: WorkflowIdReusePolicy) -> Self {
         self.id_reuse_policy = policy;
-        self
-    }
-
-    /// Stores a memo with the child, returned when it is described or listed.
-    pub fn memo(mut self, memo: Memo) -> Self {
-        self.memo = memo;
-        self
-    }
-
-    /// Tags the child with search attributes (each registered with the server).
-    pub fn search_attributes(mut self, attributes: SearchAttributes) -> Self {
-        self.search_attributes = attributes;
         self
     }
 
@@ -446,11 +490,7 @@ impl ChildWorkflowOptions {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ContinueAsNewOptions {
     pub(crate) task_queue: Option<String>,
-    pub(crate) run_timeout: Option<Duration>,
-    pub(crate) task_timeout: Option<Duration>,
-    pub(crate) retry: Option<RetryPolicy>,
-    pub(crate) memo: Option<Memo>,
-    pub(crate) search_attributes: Option<SearchAttributes>,
+    pub(crate) run: RunSettings,
 }
 
 impl ContinueAsNewOptions {
@@ -465,36 +505,7 @@ impl ContinueAsNewOptions {
         self
     }
 
-    /// Sets the next run's run timeout.
-    pub fn run_timeout(mut self, timeout: Duration) -> Self {
-        self.run_timeout = Some(timeout);
-        self
-    }
-
-    /// Sets the next run's workflow task timeout.
-    pub fn task_timeout(mut self, timeout: Duration) -> Self {
-        self.task_timeout = Some(timeout);
-        self
-    }
-
-    /// Sets the next run's retry policy.
-    pub fn retry(mut self, policy: RetryPolicy) -> Self {
-        self.retry = Some(policy);
-        self
-    }
-
-    /// Replaces the memo (the current run's memo, upserts included, carries over otherwise).
-    pub fn memo(mut self, memo: Memo) -> Self {
-        self.memo = Some(memo);
-        self
-    }
-
-    /// Replaces the search attributes (the current run's, upserts included, carry over
-    /// otherwise). Each must be registered with the server.
-    pub fn search_attributes(mut self, attributes: SearchAttributes) -> Self {
-        self.search_attributes = Some(attributes);
-        self
-    }
+    run_setters!();
 }
 
 // The commands each options type builds: every field of the options reaches its command here,
@@ -555,15 +566,14 @@ impl ChildWorkflowOptions {
                 .clone()
                 .unwrap_or_else(|| defaults.task_queue.to_owned()),
             input,
-            workflow_execution_timeout: self.execution_timeout.map(proto_duration),
-            workflow_run_timeout: self.run_timeout.map(proto_duration),
-            workflow_task_timeout: self.task_timeout.map(proto_duration),
+            workflow_execution_timeout: self.run.execution_timeout.map(proto_duration),
+            workflow_run_timeout: self.run.run_timeout.map(proto_duration),
+            workflow_task_timeout: self.run.task_timeout.map(proto_duration),
             parent_close_policy: self.parent_close_policy_proto(),
             workflow_id_reuse_policy: self.id_reuse_policy_proto(),
-            retry_policy: self.retry.as_ref().map(RetryPolicy::to_proto),
-            memo: self.memo.fields(),
-            search_attributes: (!self.search_attributes.is_empty())
-                .then(|| self.search_attributes.to_proto()),
+            retry_policy: self.run.retry.as_ref().map(RetryPolicy::to_proto),
+            memo: self.run.memo.as_ref().map(Memo::fields).unwrap_or_default(),
+            search_attributes: self.run.search_attributes_proto(),
             cancellation_type: self.cancellation.to_proto() as i32,
             ..Default::default()
         }
@@ -581,18 +591,22 @@ impl ContinueAsNewOptions {
         current: (&Memo, &SearchAttributes),
     ) -> ContinueAsNewWorkflowExecution {
         let (memo, search_attributes) = current;
-        let memo = self.memo.as_ref().unwrap_or(memo);
-        let search_attributes = self.search_attributes.as_ref().unwrap_or(search_attributes);
+        let memo = self.run.memo.as_ref().unwrap_or(memo);
+        let search_attributes = self
+            .run
+            .search_attributes
+            .as_ref()
+            .unwrap_or(search_attributes);
         ContinueAsNewWorkflowExecution {
             workflow_type: workflow_type.to_owned(),
             task_queue: self.task_queue.clone().unwrap_or_default(),
             arguments,
-            workflow_run_timeout: self.run_timeout.map(proto_duration),
-            workflow_task_timeout: self.task_timeout.map(proto_duration),
+            workflow_run_timeout: self.run.run_timeout.map(proto_duration),
+            workflow_task_timeout: self.run.task_timeout.map(proto_duration),
             memo: memo.fields(),
             search_attributes: (!search_attributes.is_empty())
                 .then(|| search_attributes.to_proto()),
-            retry_policy: self.retry.as_ref().map(RetryPolicy::to_proto),
+            retry_policy: self.run.retry.as_ref().map(RetryPolicy::to_proto),
             ..Default::default()
         }
     }

@@ -13,10 +13,11 @@ use temporalio_common::protos::temporal::api::{
 };
 
 use crate::{
-    attributes::{Memo, SearchAttributes},
     client::error::ClientError,
     convert::proto_duration,
-    options::{RetryPolicy, WorkflowIdConflictPolicy, WorkflowIdReusePolicy},
+    options::{
+        RetryPolicy, RunSettings, WorkflowIdConflictPolicy, WorkflowIdReusePolicy, run_setters,
+    },
     payload::Payload,
     telemetry::Telemetry,
 };
@@ -159,12 +160,7 @@ pub(crate) fn default_identity() -> String {
 pub struct StartOptions {
     pub(crate) workflow_id: String,
     pub(crate) task_queue: String,
-    pub(crate) execution_timeout: Option<Duration>,
-    pub(crate) run_timeout: Option<Duration>,
-    pub(crate) task_timeout: Option<Duration>,
-    pub(crate) retry: Option<RetryPolicy>,
-    pub(crate) search_attributes: SearchAttributes,
-    pub(crate) memo: Memo,
+    pub(crate) run: RunSettings,
     pub(crate) id_reuse_policy: Option<WorkflowIdReusePolicy>,
     pub(crate) id_conflict_policy: Option<WorkflowIdConflictPolicy>,
     pub(crate) cron_schedule: Option<String>,
@@ -179,12 +175,7 @@ impl StartOptions {
         Self {
             workflow_id: workflow_id.into(),
             task_queue: task_queue.into(),
-            execution_timeout: None,
-            run_timeout: None,
-            task_timeout: None,
-            retry: None,
-            search_attributes: SearchAttributes::new(),
-            memo: Memo::new(),
+            run: RunSettings::default(),
             id_reuse_policy: None,
             id_conflict_policy: None,
             cron_schedule: None,
@@ -193,6 +184,8 @@ impl StartOptions {
             details: None,
         }
     }
+
+    run_setters!(with execution_timeout);
 
     /// Whether the id of a closed workflow may be used again (the server allows it by
     /// default).
@@ -234,43 +227,6 @@ impl StartOptions {
         self
     }
 
-    /// Tags the workflow with search attributes, to find it with a visibility query. Each must
-    /// be registered with the server.
-    pub fn search_attributes(mut self, attributes: SearchAttributes) -> Self {
-        self.search_attributes = attributes;
-        self
-    }
-
-    /// Stores a memo with the workflow, returned by list and describe.
-    pub fn memo(mut self, memo: Memo) -> Self {
-        self.memo = memo;
-        self
-    }
-
-    /// Limits the whole execution, retries and continue-as-new included.
-    pub fn execution_timeout(mut self, timeout: Duration) -> Self {
-        self.execution_timeout = Some(timeout);
-        self
-    }
-
-    /// Limits one run.
-    pub fn run_timeout(mut self, timeout: Duration) -> Self {
-        self.run_timeout = Some(timeout);
-        self
-    }
-
-    /// Limits one workflow task (server default 10 s).
-    pub fn task_timeout(mut self, timeout: Duration) -> Self {
-        self.task_timeout = Some(timeout);
-        self
-    }
-
-    /// Retries the whole workflow on failure.
-    pub fn retry(mut self, policy: RetryPolicy) -> Self {
-        self.retry = Some(policy);
-        self
-    }
-
     /// The request that starts the workflow: the one builder behind `start`,
     /// `signal_with_start` (through [`signal_with_start_request`]) and `update_with_start`.
     pub(crate) fn start_request(
@@ -294,13 +250,12 @@ impl StartOptions {
             input: Some(Payloads {
                 payloads: arguments,
             }),
-            workflow_execution_timeout: self.execution_timeout.map(proto_duration),
-            workflow_run_timeout: self.run_timeout.map(proto_duration),
-            workflow_task_timeout: self.task_timeout.map(proto_duration),
-            retry_policy: self.retry.as_ref().map(RetryPolicy::to_proto),
-            search_attributes: (!self.search_attributes.is_empty())
-                .then(|| self.search_attributes.to_proto()),
-            memo: (!self.memo.is_empty()).then(|| self.memo.to_proto()),
+            workflow_execution_timeout: self.run.execution_timeout.map(proto_duration),
+            workflow_run_timeout: self.run.run_timeout.map(proto_duration),
+            workflow_task_timeout: self.run.task_timeout.map(proto_duration),
+            retry_policy: self.run.retry.as_ref().map(RetryPolicy::to_proto),
+            search_attributes: self.run.search_attributes_proto(),
+            memo: self.run.memo_proto(),
             workflow_id_reuse_policy: self
                 .id_reuse_policy
                 .map_or(0, |policy| policy.to_proto() as i32),
