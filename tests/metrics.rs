@@ -183,6 +183,55 @@ async fn core_client_and_user_metrics_are_served_for_prometheus() {
 }
 
 #[tokio::test]
+async fn a_worker_exports_to_its_own_endpoint() {
+    // The client has no telemetry; the worker is given an endpoint of its own.
+    let telemetry =
+        Telemetry::prometheus("127.0.0.1:0".parse().expect("an address")).expect("an endpoint");
+    let client = Client::connect(ClientOptions::new(server_address()))
+        .await
+        .expect("connect");
+    let queue = task_queue("worker-metrics");
+    let worker = RunningWorker::start(
+        Worker::new(&client, &queue)
+            .workflow::<Metered>()
+            .activity(charge)
+            .telemetry(telemetry.clone()),
+    );
+    let result = client
+        .execute(
+            Metered::run,
+            5,
+            StartOptions::new(format!("{queue}-order"), &queue),
+        )
+        .await
+        .expect("result");
+    assert_eq!(result, 5);
+    let on_queue = format!("task_queue=\"{queue}\"");
+    let text = eventually(PATIENCE, "the worker's metrics", || async {
+        let text = scrape(&telemetry).await;
+        match value(&text, "temporal_workflow_completed", &[&on_queue]) {
+            Some(completed) if completed >= 1.0 => Ok(text),
+            _ => Err("not yet"),
+        }
+    })
+    .await;
+    assert_eq!(
+        value(&text, "orders_started", &[&on_queue]),
+        Some(1.0),
+        "{text}"
+    );
+    assert_eq!(value(&text, "charges", &[&on_queue]), Some(1.0), "{text}");
+    // The client was given no endpoint: its requests are not counted here.
+    assert!(
+        !text
+            .lines()
+            .any(|line| line.starts_with("temporal_request{")),
+        "{text}"
+    );
+    worker.stop().await.expect("clean shutdown");
+}
+
+#[tokio::test]
 async fn a_taken_port_is_a_clear_error() {
     let telemetry =
         Telemetry::prometheus("127.0.0.1:0".parse().expect("an address")).expect("an endpoint");

@@ -84,6 +84,7 @@ pub struct Worker {
     shutdown: ShutdownHandle,
     deployment: Option<DeploymentVersion>,
     default_versioning: Option<VersioningBehavior>,
+    telemetry: Option<Telemetry>,
 }
 
 impl std::fmt::Debug for Worker {
@@ -117,6 +118,7 @@ impl Worker {
             },
             deployment: None,
             default_versioning: None,
+            telemetry: client.telemetry().cloned(),
         }
     }
 
@@ -289,6 +291,15 @@ impl Worker {
         self
     }
 
+    /// Exports this worker's metrics (core's `temporal_*` worker metrics and the metrics its
+    /// workflows and activities record) to `telemetry` instead of its client's. The client's
+    /// own request metrics go where the client was told
+    /// ([`ClientOptions::telemetry`](crate::ClientOptions::telemetry)).
+    pub fn telemetry(mut self, telemetry: Telemetry) -> Self {
+        self.telemetry = Some(telemetry);
+        self
+    }
+
     /// A handle that stops this worker from anywhere.
     pub fn shutdown_handle(&self) -> ShutdownHandle {
         self.shutdown.clone()
@@ -342,7 +353,7 @@ impl Worker {
         let runtime_options = RuntimeOptions::builder()
             .telemetry_options(
                 TelemetryOptions::builder()
-                    .maybe_metrics(self.client.telemetry().map(Telemetry::core_meter))
+                    .maybe_metrics(self.telemetry.as_ref().map(Telemetry::core_meter))
                     .build(),
             )
             .heartbeat_interval(None)
@@ -396,7 +407,7 @@ impl Worker {
         };
 
         let metrics = WorkerMetrics {
-            meter: self.client.telemetry().map(Telemetry::user_meter),
+            meter: self.telemetry.as_ref().map(Telemetry::user_meter),
             task_queue: self.task_queue.clone(),
         };
         let threads = if registry.has_workflows() {
