@@ -25,3 +25,23 @@ pub fn init_logging(default_filter: &str) {
         )
         .init();
 }
+
+/// Registers every example workflow, each in its current release, on a builder with
+/// `.workflow::<W>()` (a `Replayer`, a `VersioningLock`): the one list that the replay check
+/// (`src/bin/replay_check.rs`) and the versioning lock (`tests/versioning_lock.rs`) share, so a
+/// new example is covered by both.
+#[macro_export]
+macro_rules! with_current_workflows {
+    ($builder:expr) => {
+        $builder
+            .workflow::<$crate::approval_workflow::ApprovalWorkflow>()
+            .workflow::<$crate::batch_workflow::OrderBatchWorkflow>()
+            .workflow::<$crate::hourly_workflow::Hourly>()
+            .workflow::<$crate::order_workflow::OrderWorkflow>()
+            .workflow::<$crate::recurring_workflow::CartCleanup>()
+            .workflow::<$crate::recursive_workflow::RecursiveWorkflow>()
+            .workflow::<$crate::reminders_workflow::ReminderWorkflow>()
+            .workflow::<$crate::saga_workflow::OrderSagaWorkflow>()
+            .workflow::<$crate::versioned_workflow::release_3::VersionedWorkflow>()
+    };
+}

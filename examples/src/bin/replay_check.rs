@@ -17,26 +17,12 @@
 
 use std::process::ExitCode;
 
-use examples::{
-    approval_workflow::ApprovalWorkflow, batch_workflow::OrderBatchWorkflow,
-    hourly_workflow::Hourly, order_workflow::OrderWorkflow, recursive_workflow::RecursiveWorkflow,
-    reminders_workflow::ReminderWorkflow, saga_workflow::OrderSagaWorkflow,
-    versioned_workflow::release_3::VersionedWorkflow,
-};
 use workflow_runtime::replay::Replayer;
 
 #[tokio::main]
 async fn main() -> ExitCode {
     examples::init_logging("error");
-    Replayer::new()
-        .workflow::<ApprovalWorkflow>()
-        .workflow::<OrderBatchWorkflow>()
-        .workflow::<Hourly>()
-        .workflow::<OrderWorkflow>()
-        .workflow::<RecursiveWorkflow>()
-        .workflow::<ReminderWorkflow>()
-        .workflow::<OrderSagaWorkflow>()
-        .workflow::<VersionedWorkflow>()
+    examples::with_current_workflows!(Replayer::new())
         .check_before_deploy(std::env::args().skip(1))
         .await
 }
