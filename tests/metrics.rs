@@ -59,6 +59,29 @@ async fn scrape(telemetry: &Telemetry) -> String {
     .expect("scrape")
 }
 
+/// Runs `Metered` for `cents` on `queue`, then scrapes `telemetry` until the run is counted
+/// as completed there.
+async fn run_and_scrape(client: &Client, queue: &str, cents: u64, telemetry: &Telemetry) -> String {
+    let result = client
+        .execute(
+            Metered::run,
+            cents,
+            StartOptions::new(format!("{queue}-order"), queue),
+        )
+        .await
+        .expect("result");
+    assert_eq!(result, cents);
+    let on_queue = format!("task_queue=\"{queue}\"");
+    eventually(PATIENCE, "the run's metrics", || async {
+        let text = scrape(telemetry).await;
+        match value(&text, "temporal_workflow_completed", &[&on_queue]) {
+            Some(completed) if completed >= 1.0 => Ok(text),
+            _ => Err("not yet"),
+        }
+    })
+    .await
+}
+
 /// The value of the series `name` whose labels include every one of `labels`.
 fn value(text: &str, name: &str, labels: &[&str]) -> Option<f64> {
     text.lines()
@@ -83,25 +106,8 @@ async fn core_client_and_user_metrics_are_served_for_prometheus() {
             .activity(charge)
             .max_cached_workflows(0),
     );
-    let result = client
-        .execute(
-            Metered::run,
-            250,
-            StartOptions::new(format!("{queue}-order"), &queue),
-        )
-        .await
-        .expect("result");
-    assert_eq!(result, 250);
-
+    let text = run_and_scrape(&client, &queue, 250, &telemetry).await;
     let on_queue = format!("task_queue=\"{queue}\"");
-    let text = eventually(PATIENCE, "the run's metrics", || async {
-        let text = scrape(&telemetry).await;
-        match value(&text, "temporal_workflow_completed", &[&on_queue]) {
-            Some(completed) if completed >= 1.0 => Ok(text),
-            _ => Err("not yet"),
-        }
-    })
-    .await;
     assert!(text.starts_with("HTTP/1.1 200"), "{text}");
     // Core's worker metrics, under the names Temporal's dashboards query.
     for series in [
@@ -197,24 +203,8 @@ async fn a_worker_exports_to_its_own_endpoint() {
             .activity(charge)
             .telemetry(telemetry.clone()),
     );
-    let result = client
-        .execute(
-            Metered::run,
-            5,
-            StartOptions::new(format!("{queue}-order"), &queue),
-        )
-        .await
-        .expect("result");
-    assert_eq!(result, 5);
+    let text = run_and_scrape(&client, &queue, 5, &telemetry).await;
     let on_queue = format!("task_queue=\"{queue}\"");
-    let text = eventually(PATIENCE, "the worker's metrics", || async {
-        let text = scrape(&telemetry).await;
-        match value(&text, "temporal_workflow_completed", &[&on_queue]) {
-            Some(completed) if completed >= 1.0 => Ok(text),
-            _ => Err("not yet"),
-        }
-    })
-    .await;
     assert_eq!(
         value(&text, "orders_started", &[&on_queue]),
         Some(1.0),

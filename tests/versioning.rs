@@ -9,8 +9,8 @@ use examples::versioned_workflow::{
     release_3::VersionedWorkflow as Release3, worker as release_worker,
 };
 use tests::{
-    PATIENCE, PythonWorker, client, eventually, history_events, python, python_scripts, task_queue,
-    warnings_containing,
+    PATIENCE, PythonWorker, client, eventually, first_event, history_events, python,
+    python_scripts, task_queue, warnings_containing,
 };
 use workflow_runtime::{
     DeploymentVersion, RunningWorker, UntypedWorkflowHandle, VersioningBehavior,
@@ -63,15 +63,8 @@ async fn a_patch_lets_old_runs_finish_on_the_old_branch_and_new_runs_take_the_ne
         .start(Release1::run, 100, options("old"))
         .await
         .expect("start");
-    eventually(PATIENCE, "the legacy charge to complete", || async {
-        let completed = history_events(old.untyped(), EventType::ActivityTaskCompleted).await;
-        if completed.is_empty() {
-            Err("not yet")
-        } else {
-            Ok(())
-        }
-    })
-    .await;
+    // The legacy charge completed.
+    first_event(old.untyped(), EventType::ActivityTaskCompleted).await;
     v1.stop().await.expect("clean shutdown");
 
     // Release 2 replaces it: the open run replays without the marker and keeps the old
@@ -289,15 +282,8 @@ async fn the_replay_check_replays_the_open_runs_of_a_live_server_and_names_the_d
         .start(Release1::run, 100, options("old"))
         .await
         .expect("start");
-    eventually(PATIENCE, "the legacy charge to complete", || async {
-        let completed = history_events(old.untyped(), EventType::ActivityTaskCompleted).await;
-        if completed.is_empty() {
-            Err("not yet")
-        } else {
-            Ok(())
-        }
-    })
-    .await;
+    // The legacy charge completed.
+    first_event(old.untyped(), EventType::ActivityTaskCompleted).await;
     v1.stop().await.expect("clean shutdown");
 
     // Release 2 without the patch would break it: the check names the run, the event and both

@@ -10,7 +10,8 @@ use std::{
 
 use examples::versioned_workflow::{release_1, release_2, worker};
 use workflow_runtime::{
-    RunningWorker, prelude::*, protos::temporal::api::enums::v1::EventType, testing::DevServer,
+    RunningWorker, WorkflowDefinition, prelude::*, protos::temporal::api::enums::v1::EventType,
+    testing::DevServer,
 };
 
 /// Runs the binary with `args` against `address`, with no other Temporal setting of this
@@ -30,6 +31,23 @@ async fn replay_check(address: &str, args: &[&str]) -> Output {
     tokio::task::spawn_blocking(move || command.output().expect("run replay-check"))
         .await
         .expect("replay-check")
+}
+
+/// Waits (30 s at most) until the run's charge activity completed.
+async fn charged(run: &WorkflowHandle<impl WorkflowDefinition>, what: &str) {
+    tokio::time::timeout(Duration::from_secs(30), async {
+        while !run
+            .history()
+            .await
+            .expect("history")
+            .iter()
+            .any(|event| event.event_type == EventType::ActivityTaskCompleted as i32)
+        {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    })
+    .await
+    .expect(what);
 }
 
 /// Runs the check until its summary reports `runs` runs (the visibility store follows the
@@ -66,19 +84,7 @@ async fn replay_check_fails_on_an_open_run_the_code_cannot_replay() {
         )
         .await
         .expect("start");
-    tokio::time::timeout(Duration::from_secs(30), async {
-        while !old
-            .history()
-            .await
-            .expect("history")
-            .iter()
-            .any(|event| event.event_type == EventType::ActivityTaskCompleted as i32)
-        {
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-    })
-    .await
-    .expect("the legacy charge completes");
+    charged(&old, "the legacy charge completes").await;
     release.stop().await.expect("clean shutdown");
 
     let (code, stdout) = check_until_listed(&address, &open_runs, 1).await;
@@ -112,19 +118,7 @@ async fn replay_check_fails_on_an_open_run_the_code_cannot_replay() {
         )
         .await
         .expect("start");
-    tokio::time::timeout(Duration::from_secs(30), async {
-        while !new
-            .history()
-            .await
-            .expect("history")
-            .iter()
-            .any(|event| event.event_type == EventType::ActivityTaskCompleted as i32)
-        {
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-    })
-    .await
-    .expect("the new charge completes");
+    charged(&new, "the new charge completes").await;
     release.stop().await.expect("clean shutdown");
     let (code, stdout) = check_until_listed(&address, &open_runs, 1).await;
     assert_eq!(code, Some(0), "{stdout}");

@@ -246,13 +246,7 @@ impl SearchAttributes {
 
     /// Applies an upsert: set values replace, empty ones remove.
     pub(crate) fn merge(&mut self, upsert: &SearchAttributes) {
-        for (name, payload) in &upsert.fields {
-            if payload.data.is_empty() {
-                self.fields.remove(name);
-            } else {
-                self.fields.insert(name.clone(), payload.clone());
-            }
-        }
+        merge_fields(&mut self.fields, &upsert.fields);
     }
 
     pub(crate) fn to_proto(&self) -> ProtoSearchAttributes {
@@ -329,13 +323,7 @@ impl Memo {
 
     /// Applies an upsert: set values replace, empty ones remove.
     pub(crate) fn merge(&mut self, upsert: &Memo) {
-        for (key, payload) in &upsert.fields {
-            if payload.data.is_empty() {
-                self.fields.remove(key);
-            } else {
-                self.fields.insert(key.clone(), payload.clone());
-            }
-        }
+        merge_fields(&mut self.fields, &upsert.fields);
     }
 
     pub(crate) fn fields(&self) -> HashMap<String, Payload> {
@@ -353,6 +341,18 @@ impl Memo {
             fields: proto
                 .map(|memo| memo.fields.into_iter().collect())
                 .unwrap_or_default(),
+        }
+    }
+}
+
+/// An upsert of search attributes or memo, as the server applies it: set values replace, empty
+/// ones remove.
+fn merge_fields(fields: &mut BTreeMap<String, Payload>, upsert: &BTreeMap<String, Payload>) {
+    for (key, payload) in upsert {
+        if payload.data.is_empty() {
+            fields.remove(key);
+        } else {
+            fields.insert(key.clone(), payload.clone());
         }
     }
 }

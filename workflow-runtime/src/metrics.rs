@@ -56,8 +56,9 @@ impl UserMeter {
         }
     }
 
+    /// Records that `name` (already checked) is an instrument of `kind`, unless it is one of
+    /// another kind.
     fn claim(&self, name: &str, kind: Kind) -> Result<(), MetricError> {
-        check_name(name, "a metric name")?;
         let mut kinds = self.kinds.lock().unwrap_or_else(|e| e.into_inner());
         match kinds.get(name) {
             Some(existing) if *existing != kind => Err(MetricError {

@@ -5,6 +5,7 @@ mod deployments;
 mod error;
 mod handle;
 mod options;
+mod paging;
 mod patch_retirement;
 mod rpc;
 mod schedules;

@@ -11,7 +11,7 @@ use std::{
     time::{Duration, SystemTime},
 };
 
-use futures::{Stream, StreamExt, TryStreamExt, stream::BoxStream};
+use futures::{Stream, StreamExt, stream::BoxStream};
 use temporalio_common::protos::temporal::api::{
     enums::v1::ScheduleOverlapPolicy as ProtoOverlap,
     schedule::v1::{
@@ -26,7 +26,7 @@ use temporalio_common::protos::temporal::api::{
 };
 
 use crate::{
-    client::{Client, StartOptions, error::ClientError, rpc},
+    client::{Client, StartOptions, error::ClientError, paging::paged, rpc},
     convert::{duration, proto_duration, system_time},
     payload::PayloadError,
     workflow::{WorkflowDefinition, WorkflowRunFn},
@@ -678,28 +678,21 @@ impl Client {
     /// page. Like workflow lists, it follows changes with a short delay.
     pub fn list_schedules(&self, query: impl Into<String>) -> ScheduleList<'_> {
         let query = query.into();
-        let pages = futures::stream::try_unfold(Some(Vec::new()), move |token| {
-            let query = query.clone();
+        let pages = paged(move |next_page_token| {
+            let request = ListSchedulesRequest {
+                namespace: self.namespace().to_owned(),
+                maximum_page_size: 0,
+                next_page_token,
+                query: query.clone(),
+            };
             async move {
-                let Some(next_page_token) = token else {
-                    return Ok::<_, ClientError>(None);
-                };
-                let response = rpc::list_schedules(
-                    self,
-                    ListSchedulesRequest {
-                        namespace: self.namespace().to_owned(),
-                        maximum_page_size: 0,
-                        next_page_token,
-                        query,
-                    },
-                )
-                .await?;
-                let page: Vec<Result<ScheduleSummary, ClientError>> = response
+                let response = rpc::list_schedules(self, request).await?;
+                let page = response
                     .schedules
                     .into_iter()
                     .map(|entry| {
                         let info = entry.info.unwrap_or_default();
-                        Ok(ScheduleSummary {
+                        ScheduleSummary {
                             schedule_id: entry.schedule_id,
                             workflow_type: info.workflow_type.map(|t| t.name).unwrap_or_default(),
                             paused: info.paused,
@@ -709,16 +702,12 @@ impl Client {
                                 .iter()
                                 .filter_map(|time| system_time(Some(time)))
                                 .collect(),
-                        })
+                        }
                     })
                     .collect();
-                let next =
-                    (!response.next_page_token.is_empty()).then_some(response.next_page_token);
-                Ok(Some((futures::stream::iter(page), next)))
+                Ok((page, response.next_page_token))
             }
-        })
-        .try_flatten()
-        .boxed();
+        });
         ScheduleList { pages }
     }
 }

@@ -7,7 +7,7 @@ use std::{
     time::SystemTime,
 };
 
-use futures::{Stream, StreamExt, TryStreamExt, stream::BoxStream};
+use futures::{Stream, StreamExt, stream::BoxStream};
 use temporalio_common::protos::temporal::api::{
     enums::v1::{PendingActivityState, WorkflowExecutionStatus},
     workflow::v1::{PendingActivityInfo, WorkflowExecutionInfo},
@@ -19,7 +19,7 @@ use temporalio_common::protos::temporal::api::{
 
 use crate::{
     attributes::{Memo, SearchAttributes},
-    client::{Client, error::ClientError, rpc},
+    client::{Client, error::ClientError, paging::paged, rpc},
     convert::system_time,
     deployment::{DeploymentVersion, VersioningBehavior},
 };
@@ -227,35 +227,23 @@ impl<'a> WorkflowList<'a> {
         let client = self.client;
         let query = self.query.clone();
         let page_size = self.page_size;
-        // `None` once the last page was read; the first request sends an empty token.
-        futures::stream::try_unfold(Some(Vec::new()), move |token| {
-            let query = query.clone();
+        paged(move |next_page_token| {
+            let request = ListWorkflowExecutionsRequest {
+                namespace: client.namespace().to_owned(),
+                page_size,
+                next_page_token,
+                query: query.clone(),
+            };
             async move {
-                let Some(next_page_token) = token else {
-                    return Ok::<_, ClientError>(None);
-                };
-                let response = rpc::list_workflows(
-                    client,
-                    ListWorkflowExecutionsRequest {
-                        namespace: client.namespace().to_owned(),
-                        page_size,
-                        next_page_token,
-                        query,
-                    },
-                )
-                .await?;
-                let page: Vec<Result<WorkflowExecution, ClientError>> = response
+                let response = rpc::list_workflows(client, request).await?;
+                let page = response
                     .executions
                     .into_iter()
-                    .map(|info| Ok(WorkflowExecution::from_info(info)))
+                    .map(WorkflowExecution::from_info)
                     .collect();
-                let next =
-                    (!response.next_page_token.is_empty()).then_some(response.next_page_token);
-                Ok(Some((futures::stream::iter(page), next)))
+                Ok((page, response.next_page_token))
             }
         })
-        .try_flatten()
-        .boxed()
     }
 }
 
