@@ -144,6 +144,15 @@ async fn core_client_and_user_metrics_are_served_for_prometheus() {
         "{text}"
     );
     assert!(
+        value(
+            &text,
+            "temporal_request_latency_count",
+            &["operation=\"StartWorkflowExecution\""]
+        )
+        .is_some_and(|n| n >= 1.0),
+        "{text}"
+    );
+    assert!(
         text.lines()
             .any(|line| line.starts_with("temporal_long_request{")),
         "{text}"
@@ -205,6 +214,10 @@ async fn a_worker_exports_to_its_own_endpoint() {
     );
     let text = run_and_scrape(&client, &queue, 5, &telemetry).await;
     let on_queue = format!("task_queue=\"{queue}\"");
+    assert!(
+        value(&text, "temporal_sticky_cache_size", &[]).is_some(),
+        "{text}"
+    );
     assert_eq!(
         value(&text, "orders_started", &[&on_queue]),
         Some(1.0),
