@@ -135,6 +135,42 @@ async fn a_schedule_is_created_triggered_backfilled_updated_paused_and_deleted()
     assert!(!unpaused.is_paused());
     assert_eq!(unpaused.note(), "maintenance over");
 
+    // Created paused, and firing only inside a window that starts tomorrow and ends in a week.
+    let start = SystemTime::now() + Duration::from_secs(24 * 3600);
+    let end = start + Duration::from_secs(6 * 24 * 3600);
+    let windowed = client
+        .create_schedule(
+            format!("{schedule_id}-windowed"),
+            Schedule::new(
+                ScheduleAction::start_workflow(
+                    CartCleanup::run,
+                    1,
+                    StartOptions::new(format!("{queue}-windowed"), &queue),
+                )
+                .expect("the input encodes"),
+                ScheduleSpec::every(Duration::from_secs(24 * 3600))
+                    .starting_at(start)
+                    .ending_at(end),
+            )
+            .pause_on_failure(true)
+            .paused("created paused"),
+        )
+        .await
+        .expect("create");
+    let described = windowed.describe().await.expect("describe");
+    assert!(described.schedule.is_paused());
+    assert_eq!(described.schedule.note(), "created paused");
+    assert!(described.schedule.pauses_on_failure());
+    assert!(!described.next_action_times.is_empty());
+    assert!(
+        described
+            .next_action_times
+            .iter()
+            .all(|at| *at >= start && *at <= end),
+        "{described:?}"
+    );
+    windowed.delete().await.expect("delete");
+
     handle.delete().await.expect("delete");
     let gone = handle.describe().await.expect_err("deleted");
     assert!(

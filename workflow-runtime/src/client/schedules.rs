@@ -337,6 +337,11 @@ impl Schedule {
         duration(self.0.policies.as_ref()?.catchup_window.as_ref())
     }
 
+    /// Whether a failed run pauses it.
+    pub fn pauses_on_failure(&self) -> bool {
+        self.0.policies.as_ref().is_some_and(|p| p.pause_on_failure)
+    }
+
     /// Whether it is paused.
     pub fn is_paused(&self) -> bool {
         self.0.state.as_ref().is_some_and(|s| s.paused)
