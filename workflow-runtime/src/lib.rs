@@ -68,8 +68,11 @@ mod executor;
 mod foreign_text;
 mod global_probe;
 mod history;
+mod interceptor;
 mod metrics;
 mod now_running;
+#[cfg(feature = "opentelemetry")]
+pub mod opentelemetry;
 mod options;
 mod order_probe;
 pub mod payload;
@@ -99,7 +102,12 @@ pub use error::{
     ExternalWorkflowFailed, FailureCause, FailureView, SagaFailed, TimeoutKind, UpdateFailed,
     WorkflowError, WorkflowFailed, WorkflowResult, failure_type,
 };
-pub use futures::future::Either;
+pub use futures::future::{BoxFuture, Either};
+pub use interceptor::{
+    ActivityAttempt, ActivityNext, ActivityOutcome, ClientCall, ClientCallKind, ClientNext,
+    ClientReply, Headers, Interceptor, RunOutcome, RunView, WorkflowInbound, WorkflowOutbound,
+    WorkflowOutboundKind,
+};
 pub use metrics::{MetricCounter, MetricError, MetricGauge, MetricHistogram, MetricMeter};
 pub use options::{
     ActivityCancellation, ActivityOptions, ChildCancellation, ChildWorkflowOptions,

@@ -12,6 +12,7 @@ use tokio::sync::watch;
 use crate::metrics::MetricMeter;
 use crate::{
     error::ActivityError,
+    interceptor::Headers,
     payload::{Payload, encode},
 };
 
@@ -117,6 +118,7 @@ pub(crate) type CancelState = watch::Receiver<Option<CancellationReason>>;
 #[derive(Clone)]
 pub struct ActivityContext {
     info: Arc<ActivityInfo>,
+    headers: Arc<Headers>,
     heartbeat_details: Arc<Vec<Payload>>,
     heartbeat: HeartbeatSink,
     cancelled: CancelState,
@@ -155,6 +157,7 @@ impl ActivityContext {
         let (shutdown, worker_shutdown) = watch::channel(false);
         Self {
             info: Arc::new(info),
+            headers: Arc::default(),
             heartbeat_details: Arc::new(Vec::new()),
             heartbeat: Arc::new(|_| {}),
             cancelled,
@@ -170,6 +173,7 @@ impl ActivityContext {
     /// The context of an attempt run by a worker.
     pub(crate) fn for_attempt(
         info: ActivityInfo,
+        headers: Headers,
         heartbeat_details: Vec<Payload>,
         heartbeat: HeartbeatSink,
         cancelled: CancelState,
@@ -178,6 +182,7 @@ impl ActivityContext {
     ) -> Self {
         Self {
             info: Arc::new(info),
+            headers: Arc::new(headers),
             heartbeat_details: Arc::new(heartbeat_details),
             heartbeat,
             cancelled,
@@ -197,6 +202,12 @@ impl ActivityContext {
     /// Facts about this attempt.
     pub fn info(&self) -> &ActivityInfo {
         &self.info
+    }
+
+    /// The headers the workflow sent with this activity (as the worker's interceptors left
+    /// them); empty for a detached context.
+    pub fn headers(&self) -> &Headers {
+        &self.headers
     }
 
     /// Records a heartbeat with progress details (throttled and batched by core). Returns

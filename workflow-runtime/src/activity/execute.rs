@@ -8,8 +8,8 @@ use temporalio_common::protos::coresdk::{
     ActivityHeartbeat, activity_result::ActivityExecutionResult, activity_task::Start,
 };
 use tokio::sync::watch;
+use tracing::Instrument;
 
-use crate::metrics::{MetricMeter, WorkerMetrics};
 use crate::{
     activity::{
         context::{ActivityContext, ActivityInfo, CancelState},
@@ -17,6 +17,8 @@ use crate::{
     },
     convert::{duration, system_time},
     error::{Retry, application_failure, failure_type, panic_message},
+    interceptor::{ActivityAttempt, ActivityOutcome, Headers, Interceptors, intercept_activity},
+    metrics::{MetricMeter, WorkerMetrics},
 };
 
 fn attempt_info(start: &Start) -> ActivityInfo {
@@ -45,11 +47,13 @@ pub(crate) struct AttemptSignals {
 }
 
 /// Runs one activity task and returns the result to report. Panics fail the attempt
-/// (retryable); unknown activity types fail it with the registered names.
+/// (retryable); unknown activity types fail it with the registered names. The attempt goes
+/// through the worker's interceptors first, and runs in an `activity` span.
 pub(crate) async fn execute(
     activities: &ActivityRegistry,
+    interceptors: &Interceptors,
     task_token: Vec<u8>,
-    start: Start,
+    mut start: Start,
     heartbeat: Arc<dyn Fn(ActivityHeartbeat) + Send + Sync>,
     signals: AttemptSignals,
     metrics: &WorkerMetrics,
@@ -70,42 +74,66 @@ pub(crate) async fn execute(
             ));
         }
     };
-    let ctx = ActivityContext::for_attempt(
-        attempt_info(&start),
-        start.heartbeat_details,
-        Arc::new(move |details| {
-            heartbeat(ActivityHeartbeat {
-                task_token: task_token.clone(),
-                details,
-            })
-        }),
-        cancelled.clone(),
-        worker_shutdown,
-        MetricMeter::new(
-            metrics.meter.clone(),
-            &[
-                ("namespace", start.workflow_namespace.clone()),
-                ("task_queue", metrics.task_queue.clone()),
-                ("activity_type", start.activity_type.clone()),
-                ("workflow_type", start.workflow_type.clone()),
-            ],
-            None,
-        ),
+    let meter = MetricMeter::new(
+        metrics.meter.clone(),
+        &[
+            ("namespace", start.workflow_namespace.clone()),
+            ("task_queue", metrics.task_queue.clone()),
+            ("activity_type", start.activity_type.clone()),
+            ("workflow_type", start.workflow_type.clone()),
+        ],
+        None,
     );
-    let outcome = AssertUnwindSafe(async move { handler(ctx, start.input).await })
-        .catch_unwind()
-        .await;
-    match outcome {
-        Ok(Ok(payload)) => ActivityExecutionResult::ok(payload),
-        Ok(Err(error)) if error.is_cancelled() || cancelled.borrow().is_some() => {
-            ActivityExecutionResult::cancel(error.into_failure())
+    let attempt = ActivityAttempt::new(
+        attempt_info(&start),
+        Headers::from_fields(std::mem::take(&mut start.header_fields)),
+    );
+    let run = move |attempt: ActivityAttempt| {
+        let (info, headers) = attempt.into_parts();
+        let span = tracing::info_span!(
+            "activity",
+            activity_type = %info.activity_type,
+            activity_id = %info.activity_id,
+            attempt = info.attempt,
+            workflow_id = %info.workflow_id,
+        );
+        let ctx = ActivityContext::for_attempt(
+            info,
+            headers,
+            start.heartbeat_details,
+            Arc::new(move |details| {
+                heartbeat(ActivityHeartbeat {
+                    task_token: task_token.clone(),
+                    details,
+                })
+            }),
+            cancelled.clone(),
+            worker_shutdown,
+            meter,
+        );
+        let input = start.input;
+        async move {
+            let outcome = AssertUnwindSafe(async move { handler(ctx, input).await })
+                .catch_unwind()
+                .await;
+            ActivityOutcome::new(match outcome {
+                Ok(Ok(payload)) => ActivityExecutionResult::ok(payload),
+                Ok(Err(error)) if error.is_cancelled() || cancelled.borrow().is_some() => {
+                    ActivityExecutionResult::cancel(error.into_failure())
+                }
+                Ok(Err(error)) => ActivityExecutionResult::fail(error.into_failure()),
+                Err(panic) => ActivityExecutionResult::fail(application_failure(
+                    failure_type::ACTIVITY_PANIC,
+                    &format!("activity panicked: {}", panic_message(&*panic)),
+                    Retry::Retryable,
+                    None,
+                )),
+            })
         }
-        Ok(Err(error)) => ActivityExecutionResult::fail(error.into_failure()),
-        Err(panic) => ActivityExecutionResult::fail(application_failure(
-            failure_type::ACTIVITY_PANIC,
-            &format!("activity panicked: {}", panic_message(&*panic)),
-            Retry::Retryable,
-            None,
-        )),
-    }
+        .instrument(span)
+        .boxed()
+    };
+    intercept_activity(interceptors, attempt, run)
+        .await
+        .into_result()
 }

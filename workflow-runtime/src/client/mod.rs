@@ -2,7 +2,7 @@
 //! reach running workflows through typed handles.
 
 mod deployments;
-mod error;
+pub(crate) mod error;
 mod handle;
 mod options;
 mod paging;
@@ -39,6 +39,7 @@ pub use visibility::{
 
 use crate::{
     client::options::{default_identity, signal_with_start_request},
+    interceptor::Interceptors,
     payload::{Payload, decode_result},
     telemetry::Telemetry,
     workflow::{
@@ -63,6 +64,8 @@ pub struct Client {
     time_skipping: Option<AutoTimeSkipping>,
     /// Where the client's and its workers' metrics go.
     telemetry: Option<Telemetry>,
+    /// Run around the client's calls, and its workers' workflow calls and activity attempts.
+    interceptors: Interceptors,
 }
 
 impl std::fmt::Debug for Client {
@@ -108,6 +111,7 @@ impl Client {
             identity,
             time_skipping: None,
             telemetry: options.telemetry,
+            interceptors: options.interceptors,
         })
     }
 
@@ -133,6 +137,10 @@ impl Client {
 
     pub(crate) fn telemetry(&self) -> Option<&Telemetry> {
         self.telemetry.as_ref()
+    }
+
+    pub(crate) fn interceptors(&self) -> &Interceptors {
+        &self.interceptors
     }
 
     pub(crate) fn identity(&self) -> &str {

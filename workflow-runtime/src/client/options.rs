@@ -1,7 +1,7 @@
 //! Where and how to connect ([`ClientOptions`]) and how to start a workflow
 //! ([`StartOptions`]).
 
-use std::time::Duration;
+use std::{sync::Arc, time::Duration};
 
 use temporalio_client::{ClientTlsOptions, TlsOptions};
 use temporalio_common::protos::temporal::api::{
@@ -15,6 +15,7 @@ use temporalio_common::protos::temporal::api::{
 use crate::{
     client::error::ClientError,
     convert::proto_duration,
+    interceptor::{Interceptor, Interceptors},
     options::{
         RetryPolicy, RunSettings, WorkflowIdConflictPolicy, WorkflowIdReusePolicy, run_setters,
     },
@@ -37,6 +38,7 @@ pub struct ClientOptions {
     pub(crate) api_key: Option<String>,
     pub(crate) tls: Option<TlsOptions>,
     pub(crate) telemetry: Option<Telemetry>,
+    pub(crate) interceptors: Interceptors,
 }
 
 impl Default for ClientOptions {
@@ -56,6 +58,7 @@ impl ClientOptions {
             api_key: None,
             tls: None,
             telemetry: None,
+            interceptors: Interceptors::default(),
         }
     }
 
@@ -79,6 +82,7 @@ impl ClientOptions {
             api_key: connection.api_key,
             tls: connection.tls_options,
             telemetry: None,
+            interceptors: Interceptors::default(),
         })
     }
 
@@ -86,6 +90,14 @@ impl ClientOptions {
     /// `temporal_long_request`, ...) there, and the metrics of the workers built on this client.
     pub fn telemetry(mut self, telemetry: Telemetry) -> Self {
         self.telemetry = Some(telemetry);
+        self
+    }
+
+    /// Adds an interceptor: it runs around this client's calls that reach a workflow, and
+    /// around the workflow calls and activity attempts of the workers built on this client
+    /// (after any added earlier, before any a worker adds).
+    pub fn interceptor(mut self, interceptor: impl Interceptor) -> Self {
+        self.interceptors = self.interceptors.with(Arc::new(interceptor));
         self
     }
 

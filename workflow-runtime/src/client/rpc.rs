@@ -21,49 +21,132 @@ use temporalio_common::protos::temporal::api::workflowservice::v1::{
     UpdateWorkflowExecutionResponse,
 };
 
-use crate::client::{Client, error::ClientError};
+use temporalio_common::protos::temporal::api::common::v1::Header;
+
+use crate::{
+    client::{Client, error::ClientError},
+    interceptor::{ClientCall, ClientCallKind, Headers, intercept_client_call},
+};
+
+/// The call interceptors see, with the headers the request already holds.
+pub(super) fn client_call(
+    kind: ClientCallKind,
+    workflow_id: &str,
+    name: &str,
+    header: &mut Option<Header>,
+) -> ClientCall {
+    let mut call = ClientCall::new(kind, workflow_id, name);
+    if let Some(header) = header.take() {
+        *call.headers_mut() = Headers::from_fields(header.fields);
+    }
+    call
+}
+
+/// The request's header, from the headers the interceptors left.
+pub(super) fn header(call: ClientCall) -> Option<Header> {
+    let headers = call.into_headers();
+    (!headers.is_empty()).then(|| Header {
+        fields: headers.into_fields(),
+    })
+}
 
 /// Starts a workflow; an id in use is [`ClientError::AlreadyStarted`].
 pub(super) async fn start(
     client: &Client,
-    request: StartWorkflowExecutionRequest,
+    mut request: StartWorkflowExecutionRequest,
 ) -> Result<StartWorkflowExecutionResponse, ClientError> {
     let workflow_id = request.workflow_id.clone();
-    client
-        .service()
-        .start_workflow_execution(tonic::Request::new(request))
-        .await
-        .map(tonic::Response::into_inner)
-        .map_err(|status| match status.code() {
-            Code::AlreadyExists => ClientError::already_started(workflow_id, status),
-            _ => ClientError::rpc(status),
-        })
+    let workflow_type = request.workflow_type.clone().unwrap_or_default().name;
+    let call = client_call(
+        ClientCallKind::StartWorkflow,
+        &workflow_id,
+        &workflow_type,
+        &mut request.header,
+    );
+    intercept_client_call(client.interceptors(), call, |call| async move {
+        request.header = header(call);
+        client
+            .service()
+            .start_workflow_execution(tonic::Request::new(request))
+            .await
+            .map(tonic::Response::into_inner)
+            .map_err(|status| match status.code() {
+                Code::AlreadyExists => ClientError::already_started(workflow_id, status),
+                _ => ClientError::rpc(status),
+            })
+    })
+    .await
 }
 
 /// Signals a workflow, starting it first if it is not running.
 pub(super) async fn signal_with_start(
     client: &Client,
-    request: SignalWithStartWorkflowExecutionRequest,
+    mut request: SignalWithStartWorkflowExecutionRequest,
 ) -> Result<SignalWithStartWorkflowExecutionResponse, ClientError> {
-    client
-        .service()
-        .signal_with_start_workflow_execution(tonic::Request::new(request))
-        .await
-        .map(tonic::Response::into_inner)
-        .map_err(ClientError::rpc)
+    let workflow_type = request.workflow_type.clone().unwrap_or_default().name;
+    let call = client_call(
+        ClientCallKind::SignalWithStartWorkflow,
+        &request.workflow_id,
+        &workflow_type,
+        &mut request.header,
+    );
+    intercept_client_call(client.interceptors(), call, |call| async move {
+        request.header = header(call);
+        client
+            .service()
+            .signal_with_start_workflow_execution(tonic::Request::new(request))
+            .await
+            .map(tonic::Response::into_inner)
+            .map_err(ClientError::rpc)
+    })
+    .await
 }
 
 /// Runs several operations at once (update-with-start).
+/// The interceptors see one call, named after the workflow type; its headers go with both the
+/// start and the update.
 pub(super) async fn execute_multi_operation(
     client: &Client,
-    request: ExecuteMultiOperationRequest,
+    mut request: ExecuteMultiOperationRequest,
 ) -> Result<ExecuteMultiOperationResponse, ClientError> {
-    client
-        .service()
-        .execute_multi_operation(tonic::Request::new(request))
-        .await
-        .map(tonic::Response::into_inner)
-        .map_err(ClientError::rpc)
+    use temporalio_common::protos::temporal::api::workflowservice::v1::execute_multi_operation_request::operation::Operation;
+    let mut call = ClientCall::new(ClientCallKind::UpdateWithStartWorkflow, "", "");
+    for operation in &mut request.operations {
+        if let Some(Operation::StartWorkflow(start)) = &mut operation.operation {
+            let workflow_type = start.workflow_type.clone().unwrap_or_default().name;
+            call = client_call(
+                ClientCallKind::UpdateWithStartWorkflow,
+                &start.workflow_id,
+                &workflow_type,
+                &mut start.header,
+            );
+        }
+    }
+    intercept_client_call(client.interceptors(), call, |call| async move {
+        let header = header(call);
+        for operation in &mut request.operations {
+            match &mut operation.operation {
+                Some(Operation::StartWorkflow(start)) => start.header.clone_from(&header),
+                Some(Operation::UpdateWorkflow(update)) => {
+                    if let Some(input) = update
+                        .request
+                        .as_mut()
+                        .and_then(|request| request.input.as_mut())
+                    {
+                        input.header.clone_from(&header);
+                    }
+                }
+                None => {}
+            }
+        }
+        client
+            .service()
+            .execute_multi_operation(tonic::Request::new(request))
+            .await
+            .map(tonic::Response::into_inner)
+            .map_err(ClientError::rpc)
+    })
+    .await
 }
 
 /// One page of a workflow's history; an unknown workflow is [`ClientError::NotFound`].
@@ -84,14 +167,24 @@ pub(super) async fn history_page(
 pub(super) async fn signal(
     client: &Client,
     workflow_id: &str,
-    request: SignalWorkflowExecutionRequest,
+    mut request: SignalWorkflowExecutionRequest,
 ) -> Result<(), ClientError> {
-    client
-        .service()
-        .signal_workflow_execution(tonic::Request::new(request))
-        .await
-        .map(drop)
-        .map_err(|status| ClientError::on_workflow(workflow_id, status))
+    let call = client_call(
+        ClientCallKind::SignalWorkflow,
+        workflow_id,
+        &request.signal_name,
+        &mut request.header,
+    );
+    intercept_client_call(client.interceptors(), call, |call| async move {
+        request.header = header(call);
+        client
+            .service()
+            .signal_workflow_execution(tonic::Request::new(request))
+            .await
+            .map(drop)
+            .map_err(|status| ClientError::on_workflow(workflow_id, status))
+    })
+    .await
 }
 
 /// Queries a workflow. The server answers a query the worker failed (no such query, bad
@@ -100,27 +193,37 @@ pub(super) async fn signal(
 pub(super) async fn query(
     client: &Client,
     workflow_id: &str,
-    request: QueryWorkflowRequest,
+    mut request: QueryWorkflowRequest,
 ) -> Result<QueryWorkflowResponse, ClientError> {
-    let query = request
-        .query
-        .as_ref()
-        .map(|query| query.query_type.clone())
-        .unwrap_or_default();
-    client
-        .service()
-        .query_workflow(tonic::Request::new(request))
-        .await
-        .map(tonic::Response::into_inner)
-        .map_err(|status| match status.code() {
-            Code::NotFound => ClientError::on_workflow(workflow_id, status),
-            Code::InvalidArgument | Code::Unknown | Code::Internal => ClientError::QueryFailed {
-                query,
-                message: status.message().to_owned(),
-                status: Some(status.into()),
-            },
-            _ => ClientError::rpc(status),
-        })
+    let mut workflow_query = request.query.take().unwrap_or_default();
+    let query = workflow_query.query_type.clone();
+    let call = client_call(
+        ClientCallKind::QueryWorkflow,
+        workflow_id,
+        &query,
+        &mut workflow_query.header,
+    );
+    intercept_client_call(client.interceptors(), call, |call| async move {
+        workflow_query.header = header(call);
+        request.query = Some(workflow_query);
+        client
+            .service()
+            .query_workflow(tonic::Request::new(request))
+            .await
+            .map(tonic::Response::into_inner)
+            .map_err(|status| match status.code() {
+                Code::NotFound => ClientError::on_workflow(workflow_id, status),
+                Code::InvalidArgument | Code::Unknown | Code::Internal => {
+                    ClientError::QueryFailed {
+                        query,
+                        message: status.message().to_owned(),
+                        status: Some(status.into()),
+                    }
+                }
+                _ => ClientError::rpc(status),
+            })
+    })
+    .await
 }
 
 /// Requests a workflow's cancellation.

@@ -43,6 +43,7 @@ use temporalio_sdk_core::{
 
 use crate::{
     foreign_text::is_failing_workflow_task_warning,
+    interceptor::Interceptors,
     worker::{
         DEFAULT_DEADLOCK_TIMEOUT,
         core::{ActivationObserver, Completions, CoreSettings, evict_through, workflow_loop},
@@ -164,6 +165,7 @@ impl Replayer {
                 task_queue: settings.task_queue,
                 meter: None,
                 versioned: false,
+                interceptors: Interceptors::default(),
             },
             // A replay stuck in blocking workflow code fails with the deadlock message, as on
             // a worker.

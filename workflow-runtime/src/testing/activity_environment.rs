@@ -12,6 +12,7 @@ use crate::{
         definition::{ActivityDefinition, ActivityFn, FreeActivity, MethodActivity},
     },
     error::ActivityError,
+    interceptor::Headers,
     payload::{Payload, PayloadError, decode, encode},
 };
 
@@ -43,6 +44,7 @@ use crate::{
 /// ```
 pub struct ActivityEnvironment {
     info: ActivityInfo,
+    headers: Headers,
     last_heartbeat: Vec<Payload>,
     heartbeats: Arc<Mutex<Vec<Payload>>>,
     cancel: watch::Sender<Option<CancellationReason>>,
@@ -79,11 +81,19 @@ impl ActivityEnvironment {
         };
         Self {
             info,
+            headers: Headers::new(),
             last_heartbeat: Vec::new(),
             heartbeats: Arc::default(),
             cancel: watch::channel(None).0,
             shutdown: watch::channel(false).0,
         }
+    }
+
+    /// Sets the headers the activity reads with [`ActivityContext::headers`], as a workflow
+    /// and the worker's interceptors would have sent them.
+    pub fn headers(mut self, headers: Headers) -> Self {
+        self.headers = headers;
+        self
     }
 
     /// Sets the info the activity sees (attempt, timeouts and start times, which give its
@@ -108,6 +118,7 @@ impl ActivityEnvironment {
         let heartbeats = Arc::clone(&self.heartbeats);
         ActivityContext::for_attempt(
             self.info.clone(),
+            self.headers.clone(),
             self.last_heartbeat.clone(),
             Arc::new(move |details: Vec<Payload>| {
                 if let Ok(mut heartbeats) = heartbeats.lock() {

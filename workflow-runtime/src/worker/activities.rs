@@ -21,6 +21,7 @@ use crate::{
         execute::{AttemptSignals, execute},
     },
     error::FailureEncoding,
+    interceptor::Interceptors,
 };
 
 type RunningActivities = Arc<Mutex<HashMap<Vec<u8>, watch::Sender<Option<CancellationReason>>>>>;
@@ -30,6 +31,7 @@ type RunningActivities = Arc<Mutex<HashMap<Vec<u8>, watch::Sender<Option<Cancell
 pub(crate) async fn activity_loop(
     core: &Arc<CoreWorker>,
     activities: &Arc<ActivityRegistry>,
+    interceptors: &Interceptors,
     shutdown: &watch::Receiver<bool>,
     failure_encoding: FailureEncoding,
     metrics: &WorkerMetrics,
@@ -61,9 +63,11 @@ pub(crate) async fn activity_loop(
                 let activities = Arc::clone(activities);
                 let running = Arc::clone(&running);
                 let metrics = metrics.clone();
+                let interceptors = interceptors.clone();
                 tasks.spawn(async move {
                     let mut result = execute(
                         &activities,
+                        &interceptors,
                         token.clone(),
                         start,
                         heartbeat,

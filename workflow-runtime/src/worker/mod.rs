@@ -26,6 +26,7 @@ use crate::{
     deployment::{DeploymentVersion, VersioningBehavior, WorkerVersioning},
     error::ActivityError,
     error::FailureEncoding,
+    interceptor::{Interceptor, Interceptors},
     metrics::WorkerMetrics,
     telemetry::Telemetry,
     worker::{
@@ -85,6 +86,7 @@ pub struct Worker {
     deployment: Option<DeploymentVersion>,
     default_versioning: Option<VersioningBehavior>,
     telemetry: Option<Telemetry>,
+    interceptors: Interceptors,
 }
 
 impl std::fmt::Debug for Worker {
@@ -119,7 +121,17 @@ impl Worker {
             deployment: None,
             default_versioning: None,
             telemetry: client.telemetry().cloned(),
+            interceptors: client.interceptors().clone(),
         }
+    }
+
+    /// Adds an interceptor that runs around this worker's workflow calls and activity
+    /// attempts, after those of the client's options
+    /// ([`ClientOptions::interceptor`](crate::ClientOptions::interceptor)) and any added
+    /// earlier.
+    pub fn interceptor(mut self, interceptor: impl Interceptor) -> Self {
+        self.interceptors = self.interceptors.with(Arc::new(interceptor));
+        self
     }
 
     /// Registers a workflow type (its impl carries `#[workflow]`).
@@ -419,6 +431,7 @@ impl Worker {
                     task_queue: self.task_queue.clone(),
                     meter: metrics.meter.clone(),
                     versioned: self.deployment.is_some(),
+                    interceptors: self.interceptors.clone(),
                 },
                 deadlock_timeout: self.deadlock_timeout,
                 evict: evict_through(&core),
@@ -446,6 +459,7 @@ impl Worker {
                 activity_loop(
                     &core,
                     &Arc::new(registry.activities.clone()),
+                    &self.interceptors,
                     &shutdown_started,
                     self.failure_encoding,
                     &metrics,

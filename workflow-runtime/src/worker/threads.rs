@@ -36,6 +36,7 @@ use super::{
 use crate::metrics::UserMeter;
 use crate::{
     error::panic_message,
+    interceptor::Interceptors,
     now_running::{self, NowRunning},
     worker::registry::Registry,
     workflow::run::{
@@ -54,6 +55,8 @@ pub(crate) struct RunPlace {
     /// Whether the worker runs a deployment version, so runs report their versioning
     /// behaviour (the server refuses one from an unversioned worker).
     pub(crate) versioned: bool,
+    /// The interceptors told of each run's inbound and outbound calls.
+    pub(crate) interceptors: Interceptors,
 }
 
 pub(crate) use super::shard::Evict;
@@ -333,6 +336,7 @@ fn handle_activation(
                     versioned: common.place.versioned,
                     timestamp: activation_time(&activation),
                     init,
+                    interceptors: &common.place.interceptors,
                 });
                 runs.insert(run_id.clone(), run);
             }

@@ -20,6 +20,7 @@ use crate::{
     deployment::VersioningBehavior,
     error::{Retry, application_failure, failure_type},
     executor::{Executor, ExecutorFault},
+    interceptor::{Headers, Interceptors, WorkflowInbound},
     metrics::{MetricMeter, Replaying, UserMeter},
     now_running,
     payload::encode,
@@ -61,6 +62,7 @@ pub(crate) struct RunStart<'a> {
     pub(crate) versioned: bool,
     pub(crate) timestamp: SystemTime,
     pub(crate) init: &'a InitializeWorkflow,
+    pub(crate) interceptors: &'a Interceptors,
 }
 
 /// Workflow time of an activation: the server's time for the workflow task.
@@ -144,7 +146,12 @@ pub(crate) fn start_run<W: WorkflowDefinition>(start: RunStart<'_>) -> RunInstan
         start.timestamp,
         start.init.randomness_seed,
     )));
-    shared.borrow_mut().metrics = Some((metrics, replaying));
+    {
+        let mut shared = shared.borrow_mut();
+        shared.metrics = Some((metrics, replaying));
+        shared.start_headers = Headers::from_fields(start.init.headers.clone());
+        shared.interceptors = start.interceptors.clone();
+    }
     let mut executor = Executor::new();
     let input = W::decode_input(&start.init.arguments);
     let (handlers, input): (Box<dyn RunHandlers>, _) = match input {
@@ -321,7 +328,11 @@ impl RunInstance {
             return Ok(());
         };
         match variant {
-            Variant::InitializeWorkflow(_) => {}
+            Variant::InitializeWorkflow(_) => {
+                self.shared
+                    .borrow()
+                    .intercept_inbound(&WorkflowInbound::Started);
+            }
             Variant::FireTimer(fire) => {
                 if !RunShared::resolve::<op::Timer>(&self.shared, Seq::from_core(fire.seq), Ok(()))
                 {
@@ -347,14 +358,33 @@ impl RunInstance {
             Variant::UpdateRandomSeed(update) => {
                 self.shared.borrow_mut().rng = WorkflowRng::new(update.randomness_seed);
             }
-            Variant::QueryWorkflow(query) => {
+            Variant::QueryWorkflow(mut query) => {
+                self.shared
+                    .borrow()
+                    .intercept_inbound(&WorkflowInbound::Query {
+                        name: &query.query_type,
+                        headers: &Headers::from_fields(std::mem::take(&mut query.headers)),
+                    });
                 let command = self.handlers.query(query);
                 self.push(command);
             }
-            Variant::SignalWorkflow(signal) => {
+            Variant::SignalWorkflow(mut signal) => {
+                self.shared
+                    .borrow()
+                    .intercept_inbound(&WorkflowInbound::Signal {
+                        name: &signal.signal_name,
+                        headers: &Headers::from_fields(std::mem::take(&mut signal.headers)),
+                    });
                 self.handlers.signal(&mut self.executor, signal)?;
             }
-            Variant::DoUpdate(update) => {
+            Variant::DoUpdate(mut update) => {
+                self.shared
+                    .borrow()
+                    .intercept_inbound(&WorkflowInbound::Update {
+                        name: &update.name,
+                        id: &update.id,
+                        headers: &Headers::from_fields(std::mem::take(&mut update.headers)),
+                    });
                 self.handlers.update(&mut self.executor, update)?;
             }
             Variant::CancelWorkflow(cancel) => {

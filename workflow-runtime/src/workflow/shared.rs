@@ -26,6 +26,10 @@ use temporalio_common::protos::{
 use crate::{
     attributes::{Memo, SearchAttributes},
     error::{Cancelled, is_cancellation},
+    interceptor::{
+        Headers, Interceptors, RunOutcome, RunView, WorkflowInbound, WorkflowOutbound,
+        WorkflowOutboundKind,
+    },
     metrics::{MetricMeter, Replaying},
     workflow::{
         info::WorkflowInfo,
@@ -149,6 +153,10 @@ pub(crate) struct RunShared {
     /// The run's metric meter, and the replay flag its instruments read (set with
     /// `replaying`).
     pub(crate) metrics: Option<(MetricMeter, Replaying)>,
+    /// The headers the run was started with.
+    pub(crate) start_headers: Headers,
+    /// The worker's interceptors, told of the run's inbound and outbound calls.
+    pub(crate) interceptors: Interceptors,
 }
 
 impl RunShared {
@@ -170,7 +178,85 @@ impl RunShared {
             operations: RunOperations::default(),
             patches: Patches::default(),
             metrics: None,
+            start_headers: Headers::new(),
+            interceptors: Interceptors::default(),
         }
+    }
+
+    /// What interceptors see of the run.
+    fn view(&self) -> RunView<'_> {
+        RunView {
+            info: &self.info,
+            replaying: self.replaying,
+            time: self.now,
+            start_headers: &self.start_headers,
+        }
+    }
+
+    /// Tells the interceptors that the run received `event`.
+    pub(crate) fn intercept_inbound(&self, event: &WorkflowInbound<'_>) {
+        if self.interceptors.is_empty() {
+            return;
+        }
+        let view = self.view();
+        for interceptor in self.interceptors.iter() {
+            interceptor.workflow_inbound(&view, event);
+        }
+    }
+
+    /// Lets the interceptors set the headers of an outbound command before it is sent.
+    fn intercept_outbound(&self, command: &mut workflow_command::Variant) {
+        use workflow_command::Variant;
+        if self.interceptors.is_empty() {
+            return;
+        }
+        let (kind, headers) = match command {
+            Variant::ScheduleActivity(schedule) => (
+                WorkflowOutboundKind::Activity {
+                    activity_type: &schedule.activity_type,
+                    activity_id: &schedule.activity_id,
+                },
+                &mut schedule.headers,
+            ),
+            Variant::StartChildWorkflowExecution(start) => (
+                WorkflowOutboundKind::ChildWorkflow {
+                    workflow_type: &start.workflow_type,
+                    workflow_id: &start.workflow_id,
+                },
+                &mut start.headers,
+            ),
+            Variant::SignalExternalWorkflowExecution(signal) => {
+                use temporalio_common::protos::coresdk::workflow_commands::signal_external_workflow_execution::Target;
+                let (workflow_id, to_child) = match &signal.target {
+                    Some(Target::WorkflowExecution(execution)) => {
+                        (execution.workflow_id.as_str(), false)
+                    }
+                    Some(Target::ChildWorkflowId(id)) => (id.as_str(), true),
+                    None => ("", false),
+                };
+                (
+                    WorkflowOutboundKind::SignalWorkflow {
+                        signal: &signal.signal_name,
+                        workflow_id,
+                        to_child,
+                    },
+                    &mut signal.headers,
+                )
+            }
+            Variant::ContinueAsNewWorkflowExecution(next) => (
+                WorkflowOutboundKind::ContinueAsNew {
+                    workflow_type: &next.workflow_type,
+                },
+                &mut next.headers,
+            ),
+            _ => return,
+        };
+        let mut call = WorkflowOutbound::new(kind, Headers::from_fields(std::mem::take(headers)));
+        let view = self.view();
+        for interceptor in self.interceptors.iter() {
+            interceptor.workflow_outbound(&view, &mut call);
+        }
+        *headers = call.into_headers().into_fields();
     }
 
     /// Sets whether the current activation replays history, for the run's code and for its
@@ -230,11 +316,25 @@ impl RunShared {
     /// Records the run's final command (complete, fail, cancel) unless one was recorded
     /// already: whichever of `run`, a failing signal handler or a cancellation comes first
     /// ends the run.
-    pub(crate) fn finish(&mut self, command: workflow_command::Variant) {
-        if !self.finished {
-            self.finished = true;
-            self.commands.push(command);
+    pub(crate) fn finish(&mut self, mut command: workflow_command::Variant) {
+        use workflow_command::Variant;
+        if self.finished {
+            return;
         }
+        self.finished = true;
+        if !self.interceptors.is_empty() {
+            self.intercept_outbound(&mut command);
+            let outcome = match &command {
+                Variant::FailWorkflowExecution(fail) => RunOutcome::Failed {
+                    message: fail.failure.as_ref().map_or("", |f| f.message.as_str()),
+                },
+                Variant::CancelWorkflowExecution(_) => RunOutcome::Cancelled,
+                Variant::ContinueAsNewWorkflowExecution(_) => RunOutcome::ContinuedAsNew,
+                _ => RunOutcome::Completed,
+            };
+            self.intercept_inbound(&WorkflowInbound::Finished(outcome));
+        }
+        self.commands.push(command);
     }
 
     /// Sends the command that starts an operation, built by `command` from its sequence
@@ -247,7 +347,8 @@ impl RunShared {
     ) -> Seq<K> {
         let cancellable = self.shield_depth == 0;
         let seq = K::operations(&mut self.operations).schedule(slots, cancellable);
-        let command = command(seq, &self.info);
+        let mut command = command(seq, &self.info);
+        self.intercept_outbound(&mut command);
         self.commands.push(command);
         seq
     }

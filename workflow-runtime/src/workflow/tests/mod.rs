@@ -28,6 +28,7 @@ use temporalio_common::protos::{
 
 use crate::{
     error::failure_type,
+    interceptor::Interceptors,
     payload::{Payload, decode, encode},
     prelude::*,
     worker::{
@@ -603,7 +604,16 @@ impl TestRun {
         arguments: Vec<Payload>,
         more: Vec<Job>,
     ) -> (Self, Vec<Command>) {
-        let (mut run, first) = Self::begin::<W>(arguments, more, 7);
+        Self::start_intercepted::<W>(arguments, more, &Interceptors::default())
+    }
+
+    /// Starts a run whose hooks call `interceptors`.
+    fn start_intercepted<W: WorkflowDefinition>(
+        arguments: Vec<Payload>,
+        more: Vec<Job>,
+        interceptors: &Interceptors,
+    ) -> (Self, Vec<Command>) {
+        let (mut run, first) = Self::begin::<W>(arguments, more, 7, interceptors);
         let commands = commands(run.run.activate(first));
         (run, commands)
     }
@@ -612,6 +622,7 @@ impl TestRun {
         arguments: Vec<Payload>,
         more: Vec<Job>,
         seed: u64,
+        interceptors: &Interceptors,
     ) -> (Self, WorkflowActivation) {
         let mut jobs = vec![init::<W>(arguments, seed)];
         jobs.extend(more);
@@ -627,6 +638,7 @@ impl TestRun {
             versioned: false,
             timestamp: activation_time(&first),
             init,
+            interceptors,
         });
         (Self { run }, first)
     }
@@ -719,6 +731,7 @@ fn threads_with(deadlock: Option<Duration>, evict: Evict) -> WorkflowThreads {
             task_queue: "queue".to_owned(),
             meter: None,
             versioned: false,
+            interceptors: Interceptors::default(),
         },
         deadlock_timeout: deadlock,
         evict,
@@ -740,6 +753,7 @@ mod children;
 mod deadlock;
 mod eviction;
 mod init;
+mod interceptors;
 mod lifecycle;
 mod patches;
 mod queries;

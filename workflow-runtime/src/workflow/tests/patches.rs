@@ -50,7 +50,8 @@ fn is_timer(command: &Command) -> bool {
 
 /// Starts a run whose first activation replays history, with `more` jobs after the start job.
 fn replay_start(more: Vec<Job>) -> (TestRun, Vec<Command>) {
-    let (mut run, mut first) = TestRun::begin::<Patched>(Vec::new(), more, 7);
+    let (mut run, mut first) =
+        TestRun::begin::<Patched>(Vec::new(), more, 7, &Interceptors::default());
     first.is_replaying = true;
     let commands = commands(run.run.activate(first));
     (run, commands)

@@ -57,7 +57,12 @@ fn an_error_from_run_fails_the_workflow_with_its_type_and_retry_flag() {
 
 #[test]
 fn a_panic_in_run_fails_the_task_and_every_later_activation_until_eviction() {
-    let (mut run, first) = TestRun::begin::<Quick>(vec![payload("panic")], Vec::new(), 7);
+    let (mut run, first) = TestRun::begin::<Quick>(
+        vec![payload("panic")],
+        Vec::new(),
+        7,
+        &Interceptors::default(),
+    );
     let message = task_failure(run.run.activate(first));
     assert!(message.contains("run exploded"), "{message}");
     let again = task_failure(run.activate(vec![fire(1)]));
