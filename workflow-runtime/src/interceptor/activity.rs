@@ -9,6 +9,7 @@ use temporalio_common::protos::coresdk::activity_result::{
 
 use crate::{
     activity::context::ActivityInfo,
+    error::ActivityError,
     interceptor::{Interceptor, Interceptors, headers::Headers},
 };
 
@@ -51,6 +52,13 @@ pub struct ActivityOutcome(ActivityExecutionResult);
 impl ActivityOutcome {
     pub(crate) fn new(result: ActivityExecutionResult) -> Self {
         Self(result)
+    }
+
+    /// An attempt that failed with `error` without running: an interceptor's refusal. The
+    /// server retries it as the activity's retry policy says, unless the error is
+    /// non-retryable.
+    pub fn failed(error: ActivityError) -> Self {
+        Self(ActivityExecutionResult::fail(error.into_failure()))
     }
 
     pub(crate) fn into_result(self) -> ActivityExecutionResult {
