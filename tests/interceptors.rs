@@ -64,9 +64,7 @@ impl Interceptor for TenantClient {
         next: ClientNext<'a>,
     ) -> BoxFuture<'a, Result<ClientReply, ClientError>> {
         if call.kind() == ClientCallKind::QueryWorkflow && call.name() == "secret" {
-            return Box::pin(async move {
-                Err(ClientError::refused(call.kind(), "secret queries are off"))
-            });
+            return Box::pin(async move { Err(call.refuse("secret queries are off")) });
         }
         call.headers_mut()
             .encode("tenant", self.0)

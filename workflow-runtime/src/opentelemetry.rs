@@ -388,7 +388,155 @@ fn parse_traceparent(value: &str) -> Option<SpanContext> {
 
 #[cfg(test)]
 mod tests {
+    use std::time::{Duration, SystemTime};
+
+    use opentelemetry_sdk::trace::{InMemorySpanExporter, SdkTracer, SdkTracerProvider};
+
     use super::*;
+    use crate::{
+        attributes::{Memo, SearchAttributes},
+        workflow::info::WorkflowInfo,
+    };
+
+    const PARENT: &str = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+
+    fn info() -> WorkflowInfo {
+        WorkflowInfo {
+            workflow_type: "Order".to_owned(),
+            workflow_id: "order-1".to_owned(),
+            run_id: "run-1".to_owned(),
+            first_execution_run_id: "run-1".to_owned(),
+            continued_from_run_id: None,
+            parent: None,
+            namespace: "default".to_owned(),
+            task_queue: "orders".to_owned(),
+            attempt: 1,
+            start_time: None,
+            history_length: 3,
+            history_size_bytes: 0,
+            continue_as_new_suggested: false,
+            search_attributes: SearchAttributes::default(),
+            memo: Memo::default(),
+        }
+    }
+
+    fn traced_headers() -> Headers {
+        let mut headers = Headers::new();
+        let carrier = HashMap::from([("traceparent", PARENT)]);
+        headers
+            .encode(TRACE_HEADER, &carrier)
+            .expect("a map encodes");
+        headers
+    }
+
+    fn tracer() -> (TracingInterceptor<SdkTracer>, InMemorySpanExporter) {
+        let exporter = InMemorySpanExporter::default();
+        let provider = SdkTracerProvider::builder()
+            .with_simple_exporter(exporter.clone())
+            .build();
+        let tracer = ::opentelemetry::trace::TracerProvider::tracer(&provider, "unit");
+        (TracingInterceptor::new(tracer), exporter)
+    }
+
+    fn span_names(exporter: &InMemorySpanExporter) -> Vec<String> {
+        exporter
+            .get_finished_spans()
+            .expect("the spans")
+            .iter()
+            .map(|span| span.name.to_string())
+            .collect()
+    }
+
+    #[test]
+    fn workflow_spans_take_workflow_time_and_are_not_made_on_replay() {
+        let (tracing, exporter) = tracer();
+        let info = info();
+        let start_headers = traced_headers();
+        let time = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+        let mut run = RunView {
+            info: &info,
+            replaying: true,
+            time,
+            start_headers: &start_headers,
+        };
+        tracing.workflow_inbound(&run, &WorkflowInbound::Started);
+        assert!(span_names(&exporter).is_empty(), "nothing while replaying");
+        run.replaying = false;
+        tracing.workflow_inbound(&run, &WorkflowInbound::Started);
+        let spans = exporter.get_finished_spans().expect("the spans");
+        let [span] = spans.as_slice() else {
+            panic!("one span: {spans:?}")
+        };
+        assert_eq!(span.name, "RunWorkflow:Order");
+        assert_eq!((span.start_time, span.end_time), (time, time));
+        assert_eq!(span.parent_span_id.to_string(), "b7ad6b7169203331");
+    }
+
+    #[test]
+    fn a_run_started_without_a_trace_gets_spans_only_when_asked() {
+        let (tracing, exporter) = tracer();
+        let info = info();
+        let untraced = Headers::new();
+        let run = RunView {
+            info: &info,
+            replaying: false,
+            time: SystemTime::UNIX_EPOCH,
+            start_headers: &untraced,
+        };
+        tracing.workflow_inbound(&run, &WorkflowInbound::Started);
+        assert!(span_names(&exporter).is_empty());
+        let tracing = tracing.always_create_workflow_spans(true);
+        tracing.workflow_inbound(&run, &WorkflowInbound::Started);
+        assert_eq!(span_names(&exporter), ["RunWorkflow:Order"]);
+    }
+
+    #[test]
+    fn continue_as_new_carries_the_start_context_on_without_a_span() {
+        let (tracing, exporter) = tracer();
+        let info = info();
+        let start_headers = traced_headers();
+        let run = RunView {
+            info: &info,
+            replaying: false,
+            time: SystemTime::UNIX_EPOCH,
+            start_headers: &start_headers,
+        };
+        let mut call = WorkflowOutbound::new(
+            WorkflowOutboundKind::ContinueAsNew {
+                workflow_type: "Order",
+            },
+            Headers::new(),
+        );
+        tracing.workflow_outbound(&run, &mut call);
+        assert_eq!(
+            call.headers().get(TRACE_HEADER),
+            start_headers.get(TRACE_HEADER)
+        );
+        tracing.workflow_inbound(&run, &WorkflowInbound::Finished(RunOutcome::ContinuedAsNew));
+        assert!(span_names(&exporter).is_empty());
+    }
+
+    #[test]
+    fn a_failed_run_s_complete_span_has_an_error_status() {
+        let (tracing, exporter) = tracer();
+        let info = info();
+        let start_headers = traced_headers();
+        let run = RunView {
+            info: &info,
+            replaying: false,
+            time: SystemTime::UNIX_EPOCH,
+            start_headers: &start_headers,
+        };
+        tracing.workflow_inbound(
+            &run,
+            &WorkflowInbound::Finished(RunOutcome::Failed {
+                message: "card declined",
+            }),
+        );
+        let spans = exporter.get_finished_spans().expect("the spans");
+        assert_eq!(spans[0].name, "CompleteWorkflow:Order");
+        assert_eq!(spans[0].status, Status::error("card declined"));
+    }
 
     #[test]
     fn a_traceparent_round_trips_through_the_header() {

@@ -182,7 +182,8 @@ pub enum ClientError {
         /// What was unexpected.
         what: String,
     },
-    /// An interceptor refused the call ([`ClientError::refused`]); its reason is the source.
+    /// An interceptor refused the call ([`ClientCall::refuse`](crate::ClientCall::refuse));
+    /// its reason is the source.
     #[error("an interceptor refused the {call} call")]
     Refused {
         /// The kind of call refused (`StartWorkflow`, `SignalWorkflow`, ...), or `call` when
@@ -333,25 +334,6 @@ impl ClientError {
     pub(crate) fn rpc(status: tonic::Status) -> Self {
         Self::Rpc {
             status: status.into(),
-        }
-    }
-
-    /// The error an [`Interceptor`](crate::Interceptor) returns to refuse a call of `call`'s
-    /// kind, for `reason`.
-    ///
-    /// ```
-    /// use workflow_runtime::{ClientCall, ClientCallKind, ClientError};
-    /// # fn refuse(call: &ClientCall) -> ClientError {
-    /// ClientError::refused(call.kind(), "no tenant header")
-    /// # }
-    /// ```
-    pub fn refused(
-        call: crate::interceptor::ClientCallKind,
-        reason: impl Into<SourceError>,
-    ) -> Self {
-        Self::Refused {
-            call: call.as_str(),
-            reason: reason.into(),
         }
     }
 

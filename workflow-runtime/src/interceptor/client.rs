@@ -90,6 +90,25 @@ impl ClientCall {
         &mut self.headers
     }
 
+    /// The error an interceptor returns to refuse this call, for `reason`:
+    /// [`ClientError::Refused`], with the reason as its source.
+    ///
+    /// ```
+    /// use workflow_runtime::{ClientCall, ClientError};
+    /// fn refuse(call: &ClientCall) -> ClientError {
+    ///     call.refuse("no tenant header")
+    /// }
+    /// ```
+    pub fn refuse(
+        &self,
+        reason: impl Into<Box<dyn std::error::Error + Send + Sync>>,
+    ) -> ClientError {
+        ClientError::Refused {
+            call: self.kind.as_str(),
+            reason: reason.into(),
+        }
+    }
+
     pub(crate) fn into_headers(self) -> Headers {
         self.headers
     }
