@@ -1,6 +1,7 @@
 //! Start options against the dev server: what a start does when the id is taken (the typed
 //! error names the running run; use it; terminate it), an id that may not be reused, a start
-//! delay, a cron schedule, and the summary and details the UI shows.
+//! delay, a cron schedule, the summary and details the UI shows (for a start and a child), and
+//! eager start.
 
 use std::time::Duration;
 
@@ -187,4 +188,129 @@ async fn start_delay_cron_summary_and_details_reach_the_server() {
     );
     delayed.terminate("test over").await.expect("terminate");
     cron.terminate("test over").await.expect("terminate");
+}
+
+/// Starts a `Held` child with a summary and details, finishes it, and returns its value.
+#[derive(Default)]
+pub struct DescribedParent;
+
+#[workflow]
+impl DescribedParent {
+    #[run]
+    async fn run(ctx: WorkflowContext<Self>, value: u32) -> WorkflowResult<u32> {
+        let child = ctx
+            .child(Held::run, value)
+            .options(
+                ChildWorkflowOptions::new()
+                    .static_summary("Held child")
+                    .static_details("*waits* for `finish`"),
+            )
+            .start()
+            .await?;
+        child.signal(Held::finish, ()).await?;
+        Ok(child.result().await?)
+    }
+}
+
+/// The summary and details in a history event's user metadata.
+fn summary_and_details(
+    event: &workflow_runtime::protos::temporal::api::history::v1::HistoryEvent,
+) -> (String, String) {
+    let metadata = event
+        .user_metadata
+        .clone()
+        .expect("the UI's summary and details");
+    let text = |payload: Option<workflow_runtime::payload::Payload>| {
+        workflow_runtime::payload::decode::<String>(&payload.expect("set")).expect("a string")
+    };
+    (text(metadata.summary), text(metadata.details))
+}
+
+#[tokio::test]
+async fn a_child_s_summary_and_details_reach_the_server() {
+    let client = client().await;
+    let queue = task_queue("child-summary");
+    let worker = RunningWorker::start(
+        Worker::new(&client, &queue)
+            .workflow::<DescribedParent>()
+            .workflow::<Held>(),
+    );
+    let parent = client
+        .start(
+            DescribedParent::run,
+            9,
+            StartOptions::new(format!("{queue}-parent"), &queue),
+        )
+        .await
+        .expect("start");
+    assert_eq!(parent.result().await.expect("result"), 9);
+    let initiated = history_events(
+        parent.untyped(),
+        EventType::StartChildWorkflowExecutionInitiated,
+    )
+    .await;
+    let [initiated] = initiated.as_slice() else {
+        panic!("one child started: {initiated:?}")
+    };
+    assert_eq!(
+        summary_and_details(initiated),
+        ("Held child".to_owned(), "*waits* for `finish`".to_owned())
+    );
+    worker.stop().await.expect("clean shutdown");
+}
+
+#[tokio::test]
+async fn an_eager_start_runs_the_first_task_on_this_client_s_worker() {
+    let client = client().await;
+    let queue = task_queue("eager");
+    let worker = RunningWorker::start(Worker::new(&client, &queue).workflow::<Held>());
+    let started_event = |handle: WorkflowHandle<Held>| async move {
+        let events = history_events(handle.untyped(), EventType::WorkflowExecutionStarted).await;
+        match events.into_iter().next().and_then(|event| event.attributes) {
+            Some(Attributes::WorkflowExecutionStartedEventAttributes(attributes)) => attributes,
+            other => panic!("a started event, got {other:?}"),
+        }
+    };
+    // The worker must poll before a slot can be reserved for it.
+    let eager = eventually(PATIENCE, "an eager start to be accepted", || {
+        let client = client.clone();
+        let queue = queue.clone();
+        async move {
+            let handle = client
+                .start(
+                    Held::run,
+                    1,
+                    StartOptions::new(format!("{queue}-{}", uuid::Uuid::new_v4()), &queue)
+                        .request_eager_start(true),
+                )
+                .await
+                .map_err(|e| e.to_string())?;
+            let attributes = started_event(handle.clone()).await;
+            handle
+                .signal(Held::finish, ())
+                .await
+                .map_err(|e| e.to_string())?;
+            if attributes.eager_execution_accepted {
+                Ok(handle)
+            } else {
+                Err("started, not eagerly".to_owned())
+            }
+        }
+    })
+    .await;
+    assert_eq!(eager.result().await.expect("result"), 1);
+    worker.stop().await.expect("clean shutdown");
+
+    // Without a worker of this client on the queue, it is an ordinary start.
+    let plain = client
+        .start(
+            Held::run,
+            2,
+            StartOptions::new(format!("{queue}-plain"), format!("{queue}-nobody"))
+                .request_eager_start(true),
+        )
+        .await
+        .expect("start");
+    assert!(!started_event(plain.clone()).await.eager_execution_accepted);
+    plain.terminate("done").await.expect("terminate");
 }

@@ -336,9 +336,30 @@ pub(crate) struct RunSettings {
     pub(crate) retry: Option<RetryPolicy>,
     pub(crate) memo: Option<Memo>,
     pub(crate) search_attributes: Option<SearchAttributes>,
+    /// The UI's one-line summary of a first run (a start or a child).
+    pub(crate) summary: Option<String>,
+    /// The UI's details of a first run (Markdown).
+    pub(crate) details: Option<String>,
 }
 
 impl RunSettings {
+    /// The summary and details as the UI reads them, each a `json/plain` string as the
+    /// official SDKs write it; unset when neither is.
+    pub(crate) fn user_metadata(
+        &self,
+    ) -> Option<temporalio_common::protos::temporal::api::sdk::v1::UserMetadata> {
+        let text = |text: &Option<String>| {
+            text.as_deref()
+                .and_then(|text| crate::payload::encode(text).ok())
+        };
+        (self.summary.is_some() || self.details.is_some()).then(|| {
+            temporalio_common::protos::temporal::api::sdk::v1::UserMetadata {
+                summary: text(&self.summary),
+                details: text(&self.details),
+            }
+        })
+    }
+
     /// The memo as a start request carries it: unset when empty.
     pub(crate) fn memo_proto(
         &self,
@@ -361,7 +382,8 @@ impl RunSettings {
 }
 
 /// The setters of [`RunSettings`], in the impl of an options type with a `run` field. The
-/// `with execution_timeout` form adds the execution timeout, which continue-as-new keeps.
+/// `first run` form (a start, a child) adds the execution timeout, which continue-as-new
+/// keeps, and the UI's summary and details, which belong to the first run.
 macro_rules! run_setters {
     () => {
         /// Limits one run of the workflow.
@@ -397,12 +419,24 @@ macro_rules! run_setters {
             self
         }
     };
-    (with execution_timeout) => {
+    (first run) => {
         $crate::options::run_setters!();
 
         /// Limits the whole execution, retries and continue-as-new included.
         pub fn execution_timeout(mut self, timeout: std::time::Duration) -> Self {
             self.run.execution_timeout = Some(timeout);
+            self
+        }
+
+        /// A one-line summary the Temporal UI shows with the run (fixed at start).
+        pub fn static_summary(mut self, summary: impl Into<String>) -> Self {
+            self.run.summary = Some(summary.into());
+            self
+        }
+
+        /// Longer details the Temporal UI shows with the run (fixed at start; Markdown).
+        pub fn static_details(mut self, details: impl Into<String>) -> Self {
+            self.run.details = Some(details.into());
             self
         }
     };
@@ -449,7 +483,7 @@ impl ChildWorkflowOptions {
         self
     }
 
-    run_setters!(with execution_timeout);
+    run_setters!(first run);
 
     /// What happens to the child when the parent closes ([`ParentClosePolicy::Terminate`] by
     /// default).

@@ -299,6 +299,9 @@ impl Client {
             arguments,
             &options,
         );
+        // Eager start hands a first workflow task to a local worker; the update goes through
+        // the server whichever way the run starts, so it is not asked for.
+        start.request_eager_execution = false;
         // A running workflow receives the update unless the options say otherwise.
         if options.id_conflict_policy.is_none() {
             start.workflow_id_conflict_policy = WorkflowIdConflictPolicy::UseExisting as i32;

@@ -7,7 +7,6 @@ use temporalio_client::{ClientTlsOptions, TlsOptions};
 use temporalio_common::protos::temporal::api::{
     common::v1::{Payloads, WorkflowType},
     enums::v1::TaskQueueKind,
-    sdk::v1::UserMetadata,
     taskqueue::v1::TaskQueue,
     workflowservice::v1::{SignalWithStartWorkflowExecutionRequest, StartWorkflowExecutionRequest},
 };
@@ -177,8 +176,7 @@ pub struct StartOptions {
     pub(crate) id_conflict_policy: Option<WorkflowIdConflictPolicy>,
     pub(crate) cron_schedule: Option<String>,
     pub(crate) start_delay: Option<Duration>,
-    pub(crate) summary: Option<String>,
-    pub(crate) details: Option<String>,
+    pub(crate) eager: bool,
 }
 
 impl StartOptions {
@@ -192,12 +190,11 @@ impl StartOptions {
             id_conflict_policy: None,
             cron_schedule: None,
             start_delay: None,
-            summary: None,
-            details: None,
+            eager: false,
         }
     }
 
-    run_setters!(with execution_timeout);
+    run_setters!(first run);
 
     /// Whether the id of a closed workflow may be used again (the server allows it by
     /// default).
@@ -227,15 +224,13 @@ impl StartOptions {
         self
     }
 
-    /// A one-line summary the Temporal UI shows with the run (fixed at start).
-    pub fn static_summary(mut self, summary: impl Into<String>) -> Self {
-        self.summary = Some(summary.into());
-        self
-    }
-
-    /// Longer details the Temporal UI shows with the run (fixed at start; Markdown).
-    pub fn static_details(mut self, details: impl Into<String>) -> Self {
-        self.details = Some(details.into());
+    /// Asks for eager start: when a worker of this client polls the task queue and has a
+    /// free workflow task slot, the server hands the first workflow task back with the
+    /// start's answer, and that worker runs it at once, without a round trip through the
+    /// task queue. Otherwise the start is an ordinary one. `start` only: signal-with-start and
+    /// update-with-start ignore it.
+    pub fn request_eager_start(mut self, eager: bool) -> Self {
+        self.eager = eager;
         self
     }
 
@@ -276,22 +271,13 @@ impl StartOptions {
                 .map_or(0, |policy| policy.to_proto() as i32),
             cron_schedule: self.cron_schedule.clone().unwrap_or_default(),
             workflow_start_delay: self.start_delay.map(proto_duration),
-            user_metadata: (self.summary.is_some() || self.details.is_some()).then(|| {
-                UserMetadata {
-                    summary: self.summary.as_deref().map(text_payload),
-                    details: self.details.as_deref().map(text_payload),
-                }
-            }),
+            user_metadata: self.run.user_metadata(),
+            request_eager_execution: self.eager,
             identity: identity.to_owned(),
             request_id: uuid::Uuid::new_v4().to_string(),
             ..Default::default()
         }
     }
-}
-
-/// Text for the UI, as the official SDKs write it: a `json/plain` string.
-fn text_payload(text: &str) -> Payload {
-    crate::payload::encode(text).unwrap_or_default()
 }
 
 /// The signal-with-start request for a start request and a signal. Every field of the start

@@ -219,7 +219,8 @@ fn send_start<C: WorkflowDefinition>(
         start: Rc::clone(&start),
         result: Rc::clone(&result),
     };
-    let seq = shared.schedule(slots, |seq, info| {
+    let metadata = options.run.user_metadata();
+    let seq = shared.schedule_described(slots, metadata, |seq, info| {
         workflow_command::Variant::StartChildWorkflowExecution(options.start_command(
             seq.get(),
             workflow_id.clone(),

@@ -257,6 +257,7 @@ impl RunInstance {
         }
         let mut shared = self.shared.borrow_mut();
         let commands = std::mem::take(&mut shared.commands);
+        let metadata = std::mem::take(&mut shared.command_metadata);
         let finished = shared.finished;
         drop(shared);
         if finished {
@@ -273,10 +274,17 @@ impl RunInstance {
             self.executor.clear();
         }
         let mut completion = WorkflowActivationCompletion::from_cmds(run_id, commands);
-        if let (Some(behavior), Some(workflow_activation_completion::Status::Successful(success))) =
-            (self.versioning, &mut completion.status)
+        if let Some(workflow_activation_completion::Status::Successful(success)) =
+            &mut completion.status
         {
-            success.versioning_behavior = behavior.to_proto().into();
+            for (index, metadata) in metadata {
+                if let Some(command) = success.commands.get_mut(index) {
+                    command.user_metadata = Some(metadata);
+                }
+            }
+            if let Some(behavior) = self.versioning {
+                success.versioning_behavior = behavior.to_proto().into();
+            }
         }
         completion
     }

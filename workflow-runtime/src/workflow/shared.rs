@@ -20,7 +20,7 @@ use temporalio_common::protos::{
             UpsertWorkflowSearchAttributes, workflow_command,
         },
     },
-    temporal::api::failure::v1::Failure,
+    temporal::api::{failure::v1::Failure, sdk::v1::UserMetadata},
 };
 
 use crate::{
@@ -129,6 +129,8 @@ pub(crate) struct RunShared {
     pub(crate) replaying: bool,
     pub(crate) rng: WorkflowRng,
     pub(crate) commands: Vec<workflow_command::Variant>,
+    /// The UI's summary and details of some of `commands`, by index.
+    pub(crate) command_metadata: Vec<(usize, UserMetadata)>,
     /// Set once the run has produced its final command; later drops must not add commands.
     pub(crate) finished: bool,
     /// Bumped whenever the workflow's state may have changed, so wait conditions are checked
@@ -167,6 +169,7 @@ impl RunShared {
             replaying: false,
             rng: WorkflowRng::new(seed),
             commands: Vec::new(),
+            command_metadata: Vec::new(),
             finished: false,
             state_version: 0,
             checked_version: 0,
@@ -345,10 +348,24 @@ impl RunShared {
         slots: K::Slots,
         command: impl FnOnce(Seq<K>, &WorkflowInfo) -> workflow_command::Variant,
     ) -> Seq<K> {
+        self.schedule_described(slots, None, command)
+    }
+
+    /// [`schedule`](Self::schedule), with the summary and details the UI shows for the
+    /// command.
+    pub(crate) fn schedule_described<K: InRun>(
+        &mut self,
+        slots: K::Slots,
+        metadata: Option<UserMetadata>,
+        command: impl FnOnce(Seq<K>, &WorkflowInfo) -> workflow_command::Variant,
+    ) -> Seq<K> {
         let cancellable = self.shield_depth == 0;
         let seq = K::operations(&mut self.operations).schedule(slots, cancellable);
         let mut command = command(seq, &self.info);
         self.intercept_outbound(&mut command);
+        if let Some(metadata) = metadata {
+            self.command_metadata.push((self.commands.len(), metadata));
+        }
         self.commands.push(command);
         seq
     }

@@ -45,7 +45,8 @@ impl Parent {
         let options = ChildWorkflowOptions::new()
             .workflow_id("kid-1")
             .parent_close_policy(ParentClosePolicy::Abandon)
-            .memo(crate::Memo::new().with("owner", "parent"));
+            .memo(crate::Memo::new().with("owner", "parent"))
+            .static_summary("Kid of the parent");
         let child = match ctx.child(Kid::run, n).options(options).start().await {
             Ok(child) => child,
             Err(failed) => return Ok(failed.to_string()),
@@ -293,4 +294,37 @@ fn a_child_s_result_reaches_every_future_awaiting_it() {
     assert!(run.commands(vec![child_started(1)]).is_empty());
     let commands = run.commands(vec![child_completed(1, payload(8_u32))]);
     assert_eq!(completed_with::<u32>(&commands), 16);
+}
+
+#[test]
+fn a_child_s_summary_goes_with_its_start_command_for_the_ui() {
+    let (mut run, first) = TestRun::begin::<Parent>(
+        vec![payload(3_u32)],
+        Vec::new(),
+        7,
+        &Interceptors::default(),
+    );
+    let completion = run.run.activate(first);
+    let Some(workflow_activation_completion::Status::Successful(success)) = completion.status
+    else {
+        panic!("a successful completion")
+    };
+    let [start] = success.commands.as_slice() else {
+        panic!("one command: {:?}", success.commands)
+    };
+    assert!(matches!(
+        start.variant,
+        Some(Command::StartChildWorkflowExecution(_))
+    ));
+    let metadata = start.user_metadata.as_ref().expect("the UI's summary");
+    assert_eq!(
+        metadata
+            .summary
+            .as_ref()
+            .map(decode::<String>)
+            .and_then(Result::ok)
+            .as_deref(),
+        Some("Kid of the parent")
+    );
+    assert!(metadata.details.is_none());
 }
