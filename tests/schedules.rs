@@ -227,3 +227,67 @@ async fn the_recurring_workflow_runs_on_its_schedule() {
     handle.delete().await.expect("delete");
     worker.stop().await.expect("clean shutdown");
 }
+
+#[tokio::test]
+async fn an_update_that_races_another_writer_is_applied_and_the_last_write_wins() {
+    let client = client().await;
+    let queue = task_queue("schedule-race");
+    let schedule_id = format!("{queue}-cleanup");
+    let action = ScheduleAction::start_workflow(
+        CartCleanup::run,
+        6,
+        StartOptions::new(format!("{queue}-run"), &queue),
+    )
+    .expect("the input encodes");
+    let handle = client
+        .create_schedule(
+            &schedule_id,
+            Schedule::new(action, ScheduleSpec::every(Duration::from_secs(3600)))
+                .paused("never fires in this test"),
+        )
+        .await
+        .expect("create");
+    handle
+        .update(|schedule| {
+            // Another writer changes the schedule between this update's read and its write,
+            // on a runtime and a connection of its own.
+            {
+                let schedule_id = schedule_id.clone();
+                std::thread::spawn(move || {
+                    let runtime = tokio::runtime::Builder::new_current_thread()
+                        .enable_all()
+                        .build()
+                        .expect("a runtime");
+                    runtime.block_on(async {
+                        tests::client()
+                            .await
+                            .schedule_handle(&schedule_id)
+                            .update(|schedule| schedule.catchup_window(Duration::from_secs(600)))
+                            .await
+                            .expect("the other writer's update");
+                    });
+                })
+                .join()
+                .expect("the other writer");
+            }
+            schedule.overlap(ScheduleOverlapPolicy::AllowAll)
+        })
+        .await
+        .expect("the update");
+    // The server applies updates in order; the check waits for the last.
+    let schedule = eventually(PATIENCE, "the update to be applied", || async {
+        let schedule = handle.describe().await.map_err(|e| e.to_string())?.schedule;
+        if schedule.overlap_policy() == ScheduleOverlapPolicy::AllowAll {
+            Ok(schedule)
+        } else {
+            Err(format!("{:?}", schedule.overlap_policy()))
+        }
+    })
+    .await;
+    assert_ne!(
+        schedule.catchup_window_length(),
+        Some(Duration::from_secs(600)),
+        "the last write replaced the other writer's change"
+    );
+    handle.delete().await.expect("delete");
+}

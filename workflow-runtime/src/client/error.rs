@@ -89,16 +89,6 @@ pub enum ClientError {
         #[source]
         status: ServerStatus,
     },
-    /// The schedule changed between the read and the write of an update, more times than an
-    /// update retries.
-    #[error("schedule `{schedule_id}` kept changing under the update: {}", status.message())]
-    ScheduleChanged {
-        /// The schedule id.
-        schedule_id: String,
-        /// The server's status.
-        #[source]
-        status: ServerStatus,
-    },
     /// No such worker deployment, or no worker of the version has polled yet.
     #[error(
         "worker deployment `{deployment_name}`: {}; a deployment and each of its versions exist once a worker of that version has polled",
@@ -323,7 +313,6 @@ impl ClientError {
             | ClientError::DeploymentNotFound { status, .. }
             | ClientError::ScheduleAlreadyExists { status, .. }
             | ClientError::ScheduleNotFound { status, .. }
-            | ClientError::ScheduleChanged { status, .. }
             | ClientError::UpdateNotFound { status, .. }
             | ClientError::Rpc { status } => Some(status.code()),
             ClientError::QueryFailed { status, .. } => status.as_ref().map(ServerStatus::code),
@@ -367,16 +356,11 @@ impl ClientError {
         }
     }
 
-    /// Maps a status from a call on an existing schedule. The server refuses a write whose
-    /// conflict token is stale with `FailedPrecondition`.
+    /// Maps a status from a call on an existing schedule.
     pub(crate) fn on_schedule(schedule_id: &str, status: tonic::Status) -> Self {
         let schedule_id = schedule_id.to_owned();
         match status.code() {
             tonic::Code::NotFound => ClientError::ScheduleNotFound {
-                schedule_id,
-                status: status.into(),
-            },
-            tonic::Code::FailedPrecondition => ClientError::ScheduleChanged {
                 schedule_id,
                 status: status.into(),
             },

@@ -385,7 +385,7 @@ pub(super) async fn describe_schedule(
         .map_err(|status| ClientError::on_schedule(schedule_id, status))
 }
 
-/// Replaces a schedule; a stale conflict token is [`ClientError::ScheduleChanged`].
+/// Replaces a schedule; an unknown one is [`ClientError::ScheduleNotFound`].
 pub(super) async fn update_schedule(
     client: &Client,
     schedule_id: &str,

@@ -445,10 +445,6 @@ pub struct ScheduleHandle {
     schedule_id: String,
 }
 
-/// How many times [`ScheduleHandle::update`] reads and writes again when another writer got
-/// there first.
-const UPDATE_ATTEMPTS: usize = 5;
-
 impl ScheduleHandle {
     /// The schedule id.
     pub fn schedule_id(&self) -> &str {
@@ -457,11 +453,6 @@ impl ScheduleHandle {
 
     /// The schedule and what it did: its action count, recent and running runs, next times.
     pub async fn describe(&self) -> Result<ScheduleDescription, ClientError> {
-        let (description, _) = self.describe_with_token().await?;
-        Ok(description)
-    }
-
-    async fn describe_with_token(&self) -> Result<(ScheduleDescription, Vec<u8>), ClientError> {
         let response = rpc::describe_schedule(
             &self.client,
             &self.schedule_id,
@@ -499,11 +490,14 @@ impl ScheduleHandle {
                 .filter_map(|time| system_time(Some(time)))
                 .collect(),
         };
-        Ok((description, response.conflict_token))
+        Ok(description)
     }
 
-    /// Reads the schedule, lets `change` modify it, and writes it back, unless another writer
-    /// changed it in between: then it reads and tries again (up to five times).
+    /// Reads the schedule, lets `change` modify it, and writes it back. The last write wins: a
+    /// change another writer made between this read and this write is replaced. No conflict
+    /// token goes with the write, because the server drops a write whose token is stale
+    /// without an error, which would lose this change silently; the Python SDK writes without
+    /// one too.
     ///
     /// ```no_run
     /// # async fn demo(handle: workflow_runtime::ScheduleHandle) -> Result<(), workflow_runtime::ClientError> {
@@ -513,32 +507,23 @@ impl ScheduleHandle {
     /// ```
     pub async fn update(
         &self,
-        mut change: impl FnMut(Schedule) -> Schedule,
+        change: impl FnOnce(Schedule) -> Schedule,
     ) -> Result<(), ClientError> {
-        let mut attempt = 0;
-        loop {
-            attempt += 1;
-            let (description, conflict_token) = self.describe_with_token().await?;
-            let changed = change(description.schedule);
-            let written = rpc::update_schedule(
-                &self.client,
-                &self.schedule_id,
-                UpdateScheduleRequest {
-                    namespace: self.client.namespace().to_owned(),
-                    schedule_id: self.schedule_id.clone(),
-                    schedule: Some(changed.0),
-                    conflict_token,
-                    identity: self.client.identity().to_owned(),
-                    request_id: uuid::Uuid::new_v4().to_string(),
-                    ..Default::default()
-                },
-            )
-            .await;
-            match written {
-                Err(ClientError::ScheduleChanged { .. }) if attempt < UPDATE_ATTEMPTS => {}
-                other => return other,
-            }
-        }
+        let description = self.describe().await?;
+        let changed = change(description.schedule);
+        rpc::update_schedule(
+            &self.client,
+            &self.schedule_id,
+            UpdateScheduleRequest {
+                namespace: self.client.namespace().to_owned(),
+                schedule_id: self.schedule_id.clone(),
+                schedule: Some(changed.0),
+                identity: self.client.identity().to_owned(),
+                request_id: uuid::Uuid::new_v4().to_string(),
+                ..Default::default()
+            },
+        )
+        .await
     }
 
     /// Pauses it, with a note saying why (shown in the UI and by describe).
