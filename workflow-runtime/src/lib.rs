@@ -52,6 +52,17 @@
 //! ([`WorkflowContext::external_workflow`]), activities and workflows of other languages are
 //! called by name ([`WorkflowContext::activity_by_name`]), and a [`Saga`] undoes completed
 //! steps. `docs/lifecycle.md` in the repository has the rules.
+//!
+//! Operating them ([`Client::list_workflows`], [`WorkflowHandle::describe`]): runs carry
+//! typed [`SearchAttributes`] and a [`Memo`], start with the options operators expect
+//! ([`StartOptions::id_conflict_policy`], [`StartOptions::cron_schedule`],
+//! [`StartOptions::static_summary`], [`StartOptions::request_eager_start`]), and run on
+//! [`Schedule`]s ([`Client::create_schedule`]). [`Telemetry::prometheus`] serves the worker's
+//! and client's metrics under Temporal's names, and code records its own through
+//! [`WorkflowContext::metric_meter`]. An [`Interceptor`] runs around client calls, workflow
+//! calls and activity attempts; with the `opentelemetry` feature,
+//! `opentelemetry::TracingInterceptor` traces them across languages. `docs/operating.md` in
+//! the repository has the details.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
