@@ -16,9 +16,10 @@ use workflow_runtime::{Client, ClientError, StartOptions, Worker, testing::DevSe
 
 use crate::workflows::{TimerThenEcho, echo};
 
-/// How long the server stays down: longer than a reconnect, shorter than the client's retry
-/// budget of 10 s per call.
-const OUTAGE: Duration = Duration::from_secs(5);
+/// How long the server stays down: longer than a reconnect, and with the restart, shorter than
+/// the client's retry budget of 10 s per start on a loaded machine (result waits outlast any
+/// outage).
+const OUTAGE: Duration = Duration::from_secs(3);
 
 /// Starts workflows one after the other until `stop` is set, and waits for each one's result
 /// from the moment it started, so that waits are in flight when the server goes away. Each
@@ -111,6 +112,48 @@ async fn clients_and_workers_ride_out_a_server_restart() {
         .stop()
         .await
         .expect("the worker survives and shuts down cleanly");
+    drop(server);
+    let _ = std::fs::remove_file(&db_file);
+}
+
+#[tokio::test]
+async fn a_result_wait_outlasts_an_outage_longer_than_the_retry_budget() {
+    let db_file = std::env::temp_dir().join(format!("long-outage-{}.db", uuid::Uuid::new_v4()));
+    let mut server = DevServer::builder()
+        .db_file(&db_file)
+        .start()
+        .await
+        .expect("a persisted dev server");
+    let client = server.client().await.expect("connect");
+    let queue = task_queue("long-outage");
+    // Started with no worker polling: the run waits on the server through the outage.
+    let handle = client
+        .start(
+            TimerThenEcho::run,
+            "after the outage".to_owned(),
+            StartOptions::new(format!("{queue}-wf"), &queue),
+        )
+        .await
+        .expect("start");
+    let waiting = tokio::spawn(async move { handle.result().await });
+
+    server.stop().expect("stop the server");
+    // Past the client library's budget of 10 s for one call.
+    tokio::time::sleep(Duration::from_secs(12)).await;
+    assert!(!waiting.is_finished(), "the wait gave up during the outage");
+    server.restart().await.expect("restart the server");
+    let worker = RunningWorker::start(
+        Worker::new(&client, &queue)
+            .workflow::<TimerThenEcho>()
+            .activity(echo),
+    );
+    let result = tokio::time::timeout(PATIENCE, waiting)
+        .await
+        .expect("the wait ends once the run does")
+        .expect("the waiting task")
+        .expect("the result, after the outage");
+    assert_eq!(result, "after the outage");
+    worker.stop().await.expect("the worker shuts down cleanly");
     drop(server);
     let _ = std::fs::remove_file(&db_file);
 }

@@ -21,7 +21,7 @@ use temporalio_common::protos::temporal::api::{
 use crate::{
     client::{
         Client,
-        error::ClientError,
+        error::{ClientError, StatusCode},
         rpc,
         update::{UntypedUpdateHandle, UpdateHandle, UpdateOptions, lifecycle_stage},
         visibility::WorkflowDescription,
@@ -244,9 +244,24 @@ impl UntypedWorkflowHandle {
         let mut run_id = self.run_id.clone();
         let mut page_token = Vec::new();
         loop {
-            let response = self
-                .history_page(run_id.as_deref(), page_token, Wanted::CloseEvent)
-                .await?;
+            let response = match self
+                .history_page(run_id.as_deref(), page_token.clone(), Wanted::CloseEvent)
+                .await
+            {
+                Ok(response) => response,
+                // The server stayed unreachable past the client's retries (a restart, a cut
+                // connection): a wait for a result has no deadline of its own, so it outlasts
+                // the outage and asks again.
+                Err(error) if error.code() == Some(StatusCode::Unavailable) => {
+                    tracing::warn!(
+                        workflow_id = %self.workflow_id,
+                        "still waiting for the result: the server is unreachable ({error}); asking again in 1 s"
+                    );
+                    tokio::time::sleep(UNREACHABLE_PAUSE).await;
+                    continue;
+                }
+                Err(error) => return Err(error),
+            };
             let close = response
                 .history
                 .and_then(|h| h.events.into_iter().next())
@@ -553,6 +568,9 @@ impl UntypedWorkflowHandle {
             .await
     }
 }
+
+/// How long a result wait pauses before it asks an unreachable server again.
+const UNREACHABLE_PAUSE: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// Which events a history request asks for.
 #[derive(Clone, Copy)]
