@@ -147,6 +147,23 @@ impl Interceptor for TenantWorker {
     }
 }
 
+/// Starts `TenantAware` on `queue` through `client`, and signals it on to its activity.
+async fn start_and_poke(client: &Client, queue: &str) -> WorkflowHandle<TenantAware> {
+    let handle = client
+        .start(
+            TenantAware::run,
+            (),
+            StartOptions::new(format!("{queue}-wf"), queue),
+        )
+        .await
+        .expect("start");
+    handle
+        .signal(TenantAware::poke, "ops".to_owned())
+        .await
+        .expect("signal");
+    handle
+}
+
 #[tokio::test]
 async fn a_tenant_header_travels_from_the_client_through_the_workflow_to_its_activity() {
     let queue = task_queue("interceptors");
@@ -164,18 +181,7 @@ async fn a_tenant_header_travels_from_the_client_through_the_workflow_to_its_act
             .interceptor(hooks.clone())
             .max_cached_workflows(0),
     );
-    let handle = tenant_client
-        .start(
-            TenantAware::run,
-            (),
-            StartOptions::new(format!("{queue}-wf"), &queue),
-        )
-        .await
-        .expect("start");
-    handle
-        .signal(TenantAware::poke, "ops".to_owned())
-        .await
-        .expect("signal");
+    let handle = start_and_poke(&tenant_client, &queue).await;
     eventually(PATIENCE, "the query to see the signal", || async {
         match handle.query(TenantAware::poked, ()).await {
             Ok(true) => Ok(()),
@@ -248,18 +254,7 @@ async fn an_activity_interceptor_fails_attempts_it_refuses() {
             .interceptor(TenantWorker::default()),
     );
     // A client without the tenant interceptor: the activity gets no tenant.
-    let handle = client
-        .start(
-            TenantAware::run,
-            (),
-            StartOptions::new(format!("{queue}-wf"), &queue),
-        )
-        .await
-        .expect("start");
-    handle
-        .signal(TenantAware::poke, "ops".to_owned())
-        .await
-        .expect("signal");
+    let handle = start_and_poke(&client, &queue).await;
     let error = handle.result().await.expect_err("the activity is refused");
     let report = format!("{:?}", anyhow_chain(&error));
     assert!(

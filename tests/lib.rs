@@ -291,6 +291,32 @@ pub fn python_scripts() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("python")
 }
 
+/// Runs one of the Python client scripts against the shared server, with the server's address
+/// and `args` as arguments, and returns its stdout.
+pub async fn run_python(script: &'static str, args: &[&str]) -> String {
+    let python: PathBuf = tokio::task::spawn_blocking(python)
+        .await
+        .expect("python set-up");
+    let args: Vec<String> = args.iter().map(|a| (*a).to_owned()).collect();
+    let output = tokio::task::spawn_blocking(move || {
+        Command::new(python)
+            .arg(python_scripts().join(script))
+            .arg(server_address())
+            .args(args)
+            .output()
+            .expect("run the Python client")
+    })
+    .await
+    .expect("python client");
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(
+        output.status.success(),
+        "python client {script} failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    stdout
+}
+
 /// A Python worker started from a script of [`python_scripts`] as `SCRIPT worker ADDRESS
 /// QUEUE`; the script prints `ready` once it polls and stops when its standard input closes,
 /// which happens when this is dropped.

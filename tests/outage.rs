@@ -62,14 +62,21 @@ async fn started_at_least<T>(started: &AtomicUsize, count: usize, starter: &Join
     .await;
 }
 
-#[tokio::test]
-async fn clients_and_workers_ride_out_a_server_restart() {
-    let db_file = std::env::temp_dir().join(format!("outage-{}.db", uuid::Uuid::new_v4()));
-    let mut server = DevServer::builder()
+/// A dev server of its own that keeps its state in a SQLite file, so that it can be stopped
+/// and restarted; returns the file too, for the test to remove.
+async fn persisted_server(name: &str) -> (DevServer, std::path::PathBuf) {
+    let db_file = std::env::temp_dir().join(format!("{name}-{}.db", uuid::Uuid::new_v4()));
+    let server = DevServer::builder()
         .db_file(&db_file)
         .start()
         .await
         .expect("a persisted dev server");
+    (server, db_file)
+}
+
+#[tokio::test]
+async fn clients_and_workers_ride_out_a_server_restart() {
+    let (mut server, db_file) = persisted_server("outage").await;
     let client = server.client().await.expect("connect");
     let queue = task_queue("outage");
     let worker = RunningWorker::start(
@@ -118,12 +125,7 @@ async fn clients_and_workers_ride_out_a_server_restart() {
 
 #[tokio::test]
 async fn a_result_wait_outlasts_an_outage_longer_than_the_retry_budget() {
-    let db_file = std::env::temp_dir().join(format!("long-outage-{}.db", uuid::Uuid::new_v4()));
-    let mut server = DevServer::builder()
-        .db_file(&db_file)
-        .start()
-        .await
-        .expect("a persisted dev server");
+    let (mut server, db_file) = persisted_server("long-outage").await;
     let client = server.client().await.expect("connect");
     let queue = task_queue("long-outage");
     // Started with no worker polling: the run waits on the server through the outage.

@@ -6,12 +6,10 @@
 //! (`binary/plain`) and protobuf messages (`json/protobuf`, `binary/protobuf`) with Rust
 //! workflows in both directions.
 
-use std::{path::PathBuf, process::Command};
-
 use tests::{
     RunningWorker, client,
     fixtures::{order_activities, order_worker},
-    history_events, python, python_scripts, server_address, task_queue,
+    history_events, run_python, task_queue,
 };
 use workflow_runtime::{
     Client, ClientError, StartOptions, Worker,
@@ -51,32 +49,6 @@ fn json_lines(stdout: &str) -> Vec<serde_json::Value> {
         .lines()
         .map(|l| serde_json::from_str(l).expect("one JSON object per line"))
         .collect()
-}
-
-/// Runs one of the Python client scripts against the shared server, with the server's address
-/// and `args` as arguments, and returns its stdout.
-async fn run_python(script: &'static str, args: &[&str]) -> String {
-    let python: PathBuf = tokio::task::spawn_blocking(python)
-        .await
-        .expect("python set-up");
-    let args: Vec<String> = args.iter().map(|a| (*a).to_owned()).collect();
-    let output = tokio::task::spawn_blocking(move || {
-        Command::new(python)
-            .arg(python_scripts().join(script))
-            .arg(server_address())
-            .args(args)
-            .output()
-            .expect("run the Python client")
-    })
-    .await
-    .expect("python client");
-    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
-    assert!(
-        output.status.success(),
-        "python client {script} failed:\n{stdout}\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    stdout
 }
 
 #[tokio::test]

@@ -153,12 +153,13 @@ async fn start_delay_cron_summary_and_details_reach_the_server() {
         attributes.first_workflow_task_backoff.map(|d| d.seconds),
         Some(30)
     );
-    let metadata = event.user_metadata.expect("the UI's summary and details");
-    let text = |payload: Option<workflow_runtime::payload::Payload>| {
-        workflow_runtime::payload::decode::<String>(&payload.expect("set")).expect("a string")
-    };
-    assert_eq!(text(metadata.summary), "Order 17 for ACME");
-    assert_eq!(text(metadata.details), "**Priority** customer");
+    assert_eq!(
+        summary_and_details(&event),
+        (
+            "Order 17 for ACME".to_owned(),
+            "**Priority** customer".to_owned()
+        )
+    );
 
     let (_, attributes) = started(&cron).await;
     assert_eq!(attributes.cron_schedule, "0 3 * * *");

@@ -4,11 +4,11 @@
 //! Python SDK gives it, and a worker without a cache (every task replays the run) records
 //! each workflow span once.
 
-use std::{process::Command, time::Duration};
+use std::time::Duration;
 
 use opentelemetry::trace::{SpanId, SpanKind, TraceId};
 use opentelemetry_sdk::trace::{InMemorySpanExporter, SdkTracerProvider, SpanData};
-use tests::{client, python, python_scripts, server_address, task_queue};
+use tests::{client, run_python, server_address, task_queue};
 use workflow_runtime::{
     ClientOptions, RunningWorker, opentelemetry::TracingInterceptor, prelude::*,
 };
@@ -127,29 +127,8 @@ async fn one_trace_holds_a_python_client_a_rust_workflow_and_activities_in_both_
             .max_cached_workflows(0),
     );
     let _ = client().await; // the shared tracing set-up of the tests
-    let python = tokio::task::spawn_blocking(python)
-        .await
-        .expect("python set-up");
     let workflow_id = format!("{queue}-order");
-    let output = {
-        let (queue, python_queue, workflow_id) =
-            (queue.clone(), python_queue.clone(), workflow_id.clone());
-        tokio::task::spawn_blocking(move || {
-            Command::new(python)
-                .arg(python_scripts().join("tracing_interop.py"))
-                .args(["run", server_address(), &queue, &python_queue, &workflow_id])
-                .output()
-                .expect("run the Python script")
-        })
-        .await
-        .expect("python run")
-    };
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        output.status.success(),
-        "tracing_interop.py failed:\n{stdout}\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let stdout = run_python("tracing_interop.py", &[&queue, &python_queue, &workflow_id]).await;
     worker.stop().await.expect("worker stops");
     let answer: serde_json::Value = serde_json::from_str(stdout.trim()).expect("one JSON line");
     assert_eq!(answer["result"], "ORDER!.", "{stdout}");

@@ -1,7 +1,7 @@
 """Tracing across languages, with the official Python SDK's OpenTelemetry interceptor.
 
 Usage:
-  tracing_interop.py run ADDRESS RUST_QUEUE PYTHON_QUEUE WORKFLOW_ID
+  tracing_interop.py ADDRESS RUST_QUEUE PYTHON_QUEUE WORKFLOW_ID
       Runs a Python worker on PYTHON_QUEUE whose activity `py_traced` upper-cases its input,
       then, with a client that has the SDK's TracingInterceptor, runs the Rust workflow
       `TracedOrder` on RUST_QUEUE with the arguments "order" and PYTHON_QUEUE (the workflow
@@ -59,6 +59,6 @@ async def run(address: str, rust_queue: str, python_queue: str, workflow_id: str
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 6 or sys.argv[1] != "run":
+    if len(sys.argv) != 5:
         sys.exit(__doc__)
-    asyncio.run(run(*sys.argv[2:]))
+    asyncio.run(run(*sys.argv[1:]))

@@ -218,7 +218,7 @@ where
                     run,
                     format!("HandleSignal:{name}"),
                     SpanKind::Server,
-                    linked(headers),
+                    span_context(headers),
                     None,
                 );
             }
@@ -227,7 +227,7 @@ where
                     run,
                     format!("HandleUpdate:{name}"),
                     SpanKind::Server,
-                    linked(headers),
+                    span_context(headers),
                     None,
                 );
             }
@@ -240,7 +240,7 @@ where
                         Some(parent),
                         format!("HandleQuery:{name}"),
                         SpanKind::Server,
-                        linked(run.start_headers()),
+                        span_context(run.start_headers()),
                         None,
                     );
                 }
@@ -349,11 +349,6 @@ fn extract(headers: &Headers) -> Option<Context> {
     span_context(headers).map(|context| Context::new().with_remote_span_context(context))
 }
 
-/// The span in the trace header, as a link.
-fn linked(headers: &Headers) -> Option<SpanContext> {
-    span_context(headers)
-}
-
 /// Parses a W3C `traceparent` (`version-traceid-spanid-flags`); `None` for an invalid one, as
 /// the W3C rules say: version `ff`, ids of zeros, wrong lengths, upper-case hex.
 fn parse_traceparent(value: &str) -> Option<SpanContext> {
@@ -429,6 +424,16 @@ mod tests {
         headers
     }
 
+    /// A run of `info`, started with `start_headers`, not replaying, at the epoch.
+    fn view<'a>(info: &'a WorkflowInfo, start_headers: &'a Headers) -> RunView<'a> {
+        RunView {
+            info,
+            replaying: false,
+            time: SystemTime::UNIX_EPOCH,
+            start_headers,
+        }
+    }
+
     fn tracer() -> (TracingInterceptor<SdkTracer>, InMemorySpanExporter) {
         let exporter = InMemorySpanExporter::default();
         let provider = SdkTracerProvider::builder()
@@ -454,10 +459,9 @@ mod tests {
         let start_headers = traced_headers();
         let time = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
         let mut run = RunView {
-            info: &info,
             replaying: true,
             time,
-            start_headers: &start_headers,
+            ..view(&info, &start_headers)
         };
         tracing.workflow_inbound(&run, &WorkflowInbound::Started);
         assert!(span_names(&exporter).is_empty(), "nothing while replaying");
@@ -477,12 +481,7 @@ mod tests {
         let (tracing, exporter) = tracer();
         let info = info();
         let untraced = Headers::new();
-        let run = RunView {
-            info: &info,
-            replaying: false,
-            time: SystemTime::UNIX_EPOCH,
-            start_headers: &untraced,
-        };
+        let run = view(&info, &untraced);
         tracing.workflow_inbound(&run, &WorkflowInbound::Started);
         assert!(span_names(&exporter).is_empty());
         let tracing = tracing.always_create_workflow_spans(true);
@@ -495,12 +494,7 @@ mod tests {
         let (tracing, exporter) = tracer();
         let info = info();
         let start_headers = traced_headers();
-        let run = RunView {
-            info: &info,
-            replaying: false,
-            time: SystemTime::UNIX_EPOCH,
-            start_headers: &start_headers,
-        };
+        let run = view(&info, &start_headers);
         let mut call = WorkflowOutbound::new(
             WorkflowOutboundKind::ContinueAsNew {
                 workflow_type: "Order",
@@ -521,12 +515,7 @@ mod tests {
         let (tracing, exporter) = tracer();
         let info = info();
         let start_headers = traced_headers();
-        let run = RunView {
-            info: &info,
-            replaying: false,
-            time: SystemTime::UNIX_EPOCH,
-            start_headers: &start_headers,
-        };
+        let run = view(&info, &start_headers);
         tracing.workflow_inbound(
             &run,
             &WorkflowInbound::Finished(RunOutcome::Failed {

@@ -28,7 +28,7 @@ use crate::{
     },
     error::{WorkflowFailed, received},
     history::WorkflowHistory,
-    interceptor::{ClientCallKind, intercept_client_call},
+    interceptor::ClientCallKind,
     payload::{Payload, decode_result},
     workflow::{
         WorkflowDefinition,
@@ -525,34 +525,32 @@ impl UntypedWorkflowHandle {
         arguments: Vec<Payload>,
         options: UpdateOptions,
     ) -> Result<UntypedUpdateHandle, ClientError> {
-        let mut request = self.update_request(name, arguments, &options);
+        let request = self.update_request(name, arguments, &options);
         let wanted = lifecycle_stage(options.wait_for);
-        let mut input = request
-            .request
-            .as_mut()
-            .and_then(|request| request.input.take())
-            .unwrap_or_default();
-        let call = rpc::client_call(
-            ClientCallKind::StartWorkflowUpdate,
-            &self.workflow_id,
-            name,
-            &mut input.header,
-        );
-        intercept_client_call(self.client.interceptors(), call, |call| async move {
-            input.header = rpc::header(call);
-            if let Some(update) = request.request.as_mut() {
-                update.input = Some(input);
-            }
-            loop {
-                let response =
-                    rpc::update(&self.client, &self.workflow_id, request.clone()).await?;
-                // The server returns early when its long poll expires; ask again until the
-                // stage is reached. The same update id makes the retry idempotent.
-                if response.outcome.is_some() || response.stage >= wanted {
-                    return Ok(self.update_handle_from(name, response));
+        rpc::intercepted(
+            &self.client,
+            (ClientCallKind::StartWorkflowUpdate, &self.workflow_id, name),
+            request,
+            |request| {
+                &mut request
+                    .request
+                    .get_or_insert_default()
+                    .input
+                    .get_or_insert_default()
+                    .header
+            },
+            |request| async move {
+                loop {
+                    let response =
+                        rpc::update(&self.client, &self.workflow_id, request.clone()).await?;
+                    // The server returns early when its long poll expires; ask again until
+                    // the stage is reached. The same update id makes the retry idempotent.
+                    if response.outcome.is_some() || response.stage >= wanted {
+                        return Ok(self.update_handle_from(name, response));
+                    }
                 }
-            }
-        })
+            },
+        )
         .await
     }
 

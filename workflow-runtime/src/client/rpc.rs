@@ -29,7 +29,7 @@ use crate::{
 };
 
 /// The call interceptors see, with the headers the request already holds.
-pub(super) fn client_call(
+fn client_call(
     kind: ClientCallKind,
     workflow_id: &str,
     name: &str,
@@ -43,62 +43,90 @@ pub(super) fn client_call(
 }
 
 /// The request's header, from the headers the interceptors left.
-pub(super) fn header(call: ClientCall) -> Option<Header> {
+fn header(call: ClientCall) -> Option<Header> {
     let headers = call.into_headers();
     (!headers.is_empty()).then(|| Header {
         fields: headers.into_fields(),
     })
 }
 
+/// Sends `request` through the client's interceptors: they see it as a call of `kind` to
+/// `workflow_id` named `name`, with the headers `header_of` finds in the request, and `send`
+/// gets the request with the headers they left.
+pub(super) async fn intercepted<Req, R, Fut>(
+    client: &Client,
+    (kind, workflow_id, name): (ClientCallKind, &str, &str),
+    mut request: Req,
+    header_of: fn(&mut Req) -> &mut Option<Header>,
+    send: impl FnOnce(Req) -> Fut + Send,
+) -> Result<R, ClientError>
+where
+    Req: Send,
+    R: Send + 'static,
+    Fut: Future<Output = Result<R, ClientError>> + Send,
+{
+    let call = client_call(kind, workflow_id, name, header_of(&mut request));
+    intercept_client_call(client.interceptors(), call, |call| async move {
+        *header_of(&mut request) = header(call);
+        send(request).await
+    })
+    .await
+}
+
 /// Starts a workflow; an id in use is [`ClientError::AlreadyStarted`].
 pub(super) async fn start(
     client: &Client,
-    mut request: StartWorkflowExecutionRequest,
+    request: StartWorkflowExecutionRequest,
 ) -> Result<StartWorkflowExecutionResponse, ClientError> {
     let workflow_id = request.workflow_id.clone();
     let workflow_type = request.workflow_type.clone().unwrap_or_default().name;
-    let call = client_call(
-        ClientCallKind::StartWorkflow,
-        &workflow_id,
-        &workflow_type,
-        &mut request.header,
-    );
-    intercept_client_call(client.interceptors(), call, |call| async move {
-        request.header = header(call);
-        client
-            .service()
-            .start_workflow_execution(tonic::Request::new(request))
-            .await
-            .map(tonic::Response::into_inner)
-            .map_err(|status| match status.code() {
-                Code::AlreadyExists => ClientError::already_started(workflow_id, status),
-                _ => ClientError::rpc(status),
-            })
-    })
+    intercepted(
+        client,
+        (ClientCallKind::StartWorkflow, &workflow_id, &workflow_type),
+        request,
+        |request| &mut request.header,
+        |request| async {
+            client
+                .service()
+                .start_workflow_execution(tonic::Request::new(request))
+                .await
+                .map(tonic::Response::into_inner)
+                .map_err(|status| match status.code() {
+                    Code::AlreadyExists => {
+                        ClientError::already_started(workflow_id.clone(), status)
+                    }
+                    _ => ClientError::rpc(status),
+                })
+        },
+    )
     .await
 }
 
 /// Signals a workflow, starting it first if it is not running.
 pub(super) async fn signal_with_start(
     client: &Client,
-    mut request: SignalWithStartWorkflowExecutionRequest,
+    request: SignalWithStartWorkflowExecutionRequest,
 ) -> Result<SignalWithStartWorkflowExecutionResponse, ClientError> {
+    let workflow_id = request.workflow_id.clone();
     let workflow_type = request.workflow_type.clone().unwrap_or_default().name;
-    let call = client_call(
-        ClientCallKind::SignalWithStartWorkflow,
-        &request.workflow_id,
-        &workflow_type,
-        &mut request.header,
-    );
-    intercept_client_call(client.interceptors(), call, |call| async move {
-        request.header = header(call);
-        client
-            .service()
-            .signal_with_start_workflow_execution(tonic::Request::new(request))
-            .await
-            .map(tonic::Response::into_inner)
-            .map_err(ClientError::rpc)
-    })
+    intercepted(
+        client,
+        (
+            ClientCallKind::SignalWithStartWorkflow,
+            &workflow_id,
+            &workflow_type,
+        ),
+        request,
+        |request| &mut request.header,
+        |request| async {
+            client
+                .service()
+                .signal_with_start_workflow_execution(tonic::Request::new(request))
+                .await
+                .map(tonic::Response::into_inner)
+                .map_err(ClientError::rpc)
+        },
+    )
     .await
 }
 
@@ -167,23 +195,23 @@ pub(super) async fn history_page(
 pub(super) async fn signal(
     client: &Client,
     workflow_id: &str,
-    mut request: SignalWorkflowExecutionRequest,
+    request: SignalWorkflowExecutionRequest,
 ) -> Result<(), ClientError> {
-    let call = client_call(
-        ClientCallKind::SignalWorkflow,
-        workflow_id,
-        &request.signal_name,
-        &mut request.header,
-    );
-    intercept_client_call(client.interceptors(), call, |call| async move {
-        request.header = header(call);
-        client
-            .service()
-            .signal_workflow_execution(tonic::Request::new(request))
-            .await
-            .map(drop)
-            .map_err(|status| ClientError::on_workflow(workflow_id, status))
-    })
+    let signal_name = request.signal_name.clone();
+    intercepted(
+        client,
+        (ClientCallKind::SignalWorkflow, workflow_id, &signal_name),
+        request,
+        |request| &mut request.header,
+        |request| async {
+            client
+                .service()
+                .signal_workflow_execution(tonic::Request::new(request))
+                .await
+                .map(drop)
+                .map_err(|status| ClientError::on_workflow(workflow_id, status))
+        },
+    )
     .await
 }
 
@@ -193,36 +221,37 @@ pub(super) async fn signal(
 pub(super) async fn query(
     client: &Client,
     workflow_id: &str,
-    mut request: QueryWorkflowRequest,
+    request: QueryWorkflowRequest,
 ) -> Result<QueryWorkflowResponse, ClientError> {
-    let mut workflow_query = request.query.take().unwrap_or_default();
-    let query = workflow_query.query_type.clone();
-    let call = client_call(
-        ClientCallKind::QueryWorkflow,
-        workflow_id,
-        &query,
-        &mut workflow_query.header,
-    );
-    intercept_client_call(client.interceptors(), call, |call| async move {
-        workflow_query.header = header(call);
-        request.query = Some(workflow_query);
-        client
-            .service()
-            .query_workflow(tonic::Request::new(request))
-            .await
-            .map(tonic::Response::into_inner)
-            .map_err(|status| match status.code() {
-                Code::NotFound => ClientError::on_workflow(workflow_id, status),
-                Code::InvalidArgument | Code::Unknown | Code::Internal => {
-                    ClientError::QueryFailed {
-                        query,
-                        message: status.message().to_owned(),
-                        status: Some(status.into()),
+    let query = request
+        .query
+        .as_ref()
+        .map(|query| query.query_type.clone())
+        .unwrap_or_default();
+    intercepted(
+        client,
+        (ClientCallKind::QueryWorkflow, workflow_id, &query),
+        request,
+        |request| &mut request.query.get_or_insert_default().header,
+        |request| async {
+            client
+                .service()
+                .query_workflow(tonic::Request::new(request))
+                .await
+                .map(tonic::Response::into_inner)
+                .map_err(|status| match status.code() {
+                    Code::NotFound => ClientError::on_workflow(workflow_id, status),
+                    Code::InvalidArgument | Code::Unknown | Code::Internal => {
+                        ClientError::QueryFailed {
+                            query: query.clone(),
+                            message: status.message().to_owned(),
+                            status: Some(status.into()),
+                        }
                     }
-                }
-                _ => ClientError::rpc(status),
-            })
-    })
+                    _ => ClientError::rpc(status),
+                })
+        },
+    )
     .await
 }
 
