@@ -143,3 +143,71 @@ impl std::fmt::Debug for Interceptors {
         write!(f, "{} interceptor(s)", self.chain.len())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Mutex;
+
+    use futures::FutureExt;
+    use temporalio_common::protos::coresdk::activity_result::ActivityExecutionResult;
+
+    use super::*;
+    use crate::activity::context::ActivityInfo;
+
+    /// Writes its name before and after the rest of the chain.
+    struct Named(&'static str, Arc<Mutex<Vec<String>>>);
+
+    impl Interceptor for Named {
+        fn activity_attempt<'a>(
+            &'a self,
+            attempt: ActivityAttempt,
+            next: ActivityNext<'a>,
+        ) -> BoxFuture<'a, ActivityOutcome> {
+            async move {
+                self.1
+                    .lock()
+                    .expect("the log")
+                    .push(format!("{} in", self.0));
+                let outcome = next.run(attempt).await;
+                self.1
+                    .lock()
+                    .expect("the log")
+                    .push(format!("{} out", self.0));
+                outcome
+            }
+            .boxed()
+        }
+    }
+
+    #[test]
+    fn interceptors_run_in_the_order_added_the_first_outermost() {
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let interceptors = Interceptors::default()
+            .with(Arc::new(Named("client's", Arc::clone(&log))))
+            .with(Arc::new(Named("worker's", Arc::clone(&log))));
+        let attempt = ActivityAttempt::new(ActivityInfo::default(), Headers::new());
+        let activity_log = Arc::clone(&log);
+        let outcome =
+            futures::executor::block_on(intercept_activity(&interceptors, attempt, move |_| {
+                async move {
+                    activity_log
+                        .lock()
+                        .expect("the log")
+                        .push("activity".to_owned());
+                    ActivityOutcome::new(ActivityExecutionResult::ok(Default::default()))
+                }
+                .boxed()
+            }));
+        assert!(outcome.succeeded());
+        assert_eq!(
+            *log.lock().expect("the log"),
+            [
+                "client's in",
+                "worker's in",
+                "activity",
+                "worker's out",
+                "client's out"
+            ]
+        );
+    }
+}
