@@ -10,6 +10,8 @@ use workflow_runtime::{
     },
 };
 
+use workflow_runtime::prelude::*;
+
 use crate::workflows::*;
 
 /// Starts `TimerWorkflow` (`interval_ms: u64, count: u32`) with raw `arguments` and returns the
@@ -151,6 +153,79 @@ async fn more_activity_arguments_than_declared_fail_the_activity_without_retries
         attributes.retry_state,
         RetryState::NonRetryableFailure as i32
     );
+    worker.stop().await.expect("clean shutdown");
+}
+
+/// Returns a map with tuple keys, which has no JSON form.
+#[activity]
+pub async fn unencodable_result(
+    _ctx: ActivityContext,
+) -> Result<std::collections::HashMap<(u8, u8), String>, ActivityError> {
+    Ok([((1, 2), "no JSON key".to_owned())].into())
+}
+
+/// Heartbeats a map with tuple keys, with `?`.
+#[activity]
+pub async fn unencodable_heartbeat(ctx: ActivityContext) -> Result<(), ActivityError> {
+    let progress: std::collections::HashMap<(u8, u8), u32> = [((1, 2), 3)].into();
+    ctx.heartbeat(&progress)?;
+    Ok(())
+}
+
+/// Calls the activity named by its input, allowing three attempts.
+#[derive(Default)]
+pub struct CallsUnencodable;
+
+#[workflow]
+impl CallsUnencodable {
+    #[run]
+    pub async fn run(ctx: WorkflowContext<Self>, heartbeat: bool) -> WorkflowResult<()> {
+        if heartbeat {
+            ctx.activity(unencodable_heartbeat, ())
+                .options(quick_retries(3))
+                .await?;
+        } else {
+            ctx.activity(unencodable_result, ())
+                .options(quick_retries(3))
+                .await?;
+        }
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn a_result_or_heartbeat_that_does_not_encode_fails_the_activity_without_retries() {
+    let client = client().await;
+    let queue = task_queue("unencodable");
+    let worker = RunningWorker::start(
+        Worker::new(&client, &queue)
+            .workflow::<CallsUnencodable>()
+            .activity(unencodable_result)
+            .activity(unencodable_heartbeat),
+    );
+    for heartbeat in [false, true] {
+        let handle = client
+            .start(
+                CallsUnencodable::run,
+                heartbeat,
+                StartOptions::new(format!("{queue}-{heartbeat}"), &queue),
+            )
+            .await
+            .expect("start");
+        let error = handle.result().await.expect_err("the activity fails");
+        let ClientError::Failed(failure) = error else {
+            panic!("expected a workflow failure, got {error:?}");
+        };
+        assert_eq!(failure.error_type(), Some("PayloadError"));
+        assert!(failure.is_non_retryable());
+        assert!(
+            failure.message().contains("cannot encode"),
+            "{}",
+            failure.message()
+        );
+        let failed = history_events(handle.untyped(), EventType::ActivityTaskFailed).await;
+        assert_eq!(failed.len(), 1, "one attempt although three are allowed");
+    }
     worker.stop().await.expect("clean shutdown");
 }
 

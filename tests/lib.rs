@@ -240,6 +240,8 @@ pub fn init_tracing() {
 
 /// The pinned Python SDK, the peer of the interoperability tests.
 pub const PINNED_TEMPORALIO: &str = "1.35.0";
+/// The pinned `cryptography`, for the Python side of the encryption codec's test.
+pub const PINNED_CRYPTOGRAPHY: &str = "46.0.3";
 
 /// A project-local virtual environment with the Python SDK, created on first use.
 pub fn python() -> PathBuf {
@@ -251,8 +253,13 @@ pub fn python() -> PathBuf {
     let venv = tools_dir().join(format!("py-temporalio-{PINNED_TEMPORALIO}"));
     let python = venv.join("bin").join("python");
     let ready = venv.join(".installed");
-    // With the OpenTelemetry extra, for the tracing tests; a venv of an older set-up gets it.
-    let requirement = format!("temporalio[opentelemetry]=={PINNED_TEMPORALIO}");
+    // With the OpenTelemetry extra, for the tracing tests, and `cryptography`, for the
+    // encryption codec's peer; a venv of an older set-up gets what it lacks.
+    let requirements = [
+        format!("temporalio[opentelemetry]=={PINNED_TEMPORALIO}"),
+        format!("cryptography=={PINNED_CRYPTOGRAPHY}"),
+    ];
+    let requirement = requirements.join(" ");
     if std::fs::read_to_string(&ready).ok().as_deref() != Some(requirement.as_str()) {
         let status = Command::new("python3")
             .args(["-m", "venv"])
@@ -272,7 +279,7 @@ pub fn python() -> PathBuf {
                 "--quiet",
                 "--disable-pip-version-check",
             ])
-            .arg(&requirement)
+            .args(&requirements)
             .output()
             .expect("run pip");
         assert!(

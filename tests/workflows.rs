@@ -13,7 +13,7 @@ use workflow_runtime::{
     CancellationReason, prelude::*, protos::temporal::api::common::v1::WorkflowExecution,
 };
 
-fn quick_retries(attempts: u32) -> ActivityOptions {
+pub fn quick_retries(attempts: u32) -> ActivityOptions {
     ActivityOptions::start_to_close(Duration::from_secs(10)).retry(
         RetryPolicy::exponential()
             .initial_interval(Duration::from_millis(50))

@@ -7,6 +7,7 @@
 
 pub mod approval_workflow;
 pub mod batch_workflow;
+pub mod encryption;
 pub mod hourly_workflow;
 pub mod order_workflow;
 pub mod recurring_workflow;

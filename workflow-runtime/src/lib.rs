@@ -72,6 +72,7 @@ mod activity;
 mod attributes;
 mod caught_panic;
 mod client;
+pub mod codec;
 mod convert;
 mod deployment;
 mod error;

@@ -6,6 +6,7 @@ use temporalio_client::tonic;
 use temporalio_common::protos::temporal::api::errordetails::v1::WorkflowExecutionAlreadyStartedFailure;
 
 use crate::{
+    codec::CodecError,
     error::{UpdateFailed, WorkflowFailed},
     history::HistoryError,
     payload::PayloadError,
@@ -118,6 +119,10 @@ pub enum ClientError {
     /// An input or result did not convert.
     #[error(transparent)]
     Payload(#[from] PayloadError),
+    /// The client's payload codec could not encode what the call sends, or decode what the
+    /// server answered; nothing was sent when encoding failed.
+    #[error("the payload codec failed")]
+    Codec(#[from] CodecError),
     /// The workflow failed.
     #[error(transparent)]
     Failed(#[from] WorkflowFailed),

@@ -208,11 +208,58 @@ impl<W: WorkflowDefinition> WorkflowHandle<W> {
 }
 
 /// A workflow execution addressed by id, with raw payloads.
+///
+/// A handle made for a given run ([`Client::untyped_handle`] with a run id) addresses that run
+/// in every call: a signal, query, update, cancel or terminate never reaches a later run of the
+/// same workflow id, and fails with [`ClientError::NotFound`] once the run is closed (a query
+/// still reads a closed run). A handle returned by a start sends signals, queries and updates
+/// to the latest run of the workflow id, as every SDK's does, so it keeps working across
+/// continue-as-new; its cancel and terminate stay within the chain of runs that start began
+/// (a later start's runs are out of reach), and its result, history and description are
+/// those of the run it started and the runs that carry it on.
 #[derive(Debug, Clone)]
 pub struct UntypedWorkflowHandle {
     pub(crate) client: Client,
     pub(crate) workflow_id: String,
-    pub(crate) run_id: Option<String>,
+    pub(crate) run: RunRef,
+}
+
+/// Which run a handle addresses.
+#[derive(Debug, Clone)]
+pub(crate) enum RunRef {
+    /// The latest run of the workflow id.
+    Latest,
+    /// One run, named by the caller: every call addresses it.
+    Given(String),
+    /// The first run of a chain a start created: calls reach the latest run, cancel and
+    /// terminate only within this chain.
+    Started(String),
+}
+
+impl RunRef {
+    /// The run named by the caller or created by a start.
+    fn known(&self) -> Option<&str> {
+        match self {
+            RunRef::Latest => None,
+            RunRef::Given(run_id) | RunRef::Started(run_id) => Some(run_id),
+        }
+    }
+
+    /// The run id calls put in their `WorkflowExecution` (empty: the latest run).
+    fn addressed(&self) -> Option<&str> {
+        match self {
+            RunRef::Given(run_id) => Some(run_id),
+            RunRef::Latest | RunRef::Started(_) => None,
+        }
+    }
+
+    /// The first run of the chain cancel and terminate are limited to.
+    fn first_execution(&self) -> &str {
+        match self {
+            RunRef::Started(run_id) => run_id,
+            RunRef::Latest | RunRef::Given(_) => "",
+        }
+    }
 }
 
 impl UntypedWorkflowHandle {
@@ -221,9 +268,15 @@ impl UntypedWorkflowHandle {
         &self.workflow_id
     }
 
-    /// The run id, when known.
+    /// The run id, when known: the run the handle was made for, or the first run its start
+    /// created.
     pub fn run_id(&self) -> Option<&str> {
-        self.run_id.as_deref()
+        self.run.known()
+    }
+
+    /// The execution every call on the workflow addresses.
+    pub(crate) fn addressed(&self) -> WorkflowExecution {
+        self.execution(self.run.addressed())
     }
 
     pub(crate) fn execution(&self, run_id: Option<&str>) -> WorkflowExecution {
@@ -241,7 +294,7 @@ impl UntypedWorkflowHandle {
     }
 
     async fn wait_for_close(&self) -> Result<Vec<Payload>, ClientError> {
-        let mut run_id = self.run_id.clone();
+        let mut run_id = self.run.known().map(str::to_owned);
         let mut page_token = Vec::new();
         loop {
             let response = match self
@@ -262,10 +315,11 @@ impl UntypedWorkflowHandle {
                 }
                 Err(error) => return Err(error),
             };
-            let close = response
-                .history
-                .and_then(|h| h.events.into_iter().next())
-                .and_then(|e| e.attributes);
+            let mut close_event = response.history.and_then(|h| h.events.into_iter().next());
+            if let Some(event) = &mut close_event {
+                self.client.codec().decode(event).await?;
+            }
+            let close = close_event.and_then(|e| e.attributes);
             let Some(close) = close else {
                 // The long poll expired before the workflow closed: poll again.
                 page_token = response.next_page_token;
@@ -337,7 +391,7 @@ impl UntypedWorkflowHandle {
         let mut page_token = Vec::new();
         loop {
             let response = self
-                .history_page(self.run_id.as_deref(), page_token, Wanted::AllEvents)
+                .history_page(self.run.known(), page_token, Wanted::AllEvents)
                 .await?;
             events.extend(response.history.map(|h| h.events).unwrap_or_default());
             if response.next_page_token.is_empty() {
@@ -365,7 +419,7 @@ impl UntypedWorkflowHandle {
     pub async fn describe(&self) -> Result<WorkflowDescription, ClientError> {
         let request = DescribeWorkflowExecutionRequest {
             namespace: self.client.namespace.clone(),
-            execution: Some(self.execution(self.run_id.as_deref())),
+            execution: Some(self.execution(self.run.known())),
         };
         let response = rpc::describe(&self.client, &self.workflow_id, request).await?;
         Ok(WorkflowDescription::from_response(response))
@@ -375,7 +429,7 @@ impl UntypedWorkflowHandle {
     pub async fn signal(&self, name: &str, arguments: Vec<Payload>) -> Result<(), ClientError> {
         let request = SignalWorkflowExecutionRequest {
             namespace: self.client.namespace.clone(),
-            workflow_execution: Some(self.execution(None)),
+            workflow_execution: Some(self.addressed()),
             signal_name: name.to_owned(),
             input: Some(Payloads {
                 payloads: arguments,
@@ -395,7 +449,7 @@ impl UntypedWorkflowHandle {
     ) -> Result<Vec<Payload>, ClientError> {
         let request = QueryWorkflowRequest {
             namespace: self.client.namespace.clone(),
-            execution: Some(self.execution(None)),
+            execution: Some(self.addressed()),
             query: Some(WorkflowQuery {
                 query_type: name.to_owned(),
                 query_args: Some(Payloads {
@@ -423,24 +477,26 @@ impl UntypedWorkflowHandle {
     pub async fn cancel(&self) -> Result<(), ClientError> {
         let request = RequestCancelWorkflowExecutionRequest {
             namespace: self.client.namespace.clone(),
-            workflow_execution: Some(self.execution(None)),
+            workflow_execution: Some(self.addressed()),
+            first_execution_run_id: self.run.first_execution().to_owned(),
             identity: self.client.identity.clone(),
             request_id: uuid::Uuid::new_v4().to_string(),
             ..Default::default()
         };
-        rpc::cancel(&self.client, request).await
+        rpc::cancel(&self.client, &self.workflow_id, request).await
     }
 
     /// Terminates the workflow immediately.
     pub async fn terminate(&self, reason: &str) -> Result<(), ClientError> {
         let request = TerminateWorkflowExecutionRequest {
             namespace: self.client.namespace.clone(),
-            workflow_execution: Some(self.execution(None)),
+            workflow_execution: Some(self.addressed()),
             reason: reason.to_owned(),
+            first_execution_run_id: self.run.first_execution().to_owned(),
             identity: self.client.identity.clone(),
             ..Default::default()
         };
-        rpc::terminate(&self.client, request).await
+        rpc::terminate(&self.client, &self.workflow_id, request).await
     }
 }
 
@@ -453,7 +509,7 @@ impl UntypedWorkflowHandle {
     ) -> UpdateWorkflowExecutionRequest {
         UpdateWorkflowExecutionRequest {
             namespace: self.client.namespace.clone(),
-            workflow_execution: Some(self.execution(None)),
+            workflow_execution: Some(self.addressed()),
             wait_policy: Some(WaitPolicy {
                 lifecycle_stage: lifecycle_stage(options.wait_for),
             }),
@@ -484,7 +540,7 @@ impl UntypedWorkflowHandle {
         response: UpdateWorkflowExecutionResponse,
     ) -> UntypedUpdateHandle {
         let update_ref = response.update_ref.unwrap_or_else(|| UpdateRef {
-            workflow_execution: Some(self.execution(None)),
+            workflow_execution: Some(self.addressed()),
             update_id: String::new(),
         });
         UntypedUpdateHandle {
@@ -510,7 +566,7 @@ impl UntypedWorkflowHandle {
             workflow_id: self.workflow_id.clone(),
             name: update_id.clone(),
             update_ref: UpdateRef {
-                workflow_execution: Some(self.execution(self.run_id.as_deref())),
+                workflow_execution: Some(self.addressed()),
                 update_id,
             },
             outcome: None,

@@ -38,7 +38,11 @@ pub use visibility::{
 };
 
 use crate::{
-    client::options::{default_identity, signal_with_start_request},
+    client::{
+        handle::RunRef,
+        options::{default_identity, signal_with_start_request},
+    },
+    codec::Codec,
     interceptor::Interceptors,
     payload::{Payload, decode_result},
     telemetry::Telemetry,
@@ -66,6 +70,8 @@ pub struct Client {
     telemetry: Option<Telemetry>,
     /// Run around the client's calls, and its workers' workflow calls and activity attempts.
     interceptors: Interceptors,
+    /// Applied to every payload the client and its workers send and receive.
+    codec: Codec,
 }
 
 impl std::fmt::Debug for Client {
@@ -112,6 +118,7 @@ impl Client {
             time_skipping: None,
             telemetry: options.telemetry,
             interceptors: options.interceptors,
+            codec: options.codec,
         })
     }
 
@@ -141,6 +148,10 @@ impl Client {
 
     pub(crate) fn interceptors(&self) -> &Interceptors {
         &self.interceptors
+    }
+
+    pub(crate) fn codec(&self) -> &Codec {
+        &self.codec
     }
 
     pub(crate) fn identity(&self) -> &str {
@@ -225,7 +236,7 @@ impl Client {
         Ok(UntypedWorkflowHandle {
             client: self.clone(),
             workflow_id: options.workflow_id,
-            run_id: Some(response.run_id),
+            run: RunRef::Started(response.run_id),
         })
     }
 
@@ -272,7 +283,7 @@ impl Client {
         Ok(WorkflowHandle::new(UntypedWorkflowHandle {
             client: self.clone(),
             workflow_id: options.workflow_id,
-            run_id: Some(response.run_id),
+            run: RunRef::Started(response.run_id),
         }))
     }
 
@@ -347,7 +358,8 @@ impl Client {
         let update_handle = handle.update_handle_from(update_name, update_response);
         let payloads = update_handle.result_payloads().await?;
         let output = decode_result(payloads.first())?;
-        let workflow = WorkflowHandle::new(UntypedWorkflowHandle { run_id, ..handle });
+        let run = run_id.map_or(RunRef::Latest, RunRef::Started);
+        let workflow = WorkflowHandle::new(UntypedWorkflowHandle { run, ..handle });
         Ok((workflow, output))
     }
 
@@ -359,7 +371,9 @@ impl Client {
         WorkflowHandle::new(self.untyped_handle(workflow_id, None))
     }
 
-    /// An untyped handle to an existing workflow, by id and optionally run id.
+    /// An untyped handle to an existing workflow, by id and optionally run id: with a run id,
+    /// every call addresses that run and never a later run of the same id; without, the
+    /// latest run.
     pub fn untyped_handle(
         &self,
         workflow_id: impl Into<String>,
@@ -368,7 +382,7 @@ impl Client {
         UntypedWorkflowHandle {
             client: self.clone(),
             workflow_id: workflow_id.into(),
-            run_id,
+            run: run_id.map_or(RunRef::Latest, RunRef::Given),
         }
     }
 }

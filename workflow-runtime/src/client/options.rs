@@ -13,6 +13,7 @@ use temporalio_common::protos::temporal::api::{
 
 use crate::{
     client::error::ClientError,
+    codec::{Codec, PayloadCodec},
     convert::proto_duration,
     interceptor::{Interceptor, Interceptors},
     options::{
@@ -38,6 +39,7 @@ pub struct ClientOptions {
     pub(crate) tls: Option<TlsOptions>,
     pub(crate) telemetry: Option<Telemetry>,
     pub(crate) interceptors: Interceptors,
+    pub(crate) codec: Codec,
 }
 
 impl Default for ClientOptions {
@@ -58,6 +60,7 @@ impl ClientOptions {
             tls: None,
             telemetry: None,
             interceptors: Interceptors::default(),
+            codec: Codec::default(),
         }
     }
 
@@ -82,6 +85,7 @@ impl ClientOptions {
             tls: connection.tls_options,
             telemetry: None,
             interceptors: Interceptors::default(),
+            codec: Codec::default(),
         })
     }
 
@@ -89,6 +93,27 @@ impl ClientOptions {
     /// `temporal_long_request`, ...) there, and the metrics of the workers built on this client.
     pub fn telemetry(mut self, telemetry: Telemetry) -> Self {
         self.telemetry = Some(telemetry);
+        self
+    }
+
+    /// Encodes every payload this client and its workers send with `codec`, and decodes every
+    /// payload they receive: arguments, results, memo, heartbeat details, failure details (see
+    /// [`codec`](crate::codec) for what it sees and what it never sees). Processes that read
+    /// the same workflows (other clients and workers, in any language, and the replayer) need
+    /// the same codec.
+    ///
+    /// ```
+    /// # use workflow_runtime::{codec::{CodecError, PayloadCodec}, payload::Payload};
+    /// # struct Encryption;
+    /// # impl PayloadCodec for Encryption {
+    /// #     async fn encode(&self, p: Vec<Payload>) -> Result<Vec<Payload>, CodecError> { Ok(p) }
+    /// #     async fn decode(&self, p: Vec<Payload>) -> Result<Vec<Payload>, CodecError> { Ok(p) }
+    /// # }
+    /// use workflow_runtime::ClientOptions;
+    /// let options = ClientOptions::new("127.0.0.1:7233").payload_codec(Encryption);
+    /// ```
+    pub fn payload_codec(mut self, codec: impl PayloadCodec) -> Self {
+        self.codec = Codec::new(codec);
         self
     }
 

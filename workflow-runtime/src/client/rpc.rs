@@ -1,7 +1,9 @@
 //! The calls to the server's workflow service. Each sends one request through the client
 //! library's retrying connection ([`Client::service`]) and turns the server's status into the
 //! [`ClientError`] that says what it means for that call; the handles build the requests and
-//! read the answers.
+//! read the answers. Requests go out with their payloads encoded by the client's payload codec,
+//! and answers come back decoded, except history pages: a history is kept as the server
+//! recorded it (the replayer decodes it), and only the result wait decodes its close event.
 
 use temporalio_client::tonic::{self, Code};
 use temporalio_common::protos::temporal::api::workflowservice::v1::{
@@ -21,12 +23,26 @@ use temporalio_common::protos::temporal::api::workflowservice::v1::{
     UpdateWorkflowExecutionResponse,
 };
 
-use temporalio_common::protos::temporal::api::common::v1::Header;
+use temporalio_common::{
+    payload_visitor::PayloadVisitable, protos::temporal::api::common::v1::Header,
+};
 
 use crate::{
     client::{Client, error::ClientError},
     interceptor::{ClientCall, ClientCallKind, Headers, intercept_client_call},
 };
+
+/// `request` with its payloads encoded by the client's codec.
+async fn encoded<M: PayloadVisitable>(client: &Client, mut request: M) -> Result<M, ClientError> {
+    client.codec().encode(&mut request).await?;
+    Ok(request)
+}
+
+/// `response` with its payloads decoded by the client's codec.
+async fn decoded<M: PayloadVisitable>(client: &Client, mut response: M) -> Result<M, ClientError> {
+    client.codec().decode(&mut response).await?;
+    Ok(response)
+}
 
 /// The call interceptors see, with the headers the request already holds.
 fn client_call(
@@ -86,6 +102,7 @@ pub(super) async fn start(
         request,
         |request| &mut request.header,
         |request| async {
+            let request = encoded(client, request).await?;
             client
                 .service()
                 .start_workflow_execution(tonic::Request::new(request))
@@ -119,6 +136,7 @@ pub(super) async fn signal_with_start(
         request,
         |request| &mut request.header,
         |request| async {
+            let request = encoded(client, request).await?;
             client
                 .service()
                 .signal_with_start_workflow_execution(tonic::Request::new(request))
@@ -167,12 +185,14 @@ pub(super) async fn execute_multi_operation(
                 None => {}
             }
         }
-        client
+        let request = encoded(client, request).await?;
+        let response = client
             .service()
             .execute_multi_operation(tonic::Request::new(request))
             .await
             .map(tonic::Response::into_inner)
-            .map_err(ClientError::rpc)
+            .map_err(ClientError::rpc)?;
+        decoded(client, response).await
     })
     .await
 }
@@ -204,6 +224,7 @@ pub(super) async fn signal(
         request,
         |request| &mut request.header,
         |request| async {
+            let request = encoded(client, request).await?;
             client
                 .service()
                 .signal_workflow_execution(tonic::Request::new(request))
@@ -234,7 +255,8 @@ pub(super) async fn query(
         request,
         |request| &mut request.query.get_or_insert_default().header,
         |request| async {
-            client
+            let request = encoded(client, request).await?;
+            let response = client
                 .service()
                 .query_workflow(tonic::Request::new(request))
                 .await
@@ -249,15 +271,18 @@ pub(super) async fn query(
                         }
                     }
                     _ => ClientError::rpc(status),
-                })
+                })?;
+            decoded(client, response).await
         },
     )
     .await
 }
 
-/// Requests a workflow's cancellation.
+/// Requests a workflow's cancellation; an unknown workflow is [`ClientError::NotFound`] (the
+/// server accepts the cancellation of a closed run as a no-op).
 pub(super) async fn cancel(
     client: &Client,
+    workflow_id: &str,
     request: RequestCancelWorkflowExecutionRequest,
 ) -> Result<(), ClientError> {
     client
@@ -265,12 +290,13 @@ pub(super) async fn cancel(
         .request_cancel_workflow_execution(tonic::Request::new(request))
         .await
         .map(drop)
-        .map_err(ClientError::rpc)
+        .map_err(|status| ClientError::on_workflow(workflow_id, status))
 }
 
-/// Terminates a workflow.
+/// Terminates a workflow; an unknown or closed run is [`ClientError::NotFound`].
 pub(super) async fn terminate(
     client: &Client,
+    workflow_id: &str,
     request: TerminateWorkflowExecutionRequest,
 ) -> Result<(), ClientError> {
     client
@@ -278,7 +304,7 @@ pub(super) async fn terminate(
         .terminate_workflow_execution(tonic::Request::new(request))
         .await
         .map(drop)
-        .map_err(ClientError::rpc)
+        .map_err(|status| ClientError::on_workflow(workflow_id, status))
 }
 
 /// Sends an update (or asks again for its stage); an unknown workflow is
@@ -288,12 +314,14 @@ pub(super) async fn update(
     workflow_id: &str,
     request: UpdateWorkflowExecutionRequest,
 ) -> Result<UpdateWorkflowExecutionResponse, ClientError> {
-    client
+    let request = encoded(client, request).await?;
+    let response = client
         .service()
         .update_workflow_execution(tonic::Request::new(request))
         .await
         .map(tonic::Response::into_inner)
-        .map_err(|status| ClientError::on_workflow(workflow_id, status))
+        .map_err(|status| ClientError::on_workflow(workflow_id, status))?;
+    decoded(client, response).await
 }
 
 /// Waits for an update's outcome; an unknown update is [`ClientError::UpdateNotFound`].
@@ -303,12 +331,13 @@ pub(super) async fn poll_update(
     update_id: &str,
     request: PollWorkflowExecutionUpdateRequest,
 ) -> Result<PollWorkflowExecutionUpdateResponse, ClientError> {
-    client
+    let response = client
         .service()
         .poll_workflow_execution_update(tonic::Request::new(request))
         .await
         .map(tonic::Response::into_inner)
-        .map_err(|status| ClientError::on_update(workflow_id, update_id, status))
+        .map_err(|status| ClientError::on_update(workflow_id, update_id, status))?;
+    decoded(client, response).await
 }
 
 /// One page of the executions a visibility query matches.
@@ -316,12 +345,13 @@ pub(super) async fn list_workflows(
     client: &Client,
     request: ListWorkflowExecutionsRequest,
 ) -> Result<ListWorkflowExecutionsResponse, ClientError> {
-    client
+    let response = client
         .service()
         .list_workflow_executions(tonic::Request::new(request))
         .await
         .map(tonic::Response::into_inner)
-        .map_err(ClientError::rpc)
+        .map_err(ClientError::rpc)?;
+    decoded(client, response).await
 }
 
 /// How many executions a visibility query matches.
@@ -343,12 +373,13 @@ pub(super) async fn describe(
     workflow_id: &str,
     request: DescribeWorkflowExecutionRequest,
 ) -> Result<DescribeWorkflowExecutionResponse, ClientError> {
-    client
+    let response = client
         .service()
         .describe_workflow_execution(tonic::Request::new(request))
         .await
         .map(tonic::Response::into_inner)
-        .map_err(|status| ClientError::on_workflow(workflow_id, status))
+        .map_err(|status| ClientError::on_workflow(workflow_id, status))?;
+    decoded(client, response).await
 }
 
 /// Describes a worker deployment; an unknown one is [`ClientError::DeploymentNotFound`].
@@ -386,6 +417,7 @@ pub(super) async fn create_schedule(
     request: CreateScheduleRequest,
 ) -> Result<(), ClientError> {
     let schedule_id = request.schedule_id.clone();
+    let request = encoded(client, request).await?;
     client
         .service()
         .create_schedule(tonic::Request::new(request))
@@ -406,12 +438,13 @@ pub(super) async fn describe_schedule(
     schedule_id: &str,
     request: DescribeScheduleRequest,
 ) -> Result<DescribeScheduleResponse, ClientError> {
-    client
+    let response = client
         .service()
         .describe_schedule(tonic::Request::new(request))
         .await
         .map(tonic::Response::into_inner)
-        .map_err(|status| ClientError::on_schedule(schedule_id, status))
+        .map_err(|status| ClientError::on_schedule(schedule_id, status))?;
+    decoded(client, response).await
 }
 
 /// Replaces a schedule; an unknown one is [`ClientError::ScheduleNotFound`].
@@ -420,6 +453,7 @@ pub(super) async fn update_schedule(
     schedule_id: &str,
     request: UpdateScheduleRequest,
 ) -> Result<(), ClientError> {
+    let request = encoded(client, request).await?;
     client
         .service()
         .update_schedule(tonic::Request::new(request))
@@ -461,10 +495,11 @@ pub(super) async fn list_schedules(
     client: &Client,
     request: ListSchedulesRequest,
 ) -> Result<ListSchedulesResponse, ClientError> {
-    client
+    let response = client
         .service()
         .list_schedules(tonic::Request::new(request))
         .await
         .map(tonic::Response::into_inner)
-        .map_err(ClientError::rpc)
+        .map_err(ClientError::rpc)?;
+    decoded(client, response).await
 }

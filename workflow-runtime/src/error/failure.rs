@@ -43,9 +43,12 @@ pub mod failure_type {
     /// The server refused to start a child workflow (its id is taken, or another cause the
     /// message names).
     pub const CHILD_WORKFLOW_START_FAILED: &str = "ChildWorkflowStartFailed";
+    /// The payload codec could not decode an activity's arguments or encode its result; the
+    /// attempt fails and the retry policy applies (a key service may come back).
+    pub const CODEC_ERROR: &str = "CodecError";
 
     /// Every failure type above.
-    pub const ALL: [&str; 9] = [
+    pub const ALL: [&str; 10] = [
         PAYLOAD_ERROR,
         PANIC,
         ACTIVITY_PANIC,
@@ -55,6 +58,7 @@ pub mod failure_type {
         ACTIVITY_NOT_REGISTERED,
         ACTIVITY_FAILED,
         CHILD_WORKFLOW_START_FAILED,
+        CODEC_ERROR,
     ];
 }
 
@@ -138,8 +142,8 @@ pub(crate) fn first_application(failure: &Failure) -> Option<(&Failure, &Applica
 const ENCODED_FAILURE_MESSAGE: &str = "Encoded failure";
 
 /// Whether outgoing failures keep their message and stack trace in the clear, or move them into
-/// `encoded_attributes` (the SDKs' "encode common attributes" option), where a payload codec
-/// can encrypt them. Receivers decode them either way.
+/// `encoded_attributes` (the SDKs' "encode common attributes" option), where the payload codec
+/// encrypts them. Receivers decode them either way.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub(crate) enum FailureEncoding {
     /// Message and stack trace in the clear.

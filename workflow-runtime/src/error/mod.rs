@@ -129,10 +129,17 @@ mod lifecycle;
 /// policy. Any `std::error::Error` converts into a retryable `ActivityError` with `?`: its type
 /// name is the failure type (`io::Error`, `ParseIntError`), its message and its
 /// [`source`](std::error::Error::source) chain travel as the failure's message and causes, and
-/// the original error stays this error's source.
+/// the original error stays this error's source. A [`PayloadError`] (a heartbeat detail or a
+/// value that does not encode or decode) converts into a non-retryable `PayloadError` failure
+/// instead, as the wire contract says: the same value fails again on every attempt.
 ///
 /// ```
-/// use workflow_runtime::ActivityError;
+/// use workflow_runtime::{ActivityError, payload::encode};
+/// let not_json = std::collections::HashMap::from([((1, 2), "a tuple key")]);
+/// let unencodable: ActivityError = encode(&not_json).unwrap_err().into();
+/// assert_eq!(unencodable.error_type(), "PayloadError");
+/// assert!(!unencodable.is_retryable());
+///
 /// let declined = ActivityError::non_retryable("PaymentDeclined", "card declined");
 /// assert_eq!(declined.error_type(), "PaymentDeclined");
 /// assert!(!declined.is_retryable());
@@ -282,16 +289,20 @@ impl fmt::Display for ActivityError {
 /// Converts any error with `?`, keeping it as the source; see [`ActivityError`].
 impl<E: std::error::Error + Send + Sync + 'static> From<E> for ActivityError {
     fn from(error: E) -> Self {
-        // `?` on a payload error names the wire contract's type, not the Rust one.
-        let error_type = if (&error as &dyn std::any::Any).is::<PayloadError>() {
-            failure_type::PAYLOAD_ERROR.to_owned()
+        // `?` on a payload error names the wire contract's type, not the Rust one, and is not
+        // retried: the same value fails to convert again.
+        let (kind, error_type) = if (&error as &dyn std::any::Any).is::<PayloadError>() {
+            (
+                ActivityErrorKind::NonRetryable,
+                failure_type::PAYLOAD_ERROR.to_owned(),
+            )
         } else {
-            failure_type_name::<E>()
+            (ActivityErrorKind::Retryable, failure_type_name::<E>())
         };
         Self {
             message: error.to_string(),
             cause: Some(Cause::Converted(Box::new(error))),
-            ..Self::new(ActivityErrorKind::Retryable, error_type, "")
+            ..Self::new(kind, error_type, "")
         }
     }
 }

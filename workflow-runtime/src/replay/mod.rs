@@ -42,6 +42,7 @@ use temporalio_sdk_core::{
 };
 
 use crate::{
+    codec::{Codec, PayloadCodec},
     foreign_text::is_failing_workflow_task_warning,
     interceptor::Interceptors,
     worker::{
@@ -70,6 +71,7 @@ pub use server::{ReplayedRun, ServerReplayReport, ServerRuns};
 #[derive(Debug, Default)]
 pub struct Replayer {
     registry: Registry,
+    codec: Codec,
 }
 
 impl Replayer {
@@ -81,6 +83,14 @@ impl Replayer {
     /// Registers a workflow type.
     pub fn workflow<W: WorkflowDefinition>(mut self) -> Self {
         self.registry.add_workflow::<W>();
+        self
+    }
+
+    /// Decodes the histories' payloads with `codec`, as the workers that wrote them encoded
+    /// them ([`ClientOptions::payload_codec`](crate::ClientOptions::payload_codec)). Without
+    /// one, [`replay_from_server`](Self::replay_from_server) uses its client's codec.
+    pub fn payload_codec(mut self, codec: impl PayloadCodec) -> Self {
+        self.codec = Codec::new(codec);
         self
     }
 
@@ -126,6 +136,15 @@ impl Replayer {
 
     /// Replays one workflow run.
     pub async fn replay(&self, history: &WorkflowHistory) -> Result<(), ReplayError> {
+        self.replay_decoded_by(history, &self.codec).await
+    }
+
+    /// Replays one workflow run, its payloads decoded by `codec`.
+    async fn replay_decoded_by(
+        &self,
+        history: &WorkflowHistory,
+        codec: &Codec,
+    ) -> Result<(), ReplayError> {
         let task_queue = match history.task_queue() {
             "" => "replay".to_owned(),
             queue => queue.to_owned(),
@@ -184,7 +203,13 @@ impl Replayer {
         // A divergence is this replay's result; core's warning would repeat it as a dump.
         let polled = without_core_warning(
             is_failing_workflow_task_warning,
-            workflow_loop(&core, &threads, verdict.clone(), Completions::InOrder),
+            workflow_loop(
+                &core,
+                &threads,
+                verdict.clone(),
+                codec,
+                Completions::InOrder,
+            ),
         )
         .await;
         drop(threads);

@@ -187,6 +187,11 @@ impl Replayer {
             return Ok(());
         }
         let query = runs.visibility_query(self.registry.workflow_names());
+        let codec = if self.codec.is_set() {
+            &self.codec
+        } else {
+            client.codec()
+        };
         let listed = client.list_workflows(query);
         let mut listed = std::pin::pin!(match runs.limit {
             Some(limit) =>
@@ -199,7 +204,7 @@ impl Replayer {
                 Ok(history) => {
                     // The listing may lag behind (or leave out) the length of an open run.
                     run.history_length = u64::try_from(history.events().len()).unwrap_or(0);
-                    self.replay(&history).await
+                    self.replay_decoded_by(&history, codec).await
                 }
                 Err(source) => Err(ReplayError::Fetch(Box::new(source))),
             };

@@ -7,12 +7,15 @@ use std::{
 };
 
 use temporalio_common::protos::coresdk::{
-    ActivityTaskCompletion,
+    ActivityHeartbeat, ActivityTaskCompletion,
     activity_result::{ActivityExecutionResult, activity_execution_result},
     activity_task::activity_task,
 };
 use temporalio_sdk_core::{PollError, Worker as CoreWorker};
-use tokio::{sync::watch, task::JoinSet};
+use tokio::{
+    sync::{mpsc, watch},
+    task::JoinSet,
+};
 
 use crate::metrics::WorkerMetrics;
 use crate::{
@@ -20,7 +23,8 @@ use crate::{
         ActivityRegistry, CancellationReason,
         execute::{AttemptSignals, execute},
     },
-    error::FailureEncoding,
+    codec::{Codec, CodecError},
+    error::{FailureEncoding, Retry, application_failure, failure_type},
     interceptor::Interceptors,
 };
 
@@ -34,6 +38,7 @@ pub(crate) async fn activity_loop(
     interceptors: &Interceptors,
     shutdown: &watch::Receiver<bool>,
     failure_encoding: FailureEncoding,
+    codec: &Codec,
     metrics: &WorkerMetrics,
 ) -> Result<(), PollError> {
     let running: RunningActivities = Arc::default();
@@ -46,36 +51,41 @@ pub(crate) async fn activity_loop(
         };
         let token = task.task_token;
         match task.variant {
-            Some(activity_task::Variant::Start(start)) => {
+            Some(activity_task::Variant::Start(mut start)) => {
                 let (cancel, cancelled) = watch::channel(None);
                 let signals = AttemptSignals {
                     cancelled,
                     worker_shutdown: shutdown.clone(),
                 };
                 lock(&running).insert(token.clone(), cancel);
-                let weak_core: Weak<CoreWorker> = Arc::downgrade(core);
-                let heartbeat = Arc::new(move |heartbeat| {
-                    if let Some(core) = weak_core.upgrade() {
-                        core.record_activity_heartbeat(heartbeat);
-                    }
-                });
+                let heartbeat = heartbeat_sink(core, codec);
                 let core = Arc::clone(core);
+                let codec = codec.clone();
+                let start_type = start.activity_type.clone();
                 let activities = Arc::clone(activities);
                 let running = Arc::clone(&running);
                 let metrics = metrics.clone();
                 let interceptors = interceptors.clone();
                 tasks.spawn(async move {
-                    let mut result = execute(
-                        &activities,
-                        &interceptors,
-                        token.clone(),
-                        start,
-                        heartbeat,
-                        signals,
-                        &metrics,
-                    )
-                    .await;
+                    let mut result = match codec.decode(&mut start).await {
+                        Ok(()) => {
+                            execute(
+                                &activities,
+                                &interceptors,
+                                token.clone(),
+                                start,
+                                heartbeat,
+                                signals,
+                                &metrics,
+                            )
+                            .await
+                        }
+                        Err(error) => codec_failure(&start.activity_type, "decode", &error),
+                    };
                     encode_failure(failure_encoding, &mut result);
+                    if let Err(error) = codec.encode(&mut result).await {
+                        result = codec_failure(&start_type, "encode", &error);
+                    }
                     lock(&running).remove(&token);
                     let completion = ActivityTaskCompletion {
                         task_token: token,
@@ -106,6 +116,61 @@ pub(crate) async fn activity_loop(
     };
     while tasks.join_next().await.is_some() {}
     result
+}
+
+/// Where an attempt's heartbeats go: straight to core, or, with a codec, through one task per
+/// attempt that encodes them in the order they were sent. Either way heartbeats stop reaching
+/// core once it is gone.
+fn heartbeat_sink(
+    core: &Arc<CoreWorker>,
+    codec: &Codec,
+) -> Arc<dyn Fn(ActivityHeartbeat) + Send + Sync> {
+    let weak_core: Weak<CoreWorker> = Arc::downgrade(core);
+    if !codec.is_set() {
+        return Arc::new(move |heartbeat| {
+            if let Some(core) = weak_core.upgrade() {
+                core.record_activity_heartbeat(heartbeat);
+            }
+        });
+    }
+    let (sender, mut heartbeats) = mpsc::unbounded_channel::<ActivityHeartbeat>();
+    let codec = codec.clone();
+    // Ends when the attempt's context, and with it the sender, is dropped.
+    tokio::spawn(async move {
+        while let Some(mut heartbeat) = heartbeats.recv().await {
+            if let Err(error) = codec.encode(&mut heartbeat).await {
+                tracing::warn!(
+                    error = %crate::payload::chain_text(&error),
+                    "a heartbeat was not sent: the payload codec cannot encode its details"
+                );
+                continue;
+            }
+            match weak_core.upgrade() {
+                Some(core) => core.record_activity_heartbeat(heartbeat),
+                None => return,
+            }
+        }
+    });
+    Arc::new(move |heartbeat| {
+        // The receiver lives as long as the attempt; a send can only fail after it ended.
+        let _ = sender.send(heartbeat);
+    })
+}
+
+/// A failed attempt whose payloads the codec could not decode or encode. Retryable: the codec
+/// may depend on a key service that comes back, and the retry policy bounds the attempts.
+fn codec_failure(activity_type: &str, what: &str, error: &CodecError) -> ActivityExecutionResult {
+    let message = format!(
+        "activity `{activity_type}`: the payload codec cannot {what} its payloads: {}",
+        crate::payload::chain_text(error)
+    );
+    tracing::warn!("{message}");
+    ActivityExecutionResult::fail(application_failure(
+        failure_type::CODEC_ERROR,
+        &message,
+        Retry::Retryable,
+        None,
+    ))
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {

@@ -16,11 +16,13 @@ use temporalio_common::{
 use temporalio_sdk_core::{
     PollError, Worker as CoreWorker, WorkerConfig, WorkerVersioningStrategy,
 };
-use tokio::task::JoinSet;
+use tokio::{sync::oneshot, task::JoinSet};
 
 use crate::{
+    codec::{Codec, CodecError},
     deployment::WorkerVersioning,
     error::FailureEncoding,
+    payload::chain_text,
     worker::threads::{Evict, WorkflowThreads},
     workflow::run::task_failure,
 };
@@ -141,31 +143,46 @@ pub(crate) enum Completions {
 }
 
 /// Polls workflow activations until core shuts down, runs each on its run's workflow thread,
-/// and completes it. Every activation is answered, evictions included.
+/// and completes it. Every activation is answered, evictions included. With a payload codec,
+/// an activation's payloads are decoded before it runs (here, between polls: a codec that
+/// waits on a remote service slows polling) and the completion's are encoded before it goes
+/// back; a codec error fails the workflow task, which the server retries.
 pub(crate) async fn workflow_loop(
     core: &Arc<CoreWorker>,
     threads: &WorkflowThreads,
     observer: Arc<dyn ActivationObserver>,
+    codec: &Codec,
     completions_mode: Completions,
 ) -> Result<(), PollError> {
     let mut completions = JoinSet::new();
     let result = loop {
-        let activation = match core.poll_workflow_activation().await {
+        let mut activation = match core.poll_workflow_activation().await {
             Ok(activation) => activation,
             Err(PollError::ShutDown) => break Ok(()),
             Err(e) => break Err(e),
         };
         observer.activation(&activation);
         let run_id = activation.run_id.clone();
-        let reply = threads.dispatch(activation);
+        let reply = match codec.decode(&mut activation).await {
+            Ok(()) => threads.dispatch(activation),
+            Err(error) => {
+                let (answer, reply) = oneshot::channel();
+                let _ = answer.send(codec_task_failure(&run_id, "decode", &error));
+                reply
+            }
+        };
         let core = Arc::clone(core);
         let observer = Arc::clone(&observer);
+        let codec = codec.clone();
         let complete = async move {
             let completion = reply
                 .await
                 .unwrap_or_else(|_| task_failure(&run_id, "workflow thread stopped"));
             let mut completion = completion;
             observer.completion(&mut completion);
+            if let Err(error) = codec.encode(&mut completion).await {
+                completion = codec_task_failure(&run_id, "encode", &error);
+            }
             if let Err(e) = core.complete_workflow_activation(completion).await {
                 tracing::error!(run_id = %run_id, "cannot complete workflow activation: {e}");
             }
@@ -180,4 +197,20 @@ pub(crate) async fn workflow_loop(
     };
     while completions.join_next().await.is_some() {}
     result
+}
+
+/// The failed workflow task that answers an activation whose payloads the codec could not
+/// decode, or whose completion it could not encode. The message names the run and the codec's
+/// error, never a payload.
+fn codec_task_failure(
+    run_id: &str,
+    what: &str,
+    error: &CodecError,
+) -> WorkflowActivationCompletion {
+    let message = format!(
+        "the payload codec cannot {what} the payloads of this workflow task: {}",
+        chain_text(error)
+    );
+    tracing::warn!(run_id = %run_id, "{message}");
+    task_failure(run_id, &message)
 }

@@ -257,8 +257,9 @@ impl Worker {
     /// updates, failed queries, failed workflow tasks) carry their message and stack trace in
     /// the clear (the default) or encoded into the failure's `encoded_attributes`, with the
     /// message replaced by `Encoded failure`: the other SDKs' "encode common attributes"
-    /// option, so a payload codec can encrypt them. Every SDK's client, this one included,
-    /// decodes them on arrival.
+    /// option, so the client's payload codec
+    /// ([`ClientOptions::payload_codec`](crate::ClientOptions::payload_codec)) encrypts them
+    /// with the rest. Every SDK's client, this one included, decodes them on arrival.
     pub fn encode_failure_attributes(mut self, enabled: bool) -> Self {
         self.failure_encoding = if enabled {
             FailureEncoding::CommonAttributes
@@ -447,6 +448,7 @@ impl Worker {
                         &core,
                         threads,
                         Arc::new(EncodeFailures(self.failure_encoding)),
+                        self.client.codec(),
                         Completions::Concurrent,
                     )
                     .await
@@ -462,6 +464,7 @@ impl Worker {
                     &self.interceptors,
                     &shutdown_started,
                     self.failure_encoding,
+                    self.client.codec(),
                     &metrics,
                 )
                 .await

@@ -1,0 +1,316 @@
+//! Encrypted payloads against the dev server and the official Python SDK: with the example
+//! AES-GCM codec on the client and the worker, the history the server keeps (read with a client
+//! that has no codec) holds no byte of the card number the workflow handles: not its input,
+//! memo, signal, update, query answer, activity arguments and result, heartbeat details,
+//! failure message and details, nor its result. A client with the codec reads every one of
+//! them, and so does a Python client with the same codec, both ways.
+
+use std::time::Duration;
+
+use examples::encryption::EncryptionCodec;
+use prost::Message;
+use tests::{run_python, server_address, task_queue};
+use workflow_runtime::{
+    Client, ClientError, ClientOptions, Memo, RunningWorker, UntypedWorkflowHandle, prelude::*,
+};
+
+const KEY_ID: &str = "test-2026-12";
+const KEY: [u8; 32] = [0x5a; 32];
+const CARD: &str = "4111-1111-1111-1111";
+
+fn codec() -> EncryptionCodec {
+    EncryptionCodec::new(KEY_ID, KEY)
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Charges a card: declines it when asked (non-retryable, with the card as the details);
+/// otherwise heartbeats, stalls past its heartbeat timeout on the first attempt, and resumes
+/// from the heartbeat on the next.
+#[activity]
+pub async fn charge_card(
+    ctx: ActivityContext,
+    card: String,
+    decline: bool,
+) -> Result<String, ActivityError> {
+    if decline {
+        return Err(
+            ActivityError::non_retryable("Declined", format!("card {card} was declined"))
+                .with_details(&card)?,
+        );
+    }
+    if let Some(resumed) = ctx.last_heartbeat_details::<String>() {
+        return Ok(format!("charged {card} ({})", resumed?));
+    }
+    ctx.heartbeat(&format!("authorized {card}"))?;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    Err(ActivityError::retryable(
+        "Stalled",
+        "the heartbeat timeout ends this attempt first",
+    ))
+}
+
+/// Charges the card given as input, then waits for a note.
+#[derive(Default)]
+pub struct CardCharge {
+    note: Option<String>,
+}
+
+#[workflow]
+impl CardCharge {
+    #[run]
+    async fn run(
+        ctx: WorkflowContext<Self>,
+        card: String,
+        decline: bool,
+    ) -> WorkflowResult<String> {
+        ctx.upsert_memo(Memo::new().with("last_card", card.clone()));
+        let receipt = ctx
+            .activity(charge_card, (card, decline))
+            .options(
+                ActivityOptions::start_to_close(Duration::from_secs(30))
+                    .heartbeat_timeout(Duration::from_secs(1))
+                    .retry(
+                        RetryPolicy::exponential()
+                            .initial_interval(Duration::from_millis(100))
+                            .maximum_attempts(3),
+                    ),
+            )
+            .await?;
+        ctx.wait_condition(|s| s.note.is_some()).await?;
+        let note = ctx.state(|s| s.note.clone()).unwrap_or_default();
+        Ok(format!("{receipt}; {note}"))
+    }
+
+    #[signal]
+    fn note(&mut self, note: String) {
+        self.note = Some(note);
+    }
+
+    #[update]
+    fn echo_card(&mut self, card: String) -> WorkflowResult<String> {
+        Ok(card)
+    }
+
+    #[query]
+    fn noted(&self) -> Option<String> {
+        self.note.clone()
+    }
+}
+
+async fn encrypted_client() -> Client {
+    Client::connect(ClientOptions::new(server_address()).payload_codec(codec()))
+        .await
+        .expect("connect with the codec")
+}
+
+async fn plain_client() -> Client {
+    Client::connect(ClientOptions::new(server_address()))
+        .await
+        .expect("connect without a codec")
+}
+
+/// Every payload of the run's history as the server keeps it, and the whole history's bytes.
+async fn stored(handle: &UntypedWorkflowHandle) -> (Vec<u8>, usize) {
+    let events = handle.history().await.expect("history");
+    let bytes: Vec<u8> = events.iter().flat_map(|e| e.encode_to_vec()).collect();
+    let encrypted = bytes
+        .windows(b"binary/encrypted".len())
+        .filter(|w| *w == b"binary/encrypted")
+        .count();
+    (bytes, encrypted)
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+fn worker(client: &Client, queue: &str) -> RunningWorker {
+    RunningWorker::start(
+        Worker::new(client, queue)
+            .workflow::<CardCharge>()
+            .activity(charge_card)
+            .encode_failure_attributes(true),
+    )
+}
+
+/// A worker whose failures stay readable by any client: the task failure it reports must be
+/// read by a client without its key.
+fn plain_failures_worker(client: &Client, queue: &str) -> RunningWorker {
+    RunningWorker::start(
+        Worker::new(client, queue)
+            .workflow::<CardCharge>()
+            .activity(charge_card),
+    )
+}
+
+#[tokio::test]
+async fn the_server_keeps_only_ciphertext_and_clients_with_the_codec_read_everything() {
+    let client = encrypted_client().await;
+    let queue = task_queue("encrypted");
+    let worker = worker(&client, &queue);
+    let id = format!("{queue}-charge");
+    let handle = client
+        .start(
+            CardCharge::run,
+            (CARD.to_owned(), false),
+            StartOptions::new(&id, &queue).memo(Memo::new().with("card", CARD)),
+        )
+        .await
+        .expect("start");
+    let echoed = handle
+        .update(CardCharge::echo_card, CARD.to_owned())
+        .await
+        .expect("update");
+    assert_eq!(echoed, CARD);
+    handle
+        .signal(CardCharge::note, format!("note on {CARD}"))
+        .await
+        .expect("signal");
+    let result = handle.result().await.expect("result");
+    assert_eq!(
+        result,
+        format!("charged {CARD} (authorized {CARD}); note on {CARD}")
+    );
+    assert_eq!(
+        handle.query(CardCharge::noted, ()).await.expect("query"),
+        Some(format!("note on {CARD}"))
+    );
+    let described = handle.describe().await.expect("describe");
+    assert_eq!(
+        described
+            .execution
+            .memo
+            .get::<String>("card")
+            .expect("memo"),
+        Some(CARD.to_owned())
+    );
+
+    // The server's copy: no byte of the card, in any event; payloads marked encrypted.
+    let plain = plain_client().await;
+    let stored_handle = plain.untyped_handle(&id, None);
+    let (bytes, encrypted) = stored(&stored_handle).await;
+    assert!(
+        !contains(&bytes, b"4111"),
+        "the history holds the card in the clear"
+    );
+    assert!(
+        !contains(&bytes, b"json/plain"),
+        "a payload left unencrypted"
+    );
+    assert!(encrypted >= 8, "only {encrypted} encrypted payloads");
+    let memo = plain
+        .untyped_handle(&id, None)
+        .describe()
+        .await
+        .expect("describe without the codec")
+        .execution
+        .memo;
+    let raw = memo.get::<String>("card");
+    assert!(
+        !matches!(raw, Ok(Some(ref card)) if card.contains("4111")),
+        "the memo holds the card in the clear: {raw:?}"
+    );
+    // A client without the codec cannot read the result.
+    let unreadable = stored_handle.result_payloads().await.expect("payloads");
+    assert_eq!(unreadable[0].metadata["encoding"], b"binary/encrypted");
+
+    // A Python client with the same codec reads the result, and runs the workflow itself.
+    let python_id = format!("{queue}-python");
+    let output = run_python(
+        "encryption_interop.py",
+        &[KEY_ID, &hex(&KEY), &queue, &id, &python_id],
+    )
+    .await;
+    let answer: serde_json::Value = serde_json::from_str(output.trim()).expect("JSON from Python");
+    assert_eq!(answer["read"], result.as_str());
+    assert_eq!(
+        answer["ran"],
+        "charged 5500-0000-0000-0004 (authorized 5500-0000-0000-0004); from python"
+    );
+    let (python_bytes, _) = stored(&plain.untyped_handle(&python_id, None)).await;
+    assert!(
+        !contains(&python_bytes, b"5500"),
+        "Python's run left the card in the clear"
+    );
+    worker.stop().await.expect("clean shutdown");
+}
+
+#[tokio::test]
+async fn a_failure_message_and_details_are_encrypted_and_decoded_on_arrival() {
+    let client = encrypted_client().await;
+    let queue = task_queue("encrypted-failure");
+    let worker = worker(&client, &queue);
+    let id = format!("{queue}-declined");
+    let handle = client
+        .start(
+            CardCharge::run,
+            (CARD.to_owned(), true),
+            StartOptions::new(&id, &queue),
+        )
+        .await
+        .expect("start");
+    let error = handle.result().await.expect_err("the charge is declined");
+    let ClientError::Failed(failure) = error else {
+        panic!("expected a workflow failure, got {error:?}");
+    };
+    assert_eq!(failure.error_type(), Some("Declined"));
+    assert_eq!(failure.message(), format!("card {CARD} was declined"));
+    assert_eq!(
+        failure.details::<String>().transpose().expect("details"),
+        Some(CARD.to_owned())
+    );
+
+    let plain = plain_client().await;
+    let (bytes, encrypted) = stored(&plain.untyped_handle(&id, None)).await;
+    assert!(
+        !contains(&bytes, b"4111"),
+        "the failure holds the card in the clear"
+    );
+    assert!(contains(&bytes, b"Encoded failure"));
+    assert!(encrypted >= 3, "only {encrypted} encrypted payloads");
+    worker.stop().await.expect("clean shutdown");
+}
+
+#[tokio::test]
+async fn a_worker_without_the_key_fails_the_task_and_the_run_waits_for_one_that_has_it() {
+    let client = encrypted_client().await;
+    let queue = task_queue("encrypted-wrong-key");
+    let wrong_key = Client::connect(
+        ClientOptions::new(server_address()).payload_codec(EncryptionCodec::new("other", [1; 32])),
+    )
+    .await
+    .expect("connect");
+    let id = format!("{queue}-charge");
+    let handle = client
+        .start(
+            CardCharge::run,
+            ("5500-0000-0000-0004".to_owned(), false),
+            StartOptions::new(&id, &queue),
+        )
+        .await
+        .expect("start");
+    let stranger = plain_failures_worker(&wrong_key, &queue);
+    let message = tests::workflow_task_failure(handle.untyped()).await;
+    assert!(
+        message.contains("the payload codec cannot decode")
+            && message.contains(&format!("no key `{KEY_ID}`")),
+        "{message}"
+    );
+    assert!(!message.contains("5500"), "{message}");
+    stranger.stop().await.expect("clean shutdown");
+
+    // Nothing was lost: a worker with the key finishes the run.
+    let worker = worker(&client, &queue);
+    handle
+        .signal(CardCharge::note, "late".to_owned())
+        .await
+        .expect("signal");
+    assert_eq!(
+        handle.result().await.expect("result"),
+        "charged 5500-0000-0000-0004 (authorized 5500-0000-0000-0004); late"
+    );
+    worker.stop().await.expect("clean shutdown");
+}
