@@ -61,7 +61,7 @@ pub struct CardCharge {
 #[workflow]
 impl CardCharge {
     #[run]
-    async fn run(
+    pub async fn run(
         ctx: WorkflowContext<Self>,
         card: String,
         decline: bool,
@@ -85,7 +85,7 @@ impl CardCharge {
     }
 
     #[signal]
-    fn note(&mut self, note: String) {
+    pub fn note(&mut self, note: String) {
         self.note = Some(note);
     }
 

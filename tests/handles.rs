@@ -18,13 +18,13 @@ pub struct Tally {
 #[workflow]
 impl Tally {
     #[run]
-    async fn run(ctx: WorkflowContext<Self>) -> WorkflowResult<u32> {
+    pub async fn run(ctx: WorkflowContext<Self>) -> WorkflowResult<u32> {
         ctx.wait_condition(|s| s.finished).await?;
         Ok(ctx.state(|s| s.count))
     }
 
     #[signal]
-    fn add(&mut self) {
+    pub fn add(&mut self) {
         self.count += 1;
     }
 
@@ -35,12 +35,12 @@ impl Tally {
     }
 
     #[query]
-    fn count(&self) -> u32 {
+    pub fn count(&self) -> u32 {
         self.count
     }
 
     #[signal]
-    fn finish(&mut self) {
+    pub fn finish(&mut self) {
         self.finished = true;
     }
 }

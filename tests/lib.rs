@@ -4,6 +4,7 @@
 //! interoperability tests.
 
 pub mod fixtures;
+pub mod tls_proxy;
 
 use std::{
     fmt::Debug,
@@ -369,6 +370,82 @@ impl Drop for PythonWorker {
         drop(self.child.stdin.take());
         let _ = self.child.wait();
     }
+}
+
+/// Debian's Chromium, for the tests that drive the dev server's web UI: installed with apt on
+/// first use when the machine lacks it, as the other tools the tests use are provisioned.
+pub fn chromium() -> PathBuf {
+    static CHROMIUM: Mutex<Option<PathBuf>> = Mutex::new(None);
+    let mut guard = CHROMIUM.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(chromium) = guard.as_ref() {
+        return chromium.clone();
+    }
+    let chromium = PathBuf::from("/usr/bin/chromium");
+    if !chromium.exists() {
+        let root = Command::new("id")
+            .arg("-u")
+            .output()
+            .is_ok_and(|out| out.stdout.trim_ascii() == b"0");
+        let apt = |args: &[&str]| {
+            let mut command = if root {
+                Command::new("apt-get")
+            } else {
+                let mut sudo = Command::new("sudo");
+                sudo.arg("apt-get");
+                sudo
+            };
+            command
+                .args(args)
+                .env("DEBIAN_FRONTEND", "noninteractive")
+                .output()
+                .expect("run apt-get")
+        };
+        let install = ["install", "-y", "--no-install-recommends", "chromium"];
+        let mut output = apt(&install);
+        if !output.status.success() {
+            // A fresh machine may have no package lists yet.
+            apt(&["update"]);
+            output = apt(&install);
+        }
+        assert!(
+            output.status.success(),
+            "apt-get install chromium failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    *guard = Some(chromium.clone());
+    chromium
+}
+
+/// The DOM of `url` once its scripts ran, from headless Chromium, with a fresh profile.
+pub fn dump_dom(chromium: &std::path::Path, url: &str) -> Result<String, String> {
+    let profile = std::env::temp_dir().join(format!("dump-dom-{}", uuid::Uuid::new_v4()));
+    let output = Command::new(chromium)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            // The machine's network is closed: no background calls to Google's hosts.
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--virtual-time-budget=15000",
+            "--dump-dom",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .arg(url)
+        .output()
+        .map_err(|e| format!("cannot run {}: {e}", chromium.display()))?;
+    let _ = std::fs::remove_dir_all(&profile);
+    if !output.status.success() {
+        return Err(format!(
+            "chromium failed on {url}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        ));
+    }
+    Ok(String::from_utf8_lossy(&output.stdout).into_owned())
 }
 
 #[cfg(test)]

@@ -102,6 +102,10 @@ impl Client {
             .client_name(SDK_NAME)
             .client_version(SDK_VERSION)
             .maybe_api_key(options.api_key.clone())
+            .maybe_headers(
+                (!options.headers.is_empty())
+                    .then(|| options.headers.clone().into_iter().collect()),
+            )
             .maybe_tls_options(options.tls.clone())
             .maybe_metrics_meter(options.telemetry.as_ref().map(Telemetry::temporal_meter))
             .build();

@@ -1,9 +1,13 @@
 //! Where and how to connect ([`ClientOptions`]) and how to start a workflow
 //! ([`StartOptions`]).
 
-use std::{sync::Arc, time::Duration};
+use std::{
+    collections::{BTreeMap, HashMap},
+    sync::Arc,
+    time::Duration,
+};
 
-use temporalio_client::{ClientTlsOptions, TlsOptions};
+use temporalio_client::{ClientTlsOptions, ConnectionOptions, TlsOptions};
 use temporalio_common::protos::temporal::api::{
     common::v1::{Payloads, WorkflowType},
     enums::v1::TaskQueueKind,
@@ -30,16 +34,42 @@ use crate::{
 /// let options = ClientOptions::new("127.0.0.1:7233").namespace("default");
 /// assert_eq!(options.namespace_name(), "default");
 /// ```
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct ClientOptions {
     pub(crate) address: String,
     pub(crate) namespace: String,
     pub(crate) identity: Option<String>,
     pub(crate) api_key: Option<String>,
     pub(crate) tls: Option<TlsOptions>,
+    /// gRPC metadata sent with every call.
+    pub(crate) headers: BTreeMap<String, String>,
     pub(crate) telemetry: Option<Telemetry>,
     pub(crate) interceptors: Interceptors,
     pub(crate) codec: Codec,
+}
+
+impl std::fmt::Debug for ClientOptions {
+    /// Says whether an API key, TLS and a client certificate are set, never what they are: the
+    /// options may be logged.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClientOptions")
+            .field("address", &self.address)
+            .field("namespace", &self.namespace)
+            .field("identity", &self.identity)
+            .field("api_key", &self.api_key.as_ref().map(|_| "<redacted>"))
+            // Names only: a header may carry a token.
+            .field("grpc_headers", &self.headers.keys().collect::<Vec<_>>())
+            .field("tls", &self.tls.is_some())
+            .field(
+                "client_certificate",
+                &self
+                    .tls
+                    .as_ref()
+                    .is_some_and(|tls| tls.client_tls_options.is_some()),
+            )
+            .field("codec", &self.codec.is_set())
+            .finish_non_exhaustive()
+    }
 }
 
 impl Default for ClientOptions {
@@ -58,6 +88,7 @@ impl ClientOptions {
             identity: None,
             api_key: None,
             tls: None,
+            headers: BTreeMap::new(),
             telemetry: None,
             interceptors: Interceptors::default(),
             codec: Codec::default(),
@@ -71,18 +102,32 @@ impl ClientOptions {
     /// the profile file (`TEMPORAL_CONFIG_FILE`, by default `~/.config/temporalio/temporal.toml`),
     /// as every Temporal SDK and the CLI do. Unset values default to the local dev server.
     pub fn from_env() -> Result<Self, ClientError> {
-        let (connection, client) = temporalio_client::ClientOptions::load_from_config(
-            Default::default(),
-        )
-        .map_err(|e| ClientError::Config {
+        Self::from_variables(None)
+    }
+
+    /// [`from_env`](Self::from_env), reading `variables` instead of the process's environment
+    /// when given.
+    pub(crate) fn from_variables(
+        variables: Option<&HashMap<String, String>>,
+    ) -> Result<Self, ClientError> {
+        let config_error = |e: temporalio_common::envconfig::ConfigError| ClientError::Config {
             message: e.to_string(),
-        })?;
+        };
+        let profile =
+            temporalio_common::envconfig::load_client_config_profile(Default::default(), variables)
+                .map_err(config_error)?;
+        let namespace = profile
+            .namespace
+            .clone()
+            .unwrap_or_else(|| "default".to_owned());
+        let connection = ConnectionOptions::try_from(profile).map_err(config_error)?;
         Ok(Self {
             address: connection.target.to_string(),
-            namespace: client.namespace.clone(),
+            namespace,
             identity: None,
             api_key: connection.api_key,
             tls: connection.tls_options,
+            headers: connection.headers.unwrap_or_default().into_iter().collect(),
             telemetry: None,
             interceptors: Interceptors::default(),
             codec: Codec::default(),
@@ -146,6 +191,16 @@ impl ClientOptions {
     pub fn api_key(mut self, api_key: impl Into<String>) -> Self {
         self.api_key = Some(api_key.into());
         self.tls.get_or_insert_with(TlsOptions::default);
+        self
+    }
+
+    /// Sends `name: value` as gRPC metadata with every call (a proxy's or a gateway's routing
+    /// or auth header). `from_env` reads them from `TEMPORAL_GRPC_META_*` variables
+    /// (`TEMPORAL_GRPC_META_X_TENANT=blue` sends `x-tenant: blue`) and from the profile's
+    /// `grpc_meta` table, as every SDK does.
+    pub fn grpc_header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.headers
+            .insert(name.into().to_ascii_lowercase(), value.into());
         self
     }
 
@@ -407,5 +462,52 @@ mod tests {
         assert!(signal.retry_policy.is_some());
         assert_eq!(signal.request_id, start.request_id);
         assert_eq!(signal.signal_name, "add");
+    }
+
+    #[test]
+    fn debug_output_shows_no_api_key_and_no_key_material() {
+        let options = ClientOptions::new("temporal.example:7233")
+            .api_key("tk_live_very_secret")
+            .client_certificate(
+                b"-----BEGIN CERTIFICATE-----cert-body".to_vec(),
+                b"-----BEGIN PRIVATE KEY-----key-body".to_vec(),
+            );
+        let shown = format!("{options:?} {options:#?}");
+        assert!(!shown.contains("very_secret"), "{shown}");
+        assert!(
+            !shown.contains("key-body") && !shown.contains("PRIVATE"),
+            "{shown}"
+        );
+        assert!(shown.contains("<redacted>") && shown.contains("client_certificate: true"));
+    }
+
+    #[test]
+    fn the_standard_variables_give_address_namespace_api_key_tls_and_metadata() {
+        let variables = HashMap::from(
+            [
+                ("TEMPORAL_ADDRESS", "cluster.example:7233"),
+                ("TEMPORAL_NAMESPACE", "payments"),
+                ("TEMPORAL_API_KEY", "tk_from_env"),
+                ("TEMPORAL_TLS_SERVER_NAME", "cluster.example"),
+                ("TEMPORAL_GRPC_META_X_TENANT", "blue"),
+                ("TEMPORAL_CONFIG_FILE", "/nonexistent/temporal.toml"),
+            ]
+            .map(|(name, value)| (name.to_owned(), value.to_owned())),
+        );
+        let options = ClientOptions::from_variables(Some(&variables)).expect("options");
+        assert_eq!(options.namespace, "payments");
+        assert_eq!(options.api_key.as_deref(), Some("tk_from_env"));
+        assert_eq!(
+            options.tls.as_ref().and_then(|tls| tls.domain.as_deref()),
+            Some("cluster.example")
+        );
+        assert_eq!(
+            options.headers,
+            BTreeMap::from([("x-tenant".to_owned(), "blue".to_owned())])
+        );
+        assert_eq!(
+            options.url().expect("url").as_str(),
+            "https://cluster.example:7233/"
+        );
     }
 }

@@ -12,6 +12,12 @@
 //! moves into a failure's encoded attributes. What it never sees, as in the Python SDK: search
 //! attributes (the server indexes them) and headers (interceptors' context, such as the tracing
 //! header other SDKs read without a codec).
+//!
+//! With the `codec-server` feature, [`CodecServer`] serves a codec over HTTP to the Temporal
+//! web UI and CLI, so they show decoded values.
+
+#[cfg(feature = "codec-server")]
+mod server;
 
 use std::{future::Future, sync::Arc};
 
@@ -22,6 +28,9 @@ use temporalio_common::{
 };
 
 use crate::payload::Payload;
+
+#[cfg(feature = "codec-server")]
+pub use server::{CodecRequest, CodecServer, RunningCodecServer};
 
 /// Transforms payload lists on their way to the server ([`encode`](Self::encode)) and back
 /// ([`decode`](Self::decode)). `decode(encode(p))` must give back `p`, and `decode` must pass
