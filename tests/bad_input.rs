@@ -301,3 +301,56 @@ async fn tokio_sleep_in_workflow_code_fails_the_task_naming_the_replacement() {
     handle.terminate("test over").await.expect("terminate");
     worker.stop().await.expect("clean shutdown");
 }
+
+/// Returns a string of `megabytes` MiB.
+#[activity]
+pub async fn huge_report(_ctx: ActivityContext, megabytes: usize) -> Result<String, ActivityError> {
+    Ok("x".repeat(megabytes * 1024 * 1024))
+}
+
+/// Calls `huge_report`, allowing three attempts.
+#[derive(Default)]
+pub struct CallsHugeReport;
+
+#[workflow]
+impl CallsHugeReport {
+    #[run]
+    pub async fn run(ctx: WorkflowContext<Self>, megabytes: usize) -> WorkflowResult<usize> {
+        let report = ctx
+            .activity(huge_report, megabytes)
+            .options(quick_retries(3))
+            .await?;
+        Ok(report.len())
+    }
+}
+
+#[tokio::test]
+async fn an_oversized_activity_result_fails_without_retries_naming_the_limit() {
+    let client = client().await;
+    let queue = task_queue("oversized-result");
+    let worker = RunningWorker::start(
+        Worker::new(&client, &queue)
+            .workflow::<CallsHugeReport>()
+            .activity(huge_report),
+    );
+    let handle = client
+        .start(CallsHugeReport::run, 3, StartOptions::new(&queue, &queue))
+        .await
+        .expect("start");
+    let error = handle.result().await.expect_err("the result is too large");
+    let ClientError::Failed(failure) = error else {
+        panic!("expected a workflow failure, got {error:?}");
+    };
+    assert!(failure.is_non_retryable(), "{failure:#}");
+    assert_eq!(failure.error_type(), Some("PayloadsTooLarge"));
+    let message = failure.message();
+    assert!(
+        message.contains("activity `huge_report` returned 3.0 MiB")
+            && message.contains("limit of 2.0 MiB")
+            && message.contains("return a reference"),
+        "{message}"
+    );
+    let failed = history_events(handle.untyped(), EventType::ActivityTaskFailed).await;
+    assert_eq!(failed.len(), 1, "one attempt although three are allowed");
+    worker.stop().await.expect("clean shutdown");
+}

@@ -11,7 +11,10 @@ use examples::encryption::EncryptionCodec;
 use prost::Message;
 use tests::{run_python, server_address, task_queue};
 use workflow_runtime::{
-    Client, ClientError, ClientOptions, Memo, RunningWorker, UntypedWorkflowHandle, prelude::*,
+    Client, ClientError, ClientOptions, Memo, RunningWorker, UntypedWorkflowHandle,
+    codec::{CodecError, PayloadCodec},
+    payload::Payload,
+    prelude::*,
 };
 
 const KEY_ID: &str = "test-2026-12";
@@ -312,5 +315,66 @@ async fn a_worker_without_the_key_fails_the_task_and_the_run_waits_for_one_that_
         handle.result().await.expect("result"),
         "charged 5500-0000-0000-0004 (authorized 5500-0000-0000-0004); late"
     );
+    worker.stop().await.expect("clean shutdown");
+}
+
+/// The example codec, with a bug: it panics on a card number that starts with `0000`.
+struct PanicsOnZeros(EncryptionCodec);
+
+impl PayloadCodec for PanicsOnZeros {
+    async fn encode(&self, payloads: Vec<Payload>) -> Result<Vec<Payload>, CodecError> {
+        self.0.encode(payloads).await
+    }
+
+    async fn decode(&self, payloads: Vec<Payload>) -> Result<Vec<Payload>, CodecError> {
+        let decoded = self.0.decode(payloads).await?;
+        if decoded
+            .iter()
+            .any(|payload| payload.data.starts_with(b"\"0000"))
+        {
+            panic!("the codec cannot handle zeros");
+        }
+        Ok(decoded)
+    }
+}
+
+#[tokio::test]
+async fn a_panicking_codec_fails_one_task_and_the_worker_serves_the_others() {
+    let client =
+        Client::connect(ClientOptions::new(server_address()).payload_codec(PanicsOnZeros(codec())))
+            .await
+            .expect("connect");
+    let queue = task_queue("panicking-codec");
+    let worker = plain_failures_worker(&client, &queue);
+    let broken = client
+        .start(
+            CardCharge::run,
+            ("0000-0000-0000-0000".to_owned(), false),
+            StartOptions::new(format!("{queue}-zeros"), &queue),
+        )
+        .await
+        .expect("start");
+    let message = tests::workflow_task_failure(broken.untyped()).await;
+    assert!(
+        message.contains("the payload codec panicked: the codec cannot handle zeros"),
+        "{message}"
+    );
+    let healthy = client
+        .start(
+            CardCharge::run,
+            ("5500-0000-0000-0004".to_owned(), false),
+            StartOptions::new(format!("{queue}-healthy"), &queue),
+        )
+        .await
+        .expect("start");
+    healthy
+        .signal(CardCharge::note, "fine".to_owned())
+        .await
+        .expect("signal");
+    assert_eq!(
+        healthy.result().await.expect("the worker still serves"),
+        "charged 5500-0000-0000-0004 (authorized 5500-0000-0000-0004); fine"
+    );
+    broken.terminate("a codec bug").await.expect("terminate");
     worker.stop().await.expect("clean shutdown");
 }

@@ -19,15 +19,15 @@
 #[cfg(feature = "codec-server")]
 mod server;
 
-use std::{future::Future, sync::Arc};
+use std::{future::Future, panic::AssertUnwindSafe, sync::Arc};
 
-use futures::future::BoxFuture;
+use futures::{FutureExt, future::BoxFuture};
 use temporalio_common::{
     data_converters::PayloadConversionError,
     payload_visitor::{AsyncPayloadVisitor, PayloadField, PayloadFieldData, PayloadVisitable},
 };
 
-use crate::payload::Payload;
+use crate::{error::panic_message, payload::Payload};
 
 #[cfg(feature = "codec-server")]
 pub use server::{CodecRequest, CodecServer, RunningCodecServer};
@@ -261,10 +261,21 @@ impl Visitor<'_> {
         &mut self,
         payloads: Vec<Payload>,
     ) -> Result<Vec<Payload>, PayloadConversionError> {
-        let transformed = match self.direction {
-            Direction::Encode => self.codec.encode(payloads).await,
-            Direction::Decode => self.codec.decode(payloads).await,
+        let call = match self.direction {
+            Direction::Encode => self.codec.encode(payloads),
+            Direction::Decode => self.codec.decode(payloads),
         };
+        // A panicking codec fails this message only: the worker's loops and the client's call
+        // carry on.
+        let transformed = AssertUnwindSafe(call)
+            .catch_unwind()
+            .await
+            .unwrap_or_else(|panic| {
+                Err(CodecError::new(format!(
+                    "the payload codec panicked: {}",
+                    panic_message(&*panic)
+                )))
+            });
         transformed.map_err(|error| {
             let summary = PayloadConversionError::EncodingError(Box::new(error.clone()));
             self.error = Some(error);
@@ -496,6 +507,32 @@ mod tests {
         assert_eq!(error.to_string(), "cannot encrypt");
         let source = std::error::Error::source(&error).expect("a source");
         assert_eq!(source.to_string(), "key `k2` is not loaded");
+    }
+
+    /// Panics on every call, as a codec with a bug would.
+    struct Panicking;
+
+    impl PayloadCodec for Panicking {
+        async fn encode(&self, _: Vec<Payload>) -> Result<Vec<Payload>, CodecError> {
+            panic!("key index out of range")
+        }
+
+        async fn decode(&self, _: Vec<Payload>) -> Result<Vec<Payload>, CodecError> {
+            panic!("key index out of range")
+        }
+    }
+
+    #[tokio::test]
+    async fn a_panicking_codec_is_an_error_of_the_message_not_a_crash() {
+        let mut message = activation();
+        let error = Codec::new(Panicking)
+            .decode(&mut message)
+            .await
+            .expect_err("the codec panics");
+        assert_eq!(
+            error.to_string(),
+            "the payload codec panicked: key index out of range"
+        );
     }
 
     #[tokio::test]

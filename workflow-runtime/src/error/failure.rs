@@ -46,9 +46,12 @@ pub mod failure_type {
     /// The payload codec could not decode an activity's arguments or encode its result; the
     /// attempt fails and the retry policy applies (a key service may come back).
     pub const CODEC_ERROR: &str = "CodecError";
+    /// An activity's result is larger than the namespace's payload size limit (the same type
+    /// core writes when the server refuses a payload); not retried.
+    pub const PAYLOADS_TOO_LARGE: &str = "PayloadsTooLarge";
 
     /// Every failure type above.
-    pub const ALL: [&str; 10] = [
+    pub const ALL: [&str; 11] = [
         PAYLOAD_ERROR,
         PANIC,
         ACTIVITY_PANIC,
@@ -59,6 +62,7 @@ pub mod failure_type {
         ACTIVITY_FAILED,
         CHILD_WORKFLOW_START_FAILED,
         CODEC_ERROR,
+        PAYLOADS_TOO_LARGE,
     ];
 }
 

@@ -11,6 +11,7 @@ use temporalio_common::protos::coresdk::{
     activity_result::{ActivityExecutionResult, activity_execution_result},
     activity_task::activity_task,
 };
+use temporalio_common::protos::temporal::api::common::v1::Payloads;
 use temporalio_sdk_core::{PollError, Worker as CoreWorker};
 use tokio::{
     sync::{mpsc, watch},
@@ -39,6 +40,7 @@ pub(crate) async fn activity_loop(
     shutdown: &watch::Receiver<bool>,
     failure_encoding: FailureEncoding,
     codec: &Codec,
+    result_limit: Option<usize>,
     metrics: &WorkerMetrics,
 ) -> Result<(), PollError> {
     let running: RunningActivities = Arc::default();
@@ -85,6 +87,9 @@ pub(crate) async fn activity_loop(
                     encode_failure(failure_encoding, &mut result);
                     if let Err(error) = codec.encode(&mut result).await {
                         result = codec_failure(&start_type, "encode", &error);
+                    }
+                    if let Some(too_large) = oversized_result(&start_type, &result, result_limit) {
+                        result = too_large;
                     }
                     lock(&running).remove(&token);
                     let completion = ActivityTaskCompletion {
@@ -171,6 +176,47 @@ fn codec_failure(activity_type: &str, what: &str, error: &CodecError) -> Activit
         Retry::Retryable,
         None,
     ))
+}
+
+/// A failed attempt in place of a result over the namespace's payload size limit, which the
+/// server would refuse. Not retryable, unlike core's own check (which would retry the same
+/// result until the activity times out): the attempt would return the same bytes again.
+fn oversized_result(
+    activity_type: &str,
+    result: &ActivityExecutionResult,
+    limit: Option<usize>,
+) -> Option<ActivityExecutionResult> {
+    let limit = limit?;
+    let Some(activity_execution_result::Status::Completed(done)) = &result.status else {
+        return None;
+    };
+    let size = done.result.as_ref().map_or(0, |payload| {
+        prost::Message::encoded_len(&Payloads {
+            payloads: vec![payload.clone()],
+        })
+    });
+    if size <= limit {
+        return None;
+    }
+    let message = format!(
+        "activity `{activity_type}` returned {} for its result, over this namespace's limit of {} per payload set; it is not retried, as it would return the same again. Keep large data out of Temporal: store it (a blob store, a database) and return a reference, such as its key",
+        mebibytes(size),
+        mebibytes(limit),
+    );
+    tracing::warn!("{message}");
+    Some(ActivityExecutionResult::fail(application_failure(
+        failure_type::PAYLOADS_TOO_LARGE,
+        &message,
+        Retry::NonRetryable,
+        None,
+    )))
+}
+
+fn mebibytes(bytes: usize) -> String {
+    // Shown to one decimal: precision lost in the cast does not show.
+    #[allow(clippy::cast_precision_loss)]
+    let mib = bytes as f64 / (1024.0 * 1024.0);
+    format!("{mib:.1} MiB ({bytes} bytes)")
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {

@@ -386,10 +386,15 @@ impl Worker {
         } else {
             core.validate().await
         };
-        validated.map_err(|e| WorkerError::Refused {
+        let namespace = validated.map_err(|e| WorkerError::Refused {
             namespace: self.client.namespace().to_owned(),
             source: e.into(),
         })?;
+        // The namespace's payload size limit, which the server enforces on results.
+        let result_limit = namespace
+            .limits
+            .and_then(|limits| usize::try_from(limits.blob_size_limit_error).ok())
+            .filter(|limit| *limit > 0);
         let core = Arc::new(core);
         let registry = Arc::new(self.registry);
         tracing::info!(task_queue = %self.task_queue, namespace = %self.client.namespace(), "worker started");
@@ -465,6 +470,7 @@ impl Worker {
                     &shutdown_started,
                     self.failure_encoding,
                     self.client.codec(),
+                    result_limit,
                     &metrics,
                 )
                 .await
