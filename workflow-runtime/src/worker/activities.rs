@@ -31,6 +31,16 @@ use crate::{
 
 type RunningActivities = Arc<Mutex<HashMap<Vec<u8>, watch::Sender<Option<CancellationReason>>>>>;
 
+/// How an attempt's outcome is prepared for the server.
+pub(crate) struct Outcomes {
+    /// Whether failures keep their message in the clear.
+    pub(crate) failure_encoding: FailureEncoding,
+    /// Decodes the task's payloads and encodes the outcome's.
+    pub(crate) codec: Codec,
+    /// The namespace's payload size limit, past which a result fails without retries.
+    pub(crate) result_limit: Option<usize>,
+}
+
 /// Runs activity tasks until core shuts down, then waits for the running ones. `shutdown`
 /// turns true when the worker starts shutting down; every attempt's context sees it.
 pub(crate) async fn activity_loop(
@@ -38,11 +48,15 @@ pub(crate) async fn activity_loop(
     activities: &Arc<ActivityRegistry>,
     interceptors: &Interceptors,
     shutdown: &watch::Receiver<bool>,
-    failure_encoding: FailureEncoding,
-    codec: &Codec,
-    result_limit: Option<usize>,
+    outcomes: &Outcomes,
     metrics: &WorkerMetrics,
 ) -> Result<(), PollError> {
+    let Outcomes {
+        failure_encoding,
+        codec,
+        result_limit,
+    } = outcomes;
+    let (failure_encoding, result_limit) = (*failure_encoding, *result_limit);
     let running: RunningActivities = Arc::default();
     let mut tasks = JoinSet::new();
     let result = loop {

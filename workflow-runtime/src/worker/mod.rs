@@ -30,7 +30,7 @@ use crate::{
     metrics::WorkerMetrics,
     telemetry::Telemetry,
     worker::{
-        activities::activity_loop,
+        activities::{Outcomes, activity_loop},
         core::{Completions, CoreSettings, EncodeFailures, evict_through, workflow_loop},
         error::CoreError,
         registry::Registry,
@@ -468,9 +468,11 @@ impl Worker {
                     &Arc::new(registry.activities.clone()),
                     &self.interceptors,
                     &shutdown_started,
-                    self.failure_encoding,
-                    self.client.codec(),
-                    result_limit,
+                    &Outcomes {
+                        failure_encoding: self.failure_encoding,
+                        codec: self.client.codec().clone(),
+                        result_limit,
+                    },
                     &metrics,
                 )
                 .await
