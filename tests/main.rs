@@ -10,6 +10,7 @@ mod codec_server;
 mod deadlock;
 mod encryption;
 mod failures;
+mod faults;
 mod handlers;
 mod handles;
 mod interceptors;

@@ -159,6 +159,7 @@ impl Replayer {
             max_concurrent_workflow_tasks: 2,
             max_concurrent_activities: None,
             graceful_shutdown: None,
+            sticky_queue_timeout: None,
             versioning: None,
         };
         let config = settings

@@ -39,6 +39,8 @@ pub(crate) struct CoreSettings {
     pub(crate) max_concurrent_workflow_tasks: usize,
     pub(crate) max_concurrent_activities: Option<usize>,
     pub(crate) graceful_shutdown: Option<Duration>,
+    /// How long a task may wait on this worker's sticky queue before any worker may take it.
+    pub(crate) sticky_queue_timeout: Option<Duration>,
     /// The deployment version the worker runs, when it uses worker versioning.
     pub(crate) versioning: Option<WorkerVersioning>,
 }
@@ -68,6 +70,7 @@ impl CoreSettings {
             .max_outstanding_workflow_tasks(self.max_concurrent_workflow_tasks)
             .maybe_max_outstanding_activities(self.max_concurrent_activities)
             .maybe_graceful_shutdown_period(self.graceful_shutdown)
+            .maybe_sticky_queue_schedule_to_start_timeout(self.sticky_queue_timeout)
             .build()
     }
 }

@@ -79,6 +79,7 @@ pub struct Worker {
     max_cached_workflows: usize,
     workflow_threads: usize,
     graceful_shutdown: Duration,
+    sticky_queue_timeout: Option<Duration>,
     deadlock_timeout: Option<Duration>,
     failure_encoding: FailureEncoding,
     shutdown_on_ctrl_c: bool,
@@ -112,6 +113,7 @@ impl Worker {
             max_cached_workflows: 1000,
             workflow_threads: thread::available_parallelism().map_or(2, |n| n.get().clamp(1, 8)),
             graceful_shutdown: Duration::ZERO,
+            sticky_queue_timeout: None,
             deadlock_timeout: Some(DEFAULT_DEADLOCK_TIMEOUT),
             failure_encoding: FailureEncoding::Plain,
             shutdown_on_ctrl_c: true,
@@ -234,6 +236,17 @@ impl Worker {
         self
     }
 
+    /// How long a workflow task may wait on this worker's sticky queue before the server hands
+    /// it to any worker of the task queue (default 10 s, as in every SDK on core). A worker keeps
+    /// the runs it cached on its own sticky queue; when it dies (killed, or its machine lost),
+    /// their next tasks wait this long before another worker takes them over, so a shorter
+    /// timeout shortens that stall, at the cost of more rebuilds of runs from history on a busy
+    /// worker.
+    pub fn sticky_queue_timeout(mut self, timeout: Duration) -> Self {
+        self.sticky_queue_timeout = Some(timeout);
+        self
+    }
+
     /// How long one workflow activation may run before it counts as a potential deadlock
     /// (default 2 s, as in the Python SDK; Go's is 1 s); `None` turns detection off, for
     /// stepping through workflow code in a debugger.
@@ -334,6 +347,7 @@ impl Worker {
             max_concurrent_workflow_tasks: self.max_concurrent_workflow_tasks,
             max_concurrent_activities: Some(self.max_concurrent_activities),
             graceful_shutdown: Some(self.graceful_shutdown),
+            sticky_queue_timeout: self.sticky_queue_timeout,
             versioning: self.deployment.clone().map(|version| WorkerVersioning {
                 version,
                 default_behavior: self.default_versioning,
