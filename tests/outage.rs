@@ -1,6 +1,8 @@
 //! A server outage: the dev server is killed and restarted on the same port with its SQLite
 //! database while a client keeps starting workflows and waiting for their results, and a
-//! worker keeps running them. The client library's retries carry every call across the gap.
+//! worker keeps running them. The client library's retries carry every call across the gap;
+//! a wait for a result outlasts any outage, and `ClientOptions::retry_budget` carries other
+//! calls across an outage longer than the default budget of 10 s.
 
 use std::{
     sync::{
@@ -155,6 +157,56 @@ async fn a_result_wait_outlasts_an_outage_longer_than_the_retry_budget() {
         .expect("the waiting task")
         .expect("the result, after the outage");
     assert_eq!(result, "after the outage");
+    worker.stop().await.expect("the worker shuts down cleanly");
+    drop(server);
+    let _ = std::fs::remove_file(&db_file);
+}
+
+#[tokio::test]
+async fn a_longer_retry_budget_carries_a_start_across_a_long_outage() {
+    let (mut server, db_file) = persisted_server("budget-outage").await;
+    let client = Client::connect(
+        server
+            .client_options()
+            .retry_budget(Duration::from_secs(90)),
+    )
+    .await
+    .expect("connect");
+    let queue = task_queue("budget-outage");
+    server.stop().expect("stop the server");
+    // Sent while the server is down, and kept retrying past the default budget of 10 s.
+    let starting = tokio::spawn({
+        let (client, queue) = (client.clone(), queue.clone());
+        async move {
+            client
+                .start(
+                    TimerThenEcho::run,
+                    "sent during the outage".to_owned(),
+                    StartOptions::new(format!("{queue}-wf"), &queue),
+                )
+                .await
+        }
+    });
+    tokio::time::sleep(Duration::from_secs(12)).await;
+    assert!(
+        !starting.is_finished(),
+        "the start gave up during the outage"
+    );
+    server.restart().await.expect("restart the server");
+    let handle = tokio::time::timeout(PATIENCE, starting)
+        .await
+        .expect("the start ends once the server is back")
+        .expect("the starting task")
+        .expect("the start, after the outage");
+    let worker = RunningWorker::start(
+        Worker::new(&client, &queue)
+            .workflow::<TimerThenEcho>()
+            .activity(echo),
+    );
+    assert_eq!(
+        handle.result().await.expect("the result"),
+        "sent during the outage"
+    );
     worker.stop().await.expect("the worker shuts down cleanly");
     drop(server);
     let _ = std::fs::remove_file(&db_file);

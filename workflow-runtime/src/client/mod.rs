@@ -13,7 +13,7 @@ mod time_skipping;
 mod update;
 mod visibility;
 
-use temporalio_client::{ConnectionOptions, grpc::WorkflowService};
+use temporalio_client::{ConnectionOptions, RetryOptions, grpc::WorkflowService};
 use temporalio_common::protos::temporal::api::{
     enums::v1::WorkflowIdConflictPolicy,
     workflowservice::v1::{
@@ -102,6 +102,13 @@ impl Client {
             .client_name(SDK_NAME)
             .client_version(SDK_VERSION)
             .maybe_api_key(options.api_key.clone())
+            .maybe_retry_options(options.retry_budget.map(|budget| {
+                RetryOptions::builder()
+                    .max_elapsed_time(Some(budget))
+                    // No count limit: the budget alone ends the retries.
+                    .max_retries(0)
+                    .build()
+            }))
             .maybe_headers(
                 (!options.headers.is_empty())
                     .then(|| options.headers.clone().into_iter().collect()),

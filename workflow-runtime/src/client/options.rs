@@ -43,6 +43,8 @@ pub struct ClientOptions {
     pub(crate) tls: Option<TlsOptions>,
     /// gRPC metadata sent with every call.
     pub(crate) headers: BTreeMap<String, String>,
+    /// How long one call keeps retrying while the server is unreachable.
+    pub(crate) retry_budget: Option<Duration>,
     pub(crate) telemetry: Option<Telemetry>,
     pub(crate) interceptors: Interceptors,
     pub(crate) codec: Codec,
@@ -89,6 +91,7 @@ impl ClientOptions {
             api_key: None,
             tls: None,
             headers: BTreeMap::new(),
+            retry_budget: None,
             telemetry: None,
             interceptors: Interceptors::default(),
             codec: Codec::default(),
@@ -128,6 +131,7 @@ impl ClientOptions {
             api_key: connection.api_key,
             tls: connection.tls_options,
             headers: connection.headers.unwrap_or_default().into_iter().collect(),
+            retry_budget: None,
             telemetry: None,
             interceptors: Interceptors::default(),
             codec: Codec::default(),
@@ -201,6 +205,15 @@ impl ClientOptions {
     pub fn grpc_header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.headers
             .insert(name.into().to_ascii_lowercase(), value.into());
+        self
+    }
+
+    /// How long one call (a start, a signal, a query...) keeps retrying while the server is
+    /// unreachable or overloaded before it returns the error: 10 s by default, as in every SDK
+    /// on core. A longer budget carries calls across a server restart or a failover that takes
+    /// longer; waits for a result retry without a budget whatever this says.
+    pub fn retry_budget(mut self, budget: Duration) -> Self {
+        self.retry_budget = Some(budget);
         self
     }
 
