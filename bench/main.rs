@@ -7,11 +7,14 @@
 //! workflow-bench long   --addr H:P --workflow-id ID
 //! workflow-bench replay --history-pb FILE [--iters K]
 //! workflow-bench interactive --addr H:P [--signals N] [--concurrency C] [--queries Q]
+//! workflow-bench scale --addr H:P --n 10000 --workers 1|2|4 --cache 500 [--in-flight 500]
 //! ```
 //!
 //! `interactive` measures signals per second into one workflow (N signals, C in flight, each
 //! adding one entry to its state) and then the latency of Q sequential queries against that
 //! N-entry state: a small one (`summary`) and one returning the whole state (`entries`).
+
+mod scale;
 
 use std::{collections::HashMap, error::Error, time::Duration, time::Instant};
 
@@ -495,8 +498,12 @@ async fn main() -> AnyResult<()> {
         "long" => cmd_long(&m).await,
         "replay" => cmd_replay(&m).await,
         "interactive" => cmd_interactive(&m).await,
+        "scale" => scale::cmd_scale(&m).await,
+        "serve" => scale::cmd_serve(&m).await,
         _ => {
-            eprintln!("usage: workflow-bench load|long|replay|interactive ... (see bench/main.rs)");
+            eprintln!(
+                "usage: workflow-bench load|long|replay|interactive|scale ... (see bench/main.rs)"
+            );
             std::process::exit(2);
         }
     }

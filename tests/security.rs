@@ -222,13 +222,9 @@ async fn a_full_run_logged_at_every_level_writes_no_secret() {
         .lines()
         .filter(|line| !line.starts_with("-----") && line.len() > 16)
         .collect();
-    let secrets = [
-        ("the API key", API_KEY),
-        ("the card number", card),
-        ("the card's digits", "6011"),
-    ]
-    .into_iter()
-    .chain(key_lines.iter().map(|line| ("the private key", *line)));
+    let secrets = [("the API key", API_KEY), ("the card number", card)]
+        .into_iter()
+        .chain(key_lines.iter().map(|line| ("the private key", *line)));
     for (what, secret) in secrets {
         let leaks: Vec<&str> = log
             .lines()
