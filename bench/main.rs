@@ -7,7 +7,7 @@
 //! workflow-bench long   --addr H:P --workflow-id ID
 //! workflow-bench replay --history-pb FILE [--iters K]
 //! workflow-bench interactive --addr H:P [--signals N] [--concurrency C] [--queries Q]
-//! workflow-bench scale --addr H:P --n 10000 --workers 1|2|4 --cache 500 [--in-flight 500]
+//! workflow-bench scale --addr H:P --n 10000 --workers 1|2|4 --cache 500 [--in-flight 500] [--timer-ms 30000]
 //! ```
 //!
 //! `interactive` measures signals per second into one workflow (N signals, C in flight, each

@@ -3,13 +3,13 @@
 //! cache misses (runs rebuilt from history) core counted. `serve` is one such worker process.
 //!
 //! ```text
-//! workflow-bench scale --addr H:P --n 10000 --workers 1 --cache 500 [--in-flight 500]
+//! workflow-bench scale --addr H:P --n 10000 --workers 1 --cache 500 [--in-flight 500] [--timer-ms 30000]
 //! workflow-bench serve --addr H:P --queue Q --cache C
 //! ```
 //!
-//! Each `ScaleJob` sleeps 1 s on a durable timer, then runs one activity: with N runs open at
-//! once and a cache of C < N, most runs are evicted while their timer runs and replayed from
-//! history when it fires, which is what a bounded cache costs.
+//! Each `ScaleJob` sleeps on a durable timer (`--timer-ms`, 30 s by default), then runs one
+//! activity: with more runs open at once than the cache holds, runs are evicted while their
+//! timer runs and replayed from history when it fires, which is what a bounded cache costs.
 
 use std::{
     io::{BufRead, BufReader},
@@ -31,15 +31,15 @@ async fn scale_step(_ctx: ActivityContext, n: u64) -> Result<u64, ActivityError>
     Ok(n + 1)
 }
 
-/// Waits on a 1 s timer, then runs one activity.
+/// Waits on a timer of `timer_ms`, then runs one activity.
 #[derive(Default)]
 struct ScaleJob;
 
 #[workflow]
 impl ScaleJob {
     #[run]
-    async fn run(ctx: WorkflowContext<Self>, n: u64) -> WorkflowResult<u64> {
-        ctx.sleep(Duration::from_secs(1)).await?;
+    async fn run(ctx: WorkflowContext<Self>, n: u64, timer_ms: u64) -> WorkflowResult<u64> {
+        ctx.sleep(Duration::from_millis(timer_ms)).await?;
         Ok(ctx
             .activity(scale_step, n)
             .options(ActivityOptions::start_to_close(Duration::from_secs(60)))
@@ -118,7 +118,7 @@ impl WorkerProcess {
                 metric == name || metric == format!("{name}_total")
             })
             .filter_map(|line| line.rsplit(' ').next()?.parse::<f64>().ok())
-            .sum()
+            .fold(0.0, |total, value| total + value)
     }
 }
 
@@ -151,6 +151,7 @@ pub async fn cmd_scale(m: &std::collections::HashMap<String, String>) -> AnyResu
     let workers: usize = arg(m, "workers", Some(1))?;
     let cache: usize = arg(m, "cache", Some(500))?;
     let in_flight: usize = arg(m, "in-flight", Some(500))?;
+    let timer_ms: u64 = arg(m, "timer-ms", Some(30_000))?;
     let queue = format!(
         "scale-{}",
         std::time::SystemTime::now()
@@ -172,7 +173,7 @@ pub async fn cmd_scale(m: &std::collections::HashMap<String, String>) -> AnyResu
                 client
                     .start(
                         ScaleJob::run,
-                        i,
+                        (i, timer_ms),
                         StartOptions::new(format!("{queue}-{i}"), &queue),
                     )
                     .await
@@ -217,6 +218,7 @@ pub async fn cmd_scale(m: &std::collections::HashMap<String, String>) -> AnyResu
             "completed": completed,
             "workers": workers,
             "cache": cache,
+            "timer_ms": timer_ms,
             "wall_s": wall.as_secs_f64(),
             "all_started_s": all_started.as_secs_f64(),
             "wf_per_s": throughput,

@@ -354,3 +354,43 @@ async fn an_oversized_activity_result_fails_without_retries_naming_the_limit() {
     assert_eq!(failed.len(), 1, "one attempt although three are allowed");
     worker.stop().await.expect("clean shutdown");
 }
+
+#[tokio::test]
+async fn an_oversized_workflow_input_or_signal_argument_names_the_limit_to_the_caller() {
+    let client = client().await;
+    let queue = task_queue("oversized-input");
+    let worker = RunningWorker::start(worker(&client, &queue));
+    let huge = encode(&"x".repeat(3 * 1024 * 1024)).expect("encode");
+    let refused = |error: &ClientError| {
+        matches!(error, ClientError::PayloadsTooLarge { .. })
+            && error.to_string().contains("size limit")
+            && error.to_string().contains("pass a reference")
+    };
+    let error = client
+        .start_untyped(
+            "TimerWorkflow",
+            vec![huge.clone()],
+            StartOptions::new(format!("{queue}-start"), &queue),
+        )
+        .await
+        .expect_err("a 3 MiB input is refused");
+    assert!(refused(&error), "{error:?}");
+    let handle = client
+        .start_untyped(
+            "TimerWorkflow",
+            vec![
+                encode(&60_000_u64).expect("encode"),
+                encode(&1_u32).expect("encode"),
+            ],
+            StartOptions::new(format!("{queue}-signal"), &queue),
+        )
+        .await
+        .expect("start");
+    let error = handle
+        .signal("anything", vec![huge])
+        .await
+        .expect_err("a 3 MiB signal argument is refused");
+    assert!(refused(&error), "{error:?}");
+    handle.terminate("done").await.expect("terminate");
+    worker.stop().await.expect("clean shutdown");
+}

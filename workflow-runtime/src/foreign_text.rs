@@ -61,6 +61,13 @@ pub(crate) fn names_an_unknown_update(status_message: &str) -> bool {
     status_message.to_lowercase().starts_with("update ")
 }
 
+/// Whether the server's `InvalidArgument` message refuses a payload over the namespace's size
+/// limit: the server writes "Blob data size exceeds limit." (and "Memo size exceeds limit." for
+/// a memo), with no sizes.
+pub(crate) fn is_payload_size_refusal(status_message: &str) -> bool {
+    status_message.contains("size exceeds limit")
+}
+
 /// Whether the failure type core gives a failed signal or cancellation of another workflow
 /// says that workflow (or its namespace) does not exist. Core writes the failed cause's name,
 /// `ExternalWorkflowExecutionNotFound` or `NamespaceNotFound`, as an application failure type.
@@ -175,5 +182,14 @@ mod tests {
         }
         let limit = SignalExternalWorkflowExecutionFailedCause::SignalCountLimitExceeded;
         assert!(!is_not_found_failure_type(&limit.to_string()));
+    }
+
+    #[test]
+    fn the_server_s_size_refusals_are_recognized_and_other_refusals_are_not() {
+        assert!(is_payload_size_refusal("Blob data size exceeds limit."));
+        assert!(is_payload_size_refusal("Memo size exceeds limit."));
+        assert!(!is_payload_size_refusal(
+            "WorkflowId is not set on request."
+        ));
     }
 }

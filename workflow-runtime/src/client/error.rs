@@ -188,6 +188,16 @@ pub enum ClientError {
         #[source]
         reason: SourceError,
     },
+    /// The server refused a payload over the namespace's size limit (2 MiB unless the cluster
+    /// sets another): a workflow input, a signal argument, a memo. The same call fails again.
+    #[error(
+        "the server refused a payload over the namespace's size limit (2 MiB unless the cluster sets another): keep large data out of Temporal, store it elsewhere and pass a reference such as a blob-store key"
+    )]
+    PayloadsTooLarge {
+        /// The server's status.
+        #[source]
+        status: ServerStatus,
+    },
     /// Any other server error.
     #[error("Temporal server error: {}", status.message())]
     Rpc {
@@ -319,6 +329,7 @@ impl ClientError {
             | ClientError::ScheduleAlreadyExists { status, .. }
             | ClientError::ScheduleNotFound { status, .. }
             | ClientError::UpdateNotFound { status, .. }
+            | ClientError::PayloadsTooLarge { status }
             | ClientError::Rpc { status } => Some(status.code()),
             ClientError::QueryFailed { status, .. } => status.as_ref().map(ServerStatus::code),
             _ => None,
@@ -326,6 +337,13 @@ impl ClientError {
     }
 
     pub(crate) fn rpc(status: tonic::Status) -> Self {
+        if status.code() == tonic::Code::InvalidArgument
+            && crate::foreign_text::is_payload_size_refusal(status.message())
+        {
+            return Self::PayloadsTooLarge {
+                status: status.into(),
+            };
+        }
         Self::Rpc {
             status: status.into(),
         }
