@@ -9,10 +9,10 @@ use std::{
 use serde::Serialize;
 use tokio::sync::watch;
 
+use crate::interceptor::headers::Headers;
 use crate::metrics::MetricMeter;
 use crate::{
     error::ActivityError,
-    interceptor::Headers,
     payload::{Payload, encode},
 };
 

@@ -11,7 +11,7 @@
 
 mod activity;
 mod client;
-mod headers;
+pub(crate) mod headers;
 mod workflow;
 
 use std::sync::Arc;
