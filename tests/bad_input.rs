@@ -3,7 +3,7 @@
 use tests::{RunningWorker, client, history_events, task_queue, workflow_task_failure};
 use workflow_runtime::{
     ClientError, StartOptions, UntypedWorkflowHandle, Worker, WorkflowFailed,
-    payload::{Payload, encode},
+    payload::{Payload, decode, encode},
     protos::temporal::api::{
         enums::v1::{EventType, RetryState},
         history::v1::history_event::Attributes,
@@ -392,5 +392,107 @@ async fn an_oversized_workflow_input_or_signal_argument_names_the_limit_to_the_c
         .expect_err("a 3 MiB signal argument is refused");
     assert!(refused(&error), "{error:?}");
     handle.terminate("done").await.expect("terminate");
+    worker.stop().await.expect("clean shutdown");
+}
+
+/// Adds signalled numbers until the total reaches 10.
+#[derive(Default)]
+pub struct Adder {
+    total: u64,
+}
+
+#[workflow]
+impl Adder {
+    #[run]
+    pub async fn run(ctx: WorkflowContext<Self>) -> WorkflowResult<u64> {
+        ctx.wait_condition(|s| s.total >= 10).await?;
+        Ok(ctx.state(|s| s.total))
+    }
+
+    #[signal]
+    pub fn add(&mut self, n: u64) {
+        self.total += n;
+    }
+
+    #[update]
+    pub fn add_now(&mut self, n: u64) -> WorkflowResult<u64> {
+        self.total += n;
+        Ok(self.total)
+    }
+
+    #[query]
+    pub fn plus(&self, n: u64) -> u64 {
+        self.total + n
+    }
+}
+
+fn payload(encoding: &str, data: &[u8]) -> Payload {
+    let mut payload = Payload {
+        data: data.to_vec(),
+        ..Payload::default()
+    };
+    payload
+        .metadata
+        .insert("encoding".to_owned(), encoding.as_bytes().to_vec());
+    payload
+}
+
+#[tokio::test]
+async fn malformed_json_and_unknown_encodings_get_a_clear_error_at_each_boundary() {
+    tests::init_tracing();
+    let client = client().await;
+    let queue = task_queue("malformed");
+    let worker = RunningWorker::start(Worker::new(&client, &queue).workflow::<Adder>());
+    let handle = client
+        .start_untyped("Adder", vec![], StartOptions::new(&queue, &queue))
+        .await
+        .expect("start");
+    let malformed = payload("json/plain", b"{not json");
+    let unknown = payload("binary/unknown", b"\x01\x02");
+
+    // A signal that does not decode is dropped with a warning naming it; the run goes on.
+    handle
+        .signal("add", vec![malformed.clone()])
+        .await
+        .expect("the server takes the signal");
+    // A query's arguments that do not decode fail the query, naming the problem.
+    let error = handle
+        .query("plus", vec![unknown.clone()])
+        .await
+        .expect_err("the query fails");
+    assert!(
+        matches!(&error, ClientError::QueryFailed { message, .. } if message.contains("binary/unknown")),
+        "{error:?}"
+    );
+    // An update's arguments that do not decode reject the update before it is accepted.
+    let error = handle
+        .update("add_now", vec![malformed])
+        .await
+        .expect_err("the update is rejected");
+    let ClientError::UpdateFailed(rejected) = &error else {
+        panic!("expected a rejected update, got {error:?}");
+    };
+    assert_eq!(rejected.error_type(), Some("PayloadError"), "{error:?}");
+    assert_eq!(
+        decode::<u64>(
+            &handle
+                .query("plus", vec![encode(&0_u64).expect("encode")])
+                .await
+                .expect("query")[0]
+        )
+        .expect("decode"),
+        0,
+        "nothing malformed changed the state"
+    );
+    assert!(
+        !tests::warnings_containing("signal dropped").is_empty(),
+        "the dropped signal is logged"
+    );
+    handle
+        .signal("add", vec![encode(&10_u64).expect("encode")])
+        .await
+        .expect("signal");
+    let result = handle.result_payloads().await.expect("the run completes");
+    assert_eq!(decode::<u64>(&result[0]).expect("decode"), 10);
     worker.stop().await.expect("clean shutdown");
 }
