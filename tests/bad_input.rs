@@ -356,10 +356,14 @@ async fn an_oversized_activity_result_fails_without_retries_naming_the_limit() {
 }
 
 #[tokio::test]
-async fn an_oversized_workflow_input_or_signal_argument_names_the_limit_to_the_caller() {
+async fn an_oversized_workflow_input_signal_or_update_argument_names_the_limit_to_the_caller() {
     let client = client().await;
     let queue = task_queue("oversized-input");
-    let worker = RunningWorker::start(worker(&client, &queue));
+    let worker = RunningWorker::start(
+        Worker::new(&client, &queue)
+            .workflow::<TimerWorkflow>()
+            .workflow::<Adder>(),
+    );
     let huge = encode(&"x".repeat(3 * 1024 * 1024)).expect("encode");
     let refused = |error: &ClientError| {
         matches!(error, ClientError::PayloadsTooLarge { .. })
@@ -377,21 +381,39 @@ async fn an_oversized_workflow_input_or_signal_argument_names_the_limit_to_the_c
     assert!(refused(&error), "{error:?}");
     let handle = client
         .start_untyped(
-            "TimerWorkflow",
-            vec![
-                encode(&60_000_u64).expect("encode"),
-                encode(&1_u32).expect("encode"),
-            ],
-            StartOptions::new(format!("{queue}-signal"), &queue),
+            "Adder",
+            vec![],
+            StartOptions::new(format!("{queue}-adder"), &queue),
         )
         .await
         .expect("start");
     let error = handle
-        .signal("anything", vec![huge])
+        .signal("add", vec![huge.clone()])
         .await
         .expect_err("a 3 MiB signal argument is refused");
     assert!(refused(&error), "{error:?}");
-    handle.terminate("done").await.expect("terminate");
+    // An update the server would admit is refused by the client, with both sizes.
+    let error = handle
+        .update("add_now", vec![huge])
+        .await
+        .expect_err("a 3 MiB update argument is refused");
+    assert!(refused(&error), "{error:?}");
+    assert!(
+        matches!(
+            error,
+            ClientError::PayloadsTooLarge { size: Some(size), limit: Some(2_097_152), .. }
+                if size > 3 * 1024 * 1024
+        ),
+        "{error:?}"
+    );
+    // Nothing reached the workflow: it takes a normal update and completes.
+    let total = handle
+        .update("add_now", vec![encode(&10_u64).expect("encode")])
+        .await
+        .expect("a normal update");
+    assert_eq!(decode::<u64>(&total[0]).expect("decode"), 10);
+    let result = handle.result_payloads().await.expect("the run completes");
+    assert_eq!(decode::<u64>(&result[0]).expect("decode"), 10);
     worker.stop().await.expect("clean shutdown");
 }
 

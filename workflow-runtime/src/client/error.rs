@@ -188,15 +188,23 @@ pub enum ClientError {
         #[source]
         reason: SourceError,
     },
-    /// The server refused a payload over the namespace's size limit (2 MiB unless the cluster
-    /// sets another): a workflow input, a signal argument, a memo. The same call fails again.
+    /// A payload over the namespace's size limit (2 MiB unless the cluster sets another): a
+    /// workflow input, a signal or update argument, a memo. The server refused it, or, for an
+    /// update, the client did before sending (an update the server admitted would fail the
+    /// workflow's task instead). The same call fails again.
     #[error(
-        "the server refused a payload over the namespace's size limit (2 MiB unless the cluster sets another): keep large data out of Temporal, store it elsewhere and pass a reference such as a blob-store key"
+        "a payload {}over the namespace's size limit{}: keep large data out of Temporal, store it elsewhere and pass a reference such as a blob-store key",
+        size.map(|size| format!("of {size} bytes ")).unwrap_or_default(),
+        limit.map(|limit| format!(" of {limit} bytes")).unwrap_or_else(|| " (2 MiB unless the cluster sets another)".to_owned())
     )]
     PayloadsTooLarge {
-        /// The server's status.
+        /// The size of the payloads, when the client measured them.
+        size: Option<usize>,
+        /// The namespace's limit, when the client knows it.
+        limit: Option<usize>,
+        /// The server's status, when the server refused the call.
         #[source]
-        status: ServerStatus,
+        status: Option<ServerStatus>,
     },
     /// Any other server error.
     #[error("Temporal server error: {}", status.message())]
@@ -329,9 +337,11 @@ impl ClientError {
             | ClientError::ScheduleAlreadyExists { status, .. }
             | ClientError::ScheduleNotFound { status, .. }
             | ClientError::UpdateNotFound { status, .. }
-            | ClientError::PayloadsTooLarge { status }
             | ClientError::Rpc { status } => Some(status.code()),
-            ClientError::QueryFailed { status, .. } => status.as_ref().map(ServerStatus::code),
+            ClientError::QueryFailed { status, .. }
+            | ClientError::PayloadsTooLarge { status, .. } => {
+                status.as_ref().map(ServerStatus::code)
+            }
             _ => None,
         }
     }
@@ -341,7 +351,9 @@ impl ClientError {
             && crate::foreign_text::is_payload_size_refusal(status.message())
         {
             return Self::PayloadsTooLarge {
-                status: status.into(),
+                size: None,
+                limit: None,
+                status: Some(status.into()),
             };
         }
         Self::Rpc {

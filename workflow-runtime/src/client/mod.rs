@@ -13,11 +13,13 @@ mod time_skipping;
 mod update;
 mod visibility;
 
+use std::sync::Arc;
+
 use temporalio_client::{ConnectionOptions, RetryOptions, grpc::WorkflowService};
 use temporalio_common::protos::temporal::api::{
     enums::v1::WorkflowIdConflictPolicy,
     workflowservice::v1::{
-        ExecuteMultiOperationRequest, StartWorkflowExecutionRequest,
+        DescribeNamespaceRequest, ExecuteMultiOperationRequest, StartWorkflowExecutionRequest,
         execute_multi_operation_request, execute_multi_operation_response,
     },
 };
@@ -72,6 +74,8 @@ pub struct Client {
     interceptors: Interceptors,
     /// Applied to every payload the client and its workers send and receive.
     codec: Codec,
+    /// The namespace's payload size limit, asked for once, when first needed.
+    payload_limit: Arc<tokio::sync::OnceCell<Option<usize>>>,
 }
 
 impl std::fmt::Debug for Client {
@@ -130,6 +134,7 @@ impl Client {
             telemetry: options.telemetry,
             interceptors: options.interceptors,
             codec: options.codec,
+            payload_limit: Arc::default(),
         })
     }
 
@@ -163,6 +168,26 @@ impl Client {
 
     pub(crate) fn codec(&self) -> &Codec {
         &self.codec
+    }
+
+    /// The namespace's payload size limit, or `None` when the server does not say (or cannot
+    /// be asked: the server checks the size anyway).
+    pub(crate) async fn payload_limit(&self) -> Option<usize> {
+        *self
+            .payload_limit
+            .get_or_init(|| async {
+                let request = DescribeNamespaceRequest {
+                    namespace: self.namespace.clone(),
+                    ..Default::default()
+                };
+                rpc::describe_namespace(self, request)
+                    .await
+                    .ok()
+                    .and_then(|response| response.namespace_info?.limits)
+                    .and_then(|limits| usize::try_from(limits.blob_size_limit_error).ok())
+                    .filter(|limit| *limit > 0)
+            })
+            .await
     }
 
     pub(crate) fn identity(&self) -> &str {

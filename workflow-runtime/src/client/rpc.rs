@@ -8,10 +8,10 @@
 use temporalio_client::tonic::{self, Code};
 use temporalio_common::protos::temporal::api::workflowservice::v1::{
     CountWorkflowExecutionsRequest, CountWorkflowExecutionsResponse, CreateScheduleRequest,
-    DeleteScheduleRequest, DescribeScheduleRequest, DescribeScheduleResponse,
-    DescribeWorkerDeploymentRequest, DescribeWorkerDeploymentResponse,
-    DescribeWorkflowExecutionRequest, DescribeWorkflowExecutionResponse,
-    ExecuteMultiOperationRequest, ExecuteMultiOperationResponse,
+    DeleteScheduleRequest, DescribeNamespaceRequest, DescribeNamespaceResponse,
+    DescribeScheduleRequest, DescribeScheduleResponse, DescribeWorkerDeploymentRequest,
+    DescribeWorkerDeploymentResponse, DescribeWorkflowExecutionRequest,
+    DescribeWorkflowExecutionResponse, ExecuteMultiOperationRequest, ExecuteMultiOperationResponse,
     GetWorkflowExecutionHistoryRequest, GetWorkflowExecutionHistoryResponse, ListSchedulesRequest,
     ListSchedulesResponse, ListWorkflowExecutionsRequest, ListWorkflowExecutionsResponse,
     PatchScheduleRequest, PollWorkflowExecutionUpdateRequest, PollWorkflowExecutionUpdateResponse,
@@ -278,6 +278,19 @@ pub(super) async fn query(
     .await
 }
 
+/// Describes the client's namespace.
+pub(super) async fn describe_namespace(
+    client: &Client,
+    request: DescribeNamespaceRequest,
+) -> Result<DescribeNamespaceResponse, ClientError> {
+    client
+        .service()
+        .describe_namespace(tonic::Request::new(request))
+        .await
+        .map(tonic::Response::into_inner)
+        .map_err(ClientError::rpc)
+}
+
 /// Requests a workflow's cancellation; an unknown workflow is [`ClientError::NotFound`] (the
 /// server accepts the cancellation of a closed run as a no-op).
 pub(super) async fn cancel(
@@ -315,6 +328,23 @@ pub(super) async fn update(
     request: UpdateWorkflowExecutionRequest,
 ) -> Result<UpdateWorkflowExecutionResponse, ClientError> {
     let request = encoded(client, request).await?;
+    // The server admits an update over the size limit and the workflow's task then fails on
+    // it, so the client refuses it first.
+    let size = request
+        .request
+        .as_ref()
+        .and_then(|request| request.input.as_ref())
+        .and_then(|input| input.args.as_ref())
+        .map_or(0, prost::Message::encoded_len);
+    if let Some(limit) = client.payload_limit().await
+        && size > limit
+    {
+        return Err(ClientError::PayloadsTooLarge {
+            size: Some(size),
+            limit: Some(limit),
+            status: None,
+        });
+    }
     let response = client
         .service()
         .update_workflow_execution(tonic::Request::new(request))
