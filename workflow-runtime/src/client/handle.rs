@@ -596,6 +596,7 @@ impl UntypedWorkflowHandle {
                     .header
             },
             |request| async move {
+                rpc::check_update_size(&self.client, &request).await?;
                 loop {
                     let response =
                         rpc::update(&self.client, &self.workflow_id, request.clone()).await?;

@@ -68,7 +68,8 @@ fn header(call: ClientCall) -> Option<Header> {
 
 /// Sends `request` through the client's interceptors: they see it as a call of `kind` to
 /// `workflow_id` named `name`, with the headers `header_of` finds in the request, and `send`
-/// gets the request with the headers they left.
+/// gets the request with the headers they left and its payloads encoded by the client's codec
+/// (once, however often `send` sends it).
 pub(super) async fn intercepted<Req, R, Fut>(
     client: &Client,
     (kind, workflow_id, name): (ClientCallKind, &str, &str),
@@ -77,14 +78,14 @@ pub(super) async fn intercepted<Req, R, Fut>(
     send: impl FnOnce(Req) -> Fut + Send,
 ) -> Result<R, ClientError>
 where
-    Req: Send,
+    Req: PayloadVisitable,
     R: Send + 'static,
     Fut: Future<Output = Result<R, ClientError>> + Send,
 {
     let call = client_call(kind, workflow_id, name, header_of(&mut request));
     intercept_client_call(client.interceptors(), call, |call| async move {
         *header_of(&mut request) = header(call);
-        send(request).await
+        send(encoded(client, request).await?).await
     })
     .await
 }
@@ -102,7 +103,6 @@ pub(super) async fn start(
         request,
         |request| &mut request.header,
         |request| async {
-            let request = encoded(client, request).await?;
             client
                 .service()
                 .start_workflow_execution(tonic::Request::new(request))
@@ -136,7 +136,6 @@ pub(super) async fn signal_with_start(
         request,
         |request| &mut request.header,
         |request| async {
-            let request = encoded(client, request).await?;
             client
                 .service()
                 .signal_with_start_workflow_execution(tonic::Request::new(request))
@@ -224,7 +223,6 @@ pub(super) async fn signal(
         request,
         |request| &mut request.header,
         |request| async {
-            let request = encoded(client, request).await?;
             client
                 .service()
                 .signal_workflow_execution(tonic::Request::new(request))
@@ -255,7 +253,6 @@ pub(super) async fn query(
         request,
         |request| &mut request.query.get_or_insert_default().header,
         |request| async {
-            let request = encoded(client, request).await?;
             let response = client
                 .service()
                 .query_workflow(tonic::Request::new(request))
@@ -320,31 +317,35 @@ pub(super) async fn terminate(
         .map_err(|status| ClientError::on_workflow(workflow_id, status))
 }
 
-/// Sends an update (or asks again for its stage); an unknown workflow is
-/// [`ClientError::NotFound`].
-pub(super) async fn update(
+/// Refuses an update whose encoded arguments exceed the namespace's payload size limit: the
+/// server would admit it, and the workflow's task would then fail on it.
+pub(super) async fn check_update_size(
     client: &Client,
-    workflow_id: &str,
-    request: UpdateWorkflowExecutionRequest,
-) -> Result<UpdateWorkflowExecutionResponse, ClientError> {
-    let request = encoded(client, request).await?;
-    // The server admits an update over the size limit and the workflow's task then fails on
-    // it, so the client refuses it first.
+    request: &UpdateWorkflowExecutionRequest,
+) -> Result<(), ClientError> {
     let size = request
         .request
         .as_ref()
         .and_then(|request| request.input.as_ref())
         .and_then(|input| input.args.as_ref())
         .map_or(0, prost::Message::encoded_len);
-    if let Some(limit) = client.payload_limit().await
-        && size > limit
-    {
-        return Err(ClientError::PayloadsTooLarge {
+    match client.payload_limit().await {
+        Some(limit) if size > limit => Err(ClientError::PayloadsTooLarge {
             size: Some(size),
             limit: Some(limit),
             status: None,
-        });
+        }),
+        _ => Ok(()),
     }
+}
+
+/// Sends an encoded update (or asks again for its stage); an unknown workflow is
+/// [`ClientError::NotFound`].
+pub(super) async fn update(
+    client: &Client,
+    workflow_id: &str,
+    request: UpdateWorkflowExecutionRequest,
+) -> Result<UpdateWorkflowExecutionResponse, ClientError> {
     let response = client
         .service()
         .update_workflow_execution(tonic::Request::new(request))

@@ -256,26 +256,34 @@ struct Visitor<'c> {
     error: Option<CodecError>,
 }
 
+/// Runs `codec` over one payload list. A panic in the codec becomes a [`CodecError`], so a bug
+/// in it fails one message, never the worker loop, client call or codec server that called it.
+async fn transform(
+    codec: &dyn DynCodec,
+    direction: Direction,
+    payloads: Vec<Payload>,
+) -> Result<Vec<Payload>, CodecError> {
+    let call = match direction {
+        Direction::Encode => codec.encode(payloads),
+        Direction::Decode => codec.decode(payloads),
+    };
+    AssertUnwindSafe(call)
+        .catch_unwind()
+        .await
+        .unwrap_or_else(|panic| {
+            Err(CodecError::new(format!(
+                "the payload codec panicked: {}",
+                panic_message(&*panic)
+            )))
+        })
+}
+
 impl Visitor<'_> {
     async fn transform(
         &mut self,
         payloads: Vec<Payload>,
     ) -> Result<Vec<Payload>, PayloadConversionError> {
-        let call = match self.direction {
-            Direction::Encode => self.codec.encode(payloads),
-            Direction::Decode => self.codec.decode(payloads),
-        };
-        // A panicking codec fails this message only: the worker's loops and the client's call
-        // carry on.
-        let transformed = AssertUnwindSafe(call)
-            .catch_unwind()
-            .await
-            .unwrap_or_else(|panic| {
-                Err(CodecError::new(format!(
-                    "the payload codec panicked: {}",
-                    panic_message(&*panic)
-                )))
-            });
+        let transformed = transform(self.codec, self.direction, payloads).await;
         transformed.map_err(|error| {
             let summary = PayloadConversionError::EncodingError(Box::new(error.clone()));
             self.error = Some(error);

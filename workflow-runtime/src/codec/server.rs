@@ -25,7 +25,7 @@ use serde::{Deserialize, Serialize};
 use tokio::{net::TcpListener, task::JoinSet};
 
 use crate::{
-    codec::{DynCodec, PayloadCodec},
+    codec::{Direction, DynCodec, PayloadCodec, transform},
     payload::Payload,
 };
 
@@ -198,10 +198,10 @@ impl CodecServer {
 
     async fn respond(&self, request: Request<Incoming>) -> Response<Full<Bytes>> {
         let path = request.uri().path().trim_end_matches('/');
-        let encode = if path.ends_with("/encode") {
-            true
+        let direction = if path.ends_with("/encode") {
+            Direction::Encode
         } else if path.ends_with("/decode") {
-            false
+            Direction::Decode
         } else {
             return text(
                 StatusCode::NOT_FOUND,
@@ -234,12 +234,7 @@ impl CodecServer {
             Ok(payloads) => payloads,
             Err(message) => return text(StatusCode::BAD_REQUEST, &message),
         };
-        let transformed = if encode {
-            self.codec.encode(payloads).await
-        } else {
-            self.codec.decode(payloads).await
-        };
-        match transformed {
+        match transform(&*self.codec, direction, payloads).await {
             Ok(payloads) => {
                 let mut response = Response::new(Full::new(Bytes::from(render(&payloads))));
                 response.headers_mut().insert(

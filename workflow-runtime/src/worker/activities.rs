@@ -11,7 +11,6 @@ use temporalio_common::protos::coresdk::{
     activity_result::{ActivityExecutionResult, activity_execution_result},
     activity_task::activity_task,
 };
-use temporalio_common::protos::temporal::api::common::v1::Payloads;
 use temporalio_sdk_core::{PollError, Worker as CoreWorker};
 use tokio::{
     sync::{mpsc, watch},
@@ -204,10 +203,10 @@ fn oversized_result(
     let Some(activity_execution_result::Status::Completed(done)) = &result.status else {
         return None;
     };
+    // The size of the `Payloads` the server receives: the result as its field 1, measured
+    // without copying it.
     let size = done.result.as_ref().map_or(0, |payload| {
-        prost::Message::encoded_len(&Payloads {
-            payloads: vec![payload.clone()],
-        })
+        prost::encoding::message::encoded_len(1, payload)
     });
     if size <= limit {
         return None;
@@ -248,5 +247,30 @@ fn encode_failure(encoding: FailureEncoding, result: &mut ActivityExecutionResul
     };
     if let Some(failure) = failure {
         encoding.apply(failure);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use temporalio_common::protos::{
+        coresdk::activity_result::Success, temporal::api::common::v1::Payloads,
+    };
+
+    use super::*;
+    use crate::payload::encode;
+
+    #[test]
+    fn a_result_is_measured_as_the_payloads_the_server_receives() {
+        let payload = encode(&"x".repeat(300)).expect("encode");
+        let sent = prost::Message::encoded_len(&Payloads {
+            payloads: vec![payload.clone()],
+        });
+        let result = ActivityExecutionResult {
+            status: Some(activity_execution_result::Status::Completed(Success {
+                result: Some(payload),
+            })),
+        };
+        assert!(oversized_result("echo", &result, Some(sent)).is_none());
+        assert!(oversized_result("echo", &result, Some(sent - 1)).is_some());
     }
 }
