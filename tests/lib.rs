@@ -421,19 +421,8 @@ pub fn chromium() -> PathBuf {
 pub fn dump_dom(chromium: &std::path::Path, url: &str) -> Result<String, String> {
     let profile = std::env::temp_dir().join(format!("dump-dom-{}", uuid::Uuid::new_v4()));
     let output = Command::new(chromium)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            // The machine's network is closed: no background calls to Google's hosts.
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--virtual-time-budget=15000",
-            "--dump-dom",
-        ])
+        .args(examples::HEADLESS_CHROMIUM_FLAGS)
+        .args(["--virtual-time-budget=15000", "--dump-dom"])
         .arg(format!("--user-data-dir={}", profile.display()))
         .arg(url)
         .output()

@@ -33,21 +33,41 @@ async fn strict_proxy(pki: &TestPki) -> TlsProxy {
     .await
 }
 
-/// Options with every credential the strict proxy asks for.
-fn full_options(proxy: &TlsProxy, pki: &TestPki) -> ClientOptions {
-    ClientOptions::new(proxy.address())
-        .tls(
-            Some(pki.ca_pem.clone().into_bytes()),
-            Some("localhost".to_owned()),
-        )
-        .client_certificate(
-            pki.client_cert_pem.clone().into_bytes(),
-            pki.client_key_pem.clone().into_bytes(),
-        )
-        .api_key(API_KEY)
-        .grpc_header("x-tenant", TENANT)
+/// A credential the strict proxy asks for, which a client may lack.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Credential {
+    ApiKey,
+    TenantHeader,
+    ClientCertificate,
+    /// Trust in the server's certificate authority.
+    ServerTrust,
 }
 
+/// Options with every credential the strict proxy asks for but `missing`.
+fn options_without(proxy: &TlsProxy, pki: &TestPki, missing: Option<Credential>) -> ClientOptions {
+    let trusted = if missing == Some(Credential::ServerTrust) {
+        TestPki::new().ca_pem
+    } else {
+        pki.ca_pem.clone()
+    };
+    let mut options = ClientOptions::new(proxy.address())
+        .tls(Some(trusted.into_bytes()), Some("localhost".to_owned()));
+    if missing != Some(Credential::ClientCertificate) {
+        options = options.client_certificate(
+            pki.client_cert_pem.clone().into_bytes(),
+            pki.client_key_pem.clone().into_bytes(),
+        );
+    }
+    if missing != Some(Credential::ApiKey) {
+        options = options.api_key(API_KEY);
+    }
+    if missing != Some(Credential::TenantHeader) {
+        options = options.grpc_header("x-tenant", TENANT);
+    }
+    options
+}
+
+/// An error and its sources, in one line.
 fn chain(error: &dyn std::error::Error) -> String {
     let mut text = error.to_string();
     let mut source = error.source();
@@ -63,7 +83,7 @@ fn chain(error: &dyn std::error::Error) -> String {
 async fn a_worker_and_a_client_run_through_mutual_tls_with_an_api_key_and_metadata() {
     let pki = TestPki::new();
     let proxy = strict_proxy(&pki).await;
-    let client = Client::connect(full_options(&proxy, &pki))
+    let client = Client::connect(options_without(&proxy, &pki, None))
         .await
         .expect("connect with every credential");
     let queue = task_queue("mtls");
@@ -92,64 +112,15 @@ async fn a_worker_and_a_client_run_through_mutual_tls_with_an_api_key_and_metada
 async fn a_client_missing_a_credential_gets_a_clear_error() {
     let pki = TestPki::new();
     let proxy = strict_proxy(&pki).await;
-    let cases: [(&str, ClientOptions, &str); 4] = [
-        (
-            "no API key",
-            ClientOptions::new(proxy.address())
-                .tls(
-                    Some(pki.ca_pem.clone().into_bytes()),
-                    Some("localhost".to_owned()),
-                )
-                .client_certificate(
-                    pki.client_cert_pem.clone().into_bytes(),
-                    pki.client_key_pem.clone().into_bytes(),
-                )
-                .grpc_header("x-tenant", TENANT),
-            "`authorization`",
-        ),
-        (
-            "no tenant header",
-            ClientOptions::new(proxy.address())
-                .tls(
-                    Some(pki.ca_pem.clone().into_bytes()),
-                    Some("localhost".to_owned()),
-                )
-                .client_certificate(
-                    pki.client_cert_pem.clone().into_bytes(),
-                    pki.client_key_pem.clone().into_bytes(),
-                )
-                .api_key(API_KEY),
-            "`x-tenant`",
-        ),
-        (
-            "no client certificate",
-            ClientOptions::new(proxy.address())
-                .tls(
-                    Some(pki.ca_pem.clone().into_bytes()),
-                    Some("localhost".to_owned()),
-                )
-                .api_key(API_KEY)
-                .grpc_header("x-tenant", TENANT),
-            "cannot connect",
-        ),
-        (
-            "an untrusted server certificate",
-            ClientOptions::new(proxy.address())
-                .tls(
-                    Some(TestPki::new().ca_pem.into_bytes()),
-                    Some("localhost".to_owned()),
-                )
-                .client_certificate(
-                    pki.client_cert_pem.clone().into_bytes(),
-                    pki.client_key_pem.clone().into_bytes(),
-                )
-                .api_key(API_KEY)
-                .grpc_header("x-tenant", TENANT),
-            "cannot connect",
-        ),
+    let cases = [
+        (Credential::ApiKey, "`authorization`"),
+        (Credential::TenantHeader, "`x-tenant`"),
+        (Credential::ClientCertificate, "cannot connect"),
+        (Credential::ServerTrust, "cannot connect"),
     ];
-    for (case, options, expected) in cases {
-        let error = Client::connect(options)
+    for (missing, expected) in cases {
+        let case = format!("without {missing:?}");
+        let error = Client::connect(options_without(&proxy, &pki, Some(missing)))
             .await
             .expect_err(&format!("{case}: the server refuses"));
         let text = chain(&error);

@@ -16,6 +16,20 @@ pub mod reminders_workflow;
 pub mod saga_workflow;
 pub mod versioned_workflow;
 
+/// The flags that run Debian's Chromium headless on a machine with a closed network, for the
+/// `ui-screenshot` program and the tests that read the web UI's pages: no sandbox (it runs as
+/// root), and no background calls to Google's hosts, which the closed network refuses.
+pub const HEADLESS_CHROMIUM_FLAGS: [&str; 8] = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+];
+
 /// Logs to standard error for the demo binaries: `RUST_LOG` when set, `default_filter`
 /// otherwise.
 pub fn init_logging(default_filter: &str) {

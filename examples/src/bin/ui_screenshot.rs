@@ -111,16 +111,8 @@ fn screenshot(
 ) -> Result<(), Box<dyn std::error::Error>> {
     let profile = std::env::temp_dir().join(format!("ui-screenshot-{}", std::process::id()));
     let status = Command::new(chromium)
+        .args(examples::HEADLESS_CHROMIUM_FLAGS)
         .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            // The machine's network is closed: no background calls to Google's hosts.
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
             "--hide-scrollbars",
             "--window-size=1600,1000",
             "--virtual-time-budget=20000",
