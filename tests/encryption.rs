@@ -9,12 +9,14 @@ use std::time::Duration;
 
 use examples::encryption::EncryptionCodec;
 use prost::Message;
-use tests::{run_python, server_address, task_queue};
+use tests::{PATIENCE, eventually, run_python, server_address, task_queue};
 use workflow_runtime::{
     Client, ClientError, ClientOptions, Memo, RunningWorker, UntypedWorkflowHandle,
     codec::{CodecError, PayloadCodec},
     payload::Payload,
     prelude::*,
+    protos::temporal::api::history::v1::history_event::Attributes,
+    replay::{Replayer, ServerRuns},
 };
 
 const KEY_ID: &str = "test-2026-12";
@@ -220,6 +222,44 @@ async fn the_server_keeps_only_ciphertext_and_clients_with_the_codec_read_everyt
     let unreadable = stored_handle.result_payloads().await.expect("payloads");
     assert_eq!(unreadable[0].metadata["encoding"], b"binary/encrypted");
 
+    // The replayer reads the encrypted history with the codec, and cannot without it.
+    let history = stored_handle.fetch_history().await.expect("history");
+    Replayer::new()
+        .workflow::<CardCharge>()
+        .payload_codec(codec())
+        .replay(&history)
+        .await
+        .expect("replays with the codec");
+    assert!(
+        Replayer::new()
+            .workflow::<CardCharge>()
+            .replay(&history)
+            .await
+            .is_err(),
+        "an encrypted history replays without the codec"
+    );
+    // From the server, a replayer without a codec of its own uses its client's.
+    let runs = ServerRuns::open()
+        .including_closed()
+        .matching(format!("WorkflowId = '{id}'"));
+    let report = eventually(PATIENCE, "the run in the listing", || {
+        let (client, runs) = (client.clone(), runs.clone());
+        async move {
+            let report = Replayer::new()
+                .workflow::<CardCharge>()
+                .replay_from_server(&client, runs)
+                .await
+                .map_err(|e| e.to_string())?;
+            if report.runs.len() == 1 {
+                Ok(report)
+            } else {
+                Err(format!("{} runs listed", report.runs.len()))
+            }
+        }
+    })
+    .await;
+    assert!(report.all_replayed(), "{report}");
+
     // A Python client with the same codec reads the result, and runs the workflow itself.
     let python_id = format!("{queue}-python");
     let output = run_python(
@@ -376,5 +416,179 @@ async fn a_panicking_codec_fails_one_task_and_the_worker_serves_the_others() {
         "charged 5500-0000-0000-0004 (authorized 5500-0000-0000-0004); fine"
     );
     broken.terminate("a codec bug").await.expect("terminate");
+    worker.stop().await.expect("clean shutdown");
+}
+
+/// Refuses to encode anything, as a codec whose key service is down would.
+struct KeyServiceDown;
+
+impl PayloadCodec for KeyServiceDown {
+    async fn encode(&self, _: Vec<Payload>) -> Result<Vec<Payload>, CodecError> {
+        Err(CodecError::caused_by(
+            "cannot encrypt",
+            std::io::Error::other("the key service is unreachable"),
+        ))
+    }
+
+    async fn decode(&self, payloads: Vec<Payload>) -> Result<Vec<Payload>, CodecError> {
+        Ok(payloads)
+    }
+}
+
+#[tokio::test]
+async fn a_client_whose_codec_fails_gets_a_codec_error_and_sends_nothing() {
+    let queue = task_queue("codec-down");
+    let id = format!("{queue}-charge");
+    let failing =
+        Client::connect(ClientOptions::new(server_address()).payload_codec(KeyServiceDown))
+            .await
+            .expect("connect");
+    let error = failing
+        .start(
+            CardCharge::run,
+            (CARD.to_owned(), false),
+            StartOptions::new(&id, &queue),
+        )
+        .await
+        .expect_err("the codec cannot encode the input");
+    let ClientError::Codec(codec_error) = &error else {
+        panic!("expected a codec error, got {error:?}");
+    };
+    assert_eq!(
+        std::error::Error::source(codec_error).map(ToString::to_string),
+        Some("the key service is unreachable".to_owned())
+    );
+    // Nothing reached the server.
+    let described = plain_client()
+        .await
+        .untyped_handle(&id, None)
+        .describe()
+        .await;
+    assert!(
+        matches!(described, Err(ClientError::NotFound { .. })),
+        "{described:?}"
+    );
+
+    // A client with the wrong key gets a codec error for a result it cannot decrypt.
+    let client = encrypted_client().await;
+    let worker = worker(&client, &queue);
+    let handle = client
+        .start(
+            CardCharge::run,
+            (CARD.to_owned(), false),
+            StartOptions::new(format!("{id}-2"), &queue),
+        )
+        .await
+        .expect("start");
+    handle
+        .signal(CardCharge::note, "done".to_owned())
+        .await
+        .expect("signal");
+    handle.result().await.expect("the result, with the key");
+    let wrong_key = Client::connect(
+        ClientOptions::new(server_address()).payload_codec(EncryptionCodec::new("other", [1; 32])),
+    )
+    .await
+    .expect("connect");
+    let error = wrong_key
+        .handle::<CardCharge>(handle.workflow_id())
+        .result()
+        .await
+        .expect_err("the result does not decrypt");
+    assert!(
+        matches!(&error, ClientError::Codec(e) if e.to_string().contains(&format!("no key `{KEY_ID}`"))),
+        "{error:?}"
+    );
+    worker.stop().await.expect("clean shutdown");
+}
+
+/// Passes payloads through, but cannot decode the argument `"codec-trap"`.
+struct TrapOnDecode;
+
+impl PayloadCodec for TrapOnDecode {
+    async fn encode(&self, payloads: Vec<Payload>) -> Result<Vec<Payload>, CodecError> {
+        Ok(payloads)
+    }
+
+    async fn decode(&self, payloads: Vec<Payload>) -> Result<Vec<Payload>, CodecError> {
+        if payloads
+            .iter()
+            .any(|payload| payload.data == b"\"codec-trap\"")
+        {
+            return Err(CodecError::new("this payload cannot be decrypted"));
+        }
+        Ok(payloads)
+    }
+}
+
+/// Echoes `codec-<input>` through an activity, with two attempts.
+#[derive(Default)]
+pub struct EchoesPrefixed;
+
+#[workflow]
+impl EchoesPrefixed {
+    #[run]
+    pub async fn run(ctx: WorkflowContext<Self>, input: String) -> WorkflowResult<String> {
+        Ok(ctx
+            .activity(crate::workflows::echo, format!("codec-{input}"))
+            .options(crate::workflows::quick_retries(2))
+            .await?)
+    }
+}
+
+#[tokio::test]
+async fn an_activity_whose_input_the_codec_cannot_decode_fails_as_codec_error_by_its_retry_policy()
+{
+    let client = Client::connect(ClientOptions::new(server_address()).payload_codec(TrapOnDecode))
+        .await
+        .expect("connect");
+    let queue = task_queue("codec-activity");
+    let worker = RunningWorker::start(
+        Worker::new(&client, &queue)
+            .workflow::<EchoesPrefixed>()
+            .activity(crate::workflows::echo),
+    );
+    let handle = client
+        .start(
+            EchoesPrefixed::run,
+            "trap".to_owned(),
+            StartOptions::new(format!("{queue}-trap"), &queue),
+        )
+        .await
+        .expect("start");
+    let error = handle.result().await.expect_err("the activity cannot run");
+    let ClientError::Failed(failure) = error else {
+        panic!("expected a workflow failure, got {error:?}");
+    };
+    assert_eq!(failure.error_type(), Some("CodecError"));
+    assert!(
+        failure.message().contains(
+            "the payload codec cannot decode its payloads: this payload cannot be decrypted"
+        ),
+        "{}",
+        failure.message()
+    );
+    assert!(!failure.is_non_retryable(), "retried by the retry policy");
+    let started: Vec<i32> = handle
+        .history()
+        .await
+        .expect("history")
+        .iter()
+        .filter_map(|event| match &event.attributes {
+            Some(Attributes::ActivityTaskStartedEventAttributes(started)) => Some(started.attempt),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(started, vec![2], "the last of two attempts is recorded");
+    // The same worker still runs an activity it can decode.
+    let fine = client
+        .start(
+            EchoesPrefixed::run,
+            "fine".to_owned(),
+            StartOptions::new(format!("{queue}-fine"), &queue),
+        )
+        .await
+        .expect("start");
+    assert_eq!(fine.result().await.expect("result"), "codec-fine");
     worker.stop().await.expect("clean shutdown");
 }

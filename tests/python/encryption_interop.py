@@ -77,3 +77,8 @@ async def run(address: str, key_id: str, key_hex: str, queue: str, read_id: str,
 
 if __name__ == "__main__":
     asyncio.run(run(*sys.argv[1:7]))
+    sys.stdout.flush()
+    # Skips interpreter finalization, where the SDK's native runtime threads have been seen to
+    # abort the process ("PyGILState_Release: thread state ... must be current") after the work
+    # was done and printed.
+    os._exit(0)
