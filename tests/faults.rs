@@ -4,7 +4,10 @@
 //! and the runs the dead worker had cached move to the survivor after the sticky queue timeout
 //! the workers set. The test prints its figures; it asserts counts, never timings.
 
-use std::process::Stdio;
+use std::{
+    process::Stdio,
+    sync::{Arc, Mutex},
+};
 
 use futures::future::join_all;
 use tests::{PATIENCE, client, eventually, server_address, task_queue};
@@ -16,22 +19,44 @@ use workflow_runtime::{
 };
 
 /// A `fault-worker` process on a task queue.
-struct WorkerProcess {
+pub(crate) struct WorkerProcess {
     child: tokio::process::Child,
+    /// Its log lines so far, when they are kept.
+    log: Arc<Mutex<Vec<String>>>,
 }
 
 impl WorkerProcess {
     async fn start(queue: &str, sticky_queue_timeout_ms: u64) -> Self {
-        let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_fault-worker"))
-            .args([
-                server_address(),
-                queue,
-                &sticky_queue_timeout_ms.to_string(),
-            ])
+        Self::start_at(server_address(), queue, sticky_queue_timeout_ms, None).await
+    }
+
+    /// A worker process on the server at `address`, whose log (`RUST_LOG` = `log_filter`) is
+    /// kept when a filter is given.
+    pub(crate) async fn start_at(
+        address: &str,
+        queue: &str,
+        sticky_queue_timeout_ms: u64,
+        log_filter: Option<&str>,
+    ) -> Self {
+        let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_fault-worker"));
+        command
+            .args([address, queue, &sticky_queue_timeout_ms.to_string()])
             .stdout(Stdio::piped())
-            .kill_on_drop(true)
-            .spawn()
-            .expect("start a worker process");
+            .kill_on_drop(true);
+        if let Some(filter) = log_filter {
+            command.env("RUST_LOG", filter).stderr(Stdio::piped());
+        }
+        let mut child = command.spawn().expect("start a worker process");
+        let log = Arc::new(Mutex::new(Vec::new()));
+        if let Some(stderr) = child.stderr.take() {
+            let log = Arc::clone(&log);
+            tokio::spawn(async move {
+                let mut lines = BufReader::new(stderr).lines();
+                while let Ok(Some(line)) = lines.next_line().await {
+                    log.lock().unwrap_or_else(|e| e.into_inner()).push(line);
+                }
+            });
+        }
         let stdout = child.stdout.take().expect("its output");
         let mut lines = BufReader::new(stdout).lines();
         let first = lines.next_line().await.expect("read its output");
@@ -40,11 +65,22 @@ impl WorkerProcess {
             Some("ready"),
             "the worker process did not start"
         );
-        Self { child }
+        Self { child, log }
+    }
+
+    /// The lines of its kept log that contain `needle`.
+    pub(crate) fn logged(&self, needle: &str) -> Vec<String> {
+        self.log
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+            .filter(|line| line.contains(needle))
+            .cloned()
+            .collect()
     }
 
     /// SIGKILL: no shutdown, no goodbye to the server.
-    async fn kill(&mut self) {
+    pub(crate) async fn kill(&mut self) {
         self.child.start_kill().expect("kill the worker process");
         self.child.wait().await.expect("reap it");
     }

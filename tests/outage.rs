@@ -2,7 +2,8 @@
 //! database while a client keeps starting workflows and waiting for their results, and a
 //! worker keeps running them. The client library's retries carry every call across the gap;
 //! a wait for a result outlasts any outage, and `ClientOptions::retry_budget` carries other
-//! calls across an outage longer than the default budget of 10 s.
+//! calls across an outage longer than the default budget of 10 s. A worker logs an outage
+//! once, and once more when the server is back, however many calls it retried meanwhile.
 
 use std::{
     sync::{
@@ -14,7 +15,13 @@ use std::{
 
 use tests::{PATIENCE, RunningWorker, eventually, task_queue};
 use tokio::task::JoinHandle;
-use workflow_runtime::{Client, ClientError, StartOptions, Worker, testing::DevServer};
+use workflow_runtime::{
+    Client, ClientError, StartOptions, Worker,
+    payload::{decode, encode},
+    testing::DevServer,
+};
+
+use crate::faults::WorkerProcess;
 
 use crate::workflows::{TimerThenEcho, echo};
 
@@ -223,6 +230,83 @@ async fn a_longer_retry_budget_carries_a_start_across_a_long_outage() {
         "sent during the outage"
     );
     worker.stop().await.expect("the worker shuts down cleanly");
+    drop(server);
+    let _ = std::fs::remove_file(&db_file);
+}
+
+/// Long enough for each of the worker's pollers to be retried past the client library's sixth
+/// attempt (about 6 s of backoff), where it starts warning.
+const LOGGED_OUTAGE: Duration = Duration::from_secs(15);
+
+#[tokio::test]
+async fn a_worker_logs_an_outage_once_and_once_more_when_the_server_answers_again() {
+    let (mut server, db_file) = persisted_server("logged-outage").await;
+    let client = server.client().await.expect("connect");
+    let queue = task_queue("logged-outage");
+    let mut worker = WorkerProcess::start_at(
+        server.address(),
+        &queue,
+        1_000,
+        Some("warn,workflow_runtime=info"),
+    )
+    .await;
+    let job = |n: u32| {
+        let client = client.clone();
+        let queue = queue.clone();
+        async move {
+            let handle = client
+                .start_untyped(
+                    "FaultJob",
+                    vec![encode(&n).expect("encode")],
+                    StartOptions::new(format!("{queue}-{n}"), &queue),
+                )
+                .await
+                .expect("start");
+            let result = handle.result_payloads().await.expect("result");
+            decode::<u32>(&result[0]).expect("decode")
+        }
+    };
+    assert_eq!(job(1).await, 10);
+
+    server.stop().expect("stop the server");
+    tokio::time::sleep(LOGGED_OUTAGE).await;
+    server.restart().await.expect("restart the server");
+    assert_eq!(job(2).await, 20, "the worker serves again");
+    let back = eventually(
+        PATIENCE,
+        "the line saying the server answers again",
+        || async {
+            match worker.logged("answers the worker again").as_slice() {
+                [line] => Ok(line.clone()),
+                lines => Err(format!("{lines:?}")),
+            }
+        },
+    )
+    .await;
+    worker.kill().await;
+
+    let outage = worker.logged("does not answer the worker");
+    assert_eq!(outage.len(), 1, "one warning for the outage: {outage:?}");
+    let library_warnings = worker.logged("temporalio_client::retry");
+    assert!(
+        library_warnings.is_empty(),
+        "the client library's retry warnings are folded: {library_warnings:?}"
+    );
+    // "...; N more warnings about retried calls were not logged"
+    let folded: u64 = back
+        .split("; ")
+        .nth(1)
+        .and_then(|rest| rest.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("a count of folded warnings in {back:?}"));
+    assert!(
+        folded >= 1,
+        "the outage was long enough for more than one retry warning: {back}"
+    );
+    println!(
+        "outage log: server down {LOGGED_OUTAGE:?}; the worker logged 1 warning and 1 line on recovery, \
+         folding {folded} more retry warnings; 0 lines from the client library's retries"
+    );
     drop(server);
     let _ = std::fs::remove_file(&db_file);
 }

@@ -92,6 +92,14 @@ pub(crate) fn is_failing_workflow_task_warning(message: &str) -> bool {
     message.starts_with("Failing workflow task")
 }
 
+/// Whether a client-library log message is its warning about a call it keeps retrying:
+/// `temporalio-client` writes `"gRPC call {call_name} retried {attempt} times"` at WARN (ERROR
+/// for an unlimited retry past 15 attempts) in `retry.rs`; a worker folds these into one line
+/// per outage (see `worker/outage.rs`).
+pub(crate) fn is_retry_warning(message: &str) -> bool {
+    message.starts_with("gRPC call ") && message.contains(" retried ")
+}
+
 #[cfg(test)]
 mod tests {
     use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -190,6 +198,17 @@ mod tests {
         assert!(is_payload_size_refusal("Memo size exceeds limit."));
         assert!(!is_payload_size_refusal(
             "WorkflowId is not set on request."
+        ));
+    }
+
+    #[test]
+    fn the_client_library_s_retry_warnings_are_recognized() {
+        let (call_name, attempt) = ("poll_workflow_task_queue", 6);
+        assert!(is_retry_warning(&format!(
+            "gRPC call {call_name} retried {attempt} times"
+        )));
+        assert!(!is_retry_warning(
+            "gRPC call poll_workflow_task_queue failed on first attempt"
         ));
     }
 }

@@ -17,6 +17,8 @@ use tokio::{
     task::JoinSet,
 };
 
+use tracing::{Dispatch, instrument::WithSubscriber};
+
 use crate::metrics::WorkerMetrics;
 use crate::{
     activity::{
@@ -81,6 +83,9 @@ pub(crate) async fn activity_loop(
                 let running = Arc::clone(&running);
                 let metrics = metrics.clone();
                 let interceptors = interceptors.clone();
+                // The loop's subscriber, which folds retry warnings (`outage.rs`), for the
+                // completion; the activity's own code logs where it would anyway.
+                let loop_subscriber = tracing::dispatcher::get_default(Dispatch::clone);
                 tasks.spawn(async move {
                     let mut result = match codec.decode(&mut start).await {
                         Ok(()) => {
@@ -109,7 +114,11 @@ pub(crate) async fn activity_loop(
                         task_token: token,
                         result: Some(result),
                     };
-                    if let Err(e) = core.complete_activity_task(completion).await {
+                    let completed = core
+                        .complete_activity_task(completion)
+                        .with_subscriber(loop_subscriber)
+                        .await;
+                    if let Err(e) = completed {
                         tracing::error!("cannot complete activity task: {e}");
                     }
                 });

@@ -17,6 +17,7 @@ use temporalio_sdk_core::{
     PollError, Worker as CoreWorker, WorkerConfig, WorkerVersioningStrategy,
 };
 use tokio::{sync::oneshot, task::JoinSet};
+use tracing::instrument::WithSubscriber;
 
 use crate::{
     codec::{Codec, CodecError},
@@ -192,7 +193,8 @@ pub(crate) async fn workflow_loop(
         };
         match completions_mode {
             Completions::Concurrent => {
-                completions.spawn(complete);
+                // Under the loop's subscriber, which folds retry warnings (`outage.rs`).
+                completions.spawn(complete.with_current_subscriber());
                 while completions.try_join_next().is_some() {}
             }
             Completions::InOrder => complete.await,

@@ -1,5 +1,6 @@
-//! Keeps two of core's warnings out of the user's logs, where they say nothing the user can
-//! act on:
+//! Sieves the log events of core and of the client library before the subscriber in place
+//! sees them. Two of core's warnings say nothing the user can act on and are dropped where
+//! they would mislead:
 //!
 //! - When a worker with activities starts, core warns that the server did not advertise the
 //!   `activity_failure_include_heartbeat` capability, so heartbeat details may be lost when an
@@ -10,8 +11,11 @@
 //!   reports the divergence as its result, in words; the warning would repeat it as a struct
 //!   dump. On a worker the warning is left alone.
 //!
-//! While such a future runs, its events go through [`WithoutWarning`], which hands every event
-//! to the subscriber in place except the one warning.
+//! The client library's warnings about retried calls are folded into one line per outage
+//! (see [`super::outage`]).
+//!
+//! While such a future runs, its events go through [`Sieved`], which hands every event to the
+//! subscriber in place unless its [`Sieve`] keeps it back.
 
 use std::future::Future;
 
@@ -23,24 +27,55 @@ use tracing::{
     subscriber::Interest,
 };
 
+/// What a [`Sieved`] subscriber does with an event before the subscriber in place sees it.
+pub(crate) trait Sieve: Send + Sync + 'static {
+    /// Whether `event` goes on to the subscriber in place. (A sieve cannot log in its place:
+    /// tracing's dispatch is not reentrant.)
+    fn passes(&self, event: &Event<'_>) -> bool;
+}
+
 /// Runs `future` with core's warnings whose message `dropped` picks filtered out.
 pub(crate) async fn without_core_warning<F: Future>(
     dropped: fn(&str) -> bool,
     future: F,
 ) -> F::Output {
-    let inner = tracing::dispatcher::get_default(Dispatch::clone);
     future
-        .with_subscriber(Dispatch::new(WithoutWarning { inner, dropped }))
+        .with_subscriber(Sieved::over_current(WithoutWarning(dropped)))
         .await
 }
 
-/// The subscriber in place, minus core's warnings that `dropped` picks.
-struct WithoutWarning {
-    inner: Dispatch,
-    dropped: fn(&str) -> bool,
+/// Drops core's warnings whose message the function picks.
+struct WithoutWarning(fn(&str) -> bool);
+
+impl Sieve for WithoutWarning {
+    fn passes(&self, event: &Event<'_>) -> bool {
+        let metadata = event.metadata();
+        !(*metadata.level() == tracing::Level::WARN
+            && metadata.target().starts_with("temporalio_sdk_core")
+            && (self.0)(&Message::of(event).text))
+    }
 }
 
-impl Subscriber for WithoutWarning {
+/// The subscriber in place, `inner`, seeing only the events `sieve` lets through.
+pub(crate) struct Sieved<S> {
+    inner: Dispatch,
+    sieve: S,
+}
+
+impl<S: Sieve> Sieved<S> {
+    /// `sieve` over the subscriber in place where this is called, as a dispatcher.
+    pub(crate) fn over_current(sieve: S) -> Dispatch {
+        let inner = tracing::dispatcher::get_default(Dispatch::clone);
+        Self::over(inner, sieve)
+    }
+
+    /// `sieve` over `inner`, as a dispatcher.
+    pub(crate) fn over(inner: Dispatch, sieve: S) -> Dispatch {
+        Dispatch::new(Self { inner, sieve })
+    }
+}
+
+impl<S: Sieve> Subscriber for Sieved<S> {
     fn register_callsite(&self, metadata: &'static Metadata<'static>) -> Interest {
         self.inner.register_callsite(metadata)
     }
@@ -62,16 +97,9 @@ impl Subscriber for WithoutWarning {
     }
 
     fn event(&self, event: &Event<'_>) {
-        if *event.metadata().level() == tracing::Level::WARN
-            && event.metadata().target().starts_with("temporalio_sdk_core")
-        {
-            let mut message = Message::default();
-            event.record(&mut message);
-            if (self.dropped)(&message.0) {
-                return;
-            }
+        if self.sieve.passes(event) {
+            self.inner.event(event);
         }
-        self.inner.event(event);
     }
 
     fn enter(&self, span: &span::Id) {
@@ -91,14 +119,27 @@ impl Subscriber for WithoutWarning {
     }
 }
 
-/// An event's `message` field.
+/// An event's `message` field and, when it has one, its `error` field.
 #[derive(Default)]
-struct Message(String);
+pub(crate) struct Message {
+    pub(crate) text: String,
+    pub(crate) error: Option<String>,
+}
+
+impl Message {
+    pub(crate) fn of(event: &Event<'_>) -> Self {
+        let mut message = Self::default();
+        event.record(&mut message);
+        message
+    }
+}
 
 impl Visit for Message {
     fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
-        if field.name() == "message" {
-            self.0 = format!("{value:?}");
+        match field.name() {
+            "message" => self.text = format!("{value:?}"),
+            "error" => self.error = Some(format!("{value:?}")),
+            _ => {}
         }
     }
 }
@@ -124,9 +165,7 @@ mod tests {
         fn record(&self, _: &span::Id, _: &span::Record<'_>) {}
         fn record_follows_from(&self, _: &span::Id, _: &span::Id) {}
         fn event(&self, event: &Event<'_>) {
-            let mut message = Message::default();
-            event.record(&mut message);
-            self.0.lock().expect("seen").push(message.0);
+            self.0.lock().expect("seen").push(Message::of(event).text);
         }
         fn enter(&self, _: &span::Id) {}
         fn exit(&self, _: &span::Id) {}

@@ -5,6 +5,7 @@ mod activities;
 pub(crate) mod core;
 pub(crate) mod core_warnings;
 mod error;
+mod outage;
 pub(crate) mod registry;
 mod running;
 mod shard;
@@ -19,6 +20,7 @@ use std::{future::Future, sync::Arc, thread, time::Duration};
 use temporalio_common::telemetry::TelemetryOptions;
 use temporalio_sdk_core::{CoreRuntime, RuntimeOptions, init_worker};
 use tokio::sync::watch;
+use tracing::instrument::WithSubscriber;
 
 use crate::{
     activity::{ActivityDefinition, ActivityFn, ActivityGroup, FreeActivity},
@@ -32,7 +34,9 @@ use crate::{
     worker::{
         activities::{Outcomes, activity_loop},
         core::{Completions, CoreSettings, EncodeFailures, evict_through, workflow_loop},
+        core_warnings::Sieved,
         error::CoreError,
+        outage::{CoreTasks, FoldRetries, Reachability},
         registry::Registry,
         threads::{RunPlace, ThreadSettings, WorkflowThreads},
     },
@@ -386,20 +390,36 @@ impl Worker {
             .heartbeat_interval(None)
             .build()
             .map_err(|message| WorkerError::Config(ConfigError::Refused { message }))?;
-        let runtime =
-            CoreRuntime::new_assume_tokio(runtime_options).map_err(|e| start_error(e.into()))?;
-        let core = init_worker(&runtime, config, self.client.connection().clone())
-            .map_err(|e| start_error(e.into()))?;
-        let on_test_server = self.client.time_skipping().is_some();
-        let validated = if on_test_server {
-            core_warnings::without_core_warning(
-                crate::foreign_text::is_heartbeat_capability_warning,
-                core.validate(),
-            )
-            .await
-        } else {
-            core.validate().await
+        // Core's pollers run on a thread of their own, where the client library's warnings
+        // about retried calls are folded into one line per outage (`outage.rs`).
+        let reachability = Arc::new(Reachability::default());
+        let subscriber = Sieved::over_current(FoldRetries(Arc::clone(&reachability)));
+        let core_tasks = CoreTasks::start(subscriber.clone()).map_err(|e| start_error(e.into()))?;
+        let (runtime, core) = {
+            let _entered = core_tasks.handle().enter();
+            let runtime = CoreRuntime::new_assume_tokio(runtime_options)
+                .map_err(|e| start_error(e.into()))?;
+            let core = init_worker(&runtime, config, self.client.connection().clone())
+                .map_err(|e| start_error(e.into()))?;
+            (runtime, Arc::new(core))
         };
+        let on_test_server = self.client.time_skipping().is_some();
+        // Validation builds core's pollers, which spawn their tasks where it runs.
+        let validation = core_tasks.handle().spawn({
+            let core = Arc::clone(&core);
+            async move {
+                if on_test_server {
+                    core_warnings::without_core_warning(
+                        crate::foreign_text::is_heartbeat_capability_warning,
+                        core.validate(),
+                    )
+                    .await
+                } else {
+                    core.validate().await
+                }
+            }
+        });
+        let validated = validation.await.map_err(|e| start_error(e.into()))?;
         let namespace = validated.map_err(|e| WorkerError::Refused {
             namespace: self.client.namespace().to_owned(),
             source: e.into(),
@@ -409,7 +429,6 @@ impl Worker {
             .limits
             .and_then(|limits| usize::try_from(limits.blob_size_limit_error).ok())
             .filter(|limit| *limit > 0);
-        let core = Arc::new(core);
         let registry = Arc::new(self.registry);
         tracing::info!(task_queue = %self.task_queue, namespace = %self.client.namespace(), "worker started");
 
@@ -494,18 +513,27 @@ impl Worker {
                 Ok(())
             }
         };
-        let (workflow_result, activity_result) = tokio::join!(workflows, activities);
-        if workflow_result.is_err() || activity_result.is_err() {
-            core.initiate_shutdown();
-        }
-        core.shutdown().await;
-        stop_watch.abort();
-        let _ = stop_watch.await;
-        drop(threads);
-        match Arc::try_unwrap(core) {
-            Ok(core) => core.finalize_shutdown().await,
-            Err(_) => tracing::warn!("worker finalization skipped: core is still referenced"),
-        }
+        let loops = async { tokio::join!(workflows, activities) };
+        let (workflow_result, activity_result) = tokio::select! {
+            results = loops.with_subscriber(subscriber.clone()) => results,
+            never = reachability.watch(&self.client, &self.task_queue) => match never {},
+        };
+        let finish = async {
+            if workflow_result.is_err() || activity_result.is_err() {
+                core.initiate_shutdown();
+            }
+            core.shutdown().await;
+            stop_watch.abort();
+            let _ = stop_watch.await;
+            drop(threads);
+            match Arc::try_unwrap(core) {
+                Ok(core) => core.finalize_shutdown().await,
+                Err(_) => tracing::warn!("worker finalization skipped: core is still referenced"),
+            }
+        };
+        finish.with_subscriber(subscriber).await;
+        drop(runtime);
+        drop(core_tasks);
         tracing::info!(task_queue = %self.task_queue, "worker stopped");
         workflow_result
             .and(activity_result)
