@@ -8,12 +8,14 @@
 //! workflow-bench replay --history-pb FILE [--iters K]
 //! workflow-bench interactive --addr H:P [--signals N] [--concurrency C] [--queries Q]
 //! workflow-bench scale --addr H:P --n 10000 --workers 1|2|4 --cache 500 [--in-flight 500] [--timer-ms 30000]
+//! workflow-bench panics --addr H:P [--n 3000] [--attempts 20] [--rounds 3]
 //! ```
 //!
 //! `interactive` measures signals per second into one workflow (N signals, C in flight, each
 //! adding one entry to its state) and then the latency of Q sequential queries against that
 //! N-entry state: a small one (`summary`) and one returning the whole state (`entries`).
 
+mod panics;
 mod scale;
 
 use std::{collections::HashMap, error::Error, time::Duration, time::Instant};
@@ -500,9 +502,10 @@ async fn main() -> AnyResult<()> {
         "interactive" => cmd_interactive(&m).await,
         "scale" => scale::cmd_scale(&m).await,
         "serve" => scale::cmd_serve(&m).await,
+        "panics" => panics::cmd_panics(&m).await,
         _ => {
             eprintln!(
-                "usage: workflow-bench load|long|replay|interactive|scale ... (see bench/main.rs)"
+                "usage: workflow-bench load|long|replay|interactive|scale|panics ... (see bench/main.rs)"
             );
             std::process::exit(2);
         }

@@ -2,7 +2,7 @@
 
 use tests::{RunningWorker, client, history_events, task_queue, workflow_task_failure};
 use workflow_runtime::{
-    ClientError, StartOptions, UntypedWorkflowHandle, Worker, WorkflowFailed,
+    ClientError, StartOptions, UntypedWorkflowHandle, Worker, WorkflowFailed, WorkflowStatus,
     payload::{Payload, decode, encode},
     protos::temporal::api::{
         enums::v1::{EventType, RetryState},
@@ -516,5 +516,104 @@ async fn malformed_json_and_unknown_encodings_get_a_clear_error_at_each_boundary
         .expect("signal");
     let result = handle.result_payloads().await.expect("the run completes");
     assert_eq!(decode::<u64>(&result[0]).expect("decode"), 10);
+    worker.stop().await.expect("clean shutdown");
+}
+
+/// Returns a string of `megabytes` MiB as its result.
+#[derive(Default)]
+pub struct HugeResult;
+
+#[workflow]
+impl HugeResult {
+    #[run]
+    pub async fn run(_ctx: WorkflowContext<Self>, megabytes: usize) -> WorkflowResult<String> {
+        Ok("x".repeat(megabytes * 1024 * 1024))
+    }
+}
+
+#[tokio::test]
+async fn an_oversized_workflow_result_fails_the_task_naming_the_field_and_the_limit() {
+    let client = client().await;
+    let queue = task_queue("oversized-workflow-result");
+    let worker = RunningWorker::start(Worker::new(&client, &queue).workflow::<HugeResult>());
+    let handle = client
+        .start(HugeResult::run, 3, StartOptions::new(&queue, &queue))
+        .await
+        .expect("start");
+    let message = workflow_task_failure(handle.untyped()).await;
+    assert!(
+        message.contains("`CompleteWorkflowExecution.result` is 3.0 MiB")
+            && message.contains("limit of 2.0 MiB")
+            && message.contains("pass a reference"),
+        "{message}"
+    );
+    // The run stays open, as after any failed task: a fixed deployment would complete it.
+    let described = handle.describe().await.expect("describe");
+    assert_eq!(described.execution.status, WorkflowStatus::Running);
+    handle.terminate("test over").await.expect("terminate");
+    worker.stop().await.expect("clean shutdown");
+}
+
+/// Sends `"three"` where a `usize` is declared, as a caller in another language might: to the
+/// activity `huge_report`, or as the input of the child workflow `CallsHugeReport`.
+#[derive(Default)]
+pub struct SendsWrongShapes;
+
+#[workflow]
+impl SendsWrongShapes {
+    #[run]
+    pub async fn run(ctx: WorkflowContext<Self>, to_child: bool) -> WorkflowResult<()> {
+        let wrong = vec![serde_json::json!("three")];
+        if to_child {
+            ctx.child_by_name("CallsHugeReport", wrong).await?;
+        } else {
+            ctx.activity_by_name("huge_report", wrong)
+                .options(quick_retries(3))
+                .await?;
+        }
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn a_wrong_shaped_activity_or_child_input_from_another_caller_fails_naming_the_type() {
+    let client = client().await;
+    let queue = task_queue("wrong-shapes");
+    let worker = RunningWorker::start(
+        Worker::new(&client, &queue)
+            .workflow::<SendsWrongShapes>()
+            .workflow::<CallsHugeReport>()
+            .activity(huge_report),
+    );
+    for to_child in [false, true] {
+        let handle = client
+            .start(
+                SendsWrongShapes::run,
+                to_child,
+                StartOptions::new(format!("{queue}-{to_child}"), &queue),
+            )
+            .await
+            .expect("start");
+        let error = handle.result().await.expect_err("the call fails");
+        let ClientError::Failed(failure) = error else {
+            panic!("expected a workflow failure, got {error:?}");
+        };
+        let shown = format!("{failure:#}");
+        let callee = if to_child {
+            "workflow `CallsHugeReport`"
+        } else {
+            "activity `huge_report`"
+        };
+        assert!(
+            shown.contains(callee)
+                && shown.contains("`usize`")
+                && shown.contains("invalid type: string \"three\""),
+            "{shown}"
+        );
+        if !to_child {
+            let failed = history_events(handle.untyped(), EventType::ActivityTaskFailed).await;
+            assert_eq!(failed.len(), 1, "one attempt although three are allowed");
+        }
+    }
     worker.stop().await.expect("clean shutdown");
 }

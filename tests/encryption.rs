@@ -592,3 +592,76 @@ async fn an_activity_whose_input_the_codec_cannot_decode_fails_as_codec_error_by
     assert_eq!(fine.result().await.expect("result"), "codec-fine");
     worker.stop().await.expect("clean shutdown");
 }
+
+/// Passes payloads through, but cannot encode the heartbeat detail `"heartbeat-trap"`.
+struct TrapOnHeartbeat;
+
+impl PayloadCodec for TrapOnHeartbeat {
+    async fn encode(&self, payloads: Vec<Payload>) -> Result<Vec<Payload>, CodecError> {
+        if payloads
+            .iter()
+            .any(|payload| payload.data == b"\"heartbeat-trap\"")
+        {
+            return Err(CodecError::new("the key service refused this payload"));
+        }
+        Ok(payloads)
+    }
+
+    async fn decode(&self, payloads: Vec<Payload>) -> Result<Vec<Payload>, CodecError> {
+        Ok(payloads)
+    }
+}
+
+/// Heartbeats a detail the codec cannot encode, then finishes.
+#[activity]
+pub async fn heartbeats_a_trap(ctx: ActivityContext) -> Result<String, ActivityError> {
+    ctx.heartbeat(&"heartbeat-trap")?;
+    Ok("finished".to_owned())
+}
+
+/// Runs `heartbeats_a_trap` once.
+#[derive(Default)]
+pub struct HeartbeatTrap;
+
+#[workflow]
+impl HeartbeatTrap {
+    #[run]
+    pub async fn run(ctx: WorkflowContext<Self>) -> WorkflowResult<String> {
+        Ok(ctx
+            .activity(heartbeats_a_trap, ())
+            .options(crate::workflows::quick_retries(1))
+            .await?)
+    }
+}
+
+#[tokio::test]
+async fn a_heartbeat_the_codec_cannot_encode_is_dropped_with_a_warning_and_the_activity_goes_on() {
+    tests::init_tracing();
+    let client =
+        Client::connect(ClientOptions::new(server_address()).payload_codec(TrapOnHeartbeat))
+            .await
+            .expect("connect");
+    let queue = task_queue("codec-heartbeat");
+    let worker = RunningWorker::start(
+        Worker::new(&client, &queue)
+            .workflow::<HeartbeatTrap>()
+            .activity(heartbeats_a_trap),
+    );
+    let handle = client
+        .start(HeartbeatTrap::run, (), StartOptions::new(&queue, &queue))
+        .await
+        .expect("start");
+    assert_eq!(handle.result().await.expect("result"), "finished");
+    let warned = eventually(PATIENCE, "the dropped heartbeat's warning", || async {
+        match tests::warnings_containing("a heartbeat was not sent").as_slice() {
+            [] => Err("none yet"),
+            [first, ..] => Ok(first.clone()),
+        }
+    })
+    .await;
+    assert!(
+        warned.contains("the key service refused this payload") && !warned.contains("trap"),
+        "the codec's reason, and no payload: {warned}"
+    );
+    worker.stop().await.expect("clean shutdown");
+}

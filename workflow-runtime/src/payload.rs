@@ -20,6 +20,7 @@ pub(crate) mod arguments;
 mod binary;
 mod non_json;
 mod proto;
+pub(crate) mod size;
 
 use std::{collections::HashMap, sync::Arc};
 

@@ -1,7 +1,7 @@
 //! One activity task: find the implementation, build its context, run it with panic
 //! isolation, and turn the outcome into the result core reports to the server.
 
-use std::{panic::AssertUnwindSafe, sync::Arc};
+use std::sync::Arc;
 
 use futures::FutureExt;
 use temporalio_common::protos::coresdk::{
@@ -15,8 +15,9 @@ use crate::{
         context::{ActivityContext, ActivityInfo, CancelState},
         registry::ActivityRegistry,
     },
+    caught_panic::reported_once,
     convert::{duration, system_time},
-    error::{Retry, application_failure, failure_type, panic_message},
+    error::{Retry, application_failure, failure_type},
     interceptor::{ActivityAttempt, ActivityOutcome, Headers, Interceptors, intercept_activity},
     metrics::{MetricMeter, WorkerMetrics},
 };
@@ -113,9 +114,7 @@ pub(crate) async fn execute(
         );
         let input = start.input;
         async move {
-            let outcome = AssertUnwindSafe(async move { handler(ctx, input).await })
-                .catch_unwind()
-                .await;
+            let outcome = reported_once(async move { handler(ctx, input).await }).await;
             ActivityOutcome::new(match outcome {
                 Ok(Ok(payload)) => ActivityExecutionResult::ok(payload),
                 Ok(Err(error)) if error.is_cancelled() || cancelled.borrow().is_some() => {
@@ -124,7 +123,7 @@ pub(crate) async fn execute(
                 Ok(Err(error)) => ActivityExecutionResult::fail(error.into_failure()),
                 Err(panic) => ActivityExecutionResult::fail(application_failure(
                     failure_type::ACTIVITY_PANIC,
-                    &format!("activity panicked: {}", panic_message(&*panic)),
+                    &format!("activity panicked: {panic}"),
                     Retry::Retryable,
                     None,
                 )),

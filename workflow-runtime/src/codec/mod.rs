@@ -19,15 +19,15 @@
 #[cfg(feature = "codec-server")]
 mod server;
 
-use std::{future::Future, panic::AssertUnwindSafe, sync::Arc};
+use std::{future::Future, sync::Arc};
 
-use futures::{FutureExt, future::BoxFuture};
+use futures::future::BoxFuture;
 use temporalio_common::{
     data_converters::PayloadConversionError,
     payload_visitor::{AsyncPayloadVisitor, PayloadField, PayloadFieldData, PayloadVisitable},
 };
 
-use crate::{error::panic_message, payload::Payload};
+use crate::{caught_panic::reported_once, payload::Payload};
 
 #[cfg(feature = "codec-server")]
 pub use server::{CodecRequest, CodecServer, RunningCodecServer};
@@ -267,15 +267,11 @@ async fn transform(
         Direction::Encode => codec.encode(payloads),
         Direction::Decode => codec.decode(payloads),
     };
-    AssertUnwindSafe(call)
-        .catch_unwind()
-        .await
-        .unwrap_or_else(|panic| {
-            Err(CodecError::new(format!(
-                "the payload codec panicked: {}",
-                panic_message(&*panic)
-            )))
-        })
+    reported_once(call).await.unwrap_or_else(|panic| {
+        Err(CodecError::new(format!(
+            "the payload codec panicked: {panic}"
+        )))
+    })
 }
 
 impl Visitor<'_> {
@@ -537,9 +533,11 @@ mod tests {
             .decode(&mut message)
             .await
             .expect_err("the codec panics");
-        assert_eq!(
-            error.to_string(),
-            "the payload codec panicked: key index out of range"
+        let shown = error.to_string();
+        assert!(
+            shown.starts_with("the payload codec panicked: key index out of range (at ")
+                && shown.contains("codec/mod.rs"),
+            "{shown}"
         );
     }
 

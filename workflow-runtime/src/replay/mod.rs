@@ -210,6 +210,7 @@ impl Replayer {
                 verdict.clone(),
                 codec,
                 Completions::InOrder,
+                None,
             ),
         )
         .await;

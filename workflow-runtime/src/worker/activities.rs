@@ -20,6 +20,7 @@ use tokio::{
 use tracing::{Dispatch, instrument::WithSubscriber};
 
 use crate::metrics::WorkerMetrics;
+use crate::payload::size::{mebibytes, payload_set_size};
 use crate::{
     activity::{
         ActivityRegistry, CancellationReason,
@@ -212,11 +213,7 @@ fn oversized_result(
     let Some(activity_execution_result::Status::Completed(done)) = &result.status else {
         return None;
     };
-    // The size of the `Payloads` the server receives: the result as its field 1, measured
-    // without copying it.
-    let size = done.result.as_ref().map_or(0, |payload| {
-        prost::encoding::message::encoded_len(1, payload)
-    });
+    let size = done.result.as_ref().map_or(0, payload_set_size);
     if size <= limit {
         return None;
     }
@@ -232,13 +229,6 @@ fn oversized_result(
         Retry::NonRetryable,
         None,
     )))
-}
-
-fn mebibytes(bytes: usize) -> String {
-    // Shown to one decimal: precision lost in the cast does not show.
-    #[allow(clippy::cast_precision_loss)]
-    let mib = bytes as f64 / (1024.0 * 1024.0);
-    format!("{mib:.1} MiB ({bytes} bytes)")
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {

@@ -23,7 +23,10 @@ use crate::{
     codec::{Codec, CodecError},
     deployment::WorkerVersioning,
     error::FailureEncoding,
-    payload::chain_text,
+    payload::{
+        chain_text,
+        size::{Oversized, largest_over, mebibytes},
+    },
     worker::threads::{Evict, WorkflowThreads},
     workflow::run::task_failure,
 };
@@ -150,13 +153,16 @@ pub(crate) enum Completions {
 /// and completes it. Every activation is answered, evictions included. With a payload codec,
 /// an activation's payloads are decoded before it runs (here, between polls: a codec that
 /// waits on a remote service slows polling) and the completion's are encoded before it goes
-/// back; a codec error fails the workflow task, which the server retries.
+/// back; a codec error fails the workflow task, which the server retries. A completion with a
+/// payload over `payload_limit` (the namespace's, on a worker) fails the workflow task naming
+/// the field, both sizes and the fix, where core's own check would give neither.
 pub(crate) async fn workflow_loop(
     core: &Arc<CoreWorker>,
     threads: &WorkflowThreads,
     observer: Arc<dyn ActivationObserver>,
     codec: &Codec,
     completions_mode: Completions,
+    payload_limit: Option<usize>,
 ) -> Result<(), PollError> {
     let mut completions = JoinSet::new();
     let result = loop {
@@ -187,6 +193,11 @@ pub(crate) async fn workflow_loop(
             if let Err(error) = codec.encode(&mut completion).await {
                 completion = codec_task_failure(&run_id, "encode", &error);
             }
+            if let Some(limit) = payload_limit
+                && let Some(oversized) = largest_over(&mut completion, limit).await
+            {
+                completion = oversized_task_failure(&run_id, &oversized, limit);
+            }
             if let Err(e) = core.complete_workflow_activation(completion).await {
                 tracing::error!(run_id = %run_id, "cannot complete workflow activation: {e}");
             }
@@ -207,6 +218,24 @@ pub(crate) async fn workflow_loop(
 /// The failed workflow task that answers an activation whose payloads the codec could not
 /// decode, or whose completion it could not encode. The message names the run and the codec's
 /// error, never a payload.
+/// A workflow task failure for a completion whose payloads exceed the namespace's limit.
+fn oversized_task_failure(
+    run_id: &str,
+    oversized: &Oversized,
+    limit: usize,
+) -> WorkflowActivationCompletion {
+    let message = format!(
+        "this workflow task's `{}` is {}, over this namespace's limit of {} per payload set; \
+         the task fails and is retried until the workflow's code sends less. Keep large data out \
+         of Temporal: store it (a blob store, a database) and pass a reference, such as its key",
+        oversized.field,
+        mebibytes(oversized.size),
+        mebibytes(limit),
+    );
+    tracing::warn!(run_id = %run_id, "{message}");
+    task_failure(run_id, &message)
+}
+
 fn codec_task_failure(
     run_id: &str,
     what: &str,

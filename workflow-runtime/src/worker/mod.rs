@@ -488,6 +488,7 @@ impl Worker {
                         Arc::new(EncodeFailures(self.failure_encoding)),
                         self.client.codec(),
                         Completions::Concurrent,
+                        result_limit,
                     )
                     .await
                 }
