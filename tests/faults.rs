@@ -21,62 +21,94 @@ use workflow_runtime::{
 /// A `fault-worker` process on a task queue.
 pub(crate) struct WorkerProcess {
     child: tokio::process::Child,
+    /// Its output lines so far.
+    output: Arc<Mutex<Vec<String>>>,
     /// Its log lines so far, when they are kept.
     log: Arc<Mutex<Vec<String>>>,
 }
 
+/// Keeps the lines `from` writes until it closes.
+fn keep_lines(from: impl tokio::io::AsyncRead + Unpin + Send + 'static) -> Arc<Mutex<Vec<String>>> {
+    let kept = Arc::new(Mutex::new(Vec::new()));
+    let lines = Arc::clone(&kept);
+    tokio::spawn(async move {
+        let mut reader = BufReader::new(from).lines();
+        while let Ok(Some(line)) = reader.next_line().await {
+            lines.lock().unwrap_or_else(|e| e.into_inner()).push(line);
+        }
+    });
+    kept
+}
+
+fn containing(lines: &Mutex<Vec<String>>, needle: &str) -> Vec<String> {
+    lines
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .iter()
+        .filter(|line| line.contains(needle))
+        .cloned()
+        .collect()
+}
+
 impl WorkerProcess {
     async fn start(queue: &str, sticky_queue_timeout_ms: u64) -> Self {
-        Self::start_at(server_address(), queue, sticky_queue_timeout_ms, None).await
+        Self::start_at(server_address(), queue, sticky_queue_timeout_ms, &[]).await
     }
 
-    /// A worker process on the server at `address`, whose log (`RUST_LOG` = `log_filter`) is
-    /// kept when a filter is given.
+    /// A worker process on the server at `address`; `options` are `RUST_LOG=<filter>`, to
+    /// keep its log, and `trap=<activity|task>` (see `bin/fault_worker.rs`).
     pub(crate) async fn start_at(
         address: &str,
         queue: &str,
         sticky_queue_timeout_ms: u64,
-        log_filter: Option<&str>,
+        options: &[(&str, &str)],
     ) -> Self {
         let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_fault-worker"));
         command
             .args([address, queue, &sticky_queue_timeout_ms.to_string()])
             .stdout(Stdio::piped())
             .kill_on_drop(true);
-        if let Some(filter) = log_filter {
-            command.env("RUST_LOG", filter).stderr(Stdio::piped());
+        for (option, value) in options {
+            match *option {
+                "RUST_LOG" => {
+                    command.env("RUST_LOG", value).stderr(Stdio::piped());
+                }
+                "trap" => {
+                    command.arg(value);
+                }
+                other => panic!("no option {other}"),
+            }
         }
         let mut child = command.spawn().expect("start a worker process");
-        let log = Arc::new(Mutex::new(Vec::new()));
-        if let Some(stderr) = child.stderr.take() {
-            let log = Arc::clone(&log);
-            tokio::spawn(async move {
-                let mut lines = BufReader::new(stderr).lines();
-                while let Ok(Some(line)) = lines.next_line().await {
-                    log.lock().unwrap_or_else(|e| e.into_inner()).push(line);
+        let log = match child.stderr.take() {
+            Some(stderr) => keep_lines(stderr),
+            None => Arc::default(),
+        };
+        let output = keep_lines(child.stdout.take().expect("its output"));
+        let process = Self { child, output, log };
+        process.wait_for("ready").await;
+        process
+    }
+
+    /// Waits until the process prints a line containing `needle`.
+    pub(crate) async fn wait_for(&self, needle: &str) {
+        eventually(
+            PATIENCE,
+            &format!("the worker process to print {needle:?}"),
+            || async {
+                if containing(&self.output, needle).is_empty() {
+                    Err("not yet")
+                } else {
+                    Ok(())
                 }
-            });
-        }
-        let stdout = child.stdout.take().expect("its output");
-        let mut lines = BufReader::new(stdout).lines();
-        let first = lines.next_line().await.expect("read its output");
-        assert_eq!(
-            first.as_deref(),
-            Some("ready"),
-            "the worker process did not start"
-        );
-        Self { child, log }
+            },
+        )
+        .await;
     }
 
     /// The lines of its kept log that contain `needle`.
     pub(crate) fn logged(&self, needle: &str) -> Vec<String> {
-        self.log
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .iter()
-            .filter(|line| line.contains(needle))
-            .cloned()
-            .collect()
+        containing(&self.log, needle)
     }
 
     /// SIGKILL: no shutdown, no goodbye to the server.
@@ -178,4 +210,63 @@ async fn a_worker_killed_mid_run_loses_and_duplicates_nothing() {
         completed_at_kill < u64::from(JOBS),
         "the kill came after every workflow had finished: it proved nothing"
     );
+}
+
+/// A worker process is killed at a chosen point of one run: inside an activity attempt, or
+/// inside a workflow task (after the workflow code ran, before the task's completion reached
+/// the server). A second process takes over, and the run completes with each step recorded
+/// once: the lost attempt is retried after its timeout, the lost task after its own.
+#[tokio::test]
+async fn a_worker_killed_inside_an_activity_or_a_workflow_task_loses_nothing() {
+    let client = client().await;
+    for trap in ["activity", "task"] {
+        let queue = task_queue(&format!("trap-{trap}"));
+        let mut doomed =
+            WorkerProcess::start_at(server_address(), &queue, 1_000, &[("trap", trap)]).await;
+        let handle = client
+            .start_untyped(
+                "FaultJob",
+                vec![encode(&7_u32).expect("encode")],
+                StartOptions::new(format!("{queue}-trapped"), &queue),
+            )
+            .await
+            .expect("start");
+        doomed.wait_for(&format!("trapped mid-{trap}")).await;
+        let _survivor = WorkerProcess::start(&queue, 1_000).await;
+        let killed = std::time::Instant::now();
+        doomed.kill().await;
+
+        let result = handle.result_payloads().await.expect("the run completes");
+        assert_eq!(decode::<u32>(&result[0]).expect("decode"), 70);
+        let recovered_in = killed.elapsed();
+        let events = handle.history().await.expect("history");
+        let count = |wanted: EventType| {
+            events
+                .iter()
+                .filter(|event| event.event_type == wanted as i32)
+                .count()
+        };
+        assert_eq!(count(EventType::ActivityTaskCompleted), 3, "each step once");
+        assert_eq!(count(EventType::WorkflowExecutionCompleted), 1);
+        let evidence = if trap == "activity" {
+            let retried = events.iter().any(|event| {
+                matches!(
+                    &event.attributes,
+                    Some(Attributes::ActivityTaskStartedEventAttributes(started)) if started.attempt > 1
+                )
+            });
+            assert!(retried, "the killed attempt was retried");
+            "the killed attempt timed out and its retry completed"
+        } else {
+            assert!(
+                count(EventType::WorkflowTaskTimedOut) >= 1,
+                "the task the killed worker held timed out"
+            );
+            "the task it held timed out and was redone"
+        };
+        println!(
+            "faults: killed inside one {trap}; {evidence}; the run completed {recovered_in:.1?} after the kill; \
+             lost 0, duplicated 0"
+        );
+    }
 }

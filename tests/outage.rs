@@ -247,7 +247,7 @@ async fn a_worker_logs_an_outage_once_and_once_more_when_the_server_answers_agai
         server.address(),
         &queue,
         1_000,
-        Some("warn,workflow_runtime=info"),
+        &[("RUST_LOG", "warn,workflow_runtime=info")],
     )
     .await;
     let job = |n: u32| {
