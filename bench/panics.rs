@@ -4,8 +4,12 @@
 //! and how many panics reached the panic hook, which reports each place in the code once.
 //!
 //! ```text
-//! workflow-bench panics --addr H:P [--n 3000] [--attempts 20] [--rounds 3]
+//! workflow-bench panics --addr H:P [--n 3000] [--attempts 20] [--rounds 3] [--control]
 //! ```
+//!
+//! `--control` runs the same calls with errors in place of panics (the query answers, the
+//! validator rejects, the activity returns a retryable error), for the memory the same work
+//! takes without a panic.
 //!
 //! Each round makes `3 n` panics: `n` queries whose handler panics, `n` updates whose validator
 //! panics, and `n / attempts` workflows whose activity panics on each of its `attempts`
@@ -25,30 +29,36 @@ use std::{
 use futures::StreamExt;
 use workflow_runtime::{
     ActivityContext, ActivityError, ActivityOptions, Client, RetryPolicy, StartOptions, Worker,
-    WorkflowContext, WorkflowResult, activity, workflow,
+    WorkflowContext, WorkflowError, WorkflowResult, activity, workflow,
 };
 
 use crate::{AnyResult, arg, connect};
 
-/// Panics at every attempt.
+/// Panics at every attempt (fails with a retryable error when not `panicking`).
 #[activity]
-async fn panic_step(_ctx: ActivityContext, n: u32) -> Result<u32, ActivityError> {
-    if std::hint::black_box(n) < u32::MAX {
+async fn panic_step(_ctx: ActivityContext, n: u32, panicking: bool) -> Result<u32, ActivityError> {
+    if panicking {
         panic!("activity {n} cannot go on");
     }
-    Ok(n)
+    Err(ActivityError::retryable(
+        "Control",
+        format!("activity {n} cannot go on"),
+    ))
 }
 
-/// Waits for `stop`; its query handler and update validator panic.
+/// Waits for `stop`; its query handler and update validator panic (when `panicking`; else the
+/// query answers and the validator rejects).
 #[derive(Default)]
 struct PanicTarget {
+    panicking: bool,
     stopped: bool,
 }
 
 #[workflow]
 impl PanicTarget {
     #[run]
-    async fn run(ctx: WorkflowContext<Self>, _input: ()) -> WorkflowResult<()> {
+    async fn run(ctx: WorkflowContext<Self>, panicking: bool) -> WorkflowResult<()> {
+        ctx.state_mut(|s| s.panicking = panicking);
         ctx.wait_condition(|s| s.stopped).await?;
         Ok(())
     }
@@ -60,7 +70,10 @@ impl PanicTarget {
 
     #[query]
     fn explode(&self) -> u32 {
-        panic!("the query handler exploded")
+        if self.panicking {
+            panic!("the query handler exploded")
+        }
+        0
     }
 
     #[update(validator = Self::refuse)]
@@ -69,7 +82,13 @@ impl PanicTarget {
     }
 
     fn refuse(&self) -> WorkflowResult<()> {
-        panic!("the validator exploded")
+        if self.panicking {
+            panic!("the validator exploded")
+        }
+        Err(WorkflowError::application(
+            "Control",
+            "the validator refuses",
+        ))
     }
 }
 
@@ -80,9 +99,13 @@ struct PanicActivities;
 #[workflow]
 impl PanicActivities {
     #[run]
-    async fn run(ctx: WorkflowContext<Self>, attempts: u32) -> WorkflowResult<bool> {
+    async fn run(
+        ctx: WorkflowContext<Self>,
+        attempts: u32,
+        panicking: bool,
+    ) -> WorkflowResult<bool> {
         let outcome = ctx
-            .activity(panic_step, attempts)
+            .activity(panic_step, (attempts, panicking))
             .options(
                 ActivityOptions::start_to_close(Duration::from_secs(10)).retry(
                     RetryPolicy::exponential()
@@ -110,29 +133,38 @@ fn rss_kib() -> u64 {
         .unwrap_or(0)
 }
 
-/// Makes `n` panics of each kind.
-async fn panic_round(
-    client: &Client,
-    queue: &str,
-    round: &str,
+/// What a round does.
+#[derive(Clone, Copy)]
+struct Round<'a> {
+    queue: &'a str,
     n: usize,
     attempts: u32,
-) -> AnyResult<()> {
+    panicking: bool,
+}
+
+/// Makes `n` panics of each kind (or errors, when not `panicking`).
+async fn panic_round(client: &Client, round: &str, plan: Round<'_>) -> AnyResult<()> {
+    let Round {
+        queue,
+        n,
+        attempts,
+        panicking,
+    } = plan;
     let target = client
         .start(
             PanicTarget::run,
-            (),
+            panicking,
             StartOptions::new(format!("{queue}-{round}-target"), queue),
         )
         .await?;
     for _ in 0..n {
-        if target.query(PanicTarget::explode, ()).await.is_ok() {
-            return Err("a panicking query answered".into());
+        if target.query(PanicTarget::explode, ()).await.is_ok() == panicking {
+            return Err("a query answered against the plan".into());
         }
     }
     for _ in 0..n {
         if target.update(PanicTarget::guarded, ()).await.is_ok() {
-            return Err("an update whose validator panics was accepted".into());
+            return Err("an update whose validator refuses was accepted".into());
         }
     }
     target.signal(PanicTarget::stop, ()).await?;
@@ -143,7 +175,7 @@ async fn panic_round(
             Ok(client
                 .execute(
                     PanicActivities::run,
-                    attempts,
+                    (attempts, panicking),
                     StartOptions::new(format!("{queue}-{round}-{i}"), queue),
                 )
                 .await?)
@@ -164,6 +196,7 @@ pub(crate) async fn cmd_panics(m: &HashMap<String, String>) -> AnyResult<()> {
     let n: usize = arg(m, "n", Some(3000))?;
     let attempts: u32 = arg(m, "attempts", Some(20))?;
     let rounds: usize = arg(m, "rounds", Some(3))?;
+    let panicking = !m.contains_key("control");
     // Counts the panics that reach the hook in place, which the runtime's hook wraps.
     let reported = Arc::new(AtomicUsize::new(0));
     let counted = Arc::clone(&reported);
@@ -182,13 +215,22 @@ pub(crate) async fn cmd_panics(m: &HashMap<String, String>) -> AnyResult<()> {
     let shutdown = worker.shutdown_handle();
     let running = tokio::spawn(worker.run());
 
-    let warmup = (n / 10).max(attempts as usize);
-    panic_round(&client, &queue, "warmup", warmup, attempts).await?;
+    let plan = Round {
+        queue: &queue,
+        n,
+        attempts,
+        panicking,
+    };
+    let warmup = Round {
+        n: (n / 10).max(attempts as usize),
+        ..plan
+    };
+    panic_round(&client, "warmup", warmup).await?;
     let rss_after_warmup = rss_kib();
     let started = Instant::now();
     let mut rss_after_rounds = Vec::new();
     for round in 0..rounds {
-        panic_round(&client, &queue, &format!("round{round}"), n, attempts).await?;
+        panic_round(&client, &format!("round{round}"), plan).await?;
         rss_after_rounds.push(rss_kib());
     }
     let elapsed = started.elapsed();
@@ -199,6 +241,7 @@ pub(crate) async fn cmd_panics(m: &HashMap<String, String>) -> AnyResult<()> {
         "{}",
         serde_json::json!({
             "bench": "panics",
+            "panicking": panicking,
             "rounds": rounds,
             "panics_per_round": 2 * n + activity_panics,
             "query_panics_per_round": n,
