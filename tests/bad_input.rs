@@ -617,3 +617,47 @@ async fn a_wrong_shaped_activity_or_child_input_from_another_caller_fails_naming
     }
     worker.stop().await.expect("clean shutdown");
 }
+
+/// Opens a state closure inside another, as a new user might.
+#[derive(Default)]
+pub struct NestsStateClosures {
+    count: u32,
+}
+
+#[workflow]
+impl NestsStateClosures {
+    #[run]
+    pub async fn run(ctx: WorkflowContext<Self>) -> WorkflowResult<u32> {
+        Ok(ctx.state(|outer| {
+            ctx.state_mut(|inner| {
+                inner.count += 1;
+                outer.count
+            })
+        }))
+    }
+}
+
+#[tokio::test]
+async fn a_state_closure_inside_another_fails_the_task_naming_the_call_and_the_fix() {
+    let client = client().await;
+    let queue = task_queue("nested-state");
+    let worker =
+        RunningWorker::start(Worker::new(&client, &queue).workflow::<NestsStateClosures>());
+    let handle = client
+        .start(
+            NestsStateClosures::run,
+            (),
+            StartOptions::new(&queue, &queue),
+        )
+        .await
+        .expect("start");
+    let message = workflow_task_failure(handle.untyped()).await;
+    assert!(
+        message.contains("ctx.state_mut(..) was called inside another state closure")
+            && message.contains("then call ctx.state_mut(..) after it")
+            && message.contains("bad_input.rs"),
+        "{message}"
+    );
+    handle.terminate("test over").await.expect("terminate");
+    worker.stop().await.expect("clean shutdown");
+}

@@ -66,14 +66,28 @@ impl<W> WorkflowContext<W> {
     }
 
     /// Reads the workflow's state. The closure cannot hold the borrow across an `.await`.
+    ///
+    /// Calling `state_mut` inside the closure fails the workflow task with a message naming
+    /// the inner call's place: return what you need from this closure, then change the state.
+    #[track_caller]
     pub fn state<R>(&self, read: impl FnOnce(&W) -> R) -> R {
-        read(&self.state.borrow())
+        let Ok(state) = self.state.try_borrow() else {
+            nested_state_call("state")
+        };
+        read(&state)
     }
 
     /// Changes the workflow's state. The closure cannot hold the borrow across an `.await`.
+    ///
+    /// Calling `state` or `state_mut` inside the closure fails the workflow task with a
+    /// message naming the inner call's place.
+    #[track_caller]
     pub fn state_mut<R>(&self, change: impl FnOnce(&mut W) -> R) -> R {
+        let Ok(mut state) = self.state.try_borrow_mut() else {
+            nested_state_call("state_mut")
+        };
         self.shared.borrow_mut().state_version += 1;
-        change(&mut self.state.borrow_mut())
+        change(&mut state)
     }
 
     /// Waits until `condition` holds for the workflow's state. It is checked now and again
@@ -431,4 +445,15 @@ impl<W> WorkflowContext<W> {
         })
         .await
     }
+}
+
+/// A state closure opened inside another that still holds the state: a bug in the workflow's
+/// code, reported at the inner call (the panic fails the workflow task with this message).
+#[track_caller]
+fn nested_state_call(call: &str) -> ! {
+    panic!(
+        "ctx.{call}(..) was called inside another state closure (ctx.state or ctx.state_mut), \
+         which still holds the state: return what you need from the outer closure, then call \
+         ctx.{call}(..) after it"
+    )
 }

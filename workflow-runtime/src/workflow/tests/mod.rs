@@ -242,6 +242,8 @@ impl Quick {
                 Ok(ctx.random())
             }
             "random" => Ok(ctx.random()),
+            // A state closure opened inside another, as a new user might write it.
+            "nested-state" => Ok(ctx.state(|_| ctx.state_mut(|_| 1))),
             _ => Ok(mode.len() as u64),
         }
     }

@@ -70,6 +70,24 @@ fn a_panic_in_run_fails_the_task_and_every_later_activation_until_eviction() {
 }
 
 #[test]
+fn a_state_closure_inside_another_fails_the_task_naming_the_inner_call_and_the_fix() {
+    let (mut run, first) = TestRun::begin::<Quick>(
+        vec![payload("nested-state")],
+        Vec::new(),
+        7,
+        &Interceptors::default(),
+    );
+    let message = task_failure(run.run.activate(first));
+    assert!(
+        message.contains("ctx.state_mut(..) was called inside another state closure")
+            && message.contains("return what you need from the outer closure")
+            && message.contains("workflow/tests/mod.rs"),
+        "{message}"
+    );
+    assert!(!message.contains("already borrowed"), "{message}");
+}
+
+#[test]
 fn nothing_is_sent_after_the_final_command() {
     let (mut run, _) = TestRun::start::<Approval>(60_u64);
     let commands = run.commands(vec![signal("approve", vec![payload(true)])]);
