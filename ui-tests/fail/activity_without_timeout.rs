@@ -23,6 +23,8 @@ impl NoTimeout {
                     .options(ActivityOptions::start_to_close(Duration::from_secs(1))),
             )
             .await;
+        // The same for an activity called by name, for one implemented in another language.
+        let _named = ctx.activity_by_name("charge", Vec::new()).await;
         Ok(alone + a? + b?)
     }
 }

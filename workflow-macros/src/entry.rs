@@ -13,6 +13,7 @@ use crate::{
     symbol::{
         ACTIVITIES, ACTIVITY, CRATE, DETERMINISTIC, INIT, NAME, RUN, Symbol, VERSIONING, WORKFLOW,
     },
+    untimed,
 };
 
 pub(crate) fn workflow(args: TokenStream, item: TokenStream) -> TokenStream {
@@ -51,6 +52,7 @@ pub(crate) fn workflow(args: TokenStream, item: TokenStream) -> TokenStream {
             for kind in HandlerKind::ALL {
                 parse::strip_attr(&mut method.attrs, kind.attr());
             }
+            untimed::check_block(&cx, &args.krate(), &mut method.block);
             determinism::probe_body(&args.krate(), &mut method.attrs, &mut method.block);
             if let Some((_, kept)) = renamed.iter().find(|(ident, _)| *ident == method.sig.ident) {
                 method.sig.ident = kept.clone();

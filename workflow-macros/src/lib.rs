@@ -13,6 +13,7 @@ mod parse;
 #[cfg(test)]
 mod snapshots;
 mod symbol;
+mod untimed;
 
 use proc_macro::TokenStream;
 
