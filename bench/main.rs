@@ -161,17 +161,22 @@ fn arg<T: std::str::FromStr>(
     }
 }
 
-/// Peak resident set size of this process in MiB (VmHWM).
-fn peak_rss_mb() -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|kb| kb.parse::<f64>().ok())
-        })
-        .map_or(f64::NAN, |kb| kb / 1024.0)
+/// A memory figure of process `pid` ("self" allowed) in KiB: `field` of its
+/// `/proc/PID/status` (`VmHWM` peak resident memory, `VmRSS` resident memory now).
+fn status_kib(pid: &str, field: &str) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix(field)?.strip_prefix(':'))
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|kib| kib.parse().ok())
+}
+
+/// Peak resident memory in MiB (`VmHWM`) of process `pid` ("self" allowed).
+fn peak_rss_mib(pid: &str) -> f64 {
+    // Shown to a few decimals: precision lost in the cast does not show.
+    #[allow(clippy::cast_precision_loss)]
+    status_kib(pid, "VmHWM").map_or(f64::NAN, |kib| kib as f64 / 1024.0)
 }
 
 /// User + system CPU seconds of process `pid` ("self" allowed), at 100 ticks per second.
@@ -347,7 +352,7 @@ async fn cmd_load(m: &HashMap<String, String>) -> AnyResult<()> {
             "wf_per_s": n as f64 / wall,
             "p50_ms": percentile(&latencies, 50.0),
             "p99_ms": percentile(&latencies, 99.0),
-            "peak_rss_mb": peak_rss_mb(),
+            "peak_rss_mb": peak_rss_mib("self"),
             "proc_cpu_s": cpu,
             "proc_cpu_ms_per_wf": cpu * 1000.0 / n as f64,
             "server_cpu_s": server,
@@ -406,7 +411,7 @@ async fn cmd_replay(m: &HashMap<String, String>) -> AnyResult<()> {
             "replay_ms_min": sorted.first(),
             "replay_ms_p50": percentile(&sorted, 50.0),
             "first_ms": times.first(),
-            "peak_rss_mb": peak_rss_mb(),
+            "peak_rss_mb": peak_rss_mib("self"),
             "proc_cpu_s": cpu,
             "host_busy_cpu_s": host,
         })
@@ -486,7 +491,7 @@ async fn cmd_interactive(m: &HashMap<String, String>) -> AnyResult<()> {
             "query_small_p99_ms": percentile(&small, 99.0),
             "query_full_state_p50_ms": percentile(&full, 50.0),
             "query_full_state_p99_ms": percentile(&full, 99.0),
-            "peak_rss_mb": peak_rss_mb(),
+            "peak_rss_mb": peak_rss_mib("self"),
         })
     );
     Ok(())

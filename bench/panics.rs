@@ -121,16 +121,7 @@ impl PanicActivities {
 
 /// Resident memory of this process in KiB (`VmRSS`).
 fn rss_kib() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|status| {
-            status
-                .lines()
-                .find_map(|line| line.strip_prefix("VmRSS:"))
-                .and_then(|rest| rest.split_whitespace().next())
-                .and_then(|kib| kib.parse().ok())
-        })
-        .unwrap_or(0)
+    crate::status_kib("self", "VmRSS").unwrap_or(0)
 }
 
 /// What a round does.

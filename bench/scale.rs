@@ -92,13 +92,7 @@ impl WorkerProcess {
 
     /// Peak resident memory in MiB (`VmHWM`).
     fn peak_rss_mib(&self) -> f64 {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
-            .unwrap_or_default();
-        status
-            .lines()
-            .find_map(|line| line.strip_prefix("VmHWM:"))
-            .and_then(|kb| kb.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
-            .map_or(f64::NAN, |kb| kb / 1024.0)
+        crate::peak_rss_mib(&self.child.id().to_string())
     }
 
     /// User and system CPU seconds so far.

@@ -10,7 +10,7 @@ use std::{
 };
 
 use futures::future::join_all;
-use tests::{PATIENCE, client, eventually, server_address, task_queue};
+use tests::{PATIENCE, client, eventually, lines_containing, server_address, task_queue};
 use tokio::io::{AsyncBufReadExt, BufReader};
 use workflow_runtime::{
     StartOptions,
@@ -38,16 +38,6 @@ fn keep_lines(from: impl tokio::io::AsyncRead + Unpin + Send + 'static) -> Arc<M
         }
     });
     kept
-}
-
-fn containing(lines: &Mutex<Vec<String>>, needle: &str) -> Vec<String> {
-    lines
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .iter()
-        .filter(|line| line.contains(needle))
-        .cloned()
-        .collect()
 }
 
 impl WorkerProcess {
@@ -96,7 +86,7 @@ impl WorkerProcess {
             PATIENCE,
             &format!("the worker process to print {needle:?}"),
             || async {
-                if containing(&self.output, needle).is_empty() {
+                if lines_containing(&self.output, needle).is_empty() {
                     Err("not yet")
                 } else {
                     Ok(())
@@ -108,7 +98,7 @@ impl WorkerProcess {
 
     /// The lines of its kept log that contain `needle`.
     pub(crate) fn logged(&self, needle: &str) -> Vec<String> {
-        containing(&self.log, needle)
+        lines_containing(&self.log, needle)
     }
 
     /// SIGKILL: no shutdown, no goodbye to the server.

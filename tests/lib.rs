@@ -168,7 +168,12 @@ static WARNINGS: Mutex<Vec<String>> = Mutex::new(Vec::new());
 /// The warnings logged so far (any target, any thread) that contain `needle`, each as its
 /// message followed by ` name=value` for its other fields.
 pub fn warnings_containing(needle: &str) -> Vec<String> {
-    WARNINGS
+    lines_containing(&WARNINGS, needle)
+}
+
+/// The kept `lines` that contain `needle`.
+pub fn lines_containing(lines: &Mutex<Vec<String>>, needle: &str) -> Vec<String> {
+    lines
         .lock()
         .unwrap_or_else(|e| e.into_inner())
         .iter()

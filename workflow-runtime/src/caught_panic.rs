@@ -144,12 +144,10 @@ fn install_hook() {
             let scope = SCOPE.get();
             if scope != Scope::Outside {
                 let location = info.location().map(ToString::to_string);
-                let first = location.as_deref().is_some_and(first_at);
+                // A place is remembered only where it decides whether to report.
+                let reportable = scope == Scope::Retried || backtraces;
+                let report = reportable && location.as_deref().is_some_and(first_at);
                 LOCATION.with(|slot| *slot.borrow_mut() = location);
-                let report = match scope {
-                    Scope::Workflow => backtraces && first,
-                    _ => first,
-                };
                 if !report {
                     return;
                 }

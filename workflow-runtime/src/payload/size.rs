@@ -23,10 +23,15 @@ pub(crate) fn payload_set_size(payload: &Payload) -> usize {
 }
 
 /// The largest payload field of `message` over `limit`, if one is.
-pub(crate) async fn largest_over<M: PayloadVisitable>(
+pub(crate) async fn largest_over<M: PayloadVisitable + prost::Message>(
     message: &mut M,
     limit: usize,
 ) -> Option<Oversized> {
+    // No field is larger than the whole message: most messages need no visit, which boxes a
+    // future per payload field.
+    if message.encoded_len() <= limit {
+        return None;
+    }
     let mut measure = Largest { limit, found: None };
     // The visitor never fails.
     let _ = message.visit_payloads_mut(&mut measure).await;
