@@ -661,3 +661,63 @@ async fn a_state_closure_inside_another_fails_the_task_naming_the_call_and_the_f
     handle.terminate("test over").await.expect("terminate");
     worker.stop().await.expect("clean shutdown");
 }
+
+/// Panics at every attempt.
+#[activity]
+pub async fn always_panics(_ctx: ActivityContext) -> Result<String, ActivityError> {
+    if std::hint::black_box(true) {
+        panic!("the ledger is locked");
+    }
+    Ok(String::new())
+}
+
+/// Runs `always_panics` with two attempts.
+#[derive(Default)]
+pub struct CallsAlwaysPanics;
+
+#[workflow]
+impl CallsAlwaysPanics {
+    #[run]
+    pub async fn run(ctx: WorkflowContext<Self>) -> WorkflowResult<String> {
+        Ok(ctx
+            .activity(always_panics, ())
+            .options(quick_retries(2))
+            .await?)
+    }
+}
+
+#[tokio::test]
+async fn an_activity_panic_fails_each_attempt_naming_the_place_in_the_code() {
+    let client = client().await;
+    let queue = task_queue("activity-panic-place");
+    let worker = RunningWorker::start(
+        Worker::new(&client, &queue)
+            .workflow::<CallsAlwaysPanics>()
+            .activity(always_panics),
+    );
+    let handle = client
+        .start(
+            CallsAlwaysPanics::run,
+            (),
+            StartOptions::new(&queue, &queue),
+        )
+        .await
+        .expect("start");
+    let error = handle.result().await.expect_err("every attempt panics");
+    let ClientError::Failed(failure) = error else {
+        panic!("expected a workflow failure, got {error:?}");
+    };
+    assert_eq!(failure.error_type(), Some("ActivityPanic"));
+    let message = failure.message();
+    assert!(
+        message.starts_with("activity panicked: the ledger is locked (at ")
+            && message.contains("bad_input.rs"),
+        "{message}"
+    );
+    let started = history_events(handle.untyped(), EventType::ActivityTaskStarted).await;
+    let Some(Attributes::ActivityTaskStartedEventAttributes(last)) = &started[0].attributes else {
+        panic!("an ActivityTaskStarted event without its attributes");
+    };
+    assert_eq!(last.attempt, 2, "retried by its policy, as before");
+    worker.stop().await.expect("clean shutdown");
+}
