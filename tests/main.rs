@@ -15,6 +15,7 @@ mod handlers;
 mod handles;
 mod interceptors;
 mod lifecycle;
+mod local_activities;
 mod metrics;
 mod order;
 mod outage;

@@ -123,8 +123,8 @@ pub use interceptor::{
 pub use metrics::{MetricCounter, MetricError, MetricGauge, MetricHistogram, MetricMeter};
 pub use options::{
     ActivityCancellation, ActivityOptions, ChildCancellation, ChildWorkflowOptions,
-    ContinueAsNewOptions, ParentClosePolicy, RetryPolicy, WorkflowIdConflictPolicy,
-    WorkflowIdReusePolicy,
+    ContinueAsNewOptions, LocalActivityOptions, ParentClosePolicy, RetryPolicy,
+    WorkflowIdConflictPolicy, WorkflowIdReusePolicy,
 };
 pub use payload::{Proto, ProtoBinary};
 pub use telemetry::{Telemetry, TelemetryError};
@@ -134,9 +134,10 @@ pub use worker::{ConfigError, RunningWorker, ShutdownHandle, Worker, WorkerError
 pub use workflow::{
     ActivityByName, ActivityCall, ActivityFuture, ActivityWithoutTimeout, ChildCall, ChildFuture,
     ChildHandle, ChildResult, ChildStart, ContinueAsNew, ExternalCancel, ExternalSignal,
-    ExternalWorkflowHandle, HandlerArgs, NonCancellable, ParentInfo, QueryFn, QueryMethod, Saga,
-    SignalFn, SignalMethod, SignalOutput, Timer, UpdateFn, UpdateMethod, WorkflowByName,
-    WorkflowContext, WorkflowDefinition, WorkflowInfo, WorkflowRunFn,
+    ExternalWorkflowHandle, HandlerArgs, LocalActivityCall, LocalActivityFuture,
+    LocalActivityWithoutTimeout, NonCancellable, ParentInfo, QueryFn, QueryMethod, Saga, SignalFn,
+    SignalMethod, SignalOutput, Timer, UpdateFn, UpdateMethod, WorkflowByName, WorkflowContext,
+    WorkflowDefinition, WorkflowInfo, WorkflowRunFn,
 };
 pub use workflow_macros::{
     activities, activity, allow_nondeterminism, deterministic, init, query, run, signal, update,
@@ -153,9 +154,9 @@ pub mod prelude {
     pub use crate::{
         ActivityCancellation, ActivityContext, ActivityError, ActivityFailed, ActivityOptions,
         Cancelled, ChildWorkflowFailed, ChildWorkflowOptions, Client, ClientError, ClientOptions,
-        ContinueAsNewOptions, Either, Proto, ProtoBinary, RetryPolicy, RunningWorker, Saga,
-        StartOptions, UpdateOptions, UpdateStage, Worker, WorkerError, WorkflowContext,
-        WorkflowError, WorkflowHandle, WorkflowResult, activities, activity, allow_nondeterminism,
-        deterministic, init, query, run, signal, update, workflow,
+        ContinueAsNewOptions, Either, LocalActivityOptions, Proto, ProtoBinary, RetryPolicy,
+        RunningWorker, Saga, StartOptions, UpdateOptions, UpdateStage, Worker, WorkerError,
+        WorkflowContext, WorkflowError, WorkflowHandle, WorkflowResult, activities, activity,
+        allow_nondeterminism, deterministic, init, query, run, signal, update, workflow,
     };
 }

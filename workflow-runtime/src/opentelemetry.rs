@@ -266,7 +266,9 @@ where
 
     fn workflow_outbound(&self, run: &RunView<'_>, call: &mut WorkflowOutbound<'_>) {
         let name = match call.kind() {
-            WorkflowOutboundKind::Activity { activity_type, .. } => {
+            // The Python SDK names a local activity's span as a remote one's.
+            WorkflowOutboundKind::Activity { activity_type, .. }
+            | WorkflowOutboundKind::LocalActivity { activity_type, .. } => {
                 format!("StartActivity:{activity_type}")
             }
             WorkflowOutboundKind::ChildWorkflow { workflow_type, .. } => {

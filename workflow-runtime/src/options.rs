@@ -11,7 +11,7 @@ use temporalio_common::protos::{
         },
         workflow_commands::{
             ActivityCancellationType, ContinueAsNewWorkflowExecution, ScheduleActivity,
-            StartChildWorkflowExecution,
+            ScheduleLocalActivity, StartChildWorkflowExecution,
         },
     },
     temporal::api::{
@@ -145,6 +145,127 @@ impl ActivityOptions {
     pub fn retry(mut self, policy: RetryPolicy) -> Self {
         self.retry = Some(policy);
         self
+    }
+}
+
+/// How a local activity runs: timeouts, retry policy, and how long core retries it within one
+/// workflow task before it backs off with a durable timer.
+///
+/// A local activity runs on the worker that runs the workflow, without a round trip to the
+/// server per attempt; its result is recorded in the history as a marker. Like
+/// [`ActivityOptions`], options are built from a start-to-close or a schedule-to-close
+/// timeout.
+///
+/// ```
+/// use std::time::Duration;
+/// use workflow_runtime::{LocalActivityOptions, RetryPolicy};
+/// let options = LocalActivityOptions::start_to_close(Duration::from_secs(5))
+///     .retry(RetryPolicy::exponential().maximum_attempts(10))
+///     .local_retry_threshold(Duration::from_secs(30));
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct LocalActivityOptions {
+    start_to_close: Option<Duration>,
+    schedule_to_close: Option<Duration>,
+    schedule_to_start: Option<Duration>,
+    retry: Option<RetryPolicy>,
+    local_retry_threshold: Option<Duration>,
+    cancellation: ActivityCancellation,
+}
+
+impl LocalActivityOptions {
+    /// Options with a start-to-close timeout: the longest one attempt may run.
+    pub fn start_to_close(timeout: Duration) -> Self {
+        Self::unset().start_to_close_timeout(timeout)
+    }
+
+    /// Options with a schedule-to-close timeout: the longest all attempts together may take.
+    pub fn schedule_to_close(timeout: Duration) -> Self {
+        Self::unset().schedule_to_close_timeout(timeout)
+    }
+
+    fn unset() -> Self {
+        Self {
+            start_to_close: None,
+            schedule_to_close: None,
+            schedule_to_start: None,
+            retry: None,
+            local_retry_threshold: None,
+            cancellation: ActivityCancellation::default(),
+        }
+    }
+
+    /// Sets the start-to-close timeout.
+    pub fn start_to_close_timeout(mut self, timeout: Duration) -> Self {
+        self.start_to_close = Some(timeout);
+        self
+    }
+
+    /// Sets the schedule-to-close timeout.
+    pub fn schedule_to_close_timeout(mut self, timeout: Duration) -> Self {
+        self.schedule_to_close = Some(timeout);
+        self
+    }
+
+    /// Sets the schedule-to-start timeout: the longest the activity may wait for a free local
+    /// activity slot on the worker. Never retried.
+    pub fn schedule_to_start_timeout(mut self, timeout: Duration) -> Self {
+        self.schedule_to_start = Some(timeout);
+        self
+    }
+
+    /// Sets the retry policy (by default core retries without limit, exponential backoff
+    /// from 1 s, as for activities).
+    pub fn retry(mut self, policy: RetryPolicy) -> Self {
+        self.retry = Some(policy);
+        self
+    }
+
+    /// Sets the longest backoff core waits out within the workflow task (default 1 minute):
+    /// a retry that must wait longer is run after a durable timer instead, so the worker need
+    /// not stay up for it and the history records the wait.
+    pub fn local_retry_threshold(mut self, threshold: Duration) -> Self {
+        self.local_retry_threshold = Some(threshold);
+        self
+    }
+
+    /// Sets what cancelling the local activity does ([`ActivityCancellation::TryCancel`] by
+    /// default, as in the Python SDK). A local activity hears of its cancellation without
+    /// heartbeating.
+    pub fn cancellation(mut self, cancellation: ActivityCancellation) -> Self {
+        self.cancellation = cancellation;
+        self
+    }
+
+    /// The command that schedules attempt `attempt` of local activity `seq` (1 unless core
+    /// asked for a backoff timer, which also gives the first attempt's schedule time). Its
+    /// id is its sequence number, as the other SDKs number it.
+    pub(crate) fn schedule_command(
+        &self,
+        seq: u32,
+        activity_type: &str,
+        arguments: Vec<Payload>,
+        retry: Option<(u32, prost_wkt_types::Timestamp)>,
+    ) -> ScheduleLocalActivity {
+        let (attempt, original_schedule_time) = match retry {
+            Some((attempt, scheduled)) => (attempt, Some(scheduled)),
+            None => (1, None),
+        };
+        ScheduleLocalActivity {
+            seq,
+            activity_id: seq.to_string(),
+            activity_type: activity_type.to_owned(),
+            attempt,
+            original_schedule_time,
+            arguments,
+            schedule_to_close_timeout: self.schedule_to_close.map(proto_duration),
+            schedule_to_start_timeout: self.schedule_to_start.map(proto_duration),
+            start_to_close_timeout: self.start_to_close.map(proto_duration),
+            retry_policy: self.retry.as_ref().map(RetryPolicy::to_proto),
+            local_retry_threshold: self.local_retry_threshold.map(proto_duration),
+            cancellation_type: self.cancellation.to_proto() as i32,
+            ..Default::default()
+        }
     }
 }
 

@@ -44,6 +44,9 @@ pub struct ActivityInfo {
     pub scheduled_time: Option<SystemTime>,
     /// When this attempt started.
     pub started_time: Option<SystemTime>,
+    /// Whether this is a local activity, run by the worker that runs its workflow
+    /// ([`WorkflowContext::local_activity`](crate::WorkflowContext::local_activity)).
+    pub is_local: bool,
 }
 
 impl ActivityInfo {
@@ -213,6 +216,8 @@ impl ActivityContext {
     /// Records a heartbeat with progress details (throttled and batched by core). Returns
     /// `Err(ActivityError::cancelled())` once cancellation was requested, so `?` stops the
     /// activity.
+    /// In a local activity it only does the latter: core keeps no heartbeats for local
+    /// activities, whose cancellation reaches them without one.
     pub fn heartbeat<T: Serialize + ?Sized>(&self, details: &T) -> Result<(), ActivityError> {
         if self.is_cancelled() {
             return Err(ActivityError::cancelled());

@@ -37,6 +37,7 @@ fn attempt_info(start: &Start) -> ActivityInfo {
         schedule_to_close_timeout: duration(start.schedule_to_close_timeout.as_ref()),
         scheduled_time: system_time(start.scheduled_time.as_ref()),
         started_time: system_time(start.started_time.as_ref()),
+        is_local: start.is_local,
     }
 }
 

@@ -98,6 +98,13 @@ pub enum WorkflowOutboundKind<'a> {
         /// The activity id.
         activity_id: &'a str,
     },
+    /// Schedules a local activity (run by this worker, recorded as a marker).
+    LocalActivity {
+        /// The activity type.
+        activity_type: &'a str,
+        /// The activity id.
+        activity_id: &'a str,
+    },
     /// Starts a child workflow.
     ChildWorkflow {
         /// The child's type.

@@ -155,9 +155,12 @@ impl Replayer {
             identity: "replayer".to_owned(),
             workflows: true,
             activities: false,
+            // Core replays local activities from their markers.
+            local_activities: false,
             max_cached_workflows: 1,
             max_concurrent_workflow_tasks: 2,
             max_concurrent_activities: None,
+            max_concurrent_local_activities: None,
             graceful_shutdown: None,
             sticky_queue_timeout: None,
             versioning: None,

@@ -76,7 +76,13 @@ pub(crate) async fn activity_loop(
                     worker_shutdown: shutdown.clone(),
                 };
                 lock(&running).insert(token.clone(), cancel);
-                let heartbeat = heartbeat_sink(core, codec);
+                let heartbeat = if start.is_local {
+                    // Core keeps no heartbeats for local activities (their cancellation reaches
+                    // them without one), and would warn at each.
+                    Arc::new(|_| {}) as Arc<dyn Fn(ActivityHeartbeat) + Send + Sync>
+                } else {
+                    heartbeat_sink(core, codec)
+                };
                 let core = Arc::clone(core);
                 let codec = codec.clone();
                 let start_type = start.activity_type.clone();

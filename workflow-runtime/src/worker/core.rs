@@ -38,10 +38,14 @@ pub(crate) struct CoreSettings {
     pub(crate) task_queue: String,
     pub(crate) identity: String,
     pub(crate) workflows: bool,
+    /// Whether the worker polls the task queue for activities.
     pub(crate) activities: bool,
+    /// Whether the workflows' local activities run here (they need workflows).
+    pub(crate) local_activities: bool,
     pub(crate) max_cached_workflows: usize,
     pub(crate) max_concurrent_workflow_tasks: usize,
     pub(crate) max_concurrent_activities: Option<usize>,
+    pub(crate) max_concurrent_local_activities: Option<usize>,
     pub(crate) graceful_shutdown: Option<Duration>,
     /// How long a task may wait on this worker's sticky queue before any worker may take it.
     pub(crate) sticky_queue_timeout: Option<Duration>,
@@ -58,7 +62,7 @@ impl CoreSettings {
             .client_identity_override(self.identity.clone())
             .task_types(WorkerTaskTypes {
                 enable_workflows: self.workflows,
-                enable_local_activities: false,
+                enable_local_activities: self.local_activities,
                 enable_remote_activities: self.activities,
                 enable_nexus: false,
             })
@@ -73,6 +77,7 @@ impl CoreSettings {
             .max_cached_workflows(self.max_cached_workflows)
             .max_outstanding_workflow_tasks(self.max_concurrent_workflow_tasks)
             .maybe_max_outstanding_activities(self.max_concurrent_activities)
+            .maybe_max_outstanding_local_activities(self.max_concurrent_local_activities)
             .maybe_graceful_shutdown_period(self.graceful_shutdown)
             .maybe_sticky_queue_schedule_to_start_timeout(self.sticky_queue_timeout)
             .build()

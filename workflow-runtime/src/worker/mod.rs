@@ -80,6 +80,7 @@ pub struct Worker {
     registry: Registry,
     max_concurrent_workflow_tasks: usize,
     max_concurrent_activities: usize,
+    max_concurrent_local_activities: usize,
     max_cached_workflows: usize,
     workflow_threads: usize,
     graceful_shutdown: Duration,
@@ -114,6 +115,7 @@ impl Worker {
             registry: Registry::default(),
             max_concurrent_workflow_tasks: 100,
             max_concurrent_activities: 100,
+            max_concurrent_local_activities: 100,
             max_cached_workflows: 1000,
             workflow_threads: thread::available_parallelism().map_or(2, |n| n.get().clamp(1, 8)),
             graceful_shutdown: Duration::ZERO,
@@ -208,6 +210,13 @@ impl Worker {
     /// Most activities running at once (default 100).
     pub fn max_concurrent_activities(mut self, n: usize) -> Self {
         self.max_concurrent_activities = n;
+        self
+    }
+
+    /// Most local activities running at once (default 100). A local activity that waits for
+    /// a slot longer than its schedule-to-start timeout fails.
+    pub fn max_concurrent_local_activities(mut self, n: usize) -> Self {
+        self.max_concurrent_local_activities = n;
         self
     }
 
@@ -347,9 +356,13 @@ impl Worker {
             identity: self.client.identity().to_owned(),
             workflows: self.registry.has_workflows(),
             activities: self.registry.has_activities(),
+            // A worker runs the local activities of the workflows it runs; one registered
+            // elsewhere fails here with the names this worker has.
+            local_activities: self.registry.has_workflows(),
             max_cached_workflows: self.max_cached_workflows,
             max_concurrent_workflow_tasks: self.max_concurrent_workflow_tasks,
             max_concurrent_activities: Some(self.max_concurrent_activities),
+            max_concurrent_local_activities: Some(self.max_concurrent_local_activities),
             graceful_shutdown: Some(self.graceful_shutdown),
             sticky_queue_timeout: self.sticky_queue_timeout,
             versioning: self.deployment.clone().map(|version| WorkerVersioning {
@@ -496,7 +509,7 @@ impl Worker {
             }
         };
         let activities = async {
-            if registry.has_activities() {
+            if settings.activities || settings.local_activities {
                 activity_loop(
                     &core,
                     &Arc::new(registry.activities.clone()),

@@ -22,6 +22,7 @@ use crate::{
         cancellation::NonCancellable,
         futures::{ActivityWithoutTimeout, Timer},
         info::WorkflowInfo,
+        local_activity::LocalActivityWithoutTimeout,
         shared::RunShared,
     },
 };
@@ -391,6 +392,47 @@ impl<W> WorkflowContext<W> {
         F: ActivityFn<Args>,
     {
         ActivityWithoutTimeout::new(Rc::clone(&self.shared), input)
+    }
+
+    /// Calls an activity as a *local* activity: this worker runs it, without a round trip to
+    /// the server per attempt, and the history records its outcome as a marker, so a replay
+    /// never runs it again. Suited to short work (milliseconds to seconds) where an
+    /// activity's scheduling latency would dominate. The activity must be registered on this
+    /// worker. `.options(..)` sets the timeouts, retries and local retry threshold, and as for
+    /// [`activity`](Self::activity) the call cannot be awaited before a timeout is set.
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// # use workflow_runtime::prelude::*;
+    /// #[activity]
+    /// async fn fx_rate(_ctx: ActivityContext, currency: String) -> Result<f64, ActivityError> {
+    ///     Ok(if currency == "EUR" { 1.08 } else { 1.0 })
+    /// }
+    ///
+    /// #[derive(Default)]
+    /// pub struct Convert;
+    ///
+    /// #[workflow]
+    /// impl Convert {
+    ///     #[run]
+    ///     async fn run(ctx: WorkflowContext<Self>, cents: u64) -> WorkflowResult<u64> {
+    ///         let rate = ctx
+    ///             .local_activity(fx_rate, "EUR".to_owned())
+    ///             .options(LocalActivityOptions::start_to_close(Duration::from_secs(5)))
+    ///             .await?;
+    ///         Ok((cents as f64 * rate) as u64)
+    ///     }
+    /// }
+    /// ```
+    pub fn local_activity<F, Args>(
+        &self,
+        _activity: F,
+        input: <F::Definition as ActivityDefinition>::Input,
+    ) -> LocalActivityWithoutTimeout<F::Definition>
+    where
+        F: ActivityFn<Args>,
+    {
+        LocalActivityWithoutTimeout::new(Rc::clone(&self.shared), input)
     }
 
     /// Waits for two futures (or activity calls), polling them in argument order, so the

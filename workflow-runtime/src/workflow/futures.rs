@@ -28,7 +28,7 @@ use crate::{
     options::ActivityOptions,
     payload::decode_result,
     workflow::{
-        operations::{self as op, Seq, TimerOutcome},
+        operations::{self as op, ActivityResolved, Seq, TimerOutcome},
         shared::{RunShared, SlotRef, new_slot, poll_slot, resolve_slot},
     },
 };
@@ -256,7 +256,7 @@ pub struct ActivityFuture<A: ActivityDefinition> {
     shared: Rc<RefCell<RunShared>>,
     activity_type: Rc<str>,
     pending: Option<(A::Input, ActivityOptions)>,
-    scheduled: Option<(Seq<op::Activity>, SlotRef<ActivityResolution>)>,
+    scheduled: Option<(Seq<op::Activity>, SlotRef<ActivityResolved>)>,
     cancelled_before_start: bool,
 }
 
@@ -270,7 +270,12 @@ impl<A: ActivityDefinition> fmt::Debug for ActivityFuture<A> {
 
 impl<A: ActivityDefinition> Unpin for ActivityFuture<A> {}
 
-fn local_failure(activity_type: &str, error_type: &str, message: String) -> ActivityFailed {
+/// A failure the workflow's side produced (an argument or result that did not convert).
+pub(crate) fn local_failure(
+    activity_type: &str,
+    error_type: &str,
+    message: String,
+) -> ActivityFailed {
     ActivityFailed {
         activity_type: activity_type.to_owned(),
         failure: Box::new(application_failure(
@@ -283,7 +288,8 @@ fn local_failure(activity_type: &str, error_type: &str, message: String) -> Acti
     }
 }
 
-fn cancelled_locally(activity_type: &str, cancelled: &Cancelled) -> ActivityFailed {
+/// The failure of an activity cancelled before it was scheduled.
+pub(crate) fn cancelled_locally(activity_type: &str, cancelled: &Cancelled) -> ActivityFailed {
     ActivityFailed {
         activity_type: activity_type.to_owned(),
         failure: Box::new(cancelled_failure(format!(
@@ -337,18 +343,19 @@ impl<A: ActivityDefinition> ActivityFuture<A> {
             )
         })?;
         let slot = new_slot();
+        let slots = op::ActivitySlots {
+            resolved: Rc::clone(&slot),
+            local: false,
+        };
         let activity_type = &self.activity_type;
-        let seq = self
-            .shared
-            .borrow_mut()
-            .schedule(Rc::clone(&slot), |seq, info| {
-                workflow_command::Variant::ScheduleActivity(options.schedule_command(
-                    seq.get(),
-                    activity_type,
-                    arguments,
-                    &info.task_queue,
-                ))
-            });
+        let seq = self.shared.borrow_mut().schedule(slots, |seq, info| {
+            workflow_command::Variant::ScheduleActivity(options.schedule_command(
+                seq.get(),
+                activity_type,
+                arguments,
+                &info.task_queue,
+            ))
+        });
         self.scheduled = Some((seq, slot));
         Ok(())
     }
@@ -364,12 +371,15 @@ impl<A: ActivityDefinition> Future for ActivityFuture<A> {
         let Some((_, slot)) = &self.scheduled else {
             return Poll::Pending;
         };
-        let resolution = match poll_slot(slot, cx) {
-            Poll::Ready(resolution) => resolution,
+        let resolved = match poll_slot(slot, cx) {
+            Poll::Ready(resolved) => resolved,
             Poll::Pending => return Poll::Pending,
         };
         self.scheduled = None;
-        Poll::Ready(activity_outcome::<A>(&self.activity_type, resolution))
+        Poll::Ready(activity_outcome::<A>(
+            &self.activity_type,
+            resolved.resolution,
+        ))
     }
 }
 
@@ -380,7 +390,8 @@ impl<A: ActivityDefinition> FusedFuture for ActivityFuture<A> {
     }
 }
 
-fn activity_outcome<A: ActivityDefinition>(
+/// What an activity's await returns for core's resolution.
+pub(crate) fn activity_outcome<A: ActivityDefinition>(
     activity_type: &str,
     resolution: ActivityResolution,
 ) -> Result<A::Output, ActivityFailed> {
@@ -411,6 +422,7 @@ fn activity_outcome<A: ActivityDefinition>(
         Some(activity_resolution::Status::Cancelled(cancel)) => {
             Err(failed(cancel.failure, "activity cancelled"))
         }
+        // A remote activity never backs off in the workflow; a local one's future handles it.
         Some(activity_resolution::Status::Backoff(_)) | None => Err(failed(
             None,
             "core sent an activity resolution without an outcome",

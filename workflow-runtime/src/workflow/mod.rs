@@ -19,6 +19,7 @@ pub(crate) mod futures;
 pub(crate) mod handler_fn;
 pub(crate) mod handlers;
 pub(crate) mod info;
+pub(crate) mod local_activity;
 pub(crate) mod operations;
 pub(crate) mod patches;
 pub(crate) mod run;
@@ -40,4 +41,5 @@ pub use handler_fn::{
 };
 pub use handlers::SignalOutput;
 pub use info::{ParentInfo, WorkflowInfo};
+pub use local_activity::{LocalActivityCall, LocalActivityFuture, LocalActivityWithoutTimeout};
 pub use saga::Saga;

@@ -16,7 +16,7 @@ use temporalio_common::protos::{
         workflow_activation::resolve_child_workflow_execution_start,
         workflow_commands::{
             CancelChildWorkflowExecution, CancelSignalWorkflow, CancelTimer, RequestCancelActivity,
-            workflow_command,
+            RequestCancelLocalActivity, workflow_command,
         },
     },
     temporal::api::failure::v1::Failure,
@@ -88,14 +88,19 @@ pub(crate) trait OperationKind: Sized {
     const ENDS_ON_CANCEL: bool;
 
     /// The command that cancels operation `seq`, if the kind has one.
-    fn cancel_command(seq: Seq<Self>, reason: &str) -> Option<workflow_command::Variant>;
+    fn cancel_command(
+        seq: Seq<Self>,
+        slots: &Self::Slots,
+        reason: &str,
+    ) -> Option<workflow_command::Variant>;
     /// Hands the resolution to the waiting future(s).
     fn deliver(slots: &Self::Slots, resolution: Self::Resolution);
 }
 
 /// A durable timer.
 pub(crate) enum Timer {}
-/// An activity.
+/// An activity, remote or local: the two share one sequence of numbers, as in the other
+/// SDKs, so a local activity's marker names the same number whichever SDK wrote it.
 pub(crate) enum Activity {}
 /// A child workflow.
 pub(crate) enum Child {}
@@ -112,7 +117,11 @@ impl OperationKind for Timer {
     type Resolution = TimerOutcome;
     const ENDS_ON_CANCEL: bool = true;
 
-    fn cancel_command(seq: Seq<Self>, _reason: &str) -> Option<workflow_command::Variant> {
+    fn cancel_command(
+        seq: Seq<Self>,
+        _slots: &Self::Slots,
+        _reason: &str,
+    ) -> Option<workflow_command::Variant> {
         Some(workflow_command::Variant::CancelTimer(CancelTimer {
             seq: seq.get(),
         }))
@@ -123,19 +132,44 @@ impl OperationKind for Timer {
     }
 }
 
+/// What an activity's future waits on, and where it runs.
+pub(crate) struct ActivitySlots {
+    pub(crate) resolved: SlotRef<ActivityResolved>,
+    /// A local activity, run by this worker and recorded as a marker.
+    pub(crate) local: bool,
+}
+
+/// Core's resolution of an activity, and for a local activity that core told to back off with
+/// a timer, the number its next attempt is scheduled under (taken when the resolution
+/// arrives, as the other SDKs take it, so the numbers agree with theirs).
+pub(crate) struct ActivityResolved {
+    pub(crate) resolution: ActivityResolution,
+    pub(crate) retry_as: Option<Seq<Activity>>,
+}
+
 impl OperationKind for Activity {
-    type Slots = SlotRef<ActivityResolution>;
-    type Resolution = ActivityResolution;
+    type Slots = ActivitySlots;
+    type Resolution = ActivityResolved;
     const ENDS_ON_CANCEL: bool = false;
 
-    fn cancel_command(seq: Seq<Self>, _reason: &str) -> Option<workflow_command::Variant> {
-        Some(workflow_command::Variant::RequestCancelActivity(
-            RequestCancelActivity { seq: seq.get() },
-        ))
+    fn cancel_command(
+        seq: Seq<Self>,
+        slots: &ActivitySlots,
+        _reason: &str,
+    ) -> Option<workflow_command::Variant> {
+        Some(if slots.local {
+            workflow_command::Variant::RequestCancelLocalActivity(RequestCancelLocalActivity {
+                seq: seq.get(),
+            })
+        } else {
+            workflow_command::Variant::RequestCancelActivity(RequestCancelActivity {
+                seq: seq.get(),
+            })
+        })
     }
 
-    fn deliver(slot: &Self::Slots, resolution: ActivityResolution) {
-        resolve_slot(slot, resolution);
+    fn deliver(slots: &ActivitySlots, resolved: ActivityResolved) {
+        resolve_slot(&slots.resolved, resolved);
     }
 }
 
@@ -150,7 +184,11 @@ impl OperationKind for Child {
     type Resolution = ChildWorkflowResult;
     const ENDS_ON_CANCEL: bool = false;
 
-    fn cancel_command(seq: Seq<Self>, reason: &str) -> Option<workflow_command::Variant> {
+    fn cancel_command(
+        seq: Seq<Self>,
+        _slots: &ChildSlots,
+        reason: &str,
+    ) -> Option<workflow_command::Variant> {
         Some(workflow_command::Variant::CancelChildWorkflowExecution(
             CancelChildWorkflowExecution {
                 child_workflow_seq: seq.get(),
@@ -170,7 +208,11 @@ impl OperationKind for ExternalSignal {
     // A signal whose future is dropped is cancelled and forgotten.
     const ENDS_ON_CANCEL: bool = true;
 
-    fn cancel_command(seq: Seq<Self>, _reason: &str) -> Option<workflow_command::Variant> {
+    fn cancel_command(
+        seq: Seq<Self>,
+        _slots: &Self::Slots,
+        _reason: &str,
+    ) -> Option<workflow_command::Variant> {
         Some(workflow_command::Variant::CancelSignalWorkflow(
             CancelSignalWorkflow { seq: seq.get() },
         ))
@@ -187,7 +229,11 @@ impl OperationKind for ExternalCancel {
     const ENDS_ON_CANCEL: bool = true;
 
     /// A cancellation request cannot be taken back.
-    fn cancel_command(_seq: Seq<Self>, _reason: &str) -> Option<workflow_command::Variant> {
+    fn cancel_command(
+        _seq: Seq<Self>,
+        _slots: &Self::Slots,
+        _reason: &str,
+    ) -> Option<workflow_command::Variant> {
         None
     }
 
@@ -223,10 +269,17 @@ impl<K: OperationKind> Default for Operations<K> {
 }
 
 impl<K: OperationKind> Operations<K> {
-    /// Numbers a new operation and keeps its slots until it resolves.
-    pub(crate) fn schedule(&mut self, slots: K::Slots, cancellable: bool) -> Seq<K> {
+    /// Takes the next number; [`schedule_as`](Self::schedule_as) then keeps the operation
+    /// scheduled under it, at once or, for a local activity's retry, after a backoff timer.
+    pub(crate) fn reserve(&mut self) -> Seq<K> {
         let seq = Seq::from_core(self.next);
         self.next += 1;
+        seq
+    }
+
+    /// Keeps the slots of an operation scheduled under a number [`reserve`](Self::reserve)
+    /// gave.
+    pub(crate) fn schedule_as(&mut self, seq: Seq<K>, slots: K::Slots, cancellable: bool) {
         self.pending.insert(
             seq,
             Pending {
@@ -235,7 +288,6 @@ impl<K: OperationKind> Operations<K> {
                 cancel_sent: false,
             },
         );
-        seq
     }
 
     /// Takes operation `seq` out: it resolved, or its future went away.
@@ -261,7 +313,7 @@ impl<K: OperationKind> Operations<K> {
             return None;
         }
         pending.cancel_sent = true;
-        let command = K::cancel_command(seq, reason);
+        let command = K::cancel_command(seq, &pending.slots, reason);
         let slots = if K::ENDS_ON_CANCEL {
             self.pending.remove(&seq).map(|pending| pending.slots)
         } else {
@@ -291,6 +343,21 @@ mod tests {
     use super::*;
     use crate::workflow::shared::new_slot;
 
+    impl<K: OperationKind> Operations<K> {
+        fn schedule(&mut self, slots: K::Slots, cancellable: bool) -> Seq<K> {
+            let seq = self.reserve();
+            self.schedule_as(seq, slots, cancellable);
+            seq
+        }
+    }
+
+    fn remote() -> ActivitySlots {
+        ActivitySlots {
+            resolved: new_slot(),
+            local: false,
+        }
+    }
+
     #[test]
     fn each_kind_counts_from_one_and_lists_in_sequence_order() {
         let mut timers = Operations::<Timer>::default();
@@ -299,7 +366,7 @@ mod tests {
         let second = timers.schedule(new_slot(), false);
         let third = timers.schedule(new_slot(), true);
         assert_eq!((first.get(), second.get(), third.get()), (1, 2, 3));
-        assert_eq!(activities.schedule(new_slot(), true).get(), 1);
+        assert_eq!(activities.schedule(remote(), true).get(), 1);
         assert_eq!(timers.seqs(), [1, 2, 3]);
         assert_eq!(timers.cancellable(), [first, third]);
     }
@@ -320,12 +387,35 @@ mod tests {
         assert!(timers.seqs().is_empty());
 
         let mut activities = Operations::<Activity>::default();
-        let activity = activities.schedule(new_slot(), true);
+        let activity = activities.schedule(remote(), true);
         let (command, slot) = activities.cancel(activity, "why").expect("pending");
         assert!(command.is_some());
         assert!(slot.is_none(), "core resolves a cancelled activity later");
         assert!(activities.cancel(activity, "why").is_none(), "sent once");
         assert!(activities.cancellable().is_empty());
         assert_eq!(activities.seqs(), [1]);
+    }
+
+    #[test]
+    fn a_local_activity_is_cancelled_by_its_own_command_and_a_reserved_number_is_skipped() {
+        let mut activities = Operations::<Activity>::default();
+        let local = activities.schedule(
+            ActivitySlots {
+                resolved: new_slot(),
+                local: true,
+            },
+            true,
+        );
+        let (command, _) = activities.cancel(local, "why").expect("pending");
+        assert!(matches!(
+            command,
+            Some(workflow_command::Variant::RequestCancelLocalActivity(
+                RequestCancelLocalActivity { seq: 1 }
+            ))
+        ));
+        let reserved = activities.reserve();
+        assert_eq!(reserved.get(), 2);
+        assert_eq!(activities.seqs(), [1], "a reserved number is not pending");
+        assert_eq!(activities.schedule(remote(), true).get(), 3);
     }
 }

@@ -349,7 +349,7 @@ impl RunInstance {
             }
             Variant::ResolveActivity(resolve) => {
                 let resolution = resolve.result.unwrap_or_default();
-                if !RunShared::resolve::<op::Activity>(
+                if !RunShared::resolve_activity(
                     &self.shared,
                     Seq::from_core(resolve.seq),
                     resolution,

@@ -14,6 +14,7 @@ use std::{
 
 use temporalio_common::protos::{
     coresdk::{
+        activity_result::{ActivityResolution, activity_resolution},
         workflow_activation::resolve_child_workflow_execution_start,
         workflow_commands::{
             CancelWorkflowExecution, FailWorkflowExecution, ModifyWorkflowProperties,
@@ -34,7 +35,8 @@ use crate::{
     workflow::{
         info::WorkflowInfo,
         operations::{
-            Activity, Child, ExternalCancel, ExternalSignal, OperationKind, Operations, Seq, Timer,
+            Activity, ActivityResolved, Child, ExternalCancel, ExternalSignal, OperationKind,
+            Operations, Seq, Timer,
         },
         patches::Patches,
     },
@@ -221,6 +223,13 @@ impl RunShared {
                 },
                 &mut schedule.headers,
             ),
+            Variant::ScheduleLocalActivity(schedule) => (
+                WorkflowOutboundKind::LocalActivity {
+                    activity_type: &schedule.activity_type,
+                    activity_id: &schedule.activity_id,
+                },
+                &mut schedule.headers,
+            ),
             Variant::StartChildWorkflowExecution(start) => (
                 WorkflowOutboundKind::ChildWorkflow {
                     workflow_type: &start.workflow_type,
@@ -359,15 +368,28 @@ impl RunShared {
         metadata: Option<UserMetadata>,
         command: impl FnOnce(Seq<K>, &WorkflowInfo) -> workflow_command::Variant,
     ) -> Seq<K> {
+        let seq = K::operations(&mut self.operations).reserve();
+        self.schedule_reserved(seq, slots, metadata, command);
+        seq
+    }
+
+    /// [`schedule_described`](Self::schedule_described) under a number taken earlier (a local
+    /// activity's retry, numbered when core asked for the backoff).
+    pub(crate) fn schedule_reserved<K: InRun>(
+        &mut self,
+        seq: Seq<K>,
+        slots: K::Slots,
+        metadata: Option<UserMetadata>,
+        command: impl FnOnce(Seq<K>, &WorkflowInfo) -> workflow_command::Variant,
+    ) {
         let cancellable = self.shield_depth == 0;
-        let seq = K::operations(&mut self.operations).schedule(slots, cancellable);
+        K::operations(&mut self.operations).schedule_as(seq, slots, cancellable);
         let mut command = command(seq, &self.info);
         self.intercept_outbound(&mut command);
         if let Some(metadata) = metadata {
             self.command_metadata.push((self.commands.len(), metadata));
         }
         self.commands.push(command);
-        seq
     }
 
     /// Sends operation `seq`'s cancel command unless one went out already, it is no longer
@@ -401,6 +423,43 @@ impl RunShared {
             // Delivered after the borrow ends: waking a task may lead back here.
             Some(pending) => {
                 K::deliver(&pending.slots, resolution);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Delivers an activity's resolution. A local activity that core tells to back off with a
+    /// timer gets the number of its next attempt now, before any code runs, as the other SDKs
+    /// number it.
+    pub(crate) fn resolve_activity(
+        this: &RefCell<Self>,
+        seq: Seq<Activity>,
+        resolution: ActivityResolution,
+    ) -> bool {
+        let pending = {
+            let mut shared = this.borrow_mut();
+            let pending = shared.operations.activities.take(seq);
+            pending.map(|pending| {
+                let backs_off = matches!(
+                    resolution.status,
+                    Some(activity_resolution::Status::Backoff(_))
+                );
+                let retry_as = (pending.slots.local && backs_off)
+                    .then(|| shared.operations.activities.reserve());
+                (pending, retry_as)
+            })
+        };
+        match pending {
+            // Delivered after the borrow ends: waking a task may lead back here.
+            Some((pending, retry_as)) => {
+                Activity::deliver(
+                    &pending.slots,
+                    ActivityResolved {
+                        resolution,
+                        retry_as,
+                    },
+                );
                 true
             }
             None => false,

@@ -757,6 +757,7 @@ mod eviction;
 mod init;
 mod interceptors;
 mod lifecycle;
+mod local_activities;
 mod patches;
 mod queries;
 mod saga;
