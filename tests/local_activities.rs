@@ -416,23 +416,32 @@ async fn a_cancelled_local_activity_ends_as_its_cancellation_type_says() {
     worker.stop().await.expect("clean shutdown");
 }
 
-/// A local activity that fails (`declined`) or panics.
+/// A local activity that fails (`decline`), panics (`explode`), or that the worker does not
+/// have (`double`, on a worker without activities).
 #[derive(Default)]
 pub struct FailingLocal;
 
 #[workflow]
 impl FailingLocal {
     #[run]
-    pub async fn run(ctx: WorkflowContext<Self>, panic: bool) -> WorkflowResult<u64> {
+    pub async fn run(ctx: WorkflowContext<Self>, activity: String) -> WorkflowResult<u64> {
         let options = quick().retry(RetryPolicy::exponential().maximum_attempts(2));
-        Ok(if panic {
-            ctx.local_activity(LocalWork::explode, ())
-                .options(options)
-                .await?
-        } else {
-            ctx.local_activity(LocalWork::decline, 4200)
-                .options(options)
-                .await?
+        Ok(match activity.as_str() {
+            "explode" => {
+                ctx.local_activity(LocalWork::explode, ())
+                    .options(options)
+                    .await?
+            }
+            "decline" => {
+                ctx.local_activity(LocalWork::decline, 4200)
+                    .options(options)
+                    .await?
+            }
+            _ => {
+                ctx.local_activity(LocalWork::double, 1)
+                    .options(options)
+                    .await?
+            }
         })
     }
 }
@@ -450,7 +459,7 @@ async fn a_local_activity_error_or_panic_fails_the_workflow_as_an_activity_s_wou
     let options = |id: &str| StartOptions::new(format!("{queue}-{id}"), &queue);
 
     let error = client
-        .execute(FailingLocal::run, false, options("declined"))
+        .execute(FailingLocal::run, "decline".into(), options("declined"))
         .await
         .expect_err("the workflow fails");
     let ClientError::Failed(failure) = error else {
@@ -461,7 +470,7 @@ async fn a_local_activity_error_or_panic_fails_the_workflow_as_an_activity_s_wou
     assert!(failure.is_non_retryable());
 
     let error = client
-        .execute(FailingLocal::run, true, options("panicked"))
+        .execute(FailingLocal::run, "explode".into(), options("panicked"))
         .await
         .expect_err("the workflow fails");
     let ClientError::Failed(failure) = error else {
@@ -478,6 +487,28 @@ async fn a_local_activity_error_or_panic_fails_the_workflow_as_an_activity_s_wou
         "retried once, as the policy says"
     );
     worker.stop().await.expect("clean shutdown");
+
+    // A worker without activities runs its workflows' local activities all the same, and
+    // fails one it does not have, saying what it has.
+    let bare_queue = task_queue("local-unregistered");
+    let bare = RunningWorker::start(Worker::new(&client, &bare_queue).workflow::<FailingLocal>());
+    let error = client
+        .execute(
+            FailingLocal::run,
+            "double".into(),
+            StartOptions::new(&bare_queue, &bare_queue),
+        )
+        .await
+        .expect_err("the workflow fails");
+    let ClientError::Failed(failure) = error else {
+        panic!("expected a workflow failure, got {error:?}");
+    };
+    let message = failure.message();
+    assert!(
+        message.contains("unknown activity type `double`: this worker registers none"),
+        "the unknown activity and the registered ones: {message}"
+    );
+    bare.stop().await.expect("clean shutdown");
 }
 
 /// The Rust twin of `local_activity_interop.py`'s `LocalSteps`: a local activity, a remote

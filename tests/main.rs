@@ -3,6 +3,7 @@
 mod workflows;
 
 mod activities;
+mod activity_workers;
 mod attributes;
 mod bad_input;
 mod cache;

@@ -25,7 +25,9 @@ impl NoTimeout {
             .await;
         // The same for an activity called by name, for one implemented in another language.
         let _named = ctx.activity_by_name("charge", Vec::new()).await;
-        Ok(alone + a? + b?)
+        // And for a local activity, whose options type is its own.
+        let local = ctx.local_activity(charge, 3).await?;
+        Ok(alone + a? + b? + local)
     }
 }
 

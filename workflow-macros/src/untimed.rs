@@ -5,7 +5,7 @@
 //! The macro reports such an `.await` with the fix, and patches the call with a placeholder
 //! timeout so that rustc adds no error of its own; so is such a call handed straight to
 //! `ctx.join(..)` or `ctx.select(..)`, which await it. The check is by name: any method called
-//! `activity` or `activity_by_name` awaited at once, or passed at once to a method called
+//! `activity`, `activity_by_name` or `local_activity` awaited at once, or passed at once to a method called
 //! `join` or `select`, in workflow code.
 
 use quote::{ToTokens, quote};
@@ -13,8 +13,13 @@ use syn::{Expr, spanned::Spanned, visit_mut::VisitMut};
 
 use crate::ctxt::Ctxt;
 
-/// The calls that return an activity without a timeout.
-const UNTIMED: &[&str] = &["activity", "activity_by_name"];
+/// The calls that return an activity without a timeout, and the options type that gives it
+/// one.
+const UNTIMED: &[(&str, &str)] = &[
+    ("activity", "ActivityOptions"),
+    ("activity_by_name", "ActivityOptions"),
+    ("local_activity", "LocalActivityOptions"),
+];
 /// The workflow context's combinators, which await their arguments.
 const COMBINATORS: &[&str] = &["join", "select"];
 
@@ -36,22 +41,23 @@ impl Finder<'_> {
             return;
         };
         let method = untimed.method.to_string();
-        if !UNTIMED.contains(&method.as_str()) {
+        let Some(&(_, options)) = UNTIMED.iter().find(|(name, _)| *name == method) else {
             return;
-        }
+        };
         let name = &untimed.method;
         self.cx.error_spanned_by(
             quote!(#name #at),
             format!(
                 "`.{method}(..)` has no timeout yet, so it cannot be {how}: call \
-                 `.options(ActivityOptions::start_to_close(..))` on it first (Temporal refuses \
+                 `.options({options}::start_to_close(..))` on it first (Temporal refuses \
                  an activity without a start-to-close or schedule-to-close timeout)"
             ),
         );
         let tokens = call.to_token_stream();
         let krate = self.krate;
+        let options = syn::Ident::new(options, tokens.span());
         *call = syn::parse_quote_spanned! {tokens.span()=>
-            #tokens.options(#krate::ActivityOptions::start_to_close(::core::time::Duration::ZERO))
+            #tokens.options(#krate::#options::start_to_close(::core::time::Duration::ZERO))
         };
     }
 }

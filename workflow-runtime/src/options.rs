@@ -50,6 +50,7 @@ pub struct ActivityOptions {
     pub(crate) task_queue: Option<String>,
     pub(crate) retry: Option<RetryPolicy>,
     pub(crate) cancellation: ActivityCancellation,
+    pub(crate) eager: bool,
 }
 
 /// What cancelling an activity does, and when the workflow's await of it returns.
@@ -101,6 +102,7 @@ impl ActivityOptions {
             task_queue: None,
             retry: None,
             cancellation: ActivityCancellation::default(),
+            eager: true,
         }
     }
 
@@ -131,6 +133,13 @@ impl ActivityOptions {
     /// Sets the heartbeat timeout: an attempt that does not heartbeat this often times out.
     pub fn heartbeat_timeout(mut self, timeout: Duration) -> Self {
         self.heartbeat = Some(timeout);
+        self
+    }
+
+    /// Never starts this activity eagerly on the worker that scheduled it: it always goes
+    /// through the task queue (see [`Worker::eager_activity_execution`](crate::Worker::eager_activity_execution)).
+    pub fn disable_eager_execution(mut self) -> Self {
+        self.eager = false;
         self
     }
 
@@ -690,6 +699,7 @@ impl ActivityOptions {
             heartbeat_timeout: self.heartbeat.map(proto_duration),
             retry_policy: self.retry.as_ref().map(RetryPolicy::to_proto),
             cancellation_type: self.cancellation.to_proto() as i32,
+            do_not_eagerly_execute: !self.eager,
             ..Default::default()
         }
     }

@@ -46,6 +46,13 @@ pub(crate) struct CoreSettings {
     pub(crate) max_concurrent_workflow_tasks: usize,
     pub(crate) max_concurrent_activities: Option<usize>,
     pub(crate) max_concurrent_local_activities: Option<usize>,
+    /// Whether activities this worker schedules on its own task queue may start on it at once,
+    /// in the answer to the workflow task that scheduled them.
+    pub(crate) eager_activities: bool,
+    /// The most activities per second this worker starts.
+    pub(crate) max_activities_per_second: Option<f64>,
+    /// The most activities per second the server hands out on the task queue, to all workers.
+    pub(crate) max_task_queue_activities_per_second: Option<f64>,
     pub(crate) graceful_shutdown: Option<Duration>,
     /// How long a task may wait on this worker's sticky queue before any worker may take it.
     pub(crate) sticky_queue_timeout: Option<Duration>,
@@ -78,6 +85,14 @@ impl CoreSettings {
             .max_outstanding_workflow_tasks(self.max_concurrent_workflow_tasks)
             .maybe_max_outstanding_activities(self.max_concurrent_activities)
             .maybe_max_outstanding_local_activities(self.max_concurrent_local_activities)
+            .max_eager_activity_reservations_per_workflow_task(if self.eager_activities {
+                // Core's default, as in the other SDKs.
+                3
+            } else {
+                0
+            })
+            .maybe_max_worker_activities_per_second(self.max_activities_per_second)
+            .maybe_max_task_queue_activities_per_second(self.max_task_queue_activities_per_second)
             .maybe_graceful_shutdown_period(self.graceful_shutdown)
             .maybe_sticky_queue_schedule_to_start_timeout(self.sticky_queue_timeout)
             .build()

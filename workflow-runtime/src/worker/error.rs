@@ -71,6 +71,24 @@ pub enum ConfigError {
          .deployment(DeploymentVersion::new(name, build_id)) to the worker"
     )]
     VersioningWithoutDeployment,
+    /// An activity rate limit that is not a positive, finite number of activities per second.
+    #[error(
+        "`{setting}({rate})`: a rate limit must be a positive, finite number of activities per \
+         second; leave it unset for no limit"
+    )]
+    InvalidRate {
+        /// The worker method, as `max_activities_per_second`.
+        setting: &'static str,
+        /// The rate given.
+        rate: f64,
+    },
+    /// Remote activities were switched off on a worker that runs no workflows, which would
+    /// have nothing to run.
+    #[error(
+        "`no_remote_activities()` on a worker without workflows leaves it nothing to run: \
+         its activities run only as the local activities of its own workflows"
+    )]
+    NoRemoteActivitiesWithoutWorkflows,
     /// Core refused a setting (a limit out of range); core gives its reason as text only.
     #[error("core refused the worker's settings: {message}")]
     Refused {

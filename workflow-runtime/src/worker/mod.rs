@@ -81,6 +81,10 @@ pub struct Worker {
     max_concurrent_workflow_tasks: usize,
     max_concurrent_activities: usize,
     max_concurrent_local_activities: usize,
+    remote_activities: bool,
+    eager_activities: bool,
+    max_activities_per_second: Option<f64>,
+    max_task_queue_activities_per_second: Option<f64>,
     max_cached_workflows: usize,
     workflow_threads: usize,
     graceful_shutdown: Duration,
@@ -116,6 +120,10 @@ impl Worker {
             max_concurrent_workflow_tasks: 100,
             max_concurrent_activities: 100,
             max_concurrent_local_activities: 100,
+            remote_activities: true,
+            eager_activities: true,
+            max_activities_per_second: None,
+            max_task_queue_activities_per_second: None,
             max_cached_workflows: 1000,
             workflow_threads: thread::available_parallelism().map_or(2, |n| n.get().clamp(1, 8)),
             graceful_shutdown: Duration::ZERO,
@@ -217,6 +225,41 @@ impl Worker {
     /// a slot longer than its schedule-to-start timeout fails.
     pub fn max_concurrent_local_activities(mut self, n: usize) -> Self {
         self.max_concurrent_local_activities = n;
+        self
+    }
+
+    /// Stops polling the task queue for activities: the worker's activities then run only as
+    /// the local activities of its own workflows. Activities its workflows schedule as
+    /// remote ones wait for another worker (and are never started here eagerly), as in the
+    /// other SDKs' `no_remote_activities`.
+    pub fn no_remote_activities(mut self) -> Self {
+        self.remote_activities = false;
+        self
+    }
+
+    /// Whether an activity a workflow schedules on this worker's task queue may start on this
+    /// worker at once, handed over with the answer to the workflow task instead of through a
+    /// poll (on by default, as in the other SDKs; a worker reserves up to 3 slots per
+    /// workflow task). A single call opts out with
+    /// [`ActivityOptions::disable_eager_execution`](crate::ActivityOptions::disable_eager_execution).
+    pub fn eager_activity_execution(mut self, enabled: bool) -> Self {
+        self.eager_activities = enabled;
+        self
+    }
+
+    /// The most activities per second this worker starts (no limit by default). Setting it
+    /// turns eager activity execution off on this worker, since eager starts would bypass it.
+    pub fn max_activities_per_second(mut self, rate: f64) -> Self {
+        self.max_activities_per_second = Some(rate);
+        self
+    }
+
+    /// The most activities per second the server hands out on this task queue, to all its
+    /// workers together (no limit by default). The server keeps the last value a worker sent.
+    /// Setting it turns eager activity execution off on this worker, since eager starts would
+    /// bypass it.
+    pub fn max_task_queue_activities_per_second(mut self, rate: f64) -> Self {
+        self.max_task_queue_activities_per_second = Some(rate);
         self
     }
 
@@ -355,7 +398,7 @@ impl Worker {
             task_queue: self.task_queue.clone(),
             identity: self.client.identity().to_owned(),
             workflows: self.registry.has_workflows(),
-            activities: self.registry.has_activities(),
+            activities: self.registry.has_activities() && self.remote_activities,
             // A worker runs the local activities of the workflows it runs; one registered
             // elsewhere fails here with the names this worker has.
             local_activities: self.registry.has_workflows(),
@@ -363,6 +406,12 @@ impl Worker {
             max_concurrent_workflow_tasks: self.max_concurrent_workflow_tasks,
             max_concurrent_activities: Some(self.max_concurrent_activities),
             max_concurrent_local_activities: Some(self.max_concurrent_local_activities),
+            // An eager start would bypass a rate limit.
+            eager_activities: self.eager_activities
+                && self.max_activities_per_second.is_none()
+                && self.max_task_queue_activities_per_second.is_none(),
+            max_activities_per_second: self.max_activities_per_second,
+            max_task_queue_activities_per_second: self.max_task_queue_activities_per_second,
             graceful_shutdown: Some(self.graceful_shutdown),
             sticky_queue_timeout: self.sticky_queue_timeout,
             versioning: self.deployment.clone().map(|version| WorkerVersioning {
@@ -386,6 +435,25 @@ impl Worker {
             .map_err(WorkerError::Config)?;
         if !self.registry.has_workflows() && !self.registry.has_activities() {
             return Err(WorkerError::Config(ConfigError::NothingRegistered));
+        }
+        if !self.remote_activities && !self.registry.has_workflows() {
+            return Err(WorkerError::Config(
+                ConfigError::NoRemoteActivitiesWithoutWorkflows,
+            ));
+        }
+        for (setting, rate) in [
+            ("max_activities_per_second", self.max_activities_per_second),
+            (
+                "max_task_queue_activities_per_second",
+                self.max_task_queue_activities_per_second,
+            ),
+        ] {
+            if let Some(rate) = rate.filter(|rate| !(rate.is_finite() && *rate > 0.0)) {
+                return Err(WorkerError::Config(ConfigError::InvalidRate {
+                    setting,
+                    rate,
+                }));
+            }
         }
         let config = settings
             .config()
