@@ -4,6 +4,7 @@ mod workflows;
 
 mod activities;
 mod activity_workers;
+mod async_completion;
 mod attributes;
 mod bad_input;
 mod cache;

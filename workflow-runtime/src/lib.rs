@@ -97,16 +97,16 @@ mod workflow;
 
 pub use activity::{
     Activity, ActivityContext, ActivityDefinition, ActivityFn, ActivityGroup, ActivityInfo,
-    CancellationReason, FreeActivity, MethodActivity,
+    CancellationReason, FreeActivity, MethodActivity, TaskToken,
 };
 pub use attributes::{Memo, SearchAttributeKey, SearchAttributeValue, SearchAttributes};
 pub use client::{
-    ActivityState, Client, ClientError, ClientOptions, PendingActivity, Schedule, ScheduleAction,
-    ScheduleCalendar, ScheduleDescription, ScheduleHandle, ScheduleList, ScheduleOverlapPolicy,
-    ScheduleSpec, ScheduleSummary, ScheduledRun, ServerStatus, StartOptions, StatusCode,
-    UntypedUpdateHandle, UntypedWorkflowHandle, UpdateHandle, UpdateOptions, UpdateStage,
-    WorkerDeployment, WorkflowDescription, WorkflowExecution, WorkflowHandle, WorkflowList,
-    WorkflowStatus,
+    ActivityState, AsyncActivityHandle, AsyncActivityId, AsyncHeartbeat, Client, ClientError,
+    ClientOptions, PendingActivity, Schedule, ScheduleAction, ScheduleCalendar,
+    ScheduleDescription, ScheduleHandle, ScheduleList, ScheduleOverlapPolicy, ScheduleSpec,
+    ScheduleSummary, ScheduledRun, ServerStatus, StartOptions, StatusCode, UntypedUpdateHandle,
+    UntypedWorkflowHandle, UpdateHandle, UpdateOptions, UpdateStage, WorkerDeployment,
+    WorkflowDescription, WorkflowExecution, WorkflowHandle, WorkflowList, WorkflowStatus,
 };
 pub use deployment::{DeploymentVersion, VersioningBehavior};
 pub use error::{

@@ -16,6 +16,36 @@ use crate::{
     payload::{Payload, encode},
 };
 
+/// The server's handle on one activity attempt: what a client needs to complete, fail,
+/// cancel or heartbeat an activity that returned
+/// [`ActivityError::complete_async`](crate::ActivityError::complete_async). Opaque bytes,
+/// which may be stored and sent to another process.
+#[derive(Clone, PartialEq, Eq, Hash, Default)]
+pub struct TaskToken(Vec<u8>);
+
+impl TaskToken {
+    /// A token from its bytes (as [`as_bytes`](Self::as_bytes) gave them).
+    pub fn from_bytes(bytes: impl Into<Vec<u8>>) -> Self {
+        Self(bytes.into())
+    }
+
+    /// The token's bytes, to store or send.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.0
+    }
+
+    pub(crate) fn into_bytes(self) -> Vec<u8> {
+        self.0
+    }
+}
+
+/// Shows the length only: the token completes the activity, so it stays out of logs.
+impl fmt::Debug for TaskToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "TaskToken({} bytes)", self.0.len())
+    }
+}
+
 /// Facts about the running activity attempt.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 #[non_exhaustive]
@@ -47,6 +77,9 @@ pub struct ActivityInfo {
     /// Whether this is a local activity, run by the worker that runs its workflow
     /// ([`WorkflowContext::local_activity`](crate::WorkflowContext::local_activity)).
     pub is_local: bool,
+    /// The attempt's task token, which completes it later from a client
+    /// ([`Client::async_activity`](crate::Client::async_activity)).
+    pub task_token: TaskToken,
 }
 
 impl ActivityInfo {

@@ -12,7 +12,7 @@ use tracing::Instrument;
 
 use crate::{
     activity::{
-        context::{ActivityContext, ActivityInfo, CancelState},
+        context::{ActivityContext, ActivityInfo, CancelState, TaskToken},
         registry::ActivityRegistry,
     },
     caught_panic::reported_once,
@@ -22,7 +22,7 @@ use crate::{
     metrics::{MetricMeter, WorkerMetrics},
 };
 
-fn attempt_info(start: &Start) -> ActivityInfo {
+fn attempt_info(start: &Start, task_token: &[u8]) -> ActivityInfo {
     let execution = start.workflow_execution.clone().unwrap_or_default();
     ActivityInfo {
         activity_type: start.activity_type.clone(),
@@ -38,6 +38,7 @@ fn attempt_info(start: &Start) -> ActivityInfo {
         scheduled_time: system_time(start.scheduled_time.as_ref()),
         started_time: system_time(start.started_time.as_ref()),
         is_local: start.is_local,
+        task_token: TaskToken::from_bytes(task_token),
     }
 }
 
@@ -87,7 +88,7 @@ pub(crate) async fn execute(
         None,
     );
     let attempt = ActivityAttempt::new(
-        attempt_info(&start),
+        attempt_info(&start, &task_token),
         Headers::from_fields(std::mem::take(&mut start.header_fields)),
     );
     let run = move |attempt: ActivityAttempt| {
@@ -114,10 +115,14 @@ pub(crate) async fn execute(
             meter,
         );
         let input = start.input;
+        let is_local = start.is_local;
         async move {
             let outcome = reported_once(async move { handler(ctx, input).await }).await;
             ActivityOutcome::new(match outcome {
                 Ok(Ok(payload)) => ActivityExecutionResult::ok(payload),
+                Ok(Err(error)) if error.is_complete_async() && !is_local => {
+                    ActivityExecutionResult::will_complete_async()
+                }
                 Ok(Err(error)) if error.is_cancelled() || cancelled.borrow().is_some() => {
                     ActivityExecutionResult::cancel(error.into_failure())
                 }

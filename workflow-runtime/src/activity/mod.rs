@@ -9,6 +9,6 @@ pub(crate) mod definition;
 pub(crate) mod execute;
 pub(crate) mod registry;
 
-pub use context::{ActivityContext, ActivityInfo, CancellationReason};
+pub use context::{ActivityContext, ActivityInfo, CancellationReason, TaskToken};
 pub use definition::{Activity, ActivityDefinition, ActivityFn, FreeActivity, MethodActivity};
 pub use registry::{ActivityGroup, ActivityRegistry};

@@ -102,6 +102,19 @@ pub enum ClientError {
         #[source]
         status: ServerStatus,
     },
+    /// No open activity answers to this task token or id: it completed, failed or timed out,
+    /// its workflow closed, or the id is wrong.
+    #[error(
+        "activity {activity} is not open: {}; it may have completed or timed out, or its workflow closed",
+        status.message()
+    )]
+    ActivityNotFound {
+        /// The activity, as `with task token (N bytes)` or `` `id` of workflow `wf` ``.
+        activity: String,
+        /// The server's status.
+        #[source]
+        status: ServerStatus,
+    },
     /// The workflow exists but knows no update with this id.
     #[error(
         "workflow `{workflow_id}` has no update with id `{update_id}`: {}; check the id, and that the update was sent to this workflow and run",
@@ -337,6 +350,7 @@ impl ClientError {
             | ClientError::ScheduleAlreadyExists { status, .. }
             | ClientError::ScheduleNotFound { status, .. }
             | ClientError::UpdateNotFound { status, .. }
+            | ClientError::ActivityNotFound { status, .. }
             | ClientError::Rpc { status } => Some(status.code()),
             ClientError::QueryFailed { status, .. }
             | ClientError::PayloadsTooLarge { status, .. } => {

@@ -1,6 +1,7 @@
 //! The client: connect to a Temporal server, start workflows by their `#[run]` method, and
 //! reach running workflows through typed handles.
 
+mod async_activity;
 mod deployments;
 pub(crate) mod error;
 mod handle;
@@ -24,6 +25,7 @@ use temporalio_common::protos::temporal::api::{
     },
 };
 
+pub use async_activity::{AsyncActivityHandle, AsyncActivityId, AsyncHeartbeat};
 pub use deployments::WorkerDeployment;
 pub use error::{ClientError, ServerStatus, StatusCode};
 pub use handle::{UntypedWorkflowHandle, WorkflowHandle};
@@ -40,6 +42,7 @@ pub use visibility::{
 };
 
 use crate::{
+    activity::{ActivityDefinition, ActivityFn},
     client::{
         handle::RunRef,
         options::{default_identity, signal_with_start_request},
@@ -147,6 +150,30 @@ impl Client {
 
     pub(crate) fn time_skipping(&self) -> Option<&AutoTimeSkipping> {
         self.time_skipping.as_ref()
+    }
+
+    /// A handle on an activity of type `activity` that returned
+    /// [`ActivityError::complete_async`](crate::ActivityError::complete_async), addressed by
+    /// its task token or by id; [`complete`](AsyncActivityHandle::complete) takes the
+    /// activity's result type. No call is made until the handle's methods are.
+    pub fn async_activity<F, Args>(
+        &self,
+        _activity: F,
+        id: impl Into<AsyncActivityId>,
+    ) -> AsyncActivityHandle<<F::Definition as ActivityDefinition>::Output>
+    where
+        F: ActivityFn<Args>,
+    {
+        AsyncActivityHandle::new(self.clone(), id.into())
+    }
+
+    /// [`async_activity`](Self::async_activity) for an activity this crate has no function
+    /// for (one written in another language): the result type is `O`.
+    pub fn async_activity_handle<O: serde::Serialize>(
+        &self,
+        id: impl Into<AsyncActivityId>,
+    ) -> AsyncActivityHandle<O> {
+        AsyncActivityHandle::new(self.clone(), id.into())
     }
 
     /// The namespace this client works in.

@@ -15,7 +15,11 @@ use temporalio_common::protos::temporal::api::workflowservice::v1::{
     GetWorkflowExecutionHistoryRequest, GetWorkflowExecutionHistoryResponse, ListSchedulesRequest,
     ListSchedulesResponse, ListWorkflowExecutionsRequest, ListWorkflowExecutionsResponse,
     PatchScheduleRequest, PollWorkflowExecutionUpdateRequest, PollWorkflowExecutionUpdateResponse,
-    QueryWorkflowRequest, QueryWorkflowResponse, RequestCancelWorkflowExecutionRequest,
+    QueryWorkflowRequest, QueryWorkflowResponse, RecordActivityTaskHeartbeatByIdRequest,
+    RecordActivityTaskHeartbeatRequest, RequestCancelWorkflowExecutionRequest,
+    RespondActivityTaskCanceledByIdRequest, RespondActivityTaskCanceledRequest,
+    RespondActivityTaskCompletedByIdRequest, RespondActivityTaskCompletedRequest,
+    RespondActivityTaskFailedByIdRequest, RespondActivityTaskFailedRequest,
     SetWorkerDeploymentCurrentVersionRequest, SetWorkerDeploymentCurrentVersionResponse,
     SignalWithStartWorkflowExecutionRequest, SignalWithStartWorkflowExecutionResponse,
     SignalWorkflowExecutionRequest, StartWorkflowExecutionRequest, StartWorkflowExecutionResponse,
@@ -273,6 +277,70 @@ pub(super) async fn query(
         },
     )
     .await
+}
+
+/// What a client sends an activity that completes later, by task token or by id.
+pub(super) enum AsyncActivityCall {
+    Complete(RespondActivityTaskCompletedRequest),
+    CompleteById(RespondActivityTaskCompletedByIdRequest),
+    Fail(RespondActivityTaskFailedRequest),
+    FailById(RespondActivityTaskFailedByIdRequest),
+    Cancelled(RespondActivityTaskCanceledRequest),
+    CancelledById(RespondActivityTaskCanceledByIdRequest),
+    Heartbeat(RecordActivityTaskHeartbeatRequest),
+    HeartbeatById(RecordActivityTaskHeartbeatByIdRequest),
+}
+
+/// Sends `call` to `activity` (described for errors) with its payloads encoded; returns
+/// whether the activity's cancellation was requested (a heartbeat's answer; false for the
+/// other calls). An activity that is not open is [`ClientError::ActivityNotFound`].
+pub(super) async fn async_activity(
+    client: &Client,
+    activity: &str,
+    call: AsyncActivityCall,
+) -> Result<bool, ClientError> {
+    use AsyncActivityCall as Call;
+    let mut service = client.service();
+    let not_open = |status: tonic::Status| match status.code() {
+        Code::NotFound => ClientError::ActivityNotFound {
+            activity: activity.to_owned(),
+            status: status.into(),
+        },
+        _ => ClientError::rpc(status),
+    };
+    macro_rules! send {
+        ($method:ident, $request:expr) => {
+            service
+                .$method(tonic::Request::new(encoded(client, $request).await?))
+                .await
+                .map(tonic::Response::into_inner)
+                .map_err(not_open)
+        };
+    }
+    Ok(match call {
+        Call::Complete(request) => {
+            send!(respond_activity_task_completed, request).map(|_| false)?
+        }
+        Call::CompleteById(request) => {
+            send!(respond_activity_task_completed_by_id, request).map(|_| false)?
+        }
+        Call::Fail(request) => send!(respond_activity_task_failed, request).map(|_| false)?,
+        Call::FailById(request) => {
+            send!(respond_activity_task_failed_by_id, request).map(|_| false)?
+        }
+        Call::Cancelled(request) => {
+            send!(respond_activity_task_canceled, request).map(|_| false)?
+        }
+        Call::CancelledById(request) => {
+            send!(respond_activity_task_canceled_by_id, request).map(|_| false)?
+        }
+        Call::Heartbeat(request) => {
+            send!(record_activity_task_heartbeat, request)?.cancel_requested
+        }
+        Call::HeartbeatById(request) => {
+            send!(record_activity_task_heartbeat_by_id, request)?.cancel_requested
+        }
+    })
 }
 
 /// Describes the client's namespace.

@@ -29,6 +29,9 @@ pub mod failure_type {
     pub const PANIC: &str = "Panic";
     /// An activity panicked; the attempt fails and the retry policy applies.
     pub const ACTIVITY_PANIC: &str = "ActivityPanic";
+    /// A local activity returned [`ActivityError::complete_async`](crate::ActivityError::complete_async),
+    /// which only a remote activity can. Non-retryable.
+    pub const COMPLETE_ASYNC: &str = "CompleteAsync";
     /// A workflow task failed (a panic in workflow code, an unknown workflow type, a tokio call
     /// on the workflow thread); the server retries the task.
     pub const WORKFLOW_TASK_FAILED: &str = "WorkflowTaskFailed";

@@ -166,6 +166,7 @@ enum ActivityErrorKind {
     Retryable,
     NonRetryable,
     Cancelled,
+    CompleteAsync,
 }
 
 impl ActivityError {
@@ -186,6 +187,37 @@ impl ActivityError {
             "Cancelled",
             "activity cancelled",
         )
+    }
+
+    /// Not an error: the activity returns without a result, and something else completes it
+    /// later through [`Client::async_activity`](crate::Client::async_activity), by its
+    /// [`ActivityInfo::task_token`](crate::ActivityInfo::task_token) or by workflow id and
+    /// activity id. Until then the activity stays open on the server, bounded by its
+    /// timeouts (and its heartbeat timeout, if the completer heartbeats). A local activity
+    /// cannot complete later: its attempt fails without retries.
+    ///
+    /// ```
+    /// use workflow_runtime::prelude::*;
+    /// #[activity]
+    /// async fn request_approval(ctx: ActivityContext, order: String) -> Result<bool, ActivityError> {
+    ///     let token = ctx.info().task_token.clone();
+    ///     // Hand `token` to the process that will answer (a queue, a ticket, an email link).
+    ///     # let _ = (token, order);
+    ///     Err(ActivityError::complete_async())
+    /// }
+    /// ```
+    pub fn complete_async() -> Self {
+        Self::new(
+            ActivityErrorKind::CompleteAsync,
+            failure_type::COMPLETE_ASYNC,
+            "a local activity cannot complete asynchronously: only a remote activity's task \
+             token can be completed later; call it with ctx.activity(..)",
+        )
+    }
+
+    /// Whether this is [`complete_async`](Self::complete_async).
+    pub fn is_complete_async(&self) -> bool {
+        self.kind == ActivityErrorKind::CompleteAsync
     }
 
     fn new(
@@ -271,7 +303,10 @@ impl ActivityError {
                 };
             }
             ActivityErrorKind::Retryable => Retry::Retryable,
-            ActivityErrorKind::NonRetryable => Retry::NonRetryable,
+            // Reaches a failure only where completing later is impossible (a local activity).
+            ActivityErrorKind::NonRetryable | ActivityErrorKind::CompleteAsync => {
+                Retry::NonRetryable
+            }
         };
         Failure {
             cause,

@@ -228,3 +228,27 @@ fn a_payload_error_keeps_serdes_error_as_its_source() {
         )
     );
 }
+
+#[test]
+fn complete_async_is_neither_retried_nor_a_cancellation_and_fails_a_local_activity_saying_why() {
+    let later = ActivityError::complete_async();
+    assert!(later.is_complete_async());
+    assert!(!later.is_retryable() && !later.is_cancelled());
+    let failure = later.into_failure();
+    let Some(FailureInfo::ApplicationFailureInfo(info)) = &failure.failure_info else {
+        panic!("an application failure: {failure:?}");
+    };
+    assert_eq!(info.r#type, failure_type::COMPLETE_ASYNC);
+    assert!(info.non_retryable);
+    assert!(
+        failure
+            .message
+            .contains("a local activity cannot complete asynchronously")
+    );
+    let token = crate::TaskToken::from_bytes(vec![7; 40]);
+    assert_eq!(
+        format!("{token:?}"),
+        "TaskToken(40 bytes)",
+        "no token bytes in logs"
+    );
+}

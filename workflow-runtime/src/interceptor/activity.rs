@@ -81,6 +81,16 @@ impl ActivityOutcome {
         )
     }
 
+    /// Whether the activity returned
+    /// [`ActivityError::complete_async`](crate::ActivityError::complete_async): a client
+    /// completes it later.
+    pub fn completes_later(&self) -> bool {
+        matches!(
+            self.0.status,
+            Some(activity_execution_result::Status::WillCompleteAsync(_))
+        )
+    }
+
     /// The failure's message, when the attempt failed (an error or a panic).
     pub fn failure_message(&self) -> Option<&str> {
         match &self.0.status {
@@ -99,6 +109,8 @@ impl std::fmt::Debug for ActivityOutcome {
             "succeeded"
         } else if self.cancelled() {
             "cancelled"
+        } else if self.completes_later() {
+            "completes later"
         } else {
             "failed"
         };
