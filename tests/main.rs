@@ -10,6 +10,7 @@ mod bad_input;
 mod cache;
 mod codec_server;
 mod deadlock;
+mod dynamic;
 mod encryption;
 mod failures;
 mod faults;

@@ -17,6 +17,7 @@ use crate::{
 /// model, so the definition emitted with the errors does not call them.
 pub(crate) fn workflow(cx: &Ctxt, workflow: &mut Workflow<'_>) {
     check_one_run(cx, workflow);
+    check_dynamic(cx, workflow);
     check_one_init(cx, workflow);
     check_init_arguments(cx, workflow);
     check_validators(cx, workflow);
@@ -26,6 +27,22 @@ pub(crate) fn workflow(cx: &Ctxt, workflow: &mut Workflow<'_>) {
 /// Checks an `#[activities]` impl.
 pub(crate) fn activities(cx: &Ctxt, item: &syn::ItemImpl) {
     check_some_activity(cx, item);
+}
+
+// A dynamic workflow's `#[run]` receives the arguments as sent, whatever their number.
+fn check_dynamic(cx: &Ctxt, workflow: &mut Workflow<'_>) {
+    if workflow.dynamic.is_none() {
+        return;
+    }
+    if let Some(run) = &mut workflow.run
+        && run.inputs.len() != 1
+    {
+        cx.error_spanned_by(
+            run.ident,
+            "the #[run] method of a dynamic workflow takes the raw arguments: `async fn run(ctx: WorkflowContext<Self>, args: Vec<Payload>) -> WorkflowResult<T>`",
+        );
+        run.valid = false;
+    }
 }
 
 // A workflow has exactly one entry point: the worker starts a run by calling it, so without

@@ -11,7 +11,8 @@ use crate::{
     model::HandlerKind,
     parse::{self, args},
     symbol::{
-        ACTIVITIES, ACTIVITY, CRATE, DETERMINISTIC, INIT, NAME, RUN, Symbol, VERSIONING, WORKFLOW,
+        ACTIVITIES, ACTIVITY, CRATE, DETERMINISTIC, DYNAMIC, INIT, NAME, RUN, Symbol, VERSIONING,
+        WORKFLOW,
     },
     untimed,
 };
@@ -28,7 +29,7 @@ pub(crate) fn workflow(args: TokenStream, item: TokenStream) -> TokenStream {
         }
     };
     let cx = Ctxt::new();
-    let args = args::parse_args(&cx, WORKFLOW, args, &[NAME, VERSIONING, CRATE]);
+    let args = args::parse_args(&cx, WORKFLOW, args, &[NAME, DYNAMIC, VERSIONING, CRATE]);
     // The named handlers' methods, renamed below: their names hold the handlers' references.
     let (definition, renamed) = {
         let mut model = parse::workflow(&cx, &item_impl, &args);

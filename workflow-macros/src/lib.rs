@@ -24,6 +24,10 @@ use proc_macro::TokenStream;
 /// the impl has one, by the [`#[init]`](macro@init) method from the run's input. The workflow
 /// type name defaults to the type's name; `#[workflow(name = "Orders")]` overrides it.
 ///
+/// `#[workflow(dynamic)]` makes the dynamic workflow, which a worker runs for every workflow
+/// type it has no workflow for: its run takes the raw arguments (`args: Vec<Payload>`, read
+/// with `payload::decode`) and finds the type in `ctx.info().workflow_type`.
+///
 /// ```
 /// use workflow_runtime::prelude::*;
 ///

@@ -12,6 +12,9 @@ pub(crate) struct Workflow<'a> {
     pub(crate) krate: syn::Path,
     /// `versioning = ..`: how runs move between worker deployment versions.
     pub(crate) versioning: Option<Versioning>,
+    /// `dynamic`: the workflow runs every type without a workflow of its own, its `#[run]`
+    /// taking the raw arguments.
+    pub(crate) dynamic: Option<syn::Path>,
     pub(crate) run: Option<RunMethod<'a>>,
     pub(crate) state: InitialState<'a>,
     pub(crate) handlers: Vec<Handler<'a>>,

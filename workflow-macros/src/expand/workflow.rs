@@ -25,10 +25,26 @@ pub(crate) fn definition(workflow: &Workflow<'_>) -> TokenStream {
         Some(output) => quote!(#output),
         None => quote!(()),
     };
-    let input = input_type(&inputs);
+
     let what = format!("workflow `{name}`");
-    let encode = encode_body(krate, &inputs);
-    let decode = decode_body(krate, &inputs, &what);
+    // A dynamic workflow's run takes the arguments as sent.
+    let dynamic = workflow.dynamic.is_some();
+    let input = if dynamic {
+        quote!(#p::Vec<#p::Payload>)
+    } else {
+        input_type(&inputs)
+    };
+    let (encode, decode) = if dynamic {
+        (
+            quote!(#p::Result::Ok(::std::clone::Clone::clone(input))),
+            quote!(#p::Result::Ok(payloads.to_vec())),
+        )
+    } else {
+        (
+            encode_body(krate, &inputs),
+            decode_body(krate, &inputs, &what),
+        )
+    };
     let (initial, execute) = match &workflow.run {
         Some(run) if run.valid => {
             let run_ident = run.ident;
@@ -43,7 +59,7 @@ pub(crate) fn definition(workflow: &Workflow<'_>) -> TokenStream {
             quote!(let _ = (ctx, input); ::core::unreachable!()),
         ),
     };
-    let mut types = inputs.clone();
+    let mut types = if dynamic { Vec::new() } else { inputs.clone() };
     types.extend(workflow.run.as_ref().and_then(|run| run.output));
     for handler in workflow.handlers.iter().filter(|h| h.wire_name.is_some()) {
         types.extend(handler.inputs.iter().copied());
@@ -62,6 +78,11 @@ pub(crate) fn definition(workflow: &Workflow<'_>) -> TokenStream {
         .handlers
         .iter()
         .map(|handler| handler_entry(krate, self_ty, name, handler));
+    let dynamic = dynamic.then(|| {
+        quote!(
+            const DYNAMIC: bool = true;
+        )
+    });
     let commands = crate::commands::fingerprint(workflow.original);
     let commands = (!commands.is_empty())
         .then(|| quote!(const COMMANDS: &'static [&'static str] = &[#(#commands),*];));
@@ -72,6 +93,7 @@ pub(crate) fn definition(workflow: &Workflow<'_>) -> TokenStream {
         impl #p::WorkflowDefinition for #self_ty {
             const NAME: &'static str = #name;
             #versioning
+            #dynamic
             #commands
             type Input = #input;
             type Output = #output;

@@ -138,12 +138,19 @@ pub(crate) fn workflow<'a>(
         None => InitialState::Default,
     };
     let handlers = handler::handlers(cx, item);
+    if let (Some(dynamic), Some(_)) = (&args.dynamic, &args.name) {
+        cx.error_spanned_by(
+            dynamic,
+            "a dynamic workflow runs every workflow type without a workflow of its own; drop `name = ..` or `dynamic`",
+        );
+    }
     Workflow {
         original: item,
         self_ty: &item.self_ty,
         wire_name: args.name.clone().unwrap_or(default_name),
         krate: args.krate(),
         versioning: args.versioning,
+        dynamic: args.dynamic.clone(),
         run,
         state,
         handlers,

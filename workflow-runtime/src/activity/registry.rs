@@ -29,14 +29,20 @@ pub struct ActivityRegistry {
     handlers: BTreeMap<&'static str, ActivityHandler>,
     /// Test doubles; they win over `handlers` whatever the order of registration.
     mocks: BTreeMap<&'static str, ActivityHandler>,
+    /// The dynamic activity: every type without a handler of its own.
+    dynamic: Option<ActivityHandler>,
     duplicates: Vec<&'static str>,
 }
+
+/// How a second dynamic activity shows among the names registered twice.
+pub(crate) const DYNAMIC_NAME: &str = "(dynamic)";
 
 impl std::fmt::Debug for ActivityRegistry {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ActivityRegistry")
             .field("activities", &self.handlers.keys())
             .field("mocks", &self.mocks.keys())
+            .field("dynamic", &self.dynamic.is_some())
             .finish()
     }
 }
@@ -88,6 +94,26 @@ impl ActivityRegistry {
 
     /// Replaces activity `A` (registered or not) with `mock`, a function of the activity's
     /// input with the activity's result type.
+    /// Registers the dynamic activity: `run` gets each task whose type has no handler, with
+    /// its raw arguments, and its value is encoded as any activity's result.
+    pub(crate) fn add_dynamic<F, Fut, T>(&mut self, run: F)
+    where
+        F: Fn(ActivityContext, Vec<Payload>) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<T, ActivityError>> + Send + 'static,
+        T: serde::Serialize,
+    {
+        let handler: ActivityHandler = Arc::new(move |ctx, payloads| {
+            run(ctx, payloads)
+                .map(|result| {
+                    result.and_then(|output| encode(&output).map_err(ActivityError::from))
+                })
+                .boxed()
+        });
+        if self.dynamic.replace(handler).is_some() {
+            self.duplicates.push(DYNAMIC_NAME);
+        }
+    }
+
     pub(crate) fn add_mock<A, M, Fut>(&mut self, mock: M)
     where
         A: ActivityDefinition,
@@ -110,7 +136,7 @@ impl ActivityRegistry {
     }
 
     pub(crate) fn is_empty(&self) -> bool {
-        self.handlers.is_empty() && self.mocks.is_empty()
+        self.handlers.is_empty() && self.mocks.is_empty() && self.dynamic.is_none()
     }
 
     /// The handler for `name`; the error lists the registered names.
@@ -118,6 +144,7 @@ impl ActivityRegistry {
         self.mocks
             .get(name)
             .or_else(|| self.handlers.get(name))
+            .or(self.dynamic.as_ref())
             .cloned()
             .ok_or_else(|| {
                 let mut names: Vec<&str> = self

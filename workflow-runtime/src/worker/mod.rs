@@ -23,13 +23,14 @@ use tokio::sync::watch;
 use tracing::instrument::WithSubscriber;
 
 use crate::{
-    activity::{ActivityDefinition, ActivityFn, ActivityGroup, FreeActivity},
+    activity::{ActivityContext, ActivityDefinition, ActivityFn, ActivityGroup, FreeActivity},
     client::Client,
     deployment::{DeploymentVersion, VersioningBehavior, WorkerVersioning},
     error::ActivityError,
     error::FailureEncoding,
     interceptor::{Interceptor, Interceptors},
     metrics::WorkerMetrics,
+    payload::Payload,
     telemetry::Telemetry,
     worker::{
         activities::{Outcomes, activity_loop},
@@ -163,6 +164,36 @@ impl Worker {
         F::Definition: FreeActivity,
     {
         self.registry.activities.add_free::<F::Definition>();
+        self
+    }
+
+    /// Registers the dynamic activity: it runs every activity task whose type has no
+    /// implementation on this worker, as the Python, TypeScript and Go SDKs' dynamic
+    /// activities do. It gets the raw arguments, which
+    /// [`payload::decode`](crate::payload::decode) reads with the same converters as any
+    /// activity's, and the type from [`ActivityInfo::activity_type`](crate::ActivityInfo);
+    /// its result is encoded as any activity's. One per worker.
+    ///
+    /// ```no_run
+    /// # use workflow_runtime::{prelude::*, payload::{decode, Payload}};
+    /// async fn any_lookup(ctx: ActivityContext, args: Vec<Payload>) -> Result<String, ActivityError> {
+    ///     let key: String = match args.first() {
+    ///         Some(arg) => decode(arg)?,
+    ///         None => String::new(),
+    ///     };
+    ///     Ok(format!("{} of {key}", ctx.info().activity_type))
+    /// }
+    /// # fn demo(client: &Client) {
+    /// let worker = Worker::new(client, "lookups").dynamic_activity(any_lookup);
+    /// # }
+    /// ```
+    pub fn dynamic_activity<F, Fut, T>(mut self, run: F) -> Self
+    where
+        F: Fn(ActivityContext, Vec<Payload>) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<T, ActivityError>> + Send + 'static,
+        T: serde::Serialize,
+    {
+        self.registry.activities.add_dynamic(run);
         self
     }
 

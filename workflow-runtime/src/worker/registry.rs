@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use crate::{
-    activity::ActivityRegistry,
+    activity::{ActivityRegistry, registry::DYNAMIC_NAME},
     deployment::{VersioningBehavior, WorkerVersioning},
     error::UnknownName,
     worker::error::ConfigError,
@@ -28,6 +28,8 @@ struct RegisteredWorkflow {
 #[derive(Default, Clone)]
 pub(crate) struct Registry {
     workflows: BTreeMap<&'static str, RegisteredWorkflow>,
+    /// The dynamic workflow: every type without a workflow of its own.
+    dynamic_workflow: Option<RegisteredWorkflow>,
     duplicate_workflows: Vec<&'static str>,
     pub(crate) activities: ActivityRegistry,
 }
@@ -36,6 +38,7 @@ impl std::fmt::Debug for Registry {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Registry")
             .field("workflows", &self.workflows.keys().collect::<Vec<_>>())
+            .field("dynamic_workflow", &self.dynamic_workflow.is_some())
             .field("activities", &self.activities)
             .finish()
     }
@@ -55,7 +58,11 @@ impl Registry {
             start: start_run::<W>,
             versioning: W::VERSIONING,
         };
-        if self.workflows.insert(W::NAME, registered).is_some() {
+        if W::DYNAMIC {
+            if self.dynamic_workflow.replace(registered).is_some() {
+                self.duplicate_workflows.push(DYNAMIC_NAME);
+            }
+        } else if self.workflows.insert(W::NAME, registered).is_some() {
             self.duplicate_workflows.push(W::NAME);
         }
     }
@@ -92,9 +99,11 @@ impl Registry {
         if versioning.default_behavior.is_some() {
             return Ok(());
         }
+        let dynamic = self.dynamic_workflow.iter().map(|d| (&DYNAMIC_NAME, d));
         match self
             .workflows
             .iter()
+            .chain(dynamic)
             .find(|(_, registered)| registered.versioning.is_none())
         {
             Some((name, _)) => Err(ConfigError::NoVersioningBehavior { workflow: name }),
@@ -103,7 +112,7 @@ impl Registry {
     }
 
     pub(crate) fn has_workflows(&self) -> bool {
-        !self.workflows.is_empty()
+        !self.workflows.is_empty() || self.dynamic_workflow.is_some()
     }
 
     /// The wire names of the registered workflow types, sorted.
@@ -119,6 +128,7 @@ impl Registry {
     pub(crate) fn workflow(&self, name: &str) -> Result<WorkflowStarter, UnknownName> {
         self.workflows
             .get(name)
+            .or(self.dynamic_workflow.as_ref())
             .map(|registered| registered.start)
             .ok_or_else(|| UnknownName::workflow(name, self.workflows.keys().copied()))
     }

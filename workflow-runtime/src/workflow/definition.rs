@@ -52,6 +52,10 @@ pub trait WorkflowDefinition: Sized + 'static {
     /// calls by name, which registration refuses at compile time.
     #[doc(hidden)]
     const RUNS_ON_A_WORKER: bool = true;
+    /// Whether this is the dynamic workflow (`#[workflow(dynamic)]`), which runs every type
+    /// without a workflow of its own.
+    #[doc(hidden)]
+    const DYNAMIC: bool = false;
 }
 
 /// A workflow's `#[run]` method, as passed to `client.start(OrderWorkflow::run, input, ..)`.
