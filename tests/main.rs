@@ -8,6 +8,7 @@ mod async_completion;
 mod attributes;
 mod bad_input;
 mod cache;
+mod cancellation_scopes;
 mod codec_server;
 mod deadlock;
 mod dynamic;

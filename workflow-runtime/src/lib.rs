@@ -132,12 +132,12 @@ pub use telemetry::{Telemetry, TelemetryError};
 pub use temporalio_common::protos;
 pub use worker::{ConfigError, RunningWorker, ShutdownHandle, Worker, WorkerError};
 pub use workflow::{
-    ActivityByName, ActivityCall, ActivityFuture, ActivityWithoutTimeout, ChildCall, ChildFuture,
-    ChildHandle, ChildResult, ChildStart, ContinueAsNew, ExternalCancel, ExternalSignal,
-    ExternalWorkflowHandle, HandlerArgs, LocalActivityCall, LocalActivityFuture,
-    LocalActivityWithoutTimeout, NonCancellable, ParentInfo, QueryFn, QueryMethod, Saga, SignalFn,
-    SignalMethod, SignalOutput, Timer, UpdateFn, UpdateMethod, WorkflowByName, WorkflowContext,
-    WorkflowDefinition, WorkflowInfo, WorkflowRunFn,
+    ActivityByName, ActivityCall, ActivityFuture, ActivityWithoutTimeout, CancellationScope,
+    ChildCall, ChildFuture, ChildHandle, ChildResult, ChildStart, ContinueAsNew, ExternalCancel,
+    ExternalSignal, ExternalWorkflowHandle, HandlerArgs, InScope, LocalActivityCall,
+    LocalActivityFuture, LocalActivityWithoutTimeout, ParentInfo, QueryFn, QueryMethod, Saga,
+    SignalFn, SignalMethod, SignalOutput, Timer, UpdateFn, UpdateMethod, WorkflowByName,
+    WorkflowContext, WorkflowDefinition, WorkflowInfo, WorkflowRunFn,
 };
 pub use workflow_macros::{
     activities, activity, allow_nondeterminism, deterministic, init, query, run, signal, update,
@@ -153,10 +153,11 @@ extern crate self as workflow_runtime;
 pub mod prelude {
     pub use crate::{
         ActivityCancellation, ActivityContext, ActivityError, ActivityFailed, ActivityOptions,
-        Cancelled, ChildWorkflowFailed, ChildWorkflowOptions, Client, ClientError, ClientOptions,
-        ContinueAsNewOptions, Either, LocalActivityOptions, Proto, ProtoBinary, RetryPolicy,
-        RunningWorker, Saga, StartOptions, UpdateOptions, UpdateStage, Worker, WorkerError,
-        WorkflowContext, WorkflowError, WorkflowHandle, WorkflowResult, activities, activity,
-        allow_nondeterminism, deterministic, init, query, run, signal, update, workflow,
+        CancellationScope, Cancelled, ChildWorkflowFailed, ChildWorkflowOptions, Client,
+        ClientError, ClientOptions, ContinueAsNewOptions, Either, LocalActivityOptions, Proto,
+        ProtoBinary, RetryPolicy, RunningWorker, Saga, StartOptions, UpdateOptions, UpdateStage,
+        Worker, WorkerError, WorkflowContext, WorkflowError, WorkflowHandle, WorkflowResult,
+        activities, activity, allow_nondeterminism, deterministic, init, query, run, signal,
+        update, workflow,
     };
 }

@@ -19,7 +19,7 @@ use crate::{
     metrics::MetricMeter,
     workflow::shared::add_waker,
     workflow::{
-        cancellation::NonCancellable,
+        cancellation::{CancellationScope, InScope},
         futures::{ActivityWithoutTimeout, Timer},
         info::WorkflowInfo,
         local_activity::LocalActivityWithoutTimeout,
@@ -229,8 +229,24 @@ impl<W> WorkflowContext<W> {
     ///     }
     /// }
     /// ```
-    pub fn non_cancellable<F: IntoFuture>(&self, future: F) -> NonCancellable<F::IntoFuture> {
-        NonCancellable::new(Rc::clone(&self.shared), future.into_future())
+    pub fn non_cancellable<F: IntoFuture>(&self, future: F) -> InScope<F::IntoFuture> {
+        self.non_cancellable_scope().run(future)
+    }
+
+    /// A new cancellation scope inside the scope of the code running now: what runs in it
+    /// ([`CancellationScope::run`]) is cancelled together by its
+    /// [`cancel`](CancellationScope::cancel), and by any cancellation of the enclosing scopes
+    /// (the workflow's, at the outermost). Scopes nest; the reference is the TypeScript SDK's
+    /// `CancellationScope`.
+    pub fn cancellation_scope(&self) -> CancellationScope {
+        CancellationScope::new(Rc::clone(&self.shared), false)
+    }
+
+    /// A new scope that the enclosing scopes' cancellations (the workflow's included) do not
+    /// reach; its own [`cancel`](CancellationScope::cancel) does.
+    /// [`non_cancellable`](Self::non_cancellable) runs a future in a new one.
+    pub fn non_cancellable_scope(&self) -> CancellationScope {
+        CancellationScope::new(Rc::clone(&self.shared), true)
     }
 
     /// Facts about this run: ids, type, task queue, attempt, the run it continued from, its
@@ -465,6 +481,63 @@ impl<W> WorkflowContext<W> {
         I::Item: IntoFuture,
     {
         futures::future::join_all(futures.into_iter().map(IntoFuture::into_future))
+    }
+
+    /// Waits for the first of any number of futures, polling them in order, and drops
+    /// (cancels) the others; returns the index of the one that finished and its output.
+    /// When several are ready in the same activation, the earliest in the list wins, so the
+    /// choice replays identically. `None` for no futures.
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// # use workflow_runtime::prelude::*;
+    /// #[activity]
+    /// async fn quote(_ctx: ActivityContext, supplier: String) -> Result<u64, ActivityError> {
+    ///     Ok(100)
+    /// }
+    ///
+    /// #[derive(Default)]
+    /// pub struct FirstQuote;
+    ///
+    /// #[workflow]
+    /// impl FirstQuote {
+    ///     #[run]
+    ///     async fn run(ctx: WorkflowContext<Self>, suppliers: Vec<String>) -> WorkflowResult<u64> {
+    ///         let options = ActivityOptions::start_to_close(Duration::from_secs(30));
+    ///         let asks = suppliers
+    ///             .into_iter()
+    ///             .map(|supplier| ctx.activity(quote, supplier).options(options.clone()));
+    ///         match ctx.select_all(asks).await {
+    ///             Some((_, first)) => Ok(first?),
+    ///             None => Err(WorkflowError::application("NoSuppliers", "nobody to ask")),
+    ///         }
+    ///     }
+    /// }
+    /// ```
+    pub async fn select_all<I>(
+        &self,
+        futures: I,
+    ) -> Option<(usize, <I::Item as IntoFuture>::Output)>
+    where
+        I: IntoIterator,
+        I::Item: IntoFuture,
+    {
+        let mut futures: Vec<_> = futures
+            .into_iter()
+            .map(|future| Box::pin(future.into_future()))
+            .collect();
+        if futures.is_empty() {
+            return None;
+        }
+        std::future::poll_fn(|cx| {
+            for (index, future) in futures.iter_mut().enumerate() {
+                if let Poll::Ready(out) = future.as_mut().poll(cx) {
+                    return Poll::Ready(Some((index, out)));
+                }
+            }
+            Poll::Pending
+        })
+        .await
     }
 
     /// Waits for the first of two futures and drops (cancels) the other. When both are ready

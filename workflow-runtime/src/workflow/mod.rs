@@ -29,7 +29,7 @@ pub(crate) mod shared;
 mod tests;
 
 pub use by_name::{ActivityByName, WorkflowByName};
-pub use cancellation::NonCancellable;
+pub use cancellation::{CancellationScope, InScope};
 pub use child::{ChildCall, ChildFuture, ChildHandle, ChildResult, ChildStart};
 pub use context::WorkflowContext;
 pub use continue_as_new::ContinueAsNew;

@@ -24,7 +24,10 @@ use temporalio_common::protos::{
 
 use crate::{
     error::Cancelled,
-    workflow::shared::{SlotRef, resolve_slot},
+    workflow::{
+        cancellation::ScopeRef,
+        shared::{SlotRef, resolve_slot},
+    },
 };
 
 /// The sequence number of one operation of kind `K`, as the run sent it to core.
@@ -245,9 +248,9 @@ impl OperationKind for ExternalCancel {
 /// An operation the run waits on.
 pub(crate) struct Pending<K: OperationKind> {
     pub(crate) slots: K::Slots,
-    /// Whether the workflow's cancellation reaches it: false when it was started inside
-    /// `non_cancellable`.
-    cancellable: bool,
+    /// The cancellation scope it was started in: cancelling that scope, or one that encloses
+    /// it without a shield in between, cancels it.
+    scope: ScopeRef,
     /// Whether its cancel command went out already (explicitly, or with the workflow's
     /// cancellation), so dropping it later sends no second one.
     cancel_sent: bool,
@@ -279,12 +282,12 @@ impl<K: OperationKind> Operations<K> {
 
     /// Keeps the slots of an operation scheduled under a number [`reserve`](Self::reserve)
     /// gave.
-    pub(crate) fn schedule_as(&mut self, seq: Seq<K>, slots: K::Slots, cancellable: bool) {
+    pub(crate) fn schedule_as(&mut self, seq: Seq<K>, slots: K::Slots, scope: ScopeRef) {
         self.pending.insert(
             seq,
             Pending {
                 slots,
-                cancellable,
+                scope,
                 cancel_sent: false,
             },
         );
@@ -322,12 +325,12 @@ impl<K: OperationKind> Operations<K> {
         Some((command, slots))
     }
 
-    /// The operations the workflow's cancellation reaches (started outside `non_cancellable`,
-    /// not cancelled yet), in sequence order.
-    pub(crate) fn cancellable(&self) -> Vec<Seq<K>> {
+    /// The operations cancelling `scope` reaches (started in it, or in a scope inside it
+    /// with no shield in between) that were not cancelled yet, in sequence order.
+    pub(crate) fn reached_by(&self, scope: &ScopeRef) -> Vec<Seq<K>> {
         self.pending
             .iter()
-            .filter(|(_, pending)| pending.cancellable && !pending.cancel_sent)
+            .filter(|(_, pending)| !pending.cancel_sent && pending.scope.reached_by(scope))
             .map(|(seq, _)| *seq)
             .collect()
     }
@@ -342,12 +345,26 @@ impl<K: OperationKind> Operations<K> {
 mod tests {
     use super::*;
     use crate::workflow::shared::new_slot;
+    use std::rc::Rc;
+
+    use crate::workflow::cancellation::ScopeNode;
+
+    thread_local! {
+        static ROOT: ScopeRef = ScopeNode::root();
+        static SHIELD: ScopeRef = ROOT.with(|root| ScopeNode::child(root, true));
+    }
 
     impl<K: OperationKind> Operations<K> {
+        /// Schedules in the root scope, or in a shield inside it.
         fn schedule(&mut self, slots: K::Slots, cancellable: bool) -> Seq<K> {
             let seq = self.reserve();
-            self.schedule_as(seq, slots, cancellable);
+            let scope = if cancellable { &ROOT } else { &SHIELD };
+            self.schedule_as(seq, slots, scope.with(Rc::clone));
             seq
+        }
+
+        fn cancellable(&self) -> Vec<Seq<K>> {
+            ROOT.with(|root| self.reached_by(root))
         }
     }
 

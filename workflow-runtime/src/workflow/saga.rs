@@ -12,7 +12,7 @@ use futures::future::LocalBoxFuture;
 
 use crate::{
     error::{SagaFailed, WorkflowError},
-    workflow::{cancellation::NonCancellable, shared::RunShared},
+    workflow::{cancellation::CancellationScope, shared::RunShared},
 };
 
 /// A named compensation, not yet run.
@@ -158,7 +158,7 @@ impl Saga {
             }
             failures
         };
-        let failures = NonCancellable::new(shared, run_all).await;
+        let failures = CancellationScope::new(shared, true).run(run_all).await;
         for (name, failure) in &failures {
             tracing::warn!(compensation = %name, "compensation failed: {failure:#}");
         }

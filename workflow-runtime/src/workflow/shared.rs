@@ -33,6 +33,7 @@ use crate::{
     },
     metrics::{MetricMeter, Replaying},
     workflow::{
+        cancellation::{ScopeNode, ScopeRef},
         info::WorkflowInfo,
         operations::{
             Activity, ActivityResolved, Child, ExternalCancel, ExternalSignal, OperationKind,
@@ -145,9 +146,11 @@ pub(crate) struct RunShared {
     pub(crate) running_handlers: usize,
     /// The reason given with the workflow's cancellation request, once one arrived.
     pub(crate) cancel_requested: Option<String>,
-    /// How many `non_cancellable` scopes enclose the code being polled right now; operations
-    /// started while it is above zero ignore the workflow's cancellation.
-    pub(crate) shield_depth: u32,
+    /// The cancellation scope of the code being polled right now; operations record it when
+    /// they start.
+    scope: ScopeRef,
+    /// The run's root scope, which the workflow's cancellation cancels.
+    root_scope: ScopeRef,
     /// Tasks blocked in `cancelled()`.
     pub(crate) cancel_waiters: Vec<Waker>,
     /// The timers, activities, children and requests to other workflows the run waits on.
@@ -165,6 +168,7 @@ pub(crate) struct RunShared {
 
 impl RunShared {
     pub(crate) fn new(info: WorkflowInfo, now: SystemTime, seed: u64) -> Self {
+        let root_scope = ScopeNode::root();
         Self {
             info,
             now,
@@ -178,7 +182,8 @@ impl RunShared {
             condition_waiters: Vec::new(),
             running_handlers: 0,
             cancel_requested: None,
-            shield_depth: 0,
+            scope: Rc::clone(&root_scope),
+            root_scope,
             cancel_waiters: Vec::new(),
             operations: RunOperations::default(),
             patches: Patches::default(),
@@ -382,8 +387,7 @@ impl RunShared {
         metadata: Option<UserMetadata>,
         command: impl FnOnce(Seq<K>, &WorkflowInfo) -> workflow_command::Variant,
     ) {
-        let cancellable = self.shield_depth == 0;
-        K::operations(&mut self.operations).schedule_as(seq, slots, cancellable);
+        K::operations(&mut self.operations).schedule_as(seq, slots, Rc::clone(&self.scope));
         let mut command = command(seq, &self.info);
         self.intercept_outbound(&mut command);
         if let Some(metadata) = metadata {
@@ -466,46 +470,67 @@ impl RunShared {
         }
     }
 
-    /// The cancellation that reaches code polled right now: the workflow's, unless the code
-    /// runs inside `non_cancellable`.
+    /// The cancellation that reaches code polled right now: its scope's, or an enclosing
+    /// scope's (the workflow's, at the root) with no shield in between.
     pub(crate) fn cancellation_here(&self) -> Option<Cancelled> {
-        match &self.cancel_requested {
-            Some(reason) if self.shield_depth == 0 => Some(Cancelled::new(reason.clone())),
-            _ => None,
-        }
+        self.scope.cancellation().map(Cancelled::new)
     }
 
-    /// Applies the workflow's cancellation request: every cancellable timer is cancelled (its
-    /// await returns [`Cancelled`]), every cancellable activity and child workflow is asked to
-    /// cancel (core resolves them as its cancellation type says), and the tasks waiting in
-    /// `cancelled()` or a wait condition wake up. Commands go out in sequence order, so they
-    /// replay identically. A second request changes nothing.
+    /// The cancellation scope of the code polled right now.
+    pub(crate) fn current_scope(&self) -> &ScopeRef {
+        &self.scope
+    }
+
+    /// Makes `scope` the current one while a scope's future is polled; returns the scope to
+    /// put back afterwards.
+    pub(crate) fn enter_scope(&mut self, scope: ScopeRef) -> ScopeRef {
+        std::mem::replace(&mut self.scope, scope)
+    }
+
+    /// Applies the workflow's cancellation request: it cancels the root scope. A second
+    /// request changes nothing.
     pub(crate) fn request_cancel(this: &RefCell<Self>, reason: String) {
-        let (timers, wakers) = {
+        let root = {
             let mut shared = this.borrow_mut();
             if shared.cancel_requested.is_some() {
                 return;
             }
             shared.cancel_requested = Some(reason.clone());
+            Rc::clone(&shared.root_scope)
+        };
+        Self::cancel_scope(this, &root, &reason);
+    }
+
+    /// Cancels `scope`: every timer it reaches is cancelled (its await returns
+    /// [`Cancelled`]), every activity and child workflow it reaches is asked to cancel (core
+    /// resolves them as their cancellation types say), and the tasks waiting in `cancelled()`
+    /// or a wait condition wake up to look again. Commands go out by kind, each in sequence
+    /// order, so they replay identically. A scope cancelled already changes nothing.
+    pub(crate) fn cancel_scope(this: &RefCell<Self>, scope: &ScopeRef, reason: &str) {
+        let (timers, wakers) = {
+            let mut shared = this.borrow_mut();
+            if !scope.mark_cancelled(reason) {
+                return;
+            }
             let timers: Vec<_> = shared
                 .operations
                 .timers
-                .cancellable()
+                .reached_by(scope)
                 .into_iter()
-                .filter_map(|seq| shared.cancel(seq, &reason))
+                .filter_map(|seq| shared.cancel(seq, reason))
                 .collect();
-            for seq in shared.operations.activities.cancellable() {
-                shared.cancel(seq, &reason);
+            for seq in shared.operations.activities.reached_by(scope) {
+                shared.cancel(seq, reason);
             }
-            for seq in shared.operations.children.cancellable() {
-                shared.cancel(seq, &reason);
+            for seq in shared.operations.children.reached_by(scope) {
+                shared.cancel(seq, reason);
             }
             let mut wakers = std::mem::take(&mut shared.cancel_waiters);
             wakers.append(&mut shared.condition_waiters);
             (timers, wakers)
         };
         for slot in timers {
-            resolve_slot(&slot, Err(Cancelled::new(reason.clone())));
+            resolve_slot(&slot, Err(Cancelled::new(reason)));
         }
         for waker in wakers {
             waker.wake();

@@ -761,6 +761,7 @@ mod local_activities;
 mod patches;
 mod queries;
 mod saga;
+mod scopes;
 mod signals;
 mod start;
 mod timers;
