@@ -15,6 +15,7 @@ mod dynamic;
 mod encryption;
 mod failures;
 mod faults;
+mod handler_context;
 mod handlers;
 mod handles;
 mod interceptors;

@@ -45,6 +45,28 @@ impl Review {
         }
     }
 
+    #[signal]
+    pub fn stamp(&mut self, ctx: &HandlerContext, note: String) {
+        self.notes.push(format!("{note} at {:?} ({})", ctx.now(), ctx.random()));
+    }
+
+    #[query]
+    pub fn run_type(&self, ctx: &HandlerContext) -> String {
+        ctx.info().workflow_type
+    }
+
+    #[update(validator = Self::check_stamp)]
+    pub fn stamp_now(&mut self, ctx: &HandlerContext, note: String) -> WorkflowResult<String> {
+        let id = ctx.uuid4().to_string();
+        self.notes.push(format!("{note} {id}"));
+        Ok(id)
+    }
+
+    fn check_stamp(&self, ctx: &HandlerContext, note: &String) -> WorkflowResult<()> {
+        let _ = (ctx.now(), note);
+        Ok(())
+    }
+
     #[signal(dynamic)]
     pub fn other(&mut self, name: String, args: Vec<Payload>) {
         self.notes.push(format!("{name}: {}", args.len()));
@@ -104,6 +126,9 @@ async fn drive(client: Client) -> Result<(), workflow_runtime::ClientError> {
     let _: Option<bool> = handle.query(Review::approved, ()).await?;
     let _: Option<String> = handle.query(Review::note, 0).await?;
     let _: usize = handle.update(Review::add_note, "fine".to_owned()).await?;
+    handle.signal(Review::stamp, "seen".to_owned()).await?;
+    let _: String = handle.query(Review::run_type, ()).await?;
+    let _: String = handle.update(Review::stamp_now, "now".to_owned()).await?;
     let pending = handle
         .start_update(Review::decide, (true, "bo".to_owned()), UpdateOptions::new())
         .await?;
@@ -126,6 +151,10 @@ mod plain {
         let _: Option<bool> = Review::approved(&review);
         let _: Option<String> = Review::note(&review, 0);
         let _: usize = Review::add_note(&mut review, "n".to_owned())?;
+        let detached = HandlerContext::detached("Review", std::time::SystemTime::UNIX_EPOCH, 7);
+        Review::stamp(&mut review, &detached, "n".to_owned());
+        let _: String = Review::run_type(&review, &detached);
+        let _: String = Review::stamp_now(&mut review, &detached, "n".to_owned())?;
         Review::remind(ctx.clone(), "ana".to_owned()).await?;
         Review::note_later(ctx.clone(), "n".to_owned(), 1).await;
         let _: bool = Review::decide(ctx, true, "bo".to_owned()).await?;

@@ -162,7 +162,9 @@ fn validator<'a>(
         }
         ok = false;
     }
-    let inputs: Vec<&Type> = typed_inputs(sig.inputs.iter()).map(|p| &*p.ty).collect();
+    let mut inputs: Vec<&Type> = typed_inputs(sig.inputs.iter()).map(|p| &*p.ty).collect();
+    let (takes_context, context_ok) = parse::split_handler_context(cx, &mut inputs);
+    ok &= context_ok;
     if inputs.len() != update_inputs.len() {
         cx.error_spanned_by(
             &sig.inputs,
@@ -197,6 +199,7 @@ fn validator<'a>(
     ok.then_some(Validator {
         ident: &sig.ident,
         inputs,
+        takes_context,
     })
 }
 

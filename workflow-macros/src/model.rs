@@ -65,6 +65,8 @@ pub(crate) struct Handler<'a> {
     pub(crate) output: Option<&'a syn::Type>,
     /// An update's whole return type, `Result<T, E>`: errors about `E` are reported there.
     pub(crate) update_result: Option<&'a syn::Type>,
+    /// Whether a sync handler takes `ctx: &HandlerContext` after `self`.
+    pub(crate) takes_context: bool,
     /// The path in an update's `#[update(validator = ..)]`.
     pub(crate) validator_path: Option<syn::Path>,
     /// The validator method that `validator_path` names, filled in by `check::workflow`.
@@ -95,8 +97,10 @@ impl Handler<'_> {
 /// The method named by `#[update(validator = ..)]`.
 pub(crate) struct Validator<'a> {
     pub(crate) ident: &'a syn::Ident,
-    /// Its parameter types after `&self`, each `&T`.
+    /// Its parameter types after `&self` (and the context), each `&T`.
     pub(crate) inputs: Vec<&'a syn::Type>,
+    /// Whether it takes `ctx: &HandlerContext` after `&self`.
+    pub(crate) takes_context: bool,
 }
 
 /// The `#[run]` method.

@@ -26,8 +26,8 @@ pub use crate::{
         encode,
     },
     workflow::{
-        WorkflowContext, WorkflowDefinition,
-        handler_fn::{QueryMethod, SignalMethod, UpdateMethod},
+        HandlerContext, WorkflowContext, WorkflowDefinition,
+        handler_fn::{QueryMethod, SignalMethod, UpdateMethod, WithContext},
         handlers::{
             Handlers, SignalHandler, UpdateHandler, UpdateResult, signal_future, update_future,
             validator_outcome,

@@ -134,10 +134,10 @@ pub use worker::{ConfigError, RunningWorker, ShutdownHandle, Worker, WorkerError
 pub use workflow::{
     ActivityByName, ActivityCall, ActivityFuture, ActivityWithoutTimeout, CancellationScope,
     ChildCall, ChildFuture, ChildHandle, ChildResult, ChildStart, ContinueAsNew, ExternalCancel,
-    ExternalSignal, ExternalWorkflowHandle, HandlerArgs, InScope, LocalActivityCall,
-    LocalActivityFuture, LocalActivityWithoutTimeout, ParentInfo, QueryFn, QueryMethod, Saga,
-    SignalFn, SignalMethod, SignalOutput, Timer, UpdateFn, UpdateMethod, WorkflowByName,
-    WorkflowContext, WorkflowDefinition, WorkflowInfo, WorkflowRunFn,
+    ExternalSignal, ExternalWorkflowHandle, HandlerArgs, HandlerContext, InScope,
+    LocalActivityCall, LocalActivityFuture, LocalActivityWithoutTimeout, ParentInfo, QueryFn,
+    QueryMethod, Saga, SignalFn, SignalMethod, SignalOutput, Timer, UpdateFn, UpdateMethod,
+    WorkflowByName, WorkflowContext, WorkflowDefinition, WorkflowInfo, WorkflowRunFn,
 };
 pub use workflow_macros::{
     activities, activity, allow_nondeterminism, deterministic, init, query, run, signal, update,
@@ -154,10 +154,10 @@ pub mod prelude {
     pub use crate::{
         ActivityCancellation, ActivityContext, ActivityError, ActivityFailed, ActivityOptions,
         CancellationScope, Cancelled, ChildWorkflowFailed, ChildWorkflowOptions, Client,
-        ClientError, ClientOptions, ContinueAsNewOptions, Either, LocalActivityOptions, Proto,
-        ProtoBinary, RetryPolicy, RunningWorker, Saga, StartOptions, UpdateOptions, UpdateStage,
-        Worker, WorkerError, WorkflowContext, WorkflowError, WorkflowHandle, WorkflowResult,
-        activities, activity, allow_nondeterminism, deterministic, init, query, run, signal,
-        update, workflow,
+        ClientError, ClientOptions, ContinueAsNewOptions, Either, HandlerContext,
+        LocalActivityOptions, Proto, ProtoBinary, RetryPolicy, RunningWorker, Saga, StartOptions,
+        UpdateOptions, UpdateStage, Worker, WorkerError, WorkflowContext, WorkflowError,
+        WorkflowHandle, WorkflowResult, activities, activity, allow_nondeterminism, deterministic,
+        init, query, run, signal, update, workflow,
     };
 }

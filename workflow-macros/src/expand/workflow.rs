@@ -169,10 +169,17 @@ pub(crate) fn handler_references(workflow: &Workflow<'_>) -> TokenStream {
                 HandlerKind::Query => quote!(&#self_ty),
                 _ => quote!(&mut #self_ty),
             };
-            (
-                quote!(fn(#receiver #(, #inputs)*) #output),
-                quote!(<#self_ty>::#method),
-            )
+            if handler.takes_context {
+                (
+                    quote!(#p::WithContext<fn(#receiver, &#p::HandlerContext #(, #inputs)*) #output>),
+                    quote!(#p::WithContext::new(<#self_ty>::#method)),
+                )
+            } else {
+                (
+                    quote!(fn(#receiver #(, #inputs)*) #output),
+                    quote!(<#self_ty>::#method),
+                )
+            }
         };
         quote_spanned! {ident.span()=>
             #(#docs)*
@@ -269,12 +276,23 @@ fn handler_entry(
     };
     let target = if handler.is_async {
         quote!(ctx)
+    } else if handler.takes_context {
+        quote!(state, handler_ctx)
     } else {
         quote!(state)
     };
-    let params = quote!(|#receiver, handler_name: &str, payloads: &[#p::Payload]|);
+    // Sync handlers get the run's `HandlerContext`, which the method may take.
+    let params = if handler.is_async {
+        quote!(|#receiver, handler_name: &str, payloads: &[#p::Payload]|)
+    } else {
+        quote!(|#receiver, handler_ctx: &#p::HandlerContext, handler_name: &str, payloads: &[#p::Payload]|)
+    };
     let call = quote!(<#self_ty>::#ident(#target #args));
-    let silence = quote!(let _ = handler_name;);
+    let silence = if handler.is_async {
+        quote!(let _ = handler_name;)
+    } else {
+        quote!(let _ = (handler_name, handler_ctx);)
+    };
     match (handler.kind, handler.is_async) {
         (HandlerKind::Signal, false) => quote! {
             .signal(#name, #p::SignalHandler::Sync(
@@ -341,12 +359,13 @@ fn handler_entry(
                             quote_spanned!(span=> &input.#index)
                         }
                     });
+                    let context = validator.takes_context.then(|| quote!(, handler_ctx));
                     quote! {
-                        #p::Option::Some(|state: &#self_ty, handler_name: &str, payloads: &[#p::Payload]| -> #p::Result<(), #p::WorkflowError> {
-                            #silence
+                        #p::Option::Some(|state: &#self_ty, handler_ctx: &#p::HandlerContext, handler_name: &str, payloads: &[#p::Payload]| -> #p::Result<(), #p::WorkflowError> {
+                            let _ = (handler_name, handler_ctx);
                             #decode_inputs
                             let _ = &input;
-                            #p::validator_outcome(<#self_ty>::#validator_ident(state #(, #borrows)*))
+                            #p::validator_outcome(<#self_ty>::#validator_ident(state #context #(, #borrows)*))
                         })
                     }
                 }

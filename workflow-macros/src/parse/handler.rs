@@ -6,7 +6,10 @@
 
 use syn::{ReturnType, Type};
 
-use super::{args, context_param, first_type_argument, has_attr, is_result, typed_inputs};
+use super::{
+    args, context_param, first_type_argument, has_attr, is_handler_context, is_result,
+    split_handler_context, typed_inputs,
+};
 use crate::{
     ctxt::Ctxt,
     model::{Handler, HandlerKind},
@@ -151,7 +154,23 @@ fn handler<'a>(
             }
         }
     }
-    let inputs: Vec<&Type> = typed.map(|p| &*p.ty).collect();
+    let mut inputs: Vec<&Type> = typed.map(|p| &*p.ty).collect();
+    // A sync handler may take `ctx: &HandlerContext` after `self`; an async one has its
+    // `WorkflowContext`, which does all that does.
+    let takes_context = if is_async {
+        for ty in inputs.iter().filter(|ty| is_handler_context(ty)) {
+            cx.error_spanned_by(
+                ty,
+                format!("an async #[{attr}] reads the time, the run's info and random values through its `ctx: WorkflowContext<Self>`: drop this parameter"),
+            );
+            ok = false;
+        }
+        false
+    } else {
+        let (takes_context, rest_ok) = split_handler_context(cx, &mut inputs);
+        ok &= rest_ok;
+        takes_context
+    };
     if args.dynamic.is_some() && inputs.len() != 2 {
         cx.error_spanned_by(
             &sig.ident,
@@ -218,5 +237,6 @@ fn handler<'a>(
         update_result,
         validator_path: args.validator.clone(),
         validator: None,
+        takes_context,
     })
 }

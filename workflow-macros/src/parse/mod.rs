@@ -47,6 +47,32 @@ fn last_segment(ty: &Type) -> Option<&syn::PathSegment> {
     }
 }
 
+/// Whether `ty` is `&HandlerContext` (by the last segment of its path): the optional context
+/// of a sync handler or a validator.
+pub(crate) fn is_handler_context(ty: &Type) -> bool {
+    matches!(ty, Type::Reference(r) if r.mutability.is_none()
+        && last_segment(&r.elem).is_some_and(|s| s.ident == "HandlerContext"))
+}
+
+/// Takes an optional `&HandlerContext` off the front of a sync handler's or validator's
+/// parameters (after `self`); one anywhere else is reported. Returns whether the front had
+/// one, and whether the rest is free of them.
+pub(crate) fn split_handler_context(cx: &Ctxt, inputs: &mut Vec<&Type>) -> (bool, bool) {
+    let takes_context = inputs.first().is_some_and(|ty| is_handler_context(ty));
+    if takes_context {
+        inputs.remove(0);
+    }
+    let mut ok = true;
+    for ty in inputs.iter().filter(|ty| is_handler_context(ty)) {
+        cx.error_spanned_by(
+            ty,
+            "the handler context comes first, right after `self`: `fn name(&mut self, ctx: &HandlerContext, ..)`",
+        );
+        ok = false;
+    }
+    (takes_context, ok)
+}
+
 /// The first type argument of the last path segment: `T` in `WorkflowResult<T>` or
 /// `Result<T, ActivityError>`.
 fn first_type_argument(ty: &Type) -> Option<&Type> {

@@ -33,11 +33,20 @@ impl Order {
             .cloned()
             .collect()
     }
+    fn __query_checked_at(&self, ctx: &HandlerContext) -> std::time::SystemTime {
+        ctx.now()
+    }
     fn __update_add_line(&mut self, item: String, units: u32) -> WorkflowResult<u32> {
         *self.lines.entry(item).or_default() += units;
         Ok(self.lines.values().sum())
     }
-    fn check_line(&self, _item: &String, units: &u32) -> WorkflowResult<()> {
+    fn check_line(
+        &self,
+        ctx: &HandlerContext,
+        _item: &String,
+        units: &u32,
+    ) -> WorkflowResult<()> {
+        let _ = ctx.info();
         if *units == 0 {
             return Err(WorkflowError::application("Empty", "no units"));
         }
@@ -49,6 +58,7 @@ const _: fn() = || {
     ::workflow_runtime::__private::assert_payload_type::<bool>();
     ::workflow_runtime::__private::assert_payload_type::<String>();
     ::workflow_runtime::__private::assert_payload_type::<Vec<String>>();
+    ::workflow_runtime::__private::assert_payload_type::<std::time::SystemTime>();
     ::workflow_runtime::__private::assert_payload_type::<String>();
     ::workflow_runtime::__private::assert_payload_type::<u32>();
     ::workflow_runtime::__private::assert_payload_type::<u32>();
@@ -104,13 +114,14 @@ impl ::workflow_runtime::__private::WorkflowDefinition for Order {
                         ::workflow_runtime::__private::Option::Some("approve"),
                         ::workflow_runtime::__private::SignalHandler::Sync(|
                             state: &mut Order,
+                            handler_ctx: &::workflow_runtime::__private::HandlerContext,
                             handler_name: &str,
                             payloads: &[::workflow_runtime::__private::Payload],
                         | -> ::workflow_runtime::__private::Result<
                             (),
                             ::workflow_runtime::__private::PayloadError,
                         > {
-                            let _ = handler_name;
+                            let _ = (handler_name, handler_ctx);
                             let input: bool = {
                                 ::workflow_runtime::__private::check_arg_count(
                                         payloads,
@@ -160,13 +171,14 @@ impl ::workflow_runtime::__private::WorkflowDefinition for Order {
                         ::workflow_runtime::__private::Option::Some("lines"),
                         |
                             state: &Order,
+                            handler_ctx: &::workflow_runtime::__private::HandlerContext,
                             handler_name: &str,
                             payloads: &[::workflow_runtime::__private::Payload],
                         | -> ::workflow_runtime::__private::Result<
                             ::workflow_runtime::__private::Payload,
                             ::workflow_runtime::__private::PayloadError,
                         > {
-                            let _ = handler_name;
+                            let _ = (handler_name, handler_ctx);
                             let input: () = {
                                 ::workflow_runtime::__private::check_arg_count(
                                     payloads,
@@ -179,10 +191,35 @@ impl ::workflow_runtime::__private::WorkflowDefinition for Order {
                             )
                         },
                     )
+                    .query(
+                        ::workflow_runtime::__private::Option::Some("checked_at"),
+                        |
+                            state: &Order,
+                            handler_ctx: &::workflow_runtime::__private::HandlerContext,
+                            handler_name: &str,
+                            payloads: &[::workflow_runtime::__private::Payload],
+                        | -> ::workflow_runtime::__private::Result<
+                            ::workflow_runtime::__private::Payload,
+                            ::workflow_runtime::__private::PayloadError,
+                        > {
+                            let _ = (handler_name, handler_ctx);
+                            let input: () = {
+                                ::workflow_runtime::__private::check_arg_count(
+                                    payloads,
+                                    0usize,
+                                    "query `checked_at` of workflow `Orders`",
+                                )
+                            }?;
+                            ::workflow_runtime::__private::encode(
+                                &<Order>::__query_checked_at(state, handler_ctx),
+                            )
+                        },
+                    )
                     .update(
                         ::workflow_runtime::__private::Option::Some("add_line"),
                         ::workflow_runtime::__private::UpdateHandler::Sync(|
                             state: &mut Order,
+                            handler_ctx: &::workflow_runtime::__private::HandlerContext,
                             handler_name: &str,
                             payloads: &[::workflow_runtime::__private::Payload],
                         | -> ::workflow_runtime::__private::Result<
@@ -192,7 +229,7 @@ impl ::workflow_runtime::__private::WorkflowDefinition for Order {
                             >,
                             ::workflow_runtime::__private::PayloadError,
                         > {
-                            let _ = handler_name;
+                            let _ = (handler_name, handler_ctx);
                             let input: (String, u32) = {
                                 ::workflow_runtime::__private::check_arg_count(
                                         payloads,
@@ -229,13 +266,14 @@ impl ::workflow_runtime::__private::WorkflowDefinition for Order {
                         }),
                         ::workflow_runtime::__private::Option::Some(|
                             state: &Order,
+                            handler_ctx: &::workflow_runtime::__private::HandlerContext,
                             handler_name: &str,
                             payloads: &[::workflow_runtime::__private::Payload],
                         | -> ::workflow_runtime::__private::Result<
                             (),
                             ::workflow_runtime::__private::WorkflowError,
                         > {
-                            let _ = handler_name;
+                            let _ = (handler_name, handler_ctx);
                             let input: (String, u32) = {
                                 ::workflow_runtime::__private::check_arg_count(
                                         payloads,
@@ -264,7 +302,7 @@ impl ::workflow_runtime::__private::WorkflowDefinition for Order {
                             }?;
                             let _ = &input;
                             ::workflow_runtime::__private::validator_outcome(
-                                <Order>::check_line(state, &input.0, &input.1),
+                                <Order>::check_line(state, handler_ctx, &input.0, &input.1),
                             )
                         }),
                     )
@@ -293,6 +331,18 @@ impl Order {
     const lines: ::workflow_runtime::__private::QueryMethod<fn(&Order) -> Vec<String>> = ::workflow_runtime::__private::QueryMethod::new(
         "lines",
         <Order>::__query_lines,
+    );
+    #[allow(non_upper_case_globals, dead_code)]
+    const checked_at: ::workflow_runtime::__private::QueryMethod<
+        ::workflow_runtime::__private::WithContext<
+            fn(
+                &Order,
+                &::workflow_runtime::__private::HandlerContext,
+            ) -> std::time::SystemTime,
+        >,
+    > = ::workflow_runtime::__private::QueryMethod::new(
+        "checked_at",
+        ::workflow_runtime::__private::WithContext::new(<Order>::__query_checked_at),
     );
     #[allow(non_upper_case_globals, dead_code)]
     const add_line: ::workflow_runtime::__private::UpdateMethod<

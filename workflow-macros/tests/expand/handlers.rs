@@ -33,13 +33,19 @@ impl Order {
         self.lines.keys().cloned().collect()
     }
 
+    #[query]
+    fn checked_at(&self, ctx: &HandlerContext) -> std::time::SystemTime {
+        ctx.now()
+    }
+
     #[update(validator = Self::check_line)]
     fn add_line(&mut self, item: String, units: u32) -> WorkflowResult<u32> {
         *self.lines.entry(item).or_default() += units;
         Ok(self.lines.values().sum())
     }
 
-    fn check_line(&self, _item: &String, units: &u32) -> WorkflowResult<()> {
+    fn check_line(&self, ctx: &HandlerContext, _item: &String, units: &u32) -> WorkflowResult<()> {
+        let _ = ctx.info();
         if *units == 0 {
             return Err(WorkflowError::application("Empty", "no units"));
         }

@@ -25,6 +25,7 @@ use crate::{
     workflow::{
         context::WorkflowContext,
         definition::WorkflowDefinition,
+        handler_context::HandlerContext,
         handlers::{HandlerKind, Handlers, SignalHandler, UpdateHandler},
         shared::{RunShared, error_command},
     },
@@ -129,7 +130,8 @@ impl<W: WorkflowDefinition> TypedHandlers<W> {
             Some(handler) => {
                 let state = self.ctx.state_cell();
                 now_running::running(format!("query handler `{name}`"));
-                let outcome = quietly(|| handler(&state.borrow(), name, arguments));
+                let ctx = HandlerContext::read_only(self.shared());
+                let outcome = quietly(|| handler(&state.borrow(), &ctx, name, arguments));
                 match outcome {
                     Ok(Ok(response)) => query_result::Variant::Succeeded(QuerySuccess {
                         response: Some(response),
@@ -208,7 +210,9 @@ impl<W: WorkflowDefinition> RunHandlers for TypedHandlers<W> {
             SignalHandler::Sync(handler) => {
                 let state = self.ctx.state_cell();
                 now_running::running(format!("signal handler `{name}`"));
-                let outcome = quietly(|| handler(&mut state.borrow_mut(), name, &signal.input));
+                let ctx = HandlerContext::drawing_from_run(self.shared());
+                let outcome =
+                    quietly(|| handler(&mut state.borrow_mut(), &ctx, name, &signal.input));
                 self.shared().borrow_mut().state_version += 1;
                 match outcome {
                     Ok(decoded) => decoded,
@@ -287,7 +291,8 @@ impl<W: WorkflowDefinition> RunHandlers for TypedHandlers<W> {
             && let Some(validator) = entry.validator
         {
             now_running::running(format!("validator of update `{name}`"));
-            let verdict = quietly(|| validator(&state.borrow(), name, &update.input));
+            let ctx = HandlerContext::read_only(self.shared());
+            let verdict = quietly(|| validator(&state.borrow(), &ctx, name, &update.input));
             let rejection = match verdict {
                 Ok(Ok(())) => None,
                 Ok(Err(error)) => Some(failure_of(error)),
@@ -307,7 +312,9 @@ impl<W: WorkflowDefinition> RunHandlers for TypedHandlers<W> {
         match &entry.handler {
             UpdateHandler::Sync(handler) => {
                 now_running::running(format!("update handler `{name}`"));
-                let outcome = quietly(|| handler(&mut state.borrow_mut(), name, &update.input));
+                let ctx = HandlerContext::drawing_from_run(self.shared());
+                let outcome =
+                    quietly(|| handler(&mut state.borrow_mut(), &ctx, name, &update.input));
                 let response = match outcome {
                     Ok(Err(decode)) => {
                         self.respond_to_update(id, decode_rejection(name, decode));

@@ -7,7 +7,10 @@ use serde::{Serialize, de::DeserializeOwned};
 
 use crate::{
     payload::{Payload, PayloadError, encode},
-    workflow::{context::WorkflowContext, definition::WorkflowDefinition, handlers::SignalOutput},
+    workflow::{
+        context::WorkflowContext, definition::WorkflowDefinition, handler_context::HandlerContext,
+        handlers::SignalOutput,
+    },
 };
 
 /// The arguments of a handler after its receiver or context, as a tuple: `()`, `(A,)`,
@@ -104,6 +107,32 @@ handler_method!(SignalMethod);
 handler_method!(QueryMethod);
 handler_method!(UpdateMethod);
 
+/// A sync handler that takes a [`HandlerContext`] after `self`: the function pointer its
+/// `SignalMethod`, `QueryMethod` or `UpdateMethod` holds, kept apart from those of handlers
+/// without one so the two shapes never overlap. Dereferences to the function.
+#[doc(hidden)]
+pub struct WithContext<F>(F);
+
+impl<F> WithContext<F> {
+    #[doc(hidden)]
+    pub const fn new(method: F) -> Self {
+        Self(method)
+    }
+}
+
+impl<F> std::fmt::Debug for WithContext<F> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("WithContext")
+    }
+}
+
+impl<F> std::ops::Deref for WithContext<F> {
+    type Target = F;
+    fn deref(&self) -> &F {
+        &self.0
+    }
+}
+
 mod sealed {
     /// Only the handler methods the macros make are handlers.
     pub trait Sealed {}
@@ -154,6 +183,49 @@ pub trait UpdateFn<W>: sealed::Sealed {
 // returning their future boxed (the only way to name it in a function pointer type).
 macro_rules! handler_fn_impls {
     ($($arg:ident),*) => {
+        #[diagnostic::do_not_recommend]
+        impl<W, $($arg,)*> SignalFn<W>
+            for SignalMethod<WithContext<fn(&mut W, &HandlerContext, $($arg,)*)>>
+        where
+            W: WorkflowDefinition,
+            ($($arg,)*): HandlerArgs,
+        {
+            type Args = ($($arg,)*);
+            fn wire_name(&self) -> &'static str {
+                self.name
+            }
+        }
+
+        #[diagnostic::do_not_recommend]
+        impl<W, T, $($arg,)*> QueryFn<W>
+            for QueryMethod<WithContext<fn(&W, &HandlerContext, $($arg,)*) -> T>>
+        where
+            W: WorkflowDefinition,
+            T: DeserializeOwned,
+            ($($arg,)*): HandlerArgs,
+        {
+            type Args = ($($arg,)*);
+            type Output = T;
+            fn wire_name(&self) -> &'static str {
+                self.name
+            }
+        }
+
+        #[diagnostic::do_not_recommend]
+        impl<W, T, E, $($arg,)*> UpdateFn<W>
+            for UpdateMethod<WithContext<fn(&mut W, &HandlerContext, $($arg,)*) -> Result<T, E>>>
+        where
+            W: WorkflowDefinition,
+            T: DeserializeOwned,
+            ($($arg,)*): HandlerArgs,
+        {
+            type Args = ($($arg,)*);
+            type Output = T;
+            fn wire_name(&self) -> &'static str {
+                self.name
+            }
+        }
+
         #[diagnostic::do_not_recommend]
         impl<W, $($arg,)*> SignalFn<W> for SignalMethod<fn(&mut W, $($arg,)*)>
         where

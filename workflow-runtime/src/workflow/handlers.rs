@@ -9,7 +9,7 @@ use serde::Serialize;
 use crate::{
     error::{WorkflowError, WorkflowResult, name_list},
     payload::{Payload, PayloadError, encode},
-    workflow::context::WorkflowContext,
+    workflow::{context::WorkflowContext, handler_context::HandlerContext},
 };
 
 /// What a handler is.
@@ -43,7 +43,7 @@ impl HandlerKind {
 
 /// A sync signal: decodes the arguments and calls the method. The `&str` is the signal's name
 /// (used by dynamic handlers).
-pub type SyncSignal<W> = fn(&mut W, &str, &[Payload]) -> Result<(), PayloadError>;
+pub type SyncSignal<W> = fn(&mut W, &HandlerContext, &str, &[Payload]) -> Result<(), PayloadError>;
 /// An async signal: decodes the arguments and returns the handler's future.
 pub type AsyncSignal<W> = fn(
     WorkflowContext<W>,
@@ -51,13 +51,17 @@ pub type AsyncSignal<W> = fn(
     &[Payload],
 ) -> Result<LocalBoxFuture<'static, WorkflowResult<()>>, PayloadError>;
 /// A query: decodes the arguments, calls the method and encodes its result.
-pub type Query<W> = fn(&W, &str, &[Payload]) -> Result<Payload, PayloadError>;
+pub type Query<W> = fn(&W, &HandlerContext, &str, &[Payload]) -> Result<Payload, PayloadError>;
 /// An update validator: decodes the arguments and calls the validator.
-pub type Validator<W> = fn(&W, &str, &[Payload]) -> Result<(), WorkflowError>;
+pub type Validator<W> = fn(&W, &HandlerContext, &str, &[Payload]) -> Result<(), WorkflowError>;
 /// A sync update: decodes (the outer error: the update is rejected), calls and encodes (the
 /// inner result: the update's outcome).
-pub type SyncUpdate<W> =
-    fn(&mut W, &str, &[Payload]) -> Result<Result<Payload, WorkflowError>, PayloadError>;
+pub type SyncUpdate<W> = fn(
+    &mut W,
+    &HandlerContext,
+    &str,
+    &[Payload],
+) -> Result<Result<Payload, WorkflowError>, PayloadError>;
 /// An async update: decodes the arguments and returns the handler's future.
 pub type AsyncUpdate<W> =
     fn(

@@ -16,6 +16,7 @@ pub(crate) mod dispatch;
 pub(crate) mod external;
 pub(crate) mod fault;
 pub(crate) mod futures;
+pub(crate) mod handler_context;
 pub(crate) mod handler_fn;
 pub(crate) mod handlers;
 pub(crate) mod info;
@@ -36,6 +37,7 @@ pub use continue_as_new::ContinueAsNew;
 pub use definition::{WorkflowDefinition, WorkflowRunFn};
 pub use external::{ExternalCancel, ExternalSignal, ExternalWorkflowHandle};
 pub use futures::{ActivityCall, ActivityFuture, ActivityWithoutTimeout, Timer};
+pub use handler_context::HandlerContext;
 pub use handler_fn::{
     HandlerArgs, QueryFn, QueryMethod, SignalFn, SignalMethod, UpdateFn, UpdateMethod,
 };

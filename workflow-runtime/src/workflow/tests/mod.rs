@@ -754,6 +754,7 @@ mod cancellation;
 mod children;
 mod deadlock;
 mod eviction;
+mod handler_context;
 mod init;
 mod interceptors;
 mod lifecycle;
