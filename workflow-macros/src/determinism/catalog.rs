@@ -294,7 +294,7 @@ pub(crate) static RULES: &[Rule] = &[
         paths: &["tokio::spawn", "tokio::task::spawn", "tokio::task::spawn_local", "async_std::task::spawn", "async_std::task::spawn_local", "smol::spawn", "tokio::runtime::Handle::current", "tokio::runtime::Runtime::new", "tokio::task::JoinSet::new"],
         suffixes: &["tokio::spawn", "task::spawn", "task::spawn_local", "smol::spawn", "Handle::current", "Runtime::new", "JoinSet::new"],
         why: "the task runs outside the deterministic workflow executor",
-        help: "combine futures with `ctx.join(..)` / `ctx.select(..)`; run independent work in an activity",
+        help: "combine futures with `ctx.join(..)` / `ctx.select(..)` / `ctx.select_all(..)`; run independent work in an activity",
     },
     Rule {
         id: RuleId::SpawnBlocking, level: Level::Error, kind: Kind::Path, category: Category::Concurrency,
@@ -334,7 +334,7 @@ pub(crate) static RULES: &[Rule] = &[
         paths: &["tokio::select", "futures::select", "futures_util::select", "select"],
         suffixes: &[],
         why: "it picks a random ready branch, which can differ on replay",
-        help: "use `ctx.select(a, b)`, or write `biased;` as the first line of the select",
+        help: "use `ctx.select(a, b)` or `ctx.select_all(futures)`, or write `biased;` as the first line of the select",
     },
     // ---- I/O, network, process, environment -------------------------------------------
     Rule {

@@ -164,7 +164,14 @@ pub(crate) struct Checker<'a> {
     allows: Allows,
     findings: Findings<'a>,
     bindings: Bindings,
+    /// Whether the function being checked takes `self` and no `&HandlerContext` (a sync
+    /// handler, a validator, a helper method), where the `ctx.` a help names is not in reach.
+    without_context: bool,
 }
+
+/// What a help that names `ctx.` adds in a method that takes `self` without a context.
+const HANDLER_CONTEXT_HINT: &str =
+    "in a sync handler or validator, take `ctx: &HandlerContext` right after `self` to reach it";
 
 impl<'a> Checker<'a> {
     pub(crate) fn new(cx: &'a Ctxt, scope: &'a Scope) -> Self {
@@ -173,6 +180,7 @@ impl<'a> Checker<'a> {
             allows: Allows::default(),
             findings: Findings::new(cx),
             bindings: Bindings::default(),
+            without_context: false,
         }
     }
 
@@ -185,12 +193,19 @@ impl<'a> Checker<'a> {
         body: &syn::Block,
     ) {
         let allowed = self.enter_allow(attrs);
+        let (mut has_self, mut has_context) = (false, false);
         for param in params {
-            if let syn::FnArg::Typed(typed) = param {
-                self.bindings.bind_typed_pattern(typed);
+            match param {
+                syn::FnArg::Typed(typed) => {
+                    has_context |= crate::parse::is_handler_context(&typed.ty);
+                    self.bindings.bind_typed_pattern(typed);
+                }
+                syn::FnArg::Receiver(_) => has_self = true,
             }
         }
+        self.without_context = has_self && !has_context;
         self.visit_block(body);
+        self.without_context = false;
         if allowed {
             self.leave_allow();
         }
@@ -214,6 +229,11 @@ impl<'a> Checker<'a> {
         if self.allows.covers(category) {
             return;
         }
+        let text = if self.without_context && text.contains("`ctx.") {
+            format!("{text}; {HANDLER_CONTEXT_HINT}")
+        } else {
+            text
+        };
         self.findings.report(level, tokens, text);
     }
 
