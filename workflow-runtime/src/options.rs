@@ -776,3 +776,54 @@ impl ContinueAsNewOptions {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use temporalio_common::protos::coresdk::workflow_commands::ActivityCancellationType;
+
+    #[test]
+    fn every_local_activity_option_reaches_its_command() {
+        let options = LocalActivityOptions::schedule_to_close(Duration::from_secs(60))
+            .start_to_close_timeout(Duration::from_secs(5))
+            .schedule_to_start_timeout(Duration::from_secs(2))
+            .retry(RetryPolicy::exponential().maximum_attempts(4))
+            .local_retry_threshold(Duration::from_secs(30))
+            .cancellation(ActivityCancellation::Abandon);
+        let first = options.schedule_command(3, "fx_rate", Vec::new(), None);
+        assert_eq!((first.seq, first.activity_id.as_str()), (3, "3"));
+        assert_eq!((first.attempt, first.original_schedule_time), (1, None));
+        assert_eq!(
+            first.schedule_to_close_timeout,
+            Some(proto_duration(Duration::from_secs(60)))
+        );
+        assert_eq!(
+            first.start_to_close_timeout,
+            Some(proto_duration(Duration::from_secs(5)))
+        );
+        assert_eq!(
+            first.schedule_to_start_timeout,
+            Some(proto_duration(Duration::from_secs(2)))
+        );
+        assert_eq!(
+            first.local_retry_threshold,
+            Some(proto_duration(Duration::from_secs(30)))
+        );
+        assert_eq!(
+            first.retry_policy.map(|policy| policy.maximum_attempts),
+            Some(4)
+        );
+        assert_eq!(
+            first.cancellation_type,
+            ActivityCancellationType::Abandon as i32
+        );
+
+        let scheduled = prost_wkt_types::Timestamp {
+            seconds: 9,
+            nanos: 0,
+        };
+        let retry = options.schedule_command(5, "fx_rate", Vec::new(), Some((4, scheduled)));
+        assert_eq!(retry.attempt, 4);
+        assert_eq!(retry.original_schedule_time.map(|t| t.seconds), Some(9));
+    }
+}
