@@ -303,28 +303,49 @@ async fn retries_past_the_local_retry_threshold_wait_on_durable_timers() {
 }
 
 /// A local activity that holds until cancelled, with the cancellation type given; the run
-/// returns how the activity ended.
+/// returns how the activity ended. With `Abandon` it shows the outcome to a query and waits,
+/// shielded, for `finish`, so the test can look at the activity while the run goes on.
 #[derive(Default)]
-pub struct CancelledLocal;
+pub struct CancelledLocal {
+    outcome: Option<String>,
+    finish: bool,
+}
 
 #[workflow]
 impl CancelledLocal {
     #[run]
-    pub async fn run(ctx: WorkflowContext<Self>, wait: bool) -> WorkflowResult<String> {
-        let cancellation = if wait {
-            ActivityCancellation::WaitCancellationCompleted
-        } else {
-            ActivityCancellation::TryCancel
+    pub async fn run(ctx: WorkflowContext<Self>, cancellation: String) -> WorkflowResult<String> {
+        let abandon = cancellation == "abandon";
+        let cancellation = match cancellation.as_str() {
+            "wait" => ActivityCancellation::WaitCancellationCompleted,
+            "abandon" => ActivityCancellation::Abandon,
+            _ => ActivityCancellation::TryCancel,
         };
         let outcome = ctx
             .local_activity(LocalWork::hold_until_cancelled, ())
             .options(quick().cancellation(cancellation))
             .await;
-        Ok(match outcome {
+        let outcome = match outcome {
             Ok(()) => "completed".to_owned(),
             Err(failed) if failed.is_cancelled() => "cancelled".to_owned(),
             Err(failed) => format!("failed: {failed}"),
-        })
+        };
+        ctx.state_mut(|s| s.outcome = Some(outcome.clone()));
+        if abandon {
+            ctx.non_cancellable(ctx.wait_condition(|s| s.finish))
+                .await?;
+        }
+        Ok(outcome)
+    }
+
+    #[query]
+    pub fn outcome(&self) -> Option<String> {
+        self.outcome.clone()
+    }
+
+    #[signal]
+    pub fn finish(&mut self) {
+        self.finish = true;
     }
 }
 
@@ -352,7 +373,7 @@ async fn a_cancelled_local_activity_ends_as_its_cancellation_type_says() {
 
     // TryCancel: the run goes on at once while the activity is still stopping.
     let trying = client
-        .start(CancelledLocal::run, false, options("try"))
+        .start(CancelledLocal::run, "try".into(), options("try"))
         .await
         .expect("start");
     eventually(PATIENCE, "the activity to start", || async {
@@ -387,7 +408,7 @@ async fn a_cancelled_local_activity_ends_as_its_cancellation_type_says() {
 
     // WaitCancellationCompleted: the run waits until the activity stops.
     let waiting = client
-        .start(CancelledLocal::run, true, options("wait"))
+        .start(CancelledLocal::run, "wait".into(), options("wait"))
         .await
         .expect("start");
     eventually(PATIENCE, "the second activity to start", || async {
@@ -413,6 +434,83 @@ async fn a_cancelled_local_activity_ends_as_its_cancellation_type_says() {
     work.release.notify_one();
     assert_eq!(waiting.result().await.expect("result"), "cancelled");
     assert_eq!(work.stopped.load(Ordering::SeqCst), 2);
+
+    // Abandon: the run goes on at once and the activity is never told.
+    let abandoning = client
+        .start(CancelledLocal::run, "abandon".into(), options("abandon"))
+        .await
+        .expect("start");
+    eventually(PATIENCE, "the third activity to start", || async {
+        match work.calls.load(Ordering::SeqCst) {
+            3 => Ok(()),
+            calls => Err(calls),
+        }
+    })
+    .await;
+    abandoning.cancel().await.expect("cancel");
+    eventually(PATIENCE, "the run to see the cancellation", || async {
+        match abandoning.query(CancelledLocal::outcome, ()).await {
+            Ok(Some(outcome)) => Ok(outcome),
+            other => Err(format!("{other:?}")),
+        }
+    })
+    .await;
+    assert_eq!(
+        work.cancelled_with.lock().expect("not poisoned").len(),
+        2,
+        "the run saw the cancellation, and the abandoned activity heard nothing of it"
+    );
+    abandoning
+        .signal(CancelledLocal::finish, ())
+        .await
+        .expect("signal");
+    assert_eq!(abandoning.result().await.expect("result"), "cancelled");
+    // Core stops the activity once its run is over, or the worker's shutdown does.
+    work.release.notify_one();
+    worker.stop().await.expect("clean shutdown");
+}
+
+/// A slow local activity and a quick one at once: on a worker with one local activity slot,
+/// the quick one waits for the slot past its 1 s schedule-to-start timeout.
+#[derive(Default)]
+pub struct OneSlot;
+
+#[workflow]
+impl OneSlot {
+    #[run]
+    pub async fn run(ctx: WorkflowContext<Self>) -> WorkflowResult<String> {
+        let slow = ctx
+            .local_activity(LocalWork::slow_double, (1, 3_000))
+            .options(quick());
+        let waiting = ctx
+            .local_activity(LocalWork::double, 2)
+            .options(quick().schedule_to_start_timeout(Duration::from_secs(1)));
+        let (slow, waiting) = ctx.join(slow, waiting).await;
+        Ok(format!(
+            "{:?} {:?}",
+            slow.ok(),
+            waiting.err().and_then(|failed| failed.timeout_kind())
+        ))
+    }
+}
+
+#[tokio::test]
+async fn a_local_activity_that_waits_for_a_slot_past_its_schedule_to_start_timeout_fails() {
+    let client = client().await;
+    let queue = task_queue("local-slot");
+    let work = Arc::new(LocalWork::default());
+    let worker = RunningWorker::start(
+        Worker::new(&client, &queue)
+            .workflow::<OneSlot>()
+            .shared_activities(Arc::clone(&work))
+            .max_concurrent_local_activities(1),
+    );
+    let result = client
+        .execute(OneSlot::run, (), StartOptions::new(&queue, &queue))
+        .await
+        .expect("result");
+    assert_eq!(result, "Some(2) Some(ScheduleToStart)");
+    assert_eq!(work.calls.load(Ordering::SeqCst), 1, "the second never ran");
     worker.stop().await.expect("clean shutdown");
 }
 
