@@ -286,9 +286,8 @@ impl Worker {
     }
 
     /// The most activities per second the server hands out on this task queue, to all its
-    /// workers together (no limit by default). The server keeps the last value a worker sent.
-    /// Setting it turns eager activity execution off on this worker, since eager starts would
-    /// bypass it.
+    /// workers together (no limit by default). Setting it turns eager activity execution off
+    /// on this worker, since eager starts would bypass it.
     pub fn max_task_queue_activities_per_second(mut self, rate: f64) -> Self {
         self.max_task_queue_activities_per_second = Some(rate);
         self

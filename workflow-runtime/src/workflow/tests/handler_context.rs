@@ -123,4 +123,6 @@ fn a_detached_context_calls_a_handler_directly_in_a_unit_test() {
         [(0, crate::workflow::shared::WorkflowRng::new(7).next_u64())]
     );
     assert_eq!(ctx.info().workflow_id, "test-workflow");
+    let fraction = ctx.random_f64();
+    assert!((0.0..1.0).contains(&fraction), "{fraction}");
 }

@@ -16,6 +16,7 @@ impl Scoped {
         match mode.as_str() {
             "nested" => Self::nested(&ctx).await,
             "shield" => Self::shield(&ctx).await,
+            "wait" => Self::wait(&ctx).await,
             _ => Self::first(&ctx).await,
         }
     }
@@ -76,6 +77,20 @@ impl Scoped {
             cancelled.reason(),
             shielded.is_err()
         ))
+    }
+
+    /// A wait condition that never holds, in a scope a root timer cancels.
+    async fn wait(ctx: &WorkflowContext<Self>) -> WorkflowResult<String> {
+        let scope = ctx.cancellation_scope();
+        let mut waiting = pin!(scope.run(ctx.wait_condition(|_| false)));
+        if let Either::Left(_) = ctx
+            .select(waiting.as_mut(), ctx.sleep(Duration::from_secs(5)))
+            .await
+        {
+            return Ok("the condition held".to_owned());
+        }
+        scope.cancel();
+        Ok(format!("wait ended: {}", waiting.await.is_err()))
     }
 
     /// The first of three timers.
@@ -154,6 +169,13 @@ fn the_workflow_s_cancellation_stops_at_a_shield_whose_own_cancel_reaches_it() {
         completed_with::<String>(&commands),
         "operator / shield cancelled true"
     );
+}
+
+#[test]
+fn a_scope_s_cancel_ends_a_wait_inside_it() {
+    let (mut run, _) = scoped("wait");
+    let commands = run.commands(vec![fire(1)]);
+    assert_eq!(completed_with::<String>(&commands), "wait ended: true");
 }
 
 #[test]
