@@ -15,6 +15,7 @@
 //! adding one entry to its state) and then the latency of Q sequential queries against that
 //! N-entry state: a small one (`summary`) and one returning the whole state (`entries`).
 
+mod cache;
 mod panics;
 mod scale;
 
@@ -508,9 +509,10 @@ async fn main() -> AnyResult<()> {
         "scale" => scale::cmd_scale(&m).await,
         "serve" => scale::cmd_serve(&m).await,
         "panics" => panics::cmd_panics(&m).await,
+        "cache" => cache::cmd_cache(&m).await,
         _ => {
             eprintln!(
-                "usage: workflow-bench load|long|replay|interactive|scale|panics ... (see bench/main.rs)"
+                "usage: workflow-bench load|long|replay|interactive|scale|panics|cache ... (see bench/main.rs)"
             );
             std::process::exit(2);
         }
