@@ -33,10 +33,6 @@ impl TaskToken {
     pub fn as_bytes(&self) -> &[u8] {
         &self.0
     }
-
-    pub(crate) fn into_bytes(self) -> Vec<u8> {
-        self.0
-    }
 }
 
 /// Shows the length only: the token completes the activity, so it stays out of logs.

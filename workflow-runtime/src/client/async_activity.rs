@@ -90,6 +90,42 @@ impl fmt::Display for AsyncActivityId {
     }
 }
 
+/// The request of `handle`'s call: `$by_token` addresses the attempt by its task token,
+/// `$by_id` by ids; both carry the caller's namespace and identity and the call's `fields`.
+macro_rules! by_token_or_id {
+    (
+        $handle:expr,
+        $by_token:ident($token_request:ident),
+        $by_id:ident($id_request:ident),
+        { $($field:ident),* }
+    ) => {{
+        let namespace = $handle.client.namespace().to_owned();
+        let identity = $handle.client.identity().to_owned();
+        match &$handle.id {
+            AsyncActivityId::Token(token) => AsyncActivityCall::$by_token($token_request {
+                task_token: token.as_bytes().to_vec(),
+                namespace,
+                identity,
+                $($field,)*
+                ..Default::default()
+            }),
+            AsyncActivityId::Id {
+                workflow_id,
+                run_id,
+                activity_id,
+            } => AsyncActivityCall::$by_id($id_request {
+                namespace,
+                workflow_id: workflow_id.clone(),
+                run_id: run_id.clone(),
+                activity_id: activity_id.clone(),
+                identity,
+                $($field,)*
+                ..Default::default()
+            }),
+        }
+    }};
+}
+
 /// What a heartbeat sent from a client hears back.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
@@ -159,33 +195,13 @@ impl<O: Serialize> AsyncActivityHandle<O> {
         let result = Some(Payloads {
             payloads: vec![encode(result)?],
         });
-        let (namespace, identity) = self.caller();
-        self.send(match &self.id {
-            AsyncActivityId::Token(token) => {
-                AsyncActivityCall::Complete(RespondActivityTaskCompletedRequest {
-                    task_token: token.clone().into_bytes(),
-                    result,
-                    identity,
-                    namespace,
-                    ..Default::default()
-                })
-            }
-            AsyncActivityId::Id {
-                workflow_id,
-                run_id,
-                activity_id,
-            } => AsyncActivityCall::CompleteById(RespondActivityTaskCompletedByIdRequest {
-                namespace,
-                workflow_id: workflow_id.clone(),
-                run_id: run_id.clone(),
-                activity_id: activity_id.clone(),
-                result,
-                identity,
-                ..Default::default()
-            }),
-        })
-        .await
-        .map(drop)
+        let call = by_token_or_id!(
+            self,
+            Complete(RespondActivityTaskCompletedRequest),
+            CompleteById(RespondActivityTaskCompletedByIdRequest),
+            { result }
+        );
+        self.send(call).await.map(drop)
     }
 
     /// Fails the attempt with `error`: the server retries the activity as its retry policy
@@ -193,63 +209,25 @@ impl<O: Serialize> AsyncActivityHandle<O> {
     /// the workflow's await fails with it.
     pub async fn fail(&self, error: ActivityError) -> Result<(), ClientError> {
         let failure = Some(error.into_failure());
-        let (namespace, identity) = self.caller();
-        self.send(match &self.id {
-            AsyncActivityId::Token(token) => {
-                AsyncActivityCall::Fail(RespondActivityTaskFailedRequest {
-                    task_token: token.clone().into_bytes(),
-                    failure,
-                    identity,
-                    namespace,
-                    ..Default::default()
-                })
-            }
-            AsyncActivityId::Id {
-                workflow_id,
-                run_id,
-                activity_id,
-            } => AsyncActivityCall::FailById(RespondActivityTaskFailedByIdRequest {
-                namespace,
-                workflow_id: workflow_id.clone(),
-                run_id: run_id.clone(),
-                activity_id: activity_id.clone(),
-                failure,
-                identity,
-                ..Default::default()
-            }),
-        })
-        .await
-        .map(drop)
+        let call = by_token_or_id!(
+            self,
+            Fail(RespondActivityTaskFailedRequest),
+            FailById(RespondActivityTaskFailedByIdRequest),
+            { failure }
+        );
+        self.send(call).await.map(drop)
     }
 
     /// Reports that the activity stopped after its cancellation was requested; the workflow's
     /// await fails with a cancellation.
     pub async fn report_cancellation(&self) -> Result<(), ClientError> {
-        let (namespace, identity) = self.caller();
-        self.send(match &self.id {
-            AsyncActivityId::Token(token) => {
-                AsyncActivityCall::Cancelled(RespondActivityTaskCanceledRequest {
-                    task_token: token.clone().into_bytes(),
-                    identity,
-                    namespace,
-                    ..Default::default()
-                })
-            }
-            AsyncActivityId::Id {
-                workflow_id,
-                run_id,
-                activity_id,
-            } => AsyncActivityCall::CancelledById(RespondActivityTaskCanceledByIdRequest {
-                namespace,
-                workflow_id: workflow_id.clone(),
-                run_id: run_id.clone(),
-                activity_id: activity_id.clone(),
-                identity,
-                ..Default::default()
-            }),
-        })
-        .await
-        .map(drop)
+        let call = by_token_or_id!(
+            self,
+            Cancelled(RespondActivityTaskCanceledRequest),
+            CancelledById(RespondActivityTaskCanceledByIdRequest),
+            {}
+        );
+        self.send(call).await.map(drop)
     }
 
     /// Records a heartbeat with progress `details`, which keeps an activity with a heartbeat
@@ -262,40 +240,13 @@ impl<O: Serialize> AsyncActivityHandle<O> {
         let details = Some(Payloads {
             payloads: vec![encode(details)?],
         });
-        let (namespace, identity) = self.caller();
-        let cancel_requested = self
-            .send(match &self.id {
-                AsyncActivityId::Token(token) => {
-                    AsyncActivityCall::Heartbeat(RecordActivityTaskHeartbeatRequest {
-                        task_token: token.clone().into_bytes(),
-                        details,
-                        identity,
-                        namespace,
-                        ..Default::default()
-                    })
-                }
-                AsyncActivityId::Id {
-                    workflow_id,
-                    run_id,
-                    activity_id,
-                } => AsyncActivityCall::HeartbeatById(RecordActivityTaskHeartbeatByIdRequest {
-                    namespace,
-                    workflow_id: workflow_id.clone(),
-                    run_id: run_id.clone(),
-                    activity_id: activity_id.clone(),
-                    details,
-                    identity,
-                    ..Default::default()
-                }),
-            })
-            .await?;
+        let call = by_token_or_id!(
+            self,
+            Heartbeat(RecordActivityTaskHeartbeatRequest),
+            HeartbeatById(RecordActivityTaskHeartbeatByIdRequest),
+            { details }
+        );
+        let cancel_requested = self.send(call).await?;
         Ok(AsyncHeartbeat { cancel_requested })
-    }
-
-    fn caller(&self) -> (String, String) {
-        (
-            self.client.namespace().to_owned(),
-            self.client.identity().to_owned(),
-        )
     }
 }
