@@ -3,7 +3,6 @@
 //! off, and activity rate limits per worker and per task queue.
 
 use std::{
-    io::{Read, Write},
     sync::{
         Arc,
         atomic::{AtomicU32, Ordering},
@@ -11,7 +10,7 @@ use std::{
     time::{Duration, SystemTime},
 };
 
-use tests::{PATIENCE, client, eventually, history_events, server_address, task_queue};
+use tests::{PATIENCE, client, eventually, history_events, scrape, server_address, task_queue};
 use workflow_runtime::{
     ClientOptions, ConfigError, RunningWorker, Telemetry, TimeoutKind, UntypedWorkflowHandle,
     WorkerError, prelude::*, protos::temporal::api::enums::v1::EventType,
@@ -136,24 +135,6 @@ impl EagerProbe {
         }
         Ok(ctx.activity(Pinged::ping, ()).options(options).await?)
     }
-}
-
-/// The Prometheus endpoint's text.
-async fn scrape(telemetry: &Telemetry) -> String {
-    let address = telemetry.prometheus_address();
-    tokio::task::spawn_blocking(move || {
-        let mut stream = std::net::TcpStream::connect(address).expect("connect to the endpoint");
-        stream
-            .write_all(b"GET /metrics HTTP/1.1\r\nHost: metrics\r\nConnection: close\r\n\r\n")
-            .expect("send the request");
-        let mut response = String::new();
-        stream
-            .read_to_string(&mut response)
-            .expect("read the response");
-        response
-    })
-    .await
-    .expect("scrape")
 }
 
 /// How many activity tasks core received on `queue`, eagerly and through polls, from the

@@ -126,6 +126,25 @@ where
     }
 }
 
+/// The text of `telemetry`'s Prometheus endpoint, read with a plain HTTP request.
+pub async fn scrape(telemetry: &workflow_runtime::Telemetry) -> String {
+    use std::io::{Read, Write};
+    let address = telemetry.prometheus_address();
+    tokio::task::spawn_blocking(move || {
+        let mut stream = std::net::TcpStream::connect(address).expect("connect to the endpoint");
+        stream
+            .write_all(b"GET /metrics HTTP/1.1\r\nHost: metrics\r\nConnection: close\r\n\r\n")
+            .expect("send the request");
+        let mut response = String::new();
+        stream
+            .read_to_string(&mut response)
+            .expect("read the response");
+        response
+    })
+    .await
+    .expect("scrape")
+}
+
 /// The events of `kind` in the run's history, oldest first.
 pub async fn history_events(handle: &UntypedWorkflowHandle, kind: EventType) -> Vec<HistoryEvent> {
     let history = handle.history().await.expect("history");

@@ -3,12 +3,9 @@
 //! activity code records its own metrics there, and a workflow's are not recorded again when
 //! its run replays.
 
-use std::{
-    io::{Read, Write},
-    time::Duration,
-};
+use std::time::Duration;
 
-use tests::{PATIENCE, eventually, server_address, task_queue};
+use tests::{PATIENCE, eventually, scrape, server_address, task_queue};
 use workflow_runtime::{ClientOptions, RunningWorker, Telemetry, prelude::*};
 
 #[activity]
@@ -39,24 +36,6 @@ impl Metered {
         meter.gauge("last_order_cents")?.set(charged as f64);
         Ok(charged)
     }
-}
-
-/// The endpoint's text, read with a plain HTTP request.
-async fn scrape(telemetry: &Telemetry) -> String {
-    let address = telemetry.prometheus_address();
-    tokio::task::spawn_blocking(move || {
-        let mut stream = std::net::TcpStream::connect(address).expect("connect to the endpoint");
-        stream
-            .write_all(b"GET /metrics HTTP/1.1\r\nHost: metrics\r\nConnection: close\r\n\r\n")
-            .expect("send the request");
-        let mut response = String::new();
-        stream
-            .read_to_string(&mut response)
-            .expect("read the response");
-        response
-    })
-    .await
-    .expect("scrape")
 }
 
 /// Runs `Metered` for `cents` on `queue`, then scrapes `telemetry` until the run is counted
