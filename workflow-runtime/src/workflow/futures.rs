@@ -288,15 +288,20 @@ pub(crate) fn local_failure(
     }
 }
 
-/// The failure of an activity cancelled before it was scheduled.
-pub(crate) fn cancelled_locally(activity_type: &str, cancelled: &Cancelled) -> ActivityFailed {
+/// The failure of an activity the workflow's side cancelled, with `message`.
+pub(crate) fn cancelled_here(activity_type: &str, message: String) -> ActivityFailed {
     ActivityFailed {
         activity_type: activity_type.to_owned(),
-        failure: Box::new(cancelled_failure(format!(
-            "activity `{activity_type}` was not scheduled: {cancelled}"
-        )))
-        .into(),
+        failure: Box::new(cancelled_failure(message)).into(),
     }
+}
+
+/// The failure of an activity cancelled before it was scheduled.
+pub(crate) fn cancelled_locally(activity_type: &str, cancelled: &Cancelled) -> ActivityFailed {
+    cancelled_here(
+        activity_type,
+        format!("activity `{activity_type}` was not scheduled: {cancelled}"),
+    )
 }
 
 impl<A: ActivityDefinition> ActivityFuture<A> {

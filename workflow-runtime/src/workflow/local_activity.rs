@@ -22,11 +22,11 @@ use temporalio_common::protos::coresdk::{
 use crate::{
     activity::definition::ActivityDefinition,
     convert::duration,
-    error::{ActivityFailed, Cancelled, cancelled_failure, failure_type},
+    error::{ActivityFailed, Cancelled, failure_type},
     options::LocalActivityOptions,
     payload::Payload,
     workflow::{
-        futures::{Timer, activity_outcome, cancelled_locally, local_failure},
+        futures::{Timer, activity_outcome, cancelled_here, cancelled_locally, local_failure},
         operations::{self as op, ActivityResolved, ActivitySlots, Seq},
         shared::{RunShared, SlotRef, new_slot, poll_slot},
     },
@@ -294,16 +294,15 @@ impl<A: ActivityDefinition> Future for LocalActivityFuture<A> {
                         self.schedule(Some(retry_as), arguments, Some(&backoff));
                     }
                     Poll::Ready(Err(cancelled)) => {
-                        return Poll::Ready(Err(ActivityFailed {
-                            activity_type: A::NAME.to_owned(),
-                            failure: Box::new(cancelled_failure(format!(
+                        return Poll::Ready(Err(cancelled_here(
+                            A::NAME,
+                            format!(
                                 "local activity `{}` was cancelled while it waited to retry \
                                  (attempt {}): {cancelled}",
                                 A::NAME,
                                 backoff.attempt
-                            )))
-                            .into(),
-                        }));
+                            ),
+                        )));
                     }
                 },
                 State::Done => return Poll::Pending,

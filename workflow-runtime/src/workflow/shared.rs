@@ -441,33 +441,24 @@ impl RunShared {
         seq: Seq<Activity>,
         resolution: ActivityResolution,
     ) -> bool {
-        let pending = {
+        let backs_off = matches!(
+            resolution.status,
+            Some(activity_resolution::Status::Backoff(_))
+        );
+        let retry_as = {
             let mut shared = this.borrow_mut();
-            let pending = shared.operations.activities.take(seq);
-            pending.map(|pending| {
-                let backs_off = matches!(
-                    resolution.status,
-                    Some(activity_resolution::Status::Backoff(_))
-                );
-                let retry_as = (pending.slots.local && backs_off)
-                    .then(|| shared.operations.activities.reserve());
-                (pending, retry_as)
-            })
+            let activities = &mut shared.operations.activities;
+            let local = activities.slots(seq).is_some_and(|slots| slots.local);
+            (local && backs_off).then(|| activities.reserve())
         };
-        match pending {
-            // Delivered after the borrow ends: waking a task may lead back here.
-            Some((pending, retry_as)) => {
-                Activity::deliver(
-                    &pending.slots,
-                    ActivityResolved {
-                        resolution,
-                        retry_as,
-                    },
-                );
-                true
-            }
-            None => false,
-        }
+        Self::resolve(
+            this,
+            seq,
+            ActivityResolved {
+                resolution,
+                retry_as,
+            },
+        )
     }
 
     /// The cancellation that reaches code polled right now: its scope's, or an enclosing
