@@ -349,6 +349,17 @@ impl CancelledLocal {
     }
 }
 
+/// Waits until `counter` is exactly `n`.
+async fn count_reaches(counter: &AtomicU32, n: u32, awaited: &str) {
+    eventually(PATIENCE, awaited, || async {
+        match counter.load(Ordering::SeqCst) {
+            count if count == n => Ok(()),
+            count => Err(count),
+        }
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn a_cancelled_local_activity_ends_as_its_cancellation_type_says() {
     let client = client().await;
@@ -376,13 +387,7 @@ async fn a_cancelled_local_activity_ends_as_its_cancellation_type_says() {
         .start(CancelledLocal::run, "try".into(), options("try"))
         .await
         .expect("start");
-    eventually(PATIENCE, "the activity to start", || async {
-        match work.calls.load(Ordering::SeqCst) {
-            0 => Err(0),
-            _ => Ok(()),
-        }
-    })
-    .await;
+    count_reaches(&work.calls, 1, "the activity to start").await;
     trying.cancel().await.expect("cancel");
     assert_eq!(trying.result().await.expect("result"), "cancelled");
     let seen = eventually(
@@ -398,26 +403,14 @@ async fn a_cancelled_local_activity_ends_as_its_cancellation_type_says() {
         "the run did not wait"
     );
     work.release.notify_one();
-    eventually(PATIENCE, "the first activity to stop", || async {
-        match work.stopped.load(Ordering::SeqCst) {
-            0 => Err(0),
-            _ => Ok(()),
-        }
-    })
-    .await;
+    count_reaches(&work.stopped, 1, "the first activity to stop").await;
 
     // WaitCancellationCompleted: the run waits until the activity stops.
     let waiting = client
         .start(CancelledLocal::run, "wait".into(), options("wait"))
         .await
         .expect("start");
-    eventually(PATIENCE, "the second activity to start", || async {
-        match work.calls.load(Ordering::SeqCst) {
-            2 => Ok(()),
-            calls => Err(calls),
-        }
-    })
-    .await;
+    count_reaches(&work.calls, 2, "the second activity to start").await;
     waiting.cancel().await.expect("cancel");
     eventually(
         PATIENCE,
@@ -440,13 +433,7 @@ async fn a_cancelled_local_activity_ends_as_its_cancellation_type_says() {
         .start(CancelledLocal::run, "abandon".into(), options("abandon"))
         .await
         .expect("start");
-    eventually(PATIENCE, "the third activity to start", || async {
-        match work.calls.load(Ordering::SeqCst) {
-            3 => Ok(()),
-            calls => Err(calls),
-        }
-    })
-    .await;
+    count_reaches(&work.calls, 3, "the third activity to start").await;
     abandoning.cancel().await.expect("cancel");
     eventually(PATIENCE, "the run to see the cancellation", || async {
         match abandoning.query(CancelledLocal::outcome, ()).await {
