@@ -23,7 +23,7 @@ use crate::{
         futures::{ActivityWithoutTimeout, Timer},
         info::WorkflowInfo,
         local_activity::LocalActivityWithoutTimeout,
-        shared::RunShared,
+        shared::{RunShared, unit_f64, uuid4_from},
     },
 };
 
@@ -351,16 +351,12 @@ impl<W> WorkflowContext<W> {
 
     /// A deterministic random `f64` in `[0, 1)`.
     pub fn random_f64(&self) -> f64 {
-        // 53 random bits fill an f64 mantissa exactly.
-        (self.random() >> 11) as f64 / (1u64 << 53) as f64
+        unit_f64(self.random())
     }
 
     /// A deterministic version-4 UUID.
     pub fn uuid4(&self) -> uuid::Uuid {
-        let mut bytes = [0u8; 16];
-        bytes[..8].copy_from_slice(&self.random().to_le_bytes());
-        bytes[8..].copy_from_slice(&self.random().to_le_bytes());
-        uuid::Builder::from_random_bytes(bytes).into_uuid()
+        uuid4_from(self.random(), self.random())
     }
 
     /// A durable timer: completes after `duration` of workflow time, even across worker

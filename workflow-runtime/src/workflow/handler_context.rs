@@ -5,7 +5,7 @@ use std::{cell::RefCell, fmt, rc::Rc, time::SystemTime};
 
 use crate::workflow::{
     info::WorkflowInfo,
-    shared::{RunShared, WorkflowRng},
+    shared::{RunShared, WorkflowRng, unit_f64, uuid4_from},
 };
 
 /// The read-only context of a sync signal, query or update handler or a validator: a
@@ -152,15 +152,11 @@ impl HandlerContext {
 
     /// A deterministic random `f64` in `[0, 1)`.
     pub fn random_f64(&self) -> f64 {
-        // 53 random bits fill an f64 mantissa exactly.
-        (self.random() >> 11) as f64 / (1u64 << 53) as f64
+        unit_f64(self.random())
     }
 
     /// A deterministic version-4 UUID.
     pub fn uuid4(&self) -> uuid::Uuid {
-        let mut bytes = [0u8; 16];
-        bytes[..8].copy_from_slice(&self.random().to_le_bytes());
-        bytes[8..].copy_from_slice(&self.random().to_le_bytes());
-        uuid::Builder::from_random_bytes(bytes).into_uuid()
+        uuid4_from(self.random(), self.random())
     }
 }

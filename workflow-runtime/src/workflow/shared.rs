@@ -125,6 +125,19 @@ impl WorkflowRng {
     }
 }
 
+/// A random `f64` in `[0, 1)` from 64 random bits: 53 of them fill an f64 mantissa exactly.
+pub(crate) fn unit_f64(bits: u64) -> f64 {
+    (bits >> 11) as f64 / (1u64 << 53) as f64
+}
+
+/// A version-4 UUID from two random draws, in the order drawn.
+pub(crate) fn uuid4_from(first: u64, second: u64) -> uuid::Uuid {
+    let mut bytes = [0u8; 16];
+    bytes[..8].copy_from_slice(&first.to_le_bytes());
+    bytes[8..].copy_from_slice(&second.to_le_bytes());
+    uuid::Builder::from_random_bytes(bytes).into_uuid()
+}
+
 /// Per-run state shared by the context handles, the futures and the activation code.
 pub(crate) struct RunShared {
     pub(crate) info: WorkflowInfo,
