@@ -47,14 +47,19 @@ impl std::fmt::Debug for ActivityRegistry {
     }
 }
 
+/// An activity's outcome with its value encoded as the result payload.
+fn encode_output<T: serde::Serialize>(
+    outcome: Result<T, ActivityError>,
+) -> Result<Payload, ActivityError> {
+    outcome.and_then(|output| encode(&output).map_err(ActivityError::from))
+}
+
 fn decode_and_run<A: ActivityDefinition>(
     payloads: &[Payload],
     run: impl FnOnce(A::Input) -> BoxFuture<'static, Result<A::Output, ActivityError>>,
 ) -> BoxFuture<'static, Result<Payload, ActivityError>> {
     match A::decode_input(payloads) {
-        Ok(input) => run(input)
-            .map(|result| result.and_then(|output| encode(&output).map_err(ActivityError::from)))
-            .boxed(),
+        Ok(input) => run(input).map(encode_output).boxed(),
         Err(e) => {
             // The same input fails every attempt, so retrying cannot help.
             let error = ActivityError::non_retryable(failure_type::PAYLOAD_ERROR, e.message());
@@ -103,10 +108,9 @@ impl ActivityRegistry {
         T: serde::Serialize,
     {
         let handler: ActivityHandler = Arc::new(move |ctx, payloads| {
+            // A closure, not the fn item, whose type would name `T` and need it `'static`.
             run(ctx, payloads)
-                .map(|result| {
-                    result.and_then(|output| encode(&output).map_err(ActivityError::from))
-                })
+                .map(|outcome| encode_output(outcome))
                 .boxed()
         });
         if self.dynamic.replace(handler).is_some() {
