@@ -13,3 +13,8 @@ load_run ours-w1 "$OURS_BIN" load --workload one --n "$N1" --concurrency "$C1"
 load_run ours-w2 "$OURS_BIN" load --workload ten --n "$N2" --concurrency "$C2"
 idle_gate
 "$OURS_BIN" replay --history-pb "$HISTORY_PB" --iters "$REPLAY_ITERS" | tee -a "$RESULTS" >&2
+# Replay cost against history length (1k, 3k, 10k events), ours beside the official Rust SDK.
+if [[ "${SCALING:-1}" == 1 ]]; then
+  # shellcheck source=/dev/null
+  source "$OURS_ROOT/bench/replay_scaling.sh"
+fi

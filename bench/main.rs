@@ -4,7 +4,7 @@
 //!
 //! ```text
 //! workflow-bench load   --addr H:P --workload one|ten --n N --concurrency C [--warmup W] [--server-pid PID]
-//! workflow-bench long   --addr H:P --workflow-id ID
+//! workflow-bench long   --addr H:P --workflow-id ID [--history-out FILE.binpb]
 //! workflow-bench replay --history-pb FILE [--iters K]
 //! workflow-bench interactive --addr H:P [--signals N] [--concurrency C] [--queries Q]
 //! workflow-bench scale --addr H:P --n 10000 --workers 1|2|4 --cache 500 [--in-flight 500] [--timer-ms 30000]
@@ -22,9 +22,11 @@ mod scale;
 use std::{collections::HashMap, error::Error, time::Duration, time::Instant};
 
 use futures::StreamExt;
+use prost::Message;
 use workflow_runtime::{
     ActivityContext, ActivityError, ActivityOptions, Client, ClientOptions, StartOptions, Worker,
     WorkflowContext, WorkflowResult, activity,
+    protos::temporal::api::history::v1::History,
     replay::{Replayer, WorkflowHistory},
     workflow,
 };
@@ -77,7 +79,8 @@ impl BenchTen {
     }
 }
 
-/// W3's history source: 500 sequential echo activities.
+/// W3's history source: 500 sequential echo activities, or N for an input that ends in
+/// `:activities=N` (the longer and shorter histories of `replay_scaling.sh`).
 #[derive(Default)]
 struct BenchLong;
 
@@ -85,8 +88,17 @@ struct BenchLong;
 impl BenchLong {
     #[run]
     async fn run(ctx: WorkflowContext<Self>, input: String) -> WorkflowResult<String> {
-        echo_chain(&ctx, input, 500).await
+        let steps = chain_length(&input);
+        echo_chain(&ctx, input, steps).await
     }
+}
+
+/// The chain length a `BenchLong` input asks for.
+fn chain_length(input: &str) -> usize {
+    input
+        .rsplit_once(":activities=")
+        .and_then(|(_, n)| n.parse().ok())
+        .unwrap_or(500)
 }
 
 /// A mailbox that signals fill and queries read.
@@ -374,6 +386,16 @@ async fn cmd_long(m: &HashMap<String, String>) -> AnyResult<()> {
     shutdown.shutdown();
     running.await??;
     eprintln!("BenchLong {id} completed in {:.0} ms", result?);
+    if let Some(out) = m.get("history-out") {
+        let history = client.handle::<BenchLong>(&id).fetch_history().await?;
+        let events = history.events().len();
+        let bytes = History {
+            events: history.into_events(),
+        }
+        .encode_to_vec();
+        std::fs::write(out, bytes)?;
+        eprintln!("history of {events} events written to {out}");
+    }
     Ok(())
 }
 

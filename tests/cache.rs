@@ -1,10 +1,16 @@
 //! Workflows evicted from the worker's cache are rebuilt by replay and finish with the same
 //! result, without running their activities again.
 
-use std::sync::{Arc, atomic::Ordering};
+use std::{
+    sync::{Arc, atomic::Ordering},
+    time::Duration,
+};
 
 use tests::{RunningWorker, client, history_events, task_queue};
-use workflow_runtime::{StartOptions, Worker, protos::temporal::api::enums::v1::EventType};
+use workflow_runtime::{
+    ActivityOptions, StartOptions, Worker, WorkflowContext, WorkflowResult,
+    protos::temporal::api::enums::v1::EventType,
+};
 
 use crate::workflows::{CountedEcho, ReplayProbe};
 
@@ -87,4 +93,88 @@ async fn workflow_log_lines_are_not_repeated_on_replay() {
         );
     }
     worker.stop().await.expect("clean shutdown");
+}
+
+/// Runs `steps` activities one after the other, then waits for `finish`.
+#[derive(Default)]
+pub struct LongChain {
+    finished: bool,
+}
+
+#[workflow_runtime::workflow]
+impl LongChain {
+    #[run]
+    pub async fn run(ctx: WorkflowContext<Self>, steps: u32) -> WorkflowResult<u32> {
+        let mut done = 0;
+        for step in 0..steps {
+            let echoed = ctx
+                .activity(CountedEcho::counted_echo, step.to_string())
+                .options(ActivityOptions::start_to_close(Duration::from_secs(10)))
+                .await?;
+            if echoed == step.to_string() {
+                done += 1;
+            }
+        }
+        ctx.wait_condition(|s| s.finished).await?;
+        Ok(done)
+    }
+
+    #[signal]
+    pub fn finish(&mut self) {
+        self.finished = true;
+    }
+}
+
+/// A worker that did not run a workflow rebuilds it from a history longer than one page of
+/// the server's history API: core takes the pages one workflow task at a time (the path of
+/// `vendor/`'s fix), and the run goes on as if the first worker had never left.
+#[tokio::test]
+async fn a_history_of_several_pages_replays_on_a_new_worker() {
+    let client = client().await;
+    let queue = task_queue("long-chain");
+    let echo = Arc::new(CountedEcho::default());
+    let first = RunningWorker::start(
+        Worker::new(&client, &queue)
+            .workflow::<LongChain>()
+            .shared_activities(Arc::clone(&echo)),
+    );
+    let steps = 200;
+    let handle = client
+        .start(LongChain::run, steps, StartOptions::new(&queue, &queue))
+        .await
+        .expect("start");
+    tests::eventually(tests::PATIENCE, "the chain to reach its signal", || async {
+        let n = echo.calls.load(Ordering::SeqCst);
+        if n == steps {
+            Ok(())
+        } else {
+            Err(format!("{n} of {steps} activities ran"))
+        }
+    })
+    .await;
+    first.stop().await.expect("clean shutdown");
+    let events = handle.untyped().history().await.expect("history").len();
+    // The server sends 256 events per history page unless told otherwise
+    // (`frontend.historyMaxPageSize`), and core does not tell it otherwise.
+    assert!(
+        events > 4 * 256,
+        "{events} events: several pages of history"
+    );
+
+    let second = RunningWorker::start(
+        Worker::new(&client, &queue)
+            .workflow::<LongChain>()
+            .shared_activities(Arc::clone(&echo)),
+    );
+    handle.signal(LongChain::finish, ()).await.expect("signal");
+    let done = handle.result().await.expect("result after the replay");
+    assert_eq!(done, steps, "every step's result came back from history");
+    assert_eq!(
+        echo.calls.load(Ordering::SeqCst),
+        steps,
+        "no activity ran again"
+    );
+    let failed = history_events(handle.untyped(), EventType::WorkflowTaskFailed).await;
+    assert!(failed.is_empty(), "the replay matched: {failed:?}");
+    second.stop().await.expect("clean shutdown");
 }
