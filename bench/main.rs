@@ -294,10 +294,15 @@ fn worker(client: &Client) -> Worker {
 }
 
 async fn connect(addr: &str) -> AnyResult<Client> {
-    Ok(Client::connect(
-        ClientOptions::new(addr).identity(format!("workflow-bench@{}", std::process::id())),
-    )
-    .await?)
+    let mut options =
+        ClientOptions::new(addr).identity(format!("workflow-bench@{}", std::process::id()));
+    // For comparing: `gzip` or `none` in place of the default (none on loopback).
+    match std::env::var("BENCH_GRPC_COMPRESSION").as_deref() {
+        Ok("gzip") => options = options.grpc_compression(true),
+        Ok("none") => options = options.grpc_compression(false),
+        _ => {}
+    }
+    Ok(Client::connect(options).await?)
 }
 
 async fn cmd_load(m: &HashMap<String, String>) -> AnyResult<()> {

@@ -108,6 +108,46 @@ async fn a_worker_and_a_client_run_through_mutual_tls_with_an_api_key_and_metada
     assert_eq!(proxy.refused(), 0);
 }
 
+/// Gzip costs CPU on both ends for bandwidth that a server on the same machine does not need:
+/// calls to a loopback address go uncompressed unless the client asks, and the server takes
+/// either.
+#[tokio::test]
+async fn calls_are_compressed_only_when_asked_with_a_server_on_this_machine() {
+    let pki = TestPki::new();
+    for gzip in [None, Some(true)] {
+        let proxy = TlsProxy::start(server_address(), &pki, ProxyRules::default()).await;
+        let mut options = ClientOptions::new(proxy.address()).tls(
+            Some(pki.ca_pem.clone().into_bytes()),
+            Some("localhost".to_owned()),
+        );
+        if let Some(gzip) = gzip {
+            options = options.grpc_compression(gzip);
+        }
+        let client = Client::connect(options).await.expect("connect");
+        let queue = task_queue("gzip");
+        let worker = RunningWorker::start(Worker::new(&client, &queue).workflow::<Tally>());
+        let handle = client
+            .start(Tally::run, (), StartOptions::new(&queue, &queue))
+            .await
+            .expect("start");
+        handle.signal(Tally::add, ()).await.expect("signal");
+        handle.signal(Tally::finish, ()).await.expect("signal");
+        assert_eq!(handle.result().await.expect("result"), 1);
+        worker.stop().await.expect("clean shutdown");
+        let (forwarded, compressed) = (proxy.forwarded(), proxy.compressed());
+        match gzip {
+            None => assert_eq!(
+                compressed, 0,
+                "{compressed} of {forwarded} calls compressed"
+            ),
+            Some(_) => assert!(
+                compressed > 5,
+                "{compressed} of {forwarded} calls compressed"
+            ),
+        }
+    }
+}
+
 #[tokio::test]
 async fn a_client_missing_a_credential_gets_a_clear_error() {
     let pki = TestPki::new();

@@ -114,6 +114,7 @@ pub struct TlsProxy {
     address: SocketAddr,
     forwarded: Arc<AtomicUsize>,
     refused: Arc<AtomicUsize>,
+    compressed: Arc<AtomicUsize>,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -152,8 +153,13 @@ impl TlsProxy {
         let address = listener.local_addr().expect("the proxy's address");
         let forwarded = Arc::new(AtomicUsize::new(0));
         let refused = Arc::new(AtomicUsize::new(0));
+        let compressed = Arc::new(AtomicUsize::new(0));
         let upstream = upstream.to_owned();
-        let counters = (Arc::clone(&forwarded), Arc::clone(&refused));
+        let counters = (
+            Arc::clone(&forwarded),
+            Arc::clone(&refused),
+            Arc::clone(&compressed),
+        );
         let task = tokio::spawn(async move {
             loop {
                 let Ok((tcp, _)) = listener.accept().await else {
@@ -162,7 +168,11 @@ impl TlsProxy {
                 let acceptor = acceptor.clone();
                 let upstream = upstream.clone();
                 let rules = rules.clone();
-                let (forwarded, refused) = (Arc::clone(&counters.0), Arc::clone(&counters.1));
+                let (forwarded, refused, compressed) = (
+                    Arc::clone(&counters.0),
+                    Arc::clone(&counters.1),
+                    Arc::clone(&counters.2),
+                );
                 tokio::spawn(async move {
                     let Ok(tls) = acceptor.accept(tcp).await else {
                         // No certificate, or one the authority did not sign.
@@ -185,13 +195,24 @@ impl TlsProxy {
                         let mut sender = sender.clone();
                         let rules = rules.clone();
                         let upstream = upstream.clone();
-                        let (forwarded, refused) = (Arc::clone(&forwarded), Arc::clone(&refused));
+                        let (forwarded, refused, compressed) = (
+                            Arc::clone(&forwarded),
+                            Arc::clone(&refused),
+                            Arc::clone(&compressed),
+                        );
                         async move {
                             if let Some(missing) = missing_header(&rules, &request) {
                                 refused.fetch_add(1, Ordering::SeqCst);
                                 return Ok::<_, hyper::Error>(unauthenticated(&missing));
                             }
                             forwarded.fetch_add(1, Ordering::SeqCst);
+                            if request
+                                .headers()
+                                .get("grpc-encoding")
+                                .is_some_and(|encoding| encoding == "gzip")
+                            {
+                                compressed.fetch_add(1, Ordering::SeqCst);
+                            }
                             let (mut parts, body) = request.into_parts();
                             let path = parts
                                 .uri
@@ -217,6 +238,7 @@ impl TlsProxy {
             address,
             forwarded,
             refused,
+            compressed,
             task,
         }
     }
@@ -229,6 +251,11 @@ impl TlsProxy {
     /// How many calls reached the server through the proxy.
     pub fn forwarded(&self) -> usize {
         self.forwarded.load(Ordering::SeqCst)
+    }
+
+    /// How many of the forwarded calls were gzip-compressed (`grpc-encoding: gzip`).
+    pub fn compressed(&self) -> usize {
+        self.compressed.load(Ordering::SeqCst)
     }
 
     /// How many connections and calls the proxy refused.

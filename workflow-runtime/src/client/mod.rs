@@ -16,7 +16,7 @@ mod visibility;
 
 use std::sync::Arc;
 
-use temporalio_client::{ConnectionOptions, RetryOptions, grpc::WorkflowService};
+use temporalio_client::{ConnectionOptions, GrpcCompression, RetryOptions, grpc::WorkflowService};
 use temporalio_common::protos::temporal::api::{
     enums::v1::WorkflowIdConflictPolicy,
     workflowservice::v1::{
@@ -121,6 +121,11 @@ impl Client {
                     .then(|| options.headers.clone().into_iter().collect()),
             )
             .maybe_tls_options(options.tls.clone())
+            .grpc_compression(if options.compresses(&url) {
+                GrpcCompression::Gzip
+            } else {
+                GrpcCompression::None
+            })
             .maybe_metrics_meter(options.telemetry.as_ref().map(Telemetry::temporal_meter))
             .build();
         let connection = temporalio_client::Connection::connect(connection_options)

@@ -48,6 +48,8 @@ pub struct ClientOptions {
     pub(crate) telemetry: Option<Telemetry>,
     pub(crate) interceptors: Interceptors,
     pub(crate) codec: Codec,
+    /// Gzip on the wire; unset, on except to a server on this machine.
+    pub(crate) grpc_compression: Option<bool>,
 }
 
 impl std::fmt::Debug for ClientOptions {
@@ -70,6 +72,7 @@ impl std::fmt::Debug for ClientOptions {
                     .is_some_and(|tls| tls.client_tls_options.is_some()),
             )
             .field("codec", &self.codec.is_set())
+            .field("grpc_compression", &self.grpc_compression)
             .finish_non_exhaustive()
     }
 }
@@ -95,6 +98,7 @@ impl ClientOptions {
             telemetry: None,
             interceptors: Interceptors::default(),
             codec: Codec::default(),
+            grpc_compression: None,
         }
     }
 
@@ -135,6 +139,7 @@ impl ClientOptions {
             telemetry: None,
             interceptors: Interceptors::default(),
             codec: Codec::default(),
+            grpc_compression: None,
         })
     }
 
@@ -215,6 +220,32 @@ impl ClientOptions {
     pub fn retry_budget(mut self, budget: Duration) -> Self {
         self.retry_budget = Some(budget);
         self
+    }
+
+    /// Whether calls and their answers are gzip-compressed on the wire. By default they are,
+    /// as in the other SDKs on core, except with a server on this machine (a loopback address
+    /// or `localhost`): there, compressing costs CPU in the worker and the server and saves
+    /// no bandwidth.
+    ///
+    /// ```
+    /// use workflow_runtime::ClientOptions;
+    /// // A proxy on this machine that forwards to a remote cluster: compress anyway.
+    /// let options = ClientOptions::new("127.0.0.1:7233").grpc_compression(true);
+    /// ```
+    pub fn grpc_compression(mut self, gzip: bool) -> Self {
+        self.grpc_compression = Some(gzip);
+        self
+    }
+
+    /// Whether the connection compresses: as set, or else unless the server is on this
+    /// machine.
+    pub(crate) fn compresses(&self, url: &url::Url) -> bool {
+        self.grpc_compression.unwrap_or_else(|| match url.host() {
+            Some(url::Host::Ipv4(ip)) => !ip.is_loopback(),
+            Some(url::Host::Ipv6(ip)) => !ip.is_loopback(),
+            Some(url::Host::Domain(name)) => !name.eq_ignore_ascii_case("localhost"),
+            None => true,
+        })
     }
 
     /// Turns TLS on; `server_ca_pem` overrides the system roots, `domain` the server name.
@@ -452,6 +483,35 @@ mod tests {
     use std::time::Duration;
 
     use super::*;
+
+    #[test]
+    fn calls_are_compressed_unless_the_server_is_on_this_machine() {
+        let compresses = |options: ClientOptions| options.compresses(&options.url().unwrap());
+        for local in [
+            "127.0.0.1:7233",
+            "localhost:7233",
+            "LOCALHOST:7233",
+            "[::1]:7233",
+            "127.0.0.9:1",
+        ] {
+            assert!(!compresses(ClientOptions::new(local)), "{local}");
+            assert!(
+                compresses(ClientOptions::new(local).grpc_compression(true)),
+                "{local}"
+            );
+        }
+        for remote in [
+            "10.0.0.7:7233",
+            "temporal.internal:7233",
+            "ns.acct.tmprl.cloud:7233",
+        ] {
+            assert!(compresses(ClientOptions::new(remote)), "{remote}");
+            assert!(
+                !compresses(ClientOptions::new(remote).grpc_compression(false)),
+                "{remote}"
+            );
+        }
+    }
 
     #[test]
     fn signal_with_start_carries_every_start_option() {
