@@ -6,6 +6,7 @@
 //! workflow-bench load   --addr H:P --workload one|ten --n N --concurrency C [--warmup W] [--server-pid PID]
 //! workflow-bench long   --addr H:P --workflow-id ID [--history-out FILE.binpb]
 //! workflow-bench replay --history-pb FILE [--iters K]
+//! workflow-bench evicted --addr H:P [--activities 1000] [--rounds 3]
 //! workflow-bench interactive --addr H:P [--signals N] [--concurrency C] [--queries Q]
 //! workflow-bench scale --addr H:P --n 10000 --workers 1|2|4 --cache 500 [--in-flight 500] [--timer-ms 30000]
 //! workflow-bench panics --addr H:P [--n 3000] [--attempts 20] [--rounds 3]
@@ -16,6 +17,7 @@
 //! N-entry state: a small one (`summary`) and one returning the whole state (`entries`).
 
 mod cache;
+mod evicted;
 mod panics;
 mod scale;
 
@@ -537,9 +539,10 @@ async fn main() -> AnyResult<()> {
         "serve" => scale::cmd_serve(&m).await,
         "panics" => panics::cmd_panics(&m).await,
         "cache" => cache::cmd_cache(&m).await,
+        "evicted" => evicted::cmd_evicted(&m).await,
         _ => {
             eprintln!(
-                "usage: workflow-bench load|long|replay|interactive|scale|panics|cache ... (see bench/main.rs)"
+                "usage: workflow-bench load|long|replay|interactive|scale|panics|cache|evicted ... (see bench/main.rs)"
             );
             std::process::exit(2);
         }

@@ -45,7 +45,27 @@ OURS_HANDLERS = [
 """,
 ]
 
-OFFICIAL_HEAD = """use temporalio_macros::{workflow, workflow_methods};
+OURS_TEST = """#[test]
+fn registers() {
+    let edit = 0;
+    let replayer = workflow_runtime::replay::Replayer::new().workflow::<ours::Big>();
+    let _ = (replayer, edit);
+}
+"""
+
+OFFICIAL_TEST = """#[test]
+fn registers() {
+    let edit = 0;
+    let options = temporalio_sdk::WorkerOptions::new("q")
+        .register_workflow::<official_rust_anchor::Big>()
+        .unwrap()
+        .build();
+    let _ = (options, edit);
+}
+"""
+
+OFFICIAL_HEAD = """#![allow(unused_imports)]
+use temporalio_macros::{workflow, workflow_methods};
 use temporalio_sdk::{SyncWorkflowContext, WorkflowContext, WorkflowContextView, WorkflowResult};
 
 #[workflow]
@@ -59,7 +79,7 @@ impl Big {
     #[run]
     pub async fn run(ctx: &mut WorkflowContext<Self>) -> WorkflowResult<u64> {
         let edit = 0;
-        ctx.wait_condition(|s| s.counter > edit).await;
+        ctx.wait_condition(|s| s.counter > edit).await?;
         Ok(ctx.state(|s| s.counter))
     }
 """
@@ -124,6 +144,7 @@ serde = {{ version = "1", features = ["derive"] }}
     if not os.path.exists(os.path.join(crate, "Cargo.lock")):
         shutil.copy(os.path.join(args.root, "Cargo.lock"), os.path.join(crate, "Cargo.lock"))
     write(os.path.join(crate, "src", "lib.rs"), source(OURS_HEAD, OURS_HANDLERS, args.handlers))
+    write(os.path.join(crate, "tests", "registers.rs"), OURS_TEST)
 
     crate = os.path.join(args.work, "official")
     # Named as the anchor, so that the anchor's lock applies as it is.
@@ -150,6 +171,7 @@ serde_json = "1"
         shutil.copy(args.anchor_lock, os.path.join(crate, "Cargo.lock"))
     write(os.path.join(crate, "src", "lib.rs"),
           source(OFFICIAL_HEAD, OFFICIAL_HANDLERS, args.handlers))
+    write(os.path.join(crate, "tests", "registers.rs"), OFFICIAL_TEST)
 
 
 if __name__ == "__main__":

@@ -24,33 +24,48 @@ unset CARGO_TARGET_DIR CARGO_INCREMENTAL   # a user's defaults: ./target, increm
 build() {
   local locked=""
   [[ $1 == official ]] && locked="--locked"
-  (cd "$WORK/$1" && cargo build -q $locked 2>&1 | tail -5)
+  (cd "$WORK/$1" && cargo build -q $locked 2>>"$WORK/build.log") ||
+    { echo "the $1 crate does not build; see $WORK/build.log" >&2; exit 1; }
 }
 
-# Seconds of one build of crate $1 after changing the line `let edit = ...;` in its workflow.
+# Seconds of one build of crate $1 after changing the line `let edit = ...;` in file $3:
+# `cargo build` for the workflow's source, `cargo test --no-run` (compile and link the test
+# binary) for the test's.
 rebuild_seconds() {
-  local start end
-  sed -i "s/let edit = [0-9]*;/let edit = $2;/" "$WORK/$1/src/lib.rs"
+  local start end what=build
+  [[ $3 == tests/* ]] && what=test
+  sed -i "s/let edit = [0-9]*;/let edit = $2;/" "$WORK/$1/$3"
   start=$(date +%s.%N)
-  build "$1"
+  if [[ $what == build ]]; then build "$1"; else test_build "$1"; fi
   end=$(date +%s.%N)
   python3 -c "print(f'{$end - $start:.2f}')"
 }
 
+test_build() {
+  local locked=""
+  [[ $1 == official ]] && locked="--locked"
+  (cd "$WORK/$1" && cargo test -q --no-run $locked 2>>"$WORK/build.log") ||
+    { echo "the $1 crate's test does not build; see $WORK/build.log" >&2; exit 1; }
+}
+
 median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 
-echo "| SDK | handlers | rebuild after a one-line change, s (median of $ROUNDS) | all rounds |"
-echo "|---|---|---|---|"
+echo "| SDK | handlers | what changed | rebuild, s (median of $ROUNDS) | all rounds |"
+echo "|---|---|---|---|---|"
 for handlers in 1 50; do
   python3 "$HERE/generate.py" --root "$ROOT" --work "$WORK" --anchor-lock "$ANCHOR_LOCK" \
       --handlers "$handlers"
   for sdk in ours official; do
-    build "$sdk"   # dependencies and the new source, untimed
-    times=()
-    for round in $(seq 1 "$ROUNDS"); do
-      times+=("$(rebuild_seconds "$sdk" "$round")")
+    test_build "$sdk"   # dependencies, the new source and the test, untimed
+    for file in src/lib.rs tests/registers.rs; do
+      [[ $file == tests/* && $handlers != 1 ]] && continue
+      times=()
+      for round in $(seq 1 "$ROUNDS"); do
+        times+=("$(rebuild_seconds "$sdk" "$round" "$file")")
+      done
+      printf '| %s | %s | %s | %s | %s |\n' "$sdk" "$handlers" \
+          "$([[ $file == src/* ]] && echo "a line of the workflow (cargo build)" || echo "a line of a test (cargo test --no-run)")" \
+          "$(printf '%s\n' "${times[@]}" | median)" "${times[*]}"
     done
-    printf '| %s | %s | %s | %s |\n' "$sdk" "$handlers" \
-        "$(printf '%s\n' "${times[@]}" | median)" "${times[*]}"
   done
 done
