@@ -12,11 +12,9 @@
 
 use std::{collections::HashMap, time::Duration, time::Instant};
 
-use workflow_runtime::{
-    ActivityOptions, StartOptions, Worker, WorkflowContext, WorkflowResult, workflow,
-};
+use workflow_runtime::{StartOptions, Worker, WorkflowContext, WorkflowResult, workflow};
 
-use crate::{AnyResult, arg, connect, cpu_seconds, echo, percentile};
+use crate::{AnyResult, arg, connect, cpu_seconds, echo, echo_chain, percentile};
 
 /// Runs `steps` echo activities, then waits for `release`.
 #[derive(Default)]
@@ -29,17 +27,11 @@ struct ChainThenWait {
 impl ChainThenWait {
     #[run]
     async fn run(ctx: WorkflowContext<Self>, steps: u32) -> WorkflowResult<u32> {
-        let options = ActivityOptions::start_to_close(Duration::from_secs(10));
-        let mut value = String::new();
-        for step in 0..steps {
-            value = ctx
-                .activity(echo, step.to_string())
-                .options(options.clone())
-                .await?;
-        }
+        // The chain hands its input from activity to activity: it comes back from history.
+        let echoed = echo_chain(&ctx, steps.to_string(), steps as usize).await?;
         ctx.state_mut(|s| s.chain_done = true);
         ctx.wait_condition(|s| s.released).await?;
-        Ok(value.parse().map_or(0, |last: u32| last + 1))
+        Ok(echoed.parse().unwrap_or(0))
     }
 
     #[query]

@@ -94,18 +94,18 @@ PYEOF
 }
 
 for history in "${SCALING_HISTORIES[@]}"; do
-  events=$("$OURS_BIN" replay --history-pb "$history" --iters 1 | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["events"])')
   for sdk in ours official; do
     if [[ $sdk == ours ]]; then bin="$OURS_BIN"; name="workflow-runtime"; else bin="$SCALED_BIN"; name="official-rust"; fi
     idle_gate
     timed=$("$bin" replay --history-pb "$history" --iters "$REPLAY_ITERS")
-    prefix="$WORK/callgrind-$sdk-$events"
+    prefix="$WORK/callgrind-$sdk-$(basename "$history" .binpb)"
     instr=$(instructions_per_replay "$bin" "$prefix" "$history")
     parts=$(replay_parts "$prefix")
-    "$PY" - "$name" "$events" "$instr" "$parts" "$timed" <<'PYEOF' | tee -a "$RESULTS" >&2
+    "$PY" - "$name" "$instr" "$parts" "$timed" <<'PYEOF' | tee -a "$RESULTS" >&2
 import json, sys
-name, events, instr, parts, timed = sys.argv[1:]
+name, instr, parts, timed = sys.argv[1:]
 timed = json.loads(timed)
+events = timed["events"]
 print(json.dumps({
     "sdk": name, "workload": f"replay-scaling {events} events", "events": int(events),
     "instructions_per_replay": int(instr), "instructions_per_event": int(instr) / int(events),

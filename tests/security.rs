@@ -79,15 +79,10 @@ fn chain(error: &dyn std::error::Error) -> String {
     text
 }
 
-#[tokio::test]
-async fn a_worker_and_a_client_run_through_mutual_tls_with_an_api_key_and_metadata() {
-    let pki = TestPki::new();
-    let proxy = strict_proxy(&pki).await;
-    let client = Client::connect(options_without(&proxy, &pki, None))
-        .await
-        .expect("connect with every credential");
-    let queue = task_queue("mtls");
-    let worker = RunningWorker::start(Worker::new(&client, &queue).workflow::<Tally>());
+/// Runs a worker and one `Tally` (one signal added) through `client`, to its result.
+async fn run_a_tally(client: &Client, label: &str) {
+    let queue = task_queue(label);
+    let worker = RunningWorker::start(Worker::new(client, &queue).workflow::<Tally>());
     let handle = client
         .start(
             Tally::run,
@@ -100,6 +95,16 @@ async fn a_worker_and_a_client_run_through_mutual_tls_with_an_api_key_and_metada
     handle.signal(Tally::finish, ()).await.expect("signal");
     assert_eq!(handle.result().await.expect("result"), 1);
     worker.stop().await.expect("clean shutdown");
+}
+
+#[tokio::test]
+async fn a_worker_and_a_client_run_through_mutual_tls_with_an_api_key_and_metadata() {
+    let pki = TestPki::new();
+    let proxy = strict_proxy(&pki).await;
+    let client = Client::connect(options_without(&proxy, &pki, None))
+        .await
+        .expect("connect with every credential");
+    run_a_tally(&client, "mtls").await;
     assert!(
         proxy.forwarded() > 5,
         "{} calls went through",
@@ -124,16 +129,7 @@ async fn calls_are_compressed_only_when_asked_with_a_server_on_this_machine() {
             options = options.grpc_compression(gzip);
         }
         let client = Client::connect(options).await.expect("connect");
-        let queue = task_queue("gzip");
-        let worker = RunningWorker::start(Worker::new(&client, &queue).workflow::<Tally>());
-        let handle = client
-            .start(Tally::run, (), StartOptions::new(&queue, &queue))
-            .await
-            .expect("start");
-        handle.signal(Tally::add, ()).await.expect("signal");
-        handle.signal(Tally::finish, ()).await.expect("signal");
-        assert_eq!(handle.result().await.expect("result"), 1);
-        worker.stop().await.expect("clean shutdown");
+        run_a_tally(&client, "gzip").await;
         let (forwarded, compressed) = (proxy.forwarded(), proxy.compressed());
         match gzip {
             None => assert_eq!(

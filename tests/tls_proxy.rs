@@ -108,13 +108,19 @@ pub struct ProxyRules {
     pub headers: Vec<(String, String)>,
 }
 
+/// What the proxy counted, shared by its connections.
+#[derive(Debug, Default)]
+struct Counters {
+    forwarded: AtomicUsize,
+    refused: AtomicUsize,
+    compressed: AtomicUsize,
+}
+
 /// A running proxy; stops when dropped.
 #[derive(Debug)]
 pub struct TlsProxy {
     address: SocketAddr,
-    forwarded: Arc<AtomicUsize>,
-    refused: Arc<AtomicUsize>,
-    compressed: Arc<AtomicUsize>,
+    counters: Arc<Counters>,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -151,15 +157,9 @@ impl TlsProxy {
             .await
             .expect("bind the proxy");
         let address = listener.local_addr().expect("the proxy's address");
-        let forwarded = Arc::new(AtomicUsize::new(0));
-        let refused = Arc::new(AtomicUsize::new(0));
-        let compressed = Arc::new(AtomicUsize::new(0));
+        let counters = Arc::new(Counters::default());
         let upstream = upstream.to_owned();
-        let counters = (
-            Arc::clone(&forwarded),
-            Arc::clone(&refused),
-            Arc::clone(&compressed),
-        );
+        let shared = Arc::clone(&counters);
         let task = tokio::spawn(async move {
             loop {
                 let Ok((tcp, _)) = listener.accept().await else {
@@ -168,15 +168,11 @@ impl TlsProxy {
                 let acceptor = acceptor.clone();
                 let upstream = upstream.clone();
                 let rules = rules.clone();
-                let (forwarded, refused, compressed) = (
-                    Arc::clone(&counters.0),
-                    Arc::clone(&counters.1),
-                    Arc::clone(&counters.2),
-                );
+                let counters = Arc::clone(&shared);
                 tokio::spawn(async move {
                     let Ok(tls) = acceptor.accept(tcp).await else {
                         // No certificate, or one the authority did not sign.
-                        refused.fetch_add(1, Ordering::SeqCst);
+                        counters.refused.fetch_add(1, Ordering::SeqCst);
                         return;
                     };
                     let Ok(server) = TcpStream::connect(&upstream).await else {
@@ -195,23 +191,19 @@ impl TlsProxy {
                         let mut sender = sender.clone();
                         let rules = rules.clone();
                         let upstream = upstream.clone();
-                        let (forwarded, refused, compressed) = (
-                            Arc::clone(&forwarded),
-                            Arc::clone(&refused),
-                            Arc::clone(&compressed),
-                        );
+                        let counters = Arc::clone(&counters);
                         async move {
                             if let Some(missing) = missing_header(&rules, &request) {
-                                refused.fetch_add(1, Ordering::SeqCst);
+                                counters.refused.fetch_add(1, Ordering::SeqCst);
                                 return Ok::<_, hyper::Error>(unauthenticated(&missing));
                             }
-                            forwarded.fetch_add(1, Ordering::SeqCst);
+                            counters.forwarded.fetch_add(1, Ordering::SeqCst);
                             if request
                                 .headers()
                                 .get("grpc-encoding")
                                 .is_some_and(|encoding| encoding == "gzip")
                             {
-                                compressed.fetch_add(1, Ordering::SeqCst);
+                                counters.compressed.fetch_add(1, Ordering::SeqCst);
                             }
                             let (mut parts, body) = request.into_parts();
                             let path = parts
@@ -236,9 +228,7 @@ impl TlsProxy {
         });
         Self {
             address,
-            forwarded,
-            refused,
-            compressed,
+            counters,
             task,
         }
     }
@@ -250,17 +240,17 @@ impl TlsProxy {
 
     /// How many calls reached the server through the proxy.
     pub fn forwarded(&self) -> usize {
-        self.forwarded.load(Ordering::SeqCst)
+        self.counters.forwarded.load(Ordering::SeqCst)
     }
 
     /// How many of the forwarded calls were gzip-compressed (`grpc-encoding: gzip`).
     pub fn compressed(&self) -> usize {
-        self.compressed.load(Ordering::SeqCst)
+        self.counters.compressed.load(Ordering::SeqCst)
     }
 
     /// How many connections and calls the proxy refused.
     pub fn refused(&self) -> usize {
-        self.refused.load(Ordering::SeqCst)
+        self.counters.refused.load(Ordering::SeqCst)
     }
 }
 

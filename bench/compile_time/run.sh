@@ -21,11 +21,13 @@ unset CARGO_TARGET_DIR CARGO_INCREMENTAL   # a user's defaults: ./target, increm
 
 # The official crate is held to the anchor's lock; ours starts from this repository's lock, which
 # cargo trims to the crate's own dependencies on the first build.
-build() {
-  local locked=""
-  [[ $1 == official ]] && locked="--locked"
-  (cd "$WORK/$1" && cargo build -q $locked 2>>"$WORK/build.log") ||
-    { echo "the $1 crate does not build; see $WORK/build.log" >&2; exit 1; }
+# cargo_in CRATE ARGS...: runs `cargo ARGS...` in the crate.
+cargo_in() {
+  local crate=$1 locked=""
+  shift
+  [[ $crate == official ]] && locked="--locked"
+  (cd "$WORK/$crate" && cargo "$@" -q $locked 2>>"$WORK/build.log") ||
+    { echo "cargo $* fails in the $crate crate; see $WORK/build.log" >&2; exit 1; }
 }
 
 # Seconds of one build of crate $1 after changing the line `let edit = ...;` in file $3:
@@ -36,17 +38,11 @@ rebuild_seconds() {
   [[ $3 == tests/* ]] && what=test
   sed -i "s/let edit = [0-9]*;/let edit = $2;/" "$WORK/$1/$3"
   start=$(date +%s.%N)
-  if [[ $what == build ]]; then build "$1"; else test_build "$1"; fi
+  if [[ $what == build ]]; then cargo_in "$1" build; else cargo_in "$1" test --no-run; fi
   end=$(date +%s.%N)
   python3 -c "print(f'{$end - $start:.2f}')"
 }
 
-test_build() {
-  local locked=""
-  [[ $1 == official ]] && locked="--locked"
-  (cd "$WORK/$1" && cargo test -q --no-run $locked 2>>"$WORK/build.log") ||
-    { echo "the $1 crate's test does not build; see $WORK/build.log" >&2; exit 1; }
-}
 
 median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 
@@ -56,7 +52,7 @@ for handlers in 1 50; do
   python3 "$HERE/generate.py" --root "$ROOT" --work "$WORK" --anchor-lock "$ANCHOR_LOCK" \
       --handlers "$handlers"
   for sdk in ours official; do
-    test_build "$sdk"   # dependencies, the new source and the test, untimed
+    cargo_in "$sdk" test --no-run   # dependencies, the new source and the test, untimed
     for file in src/lib.rs tests/registers.rs; do
       [[ $file == tests/* && $handlers != 1 ]] && continue
       times=()
