@@ -2,7 +2,7 @@
 //! fetched by the client, exported by the `temporal` CLI as JSON, saved as binary protobuf, or
 //! written by a Python worker; a changed workflow is reported with the event where it parts
 //! from its history; and a worker that meets the change on a live run logs the message the
-//! failed workflow task records.
+//! failed workflow task records; a replay stuck in blocking code fails as a deadlock.
 
 use std::{path::Path, process::Command};
 
@@ -21,7 +21,7 @@ use workflow_runtime::{
 
 use examples::order_workflow::OrderWorkflow;
 
-use crate::workflows::{ChangedTimerWorkflow, TimerWorkflow};
+use crate::workflows::{BlockingTimerWorkflow, ChangedTimerWorkflow, TimerWorkflow};
 
 /// Saves a run's history as the `temporal` CLI exports it: `temporal workflow show -o json`.
 fn export_with_cli(workflow_id: &str, file: &Path) {
@@ -288,4 +288,49 @@ async fn code_changed_under_a_running_workflow_logs_the_message_its_failed_task_
     assert!(logged.contains("does not match its history"), "{logged}");
     handle.terminate("test over").await.expect("terminate");
     after.stop().await.expect("clean shutdown");
+}
+
+#[tokio::test]
+async fn a_replay_stuck_in_blocking_code_fails_as_a_deadlock_without_waiting_for_it() {
+    let client = client().await;
+    let queue = task_queue("replay-deadlock");
+    let worker = RunningWorker::start(Worker::new(&client, &queue).workflow::<TimerWorkflow>());
+    let id = format!("{queue}-timers");
+    client
+        .execute(TimerWorkflow::run, (10, 1), StartOptions::new(&id, &queue))
+        .await
+        .expect("the original code runs");
+    worker.stop().await.expect("clean shutdown");
+    let history = client
+        .handle::<TimerWorkflow>(&id)
+        .fetch_history()
+        .await
+        .expect("history");
+
+    // Each replay's thread blocks for a minute; the watchdog fails its task after the default
+    // two seconds, a fresh thread finishes the replay, and the next replay starts.
+    let started = std::time::Instant::now();
+    let report = Replayer::new()
+        .workflow::<BlockingTimerWorkflow>()
+        .replay_all([history.clone(), history])
+        .await;
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(60),
+        "the replays end before the first blocked thread wakes up"
+    );
+    let failures: Vec<_> = report.failures().collect();
+    assert_eq!(failures.len(), 2, "{failures:?}");
+    for (workflow_id, error) in failures {
+        assert_eq!(workflow_id, id);
+        let ReplayError::TaskFailed { message, .. } = error else {
+            panic!("a deadlock, not {error:?}");
+        };
+        for expected in [
+            "[TMPRL1101] Potential deadlock detected",
+            "workflow `TimerWorkflow`",
+            "did not yield within 2s while running `run`",
+        ] {
+            assert!(message.contains(expected), "{expected:?} in {message}");
+        }
+    }
 }

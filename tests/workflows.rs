@@ -341,6 +341,24 @@ impl ChangedTimerWorkflow {
     }
 }
 
+/// Claims to be `TimerWorkflow` but blocks its thread for a minute: replaying a history with it
+/// meets the deadlock watchdog.
+#[derive(Default)]
+pub struct BlockingTimerWorkflow;
+
+#[workflow(name = "TimerWorkflow")]
+impl BlockingTimerWorkflow {
+    #[run]
+    pub async fn run(
+        _ctx: WorkflowContext<Self>,
+        _interval_ms: u64,
+        _count: u32,
+    ) -> WorkflowResult<(u32, u64)> {
+        block_thread_for(Duration::from_secs(60));
+        Ok((0, 0))
+    }
+}
+
 /// Panics on its first attempt, succeeds on the next.
 #[activity]
 pub async fn panics_once(ctx: ActivityContext) -> Result<String, ActivityError> {

@@ -47,10 +47,11 @@ use crate::{
     interceptor::Interceptors,
     worker::{
         DEFAULT_DEADLOCK_TIMEOUT,
-        core::{ActivationObserver, Completions, CoreSettings, evict_through, workflow_loop},
+        core::{ActivationObserver, CoreSettings},
         core_warnings::without_core_warning,
         registry::Registry,
-        threads::{RunPlace, ThreadSettings, WorkflowThreads},
+        single_thread::SingleThreadLoop,
+        threads::RunPlace,
     },
     workflow::{
         WorkflowDefinition,
@@ -183,8 +184,17 @@ impl Replayer {
         ))
         .map_err(|e| ReplayError::Core(e.into()))?;
         let core = Arc::new(core);
-        let threads = WorkflowThreads::start(ThreadSettings {
-            count: 1,
+        let verdict = Arc::new(Verdict {
+            workflow_id: history.workflow_id().to_owned(),
+            workflow_type: history.workflow_type().to_owned(),
+            core: Arc::downgrade(&core),
+            task: Mutex::new(TaskCommands::default()),
+            first_problem: Mutex::new(None),
+        });
+        let replay_loop = SingleThreadLoop {
+            core: Arc::clone(&core),
+            observer: verdict.clone(),
+            codec: codec.clone(),
             registry: Arc::new(self.registry.clone()),
             place: RunPlace {
                 namespace: settings.namespace,
@@ -195,32 +205,11 @@ impl Replayer {
             },
             // A replay stuck in blocking workflow code fails with the deadlock message, as on
             // a worker.
-            deadlock_timeout: Some(DEFAULT_DEADLOCK_TIMEOUT),
-            evict: evict_through(&core),
-            // The replay reports it as its result.
-            warn_on_nondeterminism: false,
-        });
-        let verdict = Arc::new(Verdict {
-            workflow_id: history.workflow_id().to_owned(),
-            workflow_type: history.workflow_type().to_owned(),
-            core: Arc::downgrade(&core),
-            task: Mutex::new(TaskCommands::default()),
-            first_problem: Mutex::new(None),
-        });
+            deadlock_timeout: DEFAULT_DEADLOCK_TIMEOUT,
+        };
         // A divergence is this replay's result; core's warning would repeat it as a dump.
-        let polled = without_core_warning(
-            is_failing_workflow_task_warning,
-            workflow_loop(
-                &core,
-                &threads,
-                verdict.clone(),
-                codec,
-                Completions::InOrder,
-                None,
-            ),
-        )
-        .await;
-        drop(threads);
+        let polled =
+            without_core_warning(is_failing_workflow_task_warning, replay_loop.run()).await;
         let problem = verdict.take();
         drop(verdict);
         core.shutdown().await;

@@ -159,77 +159,99 @@ impl ActivationObserver for EncodeFailures {
     }
 }
 
-/// How the loop sends completions back.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Completions {
-    /// Each in its own task, so a slow run never holds up polling for the others (a worker).
-    Concurrent,
-    /// Each before the next poll: one history at a time, with no task per activation (the
-    /// replayer, where a task per activation costs measurable CPU).
-    InOrder,
+/// What the next poll of core gave.
+pub(crate) enum Polled {
+    /// An activation to run, its payloads decoded.
+    Run(WorkflowActivation),
+    /// An activation answered already: its payloads could not be decoded.
+    Answered(Box<WorkflowActivationCompletion>),
 }
 
-/// Polls workflow activations until core shuts down, runs each on its run's workflow thread,
-/// and completes it. Every activation is answered, evictions included. With a payload codec,
-/// an activation's payloads are decoded before it runs (here, between polls: a codec that
-/// waits on a remote service slows polling) and the completion's are encoded before it goes
-/// back; a codec error fails the workflow task, which the server retries. A completion with a
-/// payload over `payload_limit` (the namespace's, on a worker) fails the workflow task naming
-/// the field, both sizes and the fix, where core's own check would give neither.
+/// Polls core for the next workflow activation, shows it to `observer`, and decodes its
+/// payloads with `codec`; a codec error answers the activation with a failed workflow task,
+/// which the server retries. Decoding happens here, between polls: a codec that waits on a
+/// remote service slows polling.
+pub(crate) async fn poll_activation(
+    core: &CoreWorker,
+    observer: &dyn ActivationObserver,
+    codec: &Codec,
+) -> Result<Polled, PollError> {
+    let mut activation = core.poll_workflow_activation().await?;
+    observer.activation(&activation);
+    Ok(match codec.decode(&mut activation).await {
+        Ok(()) => Polled::Run(activation),
+        Err(error) => Polled::Answered(Box::new(codec_task_failure(
+            &activation.run_id,
+            "decode",
+            &error,
+        ))),
+    })
+}
+
+/// Sends an activation's completion to core: shows it to `observer`, then encodes its payloads
+/// with `codec`. A codec error, or a payload over `payload_limit` (the namespace's, on a
+/// worker), fails the workflow task instead; the oversized failure names the field, both sizes
+/// and the fix, where core's own check would give neither.
+pub(crate) async fn complete_activation(
+    core: &CoreWorker,
+    observer: &dyn ActivationObserver,
+    codec: &Codec,
+    payload_limit: Option<usize>,
+    mut completion: WorkflowActivationCompletion,
+) {
+    let run_id = completion.run_id.clone();
+    observer.completion(&mut completion);
+    if let Err(error) = codec.encode(&mut completion).await {
+        completion = codec_task_failure(&run_id, "encode", &error);
+    }
+    if let Some(limit) = payload_limit
+        && let Some(oversized) = largest_over(&mut completion, limit).await
+    {
+        completion = oversized_task_failure(&run_id, &oversized, limit);
+    }
+    if let Err(e) = core.complete_workflow_activation(completion).await {
+        tracing::error!(run_id = %run_id, "cannot complete workflow activation: {e}");
+    }
+}
+
+/// The worker's loop: polls workflow activations until core shuts down, runs each on its
+/// run's workflow thread, and completes each in a task of its own, so a slow run never holds
+/// up polling for the others. Every activation is answered, evictions included.
 pub(crate) async fn workflow_loop(
     core: &Arc<CoreWorker>,
     threads: &WorkflowThreads,
     observer: Arc<dyn ActivationObserver>,
     codec: &Codec,
-    completions_mode: Completions,
     payload_limit: Option<usize>,
 ) -> Result<(), PollError> {
     let mut completions = JoinSet::new();
     let result = loop {
-        let mut activation = match core.poll_workflow_activation().await {
-            Ok(activation) => activation,
+        let (run_id, reply) = match poll_activation(core, &*observer, codec).await {
+            Ok(Polled::Run(activation)) => {
+                (activation.run_id.clone(), threads.dispatch(activation))
+            }
+            Ok(Polled::Answered(completion)) => {
+                let (answer, reply) = oneshot::channel();
+                let run_id = completion.run_id.clone();
+                let _ = answer.send(*completion);
+                (run_id, reply)
+            }
             Err(PollError::ShutDown) => break Ok(()),
             Err(e) => break Err(e),
-        };
-        observer.activation(&activation);
-        let run_id = activation.run_id.clone();
-        let reply = match codec.decode(&mut activation).await {
-            Ok(()) => threads.dispatch(activation),
-            Err(error) => {
-                let (answer, reply) = oneshot::channel();
-                let _ = answer.send(codec_task_failure(&run_id, "decode", &error));
-                reply
-            }
         };
         let core = Arc::clone(core);
         let observer = Arc::clone(&observer);
         let codec = codec.clone();
         let complete = async move {
-            let completion = reply
-                .await
-                .unwrap_or_else(|_| task_failure(&run_id, "workflow thread stopped"));
-            let mut completion = completion;
-            observer.completion(&mut completion);
-            if let Err(error) = codec.encode(&mut completion).await {
-                completion = codec_task_failure(&run_id, "encode", &error);
-            }
-            if let Some(limit) = payload_limit
-                && let Some(oversized) = largest_over(&mut completion, limit).await
-            {
-                completion = oversized_task_failure(&run_id, &oversized, limit);
-            }
-            if let Err(e) = core.complete_workflow_activation(completion).await {
-                tracing::error!(run_id = %run_id, "cannot complete workflow activation: {e}");
-            }
+            let completion = match reply.await {
+                Ok(completion) => completion,
+                Err(_) => task_failure(&run_id, "workflow thread stopped"),
+            };
+            complete_activation(&core, &*observer, &codec, payload_limit, completion).await;
         };
-        match completions_mode {
-            Completions::Concurrent => {
-                // Under the loop's subscriber, which folds retry warnings (`outage.rs`).
-                completions.spawn(complete.with_current_subscriber());
-                while completions.try_join_next().is_some() {}
-            }
-            Completions::InOrder => complete.await,
-        }
+        // Under the loop's subscriber, which folds retry warnings (`outage.rs`).
+        completions.spawn(complete.with_current_subscriber());
+        while completions.try_join_next().is_some() {}
     };
     while completions.join_next().await.is_some() {}
     result

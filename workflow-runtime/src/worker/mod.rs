@@ -9,6 +9,7 @@ mod outage;
 pub(crate) mod registry;
 mod running;
 mod shard;
+pub(crate) mod single_thread;
 pub(crate) mod threads;
 pub(crate) mod watchdog;
 
@@ -34,7 +35,7 @@ use crate::{
     telemetry::Telemetry,
     worker::{
         activities::{Outcomes, activity_loop},
-        core::{Completions, CoreSettings, EncodeFailures, evict_through, workflow_loop},
+        core::{CoreSettings, EncodeFailures, evict_through, workflow_loop},
         core_warnings::Sieved,
         error::CoreError,
         outage::{CoreTasks, FoldRetries, Reachability},
@@ -598,7 +599,6 @@ impl Worker {
                         threads,
                         Arc::new(EncodeFailures(self.failure_encoding)),
                         self.client.codec(),
-                        Completions::Concurrent,
                         result_limit,
                     )
                     .await

@@ -41,6 +41,44 @@ pub(super) struct Shard {
     pub(super) ready: Condvar,
 }
 
+impl Shard {
+    /// A shard with an empty queue and no thread yet.
+    pub(super) fn new(index: usize) -> Self {
+        Self {
+            index,
+            state: Mutex::new(ShardState {
+                queue: VecDeque::new(),
+                generation: 0,
+                running: None,
+                cached: HashSet::new(),
+                now_running: NowRunning::default(),
+                thread: None,
+                stopping: false,
+            }),
+            ready: Condvar::new(),
+        }
+    }
+
+    /// Tells the serving thread to stop once its queue is empty, and waits for it.
+    pub(super) fn stop(&self) {
+        let thread = {
+            let mut state = lock(&self.state);
+            state.stopping = true;
+            self.ready.notify_all();
+            // A thread still inside an activation may never return (deadlock detection off):
+            // it is left behind rather than blocking the worker's stop.
+            if state.running.is_some() {
+                None
+            } else {
+                state.thread.take()
+            }
+        };
+        if let Some(thread) = thread {
+            let _ = thread.join();
+        }
+    }
+}
+
 pub(super) struct ShardState {
     pub(super) queue: VecDeque<Job>,
     /// Which thread serves the shard; a thread that sees another number was abandoned.

@@ -15,10 +15,10 @@
 //! an abandoned thread's late completion is dropped.
 
 use std::{
-    collections::{HashMap, HashSet, VecDeque},
+    collections::{HashMap, HashSet},
     hash::{DefaultHasher, Hash, Hasher},
     panic::AssertUnwindSafe,
-    sync::{Arc, Condvar, Mutex, PoisonError},
+    sync::{Arc, Mutex, PoisonError},
     thread,
     time::{Duration, Instant},
 };
@@ -30,7 +30,7 @@ use temporalio_common::protos::coresdk::{
 use tokio::sync::oneshot;
 
 use super::{
-    shard::{Job, Lost, Running, Shard, ShardState, lock},
+    shard::{Job, Lost, Reply, Running, Shard, ShardState, lock},
     watchdog::{NO_THREAD, Watchdog, WatchdogThread},
 };
 use crate::metrics::UserMeter;
@@ -76,11 +76,12 @@ pub(crate) struct ThreadSettings {
     pub(crate) warn_on_nondeterminism: bool,
 }
 
-/// What every thread of the pool shares.
-struct Common {
-    registry: Arc<Registry>,
-    place: RunPlace,
-    warn_on_nondeterminism: bool,
+/// What every workflow thread of a worker or replayer shares.
+pub(super) struct Common {
+    pub(super) registry: Arc<Registry>,
+    pub(super) place: RunPlace,
+    /// Whether a run evicted for nondeterminism is logged as a warning.
+    pub(super) warn_on_nondeterminism: bool,
 }
 
 /// The pool of workflow threads of one worker or replayer.
@@ -105,21 +106,7 @@ impl WorkflowThreads {
         let hashed = settings.count.max(1);
         let quarantine = usize::from(settings.deadlock_timeout.is_some());
         let shards: Vec<Arc<Shard>> = (0..hashed + quarantine)
-            .map(|index| {
-                Arc::new(Shard {
-                    index,
-                    state: Mutex::new(ShardState {
-                        queue: VecDeque::new(),
-                        generation: 0,
-                        running: None,
-                        cached: HashSet::new(),
-                        now_running: NowRunning::default(),
-                        thread: None,
-                        stopping: false,
-                    }),
-                    ready: Condvar::new(),
-                })
-            })
+            .map(|index| Arc::new(Shard::new(index)))
             .collect();
         for shard in &shards {
             let mut state = lock(&shard.state);
@@ -177,21 +164,7 @@ impl Drop for WorkflowThreads {
             watchdog.stop();
         }
         for shard in &self.shards {
-            let thread = {
-                let mut state = lock(&shard.state);
-                state.stopping = true;
-                shard.ready.notify_all();
-                // A thread still inside an activation may never return (deadlock detection
-                // off): it is left behind rather than blocking the worker's stop.
-                if state.running.is_some() {
-                    None
-                } else {
-                    state.thread.take()
-                }
-            };
-            if let Some(thread) = thread {
-                let _ = thread.join();
-            }
+            shard.stop();
         }
     }
 }
@@ -260,40 +233,63 @@ fn serve(
             }
         };
         let run_id = activation.run_id.clone();
-        now_running::clear();
-        let completion = std::panic::catch_unwind(AssertUnwindSafe(|| {
-            handle_activation(&mut runs, &mut lost, common, activation)
-        }))
-        .unwrap_or_else(|panic| {
-            runs.remove(&run_id);
-            task_failure(
-                &run_id,
-                &format!("workflow thread panicked: {}", panic_message(&*panic)),
-            )
-        });
-        let reply = {
-            let mut state = lock(&shard.state);
-            if state.generation != generation {
-                // The watchdog answered this activation and gave the shard to a fresh thread.
-                tracing::warn!(
-                    run_id = %run_id,
-                    "a workflow activation returned after it was failed as a potential \
-                     deadlock; its result is discarded and this thread stops"
-                );
-                return;
-            }
-            if runs.contains_key(&run_id) {
-                state.cached.insert(run_id);
-            } else {
-                state.cached.remove(&run_id);
-            }
-            state.running.take().map(|running| running.reply)
+        let completion = run_caught(&mut runs, &mut lost, common, activation);
+        let Some(reply) = finish_activation(shard, generation, &runs, run_id) else {
+            return;
         };
         if let Some(reply) = reply {
             // The receiver is gone only when the worker is stopping.
             let _ = reply.send(completion);
         }
     }
+}
+
+/// Runs one activation on this thread; a panic that escapes the run fails the workflow task
+/// and drops the run's cached state.
+pub(super) fn run_caught(
+    runs: &mut HashMap<String, RunInstance>,
+    lost: &mut Lost,
+    common: &Common,
+    activation: WorkflowActivation,
+) -> WorkflowActivationCompletion {
+    let run_id = activation.run_id.clone();
+    now_running::clear();
+    std::panic::catch_unwind(AssertUnwindSafe(|| {
+        handle_activation(runs, lost, common, activation)
+    }))
+    .unwrap_or_else(|panic| {
+        runs.remove(&run_id);
+        task_failure(
+            &run_id,
+            &format!("workflow thread panicked: {}", panic_message(&*panic)),
+        )
+    })
+}
+
+/// Ends the activation of `run_id` that the thread of `generation` ran: notes whether the run
+/// stays cached there and takes the activation's reply, if the watchdog has not. `None` when
+/// the watchdog answered it and gave the shard to a fresh thread: this thread must stop.
+pub(super) fn finish_activation(
+    shard: &Shard,
+    generation: u64,
+    runs: &HashMap<String, RunInstance>,
+    run_id: String,
+) -> Option<Option<Reply>> {
+    let mut state = lock(&shard.state);
+    if state.generation != generation {
+        tracing::warn!(
+            run_id = %run_id,
+            "a workflow activation returned after it was failed as a potential \
+             deadlock; its result is discarded and this thread stops"
+        );
+        return None;
+    }
+    if runs.contains_key(&run_id) {
+        state.cached.insert(run_id);
+    } else {
+        state.cached.remove(&run_id);
+    }
+    Some(state.running.take().map(|running| running.reply))
 }
 
 /// Runs one activation on this thread: evicts, starts or continues the run.
