@@ -18,3 +18,9 @@ if [[ "${SCALING:-1}" == 1 ]]; then
   # shellcheck source=/dev/null
   source "$OURS_ROOT/bench/replay_scaling.sh"
 fi
+# Memory per cached workflow (1,000 and 10,000 runs, small and 100 KiB states), beside the
+# official Rust SDK.
+if [[ "${CACHE:-1}" == 1 ]]; then
+  # shellcheck source=/dev/null
+  source "$OURS_ROOT/bench/cache_compare.sh"
+fi
