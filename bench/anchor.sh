@@ -18,6 +18,11 @@ if [[ "${SCALING:-1}" == 1 ]]; then
   # shellcheck source=/dev/null
   source "$OURS_ROOT/bench/replay_scaling.sh"
 fi
+# Worker instructions per workflow on W1 and W2 under callgrind, beside the official Rust SDK.
+if [[ "${INSTRUCTIONS:-1}" == 1 ]]; then
+  # shellcheck source=/dev/null
+  source "$OURS_ROOT/bench/worker_instructions.sh"
+fi
 # Memory per cached workflow (1,000 and 10,000 runs, small and 100 KiB states), beside the
 # official Rust SDK.
 if [[ "${CACHE:-1}" == 1 ]]; then

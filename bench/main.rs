@@ -286,13 +286,18 @@ async fn drive(
 fn worker(client: &Client) -> Worker {
     // The contract's tuning: 100 workflow-task slots, 100 activity slots, 1,000 cached runs
     // (this runtime's defaults).
-    Worker::new(client, TASK_QUEUE)
+    let worker = Worker::new(client, TASK_QUEUE)
         .workflow::<BenchOne>()
         .workflow::<BenchTen>()
         .workflow::<BenchLong>()
         .workflow::<BenchMailbox>()
         .activity(echo)
-        .shutdown_on_ctrl_c(false)
+        .shutdown_on_ctrl_c(false);
+    // For comparing thread counts; the default is one per core, at most 8.
+    match std::env::var("BENCH_WORKFLOW_THREADS").map(|n| n.parse()) {
+        Ok(Ok(n)) => worker.workflow_threads(n),
+        _ => worker,
+    }
 }
 
 async fn connect(addr: &str) -> AnyResult<Client> {

@@ -7,10 +7,9 @@
 //! Workflow code still runs outside any tokio runtime: the thread enters the caller's runtime
 //! (`Handle::block_on`) only to poll core, to run the payload codec and to complete, so that
 //! whatever core spawns meanwhile runs on the caller's runtime and never stalls with a stuck
-//! thread. The
-//! deadlock watchdog watches this thread as it watches a worker's shard: an activation that
-//! runs too long is answered with the deadlock failure, and a fresh thread takes over the loop,
-//! sends that failure to core first, and goes on.
+//! thread. The deadlock watchdog watches this thread as it watches a worker's shard: an
+//! activation that runs too long is answered with the deadlock failure, and a fresh thread
+//! takes over the loop, sends that failure to core first, and goes on.
 
 use std::{
     collections::HashMap,
