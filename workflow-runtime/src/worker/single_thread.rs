@@ -5,7 +5,7 @@
 //! about a fifth of its time.
 //!
 //! Workflow code still runs outside any tokio runtime: the thread enters the caller's runtime
-//! (`Handle::block_on`) only to poll core, to run the payload codec and to complete, so that
+//! ([`Blocking`]) only to poll core, to run the payload codec and to complete, so that
 //! whatever core spawns meanwhile runs on the caller's runtime and never stalls with a stuck
 //! thread. The deadlock watchdog watches this thread as it watches a worker's shard: an
 //! activation that runs too long is answered with the deadlock failure, and a fresh thread
@@ -13,8 +13,11 @@
 
 use std::{
     collections::HashMap,
+    future::Future,
     io,
+    pin::pin,
     sync::{Arc, Mutex},
+    task::{Context, Poll, Wake, Waker},
     thread,
     time::{Duration, Instant},
 };
@@ -160,7 +163,7 @@ fn drive(
     mut lost: Lost,
 ) -> Option<Result<(), SingleThreadError>> {
     now_running.install();
-    let runtime = &driver.runtime;
+    let runtime = Blocking::on(&driver.runtime);
     let complete = |completion| {
         runtime.block_on(complete_activation(
             &driver.core,
@@ -206,5 +209,51 @@ fn drive(
             Err(e) => return Some(Err(e.into())),
         };
         complete(completion);
+    }
+}
+
+/// Runs futures to completion on the calling thread inside a runtime's context, polling each
+/// where it lies: `Handle::block_on` moves the future through several frames, and the poll and
+/// complete futures of core are kilobytes, which made those copies a fifth of a replay's
+/// instructions.
+struct Blocking<'a> {
+    runtime: &'a Handle,
+    waker: Waker,
+}
+
+/// Wakes a thread parked in [`Blocking::block_on`].
+struct Unpark(thread::Thread);
+
+impl Wake for Unpark {
+    fn wake(self: Arc<Self>) {
+        self.0.unpark();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        self.0.unpark();
+    }
+}
+
+impl<'a> Blocking<'a> {
+    fn on(runtime: &'a Handle) -> Self {
+        Self {
+            runtime,
+            waker: Waker::from(Arc::new(Unpark(thread::current()))),
+        }
+    }
+
+    fn block_on<F: Future>(&self, future: F) -> F::Output {
+        // Tasks the future spawns go to the runtime, whose threads also drive its timers and
+        // I/O (on a current-thread runtime, the caller's thread awaiting this loop does).
+        let _context = self.runtime.enter();
+        let mut future = pin!(future);
+        let mut cx = Context::from_waker(&self.waker);
+        loop {
+            if let Poll::Ready(output) = future.as_mut().poll(&mut cx) {
+                return output;
+            }
+            // A wake-up that came before this park returns at once; a spurious one polls again.
+            thread::park();
+        }
     }
 }
