@@ -100,7 +100,7 @@ pub(crate) async fn cmd_cache(m: &HashMap<String, String>) -> AnyResult<()> {
     let after = rss_kib();
     let per_run = (after.saturating_sub(before) * 1024) / n.max(1) as u64;
     println!(
-        "{{\"sdk\":\"workflow-runtime\",\"bench\":\"cache\",\"n\":{n},\"state_kib\":{state_kib},\"rss_before_mib\":{:.1},\"rss_after_mib\":{:.1},\"bytes_per_cached_run\":{per_run},\"state_bytes\":{},\"overhead_bytes_per_run\":{},\"parked_in_s\":{:.1}}}",
+        "{{\"sdk\":\"workflow-runtime\",\"bench\":\"cache\",\"workload\":\"cache {n} runs of {state_kib} KiB\",\"n\":{n},\"state_kib\":{state_kib},\"rss_before_mib\":{:.1},\"rss_after_mib\":{:.1},\"bytes_per_cached_run\":{per_run},\"state_bytes\":{},\"overhead_bytes_per_run\":{},\"parked_in_s\":{:.1}}}",
         before as f64 / 1024.0,
         after as f64 / 1024.0,
         state_kib * 1024,
