@@ -1,5 +1,5 @@
-//! The bridge to core: one worker configuration and one workflow activation loop, shared by
-//! the worker and the replayer.
+//! The bridge to core: one worker configuration and the steps of polling and completing a
+//! workflow activation, shared by the worker and the replayer, and the worker's loop.
 
 use std::{sync::Arc, time::Duration};
 

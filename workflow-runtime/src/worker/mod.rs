@@ -586,7 +586,6 @@ impl Worker {
                 },
                 deadlock_timeout: self.deadlock_timeout,
                 evict: evict_through(&core),
-                warn_on_nondeterminism: true,
             }))
         } else {
             None

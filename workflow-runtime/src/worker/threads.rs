@@ -61,7 +61,7 @@ pub(crate) struct RunPlace {
 
 pub(crate) use super::shard::Evict;
 
-/// How the workflow threads of one worker or replayer are set up.
+/// How the workflow threads of one worker are set up.
 pub(crate) struct ThreadSettings {
     /// How many threads (shards).
     pub(crate) count: usize,
@@ -71,20 +71,18 @@ pub(crate) struct ThreadSettings {
     /// watchdog off.
     pub(crate) deadlock_timeout: Option<Duration>,
     pub(crate) evict: Evict,
-    /// Whether a run evicted for nondeterminism is logged as a warning (a worker), or left to
-    /// the caller to report (the replayer).
-    pub(crate) warn_on_nondeterminism: bool,
 }
 
-/// What every workflow thread of a worker or replayer shares.
+/// What every workflow thread of a worker, or the replayer's thread, shares.
 pub(super) struct Common {
     pub(super) registry: Arc<Registry>,
     pub(super) place: RunPlace,
-    /// Whether a run evicted for nondeterminism is logged as a warning.
+    /// Whether a run evicted for nondeterminism is logged as a warning (a worker), or left to
+    /// the caller to report (the replayer).
     pub(super) warn_on_nondeterminism: bool,
 }
 
-/// The pool of workflow threads of one worker or replayer.
+/// The pool of workflow threads of one worker.
 pub(crate) struct WorkflowThreads {
     /// The shards runs are hashed to, then, with the watchdog on, the quarantine shard.
     shards: Vec<Arc<Shard>>,
@@ -101,7 +99,7 @@ impl WorkflowThreads {
         let common = Arc::new(Common {
             registry: settings.registry,
             place: settings.place,
-            warn_on_nondeterminism: settings.warn_on_nondeterminism,
+            warn_on_nondeterminism: true,
         });
         let hashed = settings.count.max(1);
         let quarantine = usize::from(settings.deadlock_timeout.is_some());

@@ -737,7 +737,6 @@ fn threads_with(deadlock: Option<Duration>, evict: Evict) -> WorkflowThreads {
         },
         deadlock_timeout: deadlock,
         evict,
-        warn_on_nondeterminism: true,
     })
 }
 
