@@ -130,7 +130,9 @@ pub use payload::{Proto, ProtoBinary};
 pub use telemetry::{Telemetry, TelemetryError};
 /// Temporal's protobuf types (payloads, failures, history events), for advanced uses.
 pub use temporalio_common::protos;
-pub use worker::{ConfigError, RunningWorker, ShutdownHandle, Worker, WorkerError};
+pub use worker::{
+    ConfigError, ReplayCheckError, RunningWorker, ShutdownHandle, Worker, WorkerError,
+};
 pub use workflow::{
     ActivityByName, ActivityCall, ActivityFuture, ActivityWithoutTimeout, CancellationScope,
     ChildCall, ChildFuture, ChildHandle, ChildResult, ChildStart, ContinueAsNew, ExternalCancel,

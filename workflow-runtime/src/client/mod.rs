@@ -71,6 +71,8 @@ pub struct Client {
     identity: String,
     /// Set for a client of the time-skipping test server.
     time_skipping: Option<AutoTimeSkipping>,
+    /// Set for a client of a test environment: its workers replay the runs they closed.
+    replays_closed_runs: bool,
     /// Where the client's and its workers' metrics go.
     telemetry: Option<Telemetry>,
     /// Run around the client's calls, and its workers' workflow calls and activity attempts.
@@ -139,6 +141,7 @@ impl Client {
             namespace: options.namespace,
             identity,
             time_skipping: None,
+            replays_closed_runs: false,
             telemetry: options.telemetry,
             interceptors: options.interceptors,
             codec: options.codec,
@@ -151,6 +154,17 @@ impl Client {
     pub(crate) fn with_time_skipping(mut self, auto: AutoTimeSkipping) -> Self {
         self.time_skipping = Some(auto);
         self
+    }
+
+    /// A client of a test environment, whose workers replay the runs they closed as they
+    /// stop ([`Worker::replay_closed_runs`](crate::Worker::replay_closed_runs)).
+    pub(crate) fn replaying_closed_runs(mut self) -> Self {
+        self.replays_closed_runs = true;
+        self
+    }
+
+    pub(crate) fn replays_closed_runs(&self) -> bool {
+        self.replays_closed_runs
     }
 
     pub(crate) fn time_skipping(&self) -> Option<&AutoTimeSkipping> {

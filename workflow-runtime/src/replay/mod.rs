@@ -46,12 +46,12 @@ use crate::{
     foreign_text::is_failing_workflow_task_warning,
     interceptor::Interceptors,
     worker::{
-        DEFAULT_DEADLOCK_TIMEOUT,
         core::{ActivationObserver, CoreSettings},
         core_warnings::without_core_warning,
         registry::Registry,
         single_thread::SingleThreadLoop,
         threads::RunPlace,
+        watchdog::DEFAULT_DEADLOCK_TIMEOUT,
     },
     workflow::{
         WorkflowDefinition,
@@ -69,16 +69,40 @@ pub use server::{ReplayedRun, ServerReplayReport, ServerRuns};
 
 /// Replays histories against registered workflows. One replayer serves any number of
 /// replays, one history at a time.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct Replayer {
     registry: Registry,
     codec: Codec,
+    /// A worker's interceptors, when the replayer checks that worker's runs.
+    interceptors: Interceptors,
+}
+
+impl std::fmt::Debug for Replayer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Replayer")
+            .field("registry", &self.registry)
+            .field("codec", &self.codec)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Replayer {
     /// A replayer with no workflows.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// A replayer of a worker's workflows, as that worker runs them.
+    pub(crate) fn for_worker(
+        registry: Registry,
+        codec: Codec,
+        interceptors: &Interceptors,
+    ) -> Self {
+        Self {
+            registry,
+            codec,
+            interceptors: interceptors.clone(),
+        }
     }
 
     /// Registers a workflow type.
@@ -201,7 +225,7 @@ impl Replayer {
                 task_queue: settings.task_queue,
                 meter: None,
                 versioned: false,
-                interceptors: Interceptors::default(),
+                interceptors: self.interceptors.clone(),
             },
             // A replay stuck in blocking workflow code fails with the deadlock message, as on
             // a worker.

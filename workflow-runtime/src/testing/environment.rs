@@ -72,7 +72,8 @@ impl TestEnvironment {
                 waited: Duration::ZERO,
                 last_error: Some(Box::new(e)),
             })?
-            .with_time_skipping(AutoTimeSkipping::default());
+            .with_time_skipping(AutoTimeSkipping::default())
+            .replaying_closed_runs();
         Ok(Self {
             client,
             server: Server::TimeSkipping(server),
@@ -89,7 +90,8 @@ impl TestEnvironment {
                 address: server.address().to_owned(),
                 waited: Duration::ZERO,
                 last_error: Some(Box::new(e)),
-            })?;
+            })?
+            .replaying_closed_runs();
         Ok(Self {
             client,
             server: Server::Local(server),

@@ -119,6 +119,47 @@ pub(crate) trait ActivationObserver: Send + Sync + 'static {
     fn completion(&self, _completion: &mut WorkflowActivationCompletion) {}
 }
 
+/// Two observers, shown each activation and completion in turn.
+pub(crate) struct Both<A, B>(pub(crate) A, pub(crate) B);
+
+impl<A: ActivationObserver, B: ActivationObserver> ActivationObserver for Both<A, B> {
+    fn activation(&self, activation: &WorkflowActivation) {
+        self.0.activation(activation);
+        self.1.activation(activation);
+    }
+
+    fn completion(&self, completion: &mut WorkflowActivationCompletion) {
+        self.0.completion(completion);
+        self.1.completion(completion);
+    }
+}
+
+/// An observer that may be absent.
+impl<O: ActivationObserver> ActivationObserver for Option<O> {
+    fn activation(&self, activation: &WorkflowActivation) {
+        if let Some(observer) = self {
+            observer.activation(activation);
+        }
+    }
+
+    fn completion(&self, completion: &mut WorkflowActivationCompletion) {
+        if let Some(observer) = self {
+            observer.completion(completion);
+        }
+    }
+}
+
+/// An observer shared with whoever reads what it saw.
+impl<O: ActivationObserver> ActivationObserver for Arc<O> {
+    fn activation(&self, activation: &WorkflowActivation) {
+        (**self).activation(activation);
+    }
+
+    fn completion(&self, completion: &mut WorkflowActivationCompletion) {
+        (**self).completion(completion);
+    }
+}
+
 /// The worker's observer: applies its failure encoding to every failure a completion carries
 /// (a failed task, a failed workflow, a rejected update, a failed query).
 pub(crate) struct EncodeFailures(pub(crate) FailureEncoding);

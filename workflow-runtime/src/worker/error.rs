@@ -31,6 +31,10 @@ pub enum WorkerError {
     /// Polling failed for good.
     #[error("worker polling failed")]
     Poll(#[source] CoreError),
+    /// Runs this worker closed do not replay against its workflow code: the check of a test
+    /// worker as it stops ([`Worker::replay_closed_runs`](super::Worker::replay_closed_runs)).
+    #[error("the runs this worker closed were replayed as it stopped, and some diverged")]
+    NotReplayed(#[source] super::ReplayCheckError),
     /// The background task of a [`RunningWorker`](super::RunningWorker) panicked or was cancelled.
     #[error("the worker's background task ended abnormally")]
     Task(#[source] tokio::task::JoinError),

@@ -7,6 +7,7 @@ pub(crate) mod core_warnings;
 mod error;
 mod outage;
 pub(crate) mod registry;
+mod replay_check;
 mod running;
 mod shard;
 pub(crate) mod single_thread;
@@ -14,6 +15,7 @@ pub(crate) mod threads;
 pub(crate) mod watchdog;
 
 pub use error::{ConfigError, WorkerError};
+pub use replay_check::ReplayCheckError;
 pub use running::RunningWorker;
 
 use std::{future::Future, sync::Arc, thread, time::Duration};
@@ -35,18 +37,17 @@ use crate::{
     telemetry::Telemetry,
     worker::{
         activities::{Outcomes, activity_loop},
-        core::{CoreSettings, EncodeFailures, evict_through, workflow_loop},
+        core::{Both, CoreSettings, EncodeFailures, evict_through, workflow_loop},
         core_warnings::Sieved,
         error::CoreError,
         outage::{CoreTasks, FoldRetries, Reachability},
         registry::Registry,
+        replay_check::{ClosedRuns, replay_closed_runs},
         threads::{RunPlace, ThreadSettings, WorkflowThreads},
+        watchdog::DEFAULT_DEADLOCK_TIMEOUT,
     },
     workflow::WorkflowDefinition,
 };
-
-/// How long one workflow activation may run before it counts as a potential deadlock.
-pub(crate) const DEFAULT_DEADLOCK_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// Stops a running worker gracefully: polling stops, in-flight activations finish, running
 /// activities are cancelled once the graceful shutdown period is over
@@ -99,6 +100,7 @@ pub struct Worker {
     default_versioning: Option<VersioningBehavior>,
     telemetry: Option<Telemetry>,
     interceptors: Interceptors,
+    replay_closed_runs: bool,
 }
 
 impl std::fmt::Debug for Worker {
@@ -140,7 +142,29 @@ impl Worker {
             default_versioning: None,
             telemetry: client.telemetry().cloned(),
             interceptors: client.interceptors().clone(),
+            replay_closed_runs: client.replays_closed_runs(),
         }
+    }
+
+    /// Whether the worker, as it stops, replays the histories of the runs it closed against
+    /// its workflow code, and fails [`run`](Self::run) with
+    /// [`WorkerError::NotReplayed`] when one does not replay. On for the workers of a
+    /// [`TestEnvironment`](crate::testing::TestEnvironment) (built with
+    /// [`TestEnvironment::worker`](crate::testing::TestEnvironment::worker) or on its
+    /// client), off otherwise; turn it off for a test that changes its workflow's behaviour
+    /// between runs on purpose.
+    ///
+    /// ```no_run
+    /// # use workflow_runtime::{prelude::*, testing::TestEnvironment};
+    /// # #[derive(Default)] pub struct Flaky;
+    /// # #[workflow] impl Flaky { #[run] async fn run(ctx: WorkflowContext<Self>) -> WorkflowResult<()> { Ok(()) } }
+    /// # async fn demo(env: TestEnvironment) {
+    /// let worker = env.worker("flaky").workflow::<Flaky>().replay_closed_runs(false);
+    /// # }
+    /// ```
+    pub fn replay_closed_runs(mut self, enabled: bool) -> Self {
+        self.replay_closed_runs = enabled;
+        self
     }
 
     /// Adds an interceptor that runs around this worker's workflow calls and activity
@@ -590,13 +614,19 @@ impl Worker {
         } else {
             None
         };
+        let closed_runs = self
+            .replay_closed_runs
+            .then(|| Arc::new(ClosedRuns::default()));
         let workflows = async {
             match &threads {
                 Some(threads) => {
                     workflow_loop(
                         &core,
                         threads,
-                        Arc::new(EncodeFailures(self.failure_encoding)),
+                        Arc::new(Both(
+                            EncodeFailures(self.failure_encoding),
+                            closed_runs.clone(),
+                        )),
                         self.client.codec(),
                         result_limit,
                     )
@@ -648,6 +678,12 @@ impl Worker {
         tracing::info!(task_queue = %self.task_queue, "worker stopped");
         workflow_result
             .and(activity_result)
-            .map_err(|e| WorkerError::Poll(e.into()))
+            .map_err(|e| WorkerError::Poll(e.into()))?;
+        if let Some(closed_runs) = closed_runs {
+            replay_closed_runs(&closed_runs, &self.client, &registry, &self.interceptors)
+                .await
+                .map_err(WorkerError::NotReplayed)?;
+        }
+        Ok(())
     }
 }

@@ -12,6 +12,9 @@ use std::{
 use super::shard::{Evict, Lost, Reply, Shard, ShardState, lock};
 use crate::{now_running::NowRunning, workflow::run::task_failure};
 
+/// How long one workflow activation may run before it counts as a potential deadlock.
+pub(crate) const DEFAULT_DEADLOCK_TIMEOUT: Duration = Duration::from_secs(2);
+
 /// The task failure of an activation that reaches a shard with no thread to serve it.
 pub(super) const NO_THREAD: &str =
     "no workflow thread could be started (see the worker's error log)";
