@@ -542,6 +542,79 @@ impl Deadline {
     }
 }
 
+
+// ==== bad_global_once_cell_lazy_flags
+use std::sync::RwLock;
+
+static FEATURE_FLAGS: once_cell::sync::Lazy<RwLock<HashMap<String, bool>>> =
+    once_cell::sync::Lazy::new(|| RwLock::new(HashMap::new()));
+
+#[derive(Default)]
+pub struct Rollout;
+
+#[workflow]
+impl Rollout {
+    #[run]
+    pub async fn run(ctx: WorkflowContext<Self>, customer: String) -> WorkflowResult<()> {
+        let fast_path = FEATURE_FLAGS.read().map(|flags| flags.get("fast").copied().unwrap_or(false)).unwrap_or(false); // <-
+        if !fast_path {
+            ctx.sleep(Duration::from_secs(30)).await?;
+        }
+        Ok(())
+    }
+}
+
+// ==== bad_global_lazy_static_limits
+use std::sync::RwLock;
+
+lazy_static::lazy_static! {
+    static ref DAILY_LIMITS: RwLock<HashMap<String, u64>> = RwLock::new(HashMap::new());
+}
+
+#[derive(Default)]
+pub struct Spend;
+
+#[workflow]
+impl Spend {
+    #[run]
+    pub async fn run(ctx: WorkflowContext<Self>, account: String) -> WorkflowResult<bool> {
+        let limit = DAILY_LIMITS.read().ok().and_then(|limits| limits.get(&account).copied()); // <-
+        Ok(limit.is_some())
+    }
+}
+
+// ==== bad_global_parking_lot_read
+static QUOTAS: parking_lot::RwLock<Vec<u32>> = parking_lot::RwLock::new(Vec::new());
+
+#[derive(Default)]
+pub struct Quota;
+
+#[workflow]
+impl Quota {
+    #[run]
+    pub async fn run(ctx: WorkflowContext<Self>) -> WorkflowResult<u32> {
+        let first = QUOTAS.read().first().copied().unwrap_or(0); // <-
+        Ok(first)
+    }
+}
+
+// ==== bad_uuid_v7_through_alias
+use uuid::Uuid as OrderId;
+
+#[derive(Default)]
+pub struct Orders;
+
+#[workflow]
+impl Orders {
+    #[run]
+    pub async fn run(ctx: WorkflowContext<Self>) -> WorkflowResult<String> {
+        let id = OrderId::now_v7(); // <-
+        ctx.activity(notify, id.to_string())
+            .options(ActivityOptions::start_to_close(Duration::from_secs(10)))
+            .await?;
+        Ok(id.to_string())
+    }
+}
 // ==== good_hash_values_sum
 #[derive(Default)]
 pub struct Totals {
@@ -850,6 +923,47 @@ impl Fixed {
     }
 }
 
+
+// ==== good_global_once_cell_table
+static COUNTRY_TAX: once_cell::sync::Lazy<HashMap<&'static str, u32>> =
+    once_cell::sync::Lazy::new(|| HashMap::from([("FR", 20), ("DE", 19)]));
+
+#[derive(Default)]
+pub struct Tax;
+
+#[workflow]
+impl Tax {
+    #[run]
+    pub async fn run(ctx: WorkflowContext<Self>, country: String) -> WorkflowResult<u32> {
+        Ok(COUNTRY_TAX.get(country.as_str()).copied().unwrap_or(0))
+    }
+}
+
+// ==== good_collect_into_annotated_btreemap
+#[derive(Default)]
+pub struct Restock {
+    levels: HashMap<String, u32>,
+}
+
+#[workflow]
+impl Restock {
+    #[run]
+    pub async fn run(ctx: WorkflowContext<Self>) -> WorkflowResult<()> {
+        let low: BTreeMap<String, u32> = ctx.state(|s| {
+            s.levels
+                .iter()
+                .filter(|(_, level)| **level < 5)
+                .map(|(sku, level)| (sku.clone(), *level))
+                .collect()
+        });
+        for (sku, _) in low {
+            ctx.activity(notify, sku)
+                .options(ActivityOptions::start_to_close(Duration::from_secs(10)))
+                .await?;
+        }
+        Ok(())
+    }
+}
 // ==== limit_helper_without_attribute
 fn overdue(due: u64) -> bool {
     let now = std::time::SystemTime::now(); // <-
@@ -867,7 +981,7 @@ impl Overdue {
     }
 }
 
-// ==== limit_elapsed_on_a_field
+// ==== bad_elapsed_on_a_field
 #[derive(Default)]
 pub struct Started {
     at: Option<std::time::Instant>,

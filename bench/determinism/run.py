@@ -37,7 +37,10 @@ serde = {{ version = "1", features = ["derive"] }}
 tokio = {{ version = "1", features = ["macros", "time", "rt"] }}
 rand = "0.10"
 chrono = {{ version = "0.4", default-features = false, features = ["now"] }}
-uuid = {{ version = "1", features = ["v4"] }}
+uuid = {{ version = "1", features = ["v4", "v1", "v6", "v7"] }}
+once_cell = "1"
+lazy_static = "1"
+parking_lot = "0.12"
 
 [workspace]
 """

@@ -16,9 +16,10 @@ pub use crate::{
         Activity, ActivityContext, ActivityDefinition, ActivityGroup, ActivityRegistry,
         FreeActivity, MethodActivity,
     },
+    clock_probe::{AnyTime, ClockProbe, ClockTime, ElapsedWithoutClock},
     deployment::VersioningBehavior,
     error::{ActivityError, WorkflowError, WorkflowResult},
-    global_probe::{AnyGlobal, GlobalProbe, ImmutableGlobal, SharedGlobal},
+    global_probe::{AnyGlobal, GlobalProbe, ImmutableGlobal, SharedBehindDeref, SharedGlobal},
     order_probe::{AnyOrder, DeterministicOrder, OrderProbe, RandomOrder},
     payload::{
         Payload, PayloadError,

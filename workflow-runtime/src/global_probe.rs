@@ -7,12 +7,20 @@
 //!
 //! It works like the order probe, by autoref specialization:
 //! `GlobalProbe(&X).global_checked()` finds [`SharedGlobal::global_checked`] (by value) when
-//! `X` is [`InteriorMutable`], and [`AnyGlobal::global_checked`] (by `&mut`) otherwise. The
-//! first carries a bound that never holds, [`ImmutableGlobal`], whose diagnostic is the error
-//! the user reads.
+//! `X` is [`InteriorMutable`], [`SharedBehindDeref::global_checked`] (by `&`) when `X`
+//! dereferences to such a type, and [`AnyGlobal::global_checked`] (by `&mut`) otherwise. The
+//! first two carry a bound that never holds, [`ImmutableGlobal`], whose diagnostic is the
+//! error the user reads.
+//!
+//! The `Deref` step decides other crates' lazy wrappers by their target, with no list of
+//! crates: a `once_cell::sync::Lazy<RwLock<..>>` or a `lazy_static!` static holding a lock is
+//! shared state, the same wrappers holding a table are not. Lock and cell types outside std
+//! have no trait that tells them apart from plain values, so the common ones are named below:
+//! `lock_api`'s (what `parking_lot` and `spin` export) and `once_cell`'s cells.
 
 use std::{
     cell::{Cell, LazyCell, OnceCell, RefCell, UnsafeCell},
+    ops::Deref,
     sync::{
         Arc, LazyLock, Mutex, OnceLock, RwLock,
         atomic::{
@@ -74,6 +82,33 @@ impl<'a, T: ?Sized + InteriorMutable> SharedGlobal<'a> for GlobalProbe<'a, T> {
     }
 }
 
+/// Picked for globals that dereference to a type with interior mutability (through `&`):
+/// fails on its bound.
+#[doc(hidden)]
+pub trait SharedBehindDeref<'a> {
+    /// The global's type.
+    type Target: ?Sized;
+    /// Never compiles: the bound is never met.
+    fn global_checked(&self) -> &'a Self::Target
+    where
+        Self: ImmutableGlobal;
+}
+
+impl<'a, T> SharedBehindDeref<'a> for GlobalProbe<'a, T>
+where
+    T: ?Sized + Deref,
+    T::Target: InteriorMutable,
+{
+    type Target = T;
+
+    fn global_checked(&self) -> &'a T
+    where
+        Self: ImmutableGlobal,
+    {
+        self.0
+    }
+}
+
 impl<'a, T: ?Sized> AnyGlobal<'a> for GlobalProbe<'a, T> {
     type Target = T;
 
@@ -112,6 +147,11 @@ interior_mutable! {
     tokio::sync::Mutex<T> => [T: ?Sized];
     tokio::sync::RwLock<T> => [T: ?Sized];
     tokio::sync::OnceCell<T> => [T];
+    lock_api::Mutex<R, T> => [R, T: ?Sized];
+    lock_api::RwLock<R, T> => [R, T: ?Sized];
+    lock_api::ReentrantMutex<R, G, T> => [R, G, T: ?Sized];
+    once_cell::sync::OnceCell<T> => [T];
+    once_cell::unsync::OnceCell<T> => [T];
 }
 
 // Wrappers are as mutable as what they hold: a `LazyLock<HashMap<..>>` initialised once from

@@ -72,6 +72,7 @@ mod activity;
 mod attributes;
 mod caught_panic;
 mod client;
+mod clock_probe;
 pub mod codec;
 mod convert;
 mod deployment;

@@ -274,9 +274,9 @@ pub(crate) static RULES: &[Rule] = &[
     Rule {
         id: RuleId::UuidNow, level: Level::Error, kind: Kind::Path, category: Category::Random,
         what: "Uuid::now_v7()",
-        paths: &["uuid::Uuid::now_v7", "uuid::Uuid::now_v6", "uuid::Uuid::now_v1", "ulid::Ulid::new", "ulid::Ulid::generate"],
-        suffixes: &["Uuid::now_v7", "Uuid::now_v6", "Uuid::now_v1", "Ulid::new", "Ulid::generate"],
-        why: "it reads the wall clock and OS entropy",
+        paths: &["uuid::Uuid::now_v7", "uuid::Uuid::now_v6", "uuid::Uuid::now_v1", "uuid::Uuid::new_v7", "uuid::Timestamp::now", "ulid::Ulid::new", "ulid::Ulid::generate"],
+        suffixes: &["Uuid::now_v7", "Uuid::now_v6", "Uuid::now_v1", "Uuid::new_v7", "Ulid::new", "Ulid::generate"],
+        why: "it reads the wall clock and OS entropy (`new_v7` draws random bits, `Timestamp::now` reads the clock for `new_v1`/`new_v6`)",
         help: "use `ctx.uuid4()`",
     },
     Rule {
@@ -509,7 +509,7 @@ pub(crate) const GLOBAL_READ: Construct = Construct {
     level: Level::Error,
     category: Category::GlobalState,
     what: "reading a global that can change",
-    matches: "`.load()`/`.read()`/`.get()`/`.with()`/`.take()`/`.set()`... on a SCREAMING_CASE global whose type is an `Atomic*`, `Mutex`, `RwLock`, `Cell`, `RefCell`, `OnceLock`, `OnceCell` or a `thread_local!` key (or a `LazyLock`, `Arc` or `Box` of one), wherever it is declared; not a `const`, nor a `static` without interior mutability (`LIMITS.get(0)` on a table compiles)",
+    matches: "`.load()`/`.read()`/`.get()`/`.with()`/`.take()`/`.set()`... on a SCREAMING_CASE global whose type is an `Atomic*`, `Mutex`, `RwLock`, `Cell`, `RefCell`, `OnceLock`, `OnceCell` or a `thread_local!` key (std's, tokio's, `parking_lot`'s and `once_cell`'s), or any wrapper that dereferences to one (`LazyLock`, `Arc`, `Box`, `once_cell::sync::Lazy`, a `lazy_static!` static), wherever it is declared; not a `const`, nor a `static` without interior mutability (`LIMITS.get(0)` on a table compiles)",
     why: "a global is shared by every workflow run on the worker and starts over on another worker, so a replay can read a different value",
     help: "keep state in fields of the workflow struct (ctx.state); pass configuration in the workflow input, or read it in an activity",
 };

@@ -7,7 +7,10 @@
 //!   collection, or into a `Vec` binding sorted by the next statement;
 //! - every global read through a method (`CONFIG.get()`, `FLAG.load(..)`, `COUNTER.with(..)`)
 //!   goes through the global probe, which fails to compile when the global's type has interior
-//!   mutability (`workflow_runtime::__private::GlobalProbe`).
+//!   mutability (`workflow_runtime::__private::GlobalProbe`);
+//! - the receiver of every `.elapsed()` goes through the clock probe, which fails to compile
+//!   when it is an `Instant` or a `SystemTime`, wherever the value came from
+//!   (`workflow_runtime::__private::ClockProbe`).
 //!
 //! Code under `#[allow_nondeterminism]` for the probe's category is left alone.
 
@@ -136,7 +139,10 @@ fn rewrite(attrs: &mut Vec<syn::Attribute>, body: &mut syn::Block, krate: &Token
 fn traits_in_scope(krate: &TokenStream) -> syn::Stmt {
     syn::parse_quote! {
         #[allow(unused_imports)]
-        use #krate::__private::{AnyGlobal as _, AnyOrder as _, RandomOrder as _, SharedGlobal as _};
+        use #krate::__private::{
+            AnyGlobal as _, AnyOrder as _, AnyTime as _, ClockTime as _, RandomOrder as _,
+            SharedBehindDeref as _, SharedGlobal as _,
+        };
     }
 }
 
@@ -145,6 +151,7 @@ fn traits_in_scope(krate: &TokenStream) -> syn::Stmt {
 struct Allowed {
     ordering: usize,
     global_state: usize,
+    time: usize,
 }
 
 impl Allowed {
@@ -153,15 +160,18 @@ impl Allowed {
         let added = Allowed {
             ordering: usize::from(allows(attrs, Category::Ordering)),
             global_state: usize::from(allows(attrs, Category::GlobalState)),
+            time: usize::from(allows(attrs, Category::Time)),
         };
         self.ordering += added.ordering;
         self.global_state += added.global_state;
+        self.time += added.time;
         added
     }
 
     fn leave(&mut self, added: Allowed) {
         self.ordering -= added.ordering;
         self.global_state -= added.global_state;
+        self.time -= added.time;
     }
 }
 
@@ -200,6 +210,20 @@ impl Prober {
         self.probed = true;
     }
 
+    /// Routes the receiver of an `.elapsed()` through the clock probe; an error points at
+    /// `span`.
+    fn probe_clock(&mut self, receiver: &mut Expr, span: proc_macro2::Span) {
+        if self.allowed.time > 0 {
+            return;
+        }
+        let krate = self.krate_at(span);
+        let value = receiver.to_token_stream();
+        *receiver = syn::parse_quote_spanned! {span=>
+            (*#krate::__private::ClockProbe(&#value).clock_checked())
+        };
+        self.probed = true;
+    }
+
     /// Wraps `iterator` in the probe; a hash iterator's error points at `span`.
     fn probe(&mut self, iterator: &mut Expr, span: proc_macro2::Span) {
         if self.allowed.ordering > 0 {
@@ -211,6 +235,44 @@ impl Prober {
             #krate::__private::OrderProbe(::core::option::Option::Some(#inner)).order_checked()
         };
         self.probed = true;
+    }
+
+    /// Visits the initializer of a binding whose value a `<iteration>.collect()` gives (see
+    /// [`yields_collect`]), leaving that collect's chain unprobed and probing the rest.
+    fn visit_collected(&mut self, expr: &mut Expr) {
+        match expr {
+            Expr::MethodCall(call) if is_order_free_collect(call) => {
+                self.visit_attributes_mut(&mut call.attrs);
+                for arg in &mut call.args {
+                    self.visit_expr_mut(arg);
+                }
+                self.visit_unprobed_chain(&mut call.receiver);
+            }
+            Expr::MethodCall(call) if is_state_read(call) => {
+                self.visit_attributes_mut(&mut call.attrs);
+                self.visit_expr_mut(&mut call.receiver);
+                for arg in &mut call.args {
+                    self.visit_collected(arg);
+                }
+            }
+            Expr::Closure(closure) => {
+                self.visit_attributes_mut(&mut closure.attrs);
+                self.visit_collected(&mut closure.body);
+            }
+            Expr::Block(block) => {
+                self.visit_attributes_mut(&mut block.attrs);
+                let count = block.block.stmts.len();
+                for (index, stmt) in block.block.stmts.iter_mut().enumerate() {
+                    match stmt {
+                        syn::Stmt::Expr(tail, None) if index + 1 == count => {
+                            self.visit_collected(tail);
+                        }
+                        other => self.visit_stmt_mut(other),
+                    }
+                }
+            }
+            other => self.visit_expr_mut(other),
+        }
     }
 
     /// Visits an iterating call's receiver and arguments without probing the call itself.
@@ -248,6 +310,11 @@ impl VisitMut for Prober {
                 }
                 self.probe_global(&mut call.receiver, span);
             }
+            Expr::MethodCall(call) if reads_elapsed(call) => {
+                let span = call.method.span();
+                syn::visit_mut::visit_expr_method_call_mut(self, call);
+                self.probe_clock(&mut call.receiver, span);
+            }
             Expr::MethodCall(call) if order_cannot_show(call) => {
                 self.visit_attributes_mut(&mut call.attrs);
                 for arg in &mut call.args {
@@ -284,19 +351,16 @@ impl VisitMut for Prober {
         for index in 0..count {
             let sorted_next = sorted_binding(&block.stmts[index])
                 .is_some_and(|name| block.stmts.get(index + 1).is_some_and(|s| sorts(s, &name)));
+            let order_free = sorted_next || collects_into_unordered_binding(&block.stmts[index]);
             let stmt = &mut block.stmts[index];
             let entered = self.allowed.enter(stmt_attrs(stmt));
             match stmt {
-                syn::Stmt::Local(local) if sorted_next => {
+                syn::Stmt::Local(local) if order_free => {
                     self.visit_attributes_mut(&mut local.attrs);
                     if let Some(init) = &mut local.init {
-                        // `sorted_binding` saw `<iteration>.collect()` here.
-                        if let Expr::MethodCall(collect) = &mut *init.expr {
-                            for arg in &mut collect.args {
-                                self.visit_expr_mut(arg);
-                            }
-                            self.visit_unprobed_chain(&mut collect.receiver);
-                        }
+                        // `sorted_binding` or `collects_into_unordered_binding` saw the
+                        // `<iteration>.collect()` whose value the binding takes.
+                        self.visit_collected(&mut init.expr);
                         if let Some((_, diverge)) = &mut init.diverge {
                             self.visit_expr_mut(diverge);
                         }
@@ -328,6 +392,11 @@ pub(super) fn is_iterating(call: &syn::ExprMethodCall) -> bool {
 
 /// Whether `call` reads a global through a method (`CONFIG.get()`; the calls the global probe
 /// checks).
+/// `x.elapsed()`: a clock reading when `x` is a point in time, which the clock probe decides.
+pub(super) fn reads_elapsed(call: &syn::ExprMethodCall) -> bool {
+    call.method == "elapsed" && call.args.is_empty()
+}
+
 pub(super) fn reads_global(call: &syn::ExprMethodCall) -> bool {
     GLOBAL_READERS.contains(&call.method.to_string().as_str()) && names_global(&call.receiver)
 }
@@ -400,6 +469,57 @@ fn sorted_binding(stmt: &syn::Stmt) -> Option<String> {
         syn::Pat::Ident(ident) => Some(ident.ident.to_string()),
         _ => None,
     }
+}
+
+/// Whether `stmt` is `let NAME: BTreeMap<..> = <iteration>.collect();` (or another collection
+/// whose content does not depend on insertion order): the annotated form of
+/// `collect::<BTreeMap<..>>()`.
+fn collects_into_unordered_binding(stmt: &syn::Stmt) -> bool {
+    let syn::Stmt::Local(local) = stmt else {
+        return false;
+    };
+    let syn::Pat::Type(typed) = &local.pat else {
+        return false;
+    };
+    let syn::Type::Path(ty) = &*typed.ty else {
+        return false;
+    };
+    let unordered = ty
+        .path
+        .segments
+        .last()
+        .is_some_and(|s| UNORDERED_TARGETS.contains(&s.ident.to_string().as_str()));
+    unordered
+        && local
+            .init
+            .as_ref()
+            .is_some_and(|init| yields_collect(&init.expr))
+}
+
+/// Whether the value of `expr` is that of a `<iteration>.collect()`: the call itself, or
+/// `ctx.state(|s| <iteration>.collect())`, whose closure's value it returns.
+fn yields_collect(expr: &Expr) -> bool {
+    match expr {
+        Expr::MethodCall(call) if is_order_free_collect(call) => true,
+        Expr::MethodCall(call) if is_state_read(call) => {
+            call.args.first().is_some_and(yields_collect)
+        }
+        Expr::Closure(closure) => yields_collect(&closure.body),
+        Expr::Block(block) => {
+            matches!(block.block.stmts.last(), Some(syn::Stmt::Expr(tail, None)) if yields_collect(tail))
+        }
+        _ => false,
+    }
+}
+
+/// `<iteration>.collect()`.
+fn is_order_free_collect(call: &syn::ExprMethodCall) -> bool {
+    call.method == "collect" && ends_in_iteration(&call.receiver)
+}
+
+/// `ctx.state(|s| ..)`, which returns its closure's value.
+fn is_state_read(call: &syn::ExprMethodCall) -> bool {
+    call.method == "state" && call.args.len() == 1
 }
 
 /// Whether `stmt` is `NAME.sort..(..);`.
@@ -484,6 +604,10 @@ mod tests {
             let mut keys: Vec<_> = map.keys().cloned().collect();
             keys.sort();
             map.retain(|_, v| *v > 0);
+            let annotated: BTreeMap<_, _> = map.iter().map(|(k, v)| (k, v + 1)).collect();
+            let names: std::collections::BTreeSet<String> = map.keys().cloned().collect();
+            let low: BTreeMap<String, u32> = ctx.state(|s| s.levels.iter().map(|(k, v)| (k.clone(), *v)).collect());
+            let skus: BTreeSet<String> = ctx.state(|s| { let n = 1; s.levels.keys().cloned().collect() });
         });
         assert!(!out.contains("OrderProbe"), "{out}");
     }
@@ -493,8 +617,25 @@ mod tests {
         let out = rewritten(quote! {
             let keys: Vec<_> = map.keys().collect();
             let first = map.keys().next();
+            let listed: BTreeSet<String> = ctx.state(|s| s.ids.iter().next().cloned().into_iter().collect());
         });
-        assert_eq!(out.matches("OrderProbe").count(), 2, "{out}");
+        assert_eq!(out.matches("OrderProbe").count(), 3, "{out}");
+    }
+
+    #[test]
+    fn every_elapsed_is_probed_unless_time_is_allowed() {
+        let out = rewritten(quote! {
+            let spent = self.started.elapsed();
+            let age = created_at().elapsed();
+            let shifted = start.elapsed_since(other);
+            #[allow_nondeterminism(time, reason = "only logged")]
+            let logged = started.elapsed();
+        });
+        assert_eq!(out.matches("ClockProbe").count(), 2, "{out}");
+        assert!(
+            out.contains("(* :: wr :: __private :: ClockProbe (& self . started) . clock_checked ()) . elapsed ()"),
+            "{out}"
+        );
     }
 
     #[test]

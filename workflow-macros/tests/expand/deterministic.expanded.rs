@@ -6,7 +6,8 @@ mod pricing {
     pub fn first_rate(rates: &HashMap<String, u32>) -> Option<&u32> {
         #[allow(unused_imports)]
         use ::workflow_runtime::__private::{
-            AnyGlobal as _, AnyOrder as _, RandomOrder as _, SharedGlobal as _,
+            AnyGlobal as _, AnyOrder as _, AnyTime as _, ClockTime as _,
+            RandomOrder as _, SharedBehindDeref as _, SharedGlobal as _,
         };
         ::workflow_runtime::__private::OrderProbe(
                 ::core::option::Option::Some(rates.values()),
@@ -17,7 +18,8 @@ mod pricing {
     pub fn total(rates: &HashMap<String, u32>) -> u32 {
         #[allow(unused_imports)]
         use ::workflow_runtime::__private::{
-            AnyGlobal as _, AnyOrder as _, RandomOrder as _, SharedGlobal as _,
+            AnyGlobal as _, AnyOrder as _, AnyTime as _, ClockTime as _,
+            RandomOrder as _, SharedBehindDeref as _, SharedGlobal as _,
         };
         rates.values().sum::<u32>()
             + (*::workflow_runtime::__private::GlobalProbe(&RATES).global_checked())

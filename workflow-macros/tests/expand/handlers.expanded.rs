@@ -24,7 +24,8 @@ impl Order {
     fn __query_lines(&self) -> Vec<String> {
         #[allow(unused_imports)]
         use ::workflow_runtime::__private::{
-            AnyGlobal as _, AnyOrder as _, RandomOrder as _, SharedGlobal as _,
+            AnyGlobal as _, AnyOrder as _, AnyTime as _, ClockTime as _,
+            RandomOrder as _, SharedBehindDeref as _, SharedGlobal as _,
         };
         ::workflow_runtime::__private::OrderProbe(
                 ::core::option::Option::Some(self.lines.keys()),

@@ -7,7 +7,8 @@ impl Countdown {
     async fn run(ctx: WorkflowContext<Self>, from: u32) -> WorkflowResult<u32> {
         #[allow(unused_imports)]
         use ::workflow_runtime::__private::{
-            AnyGlobal as _, AnyOrder as _, RandomOrder as _, SharedGlobal as _,
+            AnyGlobal as _, AnyOrder as _, AnyTime as _, ClockTime as _,
+            RandomOrder as _, SharedBehindDeref as _, SharedGlobal as _,
         };
         for _ in ::workflow_runtime::__private::OrderProbe(
                 ::core::option::Option::Some(

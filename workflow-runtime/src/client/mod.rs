@@ -158,6 +158,7 @@ impl Client {
 
     /// A client of a test environment, whose workers replay the runs they closed as they
     /// stop ([`Worker::replay_closed_runs`](crate::Worker::replay_closed_runs)).
+    #[cfg(feature = "testing")]
     pub(crate) fn replaying_closed_runs(mut self) -> Self {
         self.replays_closed_runs = true;
         self
