@@ -615,6 +615,24 @@ impl Orders {
         Ok(id.to_string())
     }
 }
+
+// ==== bad_random_state_bucket
+use std::hash::{BuildHasher, RandomState};
+
+#[derive(Default)]
+pub struct Sharded;
+
+#[workflow]
+impl Sharded {
+    #[run]
+    pub async fn run(ctx: WorkflowContext<Self>, customer: String) -> WorkflowResult<u64> {
+        let shard = RandomState::new().hash_one(&customer) % 8; // <-
+        ctx.activity(notify, format!("shard-{shard}"))
+            .options(ActivityOptions::start_to_close(Duration::from_secs(10)))
+            .await?;
+        Ok(shard)
+    }
+}
 // ==== good_hash_values_sum
 #[derive(Default)]
 pub struct Totals {

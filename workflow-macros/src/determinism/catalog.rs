@@ -280,12 +280,12 @@ pub(crate) static RULES: &[Rule] = &[
         help: "use `ctx.uuid4()`",
     },
     Rule {
-        id: RuleId::RandomStateNew, level: Level::Warning, kind: Kind::Path, category: Category::Ordering,
+        id: RuleId::RandomStateNew, level: Level::Error, kind: Kind::Path, category: Category::Random,
         what: "RandomState::new()",
-        paths: &["std::collections::hash_map::RandomState::new", "std::hash::RandomState::new"],
-        suffixes: &["RandomState::new"],
-        why: "its hash keys are random per process, so iteration orders differ between run and replay",
-        help: "use `BTreeMap`/`BTreeSet`, or a fixed `BuildHasherDefault<_>`",
+        paths: &["std::collections::hash_map::RandomState::new", "std::hash::RandomState::new", "std::collections::hash_map::RandomState::default", "std::hash::RandomState::default"],
+        suffixes: &["RandomState::new", "RandomState::default"],
+        why: "its hash keys are drawn at random for each instance, so a hash it computes (`build_hasher`, `hash_one`) differs between run and replay, and so does the order of a map built with it",
+        help: "hash with a fixed, named algorithm (`BuildHasherDefault` of a stable hasher, or an id from `ctx.uuid4()`); for a map, use `BTreeMap`/`BTreeSet`",
     },
     // ---- concurrency ------------------------------------------------------------------
     Rule {
