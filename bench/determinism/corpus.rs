@@ -633,6 +633,23 @@ impl Sharded {
         Ok(shard)
     }
 }
+
+// ==== bad_clock_reexported_by_own_module
+mod timeutil {
+    pub use chrono::Local;
+}
+
+#[derive(Default)]
+pub struct Shift;
+
+#[workflow]
+impl Shift {
+    #[run]
+    pub async fn run(ctx: WorkflowContext<Self>) -> WorkflowResult<String> {
+        let started = timeutil::Local::now(); // <-
+        Ok(started.to_rfc3339())
+    }
+}
 // ==== good_hash_values_sum
 #[derive(Default)]
 pub struct Totals {

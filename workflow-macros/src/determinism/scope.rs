@@ -25,6 +25,10 @@ pub(crate) struct Scope {
     /// through one of them is the user's own, unless it spells a catalog path in full (a
     /// module named like a crate reads like that crate).
     module_items: BTreeSet<String>,
+    /// What the inline modules among those items re-export (`mod timeutil { pub use
+    /// chrono::Local; }`): module -> (name -> full path), so `timeutil::Local::now()` resolves
+    /// to `chrono::Local::now`.
+    reexports: BTreeMap<String, BTreeMap<String, Vec<String>>>,
 }
 
 impl Scope {
@@ -41,6 +45,7 @@ impl Scope {
             self.aliases.extend(scope.aliases.clone());
             self.globs.extend(scope.globs.iter().cloned());
             self.module_items.extend(scope.module_items.iter().cloned());
+            self.reexports.extend(scope.reexports.clone());
         }
     }
 
@@ -57,10 +62,31 @@ impl Scope {
                     if let Some(ident) = item_ident(item) {
                         scope.module_items.insert(ident.to_string());
                     }
+                    if let syn::Item::Mod(module) = item
+                        && let Some((_, items)) = &module.content
+                    {
+                        let reexported = Self::reexports_of(items);
+                        if !reexported.is_empty() {
+                            scope.reexports.insert(module.ident.to_string(), reexported);
+                        }
+                    }
                 }
             }
         }
         scope
+    }
+
+    /// The names an inline module's `pub use` items re-export, with their full paths.
+    fn reexports_of(items: &[syn::Item]) -> BTreeMap<String, Vec<String>> {
+        let mut uses = Self::default();
+        for item in items {
+            if let syn::Item::Use(item) = item
+                && !matches!(item.vis, syn::Visibility::Inherited)
+            {
+                uses.collect_use(&item.tree, Vec::new());
+            }
+        }
+        uses.aliases
     }
 
     /// Adds the `use` declarations and item names found anywhere in `block`.
@@ -152,6 +178,13 @@ impl Scope {
             return None;
         }
         let mut full = segments.to_vec();
+        // A name an inline module of this one re-exports (`timeutil::Local`).
+        let reexported = segments
+            .get(1)
+            .and_then(|name| self.reexports.get(first)?.get(name));
+        if let Some(target) = reexported {
+            full = target.iter().chain(&segments[2..]).cloned().collect();
+        }
         // An alias may name another (`type Clock = Instant;` after `use std::time::Instant`);
         // a few steps cover real code and stop a cycle.
         for _ in 0..4 {
@@ -175,7 +208,9 @@ impl Scope {
         }
         Some((
             full,
-            self.aliases.contains_key(first) || self.module_items.contains(first),
+            reexported.is_some()
+                || self.aliases.contains_key(first)
+                || self.module_items.contains(first),
         ))
     }
 }
@@ -360,6 +395,43 @@ mod tests {
         file.module_of(item, at)?
             .resolve(&segments)
             .map(|(full, _)| full.join("::"))
+    }
+
+    #[test]
+    fn names_an_inline_module_re_exports_resolve_to_their_origin() {
+        let file: syn::File = syn::parse_quote! {
+            mod timeutil {
+                pub use chrono::Local;
+                pub(crate) use std::time::{Instant as Monotonic, SystemTime};
+                use rand::random;
+                pub fn today() {}
+            }
+            struct Top;
+            impl Top {}
+        };
+        let file = FileScope::of_file(&file);
+        let full = |path| resolved(&file, "Top", NOWHERE, path);
+        assert_eq!(
+            full(&["timeutil", "Local", "now"]).as_deref(),
+            Some("chrono::Local::now")
+        );
+        assert_eq!(
+            full(&["timeutil", "Monotonic", "now"]).as_deref(),
+            Some("std::time::Instant::now")
+        );
+        assert_eq!(
+            full(&["timeutil", "SystemTime", "now"]).as_deref(),
+            Some("std::time::SystemTime::now")
+        );
+        // A private `use` is not re-exported; the module's own function stays its own.
+        assert_eq!(
+            full(&["timeutil", "random"]).as_deref(),
+            Some("timeutil::random")
+        );
+        assert_eq!(
+            full(&["timeutil", "today"]).as_deref(),
+            Some("timeutil::today")
+        );
     }
 
     #[test]
