@@ -636,7 +636,7 @@ impl Sharded {
 
 // ==== bad_clock_reexported_by_own_module
 mod timeutil {
-    pub use chrono::Local;
+    pub use chrono::Utc;
 }
 
 #[derive(Default)]
@@ -646,7 +646,7 @@ pub struct Shift;
 impl Shift {
     #[run]
     pub async fn run(ctx: WorkflowContext<Self>) -> WorkflowResult<String> {
-        let started = timeutil::Local::now(); // <-
+        let started = timeutil::Utc::now(); // <-
         Ok(started.to_rfc3339())
     }
 }
