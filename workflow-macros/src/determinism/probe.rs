@@ -439,14 +439,19 @@ fn ends_in_iteration(expr: &Expr) -> bool {
 fn collects_unordered(call: &syn::ExprMethodCall) -> bool {
     call.turbofish.as_ref().is_some_and(|turbofish| {
         turbofish.args.iter().any(|arg| match arg {
-            syn::GenericArgument::Type(syn::Type::Path(path)) => path
-                .path
-                .segments
-                .last()
-                .is_some_and(|s| UNORDERED_TARGETS.contains(&s.ident.to_string().as_str())),
+            syn::GenericArgument::Type(ty) => is_unordered_collection(ty),
             _ => false,
         })
     })
+}
+
+/// Whether `ty` names a collection whose content does not depend on insertion order.
+fn is_unordered_collection(ty: &syn::Type) -> bool {
+    matches!(ty, syn::Type::Path(path) if path
+        .path
+        .segments
+        .last()
+        .is_some_and(|s| UNORDERED_TARGETS.contains(&s.ident.to_string().as_str())))
 }
 
 /// The name a `let NAME = <iteration>.collect();` binds, when the statement is one.
@@ -481,15 +486,7 @@ fn collects_into_unordered_binding(stmt: &syn::Stmt) -> bool {
     let syn::Pat::Type(typed) = &local.pat else {
         return false;
     };
-    let syn::Type::Path(ty) = &*typed.ty else {
-        return false;
-    };
-    let unordered = ty
-        .path
-        .segments
-        .last()
-        .is_some_and(|s| UNORDERED_TARGETS.contains(&s.ident.to_string().as_str()));
-    unordered
+    is_unordered_collection(&typed.ty)
         && local
             .init
             .as_ref()
