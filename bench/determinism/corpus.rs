@@ -1060,7 +1060,7 @@ impl Debugged {
     }
 }
 
-// ==== limit_hash_iteration_behind_impl_iterator
+// ==== bad_hash_iteration_behind_impl_iterator
 fn names(map: &HashMap<String, u32>) -> impl Iterator<Item = &String> {
     map.keys()
 }
@@ -1075,6 +1075,86 @@ impl Hidden {
     #[run]
     pub async fn run(ctx: WorkflowContext<Self>) -> WorkflowResult<Vec<String>> {
         Ok(ctx.state(|s| names(&s.map).cloned().collect())) // <-
+    }
+}
+
+// ==== bad_float_sum_over_hash_values
+#[derive(Default)]
+pub struct Basket {
+    prices: HashMap<String, f64>,
+}
+
+#[workflow]
+impl Basket {
+    #[run]
+    pub async fn run(ctx: WorkflowContext<Self>) -> WorkflowResult<bool> {
+        let total: f64 = ctx.state(|s| s.prices.values().map(|p| p * 1.2).sum()); // <-
+        Ok(total > 100.0)
+    }
+}
+
+// ==== good_sorted_helper_and_integer_sums
+fn by_name(stock: &HashMap<String, u32>) -> Vec<(String, u32)> {
+    let mut lines: Vec<(String, u32)> = stock.iter().map(|(k, v)| (k.clone(), *v)).collect();
+    lines.sort();
+    lines
+}
+
+#[derive(Default)]
+pub struct Restock {
+    stock: HashMap<String, u32>,
+    prices: BTreeMap<String, f64>,
+}
+
+#[workflow]
+impl Restock {
+    #[run]
+    pub async fn run(ctx: WorkflowContext<Self>) -> WorkflowResult<f64> {
+        let units: u32 = ctx.state(|s| s.stock.values().sum());
+        let cost: f64 = ctx.state(|s| s.prices.values().sum());
+        for (item, count) in ctx.state(|s| by_name(&s.stock)) {
+            let _ = (item, count, units);
+        }
+        Ok(cost)
+    }
+}
+
+// ==== limit_hash_iteration_behind_a_method
+pub struct Regions(HashMap<String, u64>);
+
+impl Regions {
+    fn delays(&self) -> impl Iterator<Item = (&String, &u64)> {
+        self.0.iter()
+    }
+}
+
+#[derive(Default)]
+pub struct Notify;
+
+#[workflow]
+impl Notify {
+    #[run]
+    pub async fn run(ctx: WorkflowContext<Self>) -> WorkflowResult<Vec<String>> {
+        let regions = Regions(HashMap::from([("eu".to_owned(), 0), ("us".to_owned(), 30)]));
+        Ok(regions.delays().map(|(name, _)| name.clone()).collect()) // <-
+    }
+}
+
+// ==== limit_partial_key_sort
+#[derive(Default)]
+pub struct Queue {
+    jobs: HashMap<String, u32>,
+}
+
+#[workflow]
+impl Queue {
+    #[run]
+    pub async fn run(ctx: WorkflowContext<Self>) -> WorkflowResult<Vec<String>> {
+        Ok(ctx.state(|s| {
+            let mut jobs: Vec<(&String, &u32)> = s.jobs.iter().collect();
+            jobs.sort_by_key(|(_, priority)| **priority); // <-
+            jobs.into_iter().map(|(name, _)| name.clone()).collect()
+        }))
     }
 }
 

@@ -57,7 +57,11 @@ def sections(text):
 def finding(message):
     """Whether a compiler message is one of the check's findings."""
     text = message.get("message", "")
-    return "non-deterministic" in text or "in a random order" in text
+    return (
+        "non-deterministic" in text
+        or "in a random order" in text
+        or "differs on replay" in text
+    )
 
 
 def main():

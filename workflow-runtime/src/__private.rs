@@ -20,7 +20,14 @@ pub use crate::{
     deployment::VersioningBehavior,
     error::{ActivityError, WorkflowError, WorkflowResult},
     global_probe::{AnyGlobal, GlobalProbe, ImmutableGlobal, SharedBehindDeref, SharedGlobal},
-    order_probe::{AnyOrder, DeterministicOrder, OrderProbe, RandomOrder},
+    helper_probe::{
+        AnyArgument, AnyReturn, ArgumentProbe, DeterministicHelper, HashArgument, HashedArgument,
+        HiddenReturn, OtherArgument, ReturnProbe, VisibleReturn,
+    },
+    order_probe::{
+        AnyOrder, AnySum, DeterministicOrder, FloatSum, OrderIndependentSum, OrderProbe,
+        RandomOrder, SumProbe,
+    },
     payload::{
         Payload, PayloadError,
         arguments::{check_arg_count, decode_arg},

@@ -80,6 +80,7 @@ mod error;
 mod executor;
 mod foreign_text;
 mod global_probe;
+mod helper_probe;
 mod history;
 mod interceptor;
 mod metrics;

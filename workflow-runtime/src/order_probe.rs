@@ -7,8 +7,16 @@
 //! [`RandomOrder::order_checked`] (by value) for a hash iterator and
 //! [`AnyOrder::order_checked`] (by `&mut`) for anything else. The first carries a bound that
 //! never holds, [`DeterministicOrder`], whose diagnostic is the error the user reads.
+//!
+//! [`SumProbe`] does the same for the iterator a `sum` or `product` consumes, which the order
+//! probe lets through: it fails for floats added up in a hash collection's order, seen through
+//! the adapters between (`map`, `filter`, `cloned`...), since the result's last bits change
+//! with the order.
 
-use std::collections::{hash_map, hash_set};
+use std::{
+    collections::{hash_map, hash_set},
+    iter,
+};
 
 /// Wraps one iterator for the check; see the module documentation.
 #[doc(hidden)]
@@ -94,11 +102,127 @@ random_order! {
     hash_set::SymmetricDifference<'a, T, S> => ['a, T, S];
 }
 
+/// Iterators whose items come in a hash collection's order: its iterators, and the adapters
+/// over them that keep that order (the ones the macros let reach a `sum` or `product`).
+#[doc(hidden)]
+pub trait HashOrdered {}
+
+macro_rules! hash_ordered {
+    ($($iterator:ty => [$($generic:tt)*];)*) => {$(
+        impl<$($generic)*> HashOrdered for $iterator {}
+    )*};
+}
+
+hash_ordered! {
+    hash_map::Iter<'a, K, V> => ['a, K, V];
+    hash_map::IterMut<'a, K, V> => ['a, K, V];
+    hash_map::Keys<'a, K, V> => ['a, K, V];
+    hash_map::Values<'a, K, V> => ['a, K, V];
+    hash_map::ValuesMut<'a, K, V> => ['a, K, V];
+    hash_map::IntoIter<K, V> => [K, V];
+    hash_map::IntoKeys<K, V> => [K, V];
+    hash_map::IntoValues<K, V> => [K, V];
+    hash_map::Drain<'a, K, V> => ['a, K, V];
+    hash_set::Iter<'a, T> => ['a, T];
+    hash_set::IntoIter<T> => [T];
+    hash_set::Drain<'a, T> => ['a, T];
+    hash_set::Union<'a, T, S> => ['a, T, S];
+    hash_set::Intersection<'a, T, S> => ['a, T, S];
+    hash_set::Difference<'a, T, S> => ['a, T, S];
+    hash_set::SymmetricDifference<'a, T, S> => ['a, T, S];
+    iter::Map<I, F> => [I: HashOrdered, F];
+    iter::Filter<I, P> => [I: HashOrdered, P];
+    iter::FilterMap<I, F> => [I: HashOrdered, F];
+    iter::Cloned<I> => [I: HashOrdered];
+    iter::Copied<I> => [I: HashOrdered];
+    iter::FlatMap<I, U, F> => [I: HashOrdered, U: IntoIterator, F];
+    iter::Flatten<I> => [I: HashOrdered + Iterator<Item: IntoIterator>];
+    iter::Inspect<I, F> => [I: HashOrdered, F];
+}
+
+/// Floating-point numbers, and references to them: the items whose sum depends on the order.
+#[doc(hidden)]
+pub trait Float {}
+
+impl Float for f32 {}
+impl Float for f64 {}
+impl<T: ?Sized + Float> Float for &T {}
+impl<T: ?Sized + Float> Float for &mut T {}
+
+/// Wraps the iterator a `sum` or `product` consumes, when it starts at a hash collection's
+/// iteration: integers pass, floats fail to compile. Works like [`OrderProbe`], with
+/// [`FloatSum`] (by value) for a hash-ordered iterator of floats and [`AnySum`] (by `&mut`)
+/// for anything else.
+#[doc(hidden)]
+#[derive(Debug)]
+pub struct SumProbe<I>(pub Option<I>);
+
+/// The bound a float sum over hash order fails: its message is the determinism error.
+#[diagnostic::on_unimplemented(
+    message = "a floating-point `sum` or `product` over a `HashMap` or `HashSet` depends on the order of its entries, which differs on replay",
+    label = "added up in a random order here",
+    note = "floating-point addition and multiplication are not associative: the last bits of the result change with the order",
+    note = "sum over a `BTreeMap`/`BTreeSet`, or collect the values into a `Vec` and sort it first; sums of integers are allowed",
+    note = "if the last bits cannot change what the workflow does, mark the code `#[allow_nondeterminism(ordering, reason = \"..\")]`"
+)]
+pub trait OrderIndependentSum {}
+
+/// Picked for a hash-ordered iterator of floats (by value): fails on its bound.
+#[doc(hidden)]
+pub trait FloatSum {
+    /// The iterator.
+    type Iter;
+    /// Never compiles: the bound is never met.
+    fn sum_checked(self) -> Self::Iter
+    where
+        Self: OrderIndependentSum;
+}
+
+/// Picked for every other iterator (through `&mut`): hands it back.
+#[doc(hidden)]
+pub trait AnySum {
+    /// The iterator.
+    type Iter;
+    /// The iterator, unchanged.
+    fn sum_checked(&mut self) -> Self::Iter;
+}
+
+impl<I> FloatSum for SumProbe<I>
+where
+    I: Iterator + HashOrdered,
+    I::Item: Float,
+{
+    type Iter = I;
+
+    fn sum_checked(self) -> I
+    where
+        Self: OrderIndependentSum,
+    {
+        match self.0 {
+            Some(iterator) => iterator,
+            None => unreachable!("a sum probe is used once"),
+        }
+    }
+}
+
+impl<I> AnySum for SumProbe<I> {
+    type Iter = I;
+
+    fn sum_checked(&mut self) -> I {
+        match self.0.take() {
+            Some(iterator) => iterator,
+            // The macros build each probe with `Some` and call this once.
+            None => unreachable!("a sum probe is used once"),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::collections::{BTreeMap, HashMap};
 
-    use super::{AnyOrder as _, OrderProbe};
+    #[allow(unused_imports)]
+    use super::{AnyOrder as _, AnySum as _, FloatSum as _, OrderProbe, SumProbe};
 
     #[test]
     fn other_iterators_pass_through_unchanged() {
@@ -113,5 +237,17 @@ mod tests {
         // A hash map's order-independent uses are not iterators and need no probe.
         let hashed = HashMap::from([(1, 10), (2, 20)]);
         assert_eq!(hashed.len(), 2);
+    }
+
+    #[test]
+    fn integer_sums_over_hash_order_and_float_sums_over_other_orders_pass() {
+        let hashed = HashMap::from([(1, 10u64), (2, 20)]);
+        let total: u64 = SumProbe(Some(hashed.values().map(|v| v * 2)))
+            .sum_checked()
+            .sum();
+        assert_eq!(total, 60);
+        let prices = [0.1f64, 0.2, 0.3];
+        let sum: f64 = SumProbe(Some(prices.iter())).sum_checked().sum();
+        assert!((sum - 0.6).abs() < 1e-9);
     }
 }

@@ -495,9 +495,36 @@ pub(crate) const HASH_ITERATION: Construct = Construct {
     level: Level::Error,
     category: Category::Ordering,
     what: "iterating a HashMap or HashSet",
-    matches: "a `for` loop or `.iter()`/`.keys()`/`.values()`/`.drain()`/`.into_iter()`... whose iterator is a `HashMap`'s or `HashSet`'s, whatever built the collection (a state field, a helper, another crate); not when the iteration goes straight into `sum`, `product`, `count`, `min`, `max`, `all`, `any`, a `collect` into a map or set, or a `Vec` the next statement sorts",
+    matches: "a `for` loop or `.iter()`/`.keys()`/`.values()`/`.drain()`/`.into_iter()`..., or an adapter or a `collect` over a call's result, whose iterator is a `HashMap`'s or `HashSet`'s, whatever built the collection (a state field, a helper, another crate); not when the iteration goes straight into `sum`, `product`, `count`, `min`, `max`, `all`, `any`, a `collect` into a map or set, or a `Vec` the next statement sorts",
     why: "the default hasher's iteration order is random per process, so commands issued in that order differ on replay",
     help: "use `BTreeMap`/`BTreeSet` (or `IndexMap`), or sort the keys before iterating",
+};
+
+/// A float `sum`/`product` over a hash collection's iteration, found by type: the macros wrap
+/// the iterator a `sum` or `product` consumes in the runtime's sum probe (`probe.rs`).
+// Only the docs list it: the error itself is the runtime probe's diagnostic.
+#[cfg_attr(not(test), allow(dead_code))]
+pub(crate) const FLOAT_SUM_OVER_HASH_ORDER: Construct = Construct {
+    level: Level::Error,
+    category: Category::Ordering,
+    what: "a float sum over a HashMap or HashSet",
+    matches: "`.sum()` or `.product()` straight over a `HashMap`'s or `HashSet`'s iteration (through `map`, `filter`, `cloned`...) whose items are `f32` or `f64`; sums of integers stay allowed",
+    why: "floating-point addition is not associative, so the last bits of the result change with the random iteration order, and differ on replay",
+    help: "sum over a `BTreeMap`/`BTreeSet`, or collect the values into a `Vec` and sort it first",
+};
+
+/// An iterator a function made from a hash collection, iterated by workflow code, found by
+/// type: the macros route the iterated result of a call given a place through the runtime's
+/// helper probe (`probe.rs`).
+// Only the docs list it: the error itself is the runtime probe's diagnostic.
+#[cfg_attr(not(test), allow(dead_code))]
+pub(crate) const HASH_ITERATION_BEHIND_HELPER: Construct = Construct {
+    level: Level::Error,
+    category: Category::Ordering,
+    what: "iterating what a function made from a HashMap or HashSet",
+    matches: "a `for` loop, an adapter or a `collect` over the result of a function or method given a `HashMap` or `HashSet` (a variable or a field, or a borrow of one), when that result is an iterator whose type hides its order: an `impl Iterator`, a `Box<dyn Iterator>`, another crate's iterator type; not a `Vec`, a `BTreeMap`/`BTreeSet`, an `Option` or their iterators",
+    why: "the function most likely iterates the collection, so the workflow sees its items in the random hash order, which differs on replay",
+    help: "return a type that shows the order: a `Vec` the function sorted, a `BTreeMap`/`BTreeSet`, or one of their iterators",
 };
 
 /// A global with interior mutability used through a method, found by type: the macros route
@@ -595,6 +622,8 @@ mod tests {
         }
         for construct in [
             &HASH_ITERATION,
+            &FLOAT_SUM_OVER_HASH_ORDER,
+            &HASH_ITERATION_BEHIND_HELPER,
             &STATIC_MUT,
             &GLOBAL_MUTATION,
             &GLOBAL_READ,

@@ -1,10 +1,16 @@
-//! The type-aware half of the check, in two probes the runtime defines:
-//! - every iterating call (`.iter()`, `.keys()`, `.drain()`...) and every `for` loop's iterator
-//!   of a checked body goes through the order probe, which fails to compile for the iterators
-//!   of `HashMap` and `HashSet` whatever built them (`workflow_runtime::__private::OrderProbe`).
+//! The type-aware half of the check, in probes the runtime defines:
+//! - every iterating call (`.iter()`, `.keys()`, `.drain()`...), every `for` loop's iterator
+//!   and every call's result that an adapter or a `collect` takes, in a checked body, goes
+//!   through the order probe, which fails to compile for the iterators of `HashMap` and
+//!   `HashSet` whatever built them (`workflow_runtime::__private::OrderProbe`).
 //!   Left alone: iteration whose order cannot show: straight into an order-independent
 //!   consumer (`sum`, `count`, `min`, `all`...), into a `collect` of an ordered or unordered
 //!   collection, or into a `Vec` binding sorted by the next statement;
+//! - the iterator a `sum` or `product` takes goes through the sum probe, which fails to
+//!   compile for floats in a hash collection's order (`SumProbe`);
+//! - an iterated call's result goes through the helper probe once per argument that is a
+//!   place, which fails to compile when that argument is a hash collection and the result an
+//!   iterator whose type hides its order, such as an `impl Iterator` (`ReturnProbe`);
 //! - every global read through a method (`CONFIG.get()`, `FLAG.load(..)`, `COUNTER.with(..)`)
 //!   goes through the global probe, which fails to compile when the global's type has interior
 //!   mutability (`workflow_runtime::__private::GlobalProbe`);
@@ -55,6 +61,41 @@ const ADAPTERS: &[&str] = &[
     "inspect",
 ];
 
+/// Iterator methods other than the adapters above whose receiver, when a call gives it, is
+/// checked like an iterating call's result (with the helper probe for what a function made
+/// from a hash collection).
+const ITERATOR_USES: &[&str] = &[
+    "collect",
+    "next",
+    "for_each",
+    "try_for_each",
+    "fold",
+    "try_fold",
+    "reduce",
+    "scan",
+    "enumerate",
+    "zip",
+    "chain",
+    "take",
+    "skip",
+    "take_while",
+    "skip_while",
+    "map_while",
+    "step_by",
+    "peekable",
+    "last",
+    "nth",
+    "position",
+    "find",
+    "find_map",
+    "partition",
+    "unzip",
+    "max_by",
+    "min_by",
+    "max_by_key",
+    "min_by_key",
+];
+
 /// Consumers whose result does not depend on the order of the items (ties of `min`/`max`
 /// aside, which the error's note mentions).
 const ORDER_INDEPENDENT: &[&str] = &[
@@ -79,6 +120,9 @@ const GLOBAL_READERS: &[&str] = &[
     "borrow",
     "try_borrow",
 ];
+
+/// Order-independent consumers whose result still depends on the order for floats.
+const SUMS: &[&str] = &["sum", "product"];
 
 /// Collections whose content does not depend on insertion order.
 const UNORDERED_TARGETS: &[&str] = &["BTreeMap", "BTreeSet", "HashMap", "HashSet", "BinaryHeap"];
@@ -140,8 +184,9 @@ fn traits_in_scope(krate: &TokenStream) -> syn::Stmt {
     syn::parse_quote! {
         #[allow(unused_imports)]
         use #krate::__private::{
-            AnyGlobal as _, AnyOrder as _, AnyTime as _, ClockTime as _, RandomOrder as _,
-            SharedBehindDeref as _, SharedGlobal as _,
+            AnyArgument as _, AnyGlobal as _, AnyOrder as _, AnyReturn as _, AnySum as _,
+            AnyTime as _, ClockTime as _, FloatSum as _, HashArgument as _, HiddenReturn as _,
+            RandomOrder as _, SharedBehindDeref as _, SharedGlobal as _, VisibleReturn as _,
         };
     }
 }
@@ -237,6 +282,56 @@ impl Prober {
         self.probed = true;
     }
 
+    /// Wraps the iterator a `sum` or `product` consumes in the sum probe, which refuses floats
+    /// added up in hash order; an error points at `span`.
+    fn probe_sum(&mut self, iterator: &mut Expr, span: proc_macro2::Span) {
+        if self.allowed.ordering > 0 {
+            return;
+        }
+        let krate = self.krate_at(span);
+        let inner = iterator.to_token_stream();
+        *iterator = syn::parse_quote_spanned! {span=>
+            #krate::__private::SumProbe(::core::option::Option::Some(#inner)).sum_checked()
+        };
+        self.probed = true;
+    }
+
+    /// Routes the result of `call`, a function or method that workflow code iterates, through
+    /// the helper probe once per argument (and receiver) that names a place, so an iterator
+    /// the function made from a hash collection is refused when its type hides its order.
+    /// Arguments that are not places (`make()`, a closure, a literal) are left out: their
+    /// kind is taken before the call, by a second evaluation only a place makes harmless.
+    fn probe_helper_result(&mut self, call: &mut Expr) {
+        if self.allowed.ordering > 0 {
+            return;
+        }
+        let places: Vec<TokenStream> = helper_arguments(call)
+            .filter(|arg| is_place(arg))
+            .map(ToTokens::to_token_stream)
+            .collect();
+        if places.is_empty() {
+            return;
+        }
+        let span = match &*call {
+            Expr::MethodCall(method) => method.method.span(),
+            other => other.span(),
+        };
+        let krate = self.krate_at(span);
+        let mut result = call.to_token_stream();
+        for place in places {
+            // The kind first: the call may move the place.
+            result = quote::quote_spanned! {span=>
+                #krate::__private::ReturnProbe(
+                    #krate::__private::ArgumentProbe(&(#place)).argument_kind(),
+                    ::core::option::Option::Some(#result),
+                )
+                .returned_checked()
+            };
+        }
+        *call = syn::parse_quote_spanned! {span=> #result };
+        self.probed = true;
+    }
+
     /// Visits the initializer of a binding whose value a `<iteration>.collect()` gives (see
     /// [`yields_collect`]), leaving that collect's chain unprobed and probing the rest.
     fn visit_collected(&mut self, expr: &mut Expr) {
@@ -321,17 +416,34 @@ impl VisitMut for Prober {
                     self.visit_expr_mut(arg);
                 }
                 self.visit_unprobed_chain(&mut call.receiver);
+                if SUMS.contains(&call.method.to_string().as_str()) {
+                    let span = call.method.span();
+                    self.probe_sum(&mut call.receiver, span);
+                }
             }
             Expr::MethodCall(call) if is_iterating(call) => {
                 let span = call.method.span();
                 syn::visit_mut::visit_expr_method_call_mut(self, call);
                 self.probe(expr, span);
             }
+            Expr::MethodCall(call) if uses_iterator(call) && is_helper_call(&call.receiver) => {
+                // `names(&map).cloned()`: what the function returned is iterated here.
+                let span = match &*call.receiver {
+                    Expr::MethodCall(base) => base.method.span(),
+                    other => other.span(),
+                };
+                syn::visit_mut::visit_expr_method_call_mut(self, call);
+                self.probe_helper_result(&mut call.receiver);
+                self.probe(&mut call.receiver, span);
+            }
             Expr::ForLoop(for_loop) => {
                 // `for x in map.iter()` is probed at the call already.
                 let probed_inside =
                     matches!(&*for_loop.expr, Expr::MethodCall(c) if is_iterating(c));
                 syn::visit_mut::visit_expr_for_loop_mut(self, for_loop);
+                if is_helper_call(&for_loop.expr) {
+                    self.probe_helper_result(&mut for_loop.expr);
+                }
                 if !probed_inside {
                     let span = for_loop.expr.span();
                     let iterable = &for_loop.expr;
@@ -419,6 +531,49 @@ fn is_adapter(call: &syn::ExprMethodCall) -> bool {
     ADAPTERS.contains(&call.method.to_string().as_str())
 }
 
+/// Whether `call` adapts or consumes its receiver as an iterator (order-independent
+/// consumers aside).
+fn uses_iterator(call: &syn::ExprMethodCall) -> bool {
+    is_adapter(call) || ITERATOR_USES.contains(&call.method.to_string().as_str())
+}
+
+/// A call to a function or method whose result is not itself an iteration the probes see by
+/// name: `names(&map)`, `Self::pending(&s.map)`, `s.ids()`.
+fn is_helper_call(expr: &Expr) -> bool {
+    match expr {
+        Expr::Call(_) => true,
+        Expr::MethodCall(call) => {
+            !is_iterating(call)
+                && !uses_iterator(call)
+                && !ORDER_INDEPENDENT.contains(&call.method.to_string().as_str())
+        }
+        _ => false,
+    }
+}
+
+/// The arguments of a helper call, and a method call's receiver.
+fn helper_arguments(call: &Expr) -> Box<dyn Iterator<Item = &Expr> + '_> {
+    match call {
+        Expr::Call(call) => Box::new(call.args.iter()),
+        Expr::MethodCall(call) => {
+            Box::new(std::iter::once(&*call.receiver).chain(call.args.iter()))
+        }
+        _ => Box::new(std::iter::empty()),
+    }
+}
+
+/// A variable or a field, or a borrow of one (`map`, `&s.map`, `&mut self.sets.open`): a
+/// second evaluation reads the same value and calls nothing.
+fn is_place(expr: &Expr) -> bool {
+    match expr {
+        Expr::Path(path) => path.qself.is_none(),
+        Expr::Field(field) => is_place(&field.base),
+        Expr::Paren(paren) => is_place(&paren.expr),
+        Expr::Reference(reference) => is_place(&reference.expr),
+        _ => false,
+    }
+}
+
 /// Whether `call` consumes an iteration (through adapters) in a way its order cannot show.
 fn order_cannot_show(call: &syn::ExprMethodCall) -> bool {
     let name = call.method.to_string();
@@ -427,11 +582,14 @@ fn order_cannot_show(call: &syn::ExprMethodCall) -> bool {
     consumes && ends_in_iteration(&call.receiver)
 }
 
+/// Whether `expr` is a chain of adapters over an iterating call (`map.values().map(..)`) or
+/// over a helper's result (`names(&map).cloned()`): the chains the probes would check, which
+/// an order-independent consumer lets through.
 fn ends_in_iteration(expr: &Expr) -> bool {
     match expr {
         Expr::MethodCall(call) if is_iterating(call) => true,
         Expr::MethodCall(call) if is_adapter(call) => ends_in_iteration(&call.receiver),
-        _ => false,
+        other => is_helper_call(other),
     }
 }
 
@@ -617,6 +775,58 @@ mod tests {
             let listed: BTreeSet<String> = ctx.state(|s| s.ids.iter().next().cloned().into_iter().collect());
         });
         assert_eq!(out.matches("OrderProbe").count(), 3, "{out}");
+    }
+
+    #[test]
+    fn sums_and_products_go_through_the_sum_probe() {
+        let out = rewritten(quote! {
+            let total: f64 = map.values().sum();
+            let doubled = map.values().map(|p| p * 2.0).sum::<f64>();
+            let product: u64 = set.iter().product();
+            let n = map.keys().count();
+            #[allow_nondeterminism(ordering, reason = "a log line")]
+            let logged: f64 = map.values().sum();
+        });
+        assert_eq!(out.matches("SumProbe").count(), 3, "{out}");
+        assert!(!out.contains("OrderProbe"), "{out}");
+        assert!(
+            out.contains("SumProbe (:: core :: option :: Option :: Some (map . values () . map (| p | p * 2.0))) . sum_checked ()"),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn iterated_results_of_calls_given_places_go_through_the_helper_probe() {
+        let out = rewritten(quote! {
+            for name in names(&s.map) {}
+            let listed: Vec<_> = names(&s.map).cloned().collect();
+            let first = s.pending().next();
+        });
+        assert_eq!(out.matches("ReturnProbe").count(), 3, "{out}");
+        assert!(
+            out.contains("ArgumentProbe (& (& s . map)) . argument_kind ()"),
+            "{out}"
+        );
+        // The loop's and the two chains' bases are order-probed too.
+        assert_eq!(out.matches("OrderProbe").count(), 3, "{out}");
+    }
+
+    #[test]
+    fn calls_left_out_of_the_helper_probe() {
+        let out = rewritten(quote! {
+            // Not iterated, or iterated order-free.
+            let names = names(&s.map);
+            let n = names(&s.map).count();
+            let total: u32 = totals(&s.map).map(|t| t * 2).sum();
+            let set = names(&s.map).collect::<BTreeSet<_>>();
+            let mut sorted: Vec<_> = names(&s.map).collect();
+            sorted.sort();
+            // No place among the arguments: a second evaluation could run code.
+            let made: Vec<_> = build(make()).map(|x| x + 1).collect();
+            #[allow_nondeterminism(ordering, reason = "printed only")]
+            for name in names(&s.map) {}
+        });
+        assert!(!out.contains("ReturnProbe"), "{out}");
     }
 
     #[test]

@@ -6,8 +6,10 @@ mod pricing {
     pub fn first_rate(rates: &HashMap<String, u32>) -> Option<&u32> {
         #[allow(unused_imports)]
         use ::workflow_runtime::__private::{
-            AnyGlobal as _, AnyOrder as _, AnyTime as _, ClockTime as _,
-            RandomOrder as _, SharedBehindDeref as _, SharedGlobal as _,
+            AnyArgument as _, AnyGlobal as _, AnyOrder as _, AnyReturn as _, AnySum as _,
+            AnyTime as _, ClockTime as _, FloatSum as _, HashArgument as _,
+            HiddenReturn as _, RandomOrder as _, SharedBehindDeref as _,
+            SharedGlobal as _, VisibleReturn as _,
         };
         ::workflow_runtime::__private::OrderProbe(
                 ::core::option::Option::Some(rates.values()),
@@ -18,10 +20,16 @@ mod pricing {
     pub fn total(rates: &HashMap<String, u32>) -> u32 {
         #[allow(unused_imports)]
         use ::workflow_runtime::__private::{
-            AnyGlobal as _, AnyOrder as _, AnyTime as _, ClockTime as _,
-            RandomOrder as _, SharedBehindDeref as _, SharedGlobal as _,
+            AnyArgument as _, AnyGlobal as _, AnyOrder as _, AnyReturn as _, AnySum as _,
+            AnyTime as _, ClockTime as _, FloatSum as _, HashArgument as _,
+            HiddenReturn as _, RandomOrder as _, SharedBehindDeref as _,
+            SharedGlobal as _, VisibleReturn as _,
         };
-        rates.values().sum::<u32>()
+        ::workflow_runtime::__private::SumProbe(
+                ::core::option::Option::Some(rates.values()),
+            )
+            .sum_checked()
+            .sum::<u32>()
             + (*::workflow_runtime::__private::GlobalProbe(&RATES).global_checked())
                 .get()
                 .map_or(0, |r| r.len() as u32)

@@ -24,8 +24,10 @@ impl Order {
     fn __query_lines(&self) -> Vec<String> {
         #[allow(unused_imports)]
         use ::workflow_runtime::__private::{
-            AnyGlobal as _, AnyOrder as _, AnyTime as _, ClockTime as _,
-            RandomOrder as _, SharedBehindDeref as _, SharedGlobal as _,
+            AnyArgument as _, AnyGlobal as _, AnyOrder as _, AnyReturn as _, AnySum as _,
+            AnyTime as _, ClockTime as _, FloatSum as _, HashArgument as _,
+            HiddenReturn as _, RandomOrder as _, SharedBehindDeref as _,
+            SharedGlobal as _, VisibleReturn as _,
         };
         ::workflow_runtime::__private::OrderProbe(
                 ::core::option::Option::Some(self.lines.keys()),
@@ -38,8 +40,21 @@ impl Order {
         ctx.now()
     }
     fn __update_add_line(&mut self, item: String, units: u32) -> WorkflowResult<u32> {
+        #[allow(unused_imports)]
+        use ::workflow_runtime::__private::{
+            AnyArgument as _, AnyGlobal as _, AnyOrder as _, AnyReturn as _, AnySum as _,
+            AnyTime as _, ClockTime as _, FloatSum as _, HashArgument as _,
+            HiddenReturn as _, RandomOrder as _, SharedBehindDeref as _,
+            SharedGlobal as _, VisibleReturn as _,
+        };
         *self.lines.entry(item).or_default() += units;
-        Ok(self.lines.values().sum())
+        Ok(
+            ::workflow_runtime::__private::SumProbe(
+                    ::core::option::Option::Some(self.lines.values()),
+                )
+                .sum_checked()
+                .sum(),
+        )
     }
     fn check_line(
         &self,

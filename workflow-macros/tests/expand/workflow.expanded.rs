@@ -7,8 +7,10 @@ impl Countdown {
     async fn run(ctx: WorkflowContext<Self>, from: u32) -> WorkflowResult<u32> {
         #[allow(unused_imports)]
         use ::workflow_runtime::__private::{
-            AnyGlobal as _, AnyOrder as _, AnyTime as _, ClockTime as _,
-            RandomOrder as _, SharedBehindDeref as _, SharedGlobal as _,
+            AnyArgument as _, AnyGlobal as _, AnyOrder as _, AnyReturn as _, AnySum as _,
+            AnyTime as _, ClockTime as _, FloatSum as _, HashArgument as _,
+            HiddenReturn as _, RandomOrder as _, SharedBehindDeref as _,
+            SharedGlobal as _, VisibleReturn as _,
         };
         for _ in ::workflow_runtime::__private::OrderProbe(
                 ::core::option::Option::Some(
