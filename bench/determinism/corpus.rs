@@ -939,8 +939,8 @@ impl Windows {
 }
 
 // ==== good_fixed_hasher_map_iteration
-// A map with a fixed hasher iterates in the same order on every run: replay-safe, but the
-// iterator's type does not carry the hasher, so the check refuses it (a documented limit).
+// A map with a fixed hasher iterates in the same order on every run: replay-safe, and the
+// check reads the hasher of the field it iterates.
 use std::hash::{BuildHasherDefault, DefaultHasher};
 
 type FixedMap<K, V> = HashMap<K, V, BuildHasherDefault<DefaultHasher>>;

@@ -25,8 +25,9 @@ pub use crate::{
         HiddenReturn, OtherArgument, ReturnProbe, VisibleReturn,
     },
     order_probe::{
-        AnyOrder, AnySum, DeterministicOrder, FloatSum, OrderIndependentSum, OrderProbe,
-        RandomOrder, SumProbe,
+        AnyHasherKind, AnyOrder, AnySum, DeterministicOrder, FixedHasher, FixedHasherKind,
+        FloatSum, HasherProbe, OrderIndependentSum, OrderProbe, RandomHasher, RandomOrder,
+        SumProbe,
     },
     payload::{
         Payload, PayloadError,

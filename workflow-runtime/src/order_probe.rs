@@ -2,11 +2,18 @@
 //! loops are wrapped by the macros in [`OrderProbe`], which passes every iterator through
 //! unchanged except those of `HashMap` and `HashSet`, whose order is random per process. Those
 //! fail to compile at the call, whatever built the map: a state field, a helper, another crate.
+//! A map or set whose hasher is a `BuildHasherDefault` (an `FxHashMap`) hashes with fixed keys,
+//! so it iterates in the same order whenever the same operations built it: its iterators pass.
 //!
-//! It works by autoref specialization: `OrderProbe(Some(it)).order_checked()` finds
-//! [`RandomOrder::order_checked`] (by value) for a hash iterator and
-//! [`AnyOrder::order_checked`] (by `&mut`) for anything else. The first carries a bound that
-//! never holds, [`DeterministicOrder`], whose diagnostic is the error the user reads.
+//! It works by autoref specialization, in two steps:
+//! - when the iterated collection is a variable or a field, `HasherProbe(&map).hasher_kind()`
+//!   gives [`FixedHasher`] (by value, for a `BuildHasherDefault` map or set) or
+//!   [`RandomHasher`] (by `&mut`, for anything else); otherwise the macros pass
+//!   [`RandomHasher`];
+//! - `OrderProbe(kind, Some(it)).order_checked()` finds [`RandomOrder::order_checked`] (by
+//!   value) for a hash iterator of a [`RandomHasher`] collection and
+//!   [`AnyOrder::order_checked`] (by `&mut`) for anything else. The first carries a bound that
+//!   never holds, [`DeterministicOrder`], whose diagnostic is the error the user reads.
 //!
 //! [`SumProbe`] does the same for the iterator a `sum` or `product` consumes, which the order
 //! probe lets through: it fails for floats added up in a hash collection's order, seen through
@@ -14,14 +21,66 @@
 //! with the order.
 
 use std::{
-    collections::{hash_map, hash_set},
+    collections::{HashMap, HashSet, hash_map, hash_set},
+    hash::BuildHasherDefault,
     iter,
 };
 
-/// Wraps one iterator for the check; see the module documentation.
+/// Wraps a reference to an iterated collection, to tell its hasher.
 #[doc(hidden)]
 #[derive(Debug)]
-pub struct OrderProbe<I>(pub Option<I>);
+pub struct HasherProbe<'a, T: ?Sized>(pub &'a T);
+
+/// Maps and sets whose hasher has fixed keys, and references to them.
+#[doc(hidden)]
+pub trait FixedHasherCollection {}
+
+impl<K, V, H> FixedHasherCollection for HashMap<K, V, BuildHasherDefault<H>> {}
+impl<T, H> FixedHasherCollection for HashSet<T, BuildHasherDefault<H>> {}
+impl<T: ?Sized + FixedHasherCollection> FixedHasherCollection for &T {}
+impl<T: ?Sized + FixedHasherCollection> FixedHasherCollection for &mut T {}
+
+/// The kind of a collection hashed with fixed keys: its order is the same on every run.
+#[doc(hidden)]
+#[derive(Debug, Clone, Copy)]
+pub struct FixedHasher;
+
+/// The kind of any other collection, or of one the macros cannot name twice.
+#[doc(hidden)]
+#[derive(Debug, Clone, Copy)]
+pub struct RandomHasher;
+
+/// Picked for a fixed-hasher map or set (by value).
+#[doc(hidden)]
+pub trait FixedHasherKind {
+    /// [`FixedHasher`].
+    fn hasher_kind(self) -> FixedHasher;
+}
+
+/// Picked for everything else (through `&mut`).
+#[doc(hidden)]
+pub trait AnyHasherKind {
+    /// [`RandomHasher`].
+    fn hasher_kind(&mut self) -> RandomHasher;
+}
+
+impl<T: ?Sized + FixedHasherCollection> FixedHasherKind for HasherProbe<'_, T> {
+    fn hasher_kind(self) -> FixedHasher {
+        FixedHasher
+    }
+}
+
+impl<T: ?Sized> AnyHasherKind for HasherProbe<'_, T> {
+    fn hasher_kind(&mut self) -> RandomHasher {
+        RandomHasher
+    }
+}
+
+/// Wraps one iterator for the check, with the kind of the collection's hasher; see the module
+/// documentation.
+#[doc(hidden)]
+#[derive(Debug)]
+pub struct OrderProbe<K, I>(pub K, pub Option<I>);
 
 /// The bound a hash iterator fails: its message is the determinism error.
 #[diagnostic::on_unimplemented(
@@ -53,11 +112,11 @@ pub trait AnyOrder {
     fn order_checked(&mut self) -> Self::Iter;
 }
 
-impl<I> AnyOrder for OrderProbe<I> {
+impl<K, I> AnyOrder for OrderProbe<K, I> {
     type Iter = I;
 
     fn order_checked(&mut self) -> I {
-        match self.0.take() {
+        match self.1.take() {
             Some(iterator) => iterator,
             // The macros build each probe with `Some` and call this once.
             None => unreachable!("an order probe is used once"),
@@ -67,14 +126,14 @@ impl<I> AnyOrder for OrderProbe<I> {
 
 macro_rules! random_order {
     ($($iterator:ty => [$($generic:tt)*];)*) => {$(
-        impl<$($generic)*> RandomOrder for OrderProbe<$iterator> {
+        impl<$($generic)*> RandomOrder for OrderProbe<RandomHasher, $iterator> {
             type Iter = $iterator;
 
             fn order_checked(self) -> $iterator
             where
                 Self: DeterministicOrder,
             {
-                match self.0 {
+                match self.1 {
                     Some(iterator) => iterator,
                     None => unreachable!("an order probe is used once"),
                 }
@@ -219,24 +278,45 @@ impl<I> AnySum for SumProbe<I> {
 
 #[cfg(test)]
 mod tests {
-    use std::collections::{BTreeMap, HashMap};
+    use std::{
+        collections::{BTreeMap, HashMap},
+        hash::{BuildHasherDefault, DefaultHasher},
+    };
 
     #[allow(unused_imports)]
-    use super::{AnyOrder as _, AnySum as _, FloatSum as _, OrderProbe, SumProbe};
+    use super::{
+        AnyHasherKind as _, AnyOrder as _, AnySum as _, FixedHasherKind as _, FloatSum as _,
+        HasherProbe, OrderProbe, RandomHasher, RandomOrder as _, SumProbe,
+    };
 
     #[test]
     fn other_iterators_pass_through_unchanged() {
         let ordered = BTreeMap::from([(2, "b"), (1, "a")]);
-        let keys: Vec<_> = OrderProbe(Some(ordered.keys())).order_checked().collect();
+        let keys: Vec<_> = OrderProbe(RandomHasher, Some(ordered.keys()))
+            .order_checked()
+            .collect();
         assert_eq!(keys, [&1, &2]);
         let vector = vec![3, 1, 2];
-        let items: Vec<_> = OrderProbe(Some(vector.into_iter()))
+        let items: Vec<_> = OrderProbe(RandomHasher, Some(vector.into_iter()))
             .order_checked()
             .collect();
         assert_eq!(items, [3, 1, 2]);
         // A hash map's order-independent uses are not iterators and need no probe.
         let hashed = HashMap::from([(1, 10), (2, 20)]);
         assert_eq!(hashed.len(), 2);
+    }
+
+    #[test]
+    fn a_fixed_hasher_map_iterates_through_the_probe() {
+        let mut fixed: HashMap<u32, u32, BuildHasherDefault<DefaultHasher>> = HashMap::default();
+        fixed.extend([(1, 10), (2, 20), (3, 30)]);
+        let kind = HasherProbe(&&fixed).hasher_kind();
+        let mut keys: Vec<u32> = OrderProbe(kind, Some(fixed.keys()))
+            .order_checked()
+            .copied()
+            .collect();
+        keys.sort_unstable();
+        assert_eq!(keys, [1, 2, 3]);
     }
 
     #[test]

@@ -495,7 +495,7 @@ pub(crate) const HASH_ITERATION: Construct = Construct {
     level: Level::Error,
     category: Category::Ordering,
     what: "iterating a HashMap or HashSet",
-    matches: "a `for` loop or `.iter()`/`.keys()`/`.values()`/`.drain()`/`.into_iter()`..., or an adapter or a `collect` over a call's result, whose iterator is a `HashMap`'s or `HashSet`'s, whatever built the collection (a state field, a helper, another crate); not when the iteration goes straight into `sum`, `product`, `count`, `min`, `max`, `all`, `any`, a `collect` into a map or set, or a `Vec` the next statement sorts",
+    matches: "a `for` loop or `.iter()`/`.keys()`/`.values()`/`.drain()`/`.into_iter()`..., or an adapter or a `collect` over a call's result, whose iterator is a `HashMap`'s or `HashSet`'s, whatever built the collection (a state field, a helper, another crate); not a map or set whose hasher is a `BuildHasherDefault` (an `FxHashMap`), iterated as a variable or a field; not when the iteration goes straight into `sum`, `product`, `count`, `min`, `max`, `all`, `any`, a `collect` into a map or set, or a `Vec` the next statement sorts",
     why: "the default hasher's iteration order is random per process, so commands issued in that order differ on replay",
     help: "use `BTreeMap`/`BTreeSet` (or `IndexMap`), or sort the keys before iterating",
 };

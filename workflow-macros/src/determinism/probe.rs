@@ -184,9 +184,10 @@ fn traits_in_scope(krate: &TokenStream) -> syn::Stmt {
     syn::parse_quote! {
         #[allow(unused_imports)]
         use #krate::__private::{
-            AnyArgument as _, AnyGlobal as _, AnyOrder as _, AnyReturn as _, AnySum as _,
-            AnyTime as _, ClockTime as _, FloatSum as _, HashArgument as _, HiddenReturn as _,
-            RandomOrder as _, SharedBehindDeref as _, SharedGlobal as _, VisibleReturn as _,
+            AnyArgument as _, AnyGlobal as _, AnyHasherKind as _, AnyOrder as _,
+            AnyReturn as _, AnySum as _, AnyTime as _, ClockTime as _, FixedHasherKind as _,
+            FloatSum as _, HashArgument as _, HiddenReturn as _, RandomOrder as _,
+            SharedBehindDeref as _, SharedGlobal as _, VisibleReturn as _,
         };
     }
 }
@@ -269,15 +270,24 @@ impl Prober {
         self.probed = true;
     }
 
-    /// Wraps `iterator` in the probe; a hash iterator's error points at `span`.
-    fn probe(&mut self, iterator: &mut Expr, span: proc_macro2::Span) {
+    /// Wraps `iterator` in the probe; a hash iterator's error points at `span`. `collection`
+    /// is what it iterates when that is a place (see [`is_place`]), whose hasher the probe
+    /// reads: a fixed-hasher map iterates freely. Otherwise the hasher counts as random.
+    fn probe(&mut self, iterator: &mut Expr, collection: Option<&Expr>, span: proc_macro2::Span) {
         if self.allowed.ordering > 0 {
             return;
         }
         let krate = self.krate_at(span);
+        let kind = match collection.filter(|c| is_place(c)) {
+            Some(place) => quote::quote_spanned! {span=>
+                #krate::__private::HasherProbe(&(#place)).hasher_kind()
+            },
+            None => quote::quote_spanned! {span=> #krate::__private::RandomHasher },
+        };
         let inner = iterator.to_token_stream();
         *iterator = syn::parse_quote_spanned! {span=>
-            #krate::__private::OrderProbe(::core::option::Option::Some(#inner)).order_checked()
+            #krate::__private::OrderProbe(#kind, ::core::option::Option::Some(#inner))
+                .order_checked()
         };
         self.probed = true;
     }
@@ -424,7 +434,8 @@ impl VisitMut for Prober {
             Expr::MethodCall(call) if is_iterating(call) => {
                 let span = call.method.span();
                 syn::visit_mut::visit_expr_method_call_mut(self, call);
-                self.probe(expr, span);
+                let collection = (*call.receiver).clone();
+                self.probe(expr, Some(&collection), span);
             }
             Expr::MethodCall(call) if uses_iterator(call) && is_helper_call(&call.receiver) => {
                 // `names(&map).cloned()`: what the function returned is iterated here.
@@ -434,7 +445,7 @@ impl VisitMut for Prober {
                 };
                 syn::visit_mut::visit_expr_method_call_mut(self, call);
                 self.probe_helper_result(&mut call.receiver);
-                self.probe(&mut call.receiver, span);
+                self.probe(&mut call.receiver, None, span);
             }
             Expr::ForLoop(for_loop) => {
                 // `for x in map.iter()` is probed at the call already.
@@ -446,11 +457,11 @@ impl VisitMut for Prober {
                 }
                 if !probed_inside {
                     let span = for_loop.expr.span();
-                    let iterable = &for_loop.expr;
+                    let iterable = (*for_loop.expr).clone();
                     *for_loop.expr = syn::parse_quote_spanned! {span=>
                         ::core::iter::IntoIterator::into_iter(#iterable)
                     };
-                    self.probe(&mut for_loop.expr, span);
+                    self.probe(&mut for_loop.expr, Some(&iterable), span);
                 }
             }
             _ => syn::visit_mut::visit_expr_mut(self, expr),
@@ -739,6 +750,20 @@ mod tests {
         assert!(
             out.contains("IntoIterator :: into_iter (& self . map)"),
             "{out}"
+        );
+        // The hasher of a place is read; one the macros cannot name twice counts as random.
+        assert!(
+            out.contains("HasherProbe (& (& self . map)) . hasher_kind ()"),
+            "{out}"
+        );
+        assert!(
+            out.contains("HasherProbe (& (state . set)) . hasher_kind ()"),
+            "{out}"
+        );
+        let made = rewritten(quote! { let first = make().iter().next(); });
+        assert!(
+            made.contains("OrderProbe (:: wr :: __private :: RandomHasher"),
+            "{made}"
         );
     }
 

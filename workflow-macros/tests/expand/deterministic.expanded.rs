@@ -6,12 +6,14 @@ mod pricing {
     pub fn first_rate(rates: &HashMap<String, u32>) -> Option<&u32> {
         #[allow(unused_imports)]
         use ::workflow_runtime::__private::{
-            AnyArgument as _, AnyGlobal as _, AnyOrder as _, AnyReturn as _, AnySum as _,
-            AnyTime as _, ClockTime as _, FloatSum as _, HashArgument as _,
-            HiddenReturn as _, RandomOrder as _, SharedBehindDeref as _,
-            SharedGlobal as _, VisibleReturn as _,
+            AnyArgument as _, AnyGlobal as _, AnyHasherKind as _, AnyOrder as _,
+            AnyReturn as _, AnySum as _, AnyTime as _, ClockTime as _,
+            FixedHasherKind as _, FloatSum as _, HashArgument as _, HiddenReturn as _,
+            RandomOrder as _, SharedBehindDeref as _, SharedGlobal as _,
+            VisibleReturn as _,
         };
         ::workflow_runtime::__private::OrderProbe(
+                ::workflow_runtime::__private::HasherProbe(&(rates)).hasher_kind(),
                 ::core::option::Option::Some(rates.values()),
             )
             .order_checked()
@@ -20,10 +22,11 @@ mod pricing {
     pub fn total(rates: &HashMap<String, u32>) -> u32 {
         #[allow(unused_imports)]
         use ::workflow_runtime::__private::{
-            AnyArgument as _, AnyGlobal as _, AnyOrder as _, AnyReturn as _, AnySum as _,
-            AnyTime as _, ClockTime as _, FloatSum as _, HashArgument as _,
-            HiddenReturn as _, RandomOrder as _, SharedBehindDeref as _,
-            SharedGlobal as _, VisibleReturn as _,
+            AnyArgument as _, AnyGlobal as _, AnyHasherKind as _, AnyOrder as _,
+            AnyReturn as _, AnySum as _, AnyTime as _, ClockTime as _,
+            FixedHasherKind as _, FloatSum as _, HashArgument as _, HiddenReturn as _,
+            RandomOrder as _, SharedBehindDeref as _, SharedGlobal as _,
+            VisibleReturn as _,
         };
         ::workflow_runtime::__private::SumProbe(
                 ::core::option::Option::Some(rates.values()),

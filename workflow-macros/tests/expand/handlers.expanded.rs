@@ -24,12 +24,14 @@ impl Order {
     fn __query_lines(&self) -> Vec<String> {
         #[allow(unused_imports)]
         use ::workflow_runtime::__private::{
-            AnyArgument as _, AnyGlobal as _, AnyOrder as _, AnyReturn as _, AnySum as _,
-            AnyTime as _, ClockTime as _, FloatSum as _, HashArgument as _,
-            HiddenReturn as _, RandomOrder as _, SharedBehindDeref as _,
-            SharedGlobal as _, VisibleReturn as _,
+            AnyArgument as _, AnyGlobal as _, AnyHasherKind as _, AnyOrder as _,
+            AnyReturn as _, AnySum as _, AnyTime as _, ClockTime as _,
+            FixedHasherKind as _, FloatSum as _, HashArgument as _, HiddenReturn as _,
+            RandomOrder as _, SharedBehindDeref as _, SharedGlobal as _,
+            VisibleReturn as _,
         };
         ::workflow_runtime::__private::OrderProbe(
+                ::workflow_runtime::__private::HasherProbe(&(self.lines)).hasher_kind(),
                 ::core::option::Option::Some(self.lines.keys()),
             )
             .order_checked()
@@ -42,10 +44,11 @@ impl Order {
     fn __update_add_line(&mut self, item: String, units: u32) -> WorkflowResult<u32> {
         #[allow(unused_imports)]
         use ::workflow_runtime::__private::{
-            AnyArgument as _, AnyGlobal as _, AnyOrder as _, AnyReturn as _, AnySum as _,
-            AnyTime as _, ClockTime as _, FloatSum as _, HashArgument as _,
-            HiddenReturn as _, RandomOrder as _, SharedBehindDeref as _,
-            SharedGlobal as _, VisibleReturn as _,
+            AnyArgument as _, AnyGlobal as _, AnyHasherKind as _, AnyOrder as _,
+            AnyReturn as _, AnySum as _, AnyTime as _, ClockTime as _,
+            FixedHasherKind as _, FloatSum as _, HashArgument as _, HiddenReturn as _,
+            RandomOrder as _, SharedBehindDeref as _, SharedGlobal as _,
+            VisibleReturn as _,
         };
         *self.lines.entry(item).or_default() += units;
         Ok(

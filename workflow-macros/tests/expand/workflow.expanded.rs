@@ -7,12 +7,14 @@ impl Countdown {
     async fn run(ctx: WorkflowContext<Self>, from: u32) -> WorkflowResult<u32> {
         #[allow(unused_imports)]
         use ::workflow_runtime::__private::{
-            AnyArgument as _, AnyGlobal as _, AnyOrder as _, AnyReturn as _, AnySum as _,
-            AnyTime as _, ClockTime as _, FloatSum as _, HashArgument as _,
-            HiddenReturn as _, RandomOrder as _, SharedBehindDeref as _,
-            SharedGlobal as _, VisibleReturn as _,
+            AnyArgument as _, AnyGlobal as _, AnyHasherKind as _, AnyOrder as _,
+            AnyReturn as _, AnySum as _, AnyTime as _, ClockTime as _,
+            FixedHasherKind as _, FloatSum as _, HashArgument as _, HiddenReturn as _,
+            RandomOrder as _, SharedBehindDeref as _, SharedGlobal as _,
+            VisibleReturn as _,
         };
         for _ in ::workflow_runtime::__private::OrderProbe(
+                ::workflow_runtime::__private::RandomHasher,
                 ::core::option::Option::Some(
                     ::core::iter::IntoIterator::into_iter(0..from),
                 ),

@@ -91,8 +91,26 @@ impl DevServerBuilder {
             .map_err(|e| {
                 DevServerError::Provision(format!("the provisioning task failed: {e}"))
             })??;
-        let port = free_port()?;
-        let ui_port = if self.ui { Some(free_port()?) } else { None };
+        let mut attempt = 1;
+        loop {
+            let port = free_port()?;
+            let ui_port = if self.ui { Some(free_port()?) } else { None };
+            match self.clone().start_on(cli.clone(), port, ui_port).await {
+                // Another process took a free port before the server bound it.
+                Err(DevServerError::PortTaken { .. }) if attempt < PORT_ATTEMPTS => attempt += 1,
+                outcome => return outcome,
+            }
+        }
+    }
+
+    /// Starts the server with the CLI `cli` on `port` (and the UI on `ui_port`), and waits
+    /// until it answers.
+    async fn start_on(
+        self,
+        cli: PathBuf,
+        port: u16,
+        ui_port: Option<u16>,
+    ) -> Result<DevServer, DevServerError> {
         let log_path = std::env::temp_dir().join(format!("temporal-dev-server-{port}.log"));
         let mut server = DevServer {
             child: None,
@@ -270,8 +288,16 @@ impl Drop for DevServer {
     }
 }
 
+/// How many free ports a server is started on before a port taken at each start is an error.
+pub(crate) const PORT_ATTEMPTS: u32 = 5;
+
+/// What both servers log when their port is taken: the dev server then exits, the test server
+/// keeps running without listening.
+const PORT_TAKEN: &str = "address already in use";
+
 /// Waits up to 60 s until `answers` succeeds, failing early with the log if the server process
-/// exits; shared by the dev server and the time-skipping test server.
+/// exits or logs that its port is taken; shared by the dev server and the time-skipping test
+/// server.
 pub(crate) async fn wait_until_answers<F, Fut>(
     child: &mut Child,
     log_path: &Path,
@@ -286,13 +312,23 @@ where
     let deadline = Instant::now() + waited;
     let mut last_error = None;
     while Instant::now() < deadline {
-        if let Ok(Some(status)) = child.try_wait() {
-            let log = std::fs::read_to_string(log_path).unwrap_or_default();
+        let exited = child.try_wait().ok().flatten();
+        let log = std::fs::read_to_string(log_path).unwrap_or_default();
+        if log.to_ascii_lowercase().contains(PORT_TAKEN) {
+            return Err(DevServerError::PortTaken {
+                address: address.to_owned(),
+                log,
+            });
+        }
+        if let Some(status) = exited {
             return Err(DevServerError::Exited { status, log });
         }
-        match answers().await {
-            Ok(()) => return Ok(()),
-            Err(e) => last_error = Some(Box::new(e)),
+        // Bounded, so a port that accepts but does not answer (taken by another program)
+        // leaves time to read the log again.
+        match tokio::time::timeout(Duration::from_secs(2), answers()).await {
+            Ok(Ok(())) => return Ok(()),
+            Ok(Err(e)) => last_error = Some(Box::new(e)),
+            Err(_) => {}
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
@@ -339,4 +375,23 @@ pub(crate) fn free_port() -> Result<u16, DevServerError> {
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
         .map_err(DevServerError::io("no free port on 127.0.0.1"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{DevServerBuilder, DevServerError, TcpListener, temporal_cli};
+
+    /// The dev server exits when its port is taken; the start reads why in its log (and
+    /// `start` tries another port).
+    #[tokio::test]
+    async fn a_taken_port_is_reported_as_taken() {
+        let cli = temporal_cli().expect("the Temporal CLI");
+        let taken = TcpListener::bind("127.0.0.1:0").expect("a port");
+        let port = taken.local_addr().expect("its address").port();
+        let outcome = DevServerBuilder::default().start_on(cli, port, None).await;
+        assert!(
+            matches!(&outcome, Err(DevServerError::PortTaken { log, .. }) if log.contains("bind")),
+            "{outcome:?}"
+        );
+    }
 }

@@ -2,7 +2,7 @@
 //! where timers fire as soon as nothing else can happen, and the dev server, in real time.
 
 use std::{
-    path::PathBuf,
+    path::{Path, PathBuf},
     process::{Child, Command, Stdio},
     time::{Duration, SystemTime},
 };
@@ -14,7 +14,7 @@ use crate::{
     client::{AutoTimeSkipping, Client, ClientError, ClientOptions},
     convert::{proto_duration, system_time},
     testing::{
-        dev_server::{DevServer, free_port, spawn_watchdog, wait_until_answers},
+        dev_server::{DevServer, PORT_ATTEMPTS, free_port, spawn_watchdog, wait_until_answers},
         error::DevServerError,
         provision::temporal_test_server,
     },
@@ -187,14 +187,25 @@ struct TestServer {
 impl TestServer {
     async fn start() -> Result<Self, DevServerError> {
         let binary = temporal_test_server()?;
-        let port = free_port()?;
+        let mut attempt = 1;
+        loop {
+            match Self::start_on(&binary, free_port()?).await {
+                // Another process took the free port before the server bound it.
+                Err(DevServerError::PortTaken { .. }) if attempt < PORT_ATTEMPTS => attempt += 1,
+                outcome => return outcome,
+            }
+        }
+    }
+
+    /// Starts the test server binary `binary` on `port` and waits until it answers.
+    async fn start_on(binary: &Path, port: u16) -> Result<Self, DevServerError> {
         let log_path: PathBuf =
             std::env::temp_dir().join(format!("temporal-test-server-{port}.log"));
         let log = std::fs::File::create(&log_path).map_err(DevServerError::io(format!(
             "cannot create {}",
             log_path.display()
         )))?;
-        let child = Command::new(&binary)
+        let child = Command::new(binary)
             .arg(port.to_string())
             .stdin(Stdio::null())
             .stdout(Stdio::null())
@@ -246,5 +257,26 @@ impl Drop for TestServer {
         let _ = self.child.kill();
         let _ = self.child.wait();
         let _ = std::fs::remove_file(&self.log_path);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::net::TcpListener;
+
+    use super::{DevServerError, TestServer, temporal_test_server};
+
+    /// The test server keeps running when its port is taken, without listening: the start
+    /// reads its log and says so (and `start` tries another port), instead of waiting a minute.
+    #[tokio::test]
+    async fn a_taken_port_is_reported_as_taken() {
+        let binary = temporal_test_server().expect("the test server binary");
+        let taken = TcpListener::bind("127.0.0.1:0").expect("a port");
+        let port = taken.local_addr().expect("its address").port();
+        let outcome = TestServer::start_on(&binary, port).await;
+        assert!(
+            matches!(&outcome, Err(DevServerError::PortTaken { log, .. }) if log.contains("Failed to bind")),
+            "{outcome:?}"
+        );
     }
 }

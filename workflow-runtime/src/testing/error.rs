@@ -28,6 +28,15 @@ pub enum DevServerError {
         /// Its log.
         log: String,
     },
+    /// Another process took the server's port between the choice of a free port and the
+    /// server binding it, at every attempt.
+    #[error("the port of {address} was taken before the Temporal server bound it: {log}")]
+    PortTaken {
+        /// The address the server was started on.
+        address: String,
+        /// Its log.
+        log: String,
+    },
     /// The server did not answer in time.
     #[error("the Temporal dev server at {address} did not answer within {waited:?}")]
     NotReady {
