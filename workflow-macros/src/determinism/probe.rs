@@ -2,7 +2,8 @@
 //! - every iterating call (`.iter()`, `.keys()`, `.drain()`...), every `for` loop's iterator
 //!   and every call's result that an adapter or a `collect` takes, in a checked body, goes
 //!   through the order probe, which fails to compile for the iterators of `HashMap` and
-//!   `HashSet` whatever built them (`workflow_runtime::__private::OrderProbe`).
+//!   `HashSet` whatever built them (`workflow_runtime::__private::OrderProbe`), unless the
+//!   iterated collection is a variable or a field whose hasher has fixed keys (`HasherProbe`).
 //!   Left alone: iteration whose order cannot show: straight into an order-independent
 //!   consumer (`sum`, `count`, `min`, `all`...), into a `collect` of an ordered or unordered
 //!   collection, or into a `Vec` binding sorted by the next statement;
