@@ -18,6 +18,7 @@ mod emit;
 mod matcher;
 mod probe;
 mod scope;
+mod shapes;
 pub(crate) mod tokens;
 mod visitor;
 

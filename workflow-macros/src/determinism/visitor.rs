@@ -13,8 +13,8 @@ use super::{
     },
     emit::{Findings, Warning},
     matcher::{constant_type_of, lookup, path_segments},
-    probe,
     scope::Scope,
+    shapes,
     tokens::{self, MacroBody},
 };
 use crate::ctxt::Ctxt;
@@ -445,7 +445,8 @@ impl<'ast> Visit<'ast> for Checker<'_> {
                 self.check_typed_method(method);
                 self.check_patch_id(method);
                 let name = method.method.to_string();
-                if GLOBAL_MUTATORS.contains(&name.as_str()) && probe::names_global(&method.receiver)
+                if GLOBAL_MUTATORS.contains(&name.as_str())
+                    && shapes::names_global(&method.receiver)
                 {
                     let spelled = format!(
                         "{}.{}()",
@@ -479,11 +480,11 @@ impl<'ast> Visit<'ast> for Checker<'_> {
                         &format!(".{}() ({})", method.method, PARALLEL_ITERATION.what),
                     );
                 }
-                if probe::reads_global(method) {
+                if shapes::reads_global(method) {
                     // Checked by type (`probe`), like iteration.
                     self.allows.covers(Category::GlobalState);
                 }
-                if probe::is_iterating(method) {
+                if shapes::is_iterating(method) {
                     // Iteration is checked by type (`probe`): an allow for ordering around it
                     // may be what keeps a hash iteration compiling, so it counts as used.
                     self.allows.covers(Category::Ordering);
