@@ -124,8 +124,12 @@ impl<K, I> AnyOrder for OrderProbe<K, I> {
     }
 }
 
-macro_rules! random_order {
+/// Each iterator of `HashMap` and `HashSet` fails the order probe (when its collection's
+/// hasher is random) and starts a hash-ordered chain for the sum probe.
+macro_rules! hash_iterators {
     ($($iterator:ty => [$($generic:tt)*];)*) => {$(
+        impl<$($generic)*> HashOrdered for $iterator {}
+
         impl<$($generic)*> RandomOrder for OrderProbe<RandomHasher, $iterator> {
             type Iter = $iterator;
 
@@ -142,7 +146,7 @@ macro_rules! random_order {
     )*};
 }
 
-random_order! {
+hash_iterators! {
     hash_map::Iter<'a, K, V> => ['a, K, V];
     hash_map::IterMut<'a, K, V> => ['a, K, V];
     hash_map::Keys<'a, K, V> => ['a, K, V];
@@ -166,6 +170,7 @@ random_order! {
 #[doc(hidden)]
 pub trait HashOrdered {}
 
+/// The adapters that keep a hash-ordered iterator's order.
 macro_rules! hash_ordered {
     ($($iterator:ty => [$($generic:tt)*];)*) => {$(
         impl<$($generic)*> HashOrdered for $iterator {}
@@ -173,22 +178,6 @@ macro_rules! hash_ordered {
 }
 
 hash_ordered! {
-    hash_map::Iter<'a, K, V> => ['a, K, V];
-    hash_map::IterMut<'a, K, V> => ['a, K, V];
-    hash_map::Keys<'a, K, V> => ['a, K, V];
-    hash_map::Values<'a, K, V> => ['a, K, V];
-    hash_map::ValuesMut<'a, K, V> => ['a, K, V];
-    hash_map::IntoIter<K, V> => [K, V];
-    hash_map::IntoKeys<K, V> => [K, V];
-    hash_map::IntoValues<K, V> => [K, V];
-    hash_map::Drain<'a, K, V> => ['a, K, V];
-    hash_set::Iter<'a, T> => ['a, T];
-    hash_set::IntoIter<T> => [T];
-    hash_set::Drain<'a, T> => ['a, T];
-    hash_set::Union<'a, T, S> => ['a, T, S];
-    hash_set::Intersection<'a, T, S> => ['a, T, S];
-    hash_set::Difference<'a, T, S> => ['a, T, S];
-    hash_set::SymmetricDifference<'a, T, S> => ['a, T, S];
     iter::Map<I, F> => [I: HashOrdered, F];
     iter::Filter<I, P> => [I: HashOrdered, P];
     iter::FilterMap<I, F> => [I: HashOrdered, F];
